@@ -1,0 +1,414 @@
+"""Normalisation of titles and names, so that strings from ABS, folder names, tags, transcripts and
+Hardcover can be compared.
+
+Two kinds of function:
+- `split_*` functions *capture* structure (series, position, subtitle, co-authors, narrators) so that
+  scoring can compare it as its own feature instead of throwing it away;
+- `normalise_*` / `name_key` produce comparison keys: ASCII, lower case, no punctuation, articles and
+  noise ("[Unabridged]", "CD 1", "64kbps") removed, numerals as digits.
+
+All functions are pure and cheap; the scoring pipeline calls them once per *unique* string.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from anyascii import anyascii
+
+# --- numerals ------------------------------------------------------------------------------------------
+
+_WORD_NUMBERS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50,
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+}  # fmt: skip
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+# Roman numerals up to 89; as a bare token only from two letters on ("I", "X", "V" are words/names).
+_ROMAN_RE = re.compile(r"^(?=[ivxl])(l?x{0,3})(ix|iv|v?i{0,3})$")
+_ROMAN_WORDS = {"mix", "mid", "dim", "lid", "civil", "vivid", "xl", "li", "di", "mi"}  # never numerals
+
+
+def roman_to_int(token: str) -> int | None:
+    t = token.lower()
+    if not t or not _ROMAN_RE.match(t):
+        return None
+    total, prev = 0, 0
+    for ch in reversed(t):
+        v = _ROMAN_VALUES[ch]
+        total = total - v if v < prev else total + v
+        prev = max(prev, v)
+    return total or None
+
+
+def _number_token(token: str, allow_single_roman: bool = False) -> int | None:
+    t = token.lower()
+    if t in _WORD_NUMBERS:
+        return _WORD_NUMBERS[t]
+    if t in _ROMAN_WORDS:
+        return None
+    if len(t) >= 2 or allow_single_roman:
+        return roman_to_int(t)
+    return None
+
+
+_POSITION_RE = re.compile(
+    r"^\s*(?:(?:book|bk|volume|vol|part|pt|no|number|episode|ep|tome|#)\.?\s*#?\s*)*"
+    r"(?P<num>\d+(?:\.\d+)?|[a-z]+)\b(?:\s*(?:of|/)\s*\w+)?\s*$",
+    re.I,
+)
+
+
+def parse_position(s: str | float | int | None) -> float | None:
+    """A series position from "3", "#3", "1.5", "Book Two", "III", "Vol. 2", "Book 3 of 5"; else None."""
+    if s is None:
+        return None
+    if isinstance(s, int | float):
+        return float(s)
+    text = anyascii(str(s)).strip()
+    if not text:
+        return None
+    m = _POSITION_RE.match(text)
+    if not m:
+        return None
+    num = m.group("num")
+    if num[0].isdigit():
+        return float(num)
+    value = _number_token(num, allow_single_roman=True)
+    return float(value) if value is not None else None
+
+
+# --- titles --------------------------------------------------------------------------------------------
+
+_ARTICLES = ("the", "a", "an")
+_EDITION_FLAGS = {
+    "unabridged": "unabridged",
+    "abridged": "abridged",
+    "dramatized": "dramatized",
+    "dramatised": "dramatized",
+    "full cast": "dramatized",
+    "full-cast": "dramatized",
+    "radio drama": "dramatized",
+}
+_NUM = r"(?:\d+(?:\.\d+)?|[ivxlIVXL]+|[A-Za-z]+)"
+# Bracketed noise that says nothing about which book it is (only about the edition or the rip).
+_BRACKET_NOISE_RE = re.compile(
+    r"\s*[\(\[\{]\s*(?P<noise>(?:un)?abridged|dramati[sz]ed(?: adaptation)?|full[- ]cast(?: edition)?|"
+    r"radio drama|audio ?book|audible(?: audio)?|retail|a novel|novel|\d{2,3}\s*k(?:bps)?|m4b|mp3|"
+    r"(?:19|20)\d\d|unknown|narrated by [^\)\]\}]*|read by [^\)\]\}]*)\s*[\)\]\}]",
+    re.I,
+)
+# "(Series, #3)", "(Series #3)", "(Series Book 3)", "(Series, Book Three)", "(Series Vol. 2)", "[Series 3]"
+_BRACKET_SERIES_RE = re.compile(
+    r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?)[,;:]?\s*(?:#\s*|\b(?:book|bk|vol(?:ume)?|part|no|number)\.?\s*#?\s*)"
+    r"(?P<pos>\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?|[A-Za-z]+)\s*[\)\]]\s*$",
+    re.I,
+)
+_BRACKET_SERIES_NUM_RE = re.compile(
+    r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?[A-Za-z][^\(\)\[\]#]*?),?\s+(?P<pos>\d+(?:\.\d+)?)\s*[\)\]]\s*$"
+)
+# Trailing media/rip noise outside brackets: "CD 1", "Disc 2", "64kbps", "m4b", "- Unabridged".
+_TRAILING_NOISE_RE = re.compile(
+    r"(?:[\s,\-_:;.]+(?:(?:cd|disc|disk)\s*\d+|\d{2,3}\s*kbps|\d{2,3}k|m4b|mp3|m4a|aac|flac|"
+    r"(?:un)?abridged|audiobook|audio ?book|retail|a novel))+\s*$",
+    re.I,
+)
+_LEADING_NOISE_RE = re.compile(r"^\s*(?:(?:cd|disc|disk)\s*\d+)\s*[-_:.]\s*", re.I)
+# "Title, Book 3" / "Title Book Three" / "Title, Vol. 2" / "Title - Part III" at the end (no series name).
+_TRAILING_POSITION_RE = re.compile(
+    r"[\s,:;\-]+(?:book|bk|vol(?:ume)?|part|pt)\.?\s*#?\s*(?P<pos>\d+(?:\.\d+)?|[ivxlIVXL]+|[A-Za-z]+)\s*$",
+    re.I,
+)
+# "Series, Book 3: Title" / "Series Book 3 - Title" / "Series #3 - Title" at the start.
+_LEADING_SERIES_RE = re.compile(
+    r"^\s*(?P<series>[^:#]+?)[,\s]+(?:#\s*|(?:book|bk|vol(?:ume)?)\.?\s*#?\s*)(?P<pos>\d+(?:\.\d+)?|[A-Za-z]+)\s*[:\-–—]\s*(?P<title>.+)$",
+    re.I,
+)
+_SUBTITLE_SPLIT_RE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
+_INVERTED_ARTICLE_RE = re.compile(r"^(?P<rest>.+?),\s*(?P<art>the|a|an)(?P<tail>\s*(?:[:(\[].*)?)$", re.I)
+
+
+class TitleParts(NamedTuple):
+    title: str
+    subtitle: str | None = None
+    series: str | None = None
+    position: float | None = None
+    flags: tuple[str, ...] = ()  # edition notes captured from the title: unabridged, abridged, dramatized
+
+
+def _clean_spaces(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip(" \t,;:-_.")
+
+
+def _position_value(raw: str) -> float | None:
+    raw = raw.strip()
+    if "-" in raw and raw[0].isdigit():  # omnibus "1-3": the first volume is the position
+        raw = raw.split("-", 1)[0]
+    return parse_position(raw)
+
+
+def _uninvert(s: str) -> str:
+    """'Hunger Games, The' -> 'The Hunger Games' (also before a bracketed tail)."""
+    m = _INVERTED_ARTICLE_RE.match(s)
+    if m and "," not in m.group("rest"):
+        return f"{m.group('art')} {m.group('rest')}{m.group('tail')}"
+    return s
+
+
+@lru_cache(maxsize=200_000)
+def split_title(s: str | None) -> TitleParts:
+    """Split a raw title into title, subtitle, series and position, capturing edition notes.
+
+    "Allegiant (Divergent, #3)" -> TitleParts("Allegiant", None, "Divergent", 3.0);
+    "Dune [Unabridged]" -> TitleParts("Dune", flags=("unabridged",));
+    "Hunger Games, The" -> TitleParts("The Hunger Games").
+    """
+    if not s:
+        return TitleParts("")
+    text = re.sub(r"\s+", " ", str(s).replace("_", " ")).strip()
+    flags: list[str] = []
+    series = None
+    position = None
+
+    def note_flags(fragment: str) -> None:
+        low = fragment.lower()
+        for key, flag in _EDITION_FLAGS.items():
+            if re.search(rf"\b{re.escape(key)}\b", low) and flag not in flags:
+                if key == "abridged" and "unabridged" in low:
+                    continue
+                flags.append(flag)
+
+    text = _LEADING_NOISE_RE.sub("", text)
+    # Peel trailing noise and series brackets in any order until nothing changes.
+    for _ in range(6):
+        before = text
+        m = _BRACKET_NOISE_RE.search(text)
+        while m:
+            note_flags(m.group("noise"))
+            text = (text[: m.start()] + " " + text[m.end() :]).strip()
+            m = _BRACKET_NOISE_RE.search(text)
+        m = _TRAILING_NOISE_RE.search(text)
+        if m and m.start() > 0:
+            note_flags(m.group(0))
+            text = text[: m.start()].strip()
+        if series is None and position is None:
+            m = _BRACKET_SERIES_RE.search(text) or _BRACKET_SERIES_NUM_RE.search(text)
+            if m and m.start() > 0:
+                pos = _position_value(m.group("pos"))
+                if pos is not None:
+                    series = _clean_spaces(m.group("series")) or None
+                    position = pos
+                    text = text[: m.start()].strip()
+        if text == before:
+            break
+    text = _uninvert(text)
+    if series is None and position is None:
+        m = _LEADING_SERIES_RE.match(text)
+        if m and parse_position(m.group("pos")) is not None:
+            series, position, text = (
+                _clean_spaces(m.group("series")),
+                parse_position(m.group("pos")),
+                m.group("title"),
+            )
+    if position is None:
+        m = _TRAILING_POSITION_RE.search(text)
+        if m and m.start() > 0:
+            pos = parse_position(m.group("pos"))
+            if pos is not None:
+                position = pos
+                text = text[: m.start()]
+    parts = _SUBTITLE_SPLIT_RE.split(text, maxsplit=1)
+    title = _clean_spaces(parts[0])
+    subtitle = _clean_spaces(parts[1]) if len(parts) > 1 else None
+    if subtitle and subtitle.lower() in ("a novel", "a novella", "novel"):
+        subtitle = None
+    if not title and subtitle:
+        title, subtitle = subtitle, None
+    return TitleParts(title, subtitle or None, series, position, tuple(flags))
+
+
+def _ascii_words(s: str) -> list[str]:
+    s = anyascii(s).lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    return re.findall(r"[a-z0-9]+", s)
+
+
+@lru_cache(maxsize=400_000)
+def normalise_text(s: str | None) -> str:
+    """ASCII, lower case, '&'->'and', punctuation removed, numerals as digits (no article stripping)."""
+    if not s:
+        return ""
+    words = []
+    for w in _ascii_words(s):
+        n = _number_token(w)
+        words.append(str(n) if n is not None else w)
+    return " ".join(words)
+
+
+@lru_cache(maxsize=400_000)
+def normalise_title(s: str | None) -> str:
+    """Comparison key for a title: noise, series brackets and subtitle-free, article-free, ASCII.
+
+    "The Hunger Games" == "Hunger Games, The" == "Hunger Games (The Hunger Games, #1) [Unabridged]".
+    The subtitle is kept (use `split_title` for the bare title); a leading article is dropped.
+    """
+    if not s:
+        return ""
+    parts = split_title(s)
+    text = parts.title if not parts.subtitle else f"{parts.title} {parts.subtitle}"
+    norm = normalise_text(text)
+    return strip_article(norm)
+
+
+def strip_article(norm: str) -> str:
+    head, _, rest = norm.partition(" ")
+    return rest if head in _ARTICLES and rest else norm
+
+
+@lru_cache(maxsize=400_000)
+def title_variants(s: str | None) -> tuple[str, ...]:
+    """Normalised variants to compare: full (title + subtitle), bare title, subtitle-as-title."""
+    if not s:
+        return ()
+    parts = split_title(s)
+    out = [normalise_title(s), strip_article(normalise_text(parts.title))]
+    return tuple(dict.fromkeys(v for v in out if v))
+
+
+# --- names ---------------------------------------------------------------------------------------------
+
+_NAME_NOISE_RE = re.compile(
+    r"\b(?:et\.? al\.?|and others|& others|ph\.?d\.?|m\.?d\.?|dr\.|prof\.|sir)(?=\W|$)", re.I
+)
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+_NARRATOR_SPLIT_RE = re.compile(
+    r"(?:[,;(\[]\s*|\s+-\s+|\s+)\b(?:narrated|read|performed|voiced)\s+by\b\s*:?\s*"
+    r"|(?:[,;(\[]\s*|\s+)\b(?:narrator|reader)s?\s*:\s*",
+    re.I,
+)
+_COAUTHOR_SPLIT_RE = re.compile(r"\s*(?:;|&|\band\b|\bwith\b|\+|/|\|)\s*", re.I)
+
+
+def split_credits(s: str | None) -> tuple[list[str], list[str]]:
+    """Authors and narrators from one credits string: "A. Author, narrated by N. Reader" -> (["A. Author"], ["N. Reader"])."""
+    if not s:
+        return [], []
+    text = str(s)
+    m = _NARRATOR_SPLIT_RE.search(text)
+    if m:
+        authors_part, narr_part = text[: m.start()], text[m.end() :]
+        narr_part = narr_part.strip(" )]")
+        return split_names(authors_part), split_names(narr_part)
+    return split_names(text), []
+
+
+def _is_single_token(part: str) -> bool:
+    return len(part.split()) == 1
+
+
+def _looks_given(part: str) -> bool:
+    """A given-name part after a comma: 'J.K.', 'Frank', 'Mary Ann', 'J. R. R.'."""
+    tokens = part.replace(".", ". ").split()
+    return 0 < len(tokens) <= 3 and all(t[0].isalpha() for t in tokens)
+
+
+@lru_cache(maxsize=200_000)
+def _split_names_cached(text: str) -> tuple[str, ...]:
+    text = _NAME_NOISE_RE.sub("", text)
+    names: list[str] = []
+    for chunk in _COAUTHOR_SPLIT_RE.split(text):
+        chunk = chunk.strip(" ,")
+        if not chunk:
+            continue
+        parts = [p.strip() for p in chunk.split(",") if p.strip()]
+        # Attach suffixes ("Martin Luther King, Jr.") to the name before them.
+        merged: list[str] = []
+        for p in parts:
+            if merged and p.lower().strip(".") in _SUFFIXES:
+                merged[-1] = f"{merged[-1]} {p}"
+            else:
+                merged.append(p)
+        parts = merged
+        if len(parts) == 2 and _is_single_token(parts[0]) and _looks_given(parts[1]):
+            names.append(f"{parts[1]} {parts[0]}")  # "Rowling, J.K." -> "J.K. Rowling"
+        elif (
+            len(parts) >= 4
+            and len(parts) % 2 == 0
+            and all(
+                _is_single_token(parts[i]) and _looks_given(parts[i + 1]) for i in range(0, len(parts), 2)
+            )
+            and all(_is_single_token(parts[i + 1]) for i in range(0, len(parts), 2))
+        ):
+            names.extend(f"{parts[i + 1]} {parts[i]}" for i in range(0, len(parts), 2))
+        else:
+            names.extend(parts)
+    return tuple(dict.fromkeys(n for n in (re.sub(r"\s+", " ", n).strip() for n in names) if n))
+
+
+def split_names(s: str | None) -> list[str]:
+    """Co-author lists split on ',' ';' '&' 'and'; "Last, First" flipped; "et al." dropped."""
+    if not s:
+        return []
+    return list(_split_names_cached(str(s)))
+
+
+@lru_cache(maxsize=400_000)
+def normalise_name(s: str | None) -> str:
+    """Comparison form of one person's name: "Rowling, J.K." == "J. K. Rowling" == "JK Rowling" -> "jk rowling"."""
+    if not s:
+        return ""
+    text = anyascii(str(s)).strip()
+    text = _NAME_NOISE_RE.sub("", text).strip(" ,")
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) == 2 and parts[1].lower().strip(".") not in _SUFFIXES and _is_single_token(parts[0]):
+        text = f"{parts[1]} {parts[0]}"
+    else:
+        text = " ".join(parts)
+    tokens: list[str] = []
+    for raw in re.split(r"[\s]+", text.replace(".", ". ").replace("-", " - ")):
+        tok = raw.strip(".'\u2019")
+        if not tok or tok == "-":
+            continue
+        # An all-capitals token of 2-3 letters in a mixed-case name is glued initials: "JK", "JRR".
+        if 2 <= len(tok) <= 3 and tok.isalpha() and tok.isupper() and not text.isupper():
+            tokens.extend(tok.lower())
+        else:
+            tokens.extend(re.findall(r"[a-z0-9]+", tok.lower().replace("'", "")))
+    tokens = [t for t in tokens if t not in _SUFFIXES]
+    # Glue runs of single-letter initials: "j k rowling" -> "jk rowling".
+    out: list[str] = []
+    run = ""
+    for t in tokens:
+        if len(t) == 1 and t.isalpha():
+            run += t
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(t)
+    if run:
+        out.append(run)
+    return " ".join(out)
+
+
+@lru_cache(maxsize=400_000)
+def name_key(s: str | None) -> str:
+    """Surname + first initial: "Joanne Rowling", "J.K. Rowling", "Rowling, J." -> "rowling j"."""
+    norm = normalise_name(s)
+    if not norm:
+        return ""
+    tokens = norm.split()
+    if len(tokens) == 1:
+        return tokens[0]
+    return f"{tokens[-1]} {tokens[0][0]}"
+
+
+def normalise_series(s: str | None) -> str:
+    """Comparison form of a series name: 'The Hunger Games Trilogy' -> 'hunger games'."""
+    norm = strip_article(normalise_text(s))
+    norm = re.sub(r"\s+(?:series|trilogy|saga|sequence|cycle|chronicles?|quartet|duology)$", "", norm)
+    return norm

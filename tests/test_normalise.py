@@ -1,0 +1,185 @@
+"""Normalisation tables: what must compare equal, what must stay apart, and what gets captured."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.normalise import (
+    TitleParts,
+    name_key,
+    normalise_name,
+    normalise_series,
+    normalise_title,
+    parse_position,
+    split_credits,
+    split_names,
+    split_title,
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("The Hunger Games", "Hunger Games, The"),
+        ("The Hunger Games", "hunger games"),
+        ("Dune [Unabridged]", "Dune"),
+        ("Dune (Unabridged)", "DUNE"),
+        ("Les Misérables", "Les Miserables"),
+        ("Pride & Prejudice", "Pride and Prejudice"),
+        ("Allegiant (Divergent, #3)", "Allegiant"),
+        ("The Way of Kings (The Stormlight Archive Book 1)", "Way of Kings"),
+        ("Gone Girl: A Novel", "Gone Girl"),
+        ("Project Hail Mary - 64kbps", "Project Hail Mary"),
+        ("Project Hail Mary m4b", "Project Hail Mary"),
+        ("The Martian CD 1", "The Martian"),
+        (
+            "Harry Potter and the Chamber of Secrets (Harry Potter, #2)",
+            "Harry Potter & the Chamber of Secrets",
+        ),
+        ("Ender’s Game", "Enders Game"),
+        ("Catch-22", "Catch 22"),
+        ("Rocky II", "Rocky 2"),
+        ("Rocky Two", "Rocky 2"),
+    ],
+)
+def test_titles_that_name_the_same_book_normalise_equal(a, b):
+    assert normalise_title(a) == normalise_title(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Dune", "Dune Messiah"),
+        ("The Hobbit", "The Hobbit Companion"),
+        ("Mix", "Mid"),  # roman-looking words are not numerals
+        ("Malcolm X", "Malcolm 10"),
+    ],
+)
+def test_different_titles_stay_different(a, b):
+    assert normalise_title(a) != normalise_title(b)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Allegiant (Divergent, #3)", TitleParts("Allegiant", None, "Divergent", 3.0)),
+        (
+            "The Way of Kings (The Stormlight Archive Book 1)",
+            TitleParts("The Way of Kings", None, "The Stormlight Archive", 1.0),
+        ),
+        ("Throne of Jade (Temeraire, Book Two)", TitleParts("Throne of Jade", None, "Temeraire", 2.0)),
+        ("The Final Empire (Mistborn #1)", TitleParts("The Final Empire", None, "Mistborn", 1.0)),
+        ("Golden Son [Red Rising 2]", TitleParts("Golden Son", None, "Red Rising", 2.0)),
+        (
+            "The Hunger Games Trilogy (The Hunger Games, #1-3)",
+            TitleParts("The Hunger Games Trilogy", None, "The Hunger Games", 1.0),
+        ),
+        ("Mistborn, Book 3: The Hero of Ages", TitleParts("The Hero of Ages", None, "Mistborn", 3.0)),
+        ("Foundation, Part III", TitleParts("Foundation", None, None, 3.0)),
+        ("Saga, Vol. 2", TitleParts("Saga", None, None, 2.0)),
+        ("Dune [Unabridged]", TitleParts("Dune", flags=("unabridged",))),
+        ("Dune (Abridged)", TitleParts("Dune", flags=("abridged",))),
+        ("Good Omens (Full Cast Dramatization)", TitleParts("Good Omens (Full Cast Dramatization)")),
+        ("Hunger Games, The", TitleParts("The Hunger Games")),
+        ("Gone Girl: A Novel", TitleParts("Gone Girl")),
+        ("Sapiens: A Brief History of Humankind", TitleParts("Sapiens", "A Brief History of Humankind")),
+        ("The Martian - CD 2", TitleParts("The Martian")),
+        ("", TitleParts("")),
+    ],
+)
+def test_split_title_captures_series_position_subtitle_and_edition_notes(raw, expected):
+    assert split_title(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("3", 3.0),
+        ("#3", 3.0),
+        ("1.5", 1.5),
+        ("Book Two", 2.0),
+        ("Book 3", 3.0),
+        ("III", 3.0),
+        ("iv", 4.0),
+        ("Vol. 2", 2.0),
+        ("Part III", 3.0),
+        ("Book 3 of 5", 3.0),
+        ("first", 1.0),
+        (7, 7.0),
+        ("", None),
+        (None, None),
+        ("banana", None),
+    ],
+)
+def test_parse_position(raw, expected):
+    assert parse_position(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "J.K. Rowling",
+        "J. K. Rowling",
+        "JK Rowling",
+        "Rowling, J.K.",
+        "Rowling, J. K.",
+        "j.k. rowling",
+        "J.K. Rowling, Ph.D.",
+    ],
+)
+def test_initials_and_inversions_give_one_name(variant):
+    assert normalise_name(variant) == "jk rowling"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Joanne Rowling", "J.K. Rowling"),
+        ("Herbert, Frank", "Frank Herbert"),
+        ("Gabriel García Márquez", "Gabriel Garcia Marquez"),
+        ("Martin Luther King, Jr.", "Martin Luther King"),
+    ],
+)
+def test_name_keys_agree_for_the_same_person(a, b):
+    assert name_key(a) == name_key(b)
+
+
+def test_name_keys_differ_for_different_people():
+    assert name_key("Stephen King") != name_key("Stephen Fry")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Neil Gaiman, Terry Pratchett", ["Neil Gaiman", "Terry Pratchett"]),
+        ("Neil Gaiman & Terry Pratchett", ["Neil Gaiman", "Terry Pratchett"]),
+        ("Neil Gaiman and Terry Pratchett", ["Neil Gaiman", "Terry Pratchett"]),
+        ("Neil Gaiman; Terry Pratchett", ["Neil Gaiman", "Terry Pratchett"]),
+        ("Herbert, Frank", ["Frank Herbert"]),
+        ("Rowling, J.K.", ["J.K. Rowling"]),
+        ("King, Stephen, Straub, Peter", ["Stephen King", "Peter Straub"]),
+        ("Douglas Preston et al.", ["Douglas Preston"]),
+        ("Martin Luther King, Jr.", ["Martin Luther King Jr."]),
+        ("", []),
+    ],
+)
+def test_split_names(raw, expected):
+    assert split_names(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "authors", "narrators"),
+    [
+        ("Andy Weir, narrated by Ray Porter", ["Andy Weir"], ["Ray Porter"]),
+        ("Andy Weir - read by Ray Porter", ["Andy Weir"], ["Ray Porter"]),
+        ("Terry Pratchett (Narrated by Stephen Briggs)", ["Terry Pratchett"], ["Stephen Briggs"]),
+        ("Neil Gaiman & Terry Pratchett", ["Neil Gaiman", "Terry Pratchett"], []),
+    ],
+)
+def test_narrators_mixed_into_author_fields_are_separated(raw, authors, narrators):
+    assert split_credits(raw) == (authors, narrators)
+
+
+def test_series_names_compare_without_article_or_kind_word():
+    assert normalise_series("The Hunger Games Trilogy") == normalise_series("Hunger Games")
+    assert normalise_series("The Stormlight Archive") == "stormlight archive"
