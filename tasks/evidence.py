@@ -1,0 +1,1044 @@
+"""Evidence: what an item's ABS metadata, folder names, file names and tags say it is.
+
+`evidence_for_item(item)` turns one expanded ABS item into `Evidence(source, field, value, ordinal, rule)`
+rows for the `item_evidence` table. Sources:
+
+- `abs`: the item's current ABS metadata (what the user sees today).
+- `path`: the folder path, read twice over: once exactly as ABS 2.36's scanner reads it
+  (`getBookDataFromDir`, rules `abs.*`) and once with the common naming schemes ABS misses
+  (rules `scheme.*`). Both readings are kept, so where they disagree SQL can see it.
+- `filename`: the first audio file's name, unless it is only a track/part/chapter name.
+- `tags`: the first audio file's tags, from ABS's `metaTags` (rule `tags.abs_metatags`) and, when
+  `settings.path_map` makes the file readable here, straight from the file with mutagen
+  (rule `tags.file.<format>`).
+
+Fields (the vocabulary scoring reads): `title`, `subtitle`, `author`, `narrator`, `series`,
+`sequence` (series position as text, `ordinal` ties it to the `series` row with the same ordinal),
+`year`, `date`, `asin`, `isbn`, `publisher`, `language`, `genre`, `edition` (unabridged / abridged /
+dramatized), `part` ("Part 3" of a split book; not a series position), `disc`.
+
+Everything here is plain Python over dicts: regexes are compiled once, nothing touches the network,
+and files are only opened when the path map says they are local.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+__all__ = [
+    "Evidence",
+    "ParsedPath",
+    "TagReadError",
+    "evidence_for_item",
+    "filename_evidence",
+    "parse_filename",
+    "parse_folder",
+    "parse_name_string",
+    "read_file_tags",
+    "tags_evidence",
+]
+
+
+class Evidence(NamedTuple):
+    """One thing one source says about an item (a row of `item_evidence` without item/run ids)."""
+
+    source: str
+    field: str
+    value: str
+    ordinal: int = 0
+    rule: str | None = None
+
+
+class TagReadError(Exception):
+    """An audio file's tags could not be read; names the file and the reason. Callers record it and go on."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot read tags from {self.path}: {reason}")
+
+
+# ---------------------------------------------------------------------------------------------
+# parseNameString (ABS utils/parsers/parseNameString.js, 2.36)
+# ---------------------------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u4e00-\u9fff\u3040-\u30ff\u31f0-\u31ff]")
+_WS = re.compile(r"\s+")
+# parse-full-name treats these as name suffixes/titles, not first or last names.
+_NAME_SUFFIXES = frozenset(
+    [
+        "jr",
+        "jr.",
+        "sr",
+        "sr.",
+        "ii",
+        "iii",
+        "iv",
+        "v",
+        "phd",
+        "ph.d.",
+        "md",
+        "m.d.",
+        "esq",
+        "esq.",
+        "dr",
+        "dr.",
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "prof",
+        "prof.",
+    ]
+)
+# Lower-case particles that start a surname ("von Mises", "de la Cruz"): such a chunk has no first name.
+_PARTICLES = frozenset(
+    [
+        "von",
+        "van",
+        "de",
+        "der",
+        "den",
+        "del",
+        "della",
+        "da",
+        "du",
+        "di",
+        "la",
+        "le",
+        "ibn",
+        "bin",
+        "al",
+        "st.",
+        "st",
+        "ter",
+        "ten",
+    ]
+)
+
+
+def _fix_case(name: str) -> str:
+    # parse-full-name's default fixCase: only names written all upper or all lower are re-cased.
+    letters = [c for c in name if c.isalpha()]
+    if letters and (all(c.islower() for c in letters) or all(c.isupper() for c in letters)):
+        return " ".join(
+            w[:1].upper() + w[1:].lower() if w.lower() not in _PARTICLES else w.lower()
+            for w in name.split(" ")
+        )
+    return name
+
+
+def _parse_name(segment: str) -> tuple[str, str]:
+    """(first incl. middle, last) of one 'First Middle Last' segment, the way parse-full-name splits it."""
+    words = [w for w in _WS.split(segment.strip()) if w and w.lower() not in _NAME_SUFFIXES]
+    if not words:
+        return "", ""
+    if len(words) == 1:
+        return "", _fix_case(words[0])
+    # A leading particle means the whole chunk is a surname.
+    if words[0].lower() in _PARTICLES:
+        return "", _fix_case(" ".join(words))
+    # The surname starts at the first particle after the first name, else it is the last word.
+    cut = len(words) - 1
+    for i in range(1, len(words) - 1):
+        if words[i].lower() in _PARTICLES:
+            cut = i
+            break
+    return _fix_case(" ".join(words[:cut])), _fix_case(" ".join(words[cut:]))
+
+
+def _chunk_is_last_name(chunk: str) -> bool:
+    if " " not in chunk:
+        return True
+    first, _ = _parse_name(chunk)
+    return not first
+
+
+def parse_name_string(value: str | None) -> list[str]:
+    """ABS's parseNameString: 'Smith, John & Doe, Jane' -> ['John Smith', 'Jane Doe'].
+
+    Split on '&', else ' and ', else ';' (then each piece on ','), else on ','. When commas were
+    used and the first chunk has no space, chunks pair up as 'Last, First' (an odd straggler is
+    dropped). CJK names come back as they are; duplicates are removed, order kept.
+    """
+    if not value or not isinstance(value, str):
+        return []
+    is_comma_separated = "," in value
+    if "&" in value:
+        chunks = [c for part in value.split("&") for c in part.split(",")]
+    elif " and " in value:
+        chunks = [c for part in value.split(" and ") for c in part.split(",")]
+    elif ";" in value:
+        chunks = [c for part in value.split(";") for c in part.split(",")]
+    else:
+        chunks = value.split(",")
+    chunks = [c.strip() for c in chunks]
+    if chunks and _CJK.search(chunks[0]):
+        return list(dict.fromkeys(c for c in chunks if c))
+
+    names: list[tuple[str, str]] = []
+    if len(chunks) == 1:
+        names.append(_parse_name(value))
+    else:
+        last_first = is_comma_separated and _chunk_is_last_name(chunks[0])
+        if last_first:
+            if len(chunks) % 2:
+                chunks = chunks[:-1]  # ABS drops a straggler (roman numeral, suffix)
+            for i in range(0, len(chunks), 2):
+                names.append((_WS.sub(" ", chunks[i + 1]), _WS.sub(" ", chunks[i])))
+        else:
+            names.extend(_parse_name(c) for c in chunks)
+    out = [f"{first} {last}".strip() if first else last for first, last in names if first or last]
+    return list(dict.fromkeys(n for n in out if n))
+
+
+# ---------------------------------------------------------------------------------------------
+# Folder parsing: ABS getBookDataFromDir (utils/scandir.js, 2.36) + the common schemes it misses
+# ---------------------------------------------------------------------------------------------
+
+_ASIN = re.compile(r"(?: |^)\[([A-Z0-9]{10})](?= |$)")
+_NARRATORS = re.compile(r"^(?P<title>.*) \{(?P<narrators>.*)\}$", re.S)
+_SEQUENCE = re.compile(
+    r"^(?P<label>vol\.? |volume |book )?(?P<seq>\d{0,3}(?:\.\d{1,2})?)(?P<dot>\.?)(?: (?P<suffix>.*))?$",
+    re.I | re.S,
+)
+_YEAR = re.compile(r"^ *\(?([0-9]{4})\)? * - *(.+)", re.S)
+_DISC_FOLDER = re.compile(r"^(cd|dis[ck])\s*\d{1,3}$", re.I)
+
+_AUDIO_EXTS = frozenset(
+    [
+        ".m4b",
+        ".mp3",
+        ".m4a",
+        ".flac",
+        ".opus",
+        ".ogg",
+        ".oga",
+        ".mp4",
+        ".aac",
+        ".wma",
+        ".aiff",
+        ".aif",
+        ".wav",
+        ".webm",
+        ".webma",
+        ".mka",
+        ".awb",
+        ".caf",
+        ".mpg",
+        ".mpeg",
+    ]
+)
+
+# Names longer than this skip the scheme regexes: nothing real is that long, and lazy patterns on a
+# 10,000-character title would cost quadratic time (malformed items must stay cheap).
+_MAX_SCHEME_LEN = 400
+
+
+def _js_number_string(seq: str) -> str:
+    """JS `Number(s).toString()` for the sequence shapes the ABS regex admits ('01' -> '1', '1.50' -> '1.5', '' -> '0')."""
+    if seq in ("", "."):
+        return "0"
+    num = float(seq)
+    return str(int(num)) if num.is_integer() else repr(num)
+
+
+def _abs_sequence(folder: str) -> tuple[str, str | None]:
+    parts = folder.split(" - ")
+    for i, part in enumerate(parts):
+        m = _SEQUENCE.match(part)
+        # '101 Dalmatians' is not a sequence, '101. Dalmatians' and 'Book 101 Dalmatians' are.
+        if m and not (m.group("suffix") and not (m.group("label") or m.group("dot"))):
+            sequence = _js_number_string(m.group("seq"))
+            if m.group("suffix"):
+                parts[i] = m.group("suffix")
+            else:
+                del parts[i]
+            return " - ".join(parts), sequence
+    return folder, None
+
+
+@dataclass
+class ParsedPath:
+    """What a relPath says: ABS's own reading (the attributes) plus every labelled reading as evidence.
+
+    `readings` holds `Evidence(source='path', ...)` rows: the ABS reading first (rules `abs.*`),
+    then the alternative readings of the common schemes (rules `scheme.*`).
+    """
+
+    title: str | None = None
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    narrators: list[str] = field(default_factory=list)
+    series: str | None = None
+    sequence: str | None = None
+    year: str | None = None
+    asin: str | None = None
+    is_file: bool = False
+    disc_folder: str | None = None
+    readings: list[Evidence] = field(default_factory=list)
+
+    def values(self, field_name: str, rule_prefix: str = "") -> list[str]:
+        """The values one field got from readings whose rule starts with `rule_prefix`."""
+        return [
+            e.value for e in self.readings if e.field == field_name and (e.rule or "").startswith(rule_prefix)
+        ]
+
+
+def _add(rows: list[Evidence], source: str, fld: str, value: Any, rule: str, ordinal: int = 0) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return
+        value = str(value)
+    value = value.strip()
+    if value:
+        rows.append(Evidence(source, fld, value, ordinal, rule))
+
+
+def parse_folder(rel_path: str, is_file: bool = False, parse_subtitle: bool = False) -> ParsedPath:
+    """Parse an item's relPath like ABS 2.36 does, then with the common schemes ABS misses.
+
+    `is_file=True` is a single audio file in the library root: ABS titles it with the file name
+    minus its extension and parses nothing else (the schemes still read it).
+    Raises ValueError for a relPath that is not a string.
+    """
+    if not isinstance(rel_path, str):
+        raise ValueError(f"relPath must be a string, got {type(rel_path).__name__}")
+    parsed = ParsedPath(is_file=is_file)
+    rows = parsed.readings
+    rel = rel_path.replace("\\", "/").strip("/")
+    if not rel:
+        return parsed
+
+    if is_file:
+        name = rel.rsplit("/", 1)[-1]
+        stem, ext = _split_ext(name)
+        parsed.title = stem
+        _add(rows, "path", "title", stem, "abs.single_file")
+        _schemes(rows, stem, has_author_folder=False)
+        return parsed
+
+    parts = rel.split("/")
+    # A trailing CD1/Disc 2 folder belongs to its parent item (ABS groups them that way).
+    if len(parts) > 1 and _DISC_FOLDER.match(parts[-1].strip()):
+        parsed.disc_folder = parts.pop()
+    folder = parts.pop()
+    series = parts.pop() if len(parts) > 1 else None
+    author = parts.pop() if parts else None
+
+    folder, asin = _abs_asin(folder)
+    m = _NARRATORS.match(folder)
+    narrators = None
+    if m:
+        folder, narrators = m.group("title"), m.group("narrators")
+    sequence = None
+    if series:
+        folder, sequence = _abs_sequence(folder)
+    year = None
+    m = _YEAR.match(folder)
+    if m:
+        year, folder = m.group(1), m.group(2)
+    title, subtitle = folder, None
+    if parse_subtitle:
+        head, _, rest = folder.partition(" - ")
+        title, subtitle = head, rest
+
+    parsed.title, parsed.subtitle, parsed.asin, parsed.year = title, subtitle or None, asin, year
+    parsed.series, parsed.sequence = series, sequence
+    parsed.authors = parse_name_string(author)
+    parsed.narrators = parse_name_string(narrators)
+
+    _add(rows, "path", "title", title, "abs.title_folder")
+    _add(rows, "path", "subtitle", subtitle, "abs.subtitle")
+    for i, name in enumerate(parsed.authors):
+        _add(rows, "path", "author", name, "abs.author_folder", i)
+    for i, name in enumerate(parsed.narrators):
+        _add(rows, "path", "narrator", name, "abs.narrators", i)
+    _add(rows, "path", "series", series, "abs.series_folder")
+    _add(rows, "path", "sequence", sequence, "abs.sequence")
+    _add(rows, "path", "year", year, "abs.year")
+    _add(rows, "path", "asin", asin, "abs.asin")
+    if parsed.disc_folder:
+        _add(rows, "path", "disc", parsed.disc_folder, "abs.disc_folder")
+
+    # The schemes read what ABS left of the name, so they only add what ABS missed.
+    _schemes(rows, title, has_author_folder=author is not None, abs_title=title)
+    return parsed
+
+
+def _abs_asin(folder: str) -> tuple[str, str | None]:
+    m = _ASIN.search(folder)
+    if not m:
+        return folder.strip(), None
+    # JS String.replace with a string pattern replaces the first occurrence only.
+    return folder.replace(m.group(0), "", 1).strip(), m.group(1)
+
+
+def _split_ext(name: str) -> tuple[str, str]:
+    stem, dot, ext = name.rpartition(".")
+    if (
+        dot
+        and stem
+        and ("." + ext.lower()) in _AUDIO_EXTS | {".epub", ".pdf", ".mobi", ".azw3", ".cbr", ".cbz"}
+    ):
+        return stem, "." + ext.lower()
+    return name, ""
+
+
+# --- the common schemes -------------------------------------------------------------------------
+
+_NUM_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_NUM_WORDS.update(
+    {
+        "first": 1,
+        "second": 2,
+        "third": 3,
+        "fourth": 4,
+        "fifth": 5,
+        "sixth": 6,
+        "seventh": 7,
+        "eighth": 8,
+        "ninth": 9,
+        "tenth": 10,
+    }
+)
+_ROMAN = {
+    "i": 1,
+    "ii": 2,
+    "iii": 3,
+    "iv": 4,
+    "v": 5,
+    "vi": 6,
+    "vii": 7,
+    "viii": 8,
+    "ix": 9,
+    "x": 10,
+    "xi": 11,
+    "xii": 12,
+    "xiii": 13,
+    "xiv": 14,
+    "xv": 15,
+}
+_NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r"|[ivx]{1,4})"
+
+_NOISE = re.compile(
+    r"\s*[\[(](?P<noise>un-?abridged|abridged|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
+    r"unabridged audiobook|audio ?book|retail|m4b|mp3|aac|flac|opus|ogg|"
+    r"\d{2,3}\s?k(?:bps|bit/?s)?|\d{2,3}kbps|mono|stereo|\d{2}(?:\.\d)?\s?khz)[\])]",
+    re.I,
+)
+_TRAILING_NOISE = re.compile(r"\s*(?:-\s*)?\b(?P<noise>unabridged|abridged)\s*$", re.I)
+_TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*[\[(](?P<year>(?:1[5-9]|20)\d{2})[\])](?P<rest>.*)$")
+_PAREN_SERIES = re.compile(
+    r"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+|no\.?\s*)"
+    rf"(?P<pos>{_NUMBER})[\])]\s*$",
+    re.I,
+)
+_SERIES_NUM_TITLE = re.compile(
+    r"^(?P<series>[^#\d][^-]*?),?\s+(?:(?:#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+)(?P<word>"
+    + _NUMBER
+    + r")|"
+    r"(?P<num>\d{1,3}(?:\.\d{1,2})?))\s+-\s+(?P<title>.+)$",
+    re.I,
+)
+_TITLE_BOOK_NUM = re.compile(
+    rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+)(?P<pos>{_NUMBER})$",
+    re.I,
+)
+_LEADING_BOOK_NUM = re.compile(
+    rf"^(?:book|vol\.?|volume)\s+(?P<pos>{_NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
+)
+_PART = re.compile(rf"(?:^|\s*[-,:]\s*|\s+)\bpart\s+(?P<pos>{_NUMBER})\b\s*", re.I)
+_SEQ_LABEL_ONLY = re.compile(r"^(?:vol\.?|volume|book|bk\.?|part|no\.?)$", re.I)
+_ARTICLES = frozenset(["the", "a", "an"])
+# Words that make a capitalised phrase a title or a volume label rather than a person.
+_NOT_NAME_WORDS = frozenset(
+    [
+        "book",
+        "books",
+        "vol",
+        "volume",
+        "part",
+        "series",
+        "saga",
+        "trilogy",
+        "chronicles",
+        "collection",
+        "edition",
+        "unabridged",
+        "abridged",
+        "chapter",
+        "of",
+        "the",
+        "and",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "with",
+        "omnibus",
+        "complete",
+        "novel",
+        "stories",
+        "tales",
+    ]
+) | frozenset(_NUM_WORDS)
+_NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|[A-Z]\.(?:[A-Z]\.)*|(?:von|van|de|der|del|da|du|di|la|le))$")
+
+
+def _position(raw: str) -> str | None:
+    raw = raw.strip().lower()
+    if raw in _NUM_WORDS:
+        return str(_NUM_WORDS[raw])
+    if raw in _ROMAN:
+        return str(_ROMAN[raw])
+    try:
+        return _js_number_string(raw)
+    except ValueError:
+        return None
+
+
+def _looks_like_names(text: str) -> bool:
+    """'Frank Herbert', 'Collins, Suzanne', 'Pratchett & Gaiman': 2-4 capitalised words per name, no digits."""
+    if not text or any(c.isdigit() for c in text) or len(text) > 80:
+        return False
+    names = parse_name_string(text)
+    if not names:
+        return False
+    for name in names:
+        words = name.split()
+        if not 2 <= len(words) <= 4 or words[0].lower() in _ARTICLES:
+            return False
+        if not all(_NAME_TOKEN.match(w) and w.lower().rstrip(".") not in _NOT_NAME_WORDS for w in words):
+            return False
+    return True
+
+
+def _strip_noise(text: str) -> tuple[str, list[str]]:
+    found: list[str] = []
+
+    def _keep(m: re.Match[str]) -> str:
+        found.append(m.group("noise").lower())
+        return ""
+
+    text = _NOISE.sub(_keep, text)
+    text = _TRAILING_NOISE.sub(_keep, text)
+    return _WS.sub(" ", text).strip(" -_.,"), found
+
+
+def _edition_of(noise: list[str]) -> str | None:
+    for n in noise:
+        if "unabridged" in n or n.startswith("un-"):
+            return "unabridged"
+        if "abridged" in n:
+            return "abridged"
+        if "dramati" in n or "full" in n:
+            return "dramatized"
+    return None
+
+
+def _schemes(
+    rows: list[Evidence],
+    base: str,
+    has_author_folder: bool,
+    abs_title: str | None = None,
+    source: str = "path",
+) -> None:
+    """Alternative readings of a title folder (or a file name) that ABS does not make."""
+    if not base or len(base) > _MAX_SCHEME_LEN:
+        return
+    text, noise = _strip_noise(base)
+    edition = _edition_of(noise)
+    if edition:
+        _add(rows, source, "edition", edition, "scheme.edition_tag")
+    titles: list[tuple[str, str]] = []  # (title, rule)
+    if noise and text:
+        titles.append((text, "scheme.clean_title"))
+
+    m = _TITLE_YEAR.match(text)
+    if m and not m.group("rest").strip():
+        _add(rows, source, "year", m.group("year"), "scheme.title_year")
+        text = m.group("title").strip()
+        titles.append((text, "scheme.title_year"))
+
+    m = _PAREN_SERIES.match(text)
+    if m and (pos := _position(m.group("pos"))) is not None:
+        _add(rows, source, "series", m.group("series").strip(" ,"), "scheme.title_paren_series")
+        _add(rows, source, "sequence", pos, "scheme.title_paren_series")
+        text = m.group("title").strip()
+        titles.append((text, "scheme.title_paren_series"))
+
+    m = _PART.search(text)
+    if m and (pos := _position(m.group("pos"))) is not None:
+        _add(rows, source, "part", pos, "scheme.part_number")
+        rest = (text[: m.start()] + " " + text[m.end() :]).strip(" -_,:")
+        if rest:
+            text = _WS.sub(" ", rest)
+            titles.append((text, "scheme.part_number"))
+
+    # 'Author - Series 03 - Title': a name-shaped first piece of three or more is the author.
+    author_taken = False
+    if not has_author_folder:
+        pieces = [p.strip() for p in text.split(" - ")]
+        if len(pieces) >= 3 and all(pieces) and _looks_like_names(pieces[0]):
+            for i, name in enumerate(parse_name_string(pieces[0])):
+                _add(rows, source, "author", name, "scheme.author_dash_title", i)
+            text, author_taken = " - ".join(pieces[1:]), True
+
+    m = _SERIES_NUM_TITLE.match(text)
+    if (
+        m
+        and not _SEQ_LABEL_ONLY.match(m.group("series").strip())
+        and (pos := _position(m.group("word") or m.group("num"))) is not None
+    ):
+        _add(rows, source, "series", m.group("series").strip(" ,"), "scheme.series_number_title")
+        _add(rows, source, "sequence", pos, "scheme.series_number_title")
+        text = m.group("title").strip()
+        titles.append((text, "scheme.series_number_title"))
+    else:
+        m = _LEADING_BOOK_NUM.match(text) or _TITLE_BOOK_NUM.match(text)
+        if m and (pos := _position(m.group("pos"))) is not None:
+            _add(rows, source, "sequence", pos, "scheme.book_number")
+            text = m.group("title").strip(" -,")
+            titles.append((text, "scheme.book_number"))
+    if author_taken:
+        titles.append((text, "scheme.author_dash_title"))
+
+    # 'Author - Title' / 'Title - Author' when no author folder says who wrote it.
+    elif not has_author_folder:
+        pieces = [p.strip() for p in text.split(" - ")]
+        if len(pieces) == 2 and all(pieces):
+            left, right = pieces
+            left_names = parse_name_string(left) if _looks_like_names(left) else []
+            if left_names:
+                for i, name in enumerate(parse_name_string(left)):
+                    _add(rows, source, "author", name, "scheme.author_dash_title", i)
+                titles.append((right, "scheme.author_dash_title"))
+            # Both sides name-shaped ('Frank Herbert - Dune Messiah'?): keep both readings, unless the
+            # left is a list of people ('Gaiman & Pratchett - Good Omens'), which no title looks like.
+            if len(left_names) < 2 and _looks_like_names(right):
+                for i, name in enumerate(parse_name_string(right)):
+                    _add(rows, source, "author", name, "scheme.title_dash_author", i)
+                titles.append((left, "scheme.title_dash_author"))
+
+    seen = {abs_title} if abs_title else set()
+    for title, rule in titles:
+        if title and title not in seen:
+            seen.add(title)
+            _add(rows, source, "title", title, rule)
+
+
+# ---------------------------------------------------------------------------------------------
+# File names
+# ---------------------------------------------------------------------------------------------
+
+_TRACK_ONLY = re.compile(
+    r"^(?:(?:track|trk|part|pt|chapter|chap|ch|disc|disk|cd|side|file|section|kapitel|chapitre)[\s._-]*)?"
+    r"\d{1,4}(?:[\s._-]*(?:of|-|_)[\s._-]*\d{1,4})?$",
+    re.I,
+)
+_LEADING_TRACK = re.compile(r"^\s*(?:(?:track|trk|cd|disc|disk)\s*)?\d{1,4}(?:\s*[-._)]\s*|\s+)(?=\D)", re.I)
+_TRAILING_TRACK = re.compile(
+    r"(?:\s*[-_,]\s*|\s+)(?:(?:track|trk|part|pt|chapter|ch|cd|disc|disk|file)[\s._-]*)?\(?\d{1,4}(?:\s*of\s*\d{1,4})?\)?$",
+    re.I,
+)
+_CHAPTERISH = re.compile(
+    r"^(?:chapter|ch\.?|prologue|epilogue|intro(?:duction)?|opening credits|closing credits|credits|preface|"
+    r"foreword|afterword|acknowledg(?:e)?ments|part|track|interlude|appendix|end credits|"
+    r"chapter\s+" + _NUMBER + r"|(?:chapter|part)\s+" + _NUMBER + r"\b.*)$",
+    re.I,
+)
+
+
+def parse_filename(filename: str) -> list[Evidence]:
+    """Evidence from one audio file name; empty for pure track/part/chapter names ('01 - Prologue.mp3')."""
+    rows: list[Evidence] = []
+    if not isinstance(filename, str) or not filename.strip():
+        return rows
+    stem, _ = _split_ext(filename.rsplit("/", 1)[-1])
+    stem = stem.replace("_", " ").strip()
+    if not stem or len(stem) > _MAX_SCHEME_LEN or _TRACK_ONLY.match(stem):
+        return rows
+    name = _LEADING_TRACK.sub("", stem, count=1).strip()
+    name = _TRAILING_TRACK.sub("", name, count=1).strip() or name
+    if not name or _TRACK_ONLY.match(name) or _CHAPTERISH.match(name):
+        return rows
+    clean, _ = _strip_noise(name)
+    _add(rows, "filename", "title", clean or name, "filename.stem")
+    _schemes(rows, name, has_author_folder=False, abs_title=clean or name, source="filename")
+    # The schemes add alternative titles; the filename.stem row already holds the plain reading.
+    return rows
+
+
+def filename_evidence(item: dict) -> list[Evidence]:
+    files = _audio_files(item)
+    if not files:
+        return []
+    meta = files[0].get("metadata")
+    if not isinstance(meta, dict):
+        return []
+    return parse_filename(meta.get("filename") or "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tags: ABS metaTags mapping (BookScanner / AudioFileScanner, 2.36) and mutagen readers
+# ---------------------------------------------------------------------------------------------
+
+_GENRE_SPLIT = re.compile(r"//|/|;")
+_GROUPING_SERIES = re.compile(r"^(?P<name>.+?)(?:\s+#(?P<seq>[^#\s]+))?$")
+_YEAR_IN = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
+
+
+def tags_evidence(tags: dict, rule: str = "tags.abs_metatags") -> list[Evidence]:
+    """What ABS would take from one audio file's tags (metaTags keys: tagAlbum, tagArtist, ...).
+
+    Extra keys the file readers add (`tagNarrator`) are used too: an explicit narrator tag beats
+    the composer, which is only ABS's convention for the narrator.
+    """
+    rows: list[Evidence] = []
+    if not isinstance(tags, dict):
+        return rows
+
+    def get(key: str) -> str | None:
+        v = tags.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = str(v)
+        return v.strip() if isinstance(v, str) and v.strip() else None
+
+    _add(rows, "tags", "title", get("tagAlbum") or get("tagTitle"), rule)
+    _add(rows, "tags", "subtitle", get("tagSubtitle"), rule)
+    for i, name in enumerate(parse_name_string(get("tagArtist") or get("tagAlbumArtist"))):
+        _add(rows, "tags", "author", name, rule, i)
+    for i, name in enumerate(parse_name_string(get("tagNarrator") or get("tagComposer"))):
+        _add(rows, "tags", "narrator", name, rule, i)
+
+    series, parts = get("tagSeries"), get("tagSeriesPart")
+    if series:
+        names = [s.strip() for s in series.split(";")]
+        seqs = [s.strip() for s in parts.split(";")] if parts else []
+        if len(seqs) != len(names):  # ABS pairs them only when the lists have equal length
+            names, seqs = [series], [parts] if parts else []
+        for i, name in enumerate(names):
+            _add(rows, "tags", "series", name, rule, i)
+            if i < len(seqs):
+                _add(rows, "tags", "sequence", seqs[i], rule, i)
+    elif grouping := get("tagGrouping"):
+        for i, chunk in enumerate(c.strip() for c in grouping.split(";")):
+            m = _GROUPING_SERIES.match(chunk)
+            if m:
+                _add(rows, "tags", "series", m.group("name"), rule, i)
+                _add(rows, "tags", "sequence", m.group("seq"), rule, i)
+
+    if genre := get("tagGenre"):
+        for i, g in enumerate(dict.fromkeys(g.strip() for g in _GENRE_SPLIT.split(genre) if g.strip())):
+            _add(rows, "tags", "genre", g, rule, i)
+    if date := get("tagDate"):
+        m = _YEAR_IN.search(date)
+        _add(rows, "tags", "year", m.group(1) if m else None, rule)
+        if date != (m.group(1) if m else None):
+            _add(rows, "tags", "date", date, rule)
+    _add(rows, "tags", "publisher", get("tagPublisher"), rule)
+    _add(rows, "tags", "isbn", get("tagIsbn"), rule)
+    _add(rows, "tags", "asin", get("tagASIN"), rule)
+    _add(rows, "tags", "language", get("tagLanguage"), rule)
+    return rows
+
+
+# Raw tag name (lower-case) -> metaTags key, per format. ABS's prober lookups (utils/prober.js) plus
+# the audiobook conventions of m4b (©nrt, freeform iTunes atoms), ID3 (TXXX, MVNM/MVIN) and Vorbis.
+_VORBIS_MAP = {
+    "album": "tagAlbum",
+    "title": "tagTitle",
+    "subtitle": "tagSubtitle",
+    "artist": "tagArtist",
+    "albumartist": "tagAlbumArtist",
+    "album_artist": "tagAlbumArtist",
+    "album artist": "tagAlbumArtist",
+    "composer": "tagComposer",
+    "narrator": "tagNarrator",
+    "narratedby": "tagNarrator",
+    "reader": "tagNarrator",
+    "series": "tagSeries",
+    "show": "tagSeries",
+    "mvnm": "tagSeries",
+    "seriespart": "tagSeriesPart",
+    "series-part": "tagSeriesPart",
+    "series_part": "tagSeriesPart",
+    "mvin": "tagSeriesPart",
+    "part": "tagSeriesPart",
+    "grouping": "tagGrouping",
+    "grp1": "tagGrouping",
+    "genre": "tagGenre",
+    "date": "tagDate",
+    "year": "tagDate",
+    "publisher": "tagPublisher",
+    "label": "tagPublisher",
+    "isbn": "tagIsbn",
+    "asin": "tagASIN",
+    "audible_asin": "tagASIN",
+    "language": "tagLanguage",
+    "lang": "tagLanguage",
+    "description": "tagDescription",
+    "comment": "tagComment",
+    "tracknumber": "tagTrack",
+    "discnumber": "tagDisc",
+}
+_MP4_MAP = {
+    "©alb": "tagAlbum",
+    "©nam": "tagTitle",
+    "©art": "tagArtist",
+    "aart": "tagAlbumArtist",
+    "©wrt": "tagComposer",
+    "©nrt": "tagNarrator",
+    "©grp": "tagGrouping",
+    "©gen": "tagGenre",
+    "©day": "tagDate",
+    "desc": "tagDescription",
+    "ldes": "tagDescription",
+    "©cmt": "tagComment",
+    "©pub": "tagPublisher",
+    "©mvn": "tagSeries",
+    "©mvi": "tagSeriesPart",
+}
+_ID3_MAP = {
+    "TALB": "tagAlbum",
+    "TIT2": "tagTitle",
+    "TIT3": "tagSubtitle",
+    "TPE1": "tagArtist",
+    "TPE2": "tagAlbumArtist",
+    "TCOM": "tagComposer",
+    "TCON": "tagGenre",
+    "TDRC": "tagDate",
+    "TYER": "tagDate",
+    "TPUB": "tagPublisher",
+    "GRP1": "tagGrouping",
+    "TIT1": "tagGrouping",
+    "MVNM": "tagSeries",
+    "MVIN": "tagSeriesPart",
+    "TLAN": "tagLanguage",
+    "TRCK": "tagTrack",
+    "TPOS": "tagDisc",
+}
+
+
+def _first_text(value: Any) -> str | None:
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return None
+        value = value[0]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, tuple):  # mp4 trkn/disk pairs
+        value = "/".join(str(v) for v in value if v)
+    if value is None:
+        return None
+    text = str(value).strip().replace("\x00", "")
+    return text or None
+
+
+def _put(out: dict, key: str | None, value: Any) -> None:
+    text = _first_text(value)
+    if key and text and key not in out:
+        out[key] = text
+
+
+def read_file_tags(path: str | Path) -> dict[str, str]:
+    """Tags of one audio file as metaTags-style keys (`tagAlbum`, `tagArtist`, ..., plus `tagNarrator`).
+
+    Supports m4b/m4a/mp4 (MP4 atoms), mp3 (ID3), flac/ogg/opus (Vorbis comments). A file without
+    tags gives {}. Raises TagReadError (with the path and reason) for missing, unreadable or corrupt files.
+    """
+    import mutagen
+    from mutagen.id3 import ID3FileType
+    from mutagen.mp4 import MP4
+
+    path = Path(path)
+    try:
+        audio = mutagen.File(path)
+    except FileNotFoundError:
+        raise TagReadError(path, "file not found") from None
+    except PermissionError:
+        raise TagReadError(path, "permission denied") from None
+    except (mutagen.MutagenError, OSError, ValueError, EOFError, IndexError, KeyError) as exc:
+        raise TagReadError(path, f"corrupt or unsupported audio file ({type(exc).__name__}: {exc})") from None
+    if audio is None:
+        raise TagReadError(path, "not a recognised audio file (no m4b/mp3/flac/ogg/opus header found)")
+    tags = audio.tags
+    out: dict[str, str] = {}
+    if not tags:
+        return out
+    if isinstance(audio, MP4):
+        for key, value in tags.items():
+            lk = key.lower()
+            if lk.startswith("----:"):
+                _put(out, _VORBIS_MAP.get(lk.rsplit(":", 1)[-1]), value)
+            elif lk in ("trkn", "disk"):
+                _put(out, "tagTrack" if lk == "trkn" else "tagDisc", value)
+            else:
+                _put(out, _MP4_MAP.get(lk), value)
+    elif isinstance(audio, ID3FileType):
+        for frame in tags.values():
+            fid = frame.FrameID
+            if fid == "TXXX":
+                _put(out, _VORBIS_MAP.get(frame.desc.lower()), frame.text)
+            elif fid == "COMM":
+                _put(out, "tagComment", frame.text)
+            elif fid in _ID3_MAP:
+                _put(out, _ID3_MAP[fid], [str(t) for t in frame.text] if hasattr(frame, "text") else None)
+    else:  # Vorbis comments (flac, ogg, opus) and anything else dict-like
+        try:
+            items = list(tags.items())
+        except Exception as exc:  # a foreign tag container mutagen can open but not list
+            raise TagReadError(path, f"tags present but unreadable ({type(exc).__name__})") from None
+        for key, value in items:
+            _put(out, _VORBIS_MAP.get(str(key).lower()), value)
+    return out
+
+
+def _file_format(path: Path) -> str:
+    return path.suffix.lower().lstrip(".") or "unknown"
+
+
+# ---------------------------------------------------------------------------------------------
+# Current ABS metadata and the whole item
+# ---------------------------------------------------------------------------------------------
+
+
+def _audio_files(item: dict) -> list[dict]:
+    media = item.get("media")
+    files = media.get("audioFiles") if isinstance(media, dict) else None
+    if not isinstance(files, list):
+        return []
+    files = [f for f in files if isinstance(f, dict)]
+
+    def order(f: dict) -> tuple[int, int]:
+        idx = f.get("index")
+        return (0, idx) if isinstance(idx, int) and not isinstance(idx, bool) else (1, 0)
+
+    return sorted((f for f in files if not f.get("exclude")), key=order)
+
+
+def abs_evidence(metadata: dict) -> list[Evidence]:
+    """Rows for the item's current ABS metadata (`media.metadata`)."""
+    rows: list[Evidence] = []
+    if not isinstance(metadata, dict):
+        return rows
+    rule = "abs.metadata"
+    for key, fld in (
+        ("title", "title"),
+        ("subtitle", "subtitle"),
+        ("publisher", "publisher"),
+        ("isbn", "isbn"),
+        ("asin", "asin"),
+        ("language", "language"),
+    ):
+        _add(rows, "abs", fld, metadata.get(key), rule)
+    year = metadata.get("publishedYear")
+    if isinstance(year, (str, int)) and not isinstance(year, bool):
+        year = str(year).strip()
+        m = _YEAR_IN.search(year)
+        _add(rows, "abs", "year", m.group(1) if m else year, rule)
+        if m and year != m.group(1):
+            _add(rows, "abs", "date", year, rule)
+    authors = metadata.get("authors")
+    if isinstance(authors, list):
+        names = [a.get("name") if isinstance(a, dict) else None for a in authors]
+        for i, name in enumerate(n for n in names if isinstance(n, str) and n.strip()):
+            _add(rows, "abs", "author", name, rule, i)
+    for key, fld in (("narrators", "narrator"), ("genres", "genre")):
+        values = metadata.get(key)
+        if isinstance(values, list):
+            for i, v in enumerate(v for v in values if isinstance(v, str) and v.strip()):
+                _add(rows, "abs", fld, v, rule, i)
+    series = metadata.get("series")
+    if isinstance(series, list):
+        i = 0
+        for s in series:
+            if isinstance(s, dict) and isinstance(s.get("name"), str) and s["name"].strip():
+                _add(rows, "abs", "series", s["name"], rule, i)
+                _add(rows, "abs", "sequence", s.get("sequence"), rule, i)
+                i += 1
+    if metadata.get("abridged") is True:
+        _add(rows, "abs", "edition", "abridged", rule)
+    return rows
+
+
+def evidence_for_item(
+    item: dict, settings: Any = None, problems: list[TagReadError] | None = None
+) -> list[Evidence]:
+    """All evidence rows for one expanded ABS item (sources abs, path, filename, tags).
+
+    Missing keys or nulls anywhere just give fewer rows. Raises ValueError when `item` is not an
+    item at all (not a dict, or no string `relPath`/`path` to read). Tags are read from the file
+    only when `settings.local_path()` maps its path to a file that exists; a file that cannot be
+    read raises TagReadError — unless `problems` is given, then the error is appended there and
+    the other evidence is still returned.
+    """
+    if not isinstance(item, dict):
+        raise ValueError(f"an ABS item must be a dict, got {type(item).__name__}")
+    rel_path = item.get("relPath")
+    if not isinstance(rel_path, str) or not rel_path.strip():
+        path = item.get("path")
+        if isinstance(path, str) and path.strip():
+            rel_path = path.rstrip("/").rsplit("/", 1)[-1]
+        else:
+            raise ValueError(f"item {item.get('id')!r} has no relPath or path to parse")
+
+    media = item.get("media")
+    metadata = media.get("metadata") if isinstance(media, dict) else None
+    rows = abs_evidence(metadata) if isinstance(metadata, dict) else []
+    rows.extend(parse_folder(rel_path, is_file=item.get("isFile") is True).readings)
+    files = _audio_files(item)
+    if files:
+        first = files[0]
+        meta = first.get("metadata") if isinstance(first.get("metadata"), dict) else {}
+        rows.extend(parse_filename(meta.get("filename") or ""))
+        rows.extend(tags_evidence(first.get("metaTags") or {}))
+        if settings is not None and getattr(settings, "path_map", None):
+            local = settings.local_path(meta.get("path"))
+            if local is not None and local.is_file():
+                try:
+                    file_tags = read_file_tags(local)
+                except TagReadError as exc:
+                    if problems is None:
+                        raise
+                    problems.append(exc)
+                else:
+                    rows.extend(tags_evidence(file_tags, f"tags.file.{_file_format(local)}"))
+    return rows
