@@ -15,6 +15,12 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+# --- review / approve / reject / writeback / rollback (issue 6; flows/cli_review.py) ---
+from flows.cli_review import register as _register_review  # noqa: E402
+
+_register_review(app)
+# --- end issue 6 ---
+
 
 def main() -> None:
     app()

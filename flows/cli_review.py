@@ -1,0 +1,170 @@
+"""CLI commands for review and writeback: review, approve, reject, writeback, rollback.
+
+Registered on the main `shelfmatch` app by `register(app)` (one line in flows/cli.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tasks.review import Reviewer, decide, show_value
+from tasks.settings import get_settings
+from tasks.warehouse import connect, fetch_dicts, load_sql
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")]
+ByOption = Annotated[str | None, typer.Option("--by", help="Who decided (default: your OS user name)")]
+WhereOption = Annotated[
+    str | None,
+    typer.Option(
+        "--where", help="SQL predicate over `matches`, e.g. \"tier = 'pending' AND confidence > 0.9\""
+    ),
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Why (kept with the decision)")]
+
+
+def review(db: DbOption = None, by: ByOption = None) -> None:
+    """Go through pending matches one by one: [A]pply, [S]kip, [R]eject, [M]ore, [E]nter id, [Q]uit."""
+    settings = get_settings(duckdb_path=db)
+    with connect(settings.duckdb_path) as con:
+        Reviewer(
+            con, settings, console, ask=lambda text: typer.prompt(text, default="", show_default=False), by=by
+        ).run()
+
+
+def _decide(
+    decision: str,
+    item_ids: list[str] | None,
+    where: str | None,
+    by: str | None,
+    note: str | None,
+    db: str | None,
+) -> None:
+    if not item_ids and not where:
+        err_console.print(
+            f'Name the items to {decision}: item ids, or --where "<SQL predicate over matches>".'
+        )
+        raise typer.Exit(2)
+    settings = get_settings(duckdb_path=db)
+    try:
+        with connect(settings.duckdb_path) as con:
+            ids = decide(con, decision, item_ids, where, by, note)
+    except ValueError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"{decision}d {len(ids)} item(s)")
+
+
+def approve(
+    item_ids: Annotated[list[str] | None, typer.Argument(help="ABS item ids")] = None,
+    where: WhereOption = None,
+    by: ByOption = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+) -> None:
+    """Approve the matched book of items (by id or --where); they are written by `writeback --apply`."""
+    _decide("approve", item_ids, where, by, note, db)
+
+
+def reject(
+    item_ids: Annotated[list[str] | None, typer.Argument(help="ABS item ids")] = None,
+    where: WhereOption = None,
+    by: ByOption = None,
+    note: NoteOption = None,
+    db: DbOption = None,
+) -> None:
+    """Reject the matched book of items (by id or --where); a rejected item is never written."""
+    _decide("reject", item_ids, where, by, note, db)
+
+
+def writeback_cmd(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write to ABS (default: only show and store the plan)")
+    ] = False,
+    items: Annotated[list[str] | None, typer.Option("--items", help="Only these item ids")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show (and store) the field-level plan of approved changes; with --apply, write it to ABS."""
+    from flows.writeback import writeback
+    from tasks.writeback.apply import AbsNotAnswering
+
+    settings = get_settings(duckdb_path=db)
+    try:
+        summary = asyncio.run(writeback(apply=apply, item_ids=items, db_path=str(settings.duckdb_path)))
+    except AbsNotAnswering as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    if not apply:
+        print_plan(str(settings.duckdb_path), summary["run_id"])
+        console.print(
+            f"Dry run {summary['run_id']}: nothing was written. Re-run with --apply to write this plan."
+        )
+    else:
+        console.print(json.dumps(summary, indent=1, default=str))
+
+
+def rollback_cmd(
+    run: Annotated[str | None, typer.Option("--run", help="The writeback run id to undo")] = None,
+    items: Annotated[
+        list[str] | None, typer.Option("--items", help="Undo every write to these item ids")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Also restore fields changed after our write")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Restore the values ABS had before a writeback run (or before any write to the given items)."""
+    from flows.rollback import rollback
+    from tasks.writeback.apply import AbsNotAnswering
+
+    if not run and not items:
+        err_console.print("Name what to undo: --run <writeback run id> and/or --items <item id> ...")
+        raise typer.Exit(2)
+    settings = get_settings(duckdb_path=db)
+    try:
+        summary = asyncio.run(
+            rollback(run_id=run, item_ids=items, force=force, db_path=str(settings.duckdb_path))
+        )
+    except AbsNotAnswering as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    for conflict in summary.get("conflicts", []):
+        console.print(f"[yellow]conflict[/yellow] {conflict['message']}")
+    console.print(
+        f"rolled back {summary['rolled_back']} field(s), {len(summary.get('conflicts', []))} conflict(s)"
+    )
+
+
+def print_plan(db_path: str, run_id: str) -> None:
+    with connect(db_path) as con:
+        rows = fetch_dicts(con, load_sql("writeback_plan_rows"), [run_id])
+    table = Table(title=f"writeback plan {run_id}")
+    for col in ("item", "field", "policy", "ABS now", "→ new"):
+        table.add_column(col)
+    for r in rows:
+        before, after = json.loads(r["before"]), json.loads(r["after"])
+        table.add_row(
+            r["item_id"],
+            r["field"],
+            r["policy"],
+            f"[red]{show_value(r['field'], before)}[/red]",
+            f"[green]{show_value(r['field'], after)}[/green]",
+        )
+    console.print(table)
+    console.print(f"{len(rows)} field change(s) on {len({r['item_id'] for r in rows})} item(s)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review)
+    app.command("approve")(approve)
+    app.command("reject")(reject)
+    app.command("writeback")(writeback_cmd)
+    app.command("rollback")(rollback_cmd)

@@ -1,0 +1,39 @@
+"""rollback: put back the `before` values of a writeback run, or of items; conflicts left alone unless forced."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from tasks.abs import AbsClient
+
+from flows.writeback import report
+from tasks.settings import Settings, get_settings
+from tasks.warehouse import connect, run_record
+from tasks.writeback.rollback import apply_rollback
+
+
+@task(name="restore-before-values", cache_policy=NO_CACHE)
+async def restore(
+    settings: Settings, run_id: str, target_run_id: str | None, item_ids: list[str] | None, force: bool
+) -> dict:
+    async with AbsClient.from_settings(settings) as client:
+        with connect(settings.duckdb_path) as con:
+            summary = await apply_rollback(con, client, settings, run_id, target_run_id, item_ids, force)
+    return summary.as_dict()
+
+
+@flow(name="rollback")
+async def rollback(
+    run_id: str | None = None,
+    item_ids: list[str] | None = None,
+    force: bool = False,
+    db_path: str | None = None,
+) -> dict:
+    settings = get_settings(duckdb_path=db_path)
+    params = {"run_id": run_id, "item_ids": item_ids, "force": force}
+    with run_record(settings.duckdb_path, "rollback", params) as run:
+        run.counts.update(await restore(settings, run.run_id, run_id, item_ids, force))
+    summary = {**run.counts, "run_id": run.run_id, "undid_run_id": run_id}
+    await acreate_markdown_artifact(markdown=report("rollback", summary), key="rollback-summary")
+    return summary

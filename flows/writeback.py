@@ -1,0 +1,54 @@
+"""writeback: send approved Hardcover metadata to ABS — a dry-run plan by default, `apply=True` to write.
+
+Separate from `sync` on purpose: nothing reaches ABS unless a person runs this with apply.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.artifacts import acreate_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from tasks.abs import AbsClient
+
+from tasks.settings import Settings, get_settings
+from tasks.warehouse import connect, run_record
+from tasks.writeback.apply import apply_writeback
+from tasks.writeback.plan import plan_from_warehouse
+
+
+@task(name="plan-writeback", cache_policy=NO_CACHE)
+def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) -> dict:
+    with connect(settings.duckdb_path) as con:
+        plans = plan_from_warehouse(con, settings, run_id, item_ids)
+    return {
+        "approved": len(plans),
+        "planned_items": sum(1 for p in plans if p.changes),
+        "planned_fields": sum(len(p.changes) for p in plans),
+    }
+
+
+@task(name="apply-writeback", cache_policy=NO_CACHE)
+async def apply_changes(settings: Settings, run_id: str, item_ids: list[str] | None) -> dict:
+    async with AbsClient.from_settings(settings) as client:
+        with connect(settings.duckdb_path) as con:
+            return (await apply_writeback(con, client, settings, run_id, item_ids)).as_dict()
+
+
+@flow(name="writeback")
+async def writeback(
+    apply: bool = False, item_ids: list[str] | None = None, db_path: str | None = None
+) -> dict:
+    settings = get_settings(duckdb_path=db_path)
+    with run_record(settings.duckdb_path, "writeback", {"apply": apply, "item_ids": item_ids}) as run:
+        if apply:
+            run.counts.update(await apply_changes(settings, run.run_id, item_ids))
+        else:
+            run.counts.update(plan_changes(settings, run.run_id, item_ids))
+    summary = {"run_id": run.run_id, "apply": apply, **run.counts}
+    await acreate_markdown_artifact(markdown=report("writeback", summary), key="writeback-summary")
+    return summary
+
+
+def report(title: str, summary: dict) -> str:
+    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.items() if not isinstance(v, list | dict))
+    return f"# {title}\n\n| | |\n|---|---|\n{rows}\n"

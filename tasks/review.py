@@ -1,0 +1,312 @@
+"""Review: a person's approve/reject decisions, interactively (beets-style prompt) or in bulk.
+
+Decisions are rows in `review_decisions` (append-only; the latest per item counts). The prompt
+asks only about pending matches with no decision, or whose evidence changed since the decision.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from tasks.settings import Settings
+from tasks.warehouse import fetch_dicts, load_sql, now
+from tasks.writeback.payload import FIELDS, canonical, is_empty, same
+from tasks.writeback.plan import field_policies, load_targets, plan_item
+
+DECISIONS = ("approve", "reject")
+PROMPT = "[A]pply, [S]kip, [R]eject, [M]ore candidates, [E]nter Hardcover id/slug, [Q]uit"
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def record_decision(
+    con: duckdb.DuckDBPyConnection,
+    item_id: str,
+    decision: str,
+    book_id: int | None,
+    edition_id: int | None,
+    evidence_hash: str | None,
+    by: str | None = None,
+    note: str | None = None,
+    via: str = "review",
+) -> None:
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
+    con.execute(
+        load_sql("review_insert_decision"),
+        [item_id, book_id, edition_id, decision, now(), by or current_user(), note, evidence_hash, via],
+    )
+
+
+def items_where(con: duckdb.DuckDBPyConnection, predicate: str) -> list[str]:
+    """Item ids of `SELECT item_id FROM matches WHERE <predicate>`.
+
+    The predicate is the user's own SQL over their own file (so it cannot be a parameter); it must
+    form exactly one SELECT, and runs inside a transaction that is rolled back.
+    """
+    if ";" in predicate:
+        raise ValueError(
+            "--where takes one SQL predicate over `matches`, without ';' (e.g. \"confidence >= 0.9\")"
+        )
+    sql = f"SELECT item_id FROM matches WHERE {predicate}"
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise ValueError(f"--where {predicate!r} is not valid SQL: {exc}") from exc
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise ValueError(f"--where {predicate!r} must be a predicate over `matches`, not another statement")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        return [row[0] for row in con.execute(sql).fetchall()]
+    except duckdb.Error as exc:
+        raise ValueError(f"--where {predicate!r} failed: {exc}") from exc
+    finally:
+        con.execute("ROLLBACK")
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection,
+    decision: str,
+    item_ids: list[str] | None = None,
+    where: str | None = None,
+    by: str | None = None,
+    note: str | None = None,
+) -> list[str]:
+    """Approve or reject the matched book of items named by id and/or by a `--where` predicate.
+
+    Returns the ids decided. Unknown items, or approving an item with no candidate, is an error
+    that names them (and nothing is recorded).
+    """
+    ids = list(dict.fromkeys((item_ids or []) + (items_where(con, where) if where else [])))
+    if not ids:
+        return []
+    matches = {m["item_id"]: m for m in fetch_dicts(con, load_sql("review_match"), {"item_ids": ids})}
+    unknown = [i for i in ids if i not in matches]
+    if unknown:
+        raise ValueError(
+            f"No match for item(s) {', '.join(unknown[:10])}: run `shelfmatch sync` (score) first."
+        )
+    if decision == "approve":
+        bookless = [i for i in ids if matches[i]["book_id"] is None]
+        if bookless:
+            raise ValueError(
+                f"Item(s) {', '.join(bookless[:10])} have no candidate book to approve; "
+                "use `shelfmatch review` and [E]nter a Hardcover id."
+            )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for i in ids:
+            m = matches[i]
+            record_decision(
+                con, i, decision, m["book_id"], m["edition_id"], m["evidence_hash"], by, note, via=decision
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return ids
+
+
+# --- the interactive prompt ------------------------------------------------------------------------
+
+
+def show_value(field: str, value: Any) -> str:
+    value = canonical(field, value)
+    if is_empty(value):
+        return ""
+    if field == "series":
+        return "; ".join(s["name"] + (f" #{s['sequence']}" if s["sequence"] else "") for s in value)
+    if isinstance(value, list):
+        return ", ".join(value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def top_reasons(explanation: Any, n: int = 3) -> list[str]:
+    """The n features that moved the confidence most, as "feature: level (+weight)"."""
+    if isinstance(explanation, str):
+        try:
+            explanation = json.loads(explanation)
+        except ValueError:
+            return [explanation]
+    if isinstance(explanation, dict):
+        explanation = [
+            {"feature": k, **(v if isinstance(v, dict) else {"level": v})} for k, v in explanation.items()
+        ]
+    reasons = []
+    for e in sorted(explanation or [], key=lambda e: -abs(float(e.get("weight") or 0))):
+        weight = e.get("weight")
+        w = f" ({float(weight):+.2f})" if isinstance(weight, int | float) else ""
+        reasons.append(f"{e.get('feature', '?')}: {e.get('level', '?')}{w}")
+    return reasons[:n]
+
+
+class Reviewer:
+    """The beets-style prompt over pending matches; `ask` reads one answer (click.prompt by default)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        settings: Settings,
+        console: Console,
+        ask: Callable[[str], str],
+        by: str | None = None,
+    ):
+        self.con, self.settings, self.console, self.ask = con, settings, console, ask
+        self.by = by or current_user()
+        self.policies = field_policies(settings)
+        self.counts = {"approve": 0, "reject": 0, "skip": 0}
+
+    def run(self) -> dict[str, int]:
+        pending = fetch_dicts(self.con, load_sql("review_pending"))
+        if not pending:
+            self.console.print("Nothing to review: every pending match has a decision.")
+        for n, match in enumerate(pending, 1):
+            self.console.rule(f"[bold]{n}/{len(pending)}[/bold]")
+            if not self.review_one(match):
+                self.console.print("Stopped; the remaining items will be asked next time.")
+                break
+        self.console.print(
+            f"approved {self.counts['approve']}, rejected {self.counts['reject']}, skipped {self.counts['skip']}"
+        )
+        return self.counts
+
+    def review_one(self, match: dict) -> bool:
+        """Ask about one item; False when the user quits."""
+        item_id = match["item_id"]
+        item = (fetch_dicts(self.con, load_sql("review_item"), [item_id]) or [{}])[0]
+        book_id, edition_id, confidence = match["book_id"], match["edition_id"], match["confidence"]
+        self.show_item(item_id, item)
+        self.show_candidate(item, book_id, edition_id, confidence, match["explanation"])
+        while True:
+            answer = (self.ask(PROMPT) or "").strip().lower()[:1]
+            if answer == "a":
+                self.decide(match, "approve", book_id, edition_id)
+                return True
+            if answer == "r":
+                self.decide(match, "reject", book_id, edition_id)
+                return True
+            if answer == "s":
+                self.counts["skip"] += 1
+                return True
+            if answer == "q":
+                return False
+            if answer == "m":
+                chosen = self.choose_candidate(match)
+                if chosen:
+                    book_id, edition_id, confidence = (
+                        chosen["book_id"],
+                        chosen["edition_id"],
+                        chosen["confidence"],
+                    )
+                    self.show_candidate(item, book_id, edition_id, confidence, None)
+            elif answer == "e":
+                found = self.enter_book()
+                if found:
+                    book_id, edition_id, confidence = found["book_id"], None, None
+                    self.show_candidate(item, book_id, edition_id, confidence, None)
+            else:
+                self.console.print("Please answer a, s, r, m, e or q.")
+
+    def decide(self, match: dict, decision: str, book_id: int, edition_id: int | None) -> None:
+        note = (
+            None
+            if book_id == match["book_id"]
+            else f"chose book {book_id} over the matched {match['book_id']}"
+        )
+        record_decision(
+            self.con, match["item_id"], decision, book_id, edition_id, match["evidence_hash"], self.by, note
+        )
+        self.counts[decision] += 1
+        self.console.print(f"[bold]{decision}d[/bold] book {book_id} for {match['item_id']}")
+
+    def show_item(self, item_id: str, item: dict) -> None:
+        self.console.print(f"[bold]Item[/bold] {item_id}  [dim]{item.get('rel_path') or ''}[/dim]")
+        tags = self.con.execute(load_sql("review_item_tags"), [item_id]).fetchall()
+        if tags and tags[0][0]:
+            meta = tags[0][0] if isinstance(tags[0][0], dict) else json.loads(tags[0][0])
+            shown = ", ".join(f"{k}={v}" for k, v in list(meta.items())[:6])
+            self.console.print(f"  tags: {shown}")
+        try:
+            spoken = self.con.execute(load_sql("review_transcript"), [item_id]).fetchall()
+        except duckdb.CatalogException:  # the listen flow's table is not there yet
+            spoken = []
+        if spoken:
+            self.console.print(f"  heard: “{spoken[0][0][:160]}”")
+
+    def show_candidate(
+        self, item: dict, book_id: int, edition_id: int | None, confidence: float | None, explanation: Any
+    ) -> None:
+        target = load_targets(self.con, [{"item_id": "_", "book_id": book_id, "edition_id": edition_id}]).get(
+            "_"
+        )
+        if target is None:
+            self.console.print(f"[yellow]Book {book_id} is not in hc_books; nothing to compare.[/yellow]")
+            return
+        current = {f: canonical(f, item.get(f)) for f in FIELDS}
+        changes = {c.field for c in plan_item(current, target, self.policies)[0]}
+        sure = f"  (confidence {confidence:.1%})" if confidence is not None else ""
+        self.console.print(
+            f"[bold]Candidate[/bold] Hardcover book {book_id}: {show_value('title', target['title'])}{sure}"
+        )
+        reasons = top_reasons(explanation)
+        if reasons:
+            self.console.print("  because: " + "; ".join(reasons))
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for col in ("field", "ABS now", "Hardcover", "action"):
+            table.add_column(col)
+        for f in FIELDS:
+            old, new = show_value(f, current[f]), show_value(f, target[f])
+            if not old and not new:
+                continue
+            if f in changes:
+                action = "[green]write[/green]"
+                old, new = f"[red]{old}[/red]", f"[green]{new}[/green]"
+            elif new and same(f, current[f], target[f]):
+                action = "[dim]same[/dim]"
+            elif new and old:
+                action = f"[yellow]keep ({self.policies[f]})[/yellow]"
+            else:
+                action = "[dim]-[/dim]"
+            table.add_row(f, old, new, action)
+        self.console.print(table)
+
+    def choose_candidate(self, match: dict) -> dict | None:
+        rows = fetch_dicts(self.con, load_sql("review_candidates"), [match["item_id"], match["run_id"]])
+        if not rows:
+            self.console.print("No other candidates were scored for this item.")
+            return None
+        for n, r in enumerate(rows, 1):
+            self.console.print(
+                f"  {n}. {r['title']} — {r['authors'] or '?'} ({r['release_year'] or '?'}) "
+                f"[dim]book {r['book_id']}, {r['confidence']:.1%}[/dim]"
+            )
+        answer = (self.ask("Candidate number (Enter to go back)") or "").strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(rows):
+            return rows[int(answer) - 1]
+        return None
+
+    def enter_book(self) -> dict | None:
+        key = (self.ask("Hardcover book id or slug") or "").strip()
+        if not key:
+            return None
+        found = fetch_dicts(self.con, load_sql("review_find_book"), {"key": key})
+        if not found:
+            self.console.print(
+                f"[yellow]No book {key!r} in the warehouse (hc_books).[/yellow] "
+                "Run `shelfmatch sync` so fetch_candidates brings it in, then review again."
+            )
+            return None
+        return found[0]

@@ -1,0 +1,1 @@
+"""Writeback: plan (plan.py), validate (payload.py), apply + verify (apply.py), undo (rollback.py)."""

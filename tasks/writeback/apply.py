@@ -1,0 +1,343 @@
+"""Apply a plan to ABS: validate, log the intent, send, read back, log the outcome.
+
+The journal (`writeback_log`) is append-only. For every field an `intent` row is committed
+*before* the request; after the request the outcome is a new row (`verified`, `mismatch`,
+`missing`, `failed`, `refused`). A run that dies in between leaves open intents, which the next
+run settles by reading ABS (`reconcile_open_intents`) before planning anything — so a write is
+never unrecorded and never sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from tasks.abs import AbsClient, AbsError, AbsNotFound, AbsUnavailable
+from tasks.settings import Settings
+from tasks.warehouse import fetch_dicts, load_sql, now, record_error
+from tasks.writeback.payload import PayloadError, from_abs_metadata, same, to_media_payload, validate_batch
+from tasks.writeback.plan import (
+    ItemPlan,
+    approved_items,
+    build_plans,
+    current_from_warehouse,
+    dumps,
+    field_policies,
+    load_targets,
+    loads,
+    store_plans,
+)
+
+FLOW = "writeback"
+
+
+class AbsNotAnswering(RuntimeError):
+    """ABS stopped answering mid-run; everything sent so far is journaled, the rest waits for a re-run."""
+
+
+@dataclass
+class WriteSummary:
+    run_id: str
+    approved: int = 0
+    planned_items: int = 0
+    planned_fields: int = 0
+    verified: int = 0
+    mismatch: int = 0
+    missing: int = 0
+    refused: int = 0
+    failed: int = 0
+    already_applied: int = 0
+    reconciled: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "counts"}
+
+
+def log_rows(con: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
+    """Append journal rows in one committed transaction."""
+    if not rows:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.executemany(load_sql("writeback_insert_log"), rows)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def log_row(
+    run_id: str,
+    item_id: str,
+    fld: str,
+    before: Any,
+    after: Any,
+    status: str,
+    error: str | None = None,
+    undoes_run_id: str | None = None,
+) -> list:
+    return [run_id, item_id, fld, dumps(before), dumps(after), status, error, undoes_run_id, now()]
+
+
+def chunks(seq: list, size: int) -> Iterable[list]:
+    for i in range(0, len(seq), max(1, size)):
+        yield seq[i : i + size]
+
+
+async def read_items(client: AbsClient, ids: list[str]) -> dict[str, dict]:
+    """id -> expanded item for the ids ABS still has (batch/get; per item when the batch 404s)."""
+    if not ids:
+        return {}
+    try:
+        items = await client.get_items(ids)
+    except AbsNotFound:
+        items = []
+        for item_id in ids:
+            try:
+                items.append(await client.get_item(item_id))
+            except AbsNotFound:
+                continue
+    return {it["id"]: it for it in items if it and it.get("id") in set(ids)}
+
+
+def current_values(item: dict) -> dict[str, Any]:
+    return from_abs_metadata((item.get("media") or {}).get("metadata") or {})
+
+
+async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClient, run_id: str) -> int:
+    """Settle intents a stopped run left behind: ABS holds `after` -> verified (or rolled_back), else not_applied."""
+    intents = fetch_dicts(con, load_sql("writeback_open_intents"))
+    if not intents:
+        return 0
+    live = await read_items(client, sorted({i["item_id"] for i in intents}))
+    rows = []
+    for i in intents:
+        after = loads(i["after"])
+        item = live.get(i["item_id"])
+        note = f"reconciled by run {run_id} after an interrupted run"
+        if item is None:
+            status, note = "missing", f"{note}: ABS no longer has the item"
+        elif same(i["field"], current_values(item)[i["field"]], after):
+            status = "rolled_back" if i["undoes_run_id"] else "verified"
+        else:
+            status = "not_applied"
+        rows.append(
+            log_row(
+                i["run_id"],
+                i["item_id"],
+                i["field"],
+                loads(i["before"]),
+                after,
+                status,
+                note,
+                i["undoes_run_id"],
+            )
+        )
+    log_rows(con, rows)
+    return len(rows)
+
+
+async def send(
+    con: duckdb.DuckDBPyConnection,
+    client: AbsClient,
+    run_id: str,
+    payloads: dict[str, dict],
+    flow: str = FLOW,
+) -> tuple[list[str], dict[str, str]]:
+    """batch/update the payloads; on a 404 fall back to one PATCH per item. Returns (sent ids, {id: failure status})."""
+    batch = [{"id": item_id, "mediaPayload": p} for item_id, p in payloads.items()]
+    try:
+        await client.batch_update(batch)
+        return list(payloads), {}
+    except AbsNotFound:
+        pass  # one unknown id makes ABS refuse the whole batch, so find which item it was
+    sent, failed = [], {}
+    for item_id, payload in payloads.items():
+        try:
+            await client.patch_item_media(item_id, payload)
+            sent.append(item_id)
+        except AbsNotFound:
+            failed[item_id] = "missing"
+            record_error(
+                con,
+                run_id,
+                flow,
+                item_id,
+                "abs_item_missing",
+                f"ABS has no item {item_id} any more (404); its changes were not written. "
+                "Run extract_abs to refresh the warehouse.",
+            )
+        except AbsUnavailable:
+            raise
+        except AbsError as exc:
+            failed[item_id] = "failed"
+            record_error(
+                con, run_id, flow, item_id, "abs_write_failed", f"ABS refused the update of {item_id}: {exc}"
+            )
+    return sent, failed
+
+
+async def write_changes(
+    con: duckdb.DuckDBPyConnection,
+    client: AbsClient,
+    run_id: str,
+    changes: dict[str, list[tuple[str, Any, Any]]],
+    summary_counts: dict[str, int],
+    allow_clear: bool = False,
+    undoes: dict[tuple[str, str], list[str]] | None = None,
+    flow: str = FLOW,
+) -> None:
+    """Journal, send and verify one chunk: changes = {item_id: [(field, before, after), ...]}.
+
+    `undoes` (rollback only) maps (item, field) to the writeback runs whose writes this restores;
+    each gets its own journal rows so every undone write is marked.
+    """
+    ok_status = "rolled_back" if undoes is not None else "verified"
+
+    def rows_for(
+        item_id: str, fld: str, before: Any, after: Any, status: str, error: str | None = None
+    ) -> list[list]:
+        runs = (undoes or {}).get((item_id, fld)) or [None]
+        return [log_row(run_id, item_id, fld, before, after, status, error, r) for r in runs]
+
+    payloads: dict[str, dict] = {}
+    refused_rows: list[list] = []
+    for item_id, fields in changes.items():
+        payload = to_media_payload({f: after for f, _, after in fields})
+        try:
+            validate_batch([{"id": item_id, "mediaPayload": payload}], allow_clear=allow_clear)
+        except PayloadError as exc:
+            record_error(con, run_id, flow, item_id, "payload_refused", str(exc), {"field": exc.field})
+            for f, before, after in fields:
+                refused_rows += rows_for(item_id, f, before, after, "refused", str(exc))
+            summary_counts["refused"] = summary_counts.get("refused", 0) + len(fields)
+            continue
+        payloads[item_id] = payload
+    log_rows(con, refused_rows)
+    if not payloads:
+        return
+
+    # The intent is committed before the request: a crash after this point is found and settled.
+    log_rows(con, [r for i in payloads for f, b, a in changes[i] for r in rows_for(i, f, b, a, "intent")])
+    sent, failed = await send(con, client, run_id, payloads, flow)
+    outcome: list[list] = []
+    for item_id, status in failed.items():
+        for f, b, a in changes[item_id]:
+            outcome += rows_for(
+                item_id, f, b, a, status, f"ABS answered {'404' if status == 'missing' else 'an error'}"
+            )
+        summary_counts[status] = summary_counts.get(status, 0) + len(changes[item_id])
+    log_rows(con, outcome)
+
+    live = await read_items(client, sent)
+    outcome = []
+    for item_id in sent:
+        item = live.get(item_id)
+        now_values = current_values(item) if item else {}
+        for f, b, a in changes[item_id]:
+            if item is None:
+                status, error = "missing", "the item vanished from ABS before it could be read back"
+            elif same(f, now_values[f], a):
+                status, error = ok_status, None
+            else:
+                status, error = "mismatch", f"read back {dumps(now_values[f])}"
+            outcome += rows_for(item_id, f, b, a, status, error)
+            summary_counts[status] = summary_counts.get(status, 0) + 1
+    log_rows(con, outcome)
+
+
+async def apply_writeback(
+    con: duckdb.DuckDBPyConnection,
+    client: AbsClient,
+    settings: Settings,
+    run_id: str,
+    item_ids: list[str] | None = None,
+) -> WriteSummary:
+    """Write every approved change to ABS, chunk by chunk, planning each chunk against live ABS values."""
+    summary = WriteSummary(run_id)
+    summary.reconciled = await reconcile_open_intents(con, client, run_id)
+    policies = field_policies(settings)
+    approved = approved_items(con, settings, item_ids)
+    targets = load_targets(con, approved)
+    summary.approved = len(approved)
+    for r in approved:
+        if r["item_id"] not in targets:
+            record_error(
+                con,
+                run_id,
+                FLOW,
+                r["item_id"],
+                "book_not_in_warehouse",
+                f"Hardcover book {r['book_id']} approved for {r['item_id']} is not in hc_books; "
+                "run fetch_candidates (or `shelfmatch review` → [E]) to fetch it.",
+            )
+    ready = [r for r in approved if r["item_id"] in targets]
+    done = 0
+    for chunk in chunks(ready, settings.writeback_batch_size):
+        ids = [r["item_id"] for r in chunk]
+        try:
+            live = await read_items(client, ids)
+            plans = build_plans(chunk, targets, {i: current_values(it) for i, it in live.items()}, policies)
+            _log_missing(
+                con, run_id, [r for r in chunk if r["item_id"] not in live], targets, policies, summary
+            )
+            store_plans(con, run_id, plans)
+            _tally(summary, plans)
+            changes = {
+                p.item_id: [(c.field, c.before, c.after) for c in p.changes] for p in plans if p.changes
+            }
+            await write_changes(con, client, run_id, changes, summary.counts)
+        except AbsUnavailable as exc:
+            left = len(ready) - done
+            raise AbsNotAnswering(
+                f"ABS at {settings.abs_url} is not answering ({exc}); {left} approved items left "
+                f"(journaled intents are settled on the next run). "
+                "Re-run `shelfmatch writeback --apply` to resume."
+            ) from exc
+        done += len(chunk)
+    for key in ("verified", "mismatch", "missing", "refused", "failed"):
+        setattr(summary, key, getattr(summary, key) + summary.counts.get(key, 0))
+    return summary
+
+
+def _log_missing(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    rows: list[dict],
+    targets: dict,
+    policies: dict,
+    summary: WriteSummary,
+) -> None:
+    """Approved items ABS no longer has: an errors row each, and their planned fields journaled as missing."""
+    if not rows:
+        return
+    ids = [r["item_id"] for r in rows]
+    plans = build_plans(rows, targets, current_from_warehouse(con, ids), policies)
+    log_rows(
+        con,
+        [
+            log_row(run_id, p.item_id, c.field, c.before, c.after, "missing", "ABS has no such item (404)")
+            for p in plans
+            for c in p.changes
+        ],
+    )
+    summary.missing += sum(len(p.changes) for p in plans)
+    for item_id in ids:
+        record_error(
+            con,
+            run_id,
+            FLOW,
+            item_id,
+            "abs_item_missing",
+            f"ABS has no item {item_id} any more; nothing written. Run extract_abs to refresh the warehouse.",
+        )
+
+
+def _tally(summary: WriteSummary, plans: list[ItemPlan]) -> None:
+    summary.planned_items += sum(1 for p in plans if p.changes)
+    summary.planned_fields += sum(len(p.changes) for p in plans)
+    summary.already_applied += sum(len(p.already) for p in plans)

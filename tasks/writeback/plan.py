@@ -1,0 +1,219 @@
+"""The field-level plan: which approved items get which values, under the per-field policy.
+
+Plain functions over the warehouse; the same `plan_item` is used by the dry-run (against the last
+extract) and by `--apply` (against what ABS says right now), so what is shown is what is sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from tasks.settings import Settings
+from tasks.warehouse import fetch_dicts, load_sql, now
+from tasks.writeback.payload import FIELDS, canonical, is_empty, same
+
+POLICIES = ("fill_missing", "overwrite", "never")
+READING_FORMAT_AUDIO = 2
+READING_FORMAT_BOTH = 3
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    policy: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class ItemPlan:
+    item_id: str
+    book_id: int
+    edition_id: int | None
+    approval: str  # auto | approved
+    changes: list[Change] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # fields that already hold the target value
+
+
+def field_policies(settings: Settings) -> dict[str, str]:
+    """The policy of every writeback field; unknown fields or policies are a settings error."""
+    policy = dict.fromkeys(FIELDS, "fill_missing")
+    for name, value in settings.writeback_policy.items():
+        if name not in FIELDS:
+            raise ValueError(
+                f"writeback_policy names unknown field {name!r}; fields are: {', '.join(FIELDS)}"
+            )
+        if value not in POLICIES:
+            raise ValueError(f"writeback_policy[{name!r}] = {value!r}; use one of {', '.join(POLICIES)}")
+        policy[name] = value
+    return policy
+
+
+def sequence_text(position: float | None, details: str | None) -> str | None:
+    """ABS wants a string sequence: 1.0 -> "1", 1.5 -> "1.5"; an omnibus keeps its details ("1-3")."""
+    if details and "-" in details:
+        return details
+    if position is None:
+        return details or None
+    return str(int(position)) if float(position).is_integer() else f"{position:g}"
+
+
+def target_values(book: dict, edition: dict | None) -> dict[str, Any]:
+    """What Hardcover says each writeback field should be, in canonical form."""
+    edition = edition or {}
+    year = edition.get("release_year") or book.get("release_year")
+    isbn = edition.get("isbn_13") or edition.get("isbn_10")
+    raw = {
+        "title": book.get("title"),
+        "subtitle": book.get("subtitle"),
+        "authors": book.get("authors") or [],
+        "narrators": edition.get("narrators") or [],
+        "series": [
+            {"name": s["name"], "sequence": sequence_text(s.get("position"), s.get("details"))}
+            for s in book.get("series") or []
+        ],
+        "publisher": edition.get("publisher"),
+        "published_year": str(year) if year else None,
+        "description": book.get("description"),
+        "genres": book.get("genres") or [],
+        "language": edition.get("language"),
+        "isbn": isbn,
+        "asin": edition.get("asin"),
+    }
+    return {f: canonical(f, v) for f, v in raw.items()}
+
+
+def plan_item(
+    current: dict[str, Any], target: dict[str, Any], policies: dict[str, str]
+) -> tuple[list[Change], list[str]]:
+    """Changes for one item, and the fields that already hold their target.
+
+    fill_missing writes only where ABS has nothing; overwrite writes where the values differ;
+    never skips. A value is never replaced by an empty one: an empty target is no change.
+    """
+    changes, already = [], []
+    for name in FIELDS:
+        policy = policies[name]
+        after = target.get(name)
+        if policy == "never" or is_empty(after):
+            continue
+        before = current.get(name)
+        if same(name, before, after):
+            already.append(name)
+        elif policy == "overwrite" or is_empty(before):
+            changes.append(Change(name, policy, before, after))
+    return changes, already
+
+
+def approved_items(
+    con: duckdb.DuckDBPyConnection, settings: Settings, item_ids: list[str] | None = None
+) -> list[dict]:
+    """(item_id, book_id, edition_id, approval) of every item allowed to be written."""
+    rows = fetch_dicts(con, load_sql("writeback_approved"), {"auto_ok": settings.auto_counts_as_approved})
+    if item_ids is not None:
+        wanted = set(item_ids)
+        rows = [r for r in rows if r["item_id"] in wanted]
+    return rows
+
+
+def load_targets(con: duckdb.DuckDBPyConnection, approved: list[dict]) -> dict[str, dict[str, Any]]:
+    """item_id -> target values, for every approved item whose book is in the warehouse."""
+    book_ids = sorted({r["book_id"] for r in approved})
+    books = {
+        b["book_id"]: b for b in fetch_dicts(con, load_sql("writeback_target_books"), {"book_ids": book_ids})
+    }
+    editions: dict[int, list[dict]] = {}
+    for e in fetch_dicts(con, load_sql("writeback_target_editions"), {"book_ids": book_ids}):
+        editions.setdefault(e["book_id"], []).append(e)
+    targets = {}
+    for r in approved:
+        book = books.get(r["book_id"])
+        if book is None:
+            continue
+        targets[r["item_id"]] = target_values(
+            book, choose_edition(editions.get(r["book_id"], []), r["edition_id"])
+        )
+    return targets
+
+
+def choose_edition(editions: list[dict], edition_id: int | None) -> dict | None:
+    """The approved edition; without one, the book's first audio edition (this is an audiobook library)."""
+    chosen = next((e for e in editions if e["edition_id"] == edition_id), None)
+    if chosen is None:
+        chosen = next(
+            (e for e in editions if e["reading_format_id"] in (READING_FORMAT_AUDIO, READING_FORMAT_BOTH)),
+            None,
+        )
+    return chosen
+
+
+def current_from_warehouse(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """item_id -> canonical field values as the last extract saw them."""
+    rows = fetch_dicts(con, load_sql("writeback_current_items"), {"item_ids": list(item_ids)})
+    return {r["item_id"]: {f: canonical(f, r[f]) for f in FIELDS} for r in rows}
+
+
+def build_plans(
+    approved: list[dict], targets: dict[str, dict], current: dict[str, dict], policies: dict[str, str]
+) -> list[ItemPlan]:
+    """One ItemPlan per approved item that ABS has and Hardcover data exists for."""
+    plans = []
+    for r in approved:
+        if r["item_id"] not in targets or r["item_id"] not in current:
+            continue
+        changes, already = plan_item(current[r["item_id"]], targets[r["item_id"]], policies)
+        plans.append(ItemPlan(r["item_id"], r["book_id"], r["edition_id"], r["approval"], changes, already))
+    return plans
+
+
+def store_plans(con: duckdb.DuckDBPyConnection, run_id: str, plans: list[ItemPlan]) -> int:
+    """Insert the plan rows of a run (one transaction); returns the number of field changes."""
+    rows = [
+        [
+            run_id,
+            p.item_id,
+            c.field,
+            c.policy,
+            dumps(c.before),
+            dumps(c.after),
+            p.book_id,
+            p.edition_id,
+            p.approval,
+            now(),
+        ]
+        for p in plans
+        for c in p.changes
+    ]
+    if rows:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.executemany(load_sql("writeback_insert_plan"), rows)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return len(rows)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def loads(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def plan_from_warehouse(
+    con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, item_ids: list[str] | None = None
+) -> list[ItemPlan]:
+    """The dry-run: plan every approved item against the last extract, store it under run_id, send nothing."""
+    approved = approved_items(con, settings, item_ids)
+    targets = load_targets(con, approved)
+    current = current_from_warehouse(con, [r["item_id"] for r in approved])
+    plans = build_plans(approved, targets, current, field_policies(settings))
+    store_plans(con, run_id, plans)
+    return plans

@@ -1,0 +1,140 @@
+"""Test data for the review/writeback/rollback tests (helpers only, no tests here).
+
+Fills the Hardcover tables straight from the emulated catalogue (the shared ground truth) and the
+`matches` table with chosen tiers — test data setup for the parts this suite does not test,
+so the tests of review and writeback do not depend on the scoring being right.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from emulators.catalogue import Book, load_catalogue
+from tasks.warehouse import now
+
+
+def catalogue_books(n: int, start: int = 0, with_series: bool | None = None) -> list[Book]:
+    """n catalogue books that have an audio edition (and a series, when asked)."""
+    books = []
+    for b in load_catalogue().books[start:]:
+        if b.default_audio_edition is None or not b.authors:
+            continue
+        if with_series is not None and (b.series_name is not None) != with_series:
+            continue
+        books.append(b)
+        if len(books) == n:
+            break
+    return books
+
+
+def load_books(con: duckdb.DuckDBPyConnection, books: list[Book]) -> None:
+    """hc_books, hc_editions, hc_contributions, hc_series rows for these catalogue books."""
+    t = now()
+    for b in books:
+        con.execute(
+            "INSERT OR REPLACE INTO hc_books (book_id, title, subtitle, slug, release_year, description, genres, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [b.book_id, b.title, b.subtitle, b.slug, b.release_year, b.description, list(b.genres), t],
+        )
+        for i, name in enumerate(b.authors):
+            con.execute(
+                "INSERT INTO hc_contributions (contributable_type, contributable_id, author_id, author_name, "
+                "contribution, ordinal) VALUES ('Book', ?, NULL, ?, NULL, ?)",
+                [b.book_id, name, i],
+            )
+        if b.series_name:
+            con.execute(
+                "INSERT INTO hc_series (book_id, series_id, series_name, position, details, featured) "
+                "VALUES (?, ?, ?, ?, ?, true)",
+                [b.book_id, b.series_id or 1, b.series_name, b.position, b.position_details],
+            )
+        for e in b.editions:
+            con.execute(
+                "INSERT OR REPLACE INTO hc_editions (edition_id, book_id, title, subtitle, isbn_10, isbn_13, asin, "
+                "reading_format_id, edition_format, audio_seconds, pages, release_year, publisher, language, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    e.edition_id,
+                    e.book_id,
+                    e.title,
+                    e.subtitle,
+                    e.isbn_10,
+                    e.isbn_13,
+                    e.asin,
+                    e.reading_format_id,
+                    e.edition_format,
+                    e.audio_seconds,
+                    e.pages,
+                    e.release_year,
+                    e.publisher,
+                    e.language,
+                    t,
+                ],
+            )
+            for i, name in enumerate(e.narrators):
+                con.execute(
+                    "INSERT INTO hc_contributions (contributable_type, contributable_id, author_id, author_name, "
+                    "contribution, ordinal) VALUES ('Edition', ?, NULL, ?, 'Narrator', ?)",
+                    [e.edition_id, name, i],
+                )
+
+
+def set_match(
+    con: duckdb.DuckDBPyConnection,
+    item_id: str,
+    book: Book | None,
+    tier: str,
+    confidence: float,
+    runner_ups: list[tuple[Book, float]] = (),
+    evidence_hash: str = "h1",
+    run_id: str = "score-1",
+) -> None:
+    """One `matches` row (+ its `match_scores`), as the score flow would leave it."""
+    edition = book.default_audio_edition if book else None
+    explanation = [
+        {"feature": "title", "level": "exact", "weight": 0.4},
+        {"feature": "author", "level": "close", "weight": 0.2},
+        {"feature": "series_position", "level": "differs", "weight": -0.3},
+    ]
+    con.execute("DELETE FROM matches WHERE item_id = ?", [item_id])
+    con.execute(
+        "INSERT INTO matches (item_id, run_id, book_id, edition_id, confidence, tier, explanation, evidence_hash, scored_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            item_id,
+            run_id,
+            book.book_id if book else None,
+            edition.edition_id if edition else None,
+            confidence,
+            tier,
+            json.dumps(explanation),
+            evidence_hash,
+            now(),
+        ],
+    )
+    for b, c in [(book, confidence), *runner_ups]:
+        if b is None:
+            continue
+        e = b.default_audio_edition
+        con.execute(
+            "INSERT INTO match_scores (run_id, item_id, book_id, edition_id, confidence, explanation, scored_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [run_id, item_id, b.book_id, e.edition_id if e else None, c, json.dumps(explanation), now()],
+        )
+
+
+def insert_abs_item(con: duckdb.DuckDBPyConnection, item_id: str, **fields) -> None:
+    """An `abs_items` row (for tests that need no ABS server, like the review prompt)."""
+    cols = {
+        "item_id": item_id,
+        "library_id": "lib",
+        "rel_path": f"Somebody/{item_id}",
+        "extracted_at": now(),
+        **fields,
+    }
+    con.execute(
+        f"INSERT INTO abs_items ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+        list(cols.values()),
+    )
