@@ -1,1 +1,105 @@
-"""Shared pytest fixtures (registered in tests/conftest.py)."""
+"""Real audiobook audio for the listening tests, synthesised ONCE per session (espeak-ng + sox + ffmpeg).
+
+`spoken_books` is a dict name -> `SpokenBook` (file path + what is said in it). Every file is tag-free:
+the only way to know the book is to listen. Kept short (20-50 s) so the real ASR model stays cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass(frozen=True)
+class SpokenBook:
+    name: str
+    paths: tuple[Path, ...]  # audio files in play order
+    title: str | None = None
+    author: str | None = None
+    narrator: str | None = None
+    series: str | None = None
+    position: float | None = None
+    layout: str = "intro"
+
+    @property
+    def path(self) -> Path:
+        return self.paths[0]
+
+
+@pytest.fixture(scope="session")
+def spoken_books(tmp_path_factory) -> dict[str, SpokenBook]:
+    from emulators import speech
+
+    root = tmp_path_factory.mktemp("spoken-books")
+    books: dict[str, SpokenBook] = {}
+
+    def book(name: str, ext: str, layout: str, body: float, moov_at_end: bool = False, **meta) -> None:
+        segs = speech.book_segments(
+            layout,
+            title=meta.get("title") or "",
+            author=meta.get("author") or "",
+            narrator=meta.get("narrator"),
+            series=meta.get("series"),
+            position=meta.get("position"),
+            body_seconds=body,
+            seed=len(books),
+        )
+        path = speech.synthesise(segs, root / name / f"{name}{ext}", moov_at_end=moov_at_end)
+        books[name] = SpokenBook(name, (path,), layout=layout, **meta)
+
+    phm = {"title": "Project Hail Mary", "author": "Andy Weir", "narrator": "Ray Porter"}
+    book("hail_mary_m4b", ".m4b", "intro", 15, **phm)
+    book("hail_mary_mp3", ".mp3", "intro", 15, **phm)
+    book("hail_mary_outro", ".mp3", "outro", 34, **phm)
+    book(
+        "final_empire",
+        ".m4b",
+        "intro",
+        15,
+        title="The Final Empire",
+        author="Brandon Sanderson",
+        narrator="Michael Kramer",
+        series="Mistborn",
+        position=1,
+    )
+    book(
+        "dune_moov_end",
+        ".m4b",
+        "intro",
+        15,
+        moov_at_end=True,
+        title="Dune",
+        author="Frank Herbert",
+        narrator="Scott Brick",
+    )
+    # A soundtrack and a hiss: no speech, so nothing can be identified.
+    path = speech.synthesise([speech.music(12), speech.noise(8)], root / "music" / "music.m4b")
+    books["music"] = SpokenBook("music", (path,), layout="music")
+    # A two-file book: a cold open in part 1, the closing credits at the end of part 2.
+    part1 = speech.synthesise(
+        speech.book_segments("prose", body_seconds=20, seed=7), root / "two_parts" / "01.m4b"
+    )
+    part2 = speech.synthesise(
+        speech.book_segments(
+            "outro",
+            title="The Night Circus",
+            author="Erin Morgenstern",
+            narrator="Jim Dale",
+            body_seconds=10,
+            seed=8,
+        ),
+        root / "two_parts" / "02.m4b",
+    )
+    books["two_parts"] = SpokenBook(
+        "two_parts",
+        (part1, part2),
+        title="The Night Circus",
+        author="Erin Morgenstern",
+        narrator="Jim Dale",
+        layout="outro",
+    )
+    bad = speech.corrupt(root / "corrupt" / "corrupt.m4b", like=books["hail_mary_m4b"].path)
+    books["corrupt"] = SpokenBook("corrupt", (bad,), layout="corrupt")
+    return books

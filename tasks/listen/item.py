@@ -1,0 +1,322 @@
+"""Listening to one item: intro in 30 s steps, then the outro, stopping as soon as the book is heard.
+
+`listen_to_item(job, settings)` is a plain function (the flow's Prefect task wraps it). It touches
+no database: it takes a `ListenJob` (the item's audio files and its candidates, read by the flow)
+and returns a `ListenResult` (transcripts, credits, verdict, or the error) for the flow to store.
+That is what lets it run on thread, process or Dask workers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasks.listen.asr import AsrFailed, get_model, model_name, transcribe_window
+from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
+from tasks.listen.credits import (
+    IDENTIFIED,
+    Credits,
+    Expected,
+    Judgement,
+    extract_credits,
+    judge,
+    resolve_series,
+)
+from tasks.settings import Settings
+
+NO_CREDITS = "no_credits"
+
+
+@dataclass
+class ListenJob:
+    item_id: str
+    files: list[AudioFileRef]  # included audio files in play order
+    candidates: list[Expected] = field(default_factory=list)
+
+
+@dataclass
+class WindowResult:
+    file_ino: str
+    window_kind: str
+    window_start: float
+    seconds: float
+    text: str
+    extracted: dict
+    cpu_seconds: float
+
+
+@dataclass
+class ListenResult:
+    item_id: str
+    verdict: str  # identified / uncertain / mismatch / no_credits / error
+    book_id: int | None = None
+    complete: bool = False
+    credits: Credits = field(default_factory=Credits)
+    judgement: Judgement | None = None
+    windows: list[WindowResult] = field(default_factory=list)
+    source: str | None = None
+    model: str | None = None
+    bytes_read: int = 0
+    error_kind: str | None = None
+    error: str | None = None
+    error_detail: dict = field(default_factory=dict)
+    wall_seconds: float = 0.0
+
+    @property
+    def audio_seconds(self) -> float:
+        return sum(w.seconds for w in self.windows)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(w.cpu_seconds for w in self.windows)
+
+    @property
+    def transcript(self) -> str:
+        return transcript_text(self.windows)
+
+
+def transcript_text(windows: list[WindowResult]) -> str:
+    """Intro windows then outro windows, each in time order (a phrase split by a window edge joins up)."""
+    order = sorted(windows, key=lambda w: (w.window_kind != "intro", w.window_start))
+    return " ".join(w.text for w in order if w.text)
+
+
+def plan_windows(
+    first_duration: float | None, last_duration: float | None, same_file: bool, settings: Settings
+) -> tuple[list[float], list[float]]:
+    """Start times of the intro windows (first file) and outro windows (last file, latest first)."""
+    step = settings.listen_step_seconds
+    intro_end = (
+        settings.listen_intro_seconds
+        if first_duration is None
+        else min(settings.listen_intro_seconds, first_duration)
+    )
+    intro = [s for s in _frange(0.0, intro_end, step)] or [0.0]
+    outro: list[float] = []
+    if last_duration:
+        floor = intro_end if same_file else 0.0
+        start = max(last_duration - settings.listen_outro_seconds, floor)
+        # closing credits sit at the very end: hear the last window first
+        outro = sorted(_frange(start, last_duration, step), reverse=True)
+    return intro, outro
+
+
+def _frange(start: float, stop: float, step: float) -> list[float]:
+    out, t = [], start
+    while t < stop - 0.5:  # a sliver under half a second is not worth a Whisper window
+        out.append(round(t, 3))
+        t += step
+    return out
+
+
+class _Opener:
+    """Open an item's audio files from the local path map when readable, else over ABS Range requests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.streamer: AbsFileStreamer | None = None
+        self.local_bytes = 0
+        self.source: str | None = None
+
+    def open(self, ref: AudioFileRef) -> AudioWindows:
+        local = self.settings.local_path(ref.path)
+        if local is not None and Path(local).is_file():
+            self.source = "local"
+            return _CountingWindows(local, ref, self)
+        if self.streamer is None:
+            # imported late: listening to local files needs no ABS client
+            from tasks.abs import AbsClient
+
+            self.streamer = AbsFileStreamer(
+                lambda: AbsClient.from_settings(self.settings), timeout=self.settings.abs_timeout_seconds * 2
+            )
+        self.source = "abs_range"
+        return AudioWindows(
+            self.streamer.open(ref),
+            name=f"{ref.name} (ABS item {ref.item_id}, ino {ref.ino})",
+            duration_hint=ref.duration,
+        )
+
+    @property
+    def bytes_read(self) -> int:
+        return self.local_bytes + (self.streamer.bytes_fetched if self.streamer else 0)
+
+    def close(self) -> None:
+        if self.streamer is not None:
+            self.streamer.close()
+
+
+class _CountingWindows(AudioWindows):
+    """A local file opened through a counting reader, so local reads report bytes like Range reads do."""
+
+    def __init__(self, path: Path, ref: AudioFileRef, opener: _Opener) -> None:
+        self._fh = _CountingFile(open(path, "rb"), opener)  # noqa: SIM115 - closed in close()
+        try:
+            super().__init__(self._fh, name=str(path), duration_hint=ref.duration)
+        except AudioUnreadable:
+            self._fh.close()
+            raise
+
+    def close(self) -> None:
+        super().close()
+        self._fh.close()
+
+
+class _CountingFile:
+    def __init__(self, fh, opener: _Opener) -> None:
+        self._fh, self._opener = fh, opener
+        self.name = fh.name
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._fh.read(n)
+        self._opener.local_bytes += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def is_settled(result: ListenResult, candidates: list[Expected]) -> bool:
+    """Stop listening? Yes once title and author are positively heard (and the series, when the book has one)."""
+    credits = result.credits
+    if candidates:
+        return (
+            result.judgement is not None
+            and result.judgement.verdict == IDENTIFIED
+            and result.judgement.complete
+        )
+    # No candidate to confirm: stop once the credits name a title and an author (they seed a search).
+    return bool(credits.title and credits.authors)
+
+
+def _evaluate(result: ListenResult, candidates: list[Expected]) -> None:
+    intro = " ".join(w.text for w in result.windows if w.window_kind == "intro" and w.text)
+    outro = " ".join(
+        w.text
+        for w in sorted(result.windows, key=lambda w: w.window_start)
+        if w.window_kind == "outro" and w.text
+    )
+    result.credits = extract_credits(intro).merge(extract_credits(outro))
+    result.judgement = judge(candidates, result.transcript, result.credits) if candidates else None
+
+
+def finish_verdict(result: ListenResult) -> None:
+    """The item's verdict from the judgement (or, without candidates, from whether credits were heard)."""
+    if result.judgement is not None and result.judgement.verdict == IDENTIFIED:
+        result.verdict, result.book_id, result.complete = (
+            IDENTIFIED,
+            result.judgement.book_id,
+            result.judgement.complete,
+        )
+        if result.judgement.candidate is not None:
+            resolve_series(result.credits, result.judgement.candidate)
+    elif not result.credits.heard:
+        result.verdict, result.book_id, result.complete = NO_CREDITS, None, False
+    else:
+        result.verdict = result.judgement.verdict if result.judgement is not None else "uncertain"
+        result.book_id, result.complete = None, False
+
+
+def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
+    """Transcribe the item's intro in steps, then its outro, until settled; never raises for a bad file."""
+    t0 = time.perf_counter()
+    result = ListenResult(item_id=job.item_id, verdict="uncertain")
+    files = sorted(job.files, key=lambda f: f.index)
+    if not files:
+        result.verdict, result.error_kind = "error", "no_audio_files"
+        result.error = f"item {job.item_id} has no included audio files to listen to"
+        return result
+    model_path = settings.resolved_asr_model_path()
+    result.model = model_name(model_path, settings.asr_compute_type)
+    opener = _Opener(settings)
+    current: AudioFileRef | None = None
+    try:
+        model = get_model(
+            model_path, settings.asr_compute_type, settings.asr_cpu_threads, settings.listen_workers
+        )
+        first, last = files[0], files[-1]
+        with opener.open(first) as audio:
+            current = first
+            first_duration = audio.duration or first.duration
+            last_duration = first_duration if last is first else last.duration
+            intro, outro = plan_windows(first_duration, last_duration, last is first, settings)
+            for start in intro:
+                if _listen_window(result, audio, first, "intro", start, model, settings, job.candidates):
+                    break
+            if not is_settled(result, job.candidates) and outro and last is first:
+                for start in outro:
+                    if _listen_window(result, audio, first, "outro", start, model, settings, job.candidates):
+                        break
+        if not is_settled(result, job.candidates) and last is not first:
+            with opener.open(last) as audio:
+                current = last
+                if audio.duration and audio.duration != last_duration:
+                    _, outro = plan_windows(None, audio.duration, False, settings)
+                for start in outro:
+                    if _listen_window(result, audio, last, "outro", start, model, settings, job.candidates):
+                        break
+        finish_verdict(result)
+    except AudioUnreadable as exc:
+        _fail(result, "audio_unreadable", f"item {job.item_id}: {exc}", current or files[0])
+    except AsrFailed as exc:
+        _fail(result, "asr_failed", f"item {job.item_id}: {exc}", current or files[0])
+    except Exception as exc:
+        kind = "abs_unavailable" if type(exc).__name__.startswith("Abs") else "listen_failed"
+        _fail(
+            result,
+            kind,
+            f"item {job.item_id}: cannot read {(current or files[0]).name}: {type(exc).__name__}: {exc}",
+            current or files[0],
+        )
+    finally:
+        opener.close()
+        result.source = opener.source
+        result.bytes_read = opener.bytes_read
+        result.wall_seconds = time.perf_counter() - t0
+    return result
+
+
+def _listen_window(
+    result: ListenResult,
+    audio: AudioWindows,
+    ref: AudioFileRef,
+    kind: str,
+    start: float,
+    model,
+    settings: Settings,
+    candidates: list[Expected],
+) -> bool:
+    """Transcribe one window, re-read everything heard so far; True when settled."""
+    samples = audio.read(start, settings.listen_step_seconds)
+    if len(samples) == 0:
+        return False
+    heard = transcribe_window(model, samples)
+    result.windows.append(
+        WindowResult(
+            ref.ino,
+            kind,
+            start,
+            heard.audio_seconds,
+            heard.text,
+            extract_credits(heard.text).to_dict(),
+            heard.cpu_seconds,
+        )
+    )
+    _evaluate(result, candidates)
+    return is_settled(result, candidates)
+
+
+def _fail(result: ListenResult, kind: str, message: str, ref: AudioFileRef) -> None:
+    result.verdict, result.book_id, result.complete = "error", None, False
+    result.error_kind, result.error = kind, message
+    result.error_detail = {"file": ref.path, "ino": ref.ino, "windows_done": len(result.windows)}

@@ -1,0 +1,194 @@
+"""Spoken-credit extraction and containment on text: real Whisper transcripts (matching-peers.md §6.1)
+and what tiny.en makes of espeak-ng credits. No audio here; these pin the parser and the verdict rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.listen.credits import (
+    IDENTIFIED,
+    MISMATCH,
+    UNCERTAIN,
+    Expected,
+    containment,
+    extract_credits,
+    judge,
+    phrase_containment,
+)
+
+EXTRACTION_CASES = [
+    # (transcript, expected fields)
+    (
+        "This is Audible. Recorded Books presents a sci-fi audio production, Warbreaker, by Brandon Sanderson. "
+        "This unabridged recording is narrated by James Yagashi.",
+        {
+            "title": "Warbreaker",
+            "authors": ["Brandon Sanderson"],
+            "narrators": ["James Yagashi"],
+            "publisher": "Recorded Books",
+        },
+    ),
+    (
+        "'Blackstone Audio Presents 1984' by George Orwell. Part 1 Chapter 1",
+        {"title": "1984", "authors": ["George Orwell"], "publisher": "Blackstone Audio"},
+    ),
+    (
+        "'This is Audible,' recorded books, and one-click digital present, A Court of Thorns and Roses, by Sarah J. Mass, "
+        "narrated by Jennifer Eketa.",
+        {
+            "title": "A Court of Thorns and Roses",
+            "authors": ["Sarah J. Mass"],
+            "narrators": ["Jennifer Eketa"],
+        },
+    ),
+    (
+        "The Housekeepers. Written by James Patterson and Mike Lupica. Read by Ellen Archer.",
+        {
+            "title": "The Housekeepers",
+            "authors": ["James Patterson", "Mike Lupica"],
+            "narrators": ["Ellen Archer"],
+        },
+    ),
+    (
+        "This is The Drawing of the Three, book two of the Dark Tower series, by Stephen King, narrated by Frank Muller",
+        {
+            "title": "The Drawing of the Three",
+            "series": "Dark Tower",
+            "position": 2.0,
+            "authors": ["Stephen King"],
+        },
+    ),
+    (
+        "This is Audible. Project Hail Mary, written by Andy Weir, narrated by Ray Porter.",
+        {
+            "title": "Project Hail Mary",
+            "authors": ["Andy Weir"],
+            "narrators": ["Ray Porter"],
+            "audible_intro": True,
+        },
+    ),
+    (
+        "The end. This has been Project Hail Mary, written by Andy Weir. Narrated by Ray Porter. "
+        "Audible hopes you have enjoyed this program.",
+        {
+            "title": "Project Hail Mary",
+            "authors": ["Andy Weir"],
+            "narrators": ["Ray Porter"],
+            "audible_outro": True,
+        },
+    ),
+    (
+        "This has been a production of Audible Studios, narrated by Simon Prebble. Audible hopes you have enjoyed this program.",
+        {"title": None, "authors": [], "narrators": ["Simon Prebble"], "audible_outro": True},
+    ),
+    # tiny.en on espeak-ng: "book one" heard as "Book, won", "by" as "My", "book two" as "book to"
+    (
+        "This is audible. The final empire, Mistborn Book, won by Brandon Sanderson, narrated by Michael Kramer.",
+        {
+            "title": "The final empire",
+            "series": "Mistborn",
+            "position": 1.0,
+            "authors": ["Brandon Sanderson"],
+        },
+    ),
+    (
+        "This is Audible, the final empire, Mistborn Book 1, My Brandon Sanderson, narrated My Michael Kramer.",
+        {"title": "the final empire", "series": "Mistborn", "position": 1.0, "narrators": ["Michael Kramer"]},
+    ),
+    (
+        "The drawing of the three, the dark tower book to written by Stephen King, read by Frank Mother.",
+        {
+            "title": "The drawing of the three",
+            "series": "the dark tower",
+            "position": 2.0,
+            "authors": ["Stephen King"],
+        },
+    ),
+    # prose with "by" in it is not a credit
+    (
+        "She walked down to the harbour before dawn, when the boats were still dark and quiet, by the river.",
+        {"title": None, "authors": [], "narrators": []},
+    ),
+    ("", {"title": None, "authors": []}),
+]
+
+
+@pytest.mark.parametrize(("transcript", "expected"), EXTRACTION_CASES, ids=range(len(EXTRACTION_CASES)))
+def test_extracts_the_spoken_credits(transcript, expected):
+    credits = extract_credits(transcript).to_dict()
+    for key, value in expected.items():
+        assert credits[key] == value, (key, credits)
+
+
+def test_credits_become_transcript_evidence_rows_with_rules():
+    credits = extract_credits(
+        "This is Audible. The Final Empire, Mistborn book one, by Brandon Sanderson, narrated by Michael Kramer."
+    )
+    rows = {(f, v, r) for f, v, _o, r in credits.evidence()}
+    assert ("title", "The Final Empire", "transcript.title") in rows
+    assert ("author", "Brandon Sanderson", "transcript.by") in rows
+    assert ("narrator", "Michael Kramer", "transcript.narrated_by") in rows
+    assert ("series", "Mistborn", "transcript.series_book") in rows
+    assert ("sequence", "1", "transcript.series_book") in rows
+
+
+@pytest.mark.parametrize(
+    ("expected", "heard", "phonetic", "minimum", "maximum"),
+    [
+        ("Sarah J. Maas", "a court of thorns and roses by sarah j mass narrated by", True, 0.85, 1.0),
+        ("James Yaegashi", "this unabridged recording is narrated by james yagashi", True, 0.85, 1.0),
+        ("Julia Whelan", "narrated by jennifer eketa", True, 0.0, 0.3),
+        ("The Final Empire", "the final empire mistborn book one", False, 1.0, 1.0),
+        ("The Well of Ascension", "the final empire mistborn book one", False, 0.0, 0.3),
+        ("The Book of the Dead", "the of the book", False, 0.0, 0.0),  # stop-words never count
+    ],
+)
+def test_containment_tolerates_asr_spelling_but_not_other_words(expected, heard, phonetic, minimum, maximum):
+    assert minimum <= phrase_containment(expected, heard, phonetic=phonetic) <= maximum
+
+
+FINAL_EMPIRE = Expected(1, "The Final Empire", ("Brandon Sanderson",), ("Michael Kramer",), "Mistborn", 1.0)
+WELL_OF_ASCENSION = Expected(
+    2, "The Well of Ascension", ("Brandon Sanderson",), ("Michael Kramer",), "Mistborn", 2.0
+)
+ACOTAR = Expected(3, "A Court of Thorns and Roses", ("Sarah J. Maas",), ("Jennifer Ikeda",))
+DUNE = Expected(4, "Dune", ("Frank Herbert",), ("Scott Brick",))
+
+
+def test_the_spoken_book_is_identified_among_its_sequels():
+    text = "This is Audible. The Final Empire, Mistborn book one, by Brandon Sanderson, narrated by Michael Kramer."
+    result = judge([WELL_OF_ASCENSION, FINAL_EMPIRE], text, extract_credits(text))
+    assert (result.verdict, result.book_id, result.complete) == (IDENTIFIED, 1, True)
+    by_book = {s.book_id: s for s in result.scores}
+    assert by_book[2].verdict == MISMATCH  # same author and series, other position
+
+
+def test_misspelt_names_still_identify_the_book():
+    text = "'This is Audible,' recorded books present, A Court of Thorns and Roses, by Sarah J. Mass, narrated by Jennifer Eketa."
+    assert containment(ACOTAR, text).verdict == IDENTIFIED
+
+
+def test_a_longer_spoken_title_does_not_identify_its_prefix():
+    text = "This is Audible. Dune Messiah, written by Frank Herbert, narrated by Scott Brick."
+    assert containment(DUNE, text).verdict != IDENTIFIED
+
+
+def test_no_credits_is_uncertain_never_mismatch_or_positive():
+    prose = "The rain had not stopped for three days and the river was rising along the old stone wall. " * 3
+    result = judge([FINAL_EMPIRE, DUNE], prose, extract_credits(prose))
+    assert result.verdict == UNCERTAIN
+    assert result.book_id is None
+    assert all(s.verdict == UNCERTAIN for s in result.scores)
+
+
+def test_other_credits_are_a_mismatch():
+    text = "This is Audible. Project Hail Mary, written by Andy Weir, narrated by Ray Porter."
+    result = judge([FINAL_EMPIRE, DUNE], text, extract_credits(text))
+    assert (result.verdict, result.book_id) == (MISMATCH, None)
+
+
+def test_two_equally_heard_candidates_stay_uncertain():
+    twin = Expected(9, "The Final Empire", ("Brandon Sanderson",), ("Michael Kramer",), "Mistborn", 1.0)
+    text = "The Final Empire, Mistborn book one, by Brandon Sanderson."
+    result = judge([FINAL_EMPIRE, twin], text, extract_credits(text))
+    assert (result.verdict, result.book_id) == (UNCERTAIN, None)
