@@ -402,6 +402,7 @@ class AbsEmulator:
         delay_seconds: float = 0.0,
         fail_ids: Iterable[str] = (),
         record_bodies: bool = False,
+        readonly_keys: Iterable[str] = (),
     ) -> None:
         self.items: dict[str, dict] = {}
         for item in items:
@@ -419,7 +420,9 @@ class AbsEmulator:
                     library = default_library(first["libraryId"], folder_id=first.get("folderId"))
             libraries = [library]
         self.libraries: dict[str, dict] = {lib["id"]: lib for lib in libraries}
-        self.api_keys: set[str] = {api_key}
+        # Keys whose user lacks the `update` permission (PATCH/batch update → 403), like a non-admin ABS user.
+        self.readonly_keys: set[str] = set(readonly_keys)
+        self.api_keys: set[str] = {api_key} | self.readonly_keys
         self.audio_root = Path(audio_root) if audio_root else None
         self.host, self.port = host, port
         self.crash_on_bad_payload = crash_on_bad_payload
@@ -612,10 +615,16 @@ class AbsEmulator:
         entry["status"] = response.status
         return response
 
-    def _authorised(self, request: web.Request) -> bool:
+    def _token(self, request: web.Request) -> str:
         header = request.headers.get("Authorization", "")
-        token = header[7:].strip() if header[:7].lower() == "bearer " else request.query.get("token", "")
-        return token in self.api_keys
+        return header[7:].strip() if header[:7].lower() == "bearer " else request.query.get("token", "")
+
+    def _authorised(self, request: web.Request) -> bool:
+        return self._token(request) in self.api_keys
+
+    def _check_can_update(self, request: web.Request) -> None:
+        if self._token(request) in self.readonly_keys:
+            raise web.HTTPForbidden(text="Forbidden")
 
     async def _body(self, request: web.Request) -> Any:
         raw = await request.read()
@@ -955,6 +964,7 @@ class AbsEmulator:
         )
 
     async def patch_media(self, request: web.Request) -> web.Response:
+        self._check_can_update(request)
         item = self.items.get(request.match_info["iid"])
         if item is None:
             return _text(404, "Not Found")
@@ -967,6 +977,7 @@ class AbsEmulator:
         return _json(out)
 
     async def batch_update(self, request: web.Request) -> web.Response:
+        self._check_can_update(request)
         body = await self._body(request)
         if not isinstance(body, list) or not body:
             return _text(400, "Bad Request")

@@ -1,0 +1,380 @@
+"""The Audiobookshelf client (aiohttp): the only code that talks to ABS.
+
+- Auth is an API key sent as `Authorization: Bearer`; the key is never logged or put in messages.
+- Reads: `libraries()`, `library_item_ids()` (the minified list with `limit=0`: id + updatedAt),
+  `get_items()` (`POST /api/items/batch/get` in chunks; ABS silently drops unknown ids, so the ids it
+  did not return are reported as missing), `get_item()`.
+- Writes (used by writeback): `patch_item_media()`, `batch_update()`. They are sent once: a dropped
+  connection on a write may mean ABS died on the payload (reference/abs-api.md §3.3), so it is reported,
+  not replayed.
+- Audio: `file_size()` and `open_file_range()` (HTTP Range on `/api/items/:id/file/:ino`).
+- Reads retry connection errors, timeouts and 5xx with exponential backoff and jitter; 4xx never retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import aiohttp
+
+from tasks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class AbsError(RuntimeError):
+    """Something went wrong talking to ABS; the message names the server and the fix."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AbsAuthError(AbsError):
+    """401: the API key is missing, wrong, expired or inactive."""
+
+
+class AbsForbidden(AbsError):
+    """403: the key's user may not do this (or ABS rejected the payload as 'Invalid payload')."""
+
+
+class AbsNotFound(AbsError):
+    """404: unknown library, item or file."""
+
+
+class AbsUnavailable(AbsError):
+    """ABS did not answer: connection refused/reset, timeouts, or 5xx after every retry."""
+
+
+class AbsBadRequest(AbsError):
+    """400: ABS rejected the request (e.g. a negative limit, a duplicate id in a batch)."""
+
+
+class AbsClient:
+    """`async with AbsClient(url, key) as abs: await abs.libraries()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        timeout: float = 30.0,
+        retries: int = 4,
+        batch_size: int = 250,
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.timeout = timeout
+        self.retries = retries
+        self.batch_size = batch_size
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.requests = 0  # HTTP requests sent (attempts, including retries)
+        self._session: aiohttp.ClientSession | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AbsClient:
+        key = settings.abs_key()
+        if not key:
+            raise AbsAuthError(
+                f"No ABS API key configured for {settings.abs_url} — set SHELFMATCH_ABS_API_KEY "
+                "(ABS → Settings → API Keys, created with 'active' on)"
+            )
+        return cls(
+            settings.abs_url,
+            key,
+            timeout=settings.abs_timeout_seconds,
+            retries=settings.abs_retries,
+            batch_size=settings.abs_batch_size,
+        )
+
+    def __repr__(self) -> str:  # never show the key
+        return f"AbsClient({self.base_url!r})"
+
+    async def __aenter__(self) -> AbsClient:
+        self._session = aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            connector=aiohttp.TCPConnector(limit=8),
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- plumbing ----------------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json_body: Any = None,
+        headers: dict | None = None,
+        idempotent: bool = True,
+        what: str | None = None,
+        raw: bool = False,
+    ) -> Any:
+        if self._session is None:
+            raise RuntimeError(
+                "use AbsClient as an async context manager: `async with AbsClient(...) as abs:`"
+            )
+        url = self.base_url + path
+        what = what or f"{method} {path}"
+        attempts = self.retries + 1 if idempotent else 1
+        for attempt in range(attempts):
+            self.requests += 1
+            try:
+                async with self._session.request(
+                    method, url, params=params, json=json_body, headers=headers
+                ) as resp:
+                    body = await resp.read()
+                    if resp.status < 400:
+                        if raw:
+                            return resp.status, resp.headers, body
+                        return json.loads(body) if body else None
+                    text = body.decode("utf-8", "replace").strip()[:300]
+                    if resp.status >= 500 and attempt + 1 < attempts:
+                        await self._sleep(attempt, f"{what}: ABS answered {resp.status}")
+                        continue
+                    raise self._http_error(resp.status, text, what)
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                if attempt + 1 < attempts:
+                    await self._sleep(attempt, f"{what}: {type(exc).__name__}")
+                    continue
+                raise self._unavailable(exc, what, idempotent) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _sleep(self, attempt: int, reason: str) -> None:
+        delay = min(self.max_backoff, self.backoff * 2**attempt) * random.uniform(0.5, 1.0)
+        log.warning("%s — retrying in %.1fs (attempt %d of %d)", reason, delay, attempt + 2, self.retries + 1)
+        await asyncio.sleep(delay)
+
+    def _http_error(self, status: int, text: str, what: str) -> AbsError:
+        if status == 401:
+            return AbsAuthError(
+                f"ABS rejected the API key for {self.base_url} — check SHELFMATCH_ABS_API_KEY", status
+            )
+        if status == 403:
+            return AbsForbidden(
+                f"ABS at {self.base_url} refused {what} (403 {text!r}) — the API key's user lacks the permission, "
+                "or the payload was rejected",
+                status,
+            )
+        if status == 404:
+            return AbsNotFound(f"ABS at {self.base_url} has no such thing: {what} (404 {text!r})", status)
+        if status == 400:
+            return AbsBadRequest(f"ABS at {self.base_url} rejected {what} (400 {text!r})", status)
+        if status >= 500:
+            return AbsUnavailable(
+                f"ABS at {self.base_url} kept failing on {what} ({status} {text!r}) after {self.retries + 1} attempts "
+                "— check the server's logs",
+                status,
+            )
+        return AbsError(f"ABS at {self.base_url} answered {status} {text!r} to {what}", status)
+
+    def _unavailable(self, exc: BaseException, what: str, idempotent: bool) -> AbsUnavailable:
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            reason = (
+                f"cannot connect ({exc.os_error.strerror or exc.os_error})"
+                if exc.os_error
+                else "cannot connect"
+            )
+            return AbsUnavailable(
+                f"Cannot reach ABS at {self.base_url}: {reason} — is the server running? check SHELFMATCH_ABS_URL"
+            )
+        if isinstance(exc, TimeoutError):
+            return AbsUnavailable(
+                f"ABS at {self.base_url} did not answer {what} within {self.timeout:.0f}s — "
+                "raise SHELFMATCH_ABS_TIMEOUT_SECONDS or check the server"
+            )
+        hint = (
+            "ABS 2.36 exits on some malformed payloads (reference/abs-api.md §3.3): restart it and check the payload"
+            if not idempotent
+            else f"it failed {self.retries + 1} times"
+        )
+        return AbsUnavailable(
+            f"ABS at {self.base_url} dropped the connection during {what} ({type(exc).__name__}) — {hint}"
+        )
+
+    # -- reads ---------------------------------------------------------------------------------------
+
+    async def ping(self) -> bool:
+        return bool((await self._request("GET", "/ping")).get("success"))
+
+    async def libraries(self) -> list[dict]:
+        return (await self._request("GET", "/api/libraries", what="listing libraries"))["libraries"]
+
+    async def library(self, library_id: str) -> dict:
+        try:
+            return await self._request(
+                "GET", f"/api/libraries/{library_id}", what=f"reading library {library_id}"
+            )
+        except AbsNotFound as exc:
+            raise await self._unknown_library(library_id) from exc
+
+    async def _unknown_library(self, library_id: str) -> AbsNotFound:
+        try:
+            known = ", ".join(f"{lib['id']} ({lib.get('name')})" for lib in await self.libraries()) or "none"
+        except AbsError:
+            known = "unknown"
+        return AbsNotFound(
+            f"ABS at {self.base_url} has no library {library_id!r} (known: {known}) — check SHELFMATCH_ABS_LIBRARY_IDS",
+            404,
+        )
+
+    async def library_item_ids(self, library_id: str, page_size: int = 0) -> list[dict]:
+        """Every item of a library as `{id, updatedAt, title, relPath}` from the minified list.
+
+        `page_size=0` asks for all items at once (`limit=0`); otherwise pages with a stable sort.
+        """
+        out: list[dict] = []
+        page = 0
+        while True:
+            params = {"limit": str(page_size), "page": str(page), "sort": "addedAt"}
+            try:
+                data = await self._request(
+                    "GET",
+                    f"/api/libraries/{library_id}/items",
+                    params=params,
+                    what=f"listing items of library {library_id}",
+                )
+            except AbsNotFound as exc:
+                raise await self._unknown_library(library_id) from exc
+            for entry in data.get("results") or []:
+                if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                    continue
+                meta = (
+                    (entry.get("media") or {}).get("metadata")
+                    if isinstance(entry.get("media"), dict)
+                    else None
+                )
+                out.append(
+                    {
+                        "id": entry["id"],
+                        "updatedAt": entry.get("updatedAt"),
+                        "title": meta.get("title") if isinstance(meta, dict) else None,
+                        "relPath": entry.get("relPath"),
+                    }
+                )
+            total = data.get("total") or 0
+            if page_size == 0 or not data.get("results") or len(out) >= total:
+                return out
+            page += 1
+
+    async def get_item(self, item_id: str, expanded: bool = True) -> dict:
+        params = {"expanded": "1"} if expanded else None
+        return await self._request(
+            "GET", f"/api/items/{item_id}", params=params, what=f"reading item {item_id}"
+        )
+
+    async def get_items_with_missing(self, ids: Sequence[str]) -> tuple[list[dict], list[str]]:
+        """Expanded items for `ids` (one batch/get request; keep it ≤ batch_size) and the ids ABS dropped."""
+        if not ids:
+            return [], []
+        data = await self._request(
+            "POST",
+            "/api/items/batch/get",
+            json_body={"libraryItemIds": list(ids)},
+            what=f"batch-getting {len(ids)} items",
+        )
+        items = [it for it in (data or {}).get("libraryItems") or [] if isinstance(it, dict)]
+        got = {it.get("id") for it in items}
+        return items, [i for i in ids if i not in got]
+
+    async def iter_item_batches(
+        self, ids: Sequence[str], concurrency: int = 2
+    ) -> AsyncIterator[tuple[list[str], list[dict], list[str]]]:
+        """Yields `(asked_ids, items, missing_ids)` per chunk of `batch_size`, fetching `concurrency` chunks ahead."""
+        chunks = [list(ids[i : i + self.batch_size]) for i in range(0, len(ids), self.batch_size)]
+        pending: list[tuple[list[str], asyncio.Task]] = []
+        next_chunk = 0
+        while next_chunk < len(chunks) or pending:
+            while next_chunk < len(chunks) and len(pending) < concurrency:
+                chunk = chunks[next_chunk]
+                pending.append((chunk, asyncio.ensure_future(self.get_items_with_missing(chunk))))
+                next_chunk += 1
+            chunk, task = pending.pop(0)
+            try:
+                items, missing = await task
+            except BaseException:
+                for _, other in pending:
+                    other.cancel()
+                raise
+            yield chunk, items, missing
+
+    async def get_items(self, ids: Sequence[str]) -> list[dict]:
+        """Expanded items for `ids`, fetched in chunks; ids ABS silently dropped are logged as missing."""
+        out: list[dict] = []
+        async for _, items, missing in self.iter_item_batches(ids):
+            out.extend(items)
+            if missing:
+                log.warning(
+                    "ABS at %s returned no item for %d id(s): %s",
+                    self.base_url,
+                    len(missing),
+                    ", ".join(missing[:10]),
+                )
+        return out
+
+    # -- writes (sent once; see module docstring) ------------------------------------------------------
+
+    async def patch_item_media(self, item_id: str, payload: dict) -> dict:
+        """`PATCH /api/items/:id/media` → `{updated?, libraryItem}` (`updated` absent when nothing changed)."""
+        return await self._request(
+            "PATCH",
+            f"/api/items/{item_id}/media",
+            json_body=payload,
+            idempotent=False,
+            what=f"updating item {item_id}",
+        )
+
+    async def batch_update(self, updates: list[dict]) -> dict:
+        """`POST /api/items/batch/update` with `[{"id", "mediaPayload"}]` → `{success, updates}`."""
+        return await self._request(
+            "POST",
+            "/api/items/batch/update",
+            json_body=updates,
+            idempotent=False,
+            what=f"batch-updating {len(updates)} items",
+        )
+
+    # -- audio files -------------------------------------------------------------------------------------
+
+    async def file_size(self, item_id: str, ino: str) -> int:
+        """The size in bytes of an item's file (a 1-byte Range request; ABS answers 206 with Content-Range)."""
+        status, headers, body = await self._request(
+            "GET",
+            f"/api/items/{item_id}/file/{ino}",
+            headers={"Range": "bytes=0-0"},
+            raw=True,
+            what=f"reading file {ino} of item {item_id}",
+        )
+        content_range = headers.get("Content-Range", "")
+        if status == 206 and "/" in content_range:
+            return int(content_range.rsplit("/", 1)[1])
+        return len(body)
+
+    async def open_file_range(self, item_id: str, ino: str, start: int, end: int) -> bytes:
+        """Bytes `start`..`end` (inclusive, like HTTP Range) of an item's file."""
+        status, _, body = await self._request(
+            "GET",
+            f"/api/items/{item_id}/file/{ino}",
+            headers={"Range": f"bytes={start}-{end}"},
+            raw=True,
+            what=f"reading bytes {start}-{end} of file {ino} of item {item_id}",
+        )
+        if status == 200:  # a server that ignores Range sends the whole file
+            return body[start : end + 1]
+        return body
+
+    read_range = open_file_range
