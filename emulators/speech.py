@@ -324,3 +324,116 @@ def book_segments(
     if layout == "prose":
         return [speech(filler_text(body_seconds, seed))]
     raise ValueError(f"unknown layout {layout!r} (intro, outro, music, noise, prose)")
+
+
+# --- ABS items over synthesised files ------------------------------------------------------------------
+
+
+def probe_duration(path: Path) -> float:
+    import av
+
+    with av.open(str(path)) as container:
+        return (container.duration or 0) / av.time_base
+
+
+def expanded_item(
+    item_id: str,
+    files: Sequence[Path],
+    audio_root: Path,
+    library_id: str,
+    folder_id: str,
+    library_path: str = "/audiobooks",
+    title: str | None = None,
+) -> dict:
+    """An expanded ABS 2.36 item (the shape of `get_item_expanded_*.json`) over real files under `audio_root`.
+
+    Server paths are `library_path` + the file's path relative to `audio_root`, so the ABS emulator
+    (with `audio_root`) serves the bytes and a path map `{library_path: audio_root}` finds them locally.
+    Metadata is blank except `title` (by default the folder name): nothing usable to match on.
+    """
+    import json
+    from copy import deepcopy
+
+    fixture = (
+        Path(__file__).resolve().parent / "data" / "abs-2.36.0" / "get_item_expanded_Project_Hail_Mary.json"
+    )
+    item = deepcopy(json.loads(fixture.read_text())["response"])
+    folder = Path(files[0]).parent
+    rel_folder = folder.relative_to(audio_root).as_posix()
+    item_path = f"{library_path.rstrip('/')}/{rel_folder}"
+    base_ino = 5_000_000 + (int.from_bytes(item_id.encode()[-4:].rjust(4, b"\0"), "big") % 1_000_000) * 10
+    audio_files, library_files = [], []
+    template = item["media"]["audioFiles"][0]
+    for index, path in enumerate(files, start=1):
+        path = Path(path)
+        meta = {
+            "filename": path.name,
+            "ext": path.suffix,
+            "path": f"{item_path}/{path.name}",
+            "relPath": path.name,
+            "size": path.stat().st_size,
+            "mtimeMs": 0,
+            "ctimeMs": 0,
+            "birthtimeMs": 0,
+        }
+        af = deepcopy(template)
+        af.update(
+            index=index,
+            ino=str(base_ino + index),
+            metadata=meta,
+            duration=round(probe_duration(path), 3),
+            metaTags={},
+        )
+        af["mimeType"] = {
+            ".mp3": "audio/mpeg",
+            ".flac": "audio/flac",
+            ".ogg": "audio/ogg",
+            ".opus": "audio/ogg",
+        }.get(path.suffix.lower(), "audio/mp4")
+        audio_files.append(af)
+        library_files.append(
+            {
+                "ino": af["ino"],
+                "metadata": meta,
+                "isSupplementary": None,
+                "addedAt": 0,
+                "updatedAt": 0,
+                "fileType": "audio",
+            }
+        )
+    media = item["media"]
+    media["metadata"].update(
+        title=title or folder.name,
+        subtitle=None,
+        authors=[],
+        narrators=[],
+        series=[],
+        genres=[],
+        publishedYear=None,
+        publisher=None,
+        isbn=None,
+        asin=None,
+        description=None,
+        authorName="",
+        authorNameLF="",
+        narratorName="",
+        seriesName="",
+    )
+    media.update(
+        audioFiles=audio_files, tracks=[], chapters=[], numTracks=len(files), numAudioFiles=len(files)
+    )
+    media["duration"] = sum(af["duration"] for af in audio_files)
+    media["size"] = sum(af["metadata"]["size"] for af in audio_files)
+    media["libraryItemId"] = item_id
+    item.update(
+        id=item_id,
+        ino=str(base_ino),
+        libraryId=library_id,
+        folderId=folder_id,
+        path=item_path,
+        relPath=rel_folder,
+        libraryFiles=library_files,
+        numFiles=len(files),
+        size=media["size"],
+    )
+    return item

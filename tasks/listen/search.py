@@ -26,27 +26,28 @@ def search_function():
     return getattr(candidates, "search_for_item", None)
 
 
-def search_from_credits(db_path: Path | str, run_id: str, item_id: str, credits: Credits) -> bool:
-    """Run the targeted search for one item; False when there is nothing to search with or no search."""
-    if not (credits.title or credits.authors):
+def search_available(settings) -> bool:
+    """Targeted search needs the candidates module and a Hardcover token (checked once per run)."""
+    if search_function() is None:
+        log.warning("no targeted search: tasks.candidates.search_for_item is not available")
         return False
+    if not settings.hardcover_key():
+        log.warning("no targeted search: no Hardcover token (SHELFMATCH_HARDCOVER_TOKEN)")
+        return False
+    return True
+
+
+def search_from_credits(db_path: Path | str, run_id: str, item_id: str, credits: Credits) -> bool:
+    """Run the targeted search for one item; False when there is no spoken title to search with."""
     search = search_function()
-    if search is None:
-        log.warning(
-            "no targeted search: tasks.candidates.search_for_item is not available; item %s keeps its candidates",
-            item_id,
-        )
+    if search is None or not credits.title:
         return False
     offered = {
-        "db_path": db_path,
+        "db_path": str(db_path),
         "item_id": item_id,
         "title": credits.title,
         "author": credits.authors[0] if credits.authors else None,
-        "authors": list(credits.authors),
-        "narrator": credits.narrators[0] if credits.narrators else None,
-        "series": credits.series,
         "run_id": run_id,
-        "strategy": "transcript_search",
     }
     params = inspect.signature(search).parameters
     takes_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
@@ -54,17 +55,29 @@ def search_from_credits(db_path: Path | str, run_id: str, item_id: str, credits:
     return True
 
 
-def follow_up(db_path: Path | str, run_id: str, result) -> bool:
+class SearchFailed(Exception):
+    """The targeted search raised (budget, auth, network); the listen result itself stands."""
+
+
+def follow_up(db_path: Path | str, run_id: str, result, search_enabled: bool = True) -> bool:
     """After listening: if the credits were heard but no candidate is identified, search for the spoken
-    book and judge the transcript again against the enlarged candidate list. Returns whether it searched."""
+    book and judge the transcript again against the enlarged candidate list. Returns whether it searched;
+    raises SearchFailed (with the reason) when the search itself failed."""
     from tasks.listen.credits import IDENTIFIED, judge
     from tasks.listen.item import finish_verdict
     from tasks.listen.store import candidates_for
     from tasks.warehouse import connect
 
-    if result.error_kind or result.verdict == IDENTIFIED or not result.credits.heard:
+    if not search_enabled or result.error_kind or result.verdict == IDENTIFIED or not result.credits.title:
         return False
-    if not search_from_credits(db_path, run_id, result.item_id, result.credits):
+    try:
+        searched = search_from_credits(db_path, run_id, result.item_id, result.credits)
+    except Exception as exc:
+        raise SearchFailed(
+            f"item {result.item_id}: Hardcover search for the spoken title {result.credits.title!r} failed: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if not searched:
         return False
     with connect(db_path) as con:
         candidates = candidates_for(con, [result.item_id]).get(result.item_id, [])

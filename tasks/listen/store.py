@@ -65,12 +65,20 @@ def load_jobs(db_path: Path | str, item_ids: list[str] | None, max_items: int | 
     return [ListenJob(item_id=i, files=files[i], candidates=candidates.get(i, [])) for i in ids]
 
 
-def store_result(db_path: Path | str, run_id: str, result: ListenResult, searched: bool = False) -> None:
-    """Write one item's transcripts, transcript evidence, verdict (and error) in one transaction."""
+def store_result(
+    db_path: Path | str,
+    run_id: str,
+    result: ListenResult,
+    searched: bool = False,
+    search_error: str | None = None,
+) -> None:
+    """Write one item's transcripts, transcript evidence, verdict (and errors) in one transaction."""
     with connect(db_path) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             _write(con, run_id, result, searched)
+            if search_error:
+                record_error(con, run_id, "listen", result.item_id, "transcript_search_failed", search_error)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

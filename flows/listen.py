@@ -1,0 +1,85 @@
+"""listen: hear the items that have no positive match, store what they say, search and re-score.
+
+Per item (a Prefect task on the flow's task runner: threads by default, a Dask cluster when
+SHELFMATCH_DASK_ADDRESS is set): transcribe the intro in 30 s steps, then the outro, until title and
+author (and series) are heard. The flow's main process alone writes DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from tasks.listen.item import ListenJob, ListenResult, listen_to_item
+from tasks.listen.search import SearchFailed, follow_up, search_available
+from tasks.listen.store import load_jobs, store_result
+from tasks.settings import Settings, get_settings
+from tasks.warehouse import run_record
+
+
+def task_runner(settings: Settings | None = None):
+    """Dask when an address is configured (ASR is the CPU-heavy step), else local threads."""
+    settings = settings or get_settings()
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=settings.dask_address)
+    return ThreadPoolTaskRunner(max_workers=settings.listen_workers)
+
+
+@task(name="listen-to-item", cache_policy=NO_CACHE, task_run_name="listen-{job.item_id}")
+def listen_item(job: ListenJob) -> ListenResult:
+    return listen_to_item(job, get_settings())
+
+
+@flow(name="listen", task_runner=task_runner())
+def listen(
+    item_ids: list[str] | None = None, max_items: int | None = None, db_path: str | None = None
+) -> dict:
+    settings = get_settings(duckdb_path=db_path)
+    db = settings.duckdb_path
+    with run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}) as run:
+        jobs = load_jobs(db, item_ids, max_items)
+        can_search = bool(jobs) and search_available(settings)
+        verdicts: Counter[str] = Counter()
+        heard = []
+        for future in as_completed([listen_item.submit(job) for job in jobs]):
+            result, searched, search_error = future.result(), False, None
+            try:
+                searched = follow_up(db, run.run_id, result, can_search)
+            except SearchFailed as exc:
+                search_error = str(exc)
+                # the daily budget is spent: the rest of the run listens without searching
+                can_search = type(exc.__cause__).__name__ != "BudgetExhausted"
+            store_result(db, run.run_id, result, searched, search_error)
+            verdicts[result.verdict] += 1
+            heard.append(result.item_id)
+        rescored = rescore(heard, db)
+        run.counts.update(items=len(jobs), rescored=rescored, **verdicts)
+    summary = {"run_id": run.run_id, **run.counts}
+    create_markdown_artifact(
+        markdown=_report(summary), key="listen-summary", description="What the listen flow heard"
+    )
+    return summary
+
+
+def rescore(item_ids: list[str], db) -> bool:
+    """Re-score the items just heard with the scoring flow (its own run), when it exists."""
+    if not item_ids:
+        return False
+    try:
+        from flows.score import score
+    except ImportError:
+        return False
+    score(item_ids=item_ids, db_path=str(db))
+    return True
+
+
+def _report(summary: dict) -> str:
+    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.items())
+    return f"# listen\n\n| | |\n|---|---|\n{rows}\n"

@@ -1,0 +1,156 @@
+"""The listen flow end to end: real audio, the real model, a temp DuckDB, Prefect's test harness.
+
+The warehouse is seeded the way extract_abs and fetch_candidates leave it (abs_items,
+abs_audio_files, hc_* and candidates rows) so this file tests listening alone.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from emulators.speech import expanded_item
+from tasks.warehouse import connect, fetch_dicts, now
+
+pytestmark = [pytest.mark.flow, pytest.mark.audio]
+
+LIBRARY, FOLDER = "lib-listen", "fol-listen"
+BOOKS = {  # book_id: (title, authors, narrators, series, position)
+    11: ("The Final Empire", ["Brandon Sanderson"], ["Michael Kramer"], "Mistborn", 1.0),
+    12: ("The Well of Ascension", ["Brandon Sanderson"], ["Michael Kramer"], "Mistborn", 2.0),
+    21: ("Project Hail Mary", ["Andy Weir"], ["Ray Porter"], None, None),
+    22: ("Artemis", ["Andy Weir"], ["Rosario Dawson"], None, None),
+}
+
+
+def _root(spoken_books):
+    return spoken_books["music"].path.parent.parent
+
+
+def seed(db_path, spoken_books, plan: dict[str, list[int]]) -> dict[str, dict]:
+    """abs_items/abs_audio_files for each named book, plus its candidates (book ids) hydrated in hc_*."""
+    root = _root(spoken_books)
+    items = {}
+    with connect(db_path) as con:
+        for book_id, (title, authors, narrators, series, position) in BOOKS.items():
+            con.execute("INSERT INTO hc_books(book_id, title) VALUES (?, ?)", [book_id, title])
+            con.execute(
+                "INSERT INTO hc_editions(edition_id, book_id, reading_format_id) VALUES (?, ?, 2)",
+                [book_id * 10, book_id],
+            )
+            for i, a in enumerate(authors):
+                con.execute(
+                    "INSERT INTO hc_contributions VALUES ('Book', ?, NULL, ?, NULL, ?)", [book_id, a, i]
+                )
+            for i, n in enumerate(narrators):
+                con.execute(
+                    "INSERT INTO hc_contributions VALUES ('Edition', ?, NULL, ?, 'Narrator', ?)",
+                    [book_id * 10, n, i],
+                )
+            if series:
+                con.execute(
+                    "INSERT INTO hc_series VALUES (?, 1, ?, ?, NULL, true)", [book_id, series, position]
+                )
+        for name, candidate_ids in plan.items():
+            item = expanded_item(f"li-{name}", spoken_books[name].paths, root, LIBRARY, FOLDER)
+            items[name] = item
+            con.execute(
+                "INSERT INTO abs_items(item_id, library_id, path, rel_path, title, raw, extracted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [item["id"], LIBRARY, item["path"], item["relPath"], name, json.dumps(item), now()],
+            )
+            for af in item["media"]["audioFiles"]:
+                con.execute(
+                    "INSERT INTO abs_audio_files(item_id, ino, idx, path, size, duration, exclude) VALUES (?, ?, ?, ?, ?, ?, false)",
+                    [
+                        item["id"],
+                        af["ino"],
+                        af["index"],
+                        af["metadata"]["path"],
+                        af["metadata"]["size"],
+                        af["duration"],
+                    ],
+                )
+            for rank, book_id in enumerate(candidate_ids):
+                con.execute(
+                    "INSERT INTO candidates(item_id, book_id, strategy, rank) VALUES (?, ?, 'search', ?)",
+                    [item["id"], book_id, rank],
+                )
+    return items
+
+
+@pytest.fixture
+def listen_env(monkeypatch, spoken_books):
+    monkeypatch.setenv("SHELFMATCH_PATH_MAP", json.dumps({"/audiobooks": str(_root(spoken_books))}))
+    monkeypatch.setenv("SHELFMATCH_LISTEN_INTRO_SECONDS", "30")
+
+
+def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
+    prefect_harness, listen_env, spoken_books, db_path
+):
+    from flows.listen import listen
+
+    seed(
+        db_path,
+        spoken_books,
+        {"final_empire": [12, 11], "hail_mary_m4b": [], "music": [21], "corrupt": [21, 22]},
+    )
+    summary = listen(db_path=str(db_path))
+    assert summary["items"] == 4
+    with connect(db_path) as con:
+        results = {r["item_id"]: r for r in fetch_dicts(con, "SELECT * FROM listen_results")}
+        errors = fetch_dicts(con, "SELECT item_id, kind, message FROM errors")
+        evidence = {
+            (r["item_id"], r["field"], r["value"])
+            for r in fetch_dicts(
+                con, "SELECT item_id, field, value FROM item_evidence WHERE source = 'transcript'"
+            )
+        }
+        transcripts = fetch_dicts(
+            con, "SELECT item_id, window_kind, text, cpu_seconds, model FROM transcripts"
+        )
+        run = fetch_dicts(con, "SELECT status, counts FROM runs WHERE flow = 'listen'")[0]
+
+    assert (results["li-final_empire"]["verdict"], results["li-final_empire"]["book_id"]) == (
+        "identified",
+        11,
+    )
+    assert ("li-final_empire", "series", "Mistborn") in evidence
+    assert ("li-final_empire", "sequence", "1") in evidence
+    # no candidates: the spoken credits become evidence (and seed a search)
+    assert {
+        ("li-hail_mary_m4b", "author", "Andy Weir"),
+        ("li-hail_mary_m4b", "narrator", "Ray Porter"),
+    } <= evidence
+    assert results["li-music"]["verdict"] == "no_credits" and results["li-music"]["book_id"] is None
+    # the corrupt file: an error row that names the file and why, and the others still ran
+    assert results["li-corrupt"]["verdict"] == "error"
+    [error] = errors
+    assert error["item_id"] == "li-corrupt" and error["kind"] == "audio_unreadable"
+    assert "corrupt.m4b" in error["message"]
+    assert all(t["cpu_seconds"] > 0 and t["model"] for t in transcripts if t["text"])
+    assert run["status"] == "completed" and json.loads(run["counts"])["identified"] == 1
+
+    # a second run hears nothing again: every item was heard (the corrupt one is retried)
+    again = listen(db_path=str(db_path))
+    assert again["items"] == 1
+
+
+def test_listen_flow_runs_on_a_local_dask_cluster(prefect_harness, listen_env, spoken_books, db_path):
+    from prefect_dask import DaskTaskRunner
+
+    from flows.listen import listen
+
+    items = seed(db_path, spoken_books, {"hail_mary_mp3": [22, 21], "dune_moov_end": []})
+    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 1, "threads_per_worker": 1, "processes": False})
+    summary = listen.with_options(task_runner=runner)(
+        item_ids=[i["id"] for i in items.values()], db_path=str(db_path)
+    )
+    assert summary["items"] == 2
+    with connect(db_path) as con:
+        verdicts = dict(con.execute("SELECT item_id, verdict FROM listen_results").fetchall())
+        title = con.execute(
+            "SELECT value FROM item_evidence WHERE item_id = 'li-dune_moov_end' AND source = 'transcript' AND field = 'title'"
+        ).fetchall()
+    assert verdicts["li-hail_mary_mp3"] == "identified"
+    assert [t.lower() for (t,) in title] == ["dune"]
