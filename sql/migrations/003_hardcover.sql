@@ -88,3 +88,14 @@ CREATE TABLE IF NOT EXISTS candidates (
     found_at    TIMESTAMP,
     PRIMARY KEY (item_id, book_id)
 );
+
+-- Which evidence each item's candidates were fetched for: an item whose evidence hash is unchanged
+-- is skipped by the next fetch_candidates run (written only when a run finished the item).
+CREATE TABLE IF NOT EXISTS hc_item_status (
+    item_id        VARCHAR PRIMARY KEY,
+    evidence_hash  VARCHAR NOT NULL,
+    n_candidates   INTEGER,
+    strategies     VARCHAR[],
+    run_id         VARCHAR,
+    fetched_at     TIMESTAMP
+);

@@ -1,0 +1,70 @@
+"""fetch_candidates: find Hardcover books for each item within the request budget.
+
+identifiers → author books → title search → hydration (tasks/candidates.py), every response cached
+in `hc_requests`. At the daily cap the run completes (not fails) with `stopped_by_budget` items and
+a message saying when to resume; the next run continues from the cache.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from tasks.candidates import FetchSummary, fetch_candidates_for
+from tasks.settings import get_settings
+from tasks.warehouse import run_record
+
+
+@task(name="fetch-candidates", cache_policy=NO_CACHE)
+def fetch_task(
+    db_path: str, item_ids: list[str] | None, max_requests: int | None, run_id: str
+) -> FetchSummary:
+    return fetch_candidates_for(db_path, get_settings(duckdb_path=db_path), item_ids, max_requests, run_id)
+
+
+@flow(name="fetch_candidates")
+def fetch_candidates(
+    item_ids: list[str] | None = None, max_requests: int | None = None, db_path: str | None = None
+) -> dict:
+    db = str(get_settings(duckdb_path=db_path).duckdb_path)
+    log = get_run_logger()
+    with run_record(db, "fetch_candidates", {"item_ids": item_ids, "max_requests": max_requests}) as run:
+        result = fetch_task(db, item_ids, max_requests, run.run_id)
+        run.counts.update(
+            items=result.items,
+            items_done=result.items_done,
+            items_with_candidates=result.items_with_candidates,
+            candidates=result.candidates,
+            skipped_unchanged=result.skipped_unchanged,
+            errors=result.errors,
+            stopped_by_budget=result.stopped_by_budget,
+            requests=result.requests_total,
+            requests_by_strategy=result.requests,
+            http_requests=result.http_requests,
+            budget_left=result.budget_left,
+        )
+        run.message = result.message
+        log.info(
+            "Hardcover requests by strategy: %s (budget left today: %s)", result.requests, result.budget_left
+        )
+        if result.message:
+            log.warning(result.message)
+    summary = {"run_id": run.run_id, **run.counts, "message": result.message}
+    create_markdown_artifact(
+        markdown=_report(summary),
+        key="fetch-candidates-summary",
+        description="Hardcover candidates and requests spent",
+    )
+    return summary
+
+
+def _report(summary: dict) -> str:
+    by_strategy = summary.pop("requests_by_strategy", {}) or {}
+    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.items() if k != "message")
+    strat = "\n".join(f"| {k} | {v} |" for k, v in sorted(by_strategy.items()))
+    note = f"\n> {summary['message']}\n" if summary.get("message") else ""
+    return (
+        f"# fetch_candidates\n{note}\n| | |\n|---|---|\n{rows}\n\n"
+        f"## Requests (root fields) by strategy\n\n| strategy | requests |\n|---|---|\n{strat}\n"
+    )
