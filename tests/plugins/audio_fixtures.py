@@ -100,6 +100,10 @@ def spoken_books(tmp_path_factory) -> dict[str, SpokenBook]:
         narrator="Jim Dale",
         layout="outro",
     )
+    # Ten minutes of book after the credits: streamed from ABS, listening must not fetch it all.
+    long_segs = [*speech.book_segments("intro", body_seconds=10, seed=9, **phm), speech.noise(600)]
+    path = speech.synthesise(long_segs, root / "long_book" / "long_book.m4b")
+    books["long_book"] = SpokenBook("long_book", (path,), layout="intro", **phm)
     bad = speech.corrupt(root / "corrupt" / "corrupt.m4b", like=books["hail_mary_m4b"].path)
     books["corrupt"] = SpokenBook("corrupt", (bad,), layout="corrupt")
     return books
