@@ -21,6 +21,12 @@ from flows.cli_review import register as _register_review  # noqa: E402
 _register_review(app)
 # --- end issue 6 ---
 
+# --- sync / sql / report / doctor / demo (issue 7; flows/cli_ops.py) ---
+from flows.cli_ops import register as _register_ops  # noqa: E402
+
+_register_ops(app)
+# --- end issue 7 ---
+
 
 def main() -> None:
     app()

@@ -1,0 +1,130 @@
+"""CLI commands for running and looking: `sync`, `sql`, `report`, `doctor`, `demo` (issue 7).
+
+Registered on the main app by one line in flows/cli.py. Commands are thin: options → Settings →
+a flow or a plain function in tasks/; errors become one red line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _quiet_prefect_defaults() -> None:
+    """Ephemeral Prefect on a small box: no telemetry, time to start its API, readable logs."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def sync_command(
+    library: Annotated[
+        list[str] | None, typer.Option("--library", "-l", help="ABS library id (repeat); default: all")
+    ] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Re-fetch every item, not only changed ones")] = False,
+    max_requests: Annotated[int | None, typer.Option(help="Cap on Hardcover requests this run")] = None,
+    max_listen: Annotated[int | None, typer.Option(help="Cap on items to listen to this run")] = None,
+    skip_listen: Annotated[bool, typer.Option("--skip-listen", help="Do not transcribe audio")] = False,
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
+) -> None:
+    """Extract ABS → fetch Hardcover candidates → score → listen → score. Writes only DuckDB."""
+    _quiet_prefect_defaults()
+    from flows.sync import sync
+    from tasks.report import print_sync_summary
+
+    summary = sync(
+        library_ids=library or None,
+        full_refresh=full_refresh,
+        max_requests=max_requests,
+        max_listen=max_listen,
+        skip_listen=skip_listen,
+        db_path=str(db) if db else None,
+    )
+    print_sync_summary(summary, console)
+
+
+def sql_command(
+    query: Annotated[
+        str, typer.Argument(help="A SELECT, or the path of a .sql file (e.g. sql/analysis/series_gaps.sql)")
+    ],
+    limit: Annotated[int, typer.Option(help="Rows to show (0 = all)")] = 50,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
+) -> None:
+    """Run SQL over the warehouse on a READ-ONLY connection and print the result."""
+    from tasks.report import QueryError, print_result, run_readonly_query
+    from tasks.settings import get_settings
+    from tasks.warehouse import WarehouseLocked
+
+    path = db or get_settings().duckdb_path
+    try:
+        result = run_readonly_query(path, query, limit=limit)
+    except (WarehouseLocked, FileNotFoundError, QueryError) as exc:
+        err_console.print(f"[red]✗[/red] {exc}")
+        raise typer.Exit(1) from None
+    print_result(result, console, fmt)
+
+
+def report_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path(
+        "shelfmatch-report.html"
+    ),
+    db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
+) -> None:
+    """Write an HTML report: tier counts, confidence histogram, metadata coverage before/after."""
+    from tasks.report import write_report
+    from tasks.settings import get_settings
+    from tasks.warehouse import WarehouseLocked
+
+    path = db or get_settings().duckdb_path
+    try:
+        written = write_report(path, out)
+    except (WarehouseLocked, FileNotFoundError) as exc:
+        err_console.print(f"[red]✗[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]✓[/green] report written to {written.resolve()}")
+
+
+def doctor_command() -> None:
+    """Check ABS, Hardcover (token, scope, budget), DuckDB, the ASR model and ffmpeg/PyAV."""
+    from tasks.doctor import FAIL, OK, run_checks
+
+    checks = run_checks()
+    width = max(len(c.name) for c in checks)
+    for c in checks:
+        mark = {OK: "[green]✓[/green]", FAIL: "[red]✗[/red]"}.get(c.status, "[yellow]–[/yellow]")
+        # soft_wrap: one check = one line, however long, so it can be grepped.
+        console.print(f"{mark} {c.name:<{width}}  {c.message}", soft_wrap=True, highlight=False, markup=True)
+    if any(c.status == FAIL for c in checks):
+        raise typer.Exit(1)
+
+
+def demo_command(
+    quick: Annotated[bool, typer.Option("--quick", help="A smaller library and no audio (~1 min)")] = False,
+    items: Annotated[int | None, typer.Option(help="Items in the generated library")] = None,
+    db: Annotated[Path, typer.Option(help="DuckDB file for the demo (not your real warehouse)")] = Path(
+        "data/demo.duckdb"
+    ),
+    seed: Annotated[int, typer.Option(help="Corpus seed")] = 7,
+) -> None:
+    """Run the whole pipeline against emulated ABS + Hardcover on loopback, then show what to try next."""
+    _quiet_prefect_defaults()
+    from tasks.demo import run_demo
+
+    code = run_demo(db_path=db, quick=quick, n_items=items, seed=seed, console=console)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sync")(sync_command)
+    app.command("sql")(sql_command)
+    app.command("report")(report_command)
+    app.command("doctor")(doctor_command)
+    app.command("demo")(demo_command)
