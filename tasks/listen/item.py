@@ -187,16 +187,13 @@ class _CountingFile:
 
 
 def is_settled(result: ListenResult, candidates: list[Expected]) -> bool:
-    """Stop listening? Yes once title and author are positively heard (and the series, when the book has one)."""
-    credits = result.credits
-    if candidates:
-        return (
-            result.judgement is not None
-            and result.judgement.verdict == IDENTIFIED
-            and result.judgement.complete
-        )
-    # No candidate to confirm: stop once the credits name a title and an author (they seed a search).
-    return bool(credits.title and credits.authors)
+    """Stop listening? Yes once a candidate is positively heard with title and author (and its series,
+    when it has one). Without such a candidate, yes once the credits name a title and an author: more
+    audio will not say more, and those credits seed the targeted search."""
+    judgement = result.judgement
+    if judgement is not None and judgement.verdict == IDENTIFIED:
+        return judgement.complete
+    return bool(result.credits.title and result.credits.authors)
 
 
 def _evaluate(result: ListenResult, candidates: list[Expected]) -> None:
