@@ -1,0 +1,1 @@
+INSERT INTO item_evidence BY NAME SELECT * FROM extract_evidence

@@ -1,0 +1,1 @@
+INSERT INTO abs_files BY NAME SELECT * FROM extract_files

@@ -1,0 +1,1 @@
+INSERT INTO abs_items BY NAME SELECT * FROM extract_items

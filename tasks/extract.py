@@ -1,0 +1,781 @@
+"""Extract: the ABS catalogue → DuckDB (`abs_items`, `abs_audio_files`, `abs_files`, `item_evidence`).
+
+The plain functions behind the `extract_abs` flow:
+
+- `plan_fetch()` compares ABS's id list (id + updatedAt) with `abs_items.updated_at`: only new and
+  changed items are fetched in full (`full_refresh` fetches all); items gone from ABS get `removed_at`.
+- `flatten_item()` checks one expanded item defensively and turns it into rows. A malformed item
+  (no `media`, nulls inside lists, wrong types, overlong text, undecodable names) raises `MalformedItem`
+  with the reason; the caller records one `errors` row (with the raw item) and goes on.
+- `load_batch()` replaces the rows of a batch of items atomically (delete + Arrow bulk insert in one
+  transaction); if the bulk insert fails it retries item by item so one bad row cannot sink a batch.
+- `extract()` runs it all against an `AbsClient` and returns the summary dict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tasks import warehouse
+from tasks.abs import AbsClient
+from tasks.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FLOW = "extract_abs"
+# Sources written by extract; other sources (e.g. 'transcript' from listen) are left alone on re-extract.
+EXTRACT_SOURCES = ("abs", "path", "filename", "tags")
+MAX_TITLE_CHARS = 1000  # a longer title/name is a corrupt tag or a description in the wrong field
+MAX_NAME_CHARS = 500
+MAX_RAW_IN_ERROR = 200_000
+
+_STRING_META = (
+    "title",
+    "subtitle",
+    "publishedYear",
+    "publishedDate",
+    "publisher",
+    "description",
+    "isbn",
+    "asin",
+    "language",
+)
+_LIST_META = ("narrators", "genres")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_MOJIBAKE = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u02c6-\u02dc\u20ac\u2122]")
+
+SERIES_TYPE = pa.list_(pa.struct([("name", pa.string()), ("sequence", pa.string())]))
+ITEM_SCHEMA = pa.schema(
+    [
+        ("item_id", pa.string()),
+        ("library_id", pa.string()),
+        ("folder_id", pa.string()),
+        ("book_id", pa.string()),
+        ("ino", pa.string()),
+        ("path", pa.string()),
+        ("rel_path", pa.string()),
+        ("is_file", pa.bool_()),
+        ("title", pa.string()),
+        ("subtitle", pa.string()),
+        ("authors", pa.list_(pa.string())),
+        ("narrators", pa.list_(pa.string())),
+        ("series", SERIES_TYPE),
+        ("genres", pa.list_(pa.string())),
+        ("tags", pa.list_(pa.string())),
+        ("published_year", pa.string()),
+        ("published_date", pa.string()),
+        ("publisher", pa.string()),
+        ("description", pa.string()),
+        ("isbn", pa.string()),
+        ("asin", pa.string()),
+        ("language", pa.string()),
+        ("explicit", pa.bool_()),
+        ("abridged", pa.bool_()),
+        ("duration", pa.float64()),
+        ("size", pa.int64()),
+        ("num_audio_files", pa.int32()),
+        ("cover_path", pa.string()),
+        ("added_at", pa.int64()),
+        ("updated_at", pa.int64()),
+        ("is_missing", pa.bool_()),
+        ("is_invalid", pa.bool_()),
+        ("removed_at", pa.timestamp("us")),
+        ("raw", pa.string()),
+        ("extracted_at", pa.timestamp("us")),
+        ("run_id", pa.string()),
+    ]
+)
+AUDIO_SCHEMA = pa.schema(
+    [
+        ("item_id", pa.string()),
+        ("ino", pa.string()),
+        ("idx", pa.int32()),
+        ("filename", pa.string()),
+        ("ext", pa.string()),
+        ("path", pa.string()),
+        ("rel_path", pa.string()),
+        ("size", pa.int64()),
+        ("duration", pa.float64()),
+        ("format", pa.string()),
+        ("codec", pa.string()),
+        ("bit_rate", pa.int64()),
+        ("mime_type", pa.string()),
+        ("exclude", pa.bool_()),
+        ("meta_tags", pa.string()),
+    ]
+)
+FILE_SCHEMA = pa.schema(
+    [
+        ("item_id", pa.string()),
+        ("ino", pa.string()),
+        ("filename", pa.string()),
+        ("ext", pa.string()),
+        ("path", pa.string()),
+        ("rel_path", pa.string()),
+        ("size", pa.int64()),
+        ("file_type", pa.string()),
+        ("is_supplementary", pa.bool_()),
+    ]
+)
+EVIDENCE_SCHEMA = pa.schema(
+    [
+        ("item_id", pa.string()),
+        ("source", pa.string()),
+        ("field", pa.string()),
+        ("value", pa.string()),
+        ("ordinal", pa.int32()),
+        ("rule", pa.string()),
+        ("run_id", pa.string()),
+    ]
+)
+
+
+class MalformedItem(ValueError):
+    """An item ABS sent that cannot be stored as it is; `str()` is the reason, naming the field."""
+
+
+@dataclass
+class FlatItem:
+    item: dict
+    audio_files: list[dict]
+    files: list[dict]
+    evidence: list[dict]
+    problems: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (kind, message) recorded, item still lands
+
+
+@dataclass
+class FetchPlan:
+    listed: dict[str, int | None]  # id → updatedAt from ABS's list
+    new: list[str]
+    changed: list[str]
+    unchanged: int
+    removed: list[str]
+
+    @property
+    def to_fetch(self) -> list[str]:
+        return self.new + self.changed
+
+
+# --- checking and flattening one item -------------------------------------------------------------------
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return (_is_int(v) or isinstance(v, float)) and not (isinstance(v, float) and not math.isfinite(v))
+
+
+def text_problem(value: str) -> str | None:
+    """Why a piece of text looks undecodable (None when it is fine)."""
+    if _SURROGATE.search(value):
+        return "holds bytes that are not valid UTF-8 (surrogate escapes from an undecodable file name or tag)"
+    if "\ufffd" in value:
+        return "holds U+FFFD replacement characters (it was decoded with the wrong encoding)"
+    if _CONTROL.search(value):
+        return "holds control characters"
+    return None
+
+
+def looks_mis_decoded(value: str) -> bool:
+    """UTF-8 read as Latin-1/CP1252 ('FranÃ§ois'): the text round-trips to different, valid UTF-8."""
+    if not _MOJIBAKE.search(value):
+        return False
+    for codec in ("cp1252", "latin-1"):
+        try:
+            fixed = value.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if fixed != value:
+            return True
+    return False
+
+
+def _check_text(where: str, value: Any, limit: int | None, nullable: bool = True) -> str | None:
+    if value is None:
+        if nullable:
+            return None
+        raise MalformedItem(f"{where} is missing")
+    if not isinstance(value, str):
+        raise MalformedItem(f"{where} is {_type_name(value)}, expected text")
+    problem = text_problem(value)
+    if problem:
+        raise MalformedItem(f"{where} {problem}: {value[:60]!r}")
+    if limit is not None and len(value) > limit:
+        raise MalformedItem(
+            f"{where} is {len(value):,} characters long (limit {limit:,}): a corrupt tag or the wrong field"
+        )
+    return value
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        dict: "an object",
+        list: "a list",
+        bool: "a boolean",
+        str: "text",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def _check_list(where: str, value: Any) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedItem(f"{where} is {_type_name(value)}, expected a list")
+    for i, element in enumerate(value):
+        if element is None:
+            raise MalformedItem(f"{where}[{i}] is null")
+    return value
+
+
+def _opt_bool(where: str, value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise MalformedItem(f"{where} is {_type_name(value)}, expected true/false")
+
+
+def _opt_int(where: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if _is_int(value):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise MalformedItem(f"{where} is {_type_name(value)} {str(value)[:30]!r}, expected a whole number")
+
+
+def _opt_float(where: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if _is_num(value):
+        return float(value)
+    raise MalformedItem(f"{where} is {_type_name(value)} {str(value)[:30]!r}, expected a number")
+
+
+def _opt_id(where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if _is_int(value):
+        return str(value)
+    return _check_text(where, value, 200)
+
+
+def _file_meta(where: str, entry: Any) -> dict:
+    if not isinstance(entry, dict):
+        raise MalformedItem(f"{where} is {_type_name(entry)}, expected an object")
+    meta = entry.get("metadata")
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise MalformedItem(f"{where}.metadata is {_type_name(meta)}, expected an object")
+    return meta
+
+
+def flatten_item(
+    item: Any,
+    run_id: str | None,
+    extracted_at: datetime,
+    evidence_fn: Callable[[dict, list], Iterable[Any]] | None = None,
+) -> FlatItem:
+    """Check one expanded ABS item and turn it into table rows; raises MalformedItem with the reason."""
+    if not isinstance(item, dict):
+        raise MalformedItem(f"the item is {_type_name(item)}, expected an object")
+    item_id = _check_text("id", item.get("id"), 200, nullable=False)
+    media = item.get("media")
+    if not isinstance(media, dict):
+        raise MalformedItem(
+            "media is missing" if media is None else f"media is {_type_name(media)}, expected an object"
+        )
+    meta = media.get("metadata")
+    if not isinstance(meta, dict):
+        raise MalformedItem(
+            "media.metadata is missing" if meta is None else f"media.metadata is {_type_name(meta)}"
+        )
+
+    strings = {}
+    for key in _STRING_META:
+        value = meta.get(key)
+        if key == "publishedYear" and _is_int(value):
+            value = str(value)  # a year tag read as a number is still a year
+        limit = None if key == "description" else MAX_TITLE_CHARS
+        strings[key] = _check_text(f"media.metadata.{key}", value, limit)
+
+    authors = []
+    for i, author in enumerate(_check_list("media.metadata.authors", meta.get("authors"))):
+        if not isinstance(author, dict):
+            raise MalformedItem(f"media.metadata.authors[{i}] is {_type_name(author)}, expected {{id, name}}")
+        name = _check_text(
+            f"media.metadata.authors[{i}].name", author.get("name"), MAX_NAME_CHARS, nullable=False
+        )
+        authors.append(name)
+    lists = {}
+    for key in _LIST_META:
+        values = _check_list(f"media.metadata.{key}", meta.get(key))
+        lists[key] = [
+            _check_text(f"media.metadata.{key}[{i}]", v, MAX_NAME_CHARS, nullable=False)
+            for i, v in enumerate(values)
+        ]
+    series = []
+    for i, s in enumerate(_check_list("media.metadata.series", meta.get("series"))):
+        if not isinstance(s, dict):
+            raise MalformedItem(
+                f"media.metadata.series[{i}] is {_type_name(s)}, expected {{id, name, sequence}}"
+            )
+        name = _check_text(f"media.metadata.series[{i}].name", s.get("name"), MAX_NAME_CHARS, nullable=False)
+        seq = s.get("sequence")
+        if _is_num(seq):
+            seq = str(seq)
+        series.append(
+            {"name": name, "sequence": _check_text(f"media.metadata.series[{i}].sequence", seq, 50)}
+        )
+    tags = [
+        _check_text(f"media.tags[{i}]", t, MAX_NAME_CHARS, nullable=False)
+        for i, t in enumerate(_check_list("media.tags", media.get("tags")))
+    ]
+
+    audio_rows = []
+    seen_inos: set[str] = set()
+    for i, af in enumerate(_check_list("media.audioFiles", media.get("audioFiles"))):
+        where = f"media.audioFiles[{i}]"
+        fmeta = _file_meta(where, af)
+        ino = _opt_id(f"{where}.ino", af.get("ino"))
+        if ino is None:
+            raise MalformedItem(f"{where}.ino is missing")
+        if ino in seen_inos:
+            raise MalformedItem(f"{where}.ino {ino} appears twice")
+        seen_inos.add(ino)
+        tags_json = af.get("metaTags")
+        if tags_json is not None and not isinstance(tags_json, dict):
+            raise MalformedItem(f"{where}.metaTags is {_type_name(tags_json)}, expected an object")
+        for key, value in (tags_json or {}).items():
+            if isinstance(value, str) and text_problem(value):
+                raise MalformedItem(f"{where}.metaTags.{key} {text_problem(value)}: {value[:60]!r}")
+        audio_rows.append(
+            {
+                "item_id": item_id,
+                "ino": ino,
+                "idx": _opt_int(f"{where}.index", af.get("index")),
+                "filename": _check_text(f"{where}.metadata.filename", fmeta.get("filename"), 1000),
+                "ext": _check_text(f"{where}.metadata.ext", fmeta.get("ext"), 50),
+                "path": _check_text(f"{where}.metadata.path", fmeta.get("path"), 4000),
+                "rel_path": _check_text(f"{where}.metadata.relPath", fmeta.get("relPath"), 4000),
+                "size": _opt_int(f"{where}.metadata.size", fmeta.get("size")),
+                "duration": _opt_float(f"{where}.duration", af.get("duration")),
+                "format": _check_text(f"{where}.format", af.get("format"), 200),
+                "codec": _check_text(f"{where}.codec", af.get("codec"), 100),
+                "bit_rate": _opt_int(f"{where}.bitRate", af.get("bitRate")),
+                "mime_type": _check_text(f"{where}.mimeType", af.get("mimeType"), 100),
+                "exclude": _opt_bool(f"{where}.exclude", af.get("exclude")),
+                "meta_tags": json.dumps(tags_json or {}, ensure_ascii=False),
+            }
+        )
+
+    file_rows = []
+    seen_inos = set()
+    for i, lf in enumerate(_check_list("libraryFiles", item.get("libraryFiles"))):
+        where = f"libraryFiles[{i}]"
+        fmeta = _file_meta(where, lf)
+        ino = _opt_id(f"{where}.ino", lf.get("ino"))
+        if ino is None:
+            raise MalformedItem(f"{where}.ino is missing")
+        if ino in seen_inos:
+            raise MalformedItem(f"{where}.ino {ino} appears twice")
+        seen_inos.add(ino)
+        file_rows.append(
+            {
+                "item_id": item_id,
+                "ino": ino,
+                "filename": _check_text(f"{where}.metadata.filename", fmeta.get("filename"), 1000),
+                "ext": _check_text(f"{where}.metadata.ext", fmeta.get("ext"), 50),
+                "path": _check_text(f"{where}.metadata.path", fmeta.get("path"), 4000),
+                "rel_path": _check_text(f"{where}.metadata.relPath", fmeta.get("relPath"), 4000),
+                "size": _opt_int(f"{where}.metadata.size", fmeta.get("size")),
+                "file_type": _check_text(f"{where}.fileType", lf.get("fileType"), 50),
+                "is_supplementary": _opt_bool(f"{where}.isSupplementary", lf.get("isSupplementary")),
+            }
+        )
+
+    try:
+        raw = json.dumps(item, ensure_ascii=False)
+        raw.encode("utf-8")
+    except (UnicodeEncodeError, ValueError) as exc:
+        raise MalformedItem(
+            f"the item holds text that is not valid Unicode ({exc.__class__.__name__})"
+        ) from exc
+
+    num_audio = media.get("numAudioFiles")
+    row = {
+        "item_id": item_id,
+        "library_id": _check_text("libraryId", item.get("libraryId"), 200, nullable=False),
+        "folder_id": _opt_id("folderId", item.get("folderId")),
+        "book_id": _opt_id("media.id", media.get("id")),
+        "ino": _opt_id("ino", item.get("ino")),
+        "path": _check_text("path", item.get("path"), 4000),
+        "rel_path": _check_text("relPath", item.get("relPath"), 4000),
+        "is_file": _opt_bool("isFile", item.get("isFile")),
+        "title": strings["title"],
+        "subtitle": strings["subtitle"],
+        "authors": authors,
+        "narrators": lists["narrators"],
+        "series": series,
+        "genres": lists["genres"],
+        "tags": tags,
+        "published_year": strings["publishedYear"],
+        "published_date": strings["publishedDate"],
+        "publisher": strings["publisher"],
+        "description": strings["description"],
+        "isbn": strings["isbn"],
+        "asin": strings["asin"],
+        "language": strings["language"],
+        "explicit": _opt_bool("media.metadata.explicit", meta.get("explicit")),
+        "abridged": _opt_bool("media.metadata.abridged", meta.get("abridged")),
+        "duration": _opt_float("media.duration", media.get("duration")),
+        "size": _opt_int("size", item.get("size", media.get("size"))),
+        "num_audio_files": _opt_int("media.numAudioFiles", num_audio)
+        if num_audio is not None
+        else len(audio_rows),
+        "cover_path": _check_text("media.coverPath", media.get("coverPath"), 4000),
+        "added_at": _opt_int("addedAt", item.get("addedAt")),
+        "updated_at": _opt_int("updatedAt", item.get("updatedAt")),
+        "is_missing": _opt_bool("isMissing", item.get("isMissing")),
+        "is_invalid": _opt_bool("isInvalid", item.get("isInvalid")),
+        "removed_at": None,
+        "raw": raw,
+        "extracted_at": extracted_at,
+        "run_id": run_id,
+    }
+
+    if not row["rel_path"] and not row["path"]:
+        raise MalformedItem("relPath and path are both missing: there is no folder to read")
+
+    flat = FlatItem(row, audio_rows, file_rows, [])
+    names = [("title", strings["title"]), ("subtitle", strings["subtitle"]), ("relPath", row["rel_path"])]
+    names += [("author", a) for a in authors] + [("narrator", n) for n in lists["narrators"]]
+    garbled = [f"{where} {value[:80]!r}" for where, value in names if value and looks_mis_decoded(value)]
+    if garbled:  # kept (the item is usable), but one error row says which text to fix
+        flat.problems.append(
+            (
+                "suspicious_text",
+                f"text looks mis-decoded (UTF-8 read as Latin-1): {'; '.join(garbled)} — fix the tags or folder names",
+            )
+        )
+    if evidence_fn is not None:
+        tag_problems: list = []
+        try:
+            rows = list(evidence_fn(item, tag_problems))
+        except Exception as exc:  # the evidence parsers must not sink an item that is otherwise fine
+            flat.problems.append(
+                ("evidence_failed", f"evidence could not be read: {type(exc).__name__}: {exc}")
+            )
+            rows = []
+        for problem in tag_problems:
+            flat.problems.append(("unreadable_file", str(problem)))
+        flat.evidence = [
+            {
+                "item_id": item_id,
+                "source": ev.source,
+                "field": ev.field,
+                "value": ev.value,
+                "ordinal": ev.ordinal,
+                "rule": ev.rule,
+                "run_id": run_id,
+            }
+            for ev in rows
+            if isinstance(ev.value, str) and ev.value and not text_problem(ev.value)
+        ]
+    return flat
+
+
+def default_evidence(settings: Settings | None) -> Callable[[dict, list], Iterable[Any]]:
+    """`tasks.evidence.evidence_for_item`, with tag-read problems collected instead of raised."""
+    from tasks.evidence import evidence_for_item
+
+    return lambda item, problems: evidence_for_item(item, settings, problems=problems)
+
+
+# --- planning -----------------------------------------------------------------------------------------------
+
+
+def plan_fetch(
+    con: duckdb.DuckDBPyConnection, library_id: str, listing: list[dict], full_refresh: bool
+) -> FetchPlan:
+    """Which listed ids to fetch in full (new / changed / restored) and which known ids vanished."""
+    known = {
+        item_id: (updated_at, removed_at)
+        for item_id, updated_at, removed_at in con.execute(
+            warehouse.load_sql("extract_known_items"), [library_id]
+        ).fetchall()
+    }
+    listed: dict[str, int | None] = {}
+    for entry in listing:
+        listed.setdefault(entry["id"], entry.get("updatedAt") if _is_int(entry.get("updatedAt")) else None)
+    new, changed, unchanged = [], [], 0
+    for item_id, updated_at in listed.items():
+        before = known.get(item_id)
+        if before is None:
+            new.append(item_id)
+        elif full_refresh or updated_at is None or before[0] != updated_at or before[1] is not None:
+            changed.append(item_id)
+        else:
+            unchanged += 1
+    removed = [i for i, (_, removed_at) in known.items() if i not in listed and removed_at is None]
+    return FetchPlan(listed, new, changed, unchanged, removed)
+
+
+# --- loading ---------------------------------------------------------------------------------------------------
+
+
+def _table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection, flats: list[FlatItem], replace_ids: Iterable[str]
+) -> list[tuple[FlatItem, str]]:
+    """Replace the rows of `flats` in one transaction; returns (item, reason) for items that could not be loaded.
+
+    `replace_ids` are the ids that may already have rows (changed items): their old rows are deleted
+    first. Only the extract sources of `item_evidence` are replaced (transcripts stay).
+    """
+    if not flats:
+        return []
+    try:
+        _load(con, flats, replace_ids)
+        return []
+    except duckdb.Error as exc:
+        log.warning("bulk load of %d items failed (%s); loading them one by one", len(flats), exc)
+    failed = []
+    replace = set(replace_ids)
+    for flat in flats:
+        item_id = flat.item["item_id"]
+        try:
+            _load(con, [flat], [item_id] if item_id in replace else [])
+        except duckdb.Error as exc:
+            failed.append((flat, f"{type(exc).__name__}: {exc}"))
+    return failed
+
+
+def _load(con: duckdb.DuckDBPyConnection, flats: list[FlatItem], replace_ids: Iterable[str]) -> None:
+    replace = [i for i in replace_ids]
+    tables = {
+        "extract_items": _table([f.item for f in flats], ITEM_SCHEMA),
+        "extract_audio_files": _table([r for f in flats for r in f.audio_files], AUDIO_SCHEMA),
+        "extract_files": _table([r for f in flats for r in f.files], FILE_SCHEMA),
+        "extract_evidence": _table([r for f in flats for r in f.evidence], EVIDENCE_SCHEMA),
+        "extract_replace": pa.table({"item_id": pa.array(replace, pa.string())}),
+    }
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if replace:
+                con.execute(warehouse.load_sql("extract_delete_items"))
+                con.execute(warehouse.load_sql("extract_delete_evidence"), [list(EXTRACT_SOURCES)])
+            con.execute(warehouse.load_sql("extract_insert_items"))
+            con.execute(warehouse.load_sql("extract_insert_audio_files"))
+            con.execute(warehouse.load_sql("extract_insert_files"))
+            con.execute(warehouse.load_sql("extract_insert_evidence"))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
+def _error_detail(item: Any) -> dict:
+    try:
+        raw = json.dumps(item, ensure_ascii=True, default=str)  # ASCII escapes: even undecodable text is kept
+    except ValueError:
+        raw = repr(item)
+    return {"raw": raw if len(raw) <= MAX_RAW_IN_ERROR else raw[:MAX_RAW_IN_ERROR] + "…(truncated)"}
+
+
+# --- the whole extract -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    libraries: list[str] = field(default_factory=list)
+    items_seen: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    fetched: int = 0
+    missing: int = 0
+    extracted: int = 0
+    errors: Counter = field(default_factory=Counter)
+    requests: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "libraries": self.libraries,
+            "items_seen": self.items_seen,
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "fetched": self.fetched,
+            "missing": self.missing,
+            "extracted": self.extracted,
+            "errors": dict(self.errors),
+            "error_count": sum(self.errors.values()),
+            "abs_requests": self.requests,
+        }
+
+
+async def extract(
+    client: AbsClient,
+    con: duckdb.DuckDBPyConnection,
+    run_id: str | None,
+    library_ids: list[str] | None = None,
+    full_refresh: bool = False,
+    evidence_fn: Callable[[dict, list], Iterable[Any]] | None = None,
+    concurrency: int = 2,
+) -> dict:
+    """Extract the given (default: every book) library from ABS into the warehouse; returns the summary."""
+    summary = Summary()
+    if not library_ids:
+        library_ids = [
+            lib["id"] for lib in await client.libraries() if lib.get("mediaType", "book") == "book"
+        ]
+    for library_id in library_ids:
+        summary.libraries.append(library_id)
+        listing = await client.library_item_ids(library_id)
+        plan = plan_fetch(con, library_id, listing, full_refresh)
+        summary.items_seen += len(plan.listed)
+        summary.new += len(plan.new)
+        summary.changed += len(plan.changed)
+        summary.unchanged += plan.unchanged
+        log.info(
+            "library %s: %d items listed — %d new, %d changed, %d unchanged, %d removed",
+            library_id,
+            len(plan.listed),
+            len(plan.new),
+            len(plan.changed),
+            plan.unchanged,
+            len(plan.removed),
+        )
+        changed = set(plan.changed)
+        async for _, items, missing in client.iter_item_batches(plan.to_fetch, concurrency=concurrency):
+            summary.fetched += len(items)
+            summary.missing += len(missing)  # deleted between listing and fetching: marked removed next run
+            _store_batch(con, run_id, items, changed, evidence_fn, summary)
+        if plan.removed:
+            con.execute(warehouse.load_sql("extract_mark_removed"), [warehouse.now(), plan.removed])
+            summary.removed += len(plan.removed)
+    summary.requests = client.requests
+    return summary.as_dict()
+
+
+def _store_batch(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str | None,
+    items: list[dict],
+    changed: set[str],
+    evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
+    summary: Summary,
+) -> None:
+    stamp = warehouse.now()
+    flats: list[FlatItem] = []
+    for item in items:
+        item_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+        try:
+            flats.append(flatten_item(item, run_id, stamp, evidence_fn))
+        except MalformedItem as exc:
+            summary.errors["malformed_item"] += 1
+            warehouse.record_error(
+                con,
+                run_id,
+                FLOW,
+                item_id,
+                "malformed_item",
+                f"item {item_id}: {exc} — skipped; fix it in ABS",
+                _error_detail(item),
+            )
+    failed = load_batch(con, flats, [f.item["item_id"] for f in flats if f.item["item_id"] in changed])
+    failed_ids = {f.item["item_id"] for f, _ in failed}
+    for flat, reason in failed:
+        summary.errors["load_failed"] += 1
+        warehouse.record_error(
+            con,
+            run_id,
+            FLOW,
+            flat.item["item_id"],
+            "load_failed",
+            f"item {flat.item['item_id']} could not be stored: {reason}",
+            _error_detail(flat.item["raw"]),
+        )
+    for flat in flats:
+        if flat.item["item_id"] in failed_ids:
+            continue
+        summary.extracted += 1
+        for kind, message in flat.problems:
+            summary.errors[kind] += 1
+            warehouse.record_error(
+                con, run_id, FLOW, flat.item["item_id"], kind, f"item {flat.item['item_id']}: {message}"
+            )
+
+
+def run_extract(
+    settings: Settings,
+    db_path: Path | str,
+    run_id: str | None,
+    library_ids: list[str] | None = None,
+    full_refresh: bool = False,
+) -> dict:
+    """Sync entry point: open the warehouse and an ABS client from settings, extract, return the summary."""
+
+    async def main() -> dict:
+        async with AbsClient.from_settings(settings) as client:
+            with warehouse.connect(db_path) as con:
+                return await extract(
+                    client,
+                    con,
+                    run_id,
+                    library_ids or settings.abs_library_ids or None,
+                    full_refresh,
+                    evidence_fn=default_evidence(settings),
+                )
+
+    return asyncio.run(main())
+
+
+def summary_markdown(summary: dict) -> str:
+    """The run summary as a small markdown report (the flow's artifact)."""
+    lines = [
+        "# ABS extract",
+        "",
+        "| items seen | new | changed | unchanged | removed | extracted | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {summary['items_seen']} | {summary['new']} | {summary['changed']} | {summary['unchanged']} | "
+        f"{summary['removed']} | {summary['extracted']} | {summary['error_count']} |",
+    ]
+    if summary["errors"]:
+        lines += ["", "Errors by kind (details: `SELECT * FROM errors WHERE flow = 'extract_abs'`):", ""]
+        lines += [f"- `{kind}`: {n}" for kind, n in sorted(summary["errors"].items())]
+    return "\n".join(lines) + "\n"
