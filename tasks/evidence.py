@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -124,8 +125,7 @@ _PARTICLES = frozenset(
 
 def _fix_case(name: str) -> str:
     # parse-full-name's default fixCase: only names written all upper or all lower are re-cased.
-    letters = [c for c in name if c.isalpha()]
-    if letters and (all(c.islower() for c in letters) or all(c.isupper() for c in letters)):
+    if name.islower() or name.isupper():
         return " ".join(
             w[:1].upper() + w[1:].lower() if w.lower() not in _PARTICLES else w.lower()
             for w in name.split(" ")
@@ -168,6 +168,11 @@ def parse_name_string(value: str | None) -> list[str]:
     """
     if not value or not isinstance(value, str):
         return []
+    return list(_parse_name_string(value))
+
+
+@lru_cache(maxsize=65536)  # libraries repeat the same few thousand author/narrator strings
+def _parse_name_string(value: str) -> tuple[str, ...]:
     is_comma_separated = "," in value
     if "&" in value:
         chunks = [c for part in value.split("&") for c in part.split(",")]
@@ -179,7 +184,7 @@ def parse_name_string(value: str | None) -> list[str]:
         chunks = value.split(",")
     chunks = [c.strip() for c in chunks]
     if chunks and _CJK.search(chunks[0]):
-        return list(dict.fromkeys(c for c in chunks if c))
+        return tuple(dict.fromkeys(c for c in chunks if c))
 
     names: list[tuple[str, str]] = []
     if len(chunks) == 1:
@@ -194,7 +199,7 @@ def parse_name_string(value: str | None) -> list[str]:
         else:
             names.extend(_parse_name(c) for c in chunks)
     out = [f"{first} {last}".strip() if first else last for first, last in names if first or last]
-    return list(dict.fromkeys(n for n in out if n))
+    return tuple(dict.fromkeys(n for n in out if n))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,7 +307,9 @@ def _add(rows: list[Evidence], source: str, fld: str, value: Any, rule: str, ord
         rows.append(Evidence(source, fld, value, ordinal, rule))
 
 
-def parse_folder(rel_path: str, is_file: bool = False, parse_subtitle: bool = False) -> ParsedPath:
+def parse_folder(
+    rel_path: str, is_file: bool = False, parse_subtitle: bool = False, schemes: bool = True
+) -> ParsedPath:
     """Parse an item's relPath like ABS 2.36 does, then with the common schemes ABS misses.
 
     `is_file=True` is a single audio file in the library root: ABS titles it with the file name
@@ -322,7 +329,8 @@ def parse_folder(rel_path: str, is_file: bool = False, parse_subtitle: bool = Fa
         stem, ext = _split_ext(name)
         parsed.title = stem
         _add(rows, "path", "title", stem, "abs.single_file")
-        _schemes(rows, stem, has_author_folder=False)
+        if schemes:
+            _schemes(rows, stem, has_author_folder=False)
         return parsed
 
     parts = rel.split("/")
@@ -369,7 +377,8 @@ def parse_folder(rel_path: str, is_file: bool = False, parse_subtitle: bool = Fa
         _add(rows, "path", "disc", parsed.disc_folder, "abs.disc_folder")
 
     # The schemes read what ABS left of the name, so they only add what ABS missed.
-    _schemes(rows, title, has_author_folder=author is not None, abs_title=title)
+    if schemes:
+        _schemes(rows, title, has_author_folder=author is not None, abs_title=title)
     return parsed
 
 
@@ -889,6 +898,8 @@ def read_file_tags(path: str | Path) -> dict[str, str]:
     from mutagen.mp4 import MP4
 
     path = Path(path)
+    if not path.is_file():
+        raise TagReadError(path, "file not found (check SHELFMATCH_PATH_MAP points at the library)")
     try:
         audio = mutagen.File(path)
     except FileNotFoundError:
