@@ -24,6 +24,7 @@ and files are only opened when the path map says they are local.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -123,14 +124,12 @@ _PARTICLES = frozenset(
 )
 
 
-def _fix_case(name: str) -> str:
-    # parse-full-name's default fixCase: only names written all upper or all lower are re-cased.
-    if name.islower() or name.isupper():
-        return " ".join(
-            w[:1].upper() + w[1:].lower() if w.lower() not in _PARTICLES else w.lower()
-            for w in name.split(" ")
-        )
-    return name
+def _recase(word: str) -> str:
+    if word.lower() in _PARTICLES:
+        return word.lower()
+    if "." in word:  # initials: 'j.r.r.' -> 'J.R.R.'
+        return word.upper()
+    return word[:1].upper() + word[1:].lower()
 
 
 def _parse_name(segment: str) -> tuple[str, str]:
@@ -138,18 +137,22 @@ def _parse_name(segment: str) -> tuple[str, str]:
     words = [w for w in _WS.split(segment.strip()) if w and w.lower() not in _NAME_SUFFIXES]
     if not words:
         return "", ""
+    # parse-full-name's default fixCase: only a name written all upper or all lower is re-cased.
+    joined = " ".join(words)
+    if joined.islower() or joined.isupper():
+        words = [_recase(w) for w in words]
     if len(words) == 1:
-        return "", _fix_case(words[0])
+        return "", words[0]
     # A leading particle means the whole chunk is a surname.
     if words[0].lower() in _PARTICLES:
-        return "", _fix_case(" ".join(words))
+        return "", " ".join(words)
     # The surname starts at the first particle after the first name, else it is the last word.
     cut = len(words) - 1
     for i in range(1, len(words) - 1):
         if words[i].lower() in _PARTICLES:
             cut = i
             break
-    return _fix_case(" ".join(words[:cut])), _fix_case(" ".join(words[cut:]))
+    return " ".join(words[:cut]), " ".join(words[cut:])
 
 
 def _chunk_is_last_name(chunk: str) -> bool:
@@ -308,14 +311,21 @@ def _add(rows: list[Evidence], source: str, fld: str, value: Any, rule: str, ord
 
 
 def parse_folder(
-    rel_path: str, is_file: bool = False, parse_subtitle: bool = False, schemes: bool = True
+    rel_path: str,
+    is_file: bool = False,
+    parse_subtitle: bool = False,
+    schemes: bool = True,
+    known_authors: Iterable[str] = (),
 ) -> ParsedPath:
     """Parse an item's relPath like ABS 2.36 does, then with the common schemes ABS misses.
 
     `is_file=True` is a single audio file in the library root: ABS titles it with the file name
     minus its extension and parses nothing else (the schemes still read it).
+    `known_authors` (names other sources give) settle 'A - B' names where both sides could be a
+    person: only the reading whose author is known is kept.
     Raises ValueError for a relPath that is not a string.
     """
+    known = frozenset(_name_key(n) for n in known_authors)
     if not isinstance(rel_path, str):
         raise ValueError(f"relPath must be a string, got {type(rel_path).__name__}")
     parsed = ParsedPath(is_file=is_file)
@@ -330,7 +340,7 @@ def parse_folder(
         parsed.title = stem
         _add(rows, "path", "title", stem, "abs.single_file")
         if schemes:
-            _schemes(rows, stem, has_author_folder=False)
+            _schemes(rows, stem, has_author_folder=False, known=known)
         return parsed
 
     parts = rel.split("/")
@@ -378,7 +388,7 @@ def parse_folder(
 
     # The schemes read what ABS left of the name, so they only add what ABS missed.
     if schemes:
-        _schemes(rows, title, has_author_folder=author is not None, abs_title=title)
+        _schemes(rows, title, has_author_folder=author is not None, abs_title=title, known=known)
     return parsed
 
 
@@ -528,6 +538,7 @@ _NOT_NAME_WORDS = frozenset(
         "tales",
     ]
 ) | frozenset(_NUM_WORDS)
+_PERSONISH = re.compile(r"^(?:[A-Z][\w'’\-]+, [A-Z][\w'’.\- ]+|.*\b[A-Z]\.(?:\s?[A-Z]\.)*\s.*)$")
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'’.\-]*|[A-Z]\.(?:[A-Z]\.)*|(?:von|van|de|der|del|da|du|di|la|le))$")
 
 
@@ -588,6 +599,7 @@ def _schemes(
     has_author_folder: bool,
     abs_title: str | None = None,
     source: str = "path",
+    known: frozenset[str] = frozenset(),
 ) -> None:
     """Alternative readings of a title folder (or a file name) that ABS does not make."""
     if not base or len(base) > _MAX_SCHEME_LEN:
@@ -655,14 +667,23 @@ def _schemes(
         if len(pieces) == 2 and all(pieces):
             left, right = pieces
             left_names = parse_name_string(left) if _looks_like_names(left) else []
+            right_names = parse_name_string(right) if _looks_like_names(right) else []
+            # Both sides name-shaped ('Beautiful Darkness - Kami Garcia'): a side another source
+            # names as the author settles it; otherwise keep both readings, unless the left is a
+            # list of people ('Gaiman & Pratchett - Good Omens'), which no title looks like.
+            left_known = any(_name_key(n) in known for n in left_names)
+            right_known = any(_name_key(n) in known for n in right_names)
+            if left_known == right_known and left_names and right_names:
+                # Nobody else names the author: 'Marr, Melissa' or 'J.R.R. Tolkien' is a person, a title never is.
+                left_known, right_known = bool(_PERSONISH.match(left)), bool(_PERSONISH.match(right))
+            if left_known != right_known:
+                left_names, right_names = (left_names, []) if left_known else ([], right_names)
             if left_names:
-                for i, name in enumerate(parse_name_string(left)):
+                for i, name in enumerate(left_names):
                     _add(rows, source, "author", name, "scheme.author_dash_title", i)
                 titles.append((right, "scheme.author_dash_title"))
-            # Both sides name-shaped ('Frank Herbert - Dune Messiah'?): keep both readings, unless the
-            # left is a list of people ('Gaiman & Pratchett - Good Omens'), which no title looks like.
-            if len(left_names) < 2 and _looks_like_names(right):
-                for i, name in enumerate(parse_name_string(right)):
+            if len(left_names) < 2 and right_names:
+                for i, name in enumerate(right_names):
                     _add(rows, source, "author", name, "scheme.title_dash_author", i)
                 titles.append((left, "scheme.title_dash_author"))
 
@@ -695,7 +716,7 @@ _CHAPTERISH = re.compile(
 )
 
 
-def parse_filename(filename: str) -> list[Evidence]:
+def parse_filename(filename: str, known_authors: Iterable[str] = ()) -> list[Evidence]:
     """Evidence from one audio file name; empty for pure track/part/chapter names ('01 - Prologue.mp3')."""
     rows: list[Evidence] = []
     if not isinstance(filename, str) or not filename.strip():
@@ -710,7 +731,8 @@ def parse_filename(filename: str) -> list[Evidence]:
         return rows
     clean, _ = _strip_noise(name)
     _add(rows, "filename", "title", clean or name, "filename.stem")
-    _schemes(rows, name, has_author_folder=False, abs_title=clean or name, source="filename")
+    known = frozenset(_name_key(n) for n in known_authors)
+    _schemes(rows, name, has_author_folder=False, abs_title=clean or name, source="filename", known=known)
     # The schemes add alternative titles; the filename.stem row already holds the plain reading.
     return rows
 
@@ -1033,23 +1055,28 @@ def evidence_for_item(
 
     media = item.get("media")
     metadata = media.get("metadata") if isinstance(media, dict) else None
-    rows = abs_evidence(metadata) if isinstance(metadata, dict) else []
-    rows.extend(parse_folder(rel_path, is_file=item.get("isFile") is True).readings)
+    abs_rows = abs_evidence(metadata) if isinstance(metadata, dict) else []
     files = _audio_files(item)
-    if files:
-        first = files[0]
-        meta = first.get("metadata") if isinstance(first.get("metadata"), dict) else {}
-        rows.extend(parse_filename(meta.get("filename") or ""))
-        rows.extend(tags_evidence(first.get("metaTags") or {}))
-        if settings is not None and getattr(settings, "path_map", None):
-            local = settings.local_path(meta.get("path"))
-            if local is not None and local.is_file():
-                try:
-                    file_tags = read_file_tags(local)
-                except TagReadError as exc:
-                    if problems is None:
-                        raise
-                    problems.append(exc)
-                else:
-                    rows.extend(tags_evidence(file_tags, f"tags.file.{_file_format(local)}"))
-    return rows
+    first = files[0] if files else {}
+    meta = first.get("metadata") if isinstance(first.get("metadata"), dict) else {}
+    tag_rows = tags_evidence(first.get("metaTags") or {}) if files else []
+    if files and settings is not None and getattr(settings, "path_map", None):
+        local = settings.local_path(meta.get("path"))
+        if local is not None and local.is_file():
+            try:
+                file_tags = read_file_tags(local)
+            except TagReadError as exc:
+                if problems is None:
+                    raise
+                problems.append(exc)
+            else:
+                tag_rows.extend(tags_evidence(file_tags, f"tags.file.{_file_format(local)}"))
+    # Authors other sources name, to settle which side of 'A - B' is the person.
+    known = [e.value for e in (*abs_rows, *tag_rows) if e.field == "author"]
+    parsed = parse_folder(rel_path, is_file=item.get("isFile") is True, known_authors=known)
+    filename_rows = parse_filename(meta.get("filename") or "", known + parsed.authors) if files else []
+    return [*abs_rows, *parsed.readings, *filename_rows, *tag_rows]
+
+
+def _name_key(name: str) -> str:
+    return "".join(c for c in name.casefold() if c.isalnum())

@@ -340,6 +340,29 @@ SCHEMES = [
     ),
     ("The Way of Kings [m4b]", {("title", "The Way of Kings", "scheme.clean_title")}),
     (
+        "Ink Exchange - Marr, Melissa",
+        {
+            ("author", "Melissa Marr", "scheme.title_dash_author"),
+            ("title", "Ink Exchange", "scheme.title_dash_author"),
+        },
+    ),
+    (
+        "The Hobbit - J.R.R. Tolkien",
+        {
+            ("author", "J.R.R. Tolkien", "scheme.title_dash_author"),
+            ("title", "The Hobbit", "scheme.title_dash_author"),
+        },
+    ),
+    (
+        "Lady Luck - Kristen Ashley",
+        {  # nothing settles it: both readings stay, labelled
+            ("author", "Lady Luck", "scheme.author_dash_title"),
+            ("title", "Kristen Ashley", "scheme.author_dash_title"),
+            ("author", "Kristen Ashley", "scheme.title_dash_author"),
+            ("title", "Lady Luck", "scheme.title_dash_author"),
+        },
+    ),
+    (
         "Pride and Prejudice (Abridged)",
         {
             ("edition", "abridged", "scheme.edition_tag"),
@@ -398,6 +421,9 @@ NAMES = [
     ("村上春樹, 柴田元幸", ["村上春樹", "柴田元幸"]),
     ("andy weir", ["Andy Weir"]),
     ("Ursula K. Le Guin", ["Ursula K. Le Guin"]),
+    ("J.R.R. Tolkien", ["J.R.R. Tolkien"]),  # mixed case is left alone
+    ("ANDY WEIR", ["Andy Weir"]),
+    ("von Mises, Ludwig", ["Ludwig von Mises"]),  # a particle-led chunk is a surname
     ("Plato", ["Plato"]),
     ("", []),
     (None, []),
@@ -439,3 +465,16 @@ def test_file_names_give_evidence_unless_they_are_only_track_names(filename, exp
     rows = parse_filename(filename)
     assert {(e.field, e.value, e.rule) for e in rows} == expected
     assert all(e.source == "filename" for e in rows)
+
+
+def test_an_author_named_elsewhere_settles_which_side_of_a_dash_is_the_person():
+    both = parse_folder("Beautiful Darkness - Kami Garcia")
+    assert set(both.values("author", "scheme.")) == {"Beautiful Darkness", "Kami Garcia"}
+    settled = parse_folder("Beautiful Darkness - Kami Garcia", known_authors=["Kami Garcia"])
+    assert settled.values("author", "scheme.") == ["Kami Garcia"]
+    assert settled.values("title", "scheme.") == ["Beautiful Darkness"]
+    rows = parse_filename("Golden Fool - Robin Hobb.m4b", known_authors=["Robin Hobb"])
+    assert {(e.field, e.value) for e in rows if e.rule.startswith("scheme.")} == {
+        ("author", "Robin Hobb"),
+        ("title", "Golden Fool"),
+    }
