@@ -771,16 +771,21 @@ def fetch_candidates_for(
     item_ids: list[str] | None = None,
     max_requests: int | None = None,
     run_id: str | None = None,
+    client_options: dict | None = None,
 ) -> FetchSummary:
-    """The whole fetch for the items needing it (evidence changed or never fetched)."""
+    """The whole fetch for the items needing it (evidence changed or never fetched).
+
+    `client_options` go to `HardcoverClient` (e.g. retries, backoff_base).
+    """
     with connect(db_path) as con:
         all_items = load_items(con, item_ids, include_done=True)
         items = [it for it in all_items if not it.done]
 
         async def go() -> FetchSummary:
             cache = HcCache(con, settings.hardcover_cache_ttl_days, run_id)
+            options = client_options or {}
             async with HardcoverClient.from_settings(
-                settings, cache=cache, max_requests=max_requests
+                settings, cache=cache, max_requests=max_requests, **options
             ) as client:
                 return await fetch_async(con, client, items, run_id)
 

@@ -57,8 +57,13 @@ def catalogue_items(n: int, start: int = 0) -> list[dict]:
             author = f"{last}, {first}"
         audio = book.default_audio_edition
         phys = book.physical_edition
-        item = {"item_id": f"li_{book.goodbooks_id}", "title": title, "authors": [author], "truth": book.book_id,
-                "duration": float(audio.audio_seconds) if audio else None}
+        item = {
+            "item_id": f"li_{book.goodbooks_id}",
+            "title": title,
+            "authors": [author],
+            "truth": book.book_id,
+            "duration": float(audio.audio_seconds) if audio else None,
+        }
         if k % 4 == 0 and audio:
             item["asin"] = audio.asin
         if k % 4 == 1 and phys and phys.isbn_13:
@@ -76,7 +81,15 @@ def seed_items(db_path, items: list[dict]) -> None:
             con.execute(
                 "INSERT OR REPLACE INTO abs_items(item_id, library_id, title, authors, asin, isbn, duration, extracted_at)"
                 " VALUES (?, 'lib', ?, ?, ?, ?, ?, ?)",
-                [it["item_id"], it["title"], it["authors"], it.get("asin"), it.get("isbn"), it.get("duration"), now()],
+                [
+                    it["item_id"],
+                    it["title"],
+                    it["authors"],
+                    it.get("asin"),
+                    it.get("isbn"),
+                    it.get("duration"),
+                    now(),
+                ],
             )
             con.execute("DELETE FROM item_evidence WHERE item_id = ?", [it["item_id"]])
             rows = [("title", it["title"], 0)] + [("author", a, i) for i, a in enumerate(it["authors"])]

@@ -1,0 +1,176 @@
+"""fetch_candidates finds the true book for items, cheaply, and resumes after the daily cap."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
+from tasks.candidates import (
+    fetch_candidates_for,
+    isbn13_to_10,
+    isbn_forms,
+    name_variants,
+    normalise_asin,
+    search_for_item,
+)
+from tasks.settings import get_settings
+from tasks.warehouse import connect
+from tests.plugins.hardcover_fixtures import HC_TOKEN, catalogue_items, fast_limits, seed_items
+
+
+def settings_for(emu, db_path):
+    return get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+
+
+def candidates_by_item(db_path) -> dict[str, list[int]]:
+    with connect(db_path) as con:
+        return dict(
+            con.execute("SELECT item_id, list(book_id ORDER BY rank) FROM candidates GROUP BY 1").fetchall()
+        )
+
+
+def sent_requests(emu) -> list[str]:
+    return [e.query + json.dumps(e.variables, sort_keys=True) for e in emu.request_log if e.status == 200]
+
+
+def test_identifiers_convert_between_isbn_forms_and_asins_normalise():
+    assert isbn_forms("0-441-17271-7") == ("9780441172719", "0441172717")
+    assert isbn_forms("978-0-441-17271-9") == ("9780441172719", "0441172717")
+    assert isbn13_to_10("9790000000001") is None
+    assert normalise_asin(" b00b7nppi0 ") == "B00B7NPPI0" and normalise_asin("0441172717") is None
+
+
+def test_author_name_variants_cover_inversions_and_initial_spacing():
+    assert "J.R.R. Tolkien" in name_variants("Tolkien, J. R. R.")
+    assert "J. K. Rowling" in name_variants("J.K. Rowling")
+    assert "Frank Herbert" in name_variants("frank herbert")
+
+
+def test_candidates_contain_the_true_book_for_cheaply_and_a_rerun_asks_nothing(db_path):
+    items = catalogue_items(120, start=2000)
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        first = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r1")
+        sent_first = len(emu.request_log)
+        second = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r2")
+        assert len(emu.request_log) == sent_first  # unchanged re-run: zero requests
+        assert emu.violations() == []
+    found = candidates_by_item(db_path)
+    missed = [it["item_id"] for it in items if it["truth"] not in found.get(it["item_id"], [])]
+    assert missed == []
+    assert first.items_done == 120 and first.errors == 0 and first.stopped_by_budget == 0
+    assert first.requests_total / len(items) <= 0.35
+    assert {"editions_by_identifiers", "books_by_authors"} <= set(first.requests)
+    assert second.skipped_unchanged == 120 and second.requests_total == 0
+    with connect(db_path) as con:
+        asin_item = next(it for it in items if it.get("asin"))
+        strategy = con.execute(
+            "SELECT strategy, edition_id FROM candidates WHERE item_id = ? AND rank = 1",
+            [asin_item["item_id"]],
+        ).fetchone()
+        narrators = con.execute(
+            "SELECT count(*) FROM hc_contributions WHERE contribution = 'Narrator'"
+        ).fetchone()[0]
+    assert strategy[0] == "asin" and strategy[1] is not None
+    assert narrators > 0
+
+
+def test_changed_evidence_is_fetched_again_and_only_that_item(db_path):
+    items = catalogue_items(10, start=3000)
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r1")
+        changed = dict(items[3], title="Completely Different Title", asin=None, isbn=None)
+        seed_items(db_path, [changed])
+        again = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r2")
+    assert again.items == 1 and again.skipped_unchanged == 9
+
+
+def test_the_daily_cap_stops_the_run_and_the_next_run_resumes_without_repeating_a_request(db_path):
+    # Title-only items (no author, no identifiers): one search each, so the cap falls mid-run.
+    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(12, start=4000)]
+    seed_items(db_path, items)
+    emu = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())
+    emu.set_daily_remaining(7)
+    with run_hardcover_emulator(emu):
+        stopped = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="day1")
+        assert stopped.stopped_by_budget == 12
+        assert "daily request cap" in stopped.message and "12 items remain" in stopped.message
+        assert candidates_by_item(db_path) == {}
+        day1 = sent_requests(emu)
+        emu.set_daily_remaining(5000)  # the next day
+        resumed = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="day2")
+        day2 = sent_requests(emu)[len(day1) :]
+    assert len(day1) == 7 and all(e.status == 200 for e in emu.request_log)
+    assert set(day1).isdisjoint(day2) and len(set(day2)) == len(day2)
+    assert resumed.stopped_by_budget == 0 and resumed.items_done == 12
+    assert resumed.cache_hits.get("search") == 7
+    found = candidates_by_item(db_path)
+    assert sum(it["truth"] in found.get(it["item_id"], []) for it in items) >= 11
+
+
+def test_a_run_cap_stops_like_the_daily_cap(db_path):
+    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(5, start=4500)]
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), max_requests=2, run_id="r")
+    assert summary.requests_total == 2 and summary.stopped_by_budget == 5
+    assert "request cap" in summary.message
+
+
+def test_a_failed_request_fails_its_items_with_a_reason_and_the_rest_go_on(db_path):
+    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(3, start=5000)]
+    seed_items(db_path, items)
+    emu = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())
+    emu.inject_5xx(2, status=500)  # the first search fails twice: its only attempt and its one retry
+    with run_hardcover_emulator(emu):
+        summary = fetch_candidates_for(
+            str(db_path),
+            settings_for(emu, db_path),
+            run_id="r",
+            client_options={"retries": 1, "backoff_base": 0.01},
+        )
+    assert summary.errors == 1 and summary.items_done == 2
+    with connect(db_path) as con:
+        errors = con.execute("SELECT item_id, kind, message FROM errors").fetchall()
+        status = con.execute("SELECT count(*) FROM hc_item_status").fetchone()[0]
+    assert errors[0][0] == items[0]["item_id"] and errors[0][1] == "hardcover_request"
+    assert "Hardcover answered 500" in errors[0][2]
+    assert status == 2  # the failed item is retried next run
+
+
+def test_search_for_item_adds_transcript_candidates(db_path):
+    items = catalogue_items(1, start=6000)
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        picks = search_for_item(
+            items[0]["item_id"],
+            items[0]["title"],
+            items[0]["authors"][0],
+            db_path=str(db_path),
+            settings=settings_for(emu, db_path),
+        )
+    assert items[0]["truth"] in picks
+    with connect(db_path) as con:
+        rows = con.execute("SELECT DISTINCT strategy FROM candidates").fetchall()
+        hydrated = con.execute(
+            "SELECT count(*) FROM hc_books WHERE book_id = ?", [items[0]["truth"]]
+        ).fetchone()[0]
+    assert rows == [("transcript_search",)] and hydrated == 1
+
+
+@pytest.mark.flow
+def test_the_flow_records_a_run_and_completes_at_the_cap(db_path, hc_server, prefect_harness):
+    from flows.candidates import fetch_candidates
+
+    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(4, start=7000)]
+    seed_items(db_path, items)
+    hc_server.set_daily_remaining(2)
+    summary = fetch_candidates(db_path=str(db_path))
+    assert summary["stopped_by_budget"] == 4 and "resets at" in summary["message"]
+    with connect(db_path) as con:
+        status, counts, message = con.execute("SELECT status, counts, message FROM runs").fetchone()
+    assert status == "completed" and json.loads(counts)["stopped_by_budget"] == 4
+    assert "4 items remain" in message

@@ -1,0 +1,150 @@
+"""The Hardcover emulator enforces the real API's rules (reference/hardcover-api.md §1–2)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import aiohttp
+import pytest
+
+from emulators.catalogue import load_catalogue
+from emulators.hardcover import HardcoverEmulator, Limits
+from tests.plugins.hardcover_fixtures import HC_TOKEN
+
+AUTH = {"authorization": f"Bearer {HC_TOKEN}"}
+
+
+async def post(url: str, query: str, variables: dict | None = None, headers: dict | None = None):
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            url,
+            json={"query": query, "variables": variables or {}},
+            headers=AUTH if headers is None else headers,
+        ) as r,
+    ):
+        return r.status, dict(r.headers), json.loads(await r.text())
+
+
+def books_fields(n: int) -> str:
+    return "query { " + " ".join(f"b{i}: books(limit: 1) {{ id }}" for i in range(n)) + " }"
+
+
+async def test_five_root_fields_pass_and_six_are_refused_with_403(hc_emulator):
+    status, _, body = await post(hc_emulator.url, books_fields(5))
+    assert status == 200 and len(body["data"]) == 5
+    status, _, body = await post(hc_emulator.url, books_fields(6))
+    assert status == 403
+    assert "top_level_limit_exceeded" in body["errors"][0]["message"]
+    assert [e.cost for e in hc_emulator.request_log] == [5, 6]  # the refused request still counts
+
+
+async def test_a_second_search_in_one_request_is_refused(hc_emulator):
+    q = 'query { a: search(query: "Dune") { ids } b: search(query: "Emma") { ids } }'
+    status, _, body = await post(hc_emulator.url, q)
+    assert status == 403
+    assert "search_query_limit_exceeded" in body["errors"][0]["message"]
+
+
+async def test_aliases_count_as_requests_in_the_ratelimit_header(hc_emulator):
+    _, headers, _ = await post(hc_emulator.url, books_fields(1))
+    _, headers2, _ = await post(hc_emulator.url, books_fields(3))
+    daily = lambda h: int(h["RateLimit"].split('"daily";r=')[1].split(";")[0])  # noqa: E731
+    assert daily(headers) - daily(headers2) == 3
+    assert headers["RateLimit-Policy"] == '"Free";q=1200;w=60;burst=10, "daily";q=5000;w=86400'
+
+
+async def test_disabled_operators_are_rejected(hc_emulator):
+    status, _, body = await post(
+        hc_emulator.url, 'query { books(where: {title: {_ilike: "%dune%"}}) { id } }'
+    )
+    assert status == 200
+    assert body["data"] is None or body["data"].get("books") is None
+    assert "_ilike" in body["errors"][0]["message"]
+
+
+async def test_schema_invalid_query_is_a_validation_error_and_garbage_is_a_400(hc_emulator):
+    status, _, body = await post(hc_emulator.url, "query { books { no_such_field } }")
+    assert status == 200 and body["errors"][0]["extensions"]["code"] == "validation-failed"
+    status, _, body = await post(hc_emulator.url, "query { books { id ")
+    assert status == 400 and body["error"] == "invalid_query"
+
+
+async def test_wrong_token_is_401_invalid_token(hc_emulator):
+    status, headers, body = await post(
+        hc_emulator.url, books_fields(1), headers={"authorization": "Bearer nope"}
+    )
+    assert status == 401 and body["error"] == "invalid_token"
+    assert "RateLimit" in headers
+
+
+async def test_search_with_a_bad_sort_returns_null_results_and_an_error(hc_emulator):
+    q = 'query { search(query: "Dune", sort: "users_count") { error results ids } }'
+    status, _, body = await post(hc_emulator.url, q)
+    assert status == 200 and "errors" not in body
+    assert body["data"]["search"]["results"] is None
+    assert "sort_by" in body["data"]["search"]["error"]
+
+
+async def test_search_ranks_the_title_first_with_typesense_shaped_documents(hc_emulator):
+    q = 'query { search(query: "The Hunger Games", per_page: 5) { error ids results } }'
+    _, _, body = await post(hc_emulator.url, q)
+    res = body["data"]["search"]
+    doc = res["results"]["hits"][0]["document"]
+    assert doc["title"] == "The Hunger Games" and isinstance(doc["id"], str)
+    assert res["ids"][0] == int(doc["id"])
+    assert "Suzanne Collins" in doc["author_names"] and "Narrator" in doc["contribution_types"]
+    assert doc["featured_series"]["series"]["name"] == "The Hunger Games"
+
+
+async def test_nested_relationship_filters_and_selections(hc_emulator):
+    q = """query($names: [String!]!) { books(where: {contributions: {author: {name: {_in: $names}}}}, order_by: {id: asc}) {
+             id title contributions { contribution author { name } }
+             editions(where: {reading_format_id: {_eq: 2}}) { asin audio_seconds contributions { contribution author { name } } }
+             book_series { position series { name } } } }"""
+    _, _, body = await post(hc_emulator.url, q, {"names": ["Frank Herbert"]})
+    books = body["data"]["books"]
+    assert any(b["title"] == "Dune" for b in books)
+    dune = next(b for b in books if b["title"] == "Dune")
+    assert dune["contributions"][0] == {"contribution": None, "author": {"name": "Frank Herbert"}}
+    assert all(c["contribution"] == "Narrator" for e in dune["editions"] for c in e["contributions"])
+    assert [b["id"] for b in books] == sorted(b["id"] for b in books)
+
+
+async def test_a_50_id_lookup_is_fast(hc_emulator):
+    ids = [b.book_id for b in load_catalogue().books[:50]]
+    q = "query($ids: [Int!]!) { books(where: {id: {_in: $ids}}) { id title editions { id asin isbn_13 } } }"
+    await post(hc_emulator.url, q, {"ids": ids[:1]})  # warm the parse cache
+    t = time.perf_counter()
+    _, _, body = await post(hc_emulator.url, q, {"ids": ids})
+    assert len(body["data"]["books"]) == 50
+    assert time.perf_counter() - t < 0.25
+
+
+async def test_the_burst_bucket_answers_429_with_retry_after():
+    emu = HardcoverEmulator(token=HC_TOKEN, limits=Limits(per_minute=6, burst=3))
+    url = await emu.start()
+    try:
+        statuses = [(await post(url, books_fields(1)))[0] for _ in range(3)]
+        status, headers, body = await post(url, books_fields(1))
+    finally:
+        await emu.stop()
+    assert statuses == [200, 200, 200]
+    assert status == 429 and body["error"] == "Too Many Requests"
+    assert int(headers["Retry-After"]) >= 1
+    assert '"Free";r=0' in headers["RateLimit"]
+    assert [v.reason for v in emu.violations()] == ["burst"]
+
+
+@pytest.mark.parametrize("remaining", [0])
+async def test_an_empty_daily_bucket_answers_429_until_reset(remaining):
+    emu = HardcoverEmulator(token=HC_TOKEN, limits=Limits(per_minute=600))
+    emu.set_daily_remaining(remaining)
+    url = await emu.start()
+    try:
+        status, headers, _ = await post(url, books_fields(1))
+    finally:
+        await emu.stop()
+    assert status == 429 and '"daily";r=0' in headers["RateLimit"]
+    assert int(headers["Retry-After"]) > 3600
