@@ -1,0 +1,214 @@
+"""Match quality on held-out generated corpora: precision/recall per tier, top-1 accuracy, calibration.
+
+    uv run python bench/quality.py [--items 2000] [--seeds 901 902] [--profile hostile] [--path offline|real]
+
+`--path real` (default when the other parts are present) runs the whole path: the ABS emulator
+serving the generated library → `extract_abs` → the Hardcover emulator → `fetch_candidates` →
+`score`, all into a temporary DuckDB file. `--path offline` builds candidate sets straight from the
+catalogue (tasks/scoring/labelled.py) and scores them in memory.
+
+Seeds must differ from the training seeds (bench/train_scoring.py uses 100–399). Writes the
+calibration plot to docs/img/calibration.png with --plot. Ends with `RESULT {json}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import polars as pl  # noqa: E402
+
+from tasks.settings import get_settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def offline_matches(n_items: int, seed: int, profile: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(matches, truth) for one corpus, candidates from the catalogue, scored in memory."""
+    from tasks.scoring import choose_matches, score_pairs
+    from tasks.scoring.labelled import catalogue_book_frame, labelled_corpus
+
+    corpus = labelled_corpus(n_items, seed=seed, profile=profile)
+    scored = score_pairs(corpus.candidates, corpus.items, catalogue_book_frame())
+    s = get_settings()
+    matches = choose_matches(
+        scored, corpus.truth["item_id"], s.auto_threshold, s.pending_threshold, s.runner_up_margin
+    )
+    return matches, corpus.truth
+
+
+def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(matches, truth) through emulators + extract_abs + fetch_candidates + score into a DuckDB file."""
+    import os
+
+    from emulators.abs import run_abs_emulator
+    from emulators.corpus import generate_library
+    from emulators.hardcover import run_hardcover_emulator
+    from tasks.warehouse import connect
+
+    lib = generate_library(n_items, seed=seed, profile=profile)
+    truth = pl.DataFrame(
+        [{"item_id": k, "truth_book_id": t.book_id, "kind": t.kind} for k, t in lib.truth.items()],
+        schema={"item_id": pl.String, "truth_book_id": pl.Int64, "kind": pl.String},
+    )
+    db = workdir / f"quality-{seed}.duckdb"
+    with run_abs_emulator(lib.items, library=lib.library) as abs_url, run_hardcover_emulator() as hc_url:
+        os.environ.update(
+            {
+                "SHELFMATCH_ABS_URL": abs_url,
+                "SHELFMATCH_ABS_API_KEY": "test-key",
+                "SHELFMATCH_HARDCOVER_URL": hc_url,
+                "SHELFMATCH_HARDCOVER_TOKEN": "test-token",
+            }
+        )
+        from flows.candidates import fetch_candidates
+        from flows.extract import extract_abs
+        from flows.score import score
+
+        extract_abs(db_path=str(db))
+        fetch_candidates(db_path=str(db))
+        score(db_path=str(db))
+    with connect(db) as con:
+        matches = con.sql("SELECT * FROM matches").pl()
+    return matches, truth
+
+
+def evaluate(matches: pl.DataFrame, truth: pl.DataFrame) -> dict:
+    m = matches.select("item_id", "book_id", "tier", "confidence").join(truth, on="item_id", how="right")
+    m = m.with_columns(
+        correct=(pl.col("book_id") == pl.col("truth_book_id")).fill_null(False),
+        matchable=pl.col("truth_book_id").is_not_null(),
+        tier=pl.col("tier").fill_null("reject"),
+    )
+    matchable = int(m["matchable"].sum())
+    auto = m.filter(pl.col("tier") == "auto")
+    per_tier = {}
+    for tier in ("auto", "pending", "reject"):
+        t = m.filter(pl.col("tier") == tier)
+        per_tier[tier] = {
+            "items": t.height,
+            "precision": round(float(t["correct"].mean()), 4) if t.height else None,
+            "recall": round(int(t["correct"].sum()) / matchable, 4) if matchable else None,
+            "distractors": int((~t["matchable"]).sum()),
+        }
+    return {
+        "items": m.height,
+        "matchable": matchable,
+        "auto_precision": round(float(auto["correct"].mean()), 4) if auto.height else None,
+        "auto_recall": round(int(auto["correct"].sum()) / matchable, 4) if matchable else None,
+        "pending_share": round(per_tier["pending"]["items"] / m.height, 4),
+        "distractors_auto": int((~auto["matchable"]).sum()),
+        "top1_accuracy": round(int(m.filter(pl.col("matchable"))["correct"].sum()) / matchable, 4)
+        if matchable
+        else None,
+        "per_tier": per_tier,
+        "frame": m,
+    }
+
+
+def calibration_bands(m: pl.DataFrame) -> list[dict]:
+    edges = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001]
+    out = []
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        band = m.filter(
+            (pl.col("confidence") >= lo) & (pl.col("confidence") < hi) & pl.col("book_id").is_not_null()
+        )
+        out.append(
+            {
+                "band": f"{lo:.2f}–{min(hi, 1):.2f}",
+                "items": band.height,
+                "mean_confidence": round(float(band["confidence"].mean()), 4) if band.height else None,
+                "share_correct": round(float(band["correct"].mean()), 4) if band.height else None,
+            }
+        )
+    return out
+
+
+def plot(bands: list[dict], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [b["mean_confidence"] for b in bands if b["items"]]
+    ys = [b["share_correct"] for b in bands if b["items"]]
+    ns = [b["items"] for b in bands if b["items"]]
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=110)
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
+    ax.scatter(
+        xs,
+        ys,
+        s=[max(15, min(400, n)) for n in ns],
+        color="tab:blue",
+        zorder=3,
+        label="confidence band (size = items)",
+    )
+    ax.plot(xs, ys, color="tab:blue")
+    ax.axvline(0.95, color="tab:green", lw=0.8)
+    ax.axvline(0.70, color="tab:orange", lw=0.8)
+    ax.set_xlabel("confidence of the best candidate")
+    ax.set_ylabel("share of items whose best candidate is right")
+    ax.set_title("Calibration on held-out hostile corpora")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--items", type=int, default=2000)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[901, 902])
+    ap.add_argument("--profile", default="hostile")
+    ap.add_argument("--path", choices=["offline", "real"], default="offline")
+    ap.add_argument("--plot", type=Path, default=None)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    frames = []
+    for seed in args.seeds:
+        if args.path == "real":
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                matches, truth = real_matches(args.items, seed, args.profile, Path(tmp))
+        else:
+            matches, truth = offline_matches(args.items, seed, args.profile)
+        frames.append((matches, truth))
+    matches = pl.concat([f[0].select("item_id", "book_id", "tier", "confidence") for f in frames])
+    truth = pl.concat([f[1] for f in frames])
+    res = evaluate(matches, truth)
+    bands = calibration_bands(res.pop("frame"))
+    if args.plot:
+        plot(bands, args.plot)
+    per_tier = res.pop("per_tier")
+    print("tier      items  precision  recall  distractors")
+    for tier, row in per_tier.items():
+        print(
+            f"{tier:<8} {row['items']:>6}  {row['precision']!s:>9}  {row['recall']!s:>6}  {row['distractors']:>5}"
+        )
+    print("band          items  mean_conf  share_correct")
+    for b in bands:
+        print(f"{b['band']:<12} {b['items']:>6}  {b['mean_confidence']!s:>9}  {b['share_correct']!s:>9}")
+    res.update(
+        {
+            "path": args.path,
+            "profile": args.profile,
+            "seeds": args.seeds,
+            "per_tier": per_tier,
+            "calibration": bands,
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
+    )
+    print("RESULT " + json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

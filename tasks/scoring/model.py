@@ -1,0 +1,210 @@
+"""The confidence model: Fellegi–Sunter match weights per comparison level, plus a calibration.
+
+Parameters are data (`model_v1.json` next to this file), not code: per comparison level, m =
+P(level | the candidate is the item's book) and u = P(level | it is not), estimated by
+`fit()` on labelled corpora (bench/train_scoring.py). A pair's match weight is
+`prior + Σ log2(m/u)`; the `null` level (evidence missing) adds 0 — missing data neither helps nor
+hurts. Because the features are not independent (title and source agreement move together), the
+summed log-odds are then calibrated with a logistic fit (Platt scaling) so that 0.95 means 95 %.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from tasks.scoring.features import COMPARISONS, NULL
+
+MODEL_PATH = Path(__file__).resolve().parent / "model_v1.json"
+MAX_BITS = 8.0
+MAX_IDENTIFIER_BITS = 14.0
+
+
+@dataclass
+class Model:
+    version: str
+    prior_log2_odds: float
+    weights: dict[str, dict[str, float]]  # comparison -> level -> weight (bits)
+    slope: float = 1.0
+    intercept: float = 0.0
+    meta: dict = field(default_factory=dict)
+    levels: dict[str, dict[str, dict]] = field(default_factory=dict)  # full m/u table, as stored
+
+    @classmethod
+    def load(cls, path: Path | str = MODEL_PATH) -> Model:
+        data = json.loads(Path(path).read_text())
+        weights = {
+            name: {level: spec["weight"] for level, spec in comp["levels"].items()}
+            for name, comp in data["comparisons"].items()
+        }
+        missing = [comp.name for comp in COMPARISONS if comp.name not in weights]
+        if missing:
+            raise ValueError(
+                f"model {path} has no parameters for comparison(s) {missing}: "
+                "retrain with `uv run python bench/train_scoring.py`"
+            )
+        cal = data.get("calibration", {})
+        return cls(
+            version=data["model_version"],
+            prior_log2_odds=data["prior"]["log2_odds"],
+            weights=weights,
+            slope=cal.get("slope", 1.0),
+            intercept=cal.get("intercept", 0.0),
+            meta={k: v for k, v in data.items() if k not in ("comparisons",)},
+            levels={name: comp["levels"] for name, comp in data["comparisons"].items()},
+        )
+
+    def to_json(self) -> dict:
+        return {
+            **self.meta,
+            "model_version": self.version,
+            "prior": {"log2_odds": self.prior_log2_odds, **self.meta.get("prior", {})},
+            "calibration": {
+                "method": "logistic on summed log2 odds",
+                "slope": self.slope,
+                "intercept": self.intercept,
+            },
+            "comparisons": {
+                comp.name: {"description": comp.description, "levels": self.levels[comp.name]}
+                for comp in COMPARISONS
+            },
+        }
+
+    def save(self, path: Path | str = MODEL_PATH) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
+
+
+def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.DataFrame:
+    """Add `<comparison>_weight`, `match_weight` (log2 odds), `confidence` and `explanation` columns."""
+    weight_cols = []
+    for comp in COMPARISONS:
+        table = model.weights[comp.name]
+        mapping = {level: float(table.get(level, 0.0)) for level in comp.level_names}
+        mapping[NULL] = 0.0
+        weight_cols.append(
+            pl.col(f"{comp.name}_level")
+            .replace_strict(mapping, default=0.0, return_dtype=pl.Float64)
+            .alias(f"{comp.name}_weight")
+        )
+    out = features.with_columns(weight_cols)
+    total = pl.lit(model.prior_log2_odds) + pl.sum_horizontal([f"{comp.name}_weight" for comp in COMPARISONS])
+    logit = pl.lit(model.slope * math.log(2)) * total + pl.lit(model.intercept)
+    out = out.with_columns(match_weight=total).with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
+    if explain:
+        out = out.with_columns(
+            explanation=pl.concat_list(
+                [
+                    pl.struct(
+                        feature=pl.lit(comp.name),
+                        level=pl.col(f"{comp.name}_level"),
+                        weight=pl.col(f"{comp.name}_weight").round(2),
+                    )
+                    for comp in COMPARISONS
+                ]
+            )
+        )
+    return out
+
+
+def fit(
+    features: pl.DataFrame, label: str = "is_match", version: str = "v1", meta: dict | None = None
+) -> Model:
+    """Estimate m/u per level from labelled pairs (Laplace-smoothed), the prior, and the calibration."""
+    y = features[label].cast(pl.Boolean)
+    n_match = int(y.sum())
+    n_non = features.height - n_match
+    if n_match == 0 or n_non == 0:
+        raise ValueError("training needs both matching and non-matching pairs")
+    levels: dict[str, dict[str, dict]] = {}
+    weights: dict[str, dict[str, float]] = {}
+    for comp in COMPARISONS:
+        col = features[f"{comp.name}_level"]
+        names = comp.level_names
+        m_counts = col.filter(y).value_counts()
+        u_counts = col.filter(~y).value_counts()
+        mc = dict(zip(m_counts[col.name].to_list(), m_counts["count"].to_list(), strict=True))
+        uc = dict(zip(u_counts[col.name].to_list(), u_counts["count"].to_list(), strict=True))
+        k = len(names)
+        levels[comp.name] = {}
+        weights[comp.name] = {}
+        for level in names:
+            m = (mc.get(level, 0) + 0.5) / (n_match + 0.5 * k)
+            u = (uc.get(level, 0) + 0.5) / (n_non + 0.5 * k)
+            w = 0.0 if level == NULL else math.log2(m / u)
+            # A level seen (almost) only on one side in synthetic corpora would claim certainty;
+            # real libraries are messier, so no single non-identifier level may say more than MAX_BITS.
+            limit = MAX_IDENTIFIER_BITS if comp.name == "identifier" else MAX_BITS
+            w = max(-limit, min(limit, w))
+            levels[comp.name][level] = {
+                "m": round(m, 6),
+                "u": round(u, 6),
+                "weight": round(w, 4),
+                "n_match": mc.get(level, 0),
+                "n_non_match": uc.get(level, 0),
+            }
+            weights[comp.name][level] = round(w, 4)
+    prior = math.log2(n_match / n_non)
+    model = Model(
+        version=version,
+        prior_log2_odds=round(prior, 4),
+        weights=weights,
+        meta={
+            **(meta or {}),
+            "prior": {"lambda": round(n_match / (n_match + n_non), 6), "pairs": features.height},
+        },
+        levels=levels,
+    )
+    # Calibrate what the tiers use: each item's *best* candidate (by match weight), labelled right or
+    # wrong (items whose book is not in the catalogue only have wrong best candidates).
+    weighted = apply(features, model, explain=False).with_columns(y=y)
+    best = (
+        weighted.sort(["item_id", "match_weight"], descending=[False, True])
+        .group_by("item_id", maintain_order=True)
+        .first()
+    )
+    model.slope, model.intercept = _platt(best["match_weight"].to_numpy() * math.log(2), best["y"].to_numpy())
+    model.meta["calibration_items"] = best.height
+    return model
+
+
+def _platt(x: np.ndarray, y: np.ndarray, iters: int = 100, ridge: float = 10.0) -> tuple[float, float]:
+    """Logistic regression p = σ(a·x + b) by damped Newton (two parameters, so no library needed).
+
+    A ridge pulls (a, b) towards (1, 0) — the uncalibrated Fellegi–Sunter probability — so that
+    (nearly) separable training data cannot push the slope to infinity (= claim certainty).
+    """
+    yf = y.astype(float)
+
+    def objective(a: float, b: float) -> float:
+        z = a * x + b
+        nll = np.sum(np.logaddexp(0.0, z) - yf * z)
+        return float(nll + ridge * ((a - 1) ** 2 + b**2))
+
+    a, b = 1.0, 0.0
+    current = objective(a, b)
+    for _ in range(iters):
+        z = a * x + b
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+        w = p * (1 - p)
+        g = np.array([np.sum((p - yf) * x) + 2 * ridge * (a - 1), np.sum(p - yf) + 2 * ridge * b])
+        h = np.array([[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]]) + np.eye(2) * 2 * ridge
+        step = np.linalg.solve(h, g)
+        t = 1.0
+        while t > 1e-6:
+            na, nb = a - t * step[0], b - t * step[1]
+            new = objective(na, nb)
+            if new <= current:
+                break
+            t /= 2
+        else:
+            break
+        a, b, improvement = na, nb, current - new
+        current = new
+        if improvement < 1e-9:
+            break
+    return round(float(a), 6), round(float(b), 6)

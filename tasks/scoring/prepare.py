@@ -1,0 +1,373 @@
+"""Prepare both sides of the comparison: one row per item (its evidence, normalised) and one row per
+Hardcover book (its titles, authors, series and editions, normalised).
+
+Every string is normalised once per *unique* value (the normalise functions are pure) and mapped
+back, so the per-pair work in `features.py` only touches ready-made comparison keys.
+
+Item frame columns:    item_id, title_variants: list[struct{text, sources}], authors, author_keys,
+                       narrators, series, positions, years, asins, isbns, duration, flags, title_sources
+Book frame columns:    book_id, title_variants: list[str], authors, author_keys, series, position,
+                       year, compilation, narrators, asins, isbns, editions: list[struct{...}]
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from tasks.normalise import (
+    name_key,
+    normalise_name,
+    normalise_series,
+    normalise_text,
+    parse_position,
+    split_credits,
+    split_title,
+    strip_article,
+)
+
+# Evidence sources, each a bit in a title variant's `sources` mask (so "which sources agree" is one OR).
+SOURCES = ("abs", "path", "filename", "tags", "transcript")
+SOURCE_BIT = {s: 1 << i for i, s in enumerate(SOURCES)}
+
+_ID_RE = re.compile(r"[^0-9A-Za-z]")
+_YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+
+
+def _map_unique(col: pl.Series, fn, dtype) -> pl.Series:
+    """Apply a Python function once per distinct value of `col` and map the results back."""
+    uniq = col.unique().drop_nulls()
+    mapping = pl.DataFrame({"k": uniq, "v": pl.Series([fn(x) for x in uniq.to_list()], dtype=dtype)})
+    return pl.DataFrame({"k": col}).join(mapping, on="k", how="left", maintain_order="left")["v"]
+
+
+def _title_keys(raw: str) -> tuple[str, str, str | None, float | None, tuple[str, ...]]:
+    """(full, bare, series, position, flags): full = title + subtitle, bare = title alone."""
+    parts = split_title(raw)
+    full = strip_article(normalise_text(f"{parts.title} {parts.subtitle}" if parts.subtitle else parts.title))
+    bare = strip_article(normalise_text(parts.title))
+    return full, bare, parts.series, parts.position, parts.flags
+
+
+def _clean_id(value: str | None) -> str | None:
+    if not value:
+        return None
+    v = _ID_RE.sub("", value).upper()
+    return v or None
+
+
+def _isbn_keys(value: str | None) -> list[str]:
+    """ISBN-13 and -10 forms of one ISBN, so either matches either."""
+    from emulators.catalogue import isbn10_to_13
+
+    v = _clean_id(value)
+    if not v:
+        return []
+    out = [v]
+    if len(v) == 10:
+        thirteen = isbn10_to_13(v)
+        if thirteen:
+            out.append(thirteen)
+    return out
+
+
+def _empty_items() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "item_id": pl.String,
+            "title_variants": pl.List(pl.Struct({"text": pl.String, "sources": pl.Int32})),
+            "title_sources": pl.Int32,
+            "authors": pl.List(pl.String),
+            "author_keys": pl.List(pl.String),
+            "narrators": pl.List(pl.String),
+            "series": pl.List(pl.String),
+            "positions": pl.List(pl.Float64),
+            "years": pl.List(pl.Int32),
+            "asins": pl.List(pl.String),
+            "isbns": pl.List(pl.String),
+            "flags": pl.List(pl.String),
+            "duration": pl.Float64,
+        }
+    )
+
+
+def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per item from `item_evidence` rows (item_id, source, field, value, ordinal, rule).
+
+    `items` (item_id, duration) adds the audio duration; items with no evidence still get a row.
+    """
+    ev = evidence.select(
+        pl.col("item_id").cast(pl.String),
+        pl.col("source").cast(pl.String),
+        pl.col("field").cast(pl.String),
+        pl.col("value").cast(pl.String),
+        pl.col("ordinal").cast(pl.Int32).fill_null(0),
+        (pl.col("rule") if "rule" in evidence.columns else pl.lit(None))
+        .cast(pl.String)
+        .fill_null("")
+        .alias("rule"),
+    ).filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
+    ev = ev.with_columns(bit=pl.col("source").replace_strict(SOURCE_BIT, default=0, return_dtype=pl.Int32))
+    item_ids = ev.select("item_id").unique()
+    if items is not None and items.height:
+        item_ids = pl.concat([item_ids, items.select(pl.col("item_id").cast(pl.String))]).unique()
+
+    # --- titles: pair each title with the subtitle from the same (source, rule, ordinal) reading -----------------
+    titles = ev.filter(pl.col("field") == "title").join(
+        ev.filter(pl.col("field") == "subtitle").select(
+            "item_id", "source", "rule", "ordinal", subtitle="value"
+        ),
+        on=["item_id", "source", "rule", "ordinal"],
+        how="left",
+    )
+    raw = pl.when(pl.col("subtitle").is_not_null()).then(pl.col("value") + ": " + pl.col("subtitle"))
+    titles = titles.with_columns(raw=raw.otherwise(pl.col("value")))
+    keys = _map_unique(
+        titles["raw"],
+        _title_keys,
+        pl.Struct(
+            {
+                "full": pl.String,
+                "bare": pl.String,
+                "series": pl.String,
+                "position": pl.Float64,
+                "flags": pl.List(pl.String),
+            }
+        ),
+    )
+    titles = titles.with_columns(k=keys).unnest("k")
+    variants = (
+        pl.concat(
+            [
+                titles.select("item_id", "bit", text="full"),
+                titles.select("item_id", "bit", text="bare"),
+            ]
+        )
+        .filter(pl.col("text") != "")
+        .group_by("item_id", "text")
+        .agg(sources=pl.col("bit").bitwise_or())
+        .group_by("item_id")
+        .agg(title_variants=pl.struct("text", "sources"))
+    )
+    title_sources = titles.group_by("item_id").agg(
+        title_sources=pl.col("bit").bitwise_or().bitwise_count_ones()
+    )
+
+    # --- people: split lists and "narrated by" tails; authors also get a surname+initial key ------------------
+    people = ev.filter(pl.col("field").is_in(["author", "narrator"]))
+    credits = _map_unique(
+        people["value"],
+        lambda v: list(split_credits(v)),
+        pl.List(pl.List(pl.String)),
+    )
+    people = people.with_columns(c=credits).select(
+        "item_id",
+        authors=pl.when(pl.col("field") == "author")
+        .then(pl.col("c").list.get(0))
+        .otherwise(pl.lit([], pl.List(pl.String))),
+        narrators=pl.when(pl.col("field") == "author")
+        .then(pl.col("c").list.get(1))
+        .otherwise(pl.col("c").list.get(0).list.concat(pl.col("c").list.get(1))),
+    )
+    authors = people.select("item_id", name="authors").explode("name").drop_nulls()
+    narrators = people.select("item_id", name="narrators").explode("name").drop_nulls()
+    authors = authors.with_columns(
+        norm=_map_unique(authors["name"], normalise_name, pl.String),
+        key=_map_unique(authors["name"], name_key, pl.String),
+    ).filter(pl.col("norm") != "")
+    narrators = narrators.with_columns(norm=_map_unique(narrators["name"], normalise_name, pl.String)).filter(
+        pl.col("norm") != ""
+    )
+    author_lists = (
+        authors.unique(subset=["item_id", "norm"], maintain_order=True)
+        .group_by("item_id")
+        .agg(authors=pl.col("norm"), author_keys=pl.col("key"))
+    )
+    narrator_lists = narrators.group_by("item_id").agg(narrators=pl.col("norm").unique(maintain_order=True))
+
+    # --- series and positions: from series/sequence rows and from titles like "Allegiant (Divergent, #3)" -----
+    series_rows = pl.concat(
+        [
+            ev.filter(pl.col("field") == "series").select("item_id", series="value"),
+            titles.filter(pl.col("series").is_not_null()).select("item_id", "series"),
+        ]
+    )
+    series_rows = series_rows.with_columns(
+        s=_map_unique(series_rows["series"], lambda v: normalise_series(split_title(v).title or v), pl.String)
+    ).filter(pl.col("s") != "")
+    series_lists = series_rows.group_by("item_id").agg(series=pl.col("s").unique(maintain_order=True))
+    seq = ev.filter(pl.col("field") == "sequence")
+    pos_rows = pl.concat(
+        [
+            seq.select("item_id", position=_map_unique(seq["value"], parse_position, pl.Float64)),
+            titles.select("item_id", "position"),
+        ]
+    ).drop_nulls()
+    pos_lists = pos_rows.group_by("item_id").agg(positions=pl.col("position").unique(maintain_order=True))
+
+    # --- years, identifiers, edition notes ----------------------------------------------------------------
+    yr = ev.filter(pl.col("field").is_in(["year", "date"]))
+    years = (
+        yr.select("item_id", y=pl.col("value").str.extract(_YEAR_RE.pattern, 1).cast(pl.Int32, strict=False))
+        .drop_nulls()
+        .group_by("item_id")
+        .agg(years=pl.col("y").unique(maintain_order=True))
+    )
+    asins = (
+        ev.filter(pl.col("field") == "asin")
+        .select("item_id", a=pl.col("value").str.replace_all(r"[^0-9A-Za-z]", "").str.to_uppercase())
+        .filter(pl.col("a").str.len_chars() == 10)
+        .group_by("item_id")
+        .agg(asins=pl.col("a").unique(maintain_order=True))
+    )
+    isbn_rows = ev.filter(pl.col("field") == "isbn")
+    isbns = (
+        isbn_rows.select("item_id", i=_map_unique(isbn_rows["value"], _isbn_keys, pl.List(pl.String)))
+        .explode("i")
+        .drop_nulls()
+        .group_by("item_id")
+        .agg(isbns=pl.col("i").unique(maintain_order=True))
+    )
+    flags = (
+        pl.concat(
+            [
+                ev.filter(pl.col("field") == "edition").select(
+                    "item_id", f=pl.col("value").str.to_lowercase()
+                ),
+                titles.select("item_id", f="flags").explode("f"),
+            ]
+        )
+        .drop_nulls()
+        .group_by("item_id")
+        .agg(flags=pl.col("f").unique(maintain_order=True))
+    )
+
+    out = item_ids
+    for part in (
+        variants,
+        title_sources,
+        author_lists,
+        narrator_lists,
+        series_lists,
+        pos_lists,
+        years,
+        asins,
+        isbns,
+        flags,
+    ):
+        out = out.join(part, on="item_id", how="left")
+    if items is not None and items.height and "duration" in items.columns:
+        out = out.join(
+            items.select(pl.col("item_id").cast(pl.String), pl.col("duration").cast(pl.Float64)),
+            on="item_id",
+            how="left",
+        )
+    else:
+        out = out.with_columns(duration=pl.lit(None, pl.Float64))
+    return out.with_columns(pl.col("title_sources").fill_null(0).cast(pl.Int32)).select(
+        _empty_items().columns
+    )
+
+
+def book_frame(
+    books: pl.DataFrame,
+    editions: pl.DataFrame,
+    contributions: pl.DataFrame,
+    series: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per Hardcover book from the hc_* tables (same column names as the migrations)."""
+    b = books.select(
+        pl.col("book_id").cast(pl.Int64),
+        pl.col("title").cast(pl.String),
+        pl.col("subtitle").cast(pl.String),
+        pl.col("release_year").cast(pl.Int32),
+        pl.col("compilation").cast(pl.Boolean).fill_null(False),
+    )
+    raw = pl.when(pl.col("subtitle").is_not_null() & (pl.col("subtitle") != "")).then(
+        pl.col("title") + ": " + pl.col("subtitle")
+    )
+    b = b.with_columns(raw=raw.otherwise(pl.col("title")).fill_null(""))
+    keys = _map_unique(
+        b["raw"],
+        lambda r: list(dict.fromkeys(v for v in _title_keys(r)[:2] if v)),
+        pl.List(pl.String),
+    )
+    b = b.with_columns(title_variants=keys)
+
+    contrib = contributions.select(
+        pl.col("contributable_type").cast(pl.String),
+        pl.col("contributable_id").cast(pl.Int64),
+        pl.col("author_name").cast(pl.String),
+        pl.col("contribution").cast(pl.String),
+        pl.col("ordinal").cast(pl.Int32).fill_null(0),
+    ).sort("contributable_id", "ordinal")
+    book_authors = contrib.filter(
+        (pl.col("contributable_type") == "Book")
+        & (pl.col("contribution").is_null() | pl.col("contribution").is_in(["Author", "author", ""]))
+    )
+    book_authors = book_authors.with_columns(
+        norm=_map_unique(book_authors["author_name"], normalise_name, pl.String),
+        key=_map_unique(book_authors["author_name"], name_key, pl.String),
+    )
+    author_lists = (
+        book_authors.unique(subset=["contributable_id", "norm"], maintain_order=True)
+        .group_by(book_id="contributable_id")
+        .agg(authors=pl.col("norm"), author_keys=pl.col("key"))
+    )
+
+    ed = editions.select(
+        pl.col("edition_id").cast(pl.Int64),
+        pl.col("book_id").cast(pl.Int64),
+        pl.col("reading_format_id").cast(pl.Int32),
+        pl.col("asin").cast(pl.String),
+        pl.col("isbn_10").cast(pl.String),
+        pl.col("isbn_13").cast(pl.String),
+        pl.col("audio_seconds").cast(pl.Float64),
+    )
+    narr = contrib.filter(
+        (pl.col("contributable_type") == "Edition")
+        & (pl.col("contribution").str.to_lowercase() == "narrator")
+    )
+    narr = narr.with_columns(norm=_map_unique(narr["author_name"], normalise_name, pl.String))
+    ed_narr = narr.group_by(edition_id="contributable_id").agg(narrators=pl.col("norm"))
+    ed = ed.join(ed_narr, on="edition_id", how="left")
+    audio = ed.filter(pl.col("reading_format_id") == 2).sort("book_id", "edition_id")
+    edition_lists = audio.group_by("book_id").agg(
+        editions=pl.struct(pl.col("edition_id"), pl.col("audio_seconds"), pl.col("asin")),
+        narrators=pl.col("narrators")
+        .list.explode(keep_nulls=False, empty_as_null=False)
+        .drop_nulls()
+        .unique(maintain_order=True),
+    )
+    first_edition = (
+        ed.sort("book_id", "edition_id").group_by("book_id").agg(any_edition_id=pl.col("edition_id").first())
+    )
+    asin_lists = (
+        ed.select("book_id", a=pl.col("asin").str.to_uppercase())
+        .drop_nulls()
+        .group_by("book_id")
+        .agg(asins=pl.col("a").unique())
+    )
+    isbn_lists = (
+        pl.concat([ed.select("book_id", i="isbn_10"), ed.select("book_id", i="isbn_13")])
+        .with_columns(pl.col("i").str.replace_all(r"[^0-9Xx]", "").str.to_uppercase())
+        .filter(pl.col("i").is_not_null() & (pl.col("i") != ""))
+        .group_by("book_id")
+        .agg(isbns=pl.col("i").unique())
+    )
+    s = series.select(
+        pl.col("book_id").cast(pl.Int64),
+        pl.col("series_name").cast(pl.String),
+        pl.col("position").cast(pl.Float64),
+        pl.col("featured").cast(pl.Boolean).fill_null(False),
+    ).sort("book_id", "featured", descending=[False, True])
+    s = s.group_by("book_id", maintain_order=True).first()
+    s = s.with_columns(series=_map_unique(s["series_name"], normalise_series, pl.String)).select(
+        "book_id", "series", "position"
+    )
+
+    out = b.select("book_id", "title_variants", year="release_year", compilation="compilation")
+    for part in (author_lists, edition_lists, first_edition, asin_lists, isbn_lists, s):
+        out = out.join(part, on="book_id", how="left")
+    return out

@@ -1,0 +1,328 @@
+"""The matching traps, pinned: each test scores a hand-made item against real catalogue books with the
+shipped model (tasks/scoring/model_v1.json) and checks which book wins and which tier it lands in."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tasks.scoring import COMPARISONS, Model, book_frame, choose_matches, item_frame, load_model, score_pairs
+from tasks.scoring.labelled import catalogue_tables
+
+# Emulated Hardcover ids (emulators/catalogue.py, from goodbooks-10k).
+HUNGER_GAMES = 107919  # Suzanne Collins, The Hunger Games #1; unabridged 27921 s, ASIN B0I3VQJ5L3
+CATCHING_FIRE = 234623  # #2
+MOCKINGJAY = 258380  # #3; unabridged 44380 s
+HUNGER_GAMES_BOXSET = 114921  # "The Hunger Games Trilogy Boxset" (#1-3), an omnibus
+HUNGER_GAMES_EGAN = 777908  # "The Hunger Games" by Kate Egan (same title, other author)
+DUNE = 1097794  # Frank Herbert, Dune Chronicles #1; unabridged 14862 s
+DUNE_MESSIAH = 850471  # #2; unabridged 20176 s
+DUNE_ROAD = 417384  # Jane Green
+DA_VINCI_CODE = 305894  # unabridged 28745 s (edition 3058943), abridged 10923 s (edition 3058944)
+ANGELS_AND_DEMONS = 171271
+CITY_OF_BONES_CLARE = 503869
+CITY_OF_BONES_CONNELLY = 973882
+
+
+def _evidence(item_id: str, sources: dict[str, dict]) -> list[dict]:
+    rows = []
+    for source, fields in sources.items():
+        for field, value in fields.items():
+            for ordinal, v in enumerate(value if isinstance(value, list) else [value]):
+                rows.append(
+                    {
+                        "item_id": item_id,
+                        "source": source,
+                        "field": field,
+                        "value": str(v),
+                        "ordinal": ordinal,
+                        "rule": "test",
+                    }
+                )
+    return rows
+
+
+def score_items(
+    cases: dict[str, tuple[dict, float | None, list[int]]], model: Model | None = None
+) -> pl.DataFrame:
+    """cases: item_id -> (evidence by source, duration seconds, candidate book ids). Returns matches + features."""
+    evidence, items, candidates = [], [], []
+    for item_id, (sources, duration, book_ids) in cases.items():
+        evidence += _evidence(item_id, sources)
+        items.append({"item_id": item_id, "duration": duration})
+        candidates += [{"item_id": item_id, "book_id": b} for b in book_ids]
+    all_books = sorted({c["book_id"] for c in candidates})
+    t = catalogue_tables(all_books)
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    ev = pl.DataFrame(evidence)
+    it = pl.DataFrame(items, schema={"item_id": pl.String, "duration": pl.Float64})
+    cand = pl.DataFrame(candidates, schema={"item_id": pl.String, "book_id": pl.Int64})
+    scored = score_pairs(cand, item_frame(ev, it), books, model)
+    matches = choose_matches(scored, list(cases))
+    return matches, scored
+
+
+def one(cases, item_id="x"):
+    matches, scored = score_items(cases)
+    row = matches.filter(pl.col("item_id") == item_id).row(0, named=True)
+    return row, scored.filter(pl.col("item_id") == item_id)
+
+
+def confidence_of(scored: pl.DataFrame, book_id: int) -> float:
+    return scored.filter(pl.col("book_id") == book_id)["confidence"].item()
+
+
+def test_the_first_book_beats_its_sequel_and_the_sequel_is_not_a_match():
+    row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "Dune", "author": "Frank Herbert"}},
+                14862.0,
+                [DUNE, DUNE_MESSIAH, DUNE_ROAD],
+            )
+        }
+    )
+    assert row["book_id"] == DUNE and row["tier"] == "auto"
+    assert confidence_of(scored, DUNE_MESSIAH) < 0.70
+    assert scored.filter(pl.col("book_id") == DUNE_MESSIAH)["title_level"].item() == "candidate_longer"
+
+
+def test_a_sequel_whose_own_book_was_not_found_is_never_auto_matched_to_the_first_book():
+    row, _ = one({"x": ({"path": {"title": "Dune Messiah", "author": "Frank Herbert"}}, 20176.0, [DUNE])})
+    assert row["tier"] != "auto"
+
+
+def test_a_single_volume_is_not_matched_to_the_omnibus_and_vice_versa():
+    cases = {
+        "single": (
+            {"abs": {"title": "The Hunger Games", "author": "Suzanne Collins"}},
+            27921.0,
+            [HUNGER_GAMES, HUNGER_GAMES_BOXSET, CATCHING_FIRE],
+        ),
+        "omnibus": (
+            {"abs": {"title": "The Hunger Games Trilogy Boxset", "author": "Suzanne Collins"}},
+            30896.0,
+            [HUNGER_GAMES],
+        ),
+    }
+    matches, scored = score_items(cases)
+    single = matches.filter(pl.col("item_id") == "single").row(0, named=True)
+    assert single["book_id"] == HUNGER_GAMES and single["tier"] == "auto"
+    assert (
+        scored.filter((pl.col("item_id") == "single") & (pl.col("book_id") == HUNGER_GAMES_BOXSET))[
+            "confidence"
+        ].item()
+        < 0.70
+    )
+    assert matches.filter(pl.col("item_id") == "omnibus")["tier"].item() != "auto"
+
+
+def test_same_title_by_another_author_is_told_apart_by_the_author():
+    row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "The Hunger Games", "author": "Kate Egan"}},
+                None,
+                [HUNGER_GAMES, HUNGER_GAMES_EGAN],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES_EGAN
+    collins = scored.filter(pl.col("book_id") == HUNGER_GAMES).row(0, named=True)
+    assert collins["author_level"] == "far" and collins["confidence"] < row["confidence"] - 0.2
+
+
+def test_same_title_with_only_the_wrong_author_available_is_capped_by_the_author_disagreement():
+    row, _ = one(
+        {
+            "x": (
+                {"abs": {"title": "City of Bones", "author": "Cassandra Clare"}},
+                None,
+                [CITY_OF_BONES_CONNELLY],
+            )
+        }
+    )
+    assert "author" in row["caps"] and row["tier"] != "auto"
+
+
+def test_inverted_title_and_last_first_author_match_like_the_plain_forms():
+    row, _ = one(
+        {
+            "x": (
+                {
+                    "abs": {"title": "Hunger Games, The", "author": "Collins, Suzanne"},
+                    "tags": {"title": "Hunger Games, The"},
+                },
+                27921.0,
+                [HUNGER_GAMES, HUNGER_GAMES_EGAN, CATCHING_FIRE],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto"
+
+
+def test_missing_author_is_neither_evidence_for_nor_against():
+    row, scored = one(
+        {
+            "x": (
+                {"path": {"title": "Mockingjay", "series": "The Hunger Games", "sequence": "3"}},
+                44380.0,
+                [MOCKINGJAY, CATCHING_FIRE],
+            )
+        }
+    )
+    assert row["book_id"] == MOCKINGJAY
+    assert "author" not in row["caps"]
+    best = scored.filter(pl.col("book_id") == MOCKINGJAY).row(0, named=True)
+    assert best["author_level"] == "null" and best["author_weight"] == 0.0
+
+
+def test_narrator_only_evidence_points_at_the_right_book_without_auto_matching_it():
+    row, scored = one(
+        {
+            "x": (
+                {"path": {"title": "rip_30535"}, "tags": {"narrator": "Davina Andoh"}},
+                27921.0,
+                [HUNGER_GAMES, CATCHING_FIRE, MOCKINGJAY],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES
+    assert scored.filter(pl.col("book_id") == HUNGER_GAMES)["narrator_level"].item() == "exact"
+    assert row["tier"] != "auto"
+
+
+def test_a_duration_that_contradicts_the_title_keeps_the_match_out_of_auto():
+    # Title and author say The Da Vinci Code, but the audio is twice as long as any edition of it.
+    row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "The Da Vinci Code", "author": "Dan Brown"}},
+                58311.0,
+                [DA_VINCI_CODE, ANGELS_AND_DEMONS],
+            )
+        }
+    )
+    assert scored.filter(pl.col("book_id") == DA_VINCI_CODE)["duration_level"].item() == "far"
+    assert row["tier"] != "auto"
+
+
+def test_an_abridged_recording_matches_the_book_and_points_at_the_abridged_edition():
+    row, _ = one(
+        {
+            "x": (
+                {"abs": {"title": "The Da Vinci Code", "author": "Dan Brown"}},
+                10950.0,
+                [DA_VINCI_CODE, ANGELS_AND_DEMONS],
+            )
+        }
+    )
+    assert row["book_id"] == DA_VINCI_CODE and row["edition_id"] == 3058944 and row["tier"] == "auto"
+
+
+def test_asin_agreement_is_near_certain():
+    row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "Hunger Games", "asin": "B0I3VQJ5L3"}},
+                None,
+                [HUNGER_GAMES, HUNGER_GAMES_EGAN],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto"
+    assert scored.filter(pl.col("book_id") == HUNGER_GAMES)["identifier_level"].item() == "asin"
+    assert row["edition_id"] == 1079193
+
+
+def test_series_position_disagreement_caps_the_tier_at_pending():
+    row, _ = one(
+        {
+            "x": (
+                {
+                    "abs": {
+                        "title": "The Hunger Games",
+                        "author": "Suzanne Collins",
+                        "series": "The Hunger Games",
+                        "sequence": "2",
+                    }
+                },
+                27921.0,
+                [HUNGER_GAMES, CATCHING_FIRE],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES
+    assert "series_position" in row["caps"] and row["tier"] == "pending"
+
+
+def test_a_runner_up_within_the_margin_caps_the_tier_at_pending():
+    # Title only: Collins' and Egan's "The Hunger Games" are equally likely.
+    row, _ = one(
+        {
+            "x": (
+                {"abs": {"title": "The Hunger Games"}, "path": {"title": "The Hunger Games"}},
+                None,
+                [HUNGER_GAMES, HUNGER_GAMES_EGAN],
+            )
+        }
+    )
+    assert "runner_up" in row["caps"] and row["tier"] != "auto"
+    assert row["margin"] < 0.05
+
+
+def test_a_book_not_in_the_catalogue_is_never_auto_matched():
+    cases = {
+        "invented": (
+            {"abs": {"title": "The Glass Orchard", "author": "Miriam Vale"}},
+            36000.0,
+            [DUNE_ROAD, CITY_OF_BONES_CLARE],
+        ),
+        "same_title_trap": (
+            {"abs": {"title": "City of Bones", "author": "Jane Doe"}},
+            40000.0,
+            [CITY_OF_BONES_CLARE, CITY_OF_BONES_CONNELLY],
+        ),
+    }
+    matches, _ = score_items(cases)
+    assert (matches["tier"] != "auto").all()
+    assert matches.filter(pl.col("item_id") == "invented")["tier"].item() == "reject"
+
+
+def test_an_item_without_candidates_is_rejected_with_zero_confidence():
+    matches, _ = score_items(
+        {"x": ({"abs": {"title": "Dune"}}, None, [DUNE]), "lonely": ({"abs": {"title": "Nothing"}}, None, [])}
+    )
+    lonely = matches.filter(pl.col("item_id") == "lonely").row(0, named=True)
+    assert lonely["tier"] == "reject" and lonely["confidence"] == 0.0 and lonely["book_id"] is None
+
+
+def test_every_score_carries_a_per_feature_explanation_that_adds_up():
+    _, scored = one(
+        {"x": ({"abs": {"title": "Dune", "author": "Frank Herbert"}}, 14862.0, [DUNE, DUNE_MESSIAH])}
+    )
+    model = load_model()
+    for row in scored.iter_rows(named=True):
+        features = [e["feature"] for e in row["explanation"]]
+        assert features == [c.name for c in COMPARISONS]
+        total = model.prior_log2_odds + sum(e["weight"] for e in row["explanation"])
+        assert total == pytest.approx(row["match_weight"], abs=0.05)
+
+
+def test_thresholds_come_from_the_caller():
+    _, scored = one({"x": ({"abs": {"title": "Dune", "author": "Frank Herbert"}}, 14862.0, [DUNE])})
+    strict = choose_matches(scored, ["x"], auto_threshold=0.99999999, pending_threshold=0.9999999)
+    assert strict["tier"].item() in ("pending", "reject")
+    lenient = choose_matches(scored, ["x"], auto_threshold=0.5, pending_threshold=0.1)
+    assert lenient["tier"].item() == "auto"
+
+
+def test_the_shipped_model_has_parameters_for_every_comparison_level():
+    model = load_model()
+    for comp in COMPARISONS:
+        for level in comp.level_names:
+            assert level in model.levels[comp.name], f"{comp.name}.{level} missing from model_v1.json"
+            spec = model.levels[comp.name][level]
+            assert 0 < spec["m"] <= 1 and 0 < spec["u"] <= 1
+    assert model.levels["identifier"]["asin"]["weight"] > 10  # near-certain
+    assert model.levels["title"]["candidate_longer"]["weight"] < 0  # the subset trap costs, not pays
