@@ -38,6 +38,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data" / "abs-2.36.0"
 
 __all__ = [
     "PROFILES",
+    "Facts",
     "GeneratedLibrary",
     "Profile",
     "Truth",
@@ -64,8 +65,10 @@ class GeneratedLibrary:
     truth: dict[str, Truth]
     folder: str = "/audiobooks"
     audio_root: Path | None = None
-    # Per item: which naming scheme, tag level and metadata quality it got (for tests and reports).
+    # Per item: which naming scheme, tag level, metadata quality and ids it got (for tests and reports).
     traits: dict[str, dict] = field(default_factory=dict)
+    # Per item: the facts (title, authors, narrators, series...) its folder, tags and audio were made from.
+    facts: dict[str, Facts] = field(default_factory=dict)
 
     @property
     def path_map(self) -> dict[str, str]:
@@ -265,8 +268,8 @@ def _title_comma_article(title: str) -> str:
 
 
 @dataclass
-class _Facts:
-    """What the item is, in the words files and folders would use."""
+class Facts:
+    """What an item really is, in the words its folder, tags and audio use (truth for distractors too)."""
 
     title: str
     subtitle: str | None
@@ -320,7 +323,7 @@ class _Builder:
         return table[key]
 
     # --- facts -------------------------------------------------------------------------------------
-    def facts(self, book: Book, edition: Edition | None) -> _Facts:
+    def facts(self, book: Book, edition: Edition | None) -> Facts:
         rng = self.rng
         authors = (
             list(book.authors[:2]) if len(book.authors) > 1 and rng.random() < 0.3 else list(book.authors[:1])
@@ -335,7 +338,7 @@ class _Builder:
             seconds = pages * 95 * rng.uniform(0.9, 1.1)
             narrators = [f"{rng.choice(_D_FIRST)} {rng.choice(_D_LAST)}"]
             publisher = "Independent Audio"
-        return _Facts(
+        return Facts(
             title=book.title,
             subtitle=book.subtitle,
             authors=authors,
@@ -353,7 +356,7 @@ class _Builder:
             book=book,
         )
 
-    def invented_facts(self, same_title_as: Book | None) -> _Facts:
+    def invented_facts(self, same_title_as: Book | None) -> Facts:
         rng = self.rng
         title = same_title_as.title if same_title_as else f"The {rng.choice(_D_ADJ)} {rng.choice(_D_NOUN)}"
         if not same_title_as and rng.random() < 0.4:
@@ -361,7 +364,7 @@ class _Builder:
         series = position = None
         if rng.random() < 0.3:
             series, position = f"The {rng.choice(_D_NOUN)} Cycle", str(rng.randint(1, 6))
-        return _Facts(
+        return Facts(
             title=title,
             subtitle=None,
             authors=[f"{rng.choice(_D_FIRST)} {rng.choice(_D_LAST)}"],
@@ -380,7 +383,7 @@ class _Builder:
         )
 
     # --- folder and files --------------------------------------------------------------------------
-    def layout(self, f: _Facts, scheme: str, id_kind: str, copy_no: int) -> tuple[str, bool, list[str]]:
+    def layout(self, f: Facts, scheme: str, id_kind: str, copy_no: int) -> tuple[str, bool, list[str]]:
         """(relPath, isFile, audio file relPaths inside the item)."""
         rng = self.rng
         author = " & ".join(f.authors) if f.authors else "Unknown"
@@ -473,7 +476,7 @@ class _Builder:
         ]
         return rel, False, [f"{name}{ext}" for name in names]
 
-    def meta_tags(self, f: _Facts, level: str, file_no: int, n_files: int, disc: int | None) -> dict:
+    def meta_tags(self, f: Facts, level: str, file_no: int, n_files: int, disc: int | None) -> dict:
         rng = self.rng
         tags: dict[str, str] = {}
         if level == "full":
@@ -595,7 +598,22 @@ def _metadata_dict(b: _Builder, md: dict, description: str | None) -> dict:
     }
 
 
-def _choose_metadata(b: _Builder, f: _Facts, quality: str, scanned: dict, id_kind: str) -> dict:
+_GOOD_BASE = {
+    "title": None,
+    "subtitle": None,
+    "authors": [],
+    "narrators": [],
+    "series": [],
+    "genres": [],
+    "publishedYear": None,
+    "publisher": None,
+    "isbn": None,
+    "asin": None,
+    "language": None,
+}
+
+
+def _choose_metadata(b: _Builder, f: Facts, quality: str, scanned: dict, id_kind: str) -> dict:
     rng = b.rng
     if quality == "empty":
         return scanned
@@ -689,7 +707,7 @@ def _audio_file(
 
 
 def _build_item(
-    b: _Builder, f: _Facts, scheme: str, tag_level: str, quality: str, id_kind: str, copy_no: int
+    b: _Builder, f: Facts, scheme: str, tag_level: str, quality: str, id_kind: str, copy_no: int
 ) -> dict:
     rng = b.rng
     rel, is_file, file_rels = b.layout(f, scheme, id_kind, copy_no)
@@ -709,7 +727,8 @@ def _build_item(
             _audio_file(b, path, frel, i + 1, f.seconds * weights[i] / total_w, tags, ts, disc, track)
         )
     first_tags = audio_files[0]["metaTags"]
-    scanned = scanner_metadata(rel, is_file, first_tags)
+    # A matched ('good') item's metadata replaces everything the scanner read, so skip the scan then.
+    scanned = _GOOD_BASE if quality == "good" else scanner_metadata(rel, is_file, first_tags)
     md = _choose_metadata(b, f, quality, scanned, id_kind)
     description = f"{f.title} by {f.authors[0]}." if quality == "good" and f.authors else None
     metadata = _metadata_dict(b, md, description)
@@ -841,7 +860,8 @@ def generate_library(
     prof = PROFILES[profile]
     rng0 = random.Random(f"ids:{seed}")
     library_id = library_id or str(uuid.UUID(int=rng0.getrandbits(128), version=4))
-    folder_id = str(uuid.UUID(int=rng0.getrandbits(128), version=4))
+    # One library, one folder id: calls that add items to the same library agree on it.
+    folder_id = str(uuid.UUID(int=random.Random(f"folder:{library_id}").getrandbits(128), version=4))
     b = _Builder(seed, prof, library_id, folder_id, folder)
     books = b.cat.books
     order = list(range(len(books)))
@@ -850,17 +870,18 @@ def generate_library(
     items: list[dict] = []
     truth: dict[str, Truth] = {}
     traits: dict[str, dict] = {}
+    facts: dict[str, Facts] = {}
     # Millions of small acyclic dicts: the cyclic GC would rescan them over and over (3x slower at 50k).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _fill(b, prof, books, order, n_items, items, truth, traits)
+        _fill(b, prof, books, order, n_items, items, truth, traits, facts)
     finally:
         if gc_was_enabled:
             gc.enable()
 
     lib = GeneratedLibrary(
-        _library_dict(library_id, folder_id, folder, name), items, truth, folder, None, traits
+        _library_dict(library_id, folder_id, folder, name), items, truth, folder, None, traits, facts
     )
     if audio_root is not None:
         write_audio(lib, Path(audio_root), audio=audio, seconds=audio_seconds)
@@ -876,6 +897,7 @@ def _fill(
     items: list[dict],
     truth: dict[str, Truth],
     traits: dict[str, dict],
+    facts: dict[str, Facts],
 ) -> None:
     rng = b.rng
     used = 0
@@ -912,7 +934,13 @@ def _fill(
         item = _build_item(b, f, scheme, tag_level, quality, id_kind, copy_no)
         items.append(item)
         truth[item["id"]] = t
-        traits[item["id"]] = {"scheme": scheme, "tags": tag_level, "metadata": quality, "ids": id_kind}
+        traits[item["id"]] = {
+            "scheme": scheme,
+            "tags": tag_level,
+            "metadata": quality,
+            "ids": id_kind,
+        }
+        facts[item["id"]] = f
         if borrowed is not None:  # a same-title trap: whose title it wears
             traits[item["id"]]["borrowed_book_id"] = borrowed.book_id
 
@@ -930,18 +958,23 @@ def write_audio(lib: GeneratedLibrary, audio_root: Path, audio: str = "silent", 
     lib.audio_root = audio_root
     prefix = lib.folder.rstrip("/") + "/"
     for item in lib.items:
-        meta = item["media"]["metadata"]
         for af in item["media"]["audioFiles"]:
             local = audio_root / af["metadata"]["path"][len(prefix) :]
-            if speech is not None and af["index"] == 1:
-                truth = lib.truth[item["id"]]
-                text = speech.intro_credits(
-                    meta.get("title") or "Untitled", meta.get("authorName") or "Unknown"
+            facts = lib.facts.get(item["id"])
+            if speech is not None and af["index"] == 1 and facts is not None:
+                # The true book's opening credits (for distractors: the invented book's), then prose.
+                segments = speech.book_segments(
+                    "intro",
+                    title=facts.title,
+                    author=facts.authors[0] if facts.authors else "",
+                    narrator=facts.narrators[0] if facts.narrators else None,
+                    series=facts.series,
+                    position=float(facts.position) if facts.position else None,
+                    publisher=facts.publisher,
+                    body_seconds=max(2.0, seconds),
+                    seed=int(af["ino"]),
                 )
-                if truth.book_id is not None:
-                    book = load_catalogue().by_id[truth.book_id]
-                    text = speech.intro_credits(book.title, book.authors[0])
-                speech.synthesise([speech.speech(text), speech.silence(0.5)], local)
+                speech.synthesise(segments, local)
             else:
                 silent_file(local, seconds)
             tags = {k: v for k, v in af["metaTags"].items() if k not in ("tagEncoder", "tagTrack", "tagDisc")}

@@ -276,3 +276,29 @@ def test_malformed_items_each_carry_one_named_defect_and_a_valid_id():
     assert len(by["huge_title"]["media"]["metadata"]["title"]) == 10_000
     assert "\udcff" in by["lone_surrogates"]["media"]["metadata"]["title"]
     assert None in by["null_in_authors"]["media"]["metadata"]["authors"]
+
+
+@pytest.mark.audio
+def test_speech_audio_speaks_the_true_books_credits(tmp_path):
+    pytest.importorskip("emulators.speech")
+    import mutagen
+
+    lib = generate_library(
+        1, seed=8, profile="hostile", audio_root=tmp_path / "lib", audio="speech", audio_seconds=2
+    )
+    item = lib.items[0]
+    first = item["media"]["audioFiles"][0]
+    local = tmp_path / "lib" / first["metadata"]["path"][len("/audiobooks/") :]
+    assert mutagen.File(local).info.length > 4  # credits + prose, not a second of silence
+    facts = lib.facts[item["id"]]
+    if lib.truth[item["id"]].book_id is not None:
+        assert facts.title == load_catalogue().by_id[lib.truth[item["id"]].book_id].title
+    tags = {k for k in first["metaTags"] if k not in ("tagEncoder", "tagTrack", "tagDisc")}
+    assert set(read_file_tags(local)) == tags  # speech files carry exactly the tags ABS reported
+
+
+def test_items_added_to_an_existing_library_share_its_folder():
+    a = generate_library(5, seed=1)
+    b = generate_library(5, seed=2, library_id=a.library["id"])
+    assert {i["folderId"] for i in a.items + b.items} == {a.library["folders"][0]["id"]}
+    assert {i["libraryId"] for i in b.items} == {a.library["id"]}
