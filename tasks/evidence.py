@@ -210,12 +210,12 @@ def _parse_name_string(value: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------------------------
 
 _ASIN = re.compile(r"(?: |^)\[([A-Z0-9]{10})](?= |$)")
-_NARRATORS = re.compile(r"^(?P<title>.*) \{(?P<narrators>.*)\}$", re.S)
+_NARRATORS = re.compile(r"^(?P<title>.*) \{(?P<narrators>.*)\}$")
 _SEQUENCE = re.compile(
     r"^(?P<label>vol\.? |volume |book )?(?P<seq>\d{0,3}(?:\.\d{1,2})?)(?P<dot>\.?)(?: (?P<suffix>.*))?$",
-    re.I | re.S,
+    re.I | re.ASCII,  # JS \d is ASCII-only
 )
-_YEAR = re.compile(r"^ *\(?([0-9]{4})\)? * - *(.+)", re.S)
+_YEAR = re.compile(r"^ *\(?([0-9]{4})\)? * - *(.+)")
 _DISC_FOLDER = re.compile(r"^(cd|dis[ck])\s*\d{1,3}$", re.I)
 
 _AUDIO_EXTS = frozenset(
