@@ -277,19 +277,51 @@ class AbsClient:
             "GET", f"/api/items/{item_id}", params=params, what=f"reading item {item_id}"
         )
 
-    async def get_items_with_missing(self, ids: Sequence[str]) -> tuple[list[dict], list[str]]:
-        """Expanded items for `ids` (one batch/get request; keep it ≤ batch_size) and the ids ABS dropped."""
-        if not ids:
-            return [], []
-        data = await self._request(
+    async def get_items_raw(self, ids: Sequence[str]) -> bytes:
+        """The undecoded `batch/get` answer for `ids` (parse it with `parse_items`, e.g. in a worker process)."""
+        _, _, body = await self._request(
             "POST",
             "/api/items/batch/get",
             json_body={"libraryItemIds": list(ids)},
             what=f"batch-getting {len(ids)} items",
+            raw=True,
         )
+        return body
+
+    @staticmethod
+    def parse_items(body: bytes, ids: Sequence[str]) -> tuple[list[dict], list[str]]:
+        """(items, ids ABS silently dropped) from a `batch/get` answer."""
+        data = json.loads(body) if body else {}
         items = [it for it in (data or {}).get("libraryItems") or [] if isinstance(it, dict)]
         got = {it.get("id") for it in items}
         return items, [i for i in ids if i not in got]
+
+    async def get_items_with_missing(self, ids: Sequence[str]) -> tuple[list[dict], list[str]]:
+        """Expanded items for `ids` (one batch/get request; keep it ≤ batch_size) and the ids ABS dropped."""
+        if not ids:
+            return [], []
+        return self.parse_items(await self.get_items_raw(ids), ids)
+
+    async def iter_raw_batches(
+        self, ids: Sequence[str], concurrency: int = 2
+    ) -> AsyncIterator[tuple[list[str], bytes]]:
+        """Yields `(asked_ids, undecoded batch/get answer)` per chunk of `batch_size`, `concurrency` chunks ahead."""
+        chunks = [list(ids[i : i + self.batch_size]) for i in range(0, len(ids), self.batch_size)]
+        pending: list[tuple[list[str], asyncio.Task]] = []
+        next_chunk = 0
+        while next_chunk < len(chunks) or pending:
+            while next_chunk < len(chunks) and len(pending) < concurrency:
+                chunk = chunks[next_chunk]
+                pending.append((chunk, asyncio.ensure_future(self.get_items_raw(chunk))))
+                next_chunk += 1
+            chunk, task = pending.pop(0)
+            try:
+                body = await task
+            except BaseException:
+                for _, other in pending:
+                    other.cancel()
+                raise
+            yield chunk, body
 
     async def iter_item_batches(
         self, ids: Sequence[str], concurrency: int = 2

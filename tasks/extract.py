@@ -18,16 +18,20 @@ import asyncio
 import json
 import logging
 import math
+import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks import warehouse
 from tasks.abs import AbsClient
@@ -41,6 +45,7 @@ EXTRACT_SOURCES = ("abs", "path", "filename", "tags")
 MAX_TITLE_CHARS = 1000  # a longer title/name is a corrupt tag or a description in the wrong field
 MAX_NAME_CHARS = 500
 MAX_RAW_IN_ERROR = 200_000
+PARALLEL_FROM = 1000  # items to fetch before worker processes pay for their start-up
 
 _STRING_META = (
     "title",
@@ -56,6 +61,7 @@ _STRING_META = (
 _LIST_META = ("narrators", "genres")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BAD_TEXT = re.compile(r"[\ud800-\udfff\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MOJIBAKE = re.compile(r"[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u02c6-\u02dc\u20ac\u2122]")
 
 SERIES_TYPE = pa.list_(pa.struct([("name", pa.string()), ("sequence", pa.string())]))
@@ -185,6 +191,8 @@ def _is_num(v: Any) -> bool:
 
 def text_problem(value: str) -> str | None:
     """Why a piece of text looks undecodable (None when it is fine)."""
+    if not _BAD_TEXT.search(value):  # one scan for the common, clean case
+        return None
     if _SURROGATE.search(value):
         return "holds bytes that are not valid UTF-8 (surrogate escapes from an undecodable file name or tag)"
     if "\ufffd" in value:
@@ -507,11 +515,20 @@ def flatten_item(
     return flat
 
 
-def default_evidence(settings: Settings | None) -> Callable[[dict, list], Iterable[Any]]:
-    """`tasks.evidence.evidence_for_item`, with tag-read problems collected instead of raised."""
-    from tasks.evidence import evidence_for_item
+@dataclass
+class EvidenceReader:
+    """`tasks.evidence.evidence_for_item` with tag-read problems collected, not raised (picklable for workers)."""
 
-    return lambda item, problems: evidence_for_item(item, settings, problems=problems)
+    settings: Settings | None = None
+
+    def __call__(self, item: dict, problems: list) -> Iterable[Any]:
+        from tasks.evidence import evidence_for_item
+
+        return evidence_for_item(item, self.settings, problems=problems)
+
+
+def default_evidence(settings: Settings | None) -> Callable[[dict, list], Iterable[Any]]:
+    return EvidenceReader(settings)
 
 
 # --- planning -----------------------------------------------------------------------------------------------
@@ -550,41 +567,82 @@ def _table(rows: list[dict], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+@dataclass
+class PreparedBatch:
+    """One fetched batch, checked and flattened into Arrow tables (built in a worker process or inline)."""
+
+    tables: dict[str, pa.Table]
+    item_ids: list[str]  # items that passed the checks, in the tables
+    problems: list[tuple[str, str, str]]  # (item_id, kind, message) for items that still land
+    malformed: list[tuple[str | None, str, dict]]  # (item_id, message, detail) for items that do not
+    missing: list[str]  # asked for, silently not returned by ABS
+    fetched: int
+
+
+def prepare_batch(
+    body: bytes,
+    asked: list[str],
+    run_id: str | None,
+    evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
+) -> PreparedBatch:
+    """Parse a `batch/get` answer, check and flatten every item, and build the batch's Arrow tables."""
+    items, missing = AbsClient.parse_items(body, asked)
+    stamp = warehouse.now()
+    flats: list[FlatItem] = []
+    malformed: list[tuple[str | None, str, dict]] = []
+    for item in items:
+        item_id = item.get("id") if isinstance(item.get("id"), str) else None
+        try:
+            flats.append(flatten_item(item, run_id, stamp, evidence_fn))
+        except MalformedItem as exc:
+            malformed.append(
+                (item_id, f"item {item_id}: {exc} — skipped; fix it in ABS", _error_detail(item))
+            )
+    return PreparedBatch(
+        tables={
+            "extract_items": _table([f.item for f in flats], ITEM_SCHEMA),
+            "extract_audio_files": _table([r for f in flats for r in f.audio_files], AUDIO_SCHEMA),
+            "extract_files": _table([r for f in flats for r in f.files], FILE_SCHEMA),
+            "extract_evidence": _table([r for f in flats for r in f.evidence], EVIDENCE_SCHEMA),
+        },
+        item_ids=[f.item["item_id"] for f in flats],
+        problems=[(f.item["item_id"], kind, msg) for f in flats for kind, msg in f.problems],
+        malformed=malformed,
+        missing=missing,
+        fetched=len(items),
+    )
+
+
 def load_batch(
-    con: duckdb.DuckDBPyConnection, flats: list[FlatItem], replace_ids: Iterable[str]
-) -> list[tuple[FlatItem, str]]:
-    """Replace the rows of `flats` in one transaction; returns (item, reason) for items that could not be loaded.
+    con: duckdb.DuckDBPyConnection, batch: PreparedBatch, replace_ids: Iterable[str]
+) -> list[tuple[str, str]]:
+    """Replace the batch's rows in one transaction; returns (item_id, reason) for items that could not be loaded.
 
     `replace_ids` are the ids that may already have rows (changed items): their old rows are deleted
-    first. Only the extract sources of `item_evidence` are replaced (transcripts stay).
+    first. Only the extract sources of `item_evidence` are replaced (transcripts stay). If the bulk
+    insert fails, items are loaded one by one so one bad row cannot sink the batch.
     """
-    if not flats:
+    if not batch.item_ids:
         return []
+    replace = list(replace_ids)
     try:
-        _load(con, flats, replace_ids)
+        _load(con, batch.tables, replace)
         return []
     except duckdb.Error as exc:
-        log.warning("bulk load of %d items failed (%s); loading them one by one", len(flats), exc)
+        log.warning("bulk load of %d items failed (%s); loading them one by one", len(batch.item_ids), exc)
     failed = []
-    replace = set(replace_ids)
-    for flat in flats:
-        item_id = flat.item["item_id"]
+    replace_set = set(replace)
+    for item_id in batch.item_ids:
+        one = {name: t.filter(pc.equal(t["item_id"], item_id)) for name, t in batch.tables.items()}
         try:
-            _load(con, [flat], [item_id] if item_id in replace else [])
+            _load(con, one, [item_id] if item_id in replace_set else [])
         except duckdb.Error as exc:
-            failed.append((flat, f"{type(exc).__name__}: {exc}"))
+            failed.append((item_id, f"{type(exc).__name__}: {exc}"))
     return failed
 
 
-def _load(con: duckdb.DuckDBPyConnection, flats: list[FlatItem], replace_ids: Iterable[str]) -> None:
-    replace = [i for i in replace_ids]
-    tables = {
-        "extract_items": _table([f.item for f in flats], ITEM_SCHEMA),
-        "extract_audio_files": _table([r for f in flats for r in f.audio_files], AUDIO_SCHEMA),
-        "extract_files": _table([r for f in flats for r in f.files], FILE_SCHEMA),
-        "extract_evidence": _table([r for f in flats for r in f.evidence], EVIDENCE_SCHEMA),
-        "extract_replace": pa.table({"item_id": pa.array(replace, pa.string())}),
-    }
+def _load(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], replace: list[str]) -> None:
+    tables = {**tables, "extract_replace": pa.table({"item_id": pa.array(replace, pa.string())})}
     for name, table in tables.items():
         con.register(name, table)
     try:
@@ -656,89 +714,103 @@ async def extract(
     full_refresh: bool = False,
     evidence_fn: Callable[[dict, list], Iterable[Any]] | None = None,
     concurrency: int = 2,
+    workers: int = 0,
 ) -> dict:
-    """Extract the given (default: every book) library from ABS into the warehouse; returns the summary."""
+    """Extract the given (default: every book) library from ABS into the warehouse; returns the summary.
+
+    `workers` > 1 parses and flattens batches in that many worker processes (the CPU-heavy part) while
+    this process fetches and loads, once there are at least PARALLEL_FROM items to fetch.
+    """
     summary = Summary()
     if not library_ids:
         library_ids = [
             lib["id"] for lib in await client.libraries() if lib.get("mediaType", "book") == "book"
         ]
-    for library_id in library_ids:
-        summary.libraries.append(library_id)
-        listing = await client.library_item_ids(library_id)
-        plan = plan_fetch(con, library_id, listing, full_refresh)
-        summary.items_seen += len(plan.listed)
-        summary.new += len(plan.new)
-        summary.changed += len(plan.changed)
-        summary.unchanged += plan.unchanged
-        log.info(
-            "library %s: %d items listed — %d new, %d changed, %d unchanged, %d removed",
-            library_id,
-            len(plan.listed),
-            len(plan.new),
-            len(plan.changed),
-            plan.unchanged,
-            len(plan.removed),
-        )
-        changed = set(plan.changed)
-        async for _, items, missing in client.iter_item_batches(plan.to_fetch, concurrency=concurrency):
-            summary.fetched += len(items)
-            summary.missing += len(missing)  # deleted between listing and fetching: marked removed next run
-            _store_batch(con, run_id, items, changed, evidence_fn, summary)
-        if plan.removed:
-            con.execute(warehouse.load_sql("extract_mark_removed"), [warehouse.now(), plan.removed])
-            summary.removed += len(plan.removed)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for library_id in library_ids:
+            summary.libraries.append(library_id)
+            listing = await client.library_item_ids(library_id)
+            plan = plan_fetch(con, library_id, listing, full_refresh)
+            summary.items_seen += len(plan.listed)
+            summary.new += len(plan.new)
+            summary.changed += len(plan.changed)
+            summary.unchanged += plan.unchanged
+            log.info(
+                "library %s: %d items listed — %d new, %d changed, %d unchanged, %d removed",
+                library_id,
+                len(plan.listed),
+                len(plan.new),
+                len(plan.changed),
+                plan.unchanged,
+                len(plan.removed),
+            )
+            if pool is None and workers > 1 and len(plan.to_fetch) >= PARALLEL_FROM:
+                # forkserver: workers start clean (no inherited threads or locks from Prefect / aiohttp)
+                pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver"))
+            await _fetch_and_store(
+                client, con, run_id, plan, evidence_fn, summary, concurrency, pool, workers
+            )
+            if plan.removed:
+                con.execute(warehouse.load_sql("extract_mark_removed"), [warehouse.now(), plan.removed])
+                summary.removed += len(plan.removed)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     summary.requests = client.requests
     return summary.as_dict()
 
 
-def _store_batch(
+async def _fetch_and_store(
+    client: AbsClient,
     con: duckdb.DuckDBPyConnection,
     run_id: str | None,
-    items: list[dict],
-    changed: set[str],
+    plan: FetchPlan,
     evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
     summary: Summary,
+    concurrency: int,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
 ) -> None:
-    stamp = warehouse.now()
-    flats: list[FlatItem] = []
-    for item in items:
-        item_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
-        try:
-            flats.append(flatten_item(item, run_id, stamp, evidence_fn))
-        except MalformedItem as exc:
-            summary.errors["malformed_item"] += 1
-            warehouse.record_error(
-                con,
-                run_id,
-                FLOW,
-                item_id,
-                "malformed_item",
-                f"item {item_id}: {exc} — skipped; fix it in ABS",
-                _error_detail(item),
-            )
-    failed = load_batch(con, flats, [f.item["item_id"] for f in flats if f.item["item_id"] in changed])
-    failed_ids = {f.item["item_id"] for f, _ in failed}
-    for flat, reason in failed:
+    loop = asyncio.get_running_loop()
+    changed = set(plan.changed)
+    pending: deque[asyncio.Future] = deque()
+    async for chunk, body in client.iter_raw_batches(plan.to_fetch, concurrency=concurrency):
+        if pool is None:
+            fut = loop.create_future()
+            fut.set_result(prepare_batch(body, chunk, run_id, evidence_fn))
+        else:
+            fut = loop.run_in_executor(pool, prepare_batch, body, chunk, run_id, evidence_fn)
+        pending.append(fut)
+        while pending and (pool is None or len(pending) > workers):
+            _store(con, run_id, await pending.popleft(), changed, summary)
+    while pending:
+        _store(con, run_id, await pending.popleft(), changed, summary)
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str | None,
+    batch: PreparedBatch,
+    changed: set[str],
+    summary: Summary,
+) -> None:
+    summary.fetched += batch.fetched
+    summary.missing += len(batch.missing)  # deleted between listing and fetching: marked removed next run
+    for item_id, message, detail in batch.malformed:
+        summary.errors["malformed_item"] += 1
+        warehouse.record_error(con, run_id, FLOW, item_id, "malformed_item", message, detail)
+    failed = dict(load_batch(con, batch, [i for i in batch.item_ids if i in changed]))
+    for item_id, reason in failed.items():
         summary.errors["load_failed"] += 1
         warehouse.record_error(
-            con,
-            run_id,
-            FLOW,
-            flat.item["item_id"],
-            "load_failed",
-            f"item {flat.item['item_id']} could not be stored: {reason}",
-            _error_detail(flat.item["raw"]),
+            con, run_id, FLOW, item_id, "load_failed", f"item {item_id} could not be stored: {reason}"
         )
-    for flat in flats:
-        if flat.item["item_id"] in failed_ids:
-            continue
-        summary.extracted += 1
-        for kind, message in flat.problems:
+    summary.extracted += len(batch.item_ids) - len(failed)
+    for item_id, kind, message in batch.problems:
+        if item_id not in failed:
             summary.errors[kind] += 1
-            warehouse.record_error(
-                con, run_id, FLOW, flat.item["item_id"], kind, f"item {flat.item['item_id']}: {message}"
-            )
+            warehouse.record_error(con, run_id, FLOW, item_id, kind, f"item {item_id}: {message}")
 
 
 def run_extract(
@@ -747,6 +819,7 @@ def run_extract(
     run_id: str | None,
     library_ids: list[str] | None = None,
     full_refresh: bool = False,
+    workers: int | None = None,
 ) -> dict:
     """Sync entry point: open the warehouse and an ABS client from settings, extract, return the summary."""
 
@@ -760,6 +833,7 @@ def run_extract(
                     library_ids or settings.abs_library_ids or None,
                     full_refresh,
                     evidence_fn=default_evidence(settings),
+                    workers=workers if workers is not None else min(2, os.cpu_count() or 1),
                 )
 
     return asyncio.run(main())

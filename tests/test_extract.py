@@ -264,3 +264,33 @@ def test_extract_flow_completes_with_bad_items_and_records_its_run(
     assert status == "completed" and json.loads(counts)["errors"] == {"malformed_item": len(bad)}
     assert rows(db_path, "SELECT count(*) FROM errors WHERE run_id = ?", [summary["run_id"]]) == [(len(bad),)]
     assert "test-key" not in json.dumps(rows(db_path, "SELECT * FROM runs"), default=str)
+
+
+def test_worker_processes_store_the_same_rows_as_inline_extraction(abs_server, tmp_path, monkeypatch):
+    import tasks.extract
+
+    monkeypatch.setattr(tasks.extract, "PARALLEL_FROM", 1)
+    bad = bad_items()
+    emu = abs_server(fixture_items() + [item for item, _ in bad.values()])
+    snapshots = []
+    for workers in (0, 2):
+        db = tmp_path / f"w{workers}.duckdb"
+
+        async def main(db=db, workers=workers):
+            async with AbsClient(emu.url, "test-key", timeout=30, batch_size=4) as client:
+                with warehouse.connect(db) as con:
+                    return await extract(
+                        client, con, "r", evidence_fn=default_evidence(None), workers=workers
+                    )
+
+        summary = asyncio.run(main())
+        snapshots.append(
+            (
+                {k: v for k, v in summary.items() if k != "abs_requests"},
+                rows(db, "SELECT * EXCLUDE (extracted_at) FROM abs_items ORDER BY item_id"),
+                rows(db, "SELECT * FROM item_evidence ORDER BY ALL"),
+                rows(db, "SELECT item_id, kind, message FROM errors ORDER BY item_id"),
+            )
+        )
+    assert snapshots[0] == snapshots[1]
+    assert snapshots[1][0]["extracted"] == 10 and snapshots[1][0]["errors"] == {"malformed_item": len(bad)}

@@ -1,0 +1,100 @@
+"""Benchmark: extract N items from the ABS emulator into a fresh DuckDB file, then re-run at once.
+
+    uv run python bench/extract.py --items 50000
+
+The emulator runs in a subprocess (`python -m emulators.abs`, serving `emulators.corpus.generate_library`)
+so `peak_rss_mb` is the extractor's own. What is timed is the plain function `tasks.extract.extract`
+(the work inside the `extract_abs` flow, without Prefect's ~1 s of orchestration), evidence included.
+Ends with one line: RESULT {json}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tasks import warehouse  # noqa: E402
+from tasks.abs import AbsClient  # noqa: E402
+from tasks.extract import default_evidence, extract  # noqa: E402
+
+
+def start_emulator(n: int, seed: int, profile: str) -> tuple[subprocess.Popen, dict]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulators.abs", "--items", str(n), "--seed", str(seed), "--profile", profile],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    line = proc.stdout.readline() if proc.stdout else ""
+    if not line:
+        proc.kill()
+        raise SystemExit("the ABS emulator subprocess did not start (see its stderr above)")
+    return proc, json.loads(line)
+
+
+async def timed_extract(url: str, db: Path, run_id: str, workers: int = 2) -> tuple[dict, float]:
+    start = time.perf_counter()
+    async with AbsClient(url, "test-key", timeout=300) as client:
+        with warehouse.connect(db) as con:
+            summary = await extract(client, con, run_id, evidence_fn=default_evidence(None), workers=workers)
+    return summary, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", default="default")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes that parse and flatten batches"
+    )
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    proc, info = start_emulator(args.items, args.seed, args.profile)
+    print(
+        f"emulator: {info['items']} items at {info['url']} (ready in {time.perf_counter() - t0:.1f}s)",
+        flush=True,
+    )
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "bench.duckdb"
+            first, seconds = asyncio.run(timed_extract(info["url"], db, "bench-1", args.workers))
+            print(f"first run: {seconds:.1f}s {first}", flush=True)
+            second, rerun_seconds = asyncio.run(timed_extract(info["url"], db, "bench-2", args.workers))
+            print(f"re-run: {rerun_seconds:.1f}s {second}", flush=True)
+            db_mb = db.stat().st_size / 1024**2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    result = {
+        "items": info["items"],
+        "extracted": first["extracted"],
+        "errors": first["error_count"],
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "rerun_seconds": round(rerun_seconds, 2),
+        "rerun_full_fetches": second["fetched"],
+        "db_mb": round(db_mb, 1),
+        "profile": args.profile,
+        "workers": args.workers,
+        "what": "tasks.extract.extract (plain function, evidence included); emulator in a subprocess",
+    }
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
