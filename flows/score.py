@@ -1,0 +1,50 @@
+"""score: every candidate pair → calibrated confidence → one match per item → auto / pending / reject.
+
+Reads item_evidence + candidates + hc_* tables, writes match_scores, matches and the tier tables
+(matches_auto, matches_pending, matches_reject) in one transaction (tasks/scoring/store.py), and
+publishes the tier counts and the top conflicts as a Prefect artifact.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.artifacts import publish_summary, publish_table
+from tasks.scoring.store import ScoreSummary, score_warehouse
+from tasks.settings import get_settings
+from tasks.warehouse import run_record
+
+
+@task(name="score-pairs", cache_policy=NO_CACHE)
+def score_task(db_path: str, run_id: str, item_ids: list[str] | None) -> ScoreSummary:
+    return score_warehouse(db_path, run_id, item_ids, get_settings(duckdb_path=db_path))
+
+
+@flow(name="score")
+def score(item_ids: list[str] | None = None, db_path: str | None = None) -> dict:
+    settings = get_settings(duckdb_path=db_path)
+    db = str(settings.duckdb_path)
+    with run_record(db, "score", {"item_ids": item_ids}) as run:
+        result = score_task(db, run.run_id, item_ids)
+        run.counts.update(items=result.items, pairs=result.pairs, **result.tiers)
+    publish_summary(
+        "score-summary",
+        f"Scored {result.items} items ({result.pairs} candidate pairs, model {result.model_version})",
+        {
+            "auto": result.tiers["auto"],
+            "pending": result.tiers["pending"],
+            "reject": result.tiers["reject"],
+            "no candidates": result.items_without_candidates,
+        },
+        sections={"All matches by tier": result.tier_totals, "Top conflicts (pending)": result.conflicts},
+        notes=[
+            f"auto ≥ {settings.auto_threshold}, pending ≥ {settings.pending_threshold}, "
+            f"runner-up margin {settings.runner_up_margin}"
+        ],
+    )
+    if result.conflicts:
+        publish_table(
+            "score-conflicts", result.conflicts, "Pending matches held back by a cap or a close runner-up"
+        )
+    return {"run_id": run.run_id, **run.counts, "model_version": result.model_version}

@@ -1,0 +1,11 @@
+-- The items to score, with their audio duration and a hash of their evidence (review re-asks when it changes).
+SELECT
+    i.item_id,
+    i.duration,
+    md5(coalesce(string_agg(e.source || '|' || e.field || '|' || coalesce(e.rule, '') || '|' || e.ordinal || '|' || e.value,
+                            chr(10) ORDER BY e.source, e.field, e.rule, e.ordinal, e.value), '')) AS evidence_hash
+FROM abs_items AS i
+LEFT JOIN item_evidence AS e USING (item_id)
+WHERE i.removed_at IS NULL
+  AND ($item_ids IS NULL OR list_contains($item_ids, i.item_id))
+GROUP BY i.item_id, i.duration;
