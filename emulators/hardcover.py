@@ -122,6 +122,7 @@ class HardcoverEmulator:
         self.token = token
         self.limits = limits or Limits()
         self.db = build_db(self.catalogue)
+        self.schema = load_schema()  # built now (~1 s), not inside the first request's time budget
         self._resolver = make_field_resolver(self.db)
         self._clock = clock
         self._started = clock()

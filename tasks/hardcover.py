@@ -447,9 +447,12 @@ class HardcoverClient:
             )
         cost = max(1, len(fields))
         async with self._lock:  # one request in flight: a 429 wait holds the queue, not a storm
+            if self.cache is not None and (hit := self.cache.get(key)) is not None:
+                self.stats.cache_hits[operation] += 1  # a queued twin got it meanwhile
+                return hit
             data = await self._send(query, variables, operation, cost)
-        if self.cache is not None:
-            self.cache.put(key, operation, query, variables, 200, data, cost, self._last_readings)
+            if self.cache is not None:  # written as it arrives: a stopped run loses nothing it paid for
+                self.cache.put(key, operation, query, variables, 200, data, cost, self._last_readings)
         return data
 
     async def _send(self, query: str, variables: dict, operation: str, cost: int) -> dict:
@@ -473,6 +476,8 @@ class HardcoverClient:
                 attempt = await self._backoff(attempt, f"{operation}: request {what}")
                 continue
             self._last_readings = self.budget.observe(headers)
+            if status != 200 and self.cache is not None:
+                self.cache.record_readings(self._last_readings)
             body = _json(text)
             if status == 200:
                 if body.get("errors"):

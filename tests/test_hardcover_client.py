@@ -34,7 +34,7 @@ async def started(limits: Limits) -> HardcoverEmulator:
 async def test_paced_requests_never_trip_the_burst_or_minute_limits():
     emu = await started(Limits(per_minute=600, burst=5))  # 10/s after a burst of 5
     try:
-        async with client(emu.url) as hc:
+        async with client(emu.url, timeout=30.0) as hc:
             t = time.monotonic()
             await asyncio.gather(
                 *(hc.batch("books_by_ids", [{"ids": [i]}, {"ids": [i + 1]}]) for i in range(12))

@@ -1,0 +1,111 @@
+"""Hardcover requests per library item for fetch_candidates, against the emulator's real limits.
+
+    uv run python bench/requests.py --items 10000 [--profile default] [--seed 0] [--per-minute 60000 --burst 50]
+
+A generated library (`emulators.corpus.generate_library`) is turned into `abs_items`/`item_evidence`
+with the extract code (`tasks.extract.flatten_item` + `load_batch`, i.e. the same rows
+`extract_abs` writes, without the ABS HTTP hop), then `fetch_candidates` runs against the Hardcover
+emulator: the Free plan's limits (5 root fields, one search, 5,000/day) except a raised per-minute
+refill and burst so it finishes in minutes — which the client must learn from the headers. A second
+run on the unchanged library measures what a re-run costs. "requests" are root fields (what
+Hardcover bills). Ends with `RESULT {json}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from emulators.corpus import generate_library  # noqa: E402
+from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator  # noqa: E402
+from tasks.candidates import fetch_candidates_for  # noqa: E402
+from tasks.settings import get_settings  # noqa: E402
+from tasks.warehouse import connect, now  # noqa: E402
+
+TOKEN = "bench-token"
+
+
+def load_library(db: Path, items: list[dict]) -> int:
+    from tasks.extract import MalformedItem, default_evidence, flatten_item, load_batch
+
+    evidence = default_evidence(None)
+    flats = []
+    for item in items:
+        try:
+            flats.append(flatten_item(item, "bench", now(), evidence))
+        except MalformedItem:
+            continue  # the hostile profile has items extract refuses; they never reach candidates
+    with connect(db) as con:
+        for start in range(0, len(flats), 1000):
+            load_batch(con, flats[start : start + 1000], [])
+    return len(flats)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=int, default=2000)
+    ap.add_argument("--profile", default="default")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--per-minute", type=int, default=60_000, help="emulator refill per minute (real: 60)")
+    ap.add_argument("--burst", type=int, default=50, help="emulator burst (real: 10)")
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    lib = generate_library(args.items, seed=args.seed, profile=args.profile)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "requests.duckdb"
+        loaded = load_library(db, lib.items)
+        t_load = time.perf_counter() - t0
+        emu = HardcoverEmulator(token=TOKEN, limits=Limits(per_minute=args.per_minute, burst=args.burst))
+        with run_hardcover_emulator(emu):
+            settings = get_settings(hardcover_url=emu.url, hardcover_token=TOKEN, duckdb_path=db)
+            t1 = time.perf_counter()
+            first = fetch_candidates_for(str(db), settings, run_id="bench-1")
+            t_fetch = time.perf_counter() - t1
+            sent_first = emu.billed()
+            rerun = fetch_candidates_for(str(db), settings, run_id="bench-2")
+            rerun_requests = emu.billed() - sent_first
+            violations = len(emu.violations())
+            http_first = first.http_requests
+        with connect(db) as con:
+            found: dict[str, set[int]] = {}
+            for item_id, book_ids in con.execute(
+                "SELECT item_id, list(book_id) FROM candidates GROUP BY 1"
+            ).fetchall():
+                found[item_id] = set(book_ids)
+    matchable = {k: t.book_id for k, t in lib.truth.items() if t.book_id is not None}
+    hit = sum(1 for k, b in matchable.items() if b in found.get(k, set()))
+    missed = [k for k, b in matchable.items() if b not in found.get(k, set())]
+    by_strategy = {k: v for k, v in sorted(first.requests.items())}
+    result = {
+        "items": args.items,
+        "items_loaded": loaded,
+        "profile": args.profile,
+        "requests": first.requests_total,
+        "requests_per_item": round(first.requests_total / args.items, 4),
+        "http_requests": http_first,
+        "requests_by_strategy": by_strategy,
+        "rerun_requests": rerun_requests,
+        "rerun_items_skipped": rerun.skipped_unchanged,
+        "limit_violations": violations,
+        "items_with_candidates": len(found),
+        "matchable": len(matchable),
+        "true_book_in_candidates": round(hit / len(matchable), 4) if matchable else None,
+        "stopped_by_budget": first.stopped_by_budget,
+        "errors": first.errors,
+        "fetch_seconds": round(t_fetch, 1),
+        "setup_seconds": round(t_load, 1),
+        "emulator_limits": {"per_minute": args.per_minute, "burst": args.burst, "daily": emu.limits.daily},
+    }
+    print("missed (first 10):", missed[:10], file=sys.stderr)
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
