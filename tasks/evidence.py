@@ -243,6 +243,8 @@ _AUDIO_EXTS = frozenset(
     ]
 )
 
+_MEDIA_EXTS = _AUDIO_EXTS | {".epub", ".pdf", ".mobi", ".azw3", ".cbr", ".cbz"}
+
 # Names longer than this skip the scheme regexes: nothing real is that long, and lazy patterns on a
 # 10,000-character title would cost quadratic time (malformed items must stay cheap).
 _MAX_SCHEME_LEN = 400
@@ -402,11 +404,7 @@ def _abs_asin(folder: str) -> tuple[str, str | None]:
 
 def _split_ext(name: str) -> tuple[str, str]:
     stem, dot, ext = name.rpartition(".")
-    if (
-        dot
-        and stem
-        and ("." + ext.lower()) in _AUDIO_EXTS | {".epub", ".pdf", ".mobi", ".azw3", ".cbr", ".cbz"}
-    ):
+    if dot and stem and ("." + ext.lower()) in _MEDIA_EXTS:
         return stem, "." + ext.lower()
     return name, ""
 
@@ -1078,5 +1076,6 @@ def evidence_for_item(
     return [*abs_rows, *parsed.readings, *filename_rows, *tag_rows]
 
 
+@lru_cache(maxsize=65536)
 def _name_key(name: str) -> str:
     return "".join(c for c in name.casefold() if c.isalnum())
