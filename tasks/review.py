@@ -18,9 +18,20 @@ from rich.table import Table
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, now
 from tasks.writeback.payload import FIELDS, canonical, is_empty, same
-from tasks.writeback.plan import field_policies, load_targets, plan_item
+from tasks.writeback.plan import field_policies, insert_rows, load_targets, plan_item
 
 DECISIONS = ("approve", "reject")
+DECISION_COLUMNS = [
+    "item_id",
+    "book_id",
+    "edition_id",
+    "decision",
+    "decided_at",
+    "decided_by",
+    "note",
+    "evidence_hash",
+    "via",
+]
 PROMPT = "[A]pply, [S]kip, [R]eject, [M]ore candidates, [E]nter Hardcover id/slug, [Q]uit"
 
 
@@ -105,17 +116,22 @@ def decide(
                 f"Item(s) {', '.join(bookless[:10])} have no candidate book to approve; "
                 "use `shelfmatch review` and [E]nter a Hardcover id."
             )
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for i in ids:
-            m = matches[i]
-            record_decision(
-                con, i, decision, m["book_id"], m["edition_id"], m["evidence_hash"], by, note, via=decision
-            )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    at, who = now(), by or current_user()
+    rows = [
+        [
+            i,
+            matches[i]["book_id"],
+            matches[i]["edition_id"],
+            decision,
+            at,
+            who,
+            note,
+            matches[i]["evidence_hash"],
+            decision,
+        ]
+        for i in ids
+    ]
+    insert_rows(con, "review_insert_decisions", DECISION_COLUMNS, rows)  # one statement: all or nothing
     return ids
 
 

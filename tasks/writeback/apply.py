@@ -26,6 +26,7 @@ from tasks.writeback.plan import (
     current_from_warehouse,
     dumps,
     field_policies,
+    insert_rows,
     load_targets,
     loads,
     store_plans,
@@ -57,17 +58,22 @@ class WriteSummary:
         return {k: v for k, v in self.__dict__.items() if k != "counts"}
 
 
+LOG_COLUMNS = [
+    "run_id",
+    "item_id",
+    "field",
+    "before",
+    "after",
+    "status",
+    "error",
+    "undoes_run_id",
+    "logged_at",
+]
+
+
 def log_rows(con: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
-    """Append journal rows in one committed transaction."""
-    if not rows:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.executemany(load_sql("writeback_insert_log"), rows)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    """Append journal rows in one statement (atomic: all of them are committed, or none)."""
+    insert_rows(con, "writeback_insert_log", LOG_COLUMNS, rows)
 
 
 def log_row(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, now
@@ -170,8 +171,22 @@ def build_plans(
     return plans
 
 
+PLAN_COLUMNS = [
+    "run_id",
+    "item_id",
+    "field",
+    "policy",
+    "before",
+    "after",
+    "book_id",
+    "edition_id",
+    "approval",
+    "planned_at",
+]
+
+
 def store_plans(con: duckdb.DuckDBPyConnection, run_id: str, plans: list[ItemPlan]) -> int:
-    """Insert the plan rows of a run (one transaction); returns the number of field changes."""
+    """Insert the plan rows of a run (one statement); returns the number of field changes."""
     rows = [
         [
             run_id,
@@ -188,15 +203,24 @@ def store_plans(con: duckdb.DuckDBPyConnection, run_id: str, plans: list[ItemPla
         for p in plans
         for c in p.changes
     ]
-    if rows:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.executemany(load_sql("writeback_insert_plan"), rows)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    insert_rows(con, "writeback_insert_plan", PLAN_COLUMNS, rows)
     return len(rows)
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, query: str, columns: list[str], rows: list[list]) -> None:
+    """Run a named INSERT … SELECT over `rows` registered as the Arrow table `incoming_rows`.
+
+    One statement is atomic and ~100x faster than executemany (which runs once per row).
+    """
+    if not rows:
+        return
+    data = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+    data["row_no"] = list(range(len(rows)))
+    con.register("incoming_rows", pa.table(data))
+    try:
+        con.execute(load_sql(query))
+    finally:
+        con.unregister("incoming_rows")
 
 
 def dumps(value: Any) -> str:

@@ -1,0 +1,302 @@
+"""Benchmark writeback and rollback end to end against the ABS emulator.
+
+    uv run python bench/writeback.py --items 5000
+
+Generates a library (emulators.corpus, profile "default"), serves it with the ABS emulator, extracts
+it (tasks.extract), fills the Hardcover tables from the catalogue and `matches` from the generator's
+truth with mixed tiers (auto / pending / reject; distractors are reject), records people's decisions
+(approve 2/3 of pending, reject the rest and 5% of auto), then: dry-run plan, apply, rollback.
+The checks read the emulator's state, not our journal:
+
+- approved: approved items (auto without a reject + approved pending)
+- applied_verified: approved items whose every planned field ABS now holds, each journaled `verified`
+- unapproved_writes: items not approved whose metadata changed, plus unplanned fields changed on approved items
+- blanked_fields: fields that had a value before and are empty after apply
+- rollback_exact: after rollback every item's media.metadata is byte-for-byte the original
+
+Ends with one `RESULT {json}` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def load_hardcover(con, books) -> None:
+    """hc_* rows for the given catalogue books, in bulk (Arrow), as fetch_candidates would leave them."""
+    import pyarrow as pa
+
+    from tasks.warehouse import now
+
+    t = now()
+    tables = {
+        "hc_books": pa.Table.from_pylist(
+            [
+                {
+                    "book_id": b.book_id,
+                    "title": b.title,
+                    "subtitle": b.subtitle,
+                    "slug": b.slug,
+                    "release_year": b.release_year,
+                    "description": b.description,
+                    "genres": list(b.genres),
+                    "fetched_at": t,
+                }
+                for b in books
+            ]
+        ),
+        "hc_editions": pa.Table.from_pylist(
+            [
+                {
+                    "edition_id": e.edition_id,
+                    "book_id": e.book_id,
+                    "title": e.title,
+                    "subtitle": e.subtitle,
+                    "isbn_10": e.isbn_10,
+                    "isbn_13": e.isbn_13,
+                    "asin": e.asin,
+                    "reading_format_id": e.reading_format_id,
+                    "edition_format": e.edition_format,
+                    "audio_seconds": e.audio_seconds,
+                    "pages": e.pages,
+                    "release_year": e.release_year,
+                    "publisher": e.publisher,
+                    "language": e.language,
+                    "fetched_at": t,
+                }
+                for b in books
+                for e in b.editions
+            ]
+        ),
+        "hc_contributions": pa.Table.from_pylist(
+            [
+                {
+                    "contributable_type": "Book",
+                    "contributable_id": b.book_id,
+                    "author_id": None,
+                    "author_name": a,
+                    "contribution": None,
+                    "ordinal": i,
+                }
+                for b in books
+                for i, a in enumerate(b.authors)
+            ]
+            + [
+                {
+                    "contributable_type": "Edition",
+                    "contributable_id": e.edition_id,
+                    "author_id": None,
+                    "author_name": n,
+                    "contribution": "Narrator",
+                    "ordinal": i,
+                }
+                for b in books
+                for e in b.editions
+                for i, n in enumerate(e.narrators)
+            ]
+        ),
+        "hc_series": pa.Table.from_pylist(
+            [
+                {
+                    "book_id": b.book_id,
+                    "series_id": b.series_id,
+                    "series_name": b.series_name,
+                    "position": b.position,
+                    "details": b.position_details,
+                    "featured": True,
+                }
+                for b in books
+                if b.series_name
+            ]
+        ),
+    }
+    for name, table in tables.items():
+        con.register("incoming", table)
+        cols = ", ".join(table.column_names)
+        con.execute(
+            f"INSERT OR REPLACE INTO {name} ({cols}) SELECT {cols} FROM incoming"
+            if name in ("hc_books", "hc_editions")
+            else f"INSERT INTO {name} ({cols}) SELECT {cols} FROM incoming"
+        )
+        con.unregister("incoming")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--batch-size", type=int, default=100)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-writeback-"))
+    os.environ["SHELFMATCH_DUCKDB_PATH"] = str(tmp / "warehouse.duckdb")
+    os.environ["SHELFMATCH_WRITEBACK_BATCH_SIZE"] = str(args.batch_size)
+
+    import pyarrow as pa
+
+    from emulators.abs import run_abs_emulator
+    from emulators.catalogue import load_catalogue
+    from emulators.corpus import generate_library
+    from tasks.abs import AbsClient
+    from tasks.extract import run_extract
+    from tasks.review import decide
+    from tasks.settings import get_settings
+    from tasks.warehouse import connect, now
+    from tasks.writeback.apply import apply_writeback
+    from tasks.writeback.payload import FIELDS, from_abs_metadata, is_empty, same
+    from tasks.writeback.plan import loads, plan_from_warehouse
+    from tasks.writeback.rollback import apply_rollback
+
+    lib = generate_library(args.items, seed=args.seed, profile=args.profile)
+    cat = load_catalogue()
+    rng = random.Random(args.seed)
+
+    with run_abs_emulator(lib.items, library=lib.library) as emu:
+        os.environ["SHELFMATCH_ABS_URL"] = emu.url
+        os.environ["SHELFMATCH_ABS_API_KEY"] = "test-key"
+        settings = get_settings()
+        db = settings.duckdb_path
+
+        t0 = time.perf_counter()
+        run_extract(settings, db, "bench-extract")
+        extract_seconds = time.perf_counter() - t0
+
+        # matches from the truth: tiers mixed; distractors (no book) are matched to a wrong book, tier reject
+        tiers, rows, books = {}, [], {}
+        for item in lib.items:
+            truth = lib.truth[item["id"]]
+            book = cat.by_id.get(truth.book_id) if truth.book_id else cat.books[rng.randrange(len(cat.books))]
+            tier = (
+                "reject"
+                if truth.book_id is None
+                else rng.choices(["auto", "pending", "reject"], [5, 3, 2])[0]
+            )
+            books[book.book_id] = book
+            tiers[item["id"]] = tier
+            edition = truth.edition_id if truth.book_id else None
+            rows.append(
+                {
+                    "item_id": item["id"],
+                    "run_id": "bench-score",
+                    "book_id": book.book_id,
+                    "edition_id": edition,
+                    "confidence": {"auto": 0.97, "pending": 0.85, "reject": 0.4}[tier],
+                    "tier": tier,
+                    "evidence_hash": "h",
+                    "scored_at": now(),
+                }
+            )
+        with connect(db) as con:
+            load_hardcover(con, list(books.values()))
+            con.register("incoming", pa.Table.from_pylist(rows))
+            con.execute(
+                "INSERT INTO matches (item_id, run_id, book_id, edition_id, confidence, tier, evidence_hash, scored_at) "
+                "SELECT item_id, run_id, book_id, edition_id, confidence, tier, evidence_hash, scored_at FROM incoming"
+            )
+            con.unregister("incoming")
+            pending = [i for i, t in tiers.items() if t == "pending"]
+            autos = [i for i, t in tiers.items() if t == "auto"]
+            approve = [i for n, i in enumerate(pending) if n % 3 != 2]
+            reject = [i for n, i in enumerate(pending) if n % 3 == 2] + [
+                i for n, i in enumerate(autos) if n % 20 == 0
+            ]
+            decide(con, "approve", approve, by="bench")
+            decide(con, "reject", reject, by="bench")
+        approved_ids = (set(autos) - set(reject)) | set(approve)
+
+        original = {i: json.dumps(it["media"]["metadata"], sort_keys=True) for i, it in emu.items.items()}
+        writes_before = emu.count("POST", "/api/items/batch/update") + emu.count("PATCH")
+
+        t0 = time.perf_counter()
+        with connect(db) as con:
+            dry = plan_from_warehouse(con, settings, "bench-dry")
+        plan_seconds = time.perf_counter() - t0
+        dry_run_writes = emu.count("POST", "/api/items/batch/update") + emu.count("PATCH") - writes_before
+
+        async def write() -> dict:
+            async with AbsClient.from_settings(settings) as client:
+                with connect(db) as con:
+                    return (await apply_writeback(con, client, settings, "bench-apply")).as_dict()
+
+        t0 = time.perf_counter()
+        applied = asyncio.run(write())
+        apply_seconds = time.perf_counter() - t0
+
+        with connect(db) as con:
+            plan_rows = con.execute(
+                "SELECT item_id, field, after FROM writeback_plans WHERE run_id = 'bench-apply'"
+            ).fetchall()
+            verified = {
+                tuple(r)
+                for r in con.execute(
+                    "SELECT item_id, field FROM writeback_log WHERE run_id = 'bench-apply' AND status = 'verified'"
+                ).fetchall()
+            }
+        planned: dict[str, dict] = {}
+        for item_id, field, after in plan_rows:
+            planned.setdefault(item_id, {})[field] = loads(after)
+
+        applied_verified = unapproved_writes = blanked = 0
+        for item_id, before_json in original.items():
+            now_meta = emu.items[item_id]["media"]["metadata"]
+            was, now_v = from_abs_metadata(json.loads(before_json)), from_abs_metadata(now_meta)
+            blanked += sum(1 for f in FIELDS if not is_empty(was[f]) and is_empty(now_v[f]))
+            if item_id not in approved_ids:
+                unapproved_writes += json.dumps(now_meta, sort_keys=True) != before_json
+                continue
+            fields = planned.get(item_id, {})
+            unapproved_writes += sum(1 for f in FIELDS if f not in fields and now_v[f] != was[f])
+            if all(same(f, now_v[f], after) and (item_id, f) in verified for f, after in fields.items()):
+                applied_verified += 1
+
+        async def undo() -> dict:
+            async with AbsClient.from_settings(settings) as client:
+                with connect(db) as con:
+                    return (
+                        await apply_rollback(con, client, settings, "bench-rollback", "bench-apply")
+                    ).as_dict()
+
+        t0 = time.perf_counter()
+        undone = asyncio.run(undo())
+        rollback_seconds = time.perf_counter() - t0
+        final = {i: json.dumps(it["media"]["metadata"], sort_keys=True) for i, it in emu.items.items()}
+        rollback_exact = final == original
+
+    fields_written = sum(len(f) for f in planned.values())
+    result = {
+        "items": args.items,
+        "profile": args.profile,
+        "approved": len(approved_ids),
+        "applied_verified": applied_verified,
+        "unapproved_writes": unapproved_writes,
+        "blanked_fields": blanked,
+        "rollback_exact": rollback_exact,
+        "dry_run_writes": dry_run_writes,
+        "dry_run_planned_items": len(dry),
+        "fields_written": fields_written,
+        "verified_fields": applied["verified"],
+        "mismatch": applied["mismatch"],
+        "rolled_back_fields": undone["rolled_back"],
+        "conflicts": undone["conflict_count"],
+        "extract_seconds": round(extract_seconds, 2),
+        "plan_seconds": round(plan_seconds, 2),
+        "apply_seconds": round(apply_seconds, 2),
+        "rollback_seconds": round(rollback_seconds, 2),
+        "seconds": round(plan_seconds + apply_seconds + rollback_seconds, 2),
+    }
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
