@@ -114,7 +114,7 @@ def writeback_cmd(
 def rollback_cmd(
     run: Annotated[str | None, typer.Option("--run", help="The writeback run id to undo")] = None,
     items: Annotated[
-        list[str] | None, typer.Option("--items", help="Undo every write to these item ids")
+        list[str] | None, typer.Option("--items", "--item", help="Undo every write to these item ids")
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Also restore fields changed after our write")
