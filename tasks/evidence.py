@@ -17,6 +17,18 @@ Fields (the vocabulary scoring reads): `title`, `subtitle`, `author`, `narrator`
 `year`, `date`, `asin`, `isbn`, `publisher`, `language`, `genre`, `edition` (unabridged / abridged /
 dramatized), `part` ("Part 3" of a split book; not a series position), `disc`.
 
+Rules (the `rule` column), so SQL can weigh or filter readings:
+- `abs.metadata` — current ABS metadata (source `abs`).
+- ABS's own folder reading (source `path`): `abs.title_folder`, `abs.single_file` (a root file),
+  `abs.author_folder`, `abs.series_folder`, `abs.sequence`, `abs.year`, `abs.narrators`, `abs.asin`,
+  `abs.subtitle` (only with scannerParseSubtitle), `abs.disc_folder`.
+- Common schemes (sources `path` and `filename`): `scheme.author_dash_title`,
+  `scheme.title_dash_author`, `scheme.title_paren_series`, `scheme.series_number_title`,
+  `scheme.book_number`, `scheme.part_number`, `scheme.title_year`, `scheme.clean_title` (noise such
+  as "[Unabridged]", "(64kbps)", "[m4b]" removed), `scheme.edition_tag`.
+- `filename.stem` — the first audio file's name without extension, track numbers and noise.
+- `tags.abs_metatags` / `tags.file.<ext>` — ABS's tag mapping over metaTags / over the file itself.
+
 Everything here is plain Python over dicts: regexes are compiled once, nothing touches the network,
 and files are only opened when the path map says they are local.
 """
