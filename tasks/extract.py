@@ -305,8 +305,12 @@ def flatten_item(
     run_id: str | None,
     extracted_at: datetime,
     evidence_fn: Callable[[dict, list], Iterable[Any]] | None = None,
+    raw: str | None = None,
 ) -> FlatItem:
-    """Check one expanded ABS item and turn it into table rows; raises MalformedItem with the reason."""
+    """Check one expanded ABS item and turn it into table rows; raises MalformedItem with the reason.
+
+    `raw` is the item's JSON text as ABS sent it (re-serialised from `item` when not given).
+    """
     if not isinstance(item, dict):
         raise MalformedItem(f"the item is {_type_name(item)}, expected an object")
     item_id = _check_text("id", item.get("id"), 200, nullable=False)
@@ -425,7 +429,8 @@ def flatten_item(
         )
 
     try:
-        raw = json.dumps(item, ensure_ascii=False)
+        if raw is None:
+            raw = json.dumps(item, ensure_ascii=False)
         raw.encode("utf-8")
     except (UnicodeEncodeError, ValueError) as exc:
         raise MalformedItem(
@@ -586,14 +591,20 @@ def prepare_batch(
     evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
 ) -> PreparedBatch:
     """Parse a `batch/get` answer, check and flatten every item, and build the batch's Arrow tables."""
-    items, missing = AbsClient.parse_items(body, asked)
+    pairs = split_batch(body)
+    if pairs is None:  # not the usual envelope: parse it whole, re-serialise each item for `raw`
+        items, missing = AbsClient.parse_items(body, asked)
+        pairs = [(item, None) for item in items]
+    else:
+        got = {item.get("id") for item, _ in pairs}
+        missing = [i for i in asked if i not in got]
     stamp = warehouse.now()
     flats: list[FlatItem] = []
     malformed: list[tuple[str | None, str, dict]] = []
-    for item in items:
+    for item, raw in pairs:
         item_id = item.get("id") if isinstance(item.get("id"), str) else None
         try:
-            flats.append(flatten_item(item, run_id, stamp, evidence_fn))
+            flats.append(flatten_item(item, run_id, stamp, evidence_fn, raw))
         except MalformedItem as exc:
             malformed.append(
                 (item_id, f"item {item_id}: {exc} — skipped; fix it in ABS", _error_detail(item))
@@ -609,8 +620,40 @@ def prepare_batch(
         problems=[(f.item["item_id"], kind, msg) for f in flats for kind, msg in f.problems],
         malformed=malformed,
         missing=missing,
-        fetched=len(items),
+        fetched=len(pairs),
     )
+
+
+_DECODER = json.JSONDecoder()
+_ENVELOPE = re.compile(r'\s*\{\s*"libraryItems"\s*:\s*\[\s*')
+_WS_RE = re.compile(r"\s*")
+
+
+def split_batch(body: bytes) -> list[tuple[dict, str]] | None:
+    """(item, its JSON text) for each item of a `{"libraryItems": [...]}` answer, parsed once.
+
+    Keeping each item's own text saves re-serialising it for `abs_items.raw`. None when the answer
+    does not start like that (the caller then parses it whole).
+    """
+    text = body.decode("utf-8", "surrogatepass")
+    head = _ENVELOPE.match(text)
+    if head is None:
+        return None
+    out: list[tuple[dict, str]] = []
+    i = head.end()
+    if text.startswith("]", i):
+        return out
+    while True:
+        obj, end = _DECODER.raw_decode(text, i)
+        if isinstance(obj, dict):
+            out.append((obj, text[i:end]))
+        j = _WS_RE.match(text, end).end()  # type: ignore[union-attr]
+        if text.startswith(",", j):
+            i = _WS_RE.match(text, j + 1).end()  # type: ignore[union-attr]
+        elif text.startswith("]", j):
+            return out
+        else:
+            raise ValueError(f"unexpected {text[j : j + 20]!r} after item {len(out)} of a batch/get answer")
 
 
 def load_batch(

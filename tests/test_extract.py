@@ -294,3 +294,14 @@ def test_worker_processes_store_the_same_rows_as_inline_extraction(abs_server, t
         )
     assert snapshots[0] == snapshots[1]
     assert snapshots[1][0]["extracted"] == 10 and snapshots[1][0]["errors"] == {"malformed_item": len(bad)}
+
+
+def test_a_batch_answer_is_split_into_items_with_their_own_json_text():
+    from tasks.extract import split_batch
+
+    items = fixture_items()[:3]
+    body = json.dumps({"libraryItems": items}, indent=1).encode()
+    pairs = split_batch(body)
+    assert [item for item, _ in pairs] == items
+    assert [json.loads(raw) for _, raw in pairs] == items
+    assert split_batch(b'{"libraryItems": []}') == [] and split_batch(b'{"other": 1}') is None
