@@ -960,7 +960,7 @@ def read_file_tags(path: str | Path) -> dict[str, str]:
             fid = frame.FrameID
             if fid == "TXXX":
                 _put(out, _VORBIS_MAP.get(frame.desc.lower()), frame.text)
-            elif fid == "COMM":
+            elif fid == "COMM" and not frame.desc.startswith("iTun"):  # iTunNORM/iTunSMPB are encoder data
                 _put(out, "tagComment", frame.text)
             elif fid in _ID3_MAP:
                 _put(out, _ID3_MAP[fid], [str(t) for t in frame.text] if hasattr(frame, "text") else None)
