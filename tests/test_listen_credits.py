@@ -192,3 +192,21 @@ def test_two_equally_heard_candidates_stay_uncertain():
     text = "The Final Empire, Mistborn book one, by Brandon Sanderson."
     result = judge([FINAL_EMPIRE, twin], text, extract_credits(text))
     assert (result.verdict, result.book_id) == (UNCERTAIN, None)
+
+
+def test_the_exactly_spoken_title_wins_over_a_shorter_catalogue_twin():
+    complete = Expected(51, "The Complete Sherlock Holmes", ("Arthur Conan Doyle",), ("Simon Prebble",))
+    short = Expected(52, "Sherlock Holmes", ("Arthur Conan Doyle",))
+    text = "The end. This has been The Complete Sherlock Holmes, written by Arthur Conan Doyle. Narrated by Simon Prebble."
+    result = judge([short, complete], text, extract_credits(text))
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 51)
+
+
+def test_another_book_of_the_same_author_and_narrator_is_not_identified():
+    azkaban = Expected(61, "Harry Potter and the Prisoner of Azkaban", ("J.K. Rowling",), ("Jim Dale",))
+    text = "This is Audible. Harry Potter and the Chamber of Secrets, written by JK Rowling, narrated by Jim Dale."
+    assert containment(azkaban, text).verdict != IDENTIFIED
+
+
+def test_a_word_split_by_asr_still_counts():
+    assert phrase_containment("Moab Is My Washpot", "this is audible moab is my wash hot written by") >= 0.9

@@ -3,7 +3,8 @@
 Whisper's encoder always sees a 30 s window, so transcribing 30 s at a time and stopping as soon as
 the credits are heard is the cheap path (a 90 s call costs ~8x a 30 s one on this hardware, see
 docs/benchmarks.md). Decoding options are the fastest that still read credits correctly:
-greedy (`beam_size=1`), no VAD, no conditioning on previous text, no timestamps.
+greedy (`beam_size=1`, temperature 0), no VAD, no conditioning on previous text, timestamp mode
+(see `transcribe_window`).
 """
 
 from __future__ import annotations
@@ -102,19 +103,21 @@ _MIN_WORDS_PER_SOUND_SECOND = 0.8
 def transcribe_window(model, samples: np.ndarray) -> WindowTranscript:
     """Transcribe one window (<= 30 s of 16 kHz mono float32).
 
-    Fast path without timestamps; when that text is implausibly short for the sound in the window,
-    once more with timestamps (which lets Whisper carry on past a pause) and keep the longer text.
-    CPU time is the process's: exact when windows run one at a time, an upper bound when threads overlap.
+    Timestamp mode first: on credits it is far more accurate than `without_timestamps=True`, which
+    often stops after "This is Audible." and garbles names (docs/benchmarks.md, listen). When the text
+    is still implausibly short for the sound in the window, the other mode gets one try and the longer
+    text wins. CPU time is the process's: exact when windows run one at a time, an upper bound when
+    worker threads overlap.
     """
     audio_seconds = len(samples) / SAMPLE_RATE
     if audio_seconds < 0.2:
         return WindowTranscript("", audio_seconds, 0.0)
     cpu0 = time.process_time()
     try:
-        text = _decode(model, samples, without_timestamps=True)
+        text = _decode(model, samples, without_timestamps=False)
         sound = speech_seconds(samples)
         if sound >= 4 and len(text.split()) < _MIN_WORDS_PER_SOUND_SECOND * sound:
-            retry = _decode(model, samples, without_timestamps=False)
+            retry = _decode(model, samples, without_timestamps=True)
             if len(retry.split()) > len(text.split()):
                 text = retry
     except Exception as exc:  # CTranslate2 raises plain RuntimeErrors

@@ -153,17 +153,20 @@ def phrase_containment(expected: str, transcript: str | tuple[str, ...], phoneti
     heard = tokens(transcript) if isinstance(transcript, str) else transcript
     if not exp or not heard:
         return 0.0
-    content = [j for j, t in enumerate(exp) if t not in STOP_WORDS and len(t) > 1] or list(range(len(exp)))
-    best = 0.0
+    content = [j for j, t in enumerate(exp) if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())] or list(
+        range(len(exp))
+    )
     n = len(heard)
+    # ASR splits unusual words ("Washpot" -> "wash hot"): a pair of heard tokens may stand for one.
+    joined = [heard[p] + heard[p + 1] for p in range(n - 1)]
+    best = 0.0
     for start in range(-1, n - 1):
         total = 0.0
         for j in content:
             pos = start + j
-            sims = [
-                token_similarity(exp[j], heard[p], phonetic) for p in (pos - 1, pos, pos + 1) if 0 <= p < n
-            ]
-            total += max(sims, default=0.0)
+            near = [heard[p] for p in (pos - 1, pos, pos + 1) if 0 <= p < n]
+            near += [joined[p] for p in (pos - 1, pos) if 0 <= p < n - 1]
+            total += max((token_similarity(exp[j], h, phonetic) for h in near), default=0.0)
         best = max(best, total / len(content))
         if best == 1.0:
             break
@@ -428,20 +431,20 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
         weights["narrator"], values["narrator"] = 0.20, narrator
     score = sum(weights[k] * values[k] for k in weights) / sum(weights.values())
 
-    identified = (
-        (title >= 0.75 and author >= 0.65)
-        or (author >= 0.85 and title >= 0.55)
-        or (title >= 0.75 and (narrator or 0.0) >= 0.85)
-    )
+    # Listenarr's rules, plus one for a title half-garbled by ASR when author and narrator carry it.
+    strong_title = title >= 0.75 and (author >= 0.65 or (narrator or 0.0) >= 0.85)
+    strong_author = author >= 0.85 and title >= 0.55
+    overall = score >= 0.75 and title >= 0.6 and author >= 0.5
     # What was said overrides what merely appears: a heard title naming more than this candidate
-    # ("Dune Messiah" for "Dune"), or a heard position that differs, is not this book.
+    # ("Dune Messiah" for "Dune", "... Chamber of Secrets" for "... Prisoner of Azkaban"), or a heard
+    # position that differs, is not this book.
+    precise = precision is None or precision >= 0.6
     position_conflict = (
         credits.position is not None
         and candidate.position is not None
         and credits.position != candidate.position
     )
-    if (precision is not None and precision < 0.6) or position_conflict:
-        identified = False
+    identified = (strong_title or strong_author or overall) and precise and not position_conflict
     verdict = IDENTIFIED if identified else UNCERTAIN
     if (
         not identified
@@ -490,11 +493,18 @@ class Judgement:
     candidate: Expected | None = None  # the identified candidate
 
 
+def _fit(s: Containment) -> float:
+    return s.score + 0.5 * (s.title_precision if s.title_precision is not None else 0.0)
+
+
 def judge(candidates: list[Expected], transcript: str, credits: Credits) -> Judgement:
     """Identified only when exactly one candidate is identified, or one clearly ahead of the others."""
     scores = sorted((containment(c, transcript, credits) for c in candidates), key=lambda s: -s.score)
     hits = [s for s in scores if s.verdict == IDENTIFIED]
-    if hits and (len(hits) == 1 or hits[0].score - hits[1].score >= 0.1):
+    # Among several hits, the one whose title was said exactly ("The Complete Sherlock Holmes" over
+    # "Sherlock Holmes") must also lead clearly; otherwise nobody is identified.
+    hits.sort(key=_fit, reverse=True)
+    if hits and (len(hits) == 1 or _fit(hits[0]) - _fit(hits[1]) >= 0.1):
         best = hits[0]
         candidate = next(c for c in candidates if c.book_id == best.book_id)
         return Judgement(IDENTIFIED, best.book_id, best.series_confirmed, scores, candidate)
