@@ -2,9 +2,9 @@
 
     uv run python bench/requests.py --items 10000 [--profile default] [--seed 0] [--per-minute 60000 --burst 50]
 
-A generated library (`emulators.corpus.generate_library`) is turned into `abs_items`/`item_evidence`
-with the extract code (`tasks.extract.flatten_item` + `load_batch`, i.e. the same rows
-`extract_abs` writes, without the ABS HTTP hop), then `fetch_candidates` runs against the Hardcover
+A generated library (`emulators.corpus.generate_library`) is served by the ABS emulator and
+extracted into `abs_items`/`item_evidence` by extract_abs's own code (`tasks.extract.run_extract`),
+then `fetch_candidates` runs against the Hardcover
 emulator: the Free plan's limits (5 root fields, one search, 5,000/day) except a raised per-minute
 refill and burst so it finishes in minutes — which the client must learn from the headers. A second
 run on the unchanged library measures what a re-run costs. "requests" are root fields (what
@@ -26,25 +26,21 @@ from emulators.corpus import generate_library  # noqa: E402
 from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator  # noqa: E402
 from tasks.candidates import fetch_candidates_for  # noqa: E402
 from tasks.settings import get_settings  # noqa: E402
-from tasks.warehouse import connect, now  # noqa: E402
+from tasks.warehouse import connect  # noqa: E402
 
 TOKEN = "bench-token"
 
 
-def load_library(db: Path, items: list[dict]) -> int:
-    from tasks.extract import MalformedItem, default_evidence, flatten_item, load_batch
+def load_library(db: Path, lib) -> int:
+    """extract_abs's own path (ABS emulator → AbsClient → flatten → DuckDB), without Prefect."""
+    from emulators.abs import run_abs_emulator
+    from tasks.extract import run_extract
 
-    evidence = default_evidence(None)
-    flats = []
-    for item in items:
-        try:
-            flats.append(flatten_item(item, "bench", now(), evidence))
-        except MalformedItem:
-            continue  # the hostile profile has items extract refuses; they never reach candidates
+    with run_abs_emulator(lib.items, library=lib.library) as abs_emu:
+        settings = get_settings(abs_url=abs_emu.url, abs_api_key="test-key", duckdb_path=db)
+        run_extract(settings, db, "bench-extract")
     with connect(db) as con:
-        for start in range(0, len(flats), 1000):
-            load_batch(con, flats[start : start + 1000], [])
-    return len(flats)
+        return con.execute("SELECT count(*) FROM abs_items").fetchone()[0]
 
 
 def main() -> None:
@@ -60,7 +56,7 @@ def main() -> None:
     lib = generate_library(args.items, seed=args.seed, profile=args.profile)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "requests.duckdb"
-        loaded = load_library(db, lib.items)
+        loaded = load_library(db, lib)
         t_load = time.perf_counter() - t0
         emu = HardcoverEmulator(token=TOKEN, limits=Limits(per_minute=args.per_minute, burst=args.burst))
         with run_hardcover_emulator(emu):
