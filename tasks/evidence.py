@@ -14,7 +14,8 @@ rows for the `item_evidence` table. Sources:
 
 Fields (the vocabulary scoring reads): `title`, `subtitle`, `author`, `narrator`, `series`,
 `sequence` (series position as text, `ordinal` ties it to the `series` row with the same ordinal),
-`year`, `date`, `asin`, `isbn`, `publisher`, `language`, `genre`, `edition` (unabridged / abridged /
+`year`, `date`, `asin`, `isbn`, `publisher`, `language`, `genre`, `description` (first 2,000
+characters), `edition` (unabridged / abridged /
 dramatized), `part` ("Part 3" of a split book; not a series position), `disc`.
 
 Rules (the `rule` column), so SQL can weigh or filter readings:
@@ -766,6 +767,15 @@ _GROUPING_SERIES = re.compile(r"^(?P<name>.+?)(?:\s+#(?P<seq>[^#\s]+))?$")
 _YEAR_IN = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
 
 
+_DESCRIPTION_CAP = 2000
+
+
+def _cap(text: str | None) -> str | None:
+    """Descriptions as evidence are for phrases like 'Book 3 of the X series', which come early; a
+    whole blurb per item would multiply the evidence table's size for nothing."""
+    return text[:_DESCRIPTION_CAP] if isinstance(text, str) else None
+
+
 def tags_evidence(tags: dict, rule: str = "tags.abs_metatags") -> list[Evidence]:
     """What ABS would take from one audio file's tags (metaTags keys: tagAlbum, tagArtist, ...).
 
@@ -818,6 +828,7 @@ def tags_evidence(tags: dict, rule: str = "tags.abs_metatags") -> list[Evidence]
     _add(rows, "tags", "isbn", get("tagIsbn"), rule)
     _add(rows, "tags", "asin", get("tagASIN"), rule)
     _add(rows, "tags", "language", get("tagLanguage"), rule)
+    _add(rows, "tags", "description", _cap(get("tagDescription") or get("tagComment")), rule)
     return rows
 
 
@@ -1012,6 +1023,9 @@ def abs_evidence(metadata: dict) -> list[Evidence]:
         ("language", "language"),
     ):
         _add(rows, "abs", fld, metadata.get(key), rule)
+    plain = metadata.get("descriptionPlain") or metadata.get("description")
+    if isinstance(plain, str):
+        _add(rows, "abs", "description", _cap(plain), rule)
     year = metadata.get("publishedYear")
     if isinstance(year, (str, int)) and not isinstance(year, bool):
         year = str(year).strip()
