@@ -60,7 +60,9 @@ def test_multi_author_and_series_rows_keep_their_order_in_ordinal():
     }
     assert series == {("series", 0, "Temeraire"), ("sequence", 0, "2")}
     assert ("year", "2006") in {(e.field, e.value) for e in rows if e.source == "abs"}
-    assert ("date", "2006-04-25") in {(e.field, e.value) for e in rows if e.source == "abs"}
+    abs_rows = {(e.field, e.value) for e in rows if e.source == "abs"}
+    assert ("date", "2006-04-25") in abs_rows
+    assert ("description", "A long description from desc.txt") in abs_rows
 
 
 def test_track_only_file_names_give_no_filename_evidence():

@@ -38,7 +38,14 @@ def test_throne_of_jade_series_part_asin_and_full_date():
         ("year", "2006", 0),
         ("date", "2006-04-25", 0),
         ("publisher", "Books on Tape", 0),
+        ("description", "Laurence and Temeraire travel to China.", 0),
     } <= rows
+
+
+def test_descriptions_are_capped_evidence():
+    rows = _rows({"tagDescription": "Book three of the Long Series. " + "x" * 5000, "tagComment": "ignored"})
+    (description,) = [r for r in rows if r[0] == "description"]
+    assert description[1].startswith("Book three of the Long Series.") and len(description[1]) == 2000
 
 
 def test_hunger_games_title_and_last_first_artist():
