@@ -21,6 +21,42 @@ from flows.cli_review import register as _register_review  # noqa: E402
 _register_review(app)
 # --- end issue 6 ---
 
+# --- extract (issue 2; flows/extract.py) ---
+from typing import Annotated  # noqa: E402
+
+
+@app.command("extract")
+def extract_command(
+    library_id: Annotated[
+        list[str] | None,
+        typer.Option("--library-id", "-l", help="ABS library id (repeatable; default: all book libraries)"),
+    ] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="fetch every item again, not only new/changed ones")
+    ] = False,
+    db_path: Annotated[
+        str | None, typer.Option("--db", help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")
+    ] = None,
+) -> None:
+    """Read the ABS catalogue into DuckDB (incremental: only new and changed items are fetched in full)."""
+    from flows.extract import extract_abs
+    from tasks.abs import AbsError
+    from tasks.warehouse import WarehouseLocked
+
+    try:
+        summary = extract_abs(library_ids=library_id or None, full_refresh=full_refresh, db_path=db_path)
+    except (AbsError, WarehouseLocked) as exc:
+        err_console.print(f"[red]extract failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"extracted {summary['extracted']} of {summary['items_seen']} items "
+        f"({summary['new']} new, {summary['changed']} changed, {summary['unchanged']} unchanged, "
+        f"{summary['removed']} removed); errors: {summary['errors'] or 'none'}"
+    )
+
+
+# --- end issue 2 ---
+
 # --- sync / sql / report / doctor / demo (issue 7; flows/cli_ops.py) ---
 from flows.cli_ops import register as _register_ops  # noqa: E402
 

@@ -305,3 +305,27 @@ def test_a_batch_answer_is_split_into_items_with_their_own_json_text():
     assert [item for item, _ in pairs] == items
     assert [json.loads(raw) for _, raw in pairs] == items
     assert split_batch(b'{"libraryItems": []}') == [] and split_batch(b'{"other": 1}') is None
+
+
+@pytest.mark.flow
+def test_the_extract_command_exits_1_with_a_clear_message_when_abs_is_down(
+    prefect_harness, monkeypatch, db_path
+):
+    import socket
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setenv("SHELFMATCH_ABS_URL", url)
+    monkeypatch.setenv("SHELFMATCH_ABS_API_KEY", "k")
+    monkeypatch.setenv("SHELFMATCH_ABS_RETRIES", "0")
+
+    result = CliRunner().invoke(app, ["extract", "--db", str(db_path)])
+
+    assert result.exit_code == 1
+    assert "Cannot reach ABS at " + url in result.output and "SHELFMATCH_ABS_URL" in result.output
+    assert rows(db_path, "SELECT status FROM runs") == [("failed",)]
