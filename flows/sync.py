@@ -1,0 +1,102 @@
+"""sync: the scheduled entry point — extract → candidates → score → listen → score.
+
+Each step is its own flow (its own run in the UI, its own `runs` row). A failed step does not stop
+the others — every step reads and writes the warehouse independently — but it fails the sync at
+the end, after the summary is published, so the run history shows what went wrong and where.
+Writes only DuckDB; nothing reaches ABS without `writeback --apply`.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.candidates import fetch_candidates
+from flows.extract import extract_abs
+from flows.listen import listen
+from flows.score import score
+from tasks.artifacts import progress, publish_summary, publish_table
+from tasks.report import review_queue_head, sync_counts, sync_notes, warehouse_state
+from tasks.settings import get_settings
+from tasks.warehouse import now, run_record
+
+
+# Read-only queries and artifact posts: safe to retry (a DuckDB lock blip, an API hiccup).
+@task(name="read-warehouse-state", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
+def read_state(db: str, since) -> dict:
+    return warehouse_state(db, since)
+
+
+@task(name="publish-sync-summary", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
+def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[str]) -> str:
+    errors = {f"{e['flow']}: {e['kind']}": e["errors"] for e in state["errors"]}
+    publish_table(
+        "sync-review-queue", review_queue_head(db), "Pending matches to review next (match_review_queue)"
+    )
+    return publish_summary(
+        "sync-summary",
+        "shelfmatch sync",
+        counts,
+        sections={"Steps": steps, "Errors by kind": errors or "none"},
+        notes=sync_notes(counts, failed),
+    )
+
+
+def run_step(name: str, subflow, **params) -> tuple[dict, str | None]:
+    """Run one step as a subflow; a failure is logged and returned, not raised."""
+    state = subflow(**params, return_state=True)
+    if state.is_completed():
+        return state.result(), None
+    message = state.message or state.name
+    get_run_logger().error("sync step %s failed: %s", name, message)
+    return {}, message
+
+
+@flow(name="sync")
+def sync(
+    library_ids: list[str] | None = None,
+    full_refresh: bool = False,
+    max_requests: int | None = None,
+    max_listen: int | None = None,
+    skip_listen: bool = False,
+    db_path: str | None = None,
+) -> dict:
+    db = str(get_settings(duckdb_path=db_path).duckdb_path)
+    params = dict(library_ids=library_ids, full_refresh=full_refresh, max_requests=max_requests,
+                  max_listen=max_listen, skip_listen=skip_listen)  # fmt: skip
+    since = now()
+    plan = [
+        ("extract", extract_abs, dict(library_ids=library_ids, full_refresh=full_refresh)),
+        ("candidates", fetch_candidates, dict(max_requests=max_requests)),
+        ("score", score, {}),
+    ]
+    if not skip_listen:
+        plan.append(("listen", listen, dict(max_items=max_listen)))
+    results: dict[str, dict] = {}
+    failures: dict[str, str] = {}
+    with run_record(db, "sync", params) as run, progress(len(plan) + 1, "sync steps") as bar:
+        for name, subflow, kwargs in plan:
+            results[name], failure = run_step(name, subflow, db_path=db, **kwargs)
+            if failure:
+                failures[name] = failure
+            bar.advance()
+        # listen re-scores what it heard itself; score again only if it could not.
+        if results.get("listen", {}).get("items") and not results["listen"].get("rescored"):
+            results["rescore"], failure = run_step("rescore", score, db_path=db)
+            if failure:
+                failures["rescore"] = failure
+        bar.advance()
+        state = read_state(db, since)
+        run.counts.update(sync_counts(results, state))
+        steps = [{"step": n, "run_id": r.get("run_id"), "status": "failed" if n in failures else "completed",
+                  "note": failures.get(n, "")} for n, r in results.items()]  # fmt: skip
+        publish(db, run.counts, state, steps, list(failures))
+        if failures:
+            run.message = "; ".join(f"{n}: {m}" for n, m in failures.items())
+            raise RuntimeError(f"sync finished with failed steps — {run.message}")
+    get_run_logger().info("sync done: %s", run.counts)
+    return {"run_id": run.run_id, **run.counts}
+
+
+if __name__ == "__main__":
+    sync()

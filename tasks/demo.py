@@ -1,0 +1,215 @@
+"""`shelfmatch demo`: the whole pipeline on this machine in a few minutes, with nothing to configure.
+
+Generates an ABS library with known answers (emulators.corpus; a handful of items carry spoken
+opening credits), serves it from the ABS emulator and the Hardcover catalogue from the Hardcover
+emulator, both on loopback, points settings at them, runs the real `sync` flow (Prefect's ephemeral
+API) and a dry-run `writeback`, then shows what happened and what to try next. Its warehouse is
+`data/demo.duckdb`: a real warehouse is never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from tasks.warehouse import connect, fetch_dicts
+
+DEMO_ABS_KEY = "demo-abs-key"
+DEMO_HC_TOKEN = "demo-hardcover-token"
+FULL_ITEMS, QUICK_ITEMS, SPOKEN_ITEMS = 300, 80, 6
+
+
+def _refuse_real_warehouse(db_path: Path) -> None:
+    """The demo deletes and rebuilds its file: only ever a file that is clearly a demo's."""
+    if "demo" not in db_path.name:
+        raise SystemExit(
+            f"refusing to use {db_path} for the demo: its name does not contain 'demo', so it may be a real "
+            "warehouse. Pass --db data/demo.duckdb (the default)."
+        )
+
+
+def _build_library(n_items: int, spoken: int, seed: int, audio_root: Path | None):
+    from emulators.corpus import generate_library
+
+    lib = generate_library(n_items, seed=seed, profile="default", audio_root=audio_root)
+    spoken_ids: list[str] = []
+    if spoken and audio_root is not None:
+        # A few items with poor text but spoken credits: what the listen step is for.
+        extra = generate_library(
+            spoken,
+            seed=seed + 1,
+            profile="hostile",
+            audio_root=audio_root,
+            audio="speech",
+            library_id=lib.library["id"],
+        )
+        lib.items.extend(extra.items)
+        lib.truth.update(extra.truth)
+        spoken_ids = [item["id"] for item in extra.items]
+    return lib, spoken_ids
+
+
+def _accuracy(db_path: Path, truth: dict) -> dict[str, tuple[int, int]]:
+    """Per tier: (items, matched the generated truth)."""
+    with connect(db_path) as con:
+        rows = fetch_dicts(con, "SELECT item_id, tier, book_id FROM matches")
+    out: dict[str, list[int]] = {}
+    for r in rows:
+        t = truth.get(r["item_id"])
+        right = t is not None and r["book_id"] == t.book_id and t.book_id is not None
+        cell = out.setdefault(r["tier"], [0, 0])
+        cell[0] += 1
+        cell[1] += int(right)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def _plan_sample(db_path: Path, run_id: str, limit: int = 8) -> list[dict]:
+    with connect(db_path) as con:
+        return fetch_dicts(
+            con,
+            "SELECT i.title AS item, p.field, CAST(p.before AS VARCHAR) AS before, CAST(p.after AS VARCHAR) AS after "
+            "FROM writeback_plans p JOIN abs_items i USING (item_id) WHERE p.run_id = ? "
+            "ORDER BY p.field = 'narrators' DESC, i.title, p.field LIMIT ?",
+            [run_id, limit],
+        )
+
+
+def _show(
+    console: Console,
+    summary: dict,
+    accuracy: dict,
+    plan: dict,
+    sample: list[dict],
+    db_path: Path,
+    seconds: float,
+) -> None:
+    tiers = Table(title="Match tiers", title_justify="left")
+    tiers.add_column("tier")
+    tiers.add_column("items", justify="right")
+    tiers.add_column("right (vs generated truth)", justify="right")
+    for tier in ("auto", "pending", "reject"):
+        n, right = accuracy.get(tier, (0, 0))
+        tiers.add_row(tier, str(n), f"{right}/{n}" if n else "–")
+    console.print(tiers)
+
+    facts = Table(show_header=False, title="This sync", title_justify="left")
+    for key in (
+        "items_seen",
+        "items_changed",
+        "hardcover_requests_used",
+        "hardcover_budget_left",
+        "items_listened",
+        "errors",
+    ):
+        facts.add_row(key.replace("_", " "), str(summary.get(key)))
+    console.print(facts)
+
+    table = Table(title=f"Dry-run writeback plan: {plan.get('planned_fields', 0)} fields on "
+                  f"{plan.get('planned_items', 0)} items (first rows; nothing was written)", title_justify="left")  # fmt: skip
+    for col in ("item", "field", "before", "after"):
+        table.add_column(col, overflow="fold", max_width=40)
+    for row in sample:
+        table.add_row(*(str(row[c] or "") for c in ("item", "field", "before", "after")))
+    console.print(table)
+
+    db = str(db_path)
+    console.print(
+        Panel.fit(
+            "\n".join(
+                [
+                    f"[bold]Done in {seconds:.0f} s.[/bold] The demo warehouse is {db}. Try:",
+                    f'  shelfmatch sql --db {db} "SELECT * FROM match_review_queue LIMIT 10"',
+                    f'  shelfmatch sql --db {db} "SELECT * FROM metadata_issues LIMIT 20"',
+                    f"  shelfmatch sql --db {db} sql/analysis/authors_missing_narrators.sql",
+                    f"  shelfmatch report --db {db} --out demo-report.html      # plots, open in a browser",
+                    f"  SHELFMATCH_DUCKDB_PATH={db} shelfmatch review          # approve/reject pending matches",
+                    "  prefect server start      # then http://127.0.0.1:4200: run history, artifacts",
+                    "For your own library: README.md → 'Use it with your Audiobookshelf'.",
+                ]
+            ),
+            title="next",
+        )
+    )
+
+
+def run_demo(
+    db_path: Path | str = Path("data/demo.duckdb"),
+    quick: bool = False,
+    n_items: int | None = None,
+    seed: int = 7,
+    console: Console | None = None,
+) -> int:
+    """Run the demo; returns the process exit code (0 = the sync and the dry-run completed)."""
+    from emulators.abs import run_abs_emulator
+    from emulators.hardcover import Limits, run_hardcover_emulator
+
+    console = console or Console()
+    started = time.monotonic()
+    db_path = Path(db_path)
+    _refuse_real_warehouse(db_path)
+    n_items = n_items or (QUICK_ITEMS if quick else FULL_ITEMS)
+    for suffix in ("", ".wal"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="shelfmatch-demo-")))
+        console.print(f"[bold]shelfmatch demo[/bold]: generating a library of {n_items} items"
+                      + ("" if quick else f" (+{SPOKEN_ITEMS} with spoken credits)") + " …")  # fmt: skip
+        audio_root = None if quick else tmp / "audiobooks"
+        lib, _spoken = _build_library(n_items, 0 if quick else SPOKEN_ITEMS, seed, audio_root)
+        abs_emu = stack.enter_context(
+            run_abs_emulator(lib.items, api_key=DEMO_ABS_KEY, library=lib.library, audio_root=audio_root)
+        )
+        # The real Free plan's budget, but a faster per-minute refill so the demo does not wait a minute per 60 requests.
+        hc = stack.enter_context(
+            run_hardcover_emulator(token=DEMO_HC_TOKEN, limits=Limits(per_minute=1200, burst=50))
+        )
+        env = {
+            "SHELFMATCH_ABS_URL": abs_emu.url,
+            "SHELFMATCH_ABS_API_KEY": DEMO_ABS_KEY,
+            "SHELFMATCH_HARDCOVER_URL": hc.url,
+            "SHELFMATCH_HARDCOVER_TOKEN": DEMO_HC_TOKEN,
+            "SHELFMATCH_DUCKDB_PATH": str(db_path.resolve()),
+        }
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        stack.callback(
+            lambda: [
+                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+                for k, v in saved.items()
+            ]
+        )
+        console.print(
+            f"ABS emulator at {abs_emu.url}, Hardcover emulator at {hc.url}; running sync (Prefect) …"
+        )
+
+        from flows.sync import sync
+        from flows.writeback import writeback
+
+        state = sync(
+            db_path=str(db_path), skip_listen=quick, max_listen=None if not quick else 0, return_state=True
+        )
+        if not state.is_completed():
+            console.print(f"[red]✗ sync failed:[/red] {state.message}")
+            return 1
+        summary = state.result()
+        plan_state = asyncio.run(writeback(apply=False, db_path=str(db_path), return_state=True))
+        if not plan_state.is_completed():
+            console.print(f"[red]✗ writeback dry-run failed:[/red] {plan_state.message}")
+            return 1
+        plan = plan_state.result()
+        accuracy = _accuracy(db_path, lib.truth)
+        sample = _plan_sample(db_path, plan["run_id"])
+        kinds = Counter(t.kind for t in lib.truth.values())
+        console.print(f"library: {dict(kinds)}")
+        _show(console, summary, accuracy, plan, sample, db_path, time.monotonic() - started)
+    return 0

@@ -1,0 +1,110 @@
+"""`shelfmatch sql` and `shelfmatch report` over the demo-sized warehouse (read-only, never a write)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+pytestmark = pytest.mark.flow
+
+WIDE = {"COLUMNS": "250"}
+
+
+@pytest.fixture
+def warehouse(demo_warehouse, tmp_path):
+    """A private copy, so a test that locks or opens it cannot disturb the others."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_warehouse.db_path, copy)
+    return copy
+
+
+def run(*args):
+    return CliRunner().invoke(app, list(args), env=WIDE)
+
+
+def test_sql_prints_a_table_of_the_result(warehouse):
+    result = run(
+        "sql",
+        "--db",
+        str(warehouse),
+        "SELECT tier, count(*) AS items FROM item_overview GROUP BY tier ORDER BY tier",
+    )
+    assert result.exit_code == 0, result.output
+    assert "tier" in result.output and "items" in result.output
+    assert "auto" in result.output
+
+
+def test_sql_runs_an_analysis_file_and_reports_truncation(warehouse):
+    result = run("sql", "--db", str(warehouse), "--limit", "2", "SELECT * FROM item_overview")
+    assert result.exit_code == 0
+    assert "2 rows (more rows" in result.output
+    result = run("sql", "--db", str(warehouse), "sql/analysis/authors_missing_narrators.sql")
+    assert result.exit_code == 0, result.output
+    assert "without_narrator" in result.output
+
+
+def test_sql_csv_output_has_a_header_and_one_line_per_row(warehouse):
+    result = run(
+        "sql", "--db", str(warehouse), "--format", "csv", "SELECT item_id, tier FROM item_overview LIMIT 3"
+    )
+    lines = result.output.strip().splitlines()
+    assert lines[0] == "item_id,tier" and len(lines) == 4
+
+
+def test_sql_is_read_only_a_write_is_refused_and_changes_nothing(warehouse):
+    import duckdb
+
+    before = (
+        duckdb.connect(str(warehouse), read_only=True).execute("SELECT count(*) FROM abs_items").fetchall()
+    )
+    result = run("sql", "--db", str(warehouse), "DELETE FROM abs_items")
+    assert result.exit_code == 1
+    assert "read-only" in result.output
+    after = (
+        duckdb.connect(str(warehouse), read_only=True).execute("SELECT count(*) FROM abs_items").fetchall()
+    )
+    assert before == after and before[0][0] > 0
+
+
+def test_sql_says_the_warehouse_is_locked_while_another_process_writes(warehouse):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = run("sql", "--db", str(warehouse), "SELECT 1")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert "locked by" in result.output and f"PID {holder.pid}" in result.output
+
+
+def test_sql_on_a_missing_file_says_to_run_sync_first(tmp_path):
+    result = run("sql", "--db", str(tmp_path / "nothing.duckdb"), "SELECT 1")
+    assert result.exit_code == 1
+    assert "shelfmatch sync" in result.output
+
+
+def test_report_writes_html_with_three_embedded_plots(warehouse, tmp_path):
+    out = tmp_path / "report.html"
+    result = run("report", "--db", str(warehouse), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert page.count("src='data:image/png;base64,") == 3
+    for alt in ("items by tier", "confidence histogram", "metadata coverage"):
+        assert f"alt='{alt}'" in page
+    assert "Review next" in page and "Series with gaps" in page

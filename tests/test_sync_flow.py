@@ -1,0 +1,115 @@
+"""sync and writeback as Prefect flows (session test harness): run states, `runs` rows and artifacts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tasks.warehouse import connect
+
+pytestmark = pytest.mark.flow
+
+
+def artifacts_of(state) -> dict[str, object]:
+    """The artifacts a flow run created, by key (progress artifacts have no key: under 'progress')."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async def read():
+        async with get_client() as client:
+            flt = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+            return await client.read_artifacts(artifact_filter=flt)
+
+    out: dict[str, object] = {}
+    for artifact in asyncio.run(read()):
+        out.setdefault(artifact.key or artifact.type, artifact)
+    return out
+
+
+def test_sync_completes_and_every_step_records_its_run(demo_warehouse):
+    state = demo_warehouse.states["sync"]
+    assert state.is_completed(), state.message
+    with connect(demo_warehouse.db_path) as con:
+        runs = dict(
+            con.execute(
+                "SELECT flow, status FROM runs WHERE flow <> 'writeback' AND flow <> 'rollback'"
+            ).fetchall()
+        )
+    assert runs["sync"] == "completed"
+    for step in ("extract_abs", "fetch_candidates", "score", "listen"):
+        assert runs.get(step) == "completed", runs
+
+
+def test_sync_summary_counts_agree_with_the_warehouse(demo_warehouse):
+    summary = demo_warehouse.results["sync"]
+    with connect(demo_warehouse.db_path) as con:
+        tiers = dict(con.execute("SELECT tier, count(*) FROM matches GROUP BY tier").fetchall())
+        [(billed,)] = con.execute("SELECT sum(root_fields) FROM hc_requests").fetchall()
+        [(items,)] = con.execute("SELECT count(*) FROM abs_items").fetchall()
+    assert summary["items_seen"] == items == len(demo_warehouse.truth)
+    for tier in ("auto", "pending", "reject"):
+        assert summary[tier] == tiers.get(tier, 0)
+    assert summary["auto"] > 0
+    assert summary["hardcover_requests_used"] == billed > 0
+    assert 0 < summary["hardcover_budget_left"] <= 5000 - billed
+
+
+def test_sync_publishes_a_markdown_summary_a_review_queue_table_and_progress(demo_warehouse):
+    import json
+
+    state = demo_warehouse.states["sync"]
+    found = artifacts_of(state)
+    summary = found["sync-summary"]
+    text = summary.data
+    for phrase in (
+        "# shelfmatch sync",
+        "items seen",
+        "hardcover requests used",
+        "hardcover budget left",
+        "Errors by kind",
+    ):
+        assert phrase in text, phrase
+    assert f"| auto | {demo_warehouse.results['sync']['auto']} |" in text
+
+    queue = found["sync-review-queue"]
+    rows = json.loads(queue.data) if isinstance(queue.data, str) else queue.data
+    assert 0 < len(rows) <= 20
+    with connect(demo_warehouse.db_path) as con:
+        pending = {r for (r,) in con.execute("SELECT item_id FROM matches WHERE tier = 'pending'").fetchall()}
+    assert {r["item_id"] for r in rows} <= pending
+
+    progress = found["progress"]
+    assert float(progress.data) == 100.0
+
+
+def test_writeback_runs_as_a_flow_dry_run_first_then_apply(demo_warehouse):
+    dry, applied = demo_warehouse.states["writeback_dry_run"], demo_warehouse.states["writeback_apply"]
+    assert dry.is_completed(), dry.message
+    assert applied.is_completed(), applied.message
+    assert "writeback-summary" in artifacts_of(dry)
+    assert "writeback-summary" in artifacts_of(applied)
+    assert demo_warehouse.results["writeback_dry_run"]["planned_fields"] > 0
+    with connect(demo_warehouse.db_path) as con:
+        written = con.execute(
+            "SELECT count(*) FROM writeback_log WHERE run_id = ? AND status = 'verified'",
+            [demo_warehouse.results["writeback_apply"]["run_id"]],
+        ).fetchall()[0][0]
+    assert written > 0
+
+
+def test_a_failed_step_fails_the_sync_after_the_other_steps_ran(prefect_harness, db_path, monkeypatch):
+    from flows.sync import sync
+
+    monkeypatch.setenv("SHELFMATCH_ABS_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("SHELFMATCH_ABS_API_KEY", "k")
+    monkeypatch.setenv("SHELFMATCH_ABS_RETRIES", "0")
+    monkeypatch.setenv("SHELFMATCH_HARDCOVER_TOKEN", "t")
+    state = sync(db_path=str(db_path), skip_listen=True, return_state=True)
+    assert state.is_failed()
+    assert "extract" in state.message
+    with connect(db_path) as con:
+        runs = dict(con.execute("SELECT flow, status FROM runs").fetchall())
+    assert runs["sync"] == "failed"
+    assert runs["score"] == "completed"  # later steps still ran
+    assert "sync-summary" in artifacts_of(state)
