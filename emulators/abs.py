@@ -43,6 +43,8 @@ from aiohttp import web
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "abs-2.36.0"
 SERVER_VERSION = "2.36.0"
+ROUTER_BASE_PATH = "/audiobookshelf"
+_LOG = web.RequestKey("log", dict)
 
 _TITLE_PREFIXES = ("the ", "a ", "an ")
 # Keys of media.metadata in ABS's minified list shape (Book.toOldJSONMinified), in its order.
@@ -552,30 +554,33 @@ class AbsEmulator:
     # -- plumbing ----------------------------------------------------------------------------------
 
     def _routes(self, app: web.Application) -> None:
-        r = app.router
-        r.add_get("/ping", self.ping)
-        r.add_get("/healthcheck", self.healthcheck)
-        r.add_get("/status", self.status)
-        r.add_get("/api/me", self.me)
-        r.add_get("/api/tasks", self.get_tasks)
-        r.add_post("/api/api-keys", self.create_api_key)
-        r.add_get("/api/libraries", self.get_libraries)
-        r.add_post("/api/libraries", self.create_library)
-        r.add_get("/api/libraries/{lid}", self.get_library)
-        r.add_get("/api/libraries/{lid}/items", self.library_items)
-        r.add_get("/api/libraries/{lid}/authors", self.library_authors)
-        r.add_get("/api/libraries/{lid}/series", self.library_series)
-        r.add_post("/api/libraries/{lid}/scan", self.scan_library)
-        r.add_post("/api/items/batch/get", self.batch_get)
-        r.add_post("/api/items/batch/update", self.batch_update)
-        r.add_get("/api/items/{iid}", self.get_item)
-        r.add_patch("/api/items/{iid}/media", self.patch_media)
-        r.add_get("/api/items/{iid}/file/{ino}", self.get_file)
+        routes = [
+            ("GET", "/ping", self.ping),
+            ("GET", "/healthcheck", self.healthcheck),
+            ("GET", "/status", self.status),
+            ("GET", "/api/me", self.me),
+            ("GET", "/api/tasks", self.get_tasks),
+            ("POST", "/api/api-keys", self.create_api_key),
+            ("GET", "/api/libraries", self.get_libraries),
+            ("POST", "/api/libraries", self.create_library),
+            ("GET", "/api/libraries/{lid}", self.get_library),
+            ("GET", "/api/libraries/{lid}/items", self.library_items),
+            ("GET", "/api/libraries/{lid}/authors", self.library_authors),
+            ("GET", "/api/libraries/{lid}/series", self.library_series),
+            ("POST", "/api/libraries/{lid}/scan", self.scan_library),
+            ("POST", "/api/items/batch/get", self.batch_get),
+            ("POST", "/api/items/batch/update", self.batch_update),
+            ("GET", "/api/items/{iid}", self.get_item),
+            ("PATCH", "/api/items/{iid}/media", self.patch_media),
+            ("GET", "/api/items/{iid}/file/{ino}", self.get_file),
+        ]
+        for method, path, handler in routes:
+            app.router.add_route(method, path, handler)
+            app.router.add_route(method, ROUTER_BASE_PATH + path, handler)  # ABS serves both
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        # ABS serves everything under ROUTER_BASE_PATH too; the emulator accepts both.
-        path = request.path
+        path = request.path.removeprefix(ROUTER_BASE_PATH)
         entry: dict[str, Any] = {
             "n": len(self.request_log) + 1,
             "method": request.method,
@@ -583,6 +588,7 @@ class AbsEmulator:
             "query": dict(request.query),
         }
         self.request_log.append(entry)
+        request[_LOG] = entry
         if self.crashed:  # a dead process answers nothing, not even on kept-alive connections
             entry["status"] = "dropped"
             if request.transport is not None:
@@ -628,6 +634,8 @@ class AbsEmulator:
 
     async def _body(self, request: web.Request) -> Any:
         raw = await request.read()
+        if self.record_bodies and _LOG in request:
+            request[_LOG]["body"] = raw.decode("utf-8", "replace")
         if not raw:
             return None
         try:
