@@ -319,10 +319,45 @@ class Reviewer:
         if not key:
             return None
         found = fetch_dicts(self.con, load_sql("review_find_book"), {"key": key})
+        # Only with a token in the settings: looking up the Prefect Secret block would start a Prefect server.
+        if not found and self.settings.hardcover_token.get_secret_value():
+            try:
+                fetch_book(self.con, self.settings, key)
+            except Exception as exc:  # the prompt goes on: say what failed, ask again
+                self.console.print(f"[yellow]Could not fetch {key!r} from Hardcover: {exc}[/yellow]")
+            found = fetch_dicts(self.con, load_sql("review_find_book"), {"key": key})
         if not found:
             self.console.print(
-                f"[yellow]No book {key!r} in the warehouse (hc_books).[/yellow] "
-                "Run `shelfmatch sync` so fetch_candidates brings it in, then review again."
+                f"[yellow]No book {key!r} in the warehouse (hc_books) or on Hardcover.[/yellow] "
+                "Check the id or slug (hardcover.app/books/<slug>), or set SHELFMATCH_HARDCOVER_TOKEN."
             )
             return None
         return found[0]
+
+
+BOOK_BY_KEY = """
+query BookByKey($where: books_bool_exp!) {
+  books(where: $where, limit: 1) {
+    ...BookFields
+  }
+}
+"""
+
+
+def fetch_book(con: duckdb.DuckDBPyConnection, settings: Settings, key: str) -> int:
+    """Fetch one Hardcover book by id or slug into hc_* (one request, through the budgeted, cached client)."""
+    import asyncio
+
+    from tasks.candidates import store_books
+    from tasks.hardcover import HardcoverClient, HcCache, with_fragments
+
+    where = {"id": {"_eq": int(key)}} if key.isdigit() else {"slug": {"_eq": key}}
+
+    async def fetch() -> list[dict]:
+        async with HardcoverClient.from_settings(settings, cache=HcCache(con)) as hc:
+            data = await hc.execute(with_fragments(BOOK_BY_KEY), {"where": where}, "review_enter_book")
+        return data.get("books") or []
+
+    books = asyncio.run(fetch())
+    store_books(con, books)
+    return len(books)

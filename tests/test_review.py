@@ -116,3 +116,19 @@ def test_approving_an_unknown_item_records_nothing_and_names_it(db_path, pending
     assert decisions(db_path) == {}
     result = runner.invoke(app, ["approve"])
     assert result.exit_code == 2
+
+
+def test_entering_a_book_not_in_the_warehouse_fetches_it_from_hardcover(db_path, pending_library, hc_server):
+    unknown = catalogue_books(1, start=500)[0]
+    result = runner.invoke(app, ["review"], input=f"e\n{unknown.book_id}\na\nq\n")
+    assert result.exit_code == 0, result.output
+    assert f"Hardcover book {unknown.book_id}: {unknown.title}" in result.output
+    d = decisions(db_path)
+    assert (d["li_1"]["decision"], d["li_1"]["book_id"]) == ("approve", unknown.book_id)
+    with connect(db_path) as con:
+        authors = con.execute(
+            "SELECT list(author_name ORDER BY ordinal) FROM hc_contributions WHERE contributable_id = ?",
+            [unknown.book_id],
+        ).fetchone()[0]
+    assert authors and authors[0] == unknown.authors[0]
+    assert len(hc_server.request_log) == 1  # one request against the daily budget
