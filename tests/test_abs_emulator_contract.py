@@ -250,3 +250,18 @@ async def test_files_are_served_with_http_range(abs_server, tmp_path):
     assert headers["Content-Range"] == "bytes 10-19/100" and headers["Accept-Ranges"] == "bytes"
     assert headers["Content-Type"] == "audio/mp4"
     assert (await call(emu, "GET", f"/api/items/{HAIL_MARY}/file/1"))[0] == 404
+
+
+async def test_prewarmed_answers_equal_fresh_ones_and_follow_changes(abs_server):
+    emu = abs_server()
+    ask = {"libraryItemIds": [HAIL_MARY, FINAL_EMPIRE]}
+    _, fresh, _ = await call(emu, "POST", "/api/items/batch/get", ask)
+    emu.prewarm()
+    _, warm, _ = await call(emu, "POST", "/api/items/batch/get", ask)
+    assert warm == fresh
+    await call(emu, "PATCH", f"/api/items/{HAIL_MARY}/media", {"metadata": {"publisher": "Tor"}})
+    _, after, _ = await call(emu, "POST", "/api/items/batch/get", ask)
+    assert (
+        next(it for it in after["libraryItems"] if it["id"] == HAIL_MARY)["media"]["metadata"]["publisher"]
+        == "Tor"
+    )
