@@ -196,6 +196,19 @@ def writes(emu) -> list[dict]:
     return [r for r in emu.request_log if r["method"] == "PATCH" or r["path"].startswith(WRITE_REQUESTS)]
 
 
+def delivered_writes(emu) -> list[str]:
+    """Item ids of every write ABS accepted (200), one entry per item per request, from the request bodies."""
+    ids = []
+    for r in writes(emu):
+        if r.get("status") != 200:
+            continue
+        if r["method"] == "PATCH":
+            ids.append(r["path"].split("/")[-2])
+        else:
+            ids += [u["id"] for u in json.loads(r["body"])]
+    return ids
+
+
 def book_for(title: str, spare):
     wanted = TRUE_TITLES.get(title)
     for b in load_catalogue().books:
@@ -207,7 +220,7 @@ def book_for(title: str, spare):
 @pytest.fixture(name="library")
 def library_fixture(abs_server, abs_settings, db_path):
     """The recorded ABS library behind the emulator, extracted, matched and partly decided."""
-    emu = abs_server()
+    emu = abs_server(record_bodies=True)
     abs_settings(emu)
     spare = iter(catalogue_books(5, start=200))
     by_title = {it["media"]["metadata"]["title"]: it["id"] for it in emu.items.values()}

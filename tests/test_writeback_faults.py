@@ -15,7 +15,14 @@ from tasks.abs import AbsClient, AbsUnavailable
 from tasks.settings import get_settings
 from tasks.warehouse import connect, fetch_dicts
 from tasks.writeback.apply import AbsNotAnswering, write_changes
-from tests.test_writeback_data import APPROVED_TITLES, extract, library_fixture, metadata_json, writes  # noqa: F401
+from tests.test_writeback_data import (  # noqa: F401
+    APPROVED_TITLES,
+    delivered_writes,
+    extract,
+    library_fixture,
+    metadata_json,
+    writes,
+)
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -86,6 +93,8 @@ async def test_abs_dying_mid_run_stops_with_a_clear_message_and_the_next_run_res
     for key, statuses in final.items():
         assert statuses.count("verified") == 1, (key, statuses)
         assert statuses[-1] == "verified"
+    delivered = delivered_writes(emu)
+    assert len(delivered) == len(set(delivered)) == 6  # every approved item written exactly once
     for key in open_intents:  # dropped before ABS handled it: recorded as not applied, then written
         assert final[key] == ["intent", "not_applied", "intent", "verified"]
 
@@ -111,6 +120,8 @@ async def test_abs_restarting_after_a_write_but_before_the_read_back_is_reconcil
     final = outcomes(db_path)
     assert set(final) == planned
     assert all(s.count("intent") == 1 and s[-1] == "verified" for s in final.values()), final
+    delivered = delivered_writes(emu)
+    assert len(delivered) == len(set(delivered)) == 6  # the landed chunk was not sent again
     reconciled = [r for r in journal(db_path) if (r["error"] or "").startswith("reconciled by run")]
     assert len(reconciled) == resumed["reconciled"] and {r["status"] for r in reconciled} == {"verified"}
 
