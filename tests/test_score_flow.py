@@ -115,7 +115,8 @@ def test_score_flow_fills_matches_and_tier_tables_and_publishes_an_artifact(pref
     assert pairs.height == sum(len(ids) for *_, ids in ITEMS.values())
     assert pairs["title_level"].null_count() == 0 and pairs["model_version"].unique().to_list() == ["v1"]
     explanation = json.loads(pairs.filter(pl.col("book_id") == DUNE)["explanation"].item())
-    assert {e["feature"] for e in explanation} >= {"title", "author", "duration", "identifier"}
+    assert set(explanation) >= {"title", "author", "duration", "identifier"}
+    assert explanation["title"] == {"level": "exact", "weight": pytest.approx(explanation["title"]["weight"])}
     assert tiers == {
         "auto": ["dune"],
         "pending": ["hg-wrong-position"],

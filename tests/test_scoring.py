@@ -303,9 +303,9 @@ def test_every_score_carries_a_per_feature_explanation_that_adds_up():
     )
     model = load_model()
     for row in scored.iter_rows(named=True):
-        features = [e["feature"] for e in row["explanation"]]
-        assert features == [c.name for c in COMPARISONS]
-        total = model.prior_log2_odds + sum(e["weight"] for e in row["explanation"])
+        assert list(row["explanation"]) == [c.name for c in COMPARISONS]
+        assert row["explanation"]["title"]["level"] == row["title_level"]
+        total = model.prior_log2_odds + sum(e["weight"] for e in row["explanation"].values())
         assert total == pytest.approx(row["match_weight"], abs=0.05)
 
 

@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS match_scores (
     year_diff         INTEGER,
     year_level        VARCHAR,              -- exact, near, far, null
     identifier_level  VARCHAR,              -- asin, isbn, mismatch, null
-    explanation       JSON,                 -- [{"feature":..,"level":..,"weight":..}, ...] in comparison order
+    explanation       JSON,                 -- {"title": {"level": "exact", "weight": 4.69}, ...} in comparison order
     model_version     VARCHAR,
     scored_at         TIMESTAMP
 );
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS matches (
     runner_up_confidence  DOUBLE,
     margin                DOUBLE,
     caps                  VARCHAR[],        -- why the tier was capped (series_position, author, runner_up, ...)
-    explanation           JSON,             -- per-field reasons, strongest first
+    explanation           JSON,             -- per-field {"feature": {"level", "weight"}} (weights in bits)
     evidence_hash         VARCHAR,          -- changes when the item's evidence changes (review re-asks then)
     scored_at             TIMESTAMP,
     model_version         VARCHAR

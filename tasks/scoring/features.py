@@ -34,11 +34,17 @@ class Comparison:
     def level_names(self) -> list[str]:
         return [name for name, _ in self.levels] + [NULL]
 
+    @property
+    def dtype(self) -> pl.Enum:
+        return pl.Enum(self.level_names)
+
     def level_expr(self) -> pl.Expr:
-        expr = pl.when(self.null_when).then(pl.lit(NULL))
+        """The level as an Enum column (its physical index picks the weight without string work)."""
+        dtype = self.dtype
+        expr = pl.when(self.null_when).then(pl.lit(NULL, dtype=dtype))
         for level, cond in self.levels:
-            expr = expr.when(cond).then(pl.lit(level))
-        return expr.otherwise(pl.lit(NULL)).alias(f"{self.name}_level")
+            expr = expr.when(cond).then(pl.lit(level, dtype=dtype))
+        return expr.otherwise(pl.lit(NULL, dtype=dtype)).alias(f"{self.name}_level")
 
 
 c = pl.col
@@ -147,30 +153,53 @@ COMPARISONS: tuple[Comparison, ...] = (
 COMPARISON_BY_NAME = {comp.name: comp for comp in COMPARISONS}
 
 
-def _cpdist(left: pl.Series, right: pl.Series) -> np.ndarray:
-    """Row-wise similarity 0..100 (uint8) of two equally long string columns; nulls compare as 0."""
-    if left.len() == 0:
+def _cpdist(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Row-wise ratio 0..100 (uint8) of two equally long object arrays of strings."""
+    if len(left) == 0:
         return np.zeros(0, dtype=np.uint8)
-    return process.cpdist(
-        left.fill_null("").to_list(),
-        right.fill_null("").to_list(),
-        scorer=fuzz.ratio,
-        workers=-1,
-        dtype=np.uint8,
-    )
+    return process.cpdist(left, right, scorer=fuzz.ratio, workers=-1, dtype=np.uint8)
 
 
-def _best_over_lists(
-    pairs: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame, lkey: str = "item_id", rkey: str = "book_id"
-) -> pl.DataFrame:
-    """For each pair: the best ratio between any left value (`l`, optional `lk`) and any right value (`r`, `rk`).
+class _Vocab:
+    """Every distinct string of a comparison, coded as an integer, so each distinct (left, right)
+    string pair is compared once and the long frames carry integers, not strings."""
 
-    `lk`/`rk` are optional exact keys (e.g. surname + initial): equal keys count as 100.
-    Returns (pair, sim); pairs with no value on either side are absent.
-    """
-    long = pairs.select("pair", lkey, rkey).join(left, on=lkey).join(right, on=rkey)
-    sim = pl.Series("sim", _cpdist(long["l"], long["r"]), dtype=pl.Int32)
-    long = long.with_columns(sim=sim)
+    def __init__(self, *columns: pl.Series):
+        strings = pl.concat([col.cast(pl.String).rename("s") for col in columns]).drop_nulls().unique()
+        self.frame = strings.to_frame().with_row_index("code")
+        self.strings = self.frame["s"]
+        self.objects = self.strings.to_numpy()
+
+    def encode(self, frame: pl.DataFrame, col: str, code: str) -> pl.DataFrame:
+        return frame.join(self.frame.rename({"s": col, "code": code}), on=col, how="left").drop(col)
+
+
+def _pair_similarity(long: pl.DataFrame, vocab: _Vocab, containment: bool = False) -> pl.DataFrame:
+    """Add `sim` (and optionally containment flags) to a long frame with codes `lc`, `rc`."""
+    long = long.with_columns(k=c("lc").cast(pl.UInt64) * (1 << 32) + c("rc").cast(pl.UInt64))
+    uniq = long.select("k", "lc", "rc").unique(subset="k")
+    lc, rc = uniq["lc"].to_numpy(), uniq["rc"].to_numpy()
+    uniq = uniq.with_columns(sim=pl.Series(_cpdist(vocab.objects[lc], vocab.objects[rc]), dtype=pl.Int32))
+    if containment:
+        # Whole-word containment, only where the strings differ enough for it to matter.
+        ls = pl.lit(" ") + vocab.strings.gather(uniq["lc"]) + pl.lit(" ")
+        rs = pl.lit(" ") + vocab.strings.gather(uniq["rc"]) + pl.lit(" ")
+        uniq = uniq.with_columns(ls=ls, rs=rs).with_columns(
+            item_in_candidate=(c("sim") < 90) & c("rs").str.contains(c("ls"), literal=True),
+            candidate_in_item=(c("sim") < 90) & c("ls").str.contains(c("rs"), literal=True),
+        )
+    return long.join(uniq.drop("lc", "rc", "ls", "rs", strict=False), on="k", how="left")
+
+
+def _best_over_lists(base: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+    """For each pair: the best ratio between any left value `l` (per item_idx) and any right value `r`
+    (per book_id); equal optional exact keys `lk`/`rk` (surname + initial) count as 100.
+    Returns (pair, sim); pairs with nothing on either side are absent."""
+    vocab = _Vocab(left["l"], right["r"])
+    left = vocab.encode(left, "l", "lc")
+    right = vocab.encode(right, "r", "rc")
+    long = base.select("pair", "item_idx", "book_id").join(left, on="item_idx").join(right, on="book_id")
+    long = _pair_similarity(long, vocab)
     if "lk" in long.columns and "rk" in long.columns:
         long = long.with_columns(sim=pl.when(c("lk") == c("rk")).then(100).otherwise(c("sim")))
     return long.group_by("pair").agg(sim=c("sim").max())
@@ -178,123 +207,163 @@ def _best_over_lists(
 
 def _explode(frame: pl.DataFrame, key: str, cols: dict[str, str]) -> pl.DataFrame:
     """(key, list columns) -> long (key, l/r...) without nulls."""
-    out = (
+    return (
         frame.select(key, *[c(src).alias(dst) for dst, src in cols.items()]).explode(list(cols)).drop_nulls()
     )
-    return out
+
+
+def _any_equal(base: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.Series:
+    """Per pair: does any left value (per item_idx) equal any right value (per book_id)? (bool column)"""
+    hits = (
+        base.select("pair", "item_idx", "book_id")
+        .join(left, on="item_idx")
+        .join(right, on=["book_id", on], how="semi")
+        .select("pair")
+        .unique()
+        .with_columns(hit=pl.lit(True))
+    )
+    return base.select("pair").join(hits, on="pair", how="left")["hit"].fill_null(False)
 
 
 def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
     """Feature and level columns for every (item_id, book_id) in `pairs` (plus `edition_id` chosen per pair)."""
-    base = pairs.select(
-        c("item_id").cast(pl.String),
-        c("book_id").cast(pl.Int64),
-        (c("edition_id") if "edition_id" in pairs.columns else pl.lit(None))
-        .cast(pl.Int64)
-        .alias("hint_edition_id"),
-    ).with_row_index("pair")
-    n = base.height
+    items = items.with_row_index("item_idx")
+    base = (
+        pairs.select(
+            c("item_id").cast(pl.String),
+            c("book_id").cast(pl.Int64),
+            (c("edition_id") if "edition_id" in pairs.columns else pl.lit(None))
+            .cast(pl.Int64)
+            .alias("hint_edition_id"),
+        )
+        .with_row_index("pair")
+        .join(items.select("item_id", "item_idx"), on="item_id", how="left", maintain_order="left")
+    )
 
-    # --- title -------------------------------------------------------------------------------------------
+    # --- title: best over sources x variants; containment marks the sequel/omnibus trap ---------------------
     it = (
-        items.select("item_id", "title_variants")
+        items.select("item_idx", "title_variants")
         .explode("title_variants")
         .drop_nulls()
         .unnest("title_variants")
     )
     bt = books.select("book_id", r=c("title_variants")).explode("r").drop_nulls()
-    tl = base.select("pair", "item_id", "book_id").join(it, on="item_id").join(bt, on="book_id")
-    tl = tl.with_columns(sim=pl.Series(_cpdist(tl["text"], tl["r"]), dtype=pl.Int32))
-    padded_item = pl.lit(" ") + c("text") + pl.lit(" ")
-    padded_cand = pl.lit(" ") + c("r") + pl.lit(" ")
-    tl = tl.with_columns(
-        item_in_candidate=(c("sim") < 90) & padded_cand.str.contains(padded_item, literal=True),
-        candidate_in_item=(c("sim") < 90) & padded_item.str.contains(padded_cand, literal=True),
-    )
+    vocab = _Vocab(it["text"], bt["r"])
+    it = vocab.encode(it.rename({"text": "l"}), "l", "lc")
+    bt = vocab.encode(bt, "r", "rc")
+    tl = base.select("pair", "item_idx", "book_id").join(it, on="item_idx").join(bt, on="book_id")
+    tl = _pair_similarity(tl, vocab, containment=True)
+    tl = tl.with_columns(agree_bits=pl.when(c("sim") >= 90).then(c("sources")).otherwise(0))
     title = tl.group_by("pair").agg(
         title_sim=c("sim").max(),
         title_item_in_candidate=c("item_in_candidate").any(),
         title_candidate_in_item=c("candidate_in_item").any(),
-        sources_agree=c("sources").filter(c("sim") >= 90).bitwise_or().fill_null(0).bitwise_count_ones(),
+        sources_agree=c("agree_bits").bitwise_or().bitwise_count_ones().cast(pl.Int32),
     )
 
-    # --- people ------------------------------------------------------------------------------------------
-    ia = _explode(items, "item_id", {"l": "authors", "lk": "author_keys"})
-    ba = _explode(books, "book_id", {"r": "authors", "rk": "author_keys"})
-    author = _best_over_lists(base, ia, ba).rename({"sim": "author_sim"})
-    inn = _explode(items, "item_id", {"l": "narrators"})
-    bn = _explode(books, "book_id", {"r": "narrators"})
-    narrator = _best_over_lists(base, inn, bn).rename({"sim": "narrator_sim"})
-    iser = _explode(items, "item_id", {"l": "series"})
-    bser = books.select("book_id", r="series").drop_nulls()
-    series = _best_over_lists(base, iser, bser).rename({"sim": "series_sim"})
+    # --- people and series names --------------------------------------------------------------------------
+    author = _best_over_lists(
+        base,
+        _explode(items, "item_idx", {"l": "authors", "lk": "author_keys"}),
+        _explode(books, "book_id", {"r": "authors", "rk": "author_keys"}),
+    ).rename({"sim": "author_sim"})
+    narrator = _best_over_lists(
+        base, _explode(items, "item_idx", {"l": "narrators"}), _explode(books, "book_id", {"r": "narrators"})
+    ).rename({"sim": "narrator_sim"})
+    series = _best_over_lists(
+        base, _explode(items, "item_idx", {"l": "series"}), books.select("book_id", r="series").drop_nulls()
+    ).rename({"sim": "series_sim"})
 
-    # --- editions: duration, ASIN, which edition the match points at --------------------------------------
+    # --- identifiers and positions: equi-joins, no per-row list work -----------------------------------------
+    asin_match = _any_equal(
+        base,
+        _explode(items, "item_idx", {"asin": "asins"}),
+        _explode(books, "book_id", {"asin": "asins"}),
+        "asin",
+    )
+    isbn_match = _any_equal(
+        base,
+        _explode(items, "item_idx", {"isbn": "isbns"}),
+        _explode(books, "book_id", {"isbn": "isbns"}),
+        "isbn",
+    )
+    position_equal = _any_equal(
+        base,
+        _explode(items, "item_idx", {"position": "positions"}),
+        books.select("book_id", "position").drop_nulls(),
+        "position",
+    )
+
+    # --- editions: the ASIN-matched audio edition, else the one closest in duration ------------------------
     eds = books.select("book_id", "editions").explode("editions").drop_nulls().unnest("editions")
     el = (
-        base.select("pair", "item_id", "book_id")
+        base.select("pair", "item_idx", "book_id")
         .join(eds, on="book_id")
-        .join(items.select("item_id", "duration", "asins"), on="item_id", how="left")
+        .join(items.select("item_idx", "duration"), on="item_idx", how="left")
     )
-    el = el.with_columns(
+    hit = el.join(_explode(items, "item_idx", {"asin": "asins"}), on=["item_idx", "asin"], how="semi").select(
+        "pair", "edition_id", asin_hit=pl.lit(True)
+    )
+    el = el.join(hit, on=["pair", "edition_id"], how="left").with_columns(
         diff=(c("duration") - c("audio_seconds")).abs() / c("audio_seconds"),
-        asin_hit=c("asins").list.contains(c("asin")).fill_null(False),
     )
+    el = el.with_columns(rank_key=pl.when(c("asin_hit")).then(-1.0).otherwise(c("diff").fill_null(1e9)))
     edition = (
-        el.sort(
-            ["pair", "asin_hit", "diff", "edition_id"],
-            descending=[False, True, False, False],
-            nulls_last=True,
-        )
-        .group_by("pair", maintain_order=True)
-        .agg(duration_diff=c("diff").first(), audio_edition_id=c("edition_id").first())
+        el.sort("pair", "rank_key", "edition_id")
+        .unique(subset="pair", keep="first", maintain_order=True)
+        .select("pair", duration_diff="diff", audio_edition_id="edition_id")
     )
 
-    # --- assemble ----------------------------------------------------------------------------------------
-    out = (
-        base.join(title, on="pair", how="left")
-        .join(author, on="pair", how="left")
-        .join(narrator, on="pair", how="left")
-        .join(series, on="pair", how="left")
-        .join(edition, on="pair", how="left")
-        .join(
-            items.select("item_id", "title_sources", "series", "positions", "years", "asins", "isbns"),
-            on="item_id",
-            how="left",
-        )
-        .join(
-            books.select(
-                "book_id",
-                "year",
-                "any_edition_id",
-                book_series=c("series"),
-                book_position=c("position"),
-                book_asins=c("asins"),
-                book_isbns=c("isbns"),
-            ),
-            on="book_id",
-            how="left",
-        )
-        .sort("pair")
+    # --- year: the closest of the item's years --------------------------------------------------------------
+    year = (
+        base.select("pair", "item_idx", "book_id")
+        .join(_explode(items, "item_idx", {"y": "years"}), on="item_idx")
+        .join(books.select("book_id", "year").drop_nulls(), on="book_id")
+        .group_by("pair")
+        .agg(year_diff=(c("y").cast(pl.Int64) - c("year").cast(pl.Int64)).abs().min())
     )
-    assert out.height == n, "pair features must keep one row per pair"
-    out = out.with_columns(
+
+    # --- assemble: parts are keyed by pair (0..n-1), items/books by row index: scatter and gather, no joins --
+    n = base.height
+    columns: dict[str, pl.Series] = {}
+    for part in (title, author, narrator, series, edition, year):
+        idx = part["pair"]
+        for name in part.columns:
+            if name != "pair":
+                col = part[name]
+                columns[name] = pl.repeat(None, n, dtype=col.dtype, eager=True).alias(name).scatter(idx, col)
+    item_idx = base["item_idx"]
+    item_cols = items.select(
+        "title_sources",
         item_has_series=c("series").list.len().fill_null(0) > 0,
         item_has_position=c("positions").list.len().fill_null(0) > 0,
-        position_equal=c("positions").list.contains(c("book_position")).fill_null(False),
-        asin_match=c("asins").list.set_intersection(c("book_asins")).list.len().fill_null(0) > 0,
-        isbn_match=c("isbns").list.set_intersection(c("book_isbns")).list.len().fill_null(0) > 0,
         item_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
-        book_has_id=(c("book_asins").list.len().fill_null(0) + c("book_isbns").list.len().fill_null(0)) > 0,
-        edition_id=pl.coalesce("audio_edition_id", "hint_edition_id", "any_edition_id"),
     )
-    # Any of the item's years (ABS, tags, folder) may be the original one: take the closest.
+    for name in item_cols.columns:
+        columns[name] = item_cols[name].gather(item_idx)
+    book_idx = base.select("book_id").join(
+        books.select("book_id").with_row_index("book_idx"), on="book_id", how="left", maintain_order="left"
+    )["book_idx"]
+    book_cols = books.select(
+        "any_edition_id",
+        book_series=c("series"),
+        book_position=c("position"),
+        book_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
+    )
+    for name in book_cols.columns:
+        columns[name] = book_cols[name].gather(book_idx)
+    out = base.with_columns(
+        asin_match=asin_match, isbn_match=isbn_match, position_equal=position_equal
+    ).with_columns(**columns)
     out = out.with_columns(
-        year_diff=(c("years").cast(pl.List(pl.Int64)) - c("year").cast(pl.Int64))
-        .list.eval(pl.element().abs())
-        .list.min()
+        edition_id=pl.coalesce("audio_edition_id", "hint_edition_id", "any_edition_id"),
+        title_item_in_candidate=c("title_item_in_candidate").fill_null(False),
+        title_candidate_in_item=c("title_candidate_in_item").fill_null(False),
+        item_has_series=c("item_has_series").fill_null(False),
+        item_has_position=c("item_has_position").fill_null(False),
+        item_has_id=c("item_has_id").fill_null(False),
+        book_has_id=c("book_has_id").fill_null(False),
     )
+    assert out.height == base.height, "pair features must keep one row per pair"
     out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
-    return out.drop(
-        "series", "positions", "years", "asins", "isbns", "book_asins", "book_isbns", "any_edition_id"
-    )
+    return out.drop("item_idx", "any_edition_id", "audio_edition_id")

@@ -80,30 +80,31 @@ class Model:
 
 
 def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.DataFrame:
-    """Add `<comparison>_weight`, `match_weight` (log2 odds), `confidence` and `explanation` columns."""
+    """Add `<comparison>_weight`, `match_weight` (log2 odds), `confidence` and `explanation` columns.
+
+    `explanation` is a struct {comparison: {level, weight}} in comparison order — built from the same
+    named columns, free to make for millions of pairs, and stored as JSON by the score flow.
+    """
     weight_cols = []
     for comp in COMPARISONS:
         table = model.weights[comp.name]
-        mapping = {level: float(table.get(level, 0.0)) for level in comp.level_names}
-        mapping[NULL] = 0.0
-        weight_cols.append(
-            pl.col(f"{comp.name}_level")
-            .replace_strict(mapping, default=0.0, return_dtype=pl.Float64)
-            .alias(f"{comp.name}_weight")
+        weights = pl.Series(
+            [0.0 if lv == NULL else float(table.get(lv, 0.0)) for lv in comp.level_names], dtype=pl.Float64
         )
+        level = pl.col(f"{comp.name}_level").cast(comp.dtype).to_physical()
+        weight_cols.append(pl.lit(weights).gather(level).alias(f"{comp.name}_weight"))
     out = features.with_columns(weight_cols)
     total = pl.lit(model.prior_log2_odds) + pl.sum_horizontal([f"{comp.name}_weight" for comp in COMPARISONS])
     logit = pl.lit(model.slope * math.log(2)) * total + pl.lit(model.intercept)
     out = out.with_columns(match_weight=total).with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
     if explain:
         out = out.with_columns(
-            explanation=pl.concat_list(
+            explanation=pl.struct(
                 [
                     pl.struct(
-                        feature=pl.lit(comp.name),
                         level=pl.col(f"{comp.name}_level"),
                         weight=pl.col(f"{comp.name}_weight").round(2),
-                    )
+                    ).alias(comp.name)
                     for comp in COMPARISONS
                 ]
             )

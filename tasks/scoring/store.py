@@ -72,12 +72,7 @@ def score_frames(
         settings.pending_threshold,
         settings.runner_up_margin,
     )
-    # Strongest reasons first, so review can show the top few as they are.
-    matches = matches.with_columns(
-        explanation=pl.col("explanation").list.eval(
-            pl.element().sort_by(pl.element().struct.field("weight").abs(), descending=True)
-        )
-    ).join(frames["items"].select("item_id", "evidence_hash"), on="item_id", how="left")
+    matches = matches.join(frames["items"].select("item_id", "evidence_hash"), on="item_id", how="left")
     return scored, matches
 
 

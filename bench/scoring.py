@@ -1,0 +1,104 @@
+"""Scoring throughput at scale: N generated items × K candidates, the scoring functions only (no I/O).
+
+    uv run python bench/scoring.py --items 50000 --candidates 10
+
+Setup (not timed): a generated library (emulators.corpus, profile default), its evidence rows
+(tasks.evidence), K search-like candidates per item from the emulated catalogue, and the candidate
+books' hc_* rows. Timed: `item_frame` (normalise evidence), `book_frame` (normalise books),
+`score_pairs` (features + levels + weights + confidence + explanation) and `choose_matches` (tiers).
+`pairs_per_second` is over the whole timed part; `feature_pairs_per_second` over score_pairs +
+choose_matches (the per-pair work, given normalised items and books). Ends with `RESULT {json}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import polars as pl  # noqa: E402
+
+
+def setup(n_items: int, k: int, seed: int) -> dict[str, pl.DataFrame]:
+    from emulators.corpus import generate_library
+    from tasks.evidence import evidence_for_item
+    from tasks.scoring.labelled import catalogue_tables, search_like_candidates
+
+    lib = generate_library(n_items, seed=seed, profile="default")
+    rng = random.Random(seed)
+    ev, items, cands = [], [], []
+    for it in lib.items:
+        iid = it["id"]
+        rows = evidence_for_item(it)
+        ev += [(iid, e.source, e.field, e.value, e.ordinal, e.rule) for e in rows]
+        items.append((iid, float(it["media"].get("duration") or 0) or None))
+        titles = [e.value for e in rows if e.field == "title"]
+        cands += [(iid, b) for b, _ in search_like_candidates(titles, lib.truth[iid].book_id, rng, k=k)[:k]]
+    book_ids = sorted({b for _, b in cands})
+    return {
+        "evidence": pl.DataFrame(
+            ev, schema=["item_id", "source", "field", "value", "ordinal", "rule"], orient="row"
+        ),
+        "items": pl.DataFrame(items, schema={"item_id": pl.String, "duration": pl.Float64}, orient="row"),
+        "candidates": pl.DataFrame(cands, schema={"item_id": pl.String, "book_id": pl.Int64}, orient="row"),
+        **catalogue_tables(book_ids),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--items", type=int, default=50000)
+    ap.add_argument("--candidates", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=77)
+    args = ap.parse_args()
+
+    from tasks.scoring import book_frame, choose_matches, item_frame, load_model, score_pairs
+
+    t0 = time.perf_counter()
+    data = setup(args.items, args.candidates, args.seed)
+    setup_s = time.perf_counter() - t0
+    model = load_model()
+
+    t = time.perf_counter()
+    items = item_frame(data["evidence"], data["items"])
+    t_items = time.perf_counter() - t
+    t = time.perf_counter()
+    books = book_frame(data["hc_books"], data["hc_editions"], data["hc_contributions"], data["hc_series"])
+    t_books = time.perf_counter() - t
+    t = time.perf_counter()
+    scored = score_pairs(data["candidates"], items, books, model)
+    t_pairs = time.perf_counter() - t
+    t = time.perf_counter()
+    matches = choose_matches(scored, data["items"]["item_id"])
+    t_tiers = time.perf_counter() - t
+
+    pairs = scored.height
+    total = t_items + t_books + t_pairs + t_tiers
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {
+        "items": matches.height,
+        "pairs": pairs,
+        "seconds": round(total, 3),
+        "pairs_per_second": int(pairs / total),
+        "feature_pairs_per_second": int(pairs / (t_pairs + t_tiers)),
+        "breakdown_seconds": {
+            "item_frame": round(t_items, 3),
+            "book_frame": round(t_books, 3),
+            "score_pairs": round(t_pairs, 3),
+            "choose_matches": round(t_tiers, 3),
+        },
+        "books": books.height,
+        "setup_seconds": round(setup_s, 1),
+        "peak_rss_mb": round(peak_mb, 1),
+    }
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
