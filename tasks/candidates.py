@@ -162,12 +162,26 @@ def title_similarity(item_keys: list[str], book_title: str, book_subtitle: str |
     return best
 
 
+# Folder names ripped or dumped without care: "51515", "rip_67414", "book79832", "Part 1", "Track 03".
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(?:\d{5,}|(?:rip|book|track|cd|disc|disk|part|chapter|audiobook|audio|file)\s*\d+)$"
+)
+
+
+def is_placeholder_title(title: str) -> bool:
+    """A title that names no book (a number, "Part 1"): searching it would only spend a request.
+    Short numbers stay searchable: "1984" and "11/22/63" are real titles."""
+    text = re.sub(r"[\s_\-.]+", " ", title.strip().lower()).strip()
+    return bool(_PLACEHOLDER_TITLE.match(text))
+
+
 def search_title(item: ItemQuery) -> str | None:
-    """The title to search for: the most trusted title, without series brackets or edition notes."""
+    """The title to search for: the most trusted real title, without series brackets or edition notes."""
     for raw in item.titles:
         parts = split_title(raw)
-        if parts.title.strip():
-            return parts.title.strip()
+        title = parts.title.strip()
+        if title and not is_placeholder_title(title):
+            return title
     return None
 
 
@@ -665,10 +679,10 @@ async def search_phase(state: FetchState, items: list[ItemQuery]) -> list[str]:
                     state.run_id,
                     FLOW,
                     it.item_id,
-                    "no_title",
-                    "no title in any evidence source, so nothing to search Hardcover for; "
-                    "fix the item's title in ABS (or its folder name)",
-                    {},
+                    "no_usable_title",
+                    f"no usable title (evidence has {it.titles[:3]!r}), so a title search would only spend a "
+                    "Hardcover request; the listen flow can identify it from its audio, or fix the title in ABS",
+                    {"titles": it.titles[:5]},
                 )
                 state.errors += 1
                 continue

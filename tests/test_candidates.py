@@ -48,6 +48,23 @@ def test_author_name_variants_cover_inversions_and_initial_spacing():
     assert "Frank Herbert" in name_variants("frank herbert")
 
 
+def test_placeholder_titles_are_not_searched_but_short_real_titles_are():
+    from tasks.candidates import is_placeholder_title
+
+    assert all(is_placeholder_title(t) for t in ["51515", "rip_67414", "book79832", "Part 1", "Track 03"])
+    assert not any(is_placeholder_title(t) for t in ["1984", "11/22/63", "2001", "The 5th Wave", "Dune"])
+
+
+def test_an_item_with_only_a_placeholder_title_costs_no_request_and_says_why(db_path):
+    seed_items(db_path, [{"item_id": "li_x", "title": "rip_67414", "authors": [], "truth": None}])
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+        assert emu.request_log == []
+    with connect(db_path) as con:
+        kind, message = con.execute("SELECT kind, message FROM errors").fetchone()
+    assert summary.items_done == 1 and kind == "no_usable_title" and "rip_67414" in message
+
+
 def test_candidates_contain_the_true_book_for_cheaply_and_a_rerun_asks_nothing(db_path):
     items = catalogue_items(120, start=2000)
     seed_items(db_path, items)
