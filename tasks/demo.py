@@ -18,14 +18,13 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
-from rich.panel import Panel
 from rich.table import Table
 
 from tasks.warehouse import connect, fetch_dicts
 
 DEMO_ABS_KEY = "demo-abs-key"
 DEMO_HC_TOKEN = "demo-hardcover-token"
-FULL_ITEMS, QUICK_ITEMS, SPOKEN_ITEMS = 300, 80, 6
+FULL_ITEMS, QUICK_ITEMS, SPOKEN_ITEMS = 200, 80, 6
 
 
 def _refuse_real_warehouse(db_path: Path) -> None:
@@ -59,17 +58,42 @@ def _build_library(n_items: int, spoken: int, seed: int, audio_root: Path | None
 
 
 def _accuracy(db_path: Path, truth: dict) -> dict[str, tuple[int, int]]:
-    """Per tier: (items, matched the generated truth)."""
+    """Per tier: (items, items where the tier is right by the generated truth). Auto/pending are right
+    when the matched book is the true one; reject is right when the true book is not in the catalogue."""
     with connect(db_path) as con:
         rows = fetch_dicts(con, "SELECT item_id, tier, book_id FROM matches")
     out: dict[str, list[int]] = {}
     for r in rows:
         t = truth.get(r["item_id"])
-        right = t is not None and r["book_id"] == t.book_id and t.book_id is not None
+        true_book = t.book_id if t is not None else None
+        right = (
+            true_book is None
+            if r["tier"] == "reject"
+            else (true_book is not None and r["book_id"] == true_book)
+        )
         cell = out.setdefault(r["tier"], [0, 0])
         cell[0] += 1
         cell[1] += int(right)
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def _listening(db_path: Path, spoken_ids: list[str], truth: dict) -> str | None:
+    """One line on what the listen step heard, and how the spoken-credit items fared."""
+    with connect(db_path) as con:
+        rows = fetch_dicts(con, "SELECT item_id, verdict, book_id FROM listen_results")
+    if not rows:
+        return None
+    verdicts = Counter(r["verdict"] for r in rows)
+    heard = {r["item_id"]: r for r in rows}
+    spoken = [i for i in spoken_ids if i in heard]
+    right = sum(
+        1 for i in spoken if heard[i]["book_id"] is not None and heard[i]["book_id"] == truth[i].book_id
+    )
+    text = ", ".join(f"{v} {k}" for k, v in verdicts.most_common())
+    return (
+        f"Listening: heard {len(rows)} items without a sure text match ({text}); "
+        f"of the {len(spoken_ids)} items with spoken credits, {len(spoken)} were heard and {right} identified by ear."
+    )
 
 
 def _plan_sample(db_path: Path, run_id: str, limit: int = 8) -> list[dict]:
@@ -95,10 +119,11 @@ def _show(
     tiers = Table(title="Match tiers", title_justify="left")
     tiers.add_column("tier")
     tiers.add_column("items", justify="right")
-    tiers.add_column("right (vs generated truth)", justify="right")
+    tiers.add_column("right, by the generated truth", justify="right")
+    meaning = {"auto": "true book matched", "pending": "true book matched", "reject": "book not in catalogue"}
     for tier in ("auto", "pending", "reject"):
         n, right = accuracy.get(tier, (0, 0))
-        tiers.add_row(tier, str(n), f"{right}/{n}" if n else "–")
+        tiers.add_row(tier, str(n), f"{right}/{n} {meaning[tier]}" if n else "–")
     console.print(tiers)
 
     facts = Table(show_header=False, title="This sync", title_justify="left")
@@ -122,23 +147,18 @@ def _show(
     console.print(table)
 
     db = str(db_path)
-    console.print(
-        Panel.fit(
-            "\n".join(
-                [
-                    f"[bold]Done in {seconds:.0f} s.[/bold] The demo warehouse is {db}. Try:",
-                    f'  shelfmatch sql --db {db} "SELECT * FROM match_review_queue LIMIT 10"',
-                    f'  shelfmatch sql --db {db} "SELECT * FROM metadata_issues LIMIT 20"',
-                    f"  shelfmatch sql --db {db} sql/analysis/authors_missing_narrators.sql",
-                    f"  shelfmatch report --db {db} --out demo-report.html      # plots, open in a browser",
-                    f"  SHELFMATCH_DUCKDB_PATH={db} shelfmatch review          # approve/reject pending matches",
-                    "  prefect server start      # then http://127.0.0.1:4200: run history, artifacts",
-                    "For your own library: README.md → 'Use it with your Audiobookshelf'.",
-                ]
-            ),
-            title="next",
-        )
-    )
+    lines = [
+        f"[bold]Done in {seconds:.0f} s.[/bold] The demo warehouse is {db}. Try next:",
+        f'  shelfmatch sql --db {db} "SELECT * FROM match_review_queue LIMIT 10"',
+        f'  shelfmatch sql --db {db} "SELECT issue, count(*) FROM metadata_issues GROUP BY ALL"',
+        f"  shelfmatch sql --db {db} sql/analysis/authors_missing_narrators.sql",
+        f"  shelfmatch report --db {db} --out demo-report.html    # plots; open it in a browser",
+        f"  SHELFMATCH_DUCKDB_PATH={db} shelfmatch review        # approve/reject pending matches",
+        "  prefect server start    # the UI at http://127.0.0.1:4200 (run history, artifacts), see README",
+        "Your own library: README.md, 'Use it with your Audiobookshelf'.",
+    ]
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 def run_demo(
@@ -165,7 +185,7 @@ def run_demo(
         console.print(f"[bold]shelfmatch demo[/bold]: generating a library of {n_items} items"
                       + ("" if quick else f" (+{SPOKEN_ITEMS} with spoken credits)") + " …")  # fmt: skip
         audio_root = None if quick else tmp / "audiobooks"
-        lib, _spoken = _build_library(n_items, 0 if quick else SPOKEN_ITEMS, seed, audio_root)
+        lib, spoken = _build_library(n_items, 0 if quick else SPOKEN_ITEMS, seed, audio_root)
         abs_emu = stack.enter_context(
             run_abs_emulator(lib.items, api_key=DEMO_ABS_KEY, library=lib.library, audio_root=audio_root)
         )
@@ -210,6 +230,8 @@ def run_demo(
         accuracy = _accuracy(db_path, lib.truth)
         sample = _plan_sample(db_path, plan["run_id"])
         kinds = Counter(t.kind for t in lib.truth.values())
-        console.print(f"library: {dict(kinds)}")
+        console.print(f"library: {dict(kinds)}", soft_wrap=True)
+        if (heard := _listening(db_path, spoken, lib.truth)) is not None:
+            console.print(heard, soft_wrap=True)
         _show(console, summary, accuracy, plan, sample, db_path, time.monotonic() - started)
     return 0

@@ -232,13 +232,14 @@ def _coverage_chart(rows: list[dict]) -> str:
     after = [100.0 * r["after"] / r["items"] if r["items"] else 0 for r in rows]
     y = np.arange(len(fields))
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(fields) + 1.2))
-    ax.barh(y + 0.2, before, height=0.4, color="#90a4ae", label="in ABS now")
-    ax.barh(y - 0.2, after, height=0.4, color="#1565c0", label="after the planned writes")
+    ax.barh(y - 0.2, before, height=0.4, color="#90a4ae", label="in ABS now")
+    ax.barh(y + 0.2, after, height=0.4, color="#1565c0", label="after the planned writes")
     ax.set_yticks(y, fields)
+    ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of items with a value")
     ax.set_title("Metadata coverage, before and after")
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
 

@@ -108,3 +108,12 @@ def test_report_writes_html_with_three_embedded_plots(warehouse, tmp_path):
     for alt in ("items by tier", "confidence histogram", "metadata coverage"):
         assert f"alt='{alt}'" in page
     assert "Review next" in page and "Series with gaps" in page
+
+
+def test_demo_refuses_a_file_that_may_be_a_real_warehouse(tmp_path):
+    real = tmp_path / "shelfmatch.duckdb"
+    real.write_bytes(b"not to be touched")
+    result = run("demo", "--quick", "--db", str(real))
+    assert result.exit_code != 0
+    assert "refusing" in result.output
+    assert real.read_bytes() == b"not to be touched"
