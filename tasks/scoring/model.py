@@ -32,6 +32,8 @@ class Model:
     weights: dict[str, dict[str, float]]  # comparison -> level -> weight (bits)
     slope: float = 1.0
     intercept: float = 0.0
+    # Isotonic calibration: knots (match weight in bits, P(best candidate is right)), increasing.
+    knots: list[tuple[float, float]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     levels: dict[str, dict[str, dict]] = field(default_factory=dict)  # full m/u table, as stored
 
@@ -55,6 +57,7 @@ class Model:
             weights=weights,
             slope=cal.get("slope", 1.0),
             intercept=cal.get("intercept", 0.0),
+            knots=[tuple(k) for k in cal.get("knots", [])],
             meta={k: v for k, v in data.items() if k not in ("comparisons",)},
             levels={name: comp["levels"] for name, comp in data["comparisons"].items()},
         )
@@ -65,9 +68,10 @@ class Model:
             "model_version": self.version,
             "prior": {"log2_odds": self.prior_log2_odds, **self.meta.get("prior", {})},
             "calibration": {
-                "method": "logistic on summed log2 odds",
+                "method": "isotonic (pool-adjacent-violators) on each item's best candidate; logistic as fallback",
                 "slope": self.slope,
                 "intercept": self.intercept,
+                "knots": [[round(x, 4), round(p, 6)] for x, p in self.knots],
             },
             "comparisons": {
                 comp.name: {"description": comp.description, "levels": self.levels[comp.name]}
@@ -95,8 +99,14 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
         weight_cols.append(pl.lit(weights).gather(level).alias(f"{comp.name}_weight"))
     out = features.with_columns(weight_cols)
     total = pl.lit(model.prior_log2_odds) + pl.sum_horizontal([f"{comp.name}_weight" for comp in COMPARISONS])
-    logit = pl.lit(model.slope * math.log(2)) * total + pl.lit(model.intercept)
-    out = out.with_columns(match_weight=total).with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
+    out = out.with_columns(match_weight=total)
+    if model.knots:
+        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*model.knots, strict=True))
+        conf = np.interp(out["match_weight"].to_numpy(), xs, ps)
+        out = out.with_columns(confidence=pl.Series(conf, dtype=pl.Float64))
+    else:
+        logit = pl.lit(model.slope * math.log(2)) * total + pl.lit(model.intercept)
+        out = out.with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
     if explain:
         out = out.with_columns(
             explanation=pl.struct(
@@ -168,7 +178,9 @@ def fit(
         .group_by("item_id", maintain_order=True)
         .first()
     )
-    model.slope, model.intercept = _platt(best["match_weight"].to_numpy() * math.log(2), best["y"].to_numpy())
+    x, yy = best["match_weight"].to_numpy(), best["y"].to_numpy()
+    model.slope, model.intercept = _platt(x * math.log(2), yy)
+    model.knots = isotonic_knots(x, yy)
     model.meta["calibration_items"] = best.height
     return model
 
@@ -209,3 +221,28 @@ def _platt(x: np.ndarray, y: np.ndarray, iters: int = 100, ridge: float = 10.0) 
         if improvement < 1e-9:
             break
     return round(float(a), 6), round(float(b), 6)
+
+
+def isotonic_knots(x: np.ndarray, y: np.ndarray, min_block: int = 25) -> list[tuple[float, float]]:
+    """Monotone calibration curve: pool adjacent violators over items sorted by match weight.
+
+    Each block's probability is Laplace-smoothed ((right + 1) / (n + 2)), so even a block of only
+    correct items never claims certainty; blocks smaller than `min_block` are pooled with a
+    neighbour. Knots sit at each block's mean weight; `np.interp` joins them.
+    """
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order].astype(float), y[order].astype(float)
+    blocks: list[list[float]] = []  # [sum_y, n, sum_x]
+    for xi, yi in zip(xs, ys, strict=True):
+        blocks.append([yi, 1.0, xi])
+        while len(blocks) > 1 and (
+            blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1] or blocks[-2][1] < min_block
+        ):
+            sy, n, sx = blocks.pop()
+            blocks[-1][0] += sy
+            blocks[-1][1] += n
+            blocks[-1][2] += sx
+    if len(blocks) > 1 and blocks[-1][1] < min_block:
+        sy, n, sx = blocks.pop()
+        blocks[-1] = [blocks[-1][0] + sy, blocks[-1][1] + n, blocks[-1][2] + sx]
+    return [(sx / n, (sy + 1) / (n + 2)) for sy, n, sx in blocks]

@@ -1,8 +1,9 @@
 """From scored pairs to one match per item: best candidate, runner-up, margin, caps and tier.
 
 Like beets' recommendation: the tier comes from the confidence and thresholds in settings, then
-*caps* can only lower it — a series-position disagreement, an author disagreement or a runner-up
-within `runner_up_margin` keep an otherwise-auto match in `pending` for a person to look at.
+*caps* can only lower it — a series-position disagreement, an author disagreement, evidence sources
+that disagree with nothing independent to settle it, or a runner-up within `runner_up_margin` keep an
+otherwise-auto match in `pending` for a person to look at.
 """
 
 from __future__ import annotations
@@ -48,6 +49,19 @@ def choose_matches(
             .then(pl.lit("series_position"))
             .otherwise(pl.lit(None)),
             pl.when(c("author_level") == "far").then(pl.lit("author")).otherwise(pl.lit(None)),
+            # Most evidence sources name another title and nothing independent of the text (duration,
+            # identifier, narrator) settles it: one wrong source (often ABS metadata copied from a series
+            # neighbour) can carry title, author and series at once, which the weights count as three.
+            pl.when(
+                c("sources_level").cast(pl.String).is_in(["some", "none"])
+                & ~(
+                    (c("duration_level").cast(pl.String) == "within_3pct")
+                    | c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
+                    | (c("narrator_level").cast(pl.String) == "exact")
+                )
+            )
+            .then(pl.lit("sources_disagree"))
+            .otherwise(pl.lit(None)),
             pl.when(c("runner_up_confidence").is_not_null() & (c("margin") < runner_up_margin))
             .then(pl.lit("runner_up"))
             .otherwise(pl.lit(None)),
