@@ -326,3 +326,22 @@ def test_the_shipped_model_has_parameters_for_every_comparison_level():
             assert 0 < spec["m"] <= 1 and 0 < spec["u"] <= 1
     assert model.levels["identifier"]["asin"]["weight"] > 10  # near-certain
     assert model.levels["title"]["candidate_longer"]["weight"] < 0  # the subset trap costs, not pays
+
+
+def test_sources_that_disagree_with_nothing_independent_to_settle_it_cap_the_tier():
+    # ABS metadata copied from a series neighbour; folder, file name and tags say the real title.
+    row, _ = one(
+        {
+            "x": (
+                {
+                    "abs": {"title": "Catching Fire", "author": "Suzanne Collins"},
+                    "path": {"title": "The Hunger Games"},
+                    "filename": {"title": "The Hunger Games"},
+                    "tags": {"title": "The Hunger Games"},
+                },
+                None,
+                [CATCHING_FIRE],
+            )
+        }
+    )
+    assert "sources_disagree" in row["caps"] and row["tier"] != "auto"
