@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import re
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -45,6 +46,7 @@ EXTRACT_SOURCES = ("abs", "path", "filename", "tags")
 MAX_TITLE_CHARS = 1000  # a longer title/name is a corrupt tag or a description in the wrong field
 MAX_NAME_CHARS = 500
 MAX_RAW_IN_ERROR = 200_000
+LOAD_ITEMS = 2000  # items per load transaction: one commit (fsync) for many HTTP batches
 PARALLEL_FROM = 1000  # items to fetch before worker processes pay for their start-up
 
 _STRING_META = (
@@ -582,6 +584,7 @@ class PreparedBatch:
     malformed: list[tuple[str | None, str, dict]]  # (item_id, message, detail) for items that do not
     missing: list[str]  # asked for, silently not returned by ABS
     fetched: int
+    cpu_seconds: float = 0.0  # spent preparing it (in a worker process, when there are workers)
 
 
 def prepare_batch(
@@ -591,6 +594,7 @@ def prepare_batch(
     evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
 ) -> PreparedBatch:
     """Parse a `batch/get` answer, check and flatten every item, and build the batch's Arrow tables."""
+    cpu = time.process_time()
     pairs = split_batch(body)
     if pairs is None:  # not the usual envelope: parse it whole, re-serialise each item for `raw`
         items, missing = AbsClient.parse_items(body, asked)
@@ -621,6 +625,7 @@ def prepare_batch(
         malformed=malformed,
         missing=missing,
         fetched=len(pairs),
+        cpu_seconds=time.process_time() - cpu,
     )
 
 
@@ -731,6 +736,7 @@ class Summary:
     extracted: int = 0
     errors: Counter = field(default_factory=Counter)
     requests: int = 0
+    timings: Counter = field(default_factory=Counter)  # seconds of wall time by phase (where a run spends it)
 
     def as_dict(self) -> dict:
         return {
@@ -746,6 +752,7 @@ class Summary:
             "errors": dict(self.errors),
             "error_count": sum(self.errors.values()),
             "abs_requests": self.requests,
+            "seconds": {k: round(v, 2) for k, v in self.timings.items()},
         }
 
 
@@ -773,8 +780,11 @@ async def extract(
     try:
         for library_id in library_ids:
             summary.libraries.append(library_id)
+            t = time.perf_counter()
             listing = await client.library_item_ids(library_id)
             plan = plan_fetch(con, library_id, listing, full_refresh)
+            del listing
+            summary.timings["listing"] += time.perf_counter() - t
             summary.items_seen += len(plan.listed)
             summary.new += len(plan.new)
             summary.changed += len(plan.changed)
@@ -818,17 +828,60 @@ async def _fetch_and_store(
     loop = asyncio.get_running_loop()
     changed = set(plan.changed)
     pending: deque[asyncio.Future] = deque()
+    clock = time.perf_counter
+    t = clock()
+
+    ready: list[PreparedBatch] = []
+
+    def flush() -> None:
+        nonlocal t
+        if ready:
+            _store(con, run_id, merge_batches(ready), changed, summary)
+            ready.clear()
+            summary.timings["loading"] += clock() - t
+            t = clock()
+
+    async def take_oldest() -> None:
+        # One transaction (and one fsync) per LOAD_ITEMS items, not per HTTP batch.
+        nonlocal t
+        ready.append(await pending.popleft())
+        summary.timings["waiting_for_workers"] += clock() - t
+        t = clock()
+        if sum(b.fetched for b in ready) >= LOAD_ITEMS:
+            flush()
+
     async for chunk, body in client.iter_raw_batches(plan.to_fetch, concurrency=concurrency):
+        summary.timings["waiting_for_abs"] += clock() - t
+        t = clock()
         if pool is None:
             fut = loop.create_future()
             fut.set_result(prepare_batch(body, chunk, run_id, evidence_fn))
+            summary.timings["flattening"] += clock() - t
+            t = clock()
         else:
             fut = loop.run_in_executor(pool, prepare_batch, body, chunk, run_id, evidence_fn)
         pending.append(fut)
-        while pending and (pool is None or len(pending) > workers):
-            _store(con, run_id, await pending.popleft(), changed, summary)
+        # Keep the workers fed while this process loads: up to two batches queued per worker.
+        while pending and (pool is None or len(pending) > 2 * workers):
+            await take_oldest()
     while pending:
-        _store(con, run_id, await pending.popleft(), changed, summary)
+        await take_oldest()
+    flush()
+
+
+def merge_batches(batches: list[PreparedBatch]) -> PreparedBatch:
+    """Several prepared batches as one (to load them in one transaction)."""
+    if len(batches) == 1:
+        return batches[0]
+    return PreparedBatch(
+        tables={name: pa.concat_tables([b.tables[name] for b in batches]) for name in batches[0].tables},
+        item_ids=[i for b in batches for i in b.item_ids],
+        problems=[p for b in batches for p in b.problems],
+        malformed=[m for b in batches for m in b.malformed],
+        missing=[m for b in batches for m in b.missing],
+        fetched=sum(b.fetched for b in batches),
+        cpu_seconds=sum(b.cpu_seconds for b in batches),
+    )
 
 
 def _store(
@@ -839,6 +892,7 @@ def _store(
     summary: Summary,
 ) -> None:
     summary.fetched += batch.fetched
+    summary.timings["preparing_cpu"] += batch.cpu_seconds
     summary.missing += len(batch.missing)  # deleted between listing and fetching: marked removed next run
     for item_id, message, detail in batch.malformed:
         summary.errors["malformed_item"] += 1
