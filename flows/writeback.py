@@ -8,8 +8,8 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from tasks.abs import AbsClient
 
+from tasks.abs import AbsClient
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import connect, run_record
 from tasks.writeback.apply import apply_writeback
@@ -24,6 +24,7 @@ def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) ->
         "approved": len(plans),
         "planned_items": sum(1 for p in plans if p.changes),
         "planned_fields": sum(len(p.changes) for p in plans),
+        "held_after_rollback": sum(len(p.held) for p in plans),
     }
 
 

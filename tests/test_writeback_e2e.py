@@ -9,6 +9,7 @@ import pytest
 
 from flows.rollback import rollback
 from flows.writeback import writeback
+from tasks.review import decide
 from tasks.warehouse import connect, fetch_dicts
 from tasks.writeback.payload import FIELDS, from_abs_metadata, same
 from tests.test_writeback_data import APPROVED_TITLES, extract, library_fixture, metadata_json, writes  # noqa: F401
@@ -95,6 +96,17 @@ async def test_only_approved_fields_reach_abs_and_rollback_restores_the_original
             con, "SELECT * EXCLUDE (extracted_at, run_id, raw, updated_at) FROM abs_items ORDER BY item_id"
         )
     assert rows == original_rows
+
+    # What was rolled back stays rolled back: not written again until a person approves the item anew.
+    n_writes = len(writes(emu))
+    held = await writeback(apply=True, db_path=str(db_path))
+    assert len(writes(emu)) == n_writes
+    assert held["planned_fields"] == 0 and held["held_after_rollback"] == len(planned)
+    dune = by_title["Dune - Frank Herbert (Unabridged)"]
+    with connect(db_path) as con:
+        decide(con, "approve", [dune], by="tester", note="checked again after the rollback")
+    dry = await writeback(db_path=str(db_path))
+    assert dry["planned_items"] == 1 and dry["planned_fields"] == len(plan_by_item[dune])
 
 
 async def test_a_field_changed_after_our_write_is_a_conflict_left_alone_unless_forced(library, db_path):

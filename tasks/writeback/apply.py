@@ -26,6 +26,7 @@ from tasks.writeback.plan import (
     current_from_warehouse,
     dumps,
     field_policies,
+    held_fields,
     insert_rows,
     load_targets,
     loads,
@@ -51,6 +52,7 @@ class WriteSummary:
     refused: int = 0
     failed: int = 0
     already_applied: int = 0
+    held_after_rollback: int = 0
     reconciled: int = 0
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -282,12 +284,15 @@ async def apply_writeback(
                 "run fetch_candidates (or `shelfmatch review` → [E]) to fetch it.",
             )
     ready = [r for r in approved if r["item_id"] in targets]
+    held = held_fields(con)
     done = 0
     for chunk in chunks(ready, settings.writeback_batch_size):
         ids = [r["item_id"] for r in chunk]
         try:
             live = await read_items(client, ids)
-            plans = build_plans(chunk, targets, {i: current_values(it) for i, it in live.items()}, policies)
+            plans = build_plans(
+                chunk, targets, {i: current_values(it) for i, it in live.items()}, policies, held
+            )
             _log_missing(
                 con, run_id, [r for r in chunk if r["item_id"] not in live], targets, policies, summary
             )
@@ -347,3 +352,4 @@ def _tally(summary: WriteSummary, plans: list[ItemPlan]) -> None:
     summary.planned_items += sum(1 for p in plans if p.changes)
     summary.planned_fields += sum(len(p.changes) for p in plans)
     summary.already_applied += sum(len(p.already) for p in plans)
+    summary.held_after_rollback += sum(len(p.held) for p in plans)

@@ -38,6 +38,7 @@ class ItemPlan:
     approval: str  # auto | approved
     changes: list[Change] = field(default_factory=list)
     already: list[str] = field(default_factory=list)  # fields that already hold the target value
+    held: list[str] = field(default_factory=list)  # fields a rollback took back (not written again)
 
 
 def field_policies(settings: Settings) -> dict[str, str]:
@@ -158,16 +159,32 @@ def current_from_warehouse(con: duckdb.DuckDBPyConnection, item_ids: list[str]) 
     return {r["item_id"]: {f: canonical(f, r[f]) for f in FIELDS} for r in rows}
 
 
+def held_fields(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(item, field) pairs rolled back since the item's latest decision: not written again until re-approved."""
+    return {(i, f) for i, f in con.execute(load_sql("writeback_held_fields")).fetchall()}
+
+
 def build_plans(
-    approved: list[dict], targets: dict[str, dict], current: dict[str, dict], policies: dict[str, str]
+    approved: list[dict],
+    targets: dict[str, dict],
+    current: dict[str, dict],
+    policies: dict[str, str],
+    held: set[tuple[str, str]] = frozenset(),
 ) -> list[ItemPlan]:
     """One ItemPlan per approved item that ABS has and Hardcover data exists for."""
     plans = []
     for r in approved:
-        if r["item_id"] not in targets or r["item_id"] not in current:
+        item_id = r["item_id"]
+        if item_id not in targets or item_id not in current:
             continue
-        changes, already = plan_item(current[r["item_id"]], targets[r["item_id"]], policies)
-        plans.append(ItemPlan(r["item_id"], r["book_id"], r["edition_id"], r["approval"], changes, already))
+        changes, already = plan_item(current[item_id], targets[item_id], policies)
+        plan = ItemPlan(item_id, r["book_id"], r["edition_id"], r["approval"], [], already)
+        for c in changes:
+            if (item_id, c.field) in held:
+                plan.held.append(c.field)
+            else:
+                plan.changes.append(c)
+        plans.append(plan)
     return plans
 
 
@@ -238,6 +255,6 @@ def plan_from_warehouse(
     approved = approved_items(con, settings, item_ids)
     targets = load_targets(con, approved)
     current = current_from_warehouse(con, [r["item_id"] for r in approved])
-    plans = build_plans(approved, targets, current, field_policies(settings))
+    plans = build_plans(approved, targets, current, field_policies(settings), held_fields(con))
     store_plans(con, run_id, plans)
     return plans
