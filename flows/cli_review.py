@@ -136,11 +136,19 @@ def rollback_cmd(
     except AbsNotAnswering as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+    if not summary.get("writes"):
+        console.print(
+            f"Nothing to undo: no verified writes for run={run} items={items} that are not rolled back yet."
+        )
+        return
     for conflict in summary.get("conflicts", []):
         console.print(f"[yellow]conflict[/yellow] {conflict['message']}")
     console.print(
         f"rolled back {summary['rolled_back']} field(s), {len(summary.get('conflicts', []))} conflict(s)"
     )
+
+
+PLAN_ROWS_SHOWN = 200
 
 
 def print_plan(db_path: str, run_id: str) -> None:
@@ -149,7 +157,7 @@ def print_plan(db_path: str, run_id: str) -> None:
     table = Table(title=f"writeback plan {run_id}")
     for col in ("item", "field", "policy", "ABS now", "→ new"):
         table.add_column(col)
-    for r in rows:
+    for r in rows[:PLAN_ROWS_SHOWN]:
         before, after = json.loads(r["before"]), json.loads(r["after"])
         table.add_row(
             r["item_id"],
@@ -159,6 +167,11 @@ def print_plan(db_path: str, run_id: str) -> None:
             f"[green]{show_value(r['field'], after)}[/green]",
         )
     console.print(table)
+    if len(rows) > PLAN_ROWS_SHOWN:
+        console.print(
+            f"(first {PLAN_ROWS_SHOWN} rows shown; all are in SQL: "
+            f"SELECT * FROM writeback_plans WHERE run_id = '{run_id}')"
+        )
     console.print(f"{len(rows)} field change(s) on {len({r['item_id'] for r in rows})} item(s)")
 
 

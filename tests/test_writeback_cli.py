@@ -60,3 +60,10 @@ def test_rollback_needs_to_be_told_what_to_undo(db_path):
     result = runner.invoke(app, ["rollback"])
     assert result.exit_code == 2
     assert "--run" in result.output
+
+
+def test_rolling_back_a_run_with_no_writes_says_there_is_nothing_to_undo(db_path, abs_server, abs_settings):
+    abs_settings(abs_server())
+    result = runner.invoke(app, ["rollback", "--run", "no-such-run"])
+    assert result.exit_code == 0, result.output
+    assert "Nothing to undo" in result.output
