@@ -39,15 +39,19 @@ def sync_command(
     from flows.sync import sync
     from tasks.report import print_sync_summary
 
-    summary = sync(
+    state = sync(
         library_ids=library or None,
         full_refresh=full_refresh,
         max_requests=max_requests,
         max_listen=max_listen,
         skip_listen=skip_listen,
         db_path=str(db) if db else None,
+        return_state=True,
     )
-    print_sync_summary(summary, console)
+    if not state.is_completed():
+        err_console.print(f"[red]✗ sync failed:[/red] {state.message}")
+        raise typer.Exit(1)
+    print_sync_summary(state.result(), console)
 
 
 def sql_command(

@@ -117,3 +117,15 @@ def test_demo_refuses_a_file_that_may_be_a_real_warehouse(tmp_path):
     assert result.exit_code != 0
     assert "refusing" in result.output
     assert real.read_bytes() == b"not to be touched"
+
+
+def test_sync_command_reports_a_failed_step_in_one_line_and_exits_non_zero(
+    prefect_harness, db_path, monkeypatch
+):
+    monkeypatch.setenv("SHELFMATCH_ABS_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("SHELFMATCH_ABS_API_KEY", "k")
+    monkeypatch.setenv("SHELFMATCH_ABS_RETRIES", "0")
+    monkeypatch.setenv("SHELFMATCH_HARDCOVER_TOKEN", "t")
+    result = run("sync", "--skip-listen", "--db", str(db_path))
+    assert result.exit_code == 1
+    assert "sync failed" in result.output and "extract" in result.output and "127.0.0.1:9" in result.output
