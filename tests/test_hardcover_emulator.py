@@ -148,3 +148,31 @@ async def test_an_empty_daily_bucket_answers_429_until_reset(remaining):
         await emu.stop()
     assert status == 429 and '"daily";r=0' in headers["RateLimit"]
     assert int(headers["Retry-After"]) > 3600
+
+
+async def test_hasura_filter_semantics_order_distinct_and_by_pk(hc_emulator):
+    q = """query($sid: Int!) {
+      bs: book_series(where: {series_id: {_eq: $sid}, position: {_is_null: false}},
+                      order_by: [{position: desc}, {book: {users_count: desc}}], distinct_on: [position]) {
+        position book { id title } }
+      audio: editions(where: {_and: [{reading_format_id: {_eq: 2}}, {audio_seconds: {_gt: 50000}}],
+                              _not: {edition_format: {_eq: "Audio CD"}}}, limit: 3, offset: 1, order_by: {id: asc}) {
+        id reading_format_id audio_seconds edition_format }
+      pk: books_by_pk(id: 107919) { id title default_audio_edition { reading_format { format } } }
+      none: editions_by_pk(id: 1) { id }
+      others: authors(where: {name: {_in: ["Suzanne Collins", "Nobody Atall"]}, id: {_nin: [1]}}) { name books_count }
+    }"""
+    sid = load_catalogue().by_id[107919].series_id
+    status, _, body = await post(hc_emulator.url, q, {"sid": sid})
+    assert status == 200 and "errors" not in body, body.get("errors")
+    data = body["data"]
+    positions = [r["position"] for r in data["bs"]]
+    assert positions == sorted(set(positions), reverse=True)
+    assert len(data["audio"]) == 3
+    assert all(
+        e["reading_format_id"] == 2 and e["audio_seconds"] > 50000 and e["edition_format"] != "Audio CD"
+        for e in data["audio"]
+    )
+    assert data["audio"] == sorted(data["audio"], key=lambda e: e["id"])
+    assert data["pk"]["id"] == 107919 and data["none"] is None
+    assert [a["name"] for a in data["others"]] == ["Suzanne Collins"] and data["others"][0]["books_count"] > 0
