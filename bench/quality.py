@@ -80,7 +80,11 @@ def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[
         fetch_candidates(db_path=str(db))
         score(db_path=str(db))
     with connect(db) as con:
-        matches = con.sql("SELECT item_id, book_id, tier, confidence FROM matches").pl()
+        matches = con.sql(
+            "SELECT m.item_id, m.book_id, m.tier, m.confidence, i.rel_path, i.title AS item_title, "
+            "b.title AS book_title, m.explanation::VARCHAR AS explanation "
+            "FROM matches m LEFT JOIN abs_items i USING (item_id) LEFT JOIN hc_books b ON b.book_id = m.book_id"
+        ).pl()
         [(pairs,)] = con.execute("SELECT count(*) FROM candidates").fetchall()
     print(f"seed {seed}: {len(lib.items)} items, {pairs} candidate pairs via extract + fetch_candidates")
     return matches, truth
@@ -157,6 +161,8 @@ def plot(bands: list[dict], out: Path) -> None:
         label="confidence band (size = items)",
     )
     ax.plot(xs, ys, color="tab:blue")
+    for x, y, n in zip(xs, ys, ns, strict=True):
+        ax.annotate(f"n={n}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=7)
     ax.axvline(0.95, color="tab:green", lw=0.8)
     ax.axvline(0.70, color="tab:orange", lw=0.8)
     ax.set_xlabel("confidence of the best candidate")
@@ -177,6 +183,7 @@ def main() -> None:
     ap.add_argument("--profile", default="hostile")
     ap.add_argument("--path", choices=["offline", "real"], default="offline")
     ap.add_argument("--plot", type=Path, default=None)
+    ap.add_argument("--show-errors", action="store_true", help="print every wrong auto match")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -205,6 +212,13 @@ def main() -> None:
             frames.append((matches, truth))
     matches = pl.concat([f[0].select("item_id", "book_id", "tier", "confidence") for f in frames])
     truth = pl.concat([f[1] for f in frames])
+    if args.show_errors:
+        for m, t in frames:
+            wrong = m.join(t, on="item_id").filter(
+                (pl.col("tier") == "auto") & (pl.col("book_id") != pl.col("truth_book_id")).fill_null(True)
+            )
+            for row in wrong.iter_rows(named=True):
+                print("WRONG AUTO", {k: v for k, v in row.items() if k not in ("tier",)})
     res = evaluate(matches, truth)
     bands = calibration_bands(res.pop("frame"))
     if args.plot:

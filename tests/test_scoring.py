@@ -345,3 +345,18 @@ def test_sources_that_disagree_with_nothing_independent_to_settle_it_cap_the_tie
         }
     )
     assert "sources_disagree" in row["caps"] and row["tier"] != "auto"
+
+
+def test_a_title_shared_by_several_candidates_without_an_author_is_not_auto_even_if_the_duration_fits():
+    # Kate Egan's "The Hunger Games" audio is 47946 s; a same-title book that is not in the catalogue
+    # may run about as long by chance.
+    row, _ = one({"x": ({"path": {"title": "The Hunger Games"}}, 47500.0, [HUNGER_GAMES, HUNGER_GAMES_EGAN])})
+    assert "title_ambiguous" in row["caps"] and row["tier"] != "auto"
+
+
+def test_a_part_number_in_the_title_counts_against_a_book_that_is_no_part_of_a_series():
+    _, scored = one(
+        {"x": ({"path": {"title": "Dune Road, Part 2", "author": "Jane Green"}}, None, [DUNE_ROAD])}
+    )
+    pair = scored.row(0, named=True)
+    assert pair["position_level"] == "item_only" and pair["position_weight"] < 0

@@ -114,9 +114,10 @@ COMPARISONS: tuple[Comparison, ...] = (
         "series position agreement",
         (
             ("equal", c("position_equal")),
-            ("different", pl.lit(True)),
+            ("different", c("book_position").is_not_null()),
+            ("item_only", pl.lit(True)),  # "The Green Mile, Part 2" vs a book that is no part of anything
         ),
-        ~c("item_has_position") | c("book_position").is_null(),
+        ~c("item_has_position"),
     ),
     Comparison(
         "duration",

@@ -27,13 +27,21 @@ def choose_matches(
     # 64-bit hash of item_id (sorting it beats sorting strings; a collision among 10^5 items has odds of
     # about 1e-9 and would only merge two candidate lists).
     order = (
-        scored.select(_key=c("item_id").hash(seed=7), confidence=c("confidence"), book_id=c("book_id"))
+        scored.select(
+            _key=c("item_id").hash(seed=7),
+            confidence=c("confidence"),
+            book_id=c("book_id"),
+            _title_match=c("title_level").cast(pl.String).is_in(["exact", "close"]),
+        )
         .with_row_index("_row")
         .sort(["_key", "confidence", "book_id"], descending=[False, True, False])
     )
     first = c("_key").is_first_distinct()
     order = order.with_columns(_first=first, _second=~first & first.shift(1, fill_value=False))
-    best = scored[order.filter(c("_first"))["_row"]]
+    # How many of an item's candidates carry its title: more than one and the title alone is ambiguous.
+    same_title = order.group_by("_key").agg(_same_title=c("_title_match").sum())
+    best_rows = order.filter(c("_first")).join(same_title, on="_key", how="left", maintain_order="left")
+    best = scored[best_rows["_row"]].with_columns(_same_title=best_rows["_same_title"])
     runner = scored[order.filter(c("_second"))["_row"]].select(
         "item_id", runner_up_book_id="book_id", runner_up_confidence="confidence"
     )
@@ -62,6 +70,18 @@ def choose_matches(
             )
             .then(pl.lit("sources_disagree"))
             .otherwise(pl.lit(None)),
+            # Several candidates share the item's title and no author is known: only something
+            # independent of the text (identifier, narrator) may pick one without a person.
+            pl.when(
+                (c("_same_title") > 1)
+                & (c("author_level").cast(pl.String) == "null")
+                & ~(
+                    c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
+                    | (c("narrator_level").cast(pl.String) == "exact")
+                )
+            )
+            .then(pl.lit("title_ambiguous"))
+            .otherwise(pl.lit(None)),
             pl.when(c("runner_up_confidence").is_not_null() & (c("margin") < runner_up_margin))
             .then(pl.lit("runner_up"))
             .otherwise(pl.lit(None)),
@@ -81,4 +101,4 @@ def choose_matches(
         .then(pl.lit("pending"))
         .otherwise(pl.lit("reject"))
     )
-    return out.with_columns(tier=tier)
+    return out.with_columns(tier=tier).drop("_same_title")
