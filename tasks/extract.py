@@ -777,6 +777,9 @@ async def extract(
             lib["id"] for lib in await client.libraries() if lib.get("mediaType", "book") == "book"
         ]
     pool: ProcessPoolExecutor | None = None
+    # A big first extract writes hundreds of MB: checkpoint once at the end, not every 16 MB of WAL.
+    (threshold,) = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    con.execute("SET checkpoint_threshold = '1GB'")
     try:
         for library_id in library_ids:
             summary.libraries.append(library_id)
@@ -810,6 +813,7 @@ async def extract(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        con.execute(f"SET checkpoint_threshold = '{threshold}'")  # a setting, not a value: cannot be a parameter
     summary.requests = client.requests
     return summary.as_dict()
 
