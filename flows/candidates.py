@@ -39,6 +39,7 @@ def fetch_candidates(
             skipped_unchanged=result.skipped_unchanged,
             errors=result.errors,
             stopped_by_budget=result.stopped_by_budget,
+            stopped_unreachable=result.stopped_unreachable,
             requests=result.requests_total,
             requests_by_strategy=result.requests,
             http_requests=result.http_requests,

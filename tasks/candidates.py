@@ -34,6 +34,7 @@ from tasks.hardcover import (
     HardcoverAuthError,
     HardcoverClient,
     HardcoverError,
+    HardcoverUnavailable,
     HcCache,
 )
 from tasks.normalise import name_key, normalise_series, split_names, split_title, title_variants
@@ -50,6 +51,7 @@ SEARCH_KEEP = 5
 SEARCH_BATCH_ITEMS = 100  # searched items finished (hydrated) together
 STRONG_TITLE = 90.0  # an author-book match this close needs no search
 WEAK_TITLE = 80.0
+MAX_UNREACHABLE = 3  # requests in a row that found no server (each after its own retries) end the run
 T = TypeVar("T")
 
 
@@ -437,6 +439,10 @@ def write_candidates(
 # --- the strategies -----------------------------------------------------------------------------
 
 
+class Unreachable(HardcoverError):
+    """Hardcover did not answer several requests in a row: stop this run, resume on the next."""
+
+
 @dataclass
 class FetchState:
     con: duckdb.DuckDBPyConnection
@@ -446,6 +452,7 @@ class FetchState:
     found: dict[str, dict[int, Cand]] = field(default_factory=lambda: defaultdict(dict))
     failed: set[str] = field(default_factory=set)
     errors: int = 0
+    unreachable_streak: int = 0
 
     def add(self, item_id: str, cand: Cand) -> None:
         old = self.found[item_id].get(cand.book_id)
@@ -455,8 +462,15 @@ class FetchState:
         ):
             self.found[item_id][cand.book_id] = cand
 
+    def ok(self) -> None:
+        self.unreachable_streak = 0
+
     def fail(self, item_ids: list[str], exc: Exception, what: str) -> None:
-        """A request failed: its items are not finished this run (retried next run), with a reason."""
+        """A request failed: its items are not finished this run (retried next run), with a reason.
+
+        When Hardcover stays unreachable for MAX_UNREACHABLE requests in a row, raise Unreachable:
+        going on would only spend minutes in backoff for every remaining batch.
+        """
         for item_id in item_ids:
             if item_id not in self.failed:
                 self.failed.add(item_id)
@@ -470,6 +484,10 @@ class FetchState:
                     {"error": type(exc).__name__},
                 )
                 self.errors += 1
+        if isinstance(exc, HardcoverUnavailable):
+            self.unreachable_streak += 1
+            if self.unreachable_streak >= MAX_UNREACHABLE:
+                raise Unreachable(str(exc))
 
     def keep(self, books: list[dict]) -> None:
         fresh = [b for b in books if b.get("id") is not None]
@@ -499,6 +517,7 @@ async def _packed(
         except HardcoverError as exc:
             state.fail([i for k in range(len(group)) for i in item_ids_of(start + k)], exc, what)
             continue
+        state.ok()
         for k, result in enumerate(results):
             on_result(start + k, result)
 
@@ -657,6 +676,7 @@ async def search_one(state: FetchState, item: ItemQuery, title: str, strategy: s
     except HardcoverError as exc:
         state.fail([item.item_id], exc, f"search for {title!r}")
         return []
+    state.ok()
     hits = ((data.get("search") or {}).get("results") or {}).get("hits") or []
     picks = []
     for score, doc in rerank_hits(item, hits)[:SEARCH_KEEP]:
@@ -700,6 +720,7 @@ class FetchSummary:
     items_with_candidates: int = 0
     candidates: int = 0
     stopped_by_budget: int = 0
+    stopped_unreachable: int = 0
     errors: int = 0
     message: str | None = None
     requests: dict[str, int] = field(default_factory=dict)  # root fields billed, per strategy
@@ -738,13 +759,20 @@ async def fetch_async(
         remaining = len(items) - len([i for i in finished if i not in state.failed])
         summary.stopped_by_budget = remaining
         summary.message = exc.with_items(remaining).describe()
+    except Unreachable as exc:
+        remaining = len(items) - len([i for i in finished if i not in state.failed])
+        summary.stopped_unreachable = remaining
+        summary.message = (
+            f"Stopped: Hardcover did not answer {MAX_UNREACHABLE} requests in a row ({exc}); {remaining} items "
+            "remain. Check SHELFMATCH_HARDCOVER_URL and the network, then run fetch_candidates again "
+            "(responses already fetched are not asked again)."
+        )
     done = [it for it in items if it.item_id in set(finished) - state.failed]
     write = {it.item_id: state.found.get(it.item_id, {}) for it in done}
     # After a budget stop, candidates are written but items are not marked done, so the next run
     # rebuilds the same batches (all cache hits) instead of new ones that would ask again.
-    summary.candidates = write_candidates(
-        con, write, run_id, status_for=None if summary.stopped_by_budget else done
-    )
+    stopped = summary.stopped_by_budget or summary.stopped_unreachable
+    summary.candidates = write_candidates(con, write, run_id, status_for=None if stopped else done)
     summary.items_done = len(done)
     summary.items_with_candidates = sum(1 for cands in write.values() if cands)
     summary.errors = state.errors

@@ -191,3 +191,26 @@ def test_the_flow_records_a_run_and_completes_at_the_cap(db_path, hc_server, pre
         status, counts, message = con.execute("SELECT status, counts, message FROM runs").fetchone()
     assert status == "completed" and json.loads(counts)["stopped_by_budget"] == 4
     assert "4 items remain" in message
+
+
+def test_a_dead_server_stops_the_run_after_a_few_requests_with_a_clear_message(db_path):
+    import socket
+
+    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(6, start=8000)]
+    seed_items(db_path, items)
+    with socket.socket() as sock:  # a port nobody listens on: connection refused
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/graphql"
+    s = get_settings(hardcover_url=dead, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+    summary = fetch_candidates_for(
+        str(db_path), s, run_id="r", client_options={"retries": 1, "backoff_base": 0.01}
+    )
+    assert summary.stopped_unreachable == 6 and summary.http_requests == 6  # 3 requests x 2 attempts
+    assert (
+        "did not answer 3 requests in a row" in summary.message
+        and "SHELFMATCH_HARDCOVER_URL" in summary.message
+    )
+    with connect(db_path) as con:
+        kinds = con.execute("SELECT kind, count(*) FROM errors GROUP BY 1").fetchall()
+        status = con.execute("SELECT count(*) FROM hc_item_status").fetchone()[0]
+    assert kinds == [("hardcover_request", 3)] and status == 0
