@@ -137,3 +137,13 @@ async def test_a_request_over_five_root_fields_is_refused_locally(hc_emulator):
         with pytest.raises(ValueError, match="refusing to send 6 root fields"):
             await hc.execute(q, {})
     assert hc_emulator.request_log == []
+
+
+async def test_a_day_already_spent_costs_one_refused_request_then_stops(hc_emulator):
+    hc_emulator.set_daily_remaining(0)
+    async with client(hc_emulator.url) as hc:
+        with pytest.raises(BudgetExhausted, match="daily request cap"):
+            await hc.query("books_by_ids", IDS)
+        with pytest.raises(BudgetExhausted):
+            await hc.query("books_by_ids", {"ids": [1]})
+    assert [e.status for e in hc_emulator.request_log] == [429]
