@@ -15,7 +15,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks.listen.item import ListenJob, ListenResult, listen_to_item
+from tasks.listen.item import (
+    ListenJob,
+    ListenResult,
+    confirmation_job,
+    listen_to_item,
+    merge_confirmation,
+    needs_confirmation,
+)
 from tasks.listen.search import SearchFailed, follow_up, search_available
 from tasks.listen.store import load_jobs, store_result
 from tasks.settings import Settings, get_settings
@@ -48,15 +55,19 @@ def listen(
         can_search = bool(jobs) and search_available(settings)
         verdicts: Counter[str] = Counter()
         heard = []
+        by_id = {job.item_id: job for job in jobs}
         for future in as_completed([listen_item.submit(job) for job in jobs]):
-            result, searched, search_error = future.result(), False, None
+            result, candidates, search_error = future.result(), None, None
             try:
-                searched = follow_up(db, run.run_id, result, can_search)
+                candidates = follow_up(db, run.run_id, result, can_search)
             except SearchFailed as exc:
                 search_error = str(exc)
                 # the daily budget is spent: the rest of the run listens without searching
                 can_search = type(exc.__cause__).__name__ != "BudgetExhausted"
-            store_result(db, run.run_id, result, searched, search_error)
+            if candidates and needs_confirmation(result, candidates):  # hear the credits again, hinted
+                confirmation = listen_item.submit(confirmation_job(by_id[result.item_id], candidates, result))
+                merge_confirmation(result, confirmation.result(), candidates)
+            store_result(db, run.run_id, result, candidates is not None, search_error)
             verdicts[result.verdict] += 1
             heard.append(result.item_id)
         rescored = rescore(heard, db)

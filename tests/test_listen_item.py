@@ -100,3 +100,27 @@ def test_corrupt_file_is_an_error_result_not_an_exception(spoken_books):
     assert result.error_kind == "audio_unreadable"
     assert "corrupt.m4b" in result.error
     assert result.error_detail["file"].endswith("corrupt/corrupt.m4b")
+
+
+SUNRISE = Expected(71, "Seduce Me at Sunrise", ("Lisa Kleypas",), ("Rosalyn Landor",), "The Hathaways", 2.0)
+DISTRACTORS = [
+    Expected(72, "Mine Till Midnight", ("Lisa Kleypas",), ("Rosalyn Landor",), "The Hathaways", 1.0),
+    Expected(73, "Sunrise", ("Karen Kingsbury",), ("Ann Richardson",)),
+    Expected(74, "Dreaming of You", ("Lisa Kleypas",), ("Barbara Rosenblat",)),
+]
+
+
+def test_a_confirmation_job_rehears_the_credit_window_with_the_candidates_names(spoken_books):
+    # what the flow submits after a targeted search brought candidates in
+    job = _job(spoken_books["sunrise"], [*DISTRACTORS, SUNRISE])
+    job.confirm_windows = [("1", "intro", 0.0)]
+    result = listen_to_item(job, _settings(spoken_books))
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 71)
+    assert [w.hinted for w in result.windows] == [True]
+    assert "kleypas" in result.windows[0].text.lower()
+
+
+def test_a_hinted_rehearing_does_not_put_absent_names_in_the_narrators_mouth(spoken_books):
+    result = listen_to_item(_job(spoken_books["sunrise"], DISTRACTORS), _settings(spoken_books))
+    assert result.verdict != IDENTIFIED and result.book_id is None
+    assert any(w.hinted for w in result.windows)

@@ -82,7 +82,7 @@ def speech_seconds(samples: np.ndarray, frame_seconds: float = 0.5, threshold: f
     return float(np.count_nonzero(rms > threshold) * frame_seconds)
 
 
-def _decode(model, samples: np.ndarray, without_timestamps: bool) -> str:
+def _decode(model, samples: np.ndarray, without_timestamps: bool, hotwords: str | None = None) -> str:
     segments, _info = model.transcribe(
         samples,
         language="en",
@@ -91,6 +91,7 @@ def _decode(model, samples: np.ndarray, without_timestamps: bool) -> str:
         vad_filter=False,
         condition_on_previous_text=False,
         without_timestamps=without_timestamps,
+        hotwords=hotwords or None,
     )
     return " ".join(s.text.strip() for s in segments).strip()
 
@@ -100,7 +101,7 @@ def _decode(model, samples: np.ndarray, without_timestamps: bool) -> str:
 _MIN_WORDS_PER_SOUND_SECOND = 0.8
 
 
-def transcribe_window(model, samples: np.ndarray) -> WindowTranscript:
+def transcribe_window(model, samples: np.ndarray, hotwords: str | None = None) -> WindowTranscript:
     """Transcribe one window (<= 30 s of 16 kHz mono float32).
 
     Timestamp mode first: on credits it is far more accurate than `without_timestamps=True`, which
@@ -114,10 +115,10 @@ def transcribe_window(model, samples: np.ndarray) -> WindowTranscript:
         return WindowTranscript("", audio_seconds, 0.0)
     cpu0 = time.process_time()
     try:
-        text = _decode(model, samples, without_timestamps=False)
+        text = _decode(model, samples, without_timestamps=False, hotwords=hotwords)
         sound = speech_seconds(samples)
         if sound >= 4 and len(text.split()) < _MIN_WORDS_PER_SOUND_SECOND * sound:
-            retry = _decode(model, samples, without_timestamps=True)
+            retry = _decode(model, samples, without_timestamps=True, hotwords=hotwords)
             if len(retry.split()) > len(text.split()):
                 text = retry
     except Exception as exc:  # CTranslate2 raises plain RuntimeErrors

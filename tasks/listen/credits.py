@@ -177,7 +177,7 @@ def phrase_containment(expected: str, transcript: str | tuple[str, ...], phoneti
 
 # A name word: a capitalised word, an initial ("J."), or a particle. A full word never takes the
 # following full stop, so "by Andy Weir. Narrated by" ends the author at "Weir".
-_NAME_WORD = r"(?:[A-Z]\.|St\.|[A-Z][\w'\-]+|de|da|di|del|van|von|der|le|la|du)"
+_NAME_WORD = r"(?:St\.|[A-Z][\w'\-]+|[A-Z]\.?|de|da|di|del|van|von|der|le|la|du)"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}"
 _NAMES = rf"(?P<names>{_NAME}(?:\s*,?\s+(?:and|&)\s+{_NAME})*)"
 # "raided"/"raded"/"rated": how tiny.en hears a synthetic "narrated".
@@ -401,14 +401,24 @@ def _title_precision(heard_title: str, candidate: Expected) -> float:
 
     Words of the candidate's series name and its position count as explained: an unsplit
     "The Final Empire Mistborn book one" is still all The Final Empire."""
-    heard = [t for t in tokens(heard_title) if t not in STOP_WORDS] or list(tokens(heard_title))
+    words = tokens(heard_title)
+    content = [i for i, t in enumerate(words) if t not in STOP_WORDS] or list(range(len(words)))
     exp = tokens(candidate.title) + tokens(candidate.series or "")
     if candidate.position is not None:
         exp += (f"{candidate.position:g}",)
-    if not heard or not exp:
+    if not content or not exp:
         return 0.0
-    hits = sum(max((token_similarity(h, e, False) for e in exp), default=0.0) >= 0.8 for h in heard)
-    return hits / len(heard)
+
+    def explained(i: int) -> bool:
+        # the word itself, or joined with a neighbour (ASR splits "Washpot" into "wash hot")
+        forms = [words[i]]
+        if i > 0:
+            forms.append(words[i - 1] + words[i])
+        if i + 1 < len(words):
+            forms.append(words[i] + words[i + 1])
+        return any(token_similarity(f, e, False) >= 0.8 for f in forms for e in exp)
+
+    return sum(explained(i) for i in content) / len(content)
 
 
 def containment(candidate: Expected, transcript: str, credits: Credits | None = None) -> Containment:
@@ -435,6 +445,15 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     strong_title = title >= 0.75 and (author >= 0.65 or (narrator or 0.0) >= 0.85)
     strong_author = author >= 0.85 and title >= 0.55
     overall = score >= 0.75 and title >= 0.6 and author >= 0.5
+    # "Saga, volume one, Saga book one": the whole title, the series and its position all said.
+    titled_in_series = (
+        title >= 0.9
+        and precision == 1.0
+        and candidate.series is not None
+        and (series or 0.0) >= 0.9
+        and candidate.position is not None
+        and credits.position == candidate.position
+    )
     # What was said overrides what merely appears: a heard title naming more than this candidate
     # ("Dune Messiah" for "Dune", "... Chamber of Secrets" for "... Prisoner of Azkaban"), or a heard
     # position that differs, is not this book.
@@ -444,7 +463,9 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
         and candidate.position is not None
         and credits.position != candidate.position
     )
-    identified = (strong_title or strong_author or overall) and precise and not position_conflict
+    identified = (
+        (strong_title or strong_author or overall or titled_in_series) and precise and not position_conflict
+    )
     verdict = IDENTIFIED if identified else UNCERTAIN
     if (
         not identified

@@ -33,6 +33,8 @@ class ListenJob:
     item_id: str
     files: list[AudioFileRef]  # included audio files in play order
     candidates: list[Expected] = field(default_factory=list)
+    # Confirmation mode: only these (file ino, window kind, start) windows, hinted with the candidates.
+    confirm_windows: list[tuple[str, str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class WindowResult:
     text: str
     extracted: dict
     cpu_seconds: float
+    hinted: bool = False  # transcribed with the candidates' names as Whisper hotwords
 
 
 @dataclass
@@ -76,10 +79,19 @@ class ListenResult:
         return transcript_text(self.windows)
 
 
+def current_windows(windows: list[WindowResult]) -> list[WindowResult]:
+    """One text per window - the hinted re-hearing when there is one - intro then outro, in time order."""
+    best: dict[tuple[str, str, float], WindowResult] = {}
+    for w in windows:
+        key = (w.file_ino, w.window_kind, w.window_start)
+        if key not in best or w.hinted:
+            best[key] = w
+    return sorted(best.values(), key=lambda w: (w.window_kind != "intro", w.window_start))
+
+
 def transcript_text(windows: list[WindowResult]) -> str:
     """Intro windows then outro windows, each in time order (a phrase split by a window edge joins up)."""
-    order = sorted(windows, key=lambda w: (w.window_kind != "intro", w.window_start))
-    return " ".join(w.text for w in order if w.text)
+    return " ".join(w.text for w in current_windows(windows) if w.text)
 
 
 def plan_windows(
@@ -197,12 +209,9 @@ def is_settled(result: ListenResult, candidates: list[Expected]) -> bool:
 
 
 def _evaluate(result: ListenResult, candidates: list[Expected]) -> None:
-    intro = " ".join(w.text for w in result.windows if w.window_kind == "intro" and w.text)
-    outro = " ".join(
-        w.text
-        for w in sorted(result.windows, key=lambda w: w.window_start)
-        if w.window_kind == "outro" and w.text
-    )
+    heard = current_windows(result.windows)
+    intro = " ".join(w.text for w in heard if w.window_kind == "intro" and w.text)
+    outro = " ".join(w.text for w in heard if w.window_kind == "outro" and w.text)
     result.credits = extract_credits(intro).merge(extract_credits(outro))
     result.judgement = judge(candidates, result.transcript, result.credits) if candidates else None
 
@@ -241,6 +250,9 @@ def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
         model = get_model(
             model_path, settings.asr_compute_type, settings.asr_cpu_threads, settings.listen_workers
         )
+        if job.confirm_windows:
+            _confirm(result, job, job.confirm_windows, opener, model, settings)
+            return result
         first, last = files[0], files[-1]
         with opener.open(first) as audio:
             current = first
@@ -263,6 +275,8 @@ def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
                     if _listen_window(result, audio, last, "outro", start, model, settings, job.candidates):
                         break
         finish_verdict(result)
+        if needs_confirmation(result, job.candidates):
+            _confirm(result, job, credit_windows(result), opener, model, settings)
     except AudioUnreadable as exc:
         _fail(result, "audio_unreadable", f"item {job.item_id}: {exc}", current or files[0])
     except AsrFailed as exc:
@@ -311,6 +325,84 @@ def _listen_window(
     )
     _evaluate(result, candidates)
     return is_settled(result, candidates)
+
+
+def hotwords_for(result: ListenResult, candidates: list[Expected], limit: int = 6) -> str:
+    """The candidates' titles and names (best-scoring first) as a Whisper hotword hint."""
+    order = {s.book_id: i for i, s in enumerate(result.judgement.scores)} if result.judgement else {}
+    ranked = sorted(candidates, key=lambda c: order.get(c.book_id, len(order)))[:limit]
+    return ". ".join(
+        ", ".join([c.title, *c.authors[:1], *c.narrators[:1], *([c.series] if c.series else [])])
+        for c in ranked
+    )
+
+
+def credit_windows(result: ListenResult) -> list[tuple[str, str, float]]:
+    """The windows in which credits were heard (where a hinted re-hearing can sharpen the names)."""
+    return [
+        (w.file_ino, w.window_kind, w.window_start)
+        for w in current_windows(result.windows)
+        if not w.hinted
+        and (w.extracted.get("title") or w.extracted.get("authors") or w.extracted.get("narrators"))
+    ]
+
+
+def needs_confirmation(result: ListenResult, candidates: list[Expected]) -> bool:
+    """Credits were heard, there are candidates, and none is identified yet: listen again, hinted."""
+    return (
+        bool(candidates)
+        and result.error_kind is None
+        and result.verdict != IDENTIFIED
+        and bool(credit_windows(result))
+    )
+
+
+def _confirm(
+    result: ListenResult, job: ListenJob, windows, opener: _Opener, model, settings: Settings
+) -> None:
+    """Re-hear the credit windows with the candidates' names as hotwords, then judge again.
+
+    Tiny Whisper models misspell unusual names ("Kleypas" -> "Klapers"); told which names the
+    catalogue has, they write them correctly when they are said - and, measured, do not produce them
+    when they are not (docs/benchmarks.md), so the usual containment rules still guard the verdict.
+    """
+    by_ino = {f.ino: f for f in job.files}
+    hot = hotwords_for(result, job.candidates)
+    for ino, kind, start in windows:
+        ref = by_ino.get(ino)
+        if ref is None:
+            continue
+        with opener.open(ref) as audio:
+            samples = audio.read(start, settings.listen_step_seconds)
+        heard = transcribe_window(model, samples, hotwords=hot)
+        result.windows.append(
+            WindowResult(
+                ino,
+                kind,
+                start,
+                heard.audio_seconds,
+                heard.text,
+                extract_credits(heard.text).to_dict(),
+                heard.cpu_seconds,
+                hinted=True,
+            )
+        )
+    _evaluate(result, job.candidates)
+    finish_verdict(result)
+
+
+def confirmation_job(job: ListenJob, candidates: list[Expected], result: ListenResult) -> ListenJob:
+    return ListenJob(job.item_id, job.files, candidates, confirm_windows=credit_windows(result))
+
+
+def merge_confirmation(result: ListenResult, confirmation: ListenResult, candidates: list[Expected]) -> None:
+    """Fold a confirmation pass (run as its own task) into the item's result and judge again."""
+    if confirmation.error_kind is not None:
+        return  # the first hearing stands
+    result.windows.extend(confirmation.windows)
+    result.bytes_read += confirmation.bytes_read
+    _evaluate(result, candidates)
+    finish_verdict(result)
 
 
 def _fail(result: ListenResult, kind: str, message: str, ref: AudioFileRef) -> None:

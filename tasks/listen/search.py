@@ -59,17 +59,18 @@ class SearchFailed(Exception):
     """The targeted search raised (budget, auth, network); the listen result itself stands."""
 
 
-def follow_up(db_path: Path | str, run_id: str, result, search_enabled: bool = True) -> bool:
+def follow_up(db_path: Path | str, run_id: str, result, search_enabled: bool = True) -> list | None:
     """After listening: if the credits were heard but no candidate is identified, search for the spoken
-    book and judge the transcript again against the enlarged candidate list. Returns whether it searched;
-    raises SearchFailed (with the reason) when the search itself failed."""
+    book and judge the transcript again against the enlarged candidate list. Returns the item's
+    candidates after a search (None when it did not search); raises SearchFailed (with the reason)
+    when the search itself failed."""
     from tasks.listen.credits import IDENTIFIED, judge
     from tasks.listen.item import finish_verdict
     from tasks.listen.store import candidates_for
     from tasks.warehouse import connect
 
     if not search_enabled or result.error_kind or result.verdict == IDENTIFIED or not result.credits.title:
-        return False
+        return None
     try:
         searched = search_from_credits(db_path, run_id, result.item_id, result.credits)
     except Exception as exc:
@@ -78,10 +79,10 @@ def follow_up(db_path: Path | str, run_id: str, result, search_enabled: bool = T
             f"{type(exc).__name__}: {exc}"
         ) from exc
     if not searched:
-        return False
+        return None
     with connect(db_path) as con:
         candidates = candidates_for(con, [result.item_id]).get(result.item_id, [])
     if candidates:
         result.judgement = judge(candidates, result.transcript, result.credits)
         finish_verdict(result)
-    return True
+    return candidates

@@ -103,6 +103,7 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, result: ListenResult, se
                 "source": result.source,
                 "run_id": run_id,
                 "created_at": stamp,
+                "hinted": w.hinted,
             },
         )
     if result.error_kind is None:

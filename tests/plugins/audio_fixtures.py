@@ -74,6 +74,16 @@ def spoken_books(tmp_path_factory) -> dict[str, SpokenBook]:
         author="Frank Herbert",
         narrator="Scott Brick",
     )
+    # Names tiny.en misspells unless told what the catalogue has (the hinted confirmation pass).
+    book(
+        "sunrise",
+        ".m4b",
+        "intro",
+        20,
+        title="Seduce Me at Sunrise",
+        author="Lisa Kleypas",
+        narrator="Rosalyn Landor",
+    )
     # A soundtrack and a hiss: no speech, so nothing can be identified.
     path = speech.synthesise([speech.music(12), speech.noise(8)], root / "music" / "music.m4b")
     books["music"] = SpokenBook("music", (path,), layout="music")
