@@ -46,7 +46,7 @@ SERVER_VERSION = "2.36.0"
 ROUTER_BASE_PATH = "/audiobookshelf"
 _LOG = web.RequestKey("log", dict)
 
-_TITLE_PREFIXES = ("the ", "a ", "an ")
+_TITLE_PREFIXES = ("the ", "a ")  # ABS default sortingPrefixes
 # Keys of media.metadata in ABS's minified list shape (Book.toOldJSONMinified), in its order.
 _MINIFIED_META_KEYS = (
     "title",

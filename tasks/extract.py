@@ -15,6 +15,7 @@ The plain functions behind the `extract_abs` flow:
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import math
@@ -594,6 +595,23 @@ def prepare_batch(
     evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
 ) -> PreparedBatch:
     """Parse a `batch/get` answer, check and flatten every item, and build the batch's Arrow tables."""
+    # A batch makes ~100k short-lived objects that reference counting frees; the cyclic GC scanning
+    # them meanwhile costs ~20% of the time, so it is paused for the batch.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _prepare_batch(body, asked, run_id, evidence_fn)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _prepare_batch(
+    body: bytes,
+    asked: list[str],
+    run_id: str | None,
+    evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
+) -> PreparedBatch:
     cpu = time.process_time()
     pairs = split_batch(body)
     if pairs is None:  # not the usual envelope: parse it whole, re-serialise each item for `raw`
@@ -813,7 +831,9 @@ async def extract(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        con.execute(f"SET checkpoint_threshold = '{threshold}'")  # a setting, not a value: cannot be a parameter
+        con.execute(
+            f"SET checkpoint_threshold = '{threshold}'"
+        )  # a setting, not a value: cannot be a parameter
     summary.requests = client.requests
     return summary.as_dict()
 
