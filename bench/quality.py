@@ -85,8 +85,11 @@ def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[
             "b.title AS book_title, m.explanation::VARCHAR AS explanation "
             "FROM matches m LEFT JOIN abs_items i USING (item_id) LEFT JOIN hc_books b ON b.book_id = m.book_id"
         ).pl()
-        [(pairs,)] = con.execute("SELECT count(*) FROM candidates").fetchall()
-    print(f"seed {seed}: {len(lib.items)} items, {pairs} candidate pairs via extract + fetch_candidates")
+        candidates = con.sql("SELECT item_id, book_id FROM candidates").pl()
+    print(f"seed {seed}: {len(lib.items)} items, {candidates.height} candidate pairs via extract + fetch_candidates")
+    # Was the true book among the candidates at all? Separates retrieval misses from scoring misses.
+    found = truth.join(candidates, left_on=["item_id", "truth_book_id"], right_on=["item_id", "book_id"], how="semi")
+    truth = truth.with_columns(truth_in_candidates=pl.col("item_id").is_in(found["item_id"].implode()))
     return matches, truth
 
 
@@ -108,7 +111,15 @@ def evaluate(matches: pl.DataFrame, truth: pl.DataFrame) -> dict:
             "recall": round(int(t["correct"].sum()) / matchable, 4) if matchable else None,
             "distractors": int((~t["matchable"]).sum()),
         }
+    extra = {}
+    if "truth_in_candidates" in m.columns:
+        reachable = m.filter(pl.col("matchable") & pl.col("truth_in_candidates"))
+        extra = {
+            "candidate_recall": round(reachable.height / matchable, 4) if matchable else None,
+            "top1_when_truth_in_candidates": round(float(reachable["correct"].mean()), 4) if reachable.height else None,
+        }
     return {
+        **extra,
         "items": m.height,
         "matchable": matchable,
         "auto_precision": round(float(auto["correct"].mean()), 4) if auto.height else None,

@@ -245,4 +245,11 @@ def isotonic_knots(x: np.ndarray, y: np.ndarray, min_block: int = 25) -> list[tu
     if len(blocks) > 1 and blocks[-1][1] < min_block:
         sy, n, sx = blocks.pop()
         blocks[-1] = [blocks[-1][0] + sy, blocks[-1][1] + n, blocks[-1][2] + sx]
-    return [(sx / n, (sy + 1) / (n + 2)) for sy, n, sx in blocks]
+    knots = [(sx / n, (sy + 1) / (n + 2)) for sy, n, sx in blocks]
+    # Smoothing can undo monotonicity between a small block and its neighbour: keep the running max.
+    running = 0.0
+    out = []
+    for x, p in knots:
+        running = max(running, p)
+        out.append((x, running))
+    return out
