@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import re
+import resource
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -586,6 +587,7 @@ class PreparedBatch:
     missing: list[str]  # asked for, silently not returned by ABS
     fetched: int
     cpu_seconds: float = 0.0  # spent preparing it (in a worker process, when there are workers)
+    peak_rss_mb: float = 0.0  # of the process that prepared it
 
 
 def prepare_batch(
@@ -644,6 +646,7 @@ def _prepare_batch(
         missing=missing,
         fetched=len(pairs),
         cpu_seconds=time.process_time() - cpu,
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
 
 
@@ -755,6 +758,7 @@ class Summary:
     errors: Counter = field(default_factory=Counter)
     requests: int = 0
     timings: Counter = field(default_factory=Counter)  # seconds of wall time by phase (where a run spends it)
+    preparing_peak_rss_mb: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -771,6 +775,7 @@ class Summary:
             "error_count": sum(self.errors.values()),
             "abs_requests": self.requests,
             "seconds": {k: round(v, 2) for k, v in self.timings.items()},
+            "preparing_peak_rss_mb": round(self.preparing_peak_rss_mb, 1),
         }
 
 
@@ -905,6 +910,7 @@ def merge_batches(batches: list[PreparedBatch]) -> PreparedBatch:
         missing=[m for b in batches for m in b.missing],
         fetched=sum(b.fetched for b in batches),
         cpu_seconds=sum(b.cpu_seconds for b in batches),
+        peak_rss_mb=max(b.peak_rss_mb for b in batches),
     )
 
 
@@ -917,6 +923,7 @@ def _store(
 ) -> None:
     summary.fetched += batch.fetched
     summary.timings["preparing_cpu"] += batch.cpu_seconds
+    summary.preparing_peak_rss_mb = max(summary.preparing_peak_rss_mb, batch.peak_rss_mb)
     summary.missing += len(batch.missing)  # deleted between listing and fetching: marked removed next run
     for item_id, message, detail in batch.malformed:
         summary.errors["malformed_item"] += 1
