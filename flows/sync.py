@@ -28,7 +28,7 @@ def read_state(db: str, since) -> dict:
 
 
 @task(name="publish-sync-summary", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
-def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[str]) -> str:
+def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[str], results: dict) -> str:
     errors = {f"{e['flow']}: {e['kind']}": e["errors"] for e in state["errors"]}
     publish_table(
         "sync-review-queue", review_queue_head(db), "Pending matches to review next (match_review_queue)"
@@ -38,7 +38,7 @@ def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[
         "shelfmatch sync",
         counts,
         sections={"Steps": steps, "Errors by kind": errors or "none"},
-        notes=sync_notes(counts, failed),
+        notes=sync_notes(counts, failed, results),
     )
 
 
@@ -90,7 +90,7 @@ def sync(
         run.counts.update(sync_counts(results, state))
         steps = [{"step": n, "run_id": r.get("run_id"), "status": "failed" if n in failures else "completed",
                   "note": failures.get(n, "")} for n, r in results.items()]  # fmt: skip
-        publish(db, run.counts, state, steps, list(failures))
+        publish(db, run.counts, state, steps, list(failures), results)
         if failures:
             run.message = "; ".join(f"{n}: {m}" for n, m in failures.items())
             raise RuntimeError(f"sync finished with failed steps — {run.message}")

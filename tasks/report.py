@@ -66,13 +66,20 @@ def sync_counts(steps: dict[str, dict], state: dict[str, Any]) -> dict[str, Any]
         "hardcover_requests_used": hardcover.get("requests_used") or 0,
         "hardcover_budget_left": hardcover.get("budget_left"),
         "hardcover_budget_resets_at": hardcover.get("resets_at"),
+        # Hardcover's daily cap is not a failure: the next run resumes from the cache.
+        "items_waiting_for_hardcover_budget": (steps.get("candidates") or {}).get("stopped_by_budget") or 0,
         "items_listened": (steps.get("listen") or {}).get("items"),
         "errors": sum(e["errors"] for e in errors),
     }
 
 
-def sync_notes(counts: dict[str, Any], failed_steps: list[str]) -> list[str]:
+def sync_notes(
+    counts: dict[str, Any], failed_steps: list[str], steps: dict[str, dict] | None = None
+) -> list[str]:
     notes = []
+    budget_message = ((steps or {}).get("candidates") or {}).get("message")
+    if budget_message:
+        notes.append(f"**Hardcover:** {budget_message}")
     if failed_steps:
         notes.append(
             f"**Failed steps:** {', '.join(failed_steps)} — see their flow runs' logs and the errors table."

@@ -51,7 +51,8 @@ def test_sync_summary_counts_agree_with_the_warehouse(demo_warehouse):
     for tier in ("auto", "pending", "reject"):
         assert summary[tier] == tiers.get(tier, 0)
     assert summary["auto"] > 0
-    assert summary["hardcover_requests_used"] == billed > 0
+    capped = demo_warehouse.results["sync_capped"]
+    assert capped["hardcover_requests_used"] + summary["hardcover_requests_used"] == billed > 0
     assert 0 < summary["hardcover_budget_left"] <= 5000 - billed
 
 
@@ -113,3 +114,20 @@ def test_a_failed_step_fails_the_sync_after_the_other_steps_ran(prefect_harness,
     assert runs["sync"] == "failed"
     assert runs["score"] == "completed"  # later steps still ran
     assert "sync-summary" in artifacts_of(state)
+
+
+def test_a_sync_stopped_by_the_hardcover_budget_completes_and_says_what_remains(demo_warehouse):
+    state = demo_warehouse.states["sync_capped"]
+    assert state.is_completed(), state.message
+    capped = demo_warehouse.results["sync_capped"]
+    assert capped["hardcover_requests_used"] <= 3
+    assert capped["items_waiting_for_hardcover_budget"] > 0
+    text = artifacts_of(state)["sync-summary"].data
+    assert "**Hardcover:**" in text and "remain" in text
+    # The next sync resumed: everything got its candidates, and nothing was asked twice.
+    assert demo_warehouse.results["sync"]["items_waiting_for_hardcover_budget"] == 0
+    with connect(demo_warehouse.db_path) as con:
+        [(keys, distinct)] = con.execute(
+            "SELECT count(*), count(DISTINCT cache_key) FROM hc_requests"
+        ).fetchall()
+    assert keys == distinct

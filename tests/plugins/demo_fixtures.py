@@ -2,7 +2,7 @@
 
 `demo_warehouse` generates a library with known answers (emulators.corpus), serves it from the ABS
 emulator and the catalogue from the Hardcover emulator (loopback, fast per-minute refill), then runs
-`sync` → one approval → `writeback` (dry-run) → `writeback --apply` → `rollback` of one item, all
+`sync` capped at 3 Hardcover requests → `sync` → one approval → `writeback` (dry-run) → `writeback --apply` → `rollback` of one item, all
 under the session's Prefect test harness. Tests read the resulting DuckDB file and the flow states;
 they must not write to it (copy it first).
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-DEMO_ITEMS = 90
+DEMO_ITEMS, HOSTILE_ITEMS = 70, 30
 ABS_KEY, HC_TOKEN = "demo-abs-key", "demo-hc-token"
 
 
@@ -41,6 +41,12 @@ def demo_warehouse(prefect_harness, tmp_path_factory) -> DemoWarehouse:
     db = root / "demo.duckdb"
     audio_root = root / "audiobooks"
     lib = generate_library(DEMO_ITEMS, seed=11, profile="default", audio_root=audio_root)
+    # Plus hostile items (garbage folders, wrong or no tags), so every tier — pending too — has rows.
+    hostile = generate_library(
+        HOSTILE_ITEMS, seed=12, profile="hostile", audio_root=audio_root, library_id=lib.library["id"]
+    )
+    lib.items.extend(hostile.items)
+    lib.truth.update(hostile.truth)
     demo = DemoWarehouse(db_path=db, truth=lib.truth)
 
     with (
@@ -58,6 +64,12 @@ def demo_warehouse(prefect_harness, tmp_path_factory) -> DemoWarehouse:
         from flows.rollback import rollback
         from flows.sync import sync
         from flows.writeback import writeback
+
+        # First a sync capped at 3 Hardcover requests (it stops at the cap and says so), then the
+        # nightly one, which resumes from the cache.
+        state = sync(db_path=str(db), max_requests=3, skip_listen=True, return_state=True)
+        demo.states["sync_capped"] = state
+        demo.results["sync_capped"] = state.result(raise_on_failure=False)
 
         state = sync(db_path=str(db), max_listen=4, return_state=True)
         demo.states["sync"] = state
