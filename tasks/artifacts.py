@@ -90,13 +90,13 @@ def summary_markdown(
     notes: Iterable[str] = (),
 ) -> str:
     """Markdown for a run summary: counts as a two-column table, then one table (or text) per section."""
-    parts = [f"# {title}\n"]
+    parts = [f"# {title}\n\n"]
     simple = [
         {"what": k.replace("_", " "), "value": v} for k, v in counts.items() if not isinstance(v, dict | list)
     ]
     parts.append(markdown_table(simple, ["what", "value"]))
     for name, content in (sections or {}).items():
-        parts.append(f"\n## {name}\n")
+        parts.append(f"\n## {name}\n\n")
         if isinstance(content, Mapping):
             parts.append(markdown_table([{"": k, "count": v} for k, v in content.items()], ["", "count"]))
         elif isinstance(content, list):
