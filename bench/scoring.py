@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import sys
@@ -65,6 +66,8 @@ def main() -> None:
     setup_s = time.perf_counter() - t0
     model = load_model()
 
+    cpu0 = time.process_time()
+    load0 = os.getloadavg()[0]
     t = time.perf_counter()
     items = item_frame(data["evidence"], data["items"])
     t_items = time.perf_counter() - t
@@ -78,6 +81,7 @@ def main() -> None:
     matches = choose_matches(scored, data["items"]["item_id"])
     t_tiers = time.perf_counter() - t
 
+    cpu = time.process_time() - cpu0
     pairs = scored.height
     total = t_items + t_books + t_pairs + t_tiers
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -93,6 +97,8 @@ def main() -> None:
             "score_pairs": round(t_pairs, 3),
             "choose_matches": round(t_tiers, 3),
         },
+        "cpu_seconds": round(cpu, 3),  # all threads; the machine is shared, so wall time varies
+        "load_average_1m": round(load0, 2),
         "books": books.height,
         "setup_seconds": round(setup_s, 1),
         "peak_rss_mb": round(peak_mb, 1),

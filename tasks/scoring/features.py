@@ -175,21 +175,37 @@ class _Vocab:
         return frame.join(self.frame.rename({"s": col, "code": code}), on=col, how="left").drop(col)
 
 
-def _pair_similarity(long: pl.DataFrame, vocab: _Vocab, containment: bool = False) -> pl.DataFrame:
-    """Add `sim` (and optionally containment flags) to a long frame with codes `lc`, `rc`."""
-    long = long.with_columns(k=c("lc").cast(pl.UInt64) * (1 << 32) + c("rc").cast(pl.UInt64))
-    uniq = long.select("k", "lc", "rc").unique(subset="k")
-    lc, rc = uniq["lc"].to_numpy(), uniq["rc"].to_numpy()
-    uniq = uniq.with_columns(sim=pl.Series(_cpdist(vocab.objects[lc], vocab.objects[rc]), dtype=pl.Int32))
+def _pair_similarity(
+    long: pl.DataFrame, vocab: _Vocab, containment: bool = False, dedupe: bool = True
+) -> pl.DataFrame:
+    """Add `sim` (and optionally containment flags) to a long frame with codes `lc`, `rc`.
+
+    With `dedupe`, each distinct (left, right) pair is compared once and joined back — worth it where
+    strings repeat across pairs (authors, narrators, series); titles are mostly distinct, so they
+    are compared row by row.
+    """
+    if dedupe:
+        long = long.with_columns(k=c("lc").cast(pl.UInt64) * (1 << 32) + c("rc").cast(pl.UInt64))
+        work = long.select("k", "lc", "rc").unique(subset="k")
+    else:
+        work = long
+    lc, rc = work["lc"].to_numpy(), work["rc"].to_numpy()
+    work = work.with_columns(sim=pl.Series(_cpdist(vocab.objects[lc], vocab.objects[rc]), dtype=pl.Int32))
     if containment:
-        # Whole-word containment, only where the strings differ enough for it to matter.
-        ls = pl.lit(" ") + vocab.strings.gather(uniq["lc"]) + pl.lit(" ")
-        rs = pl.lit(" ") + vocab.strings.gather(uniq["rc"]) + pl.lit(" ")
-        uniq = uniq.with_columns(ls=ls, rs=rs).with_columns(
-            item_in_candidate=(c("sim") < 90) & c("rs").str.contains(c("ls"), literal=True),
-            candidate_in_item=(c("sim") < 90) & c("ls").str.contains(c("rs"), literal=True),
+        # Whole-word containment: " dune " in " dune messiah " (the sequel/omnibus trap) and back.
+        ls = pl.lit(" ") + vocab.strings.gather(work["lc"]) + pl.lit(" ")
+        rs = pl.lit(" ") + vocab.strings.gather(work["rc"]) + pl.lit(" ")
+        work = (
+            work.with_columns(ls=ls, rs=rs)
+            .with_columns(
+                item_in_candidate=(c("sim") < 90) & c("rs").str.contains(c("ls"), literal=True),
+                candidate_in_item=(c("sim") < 90) & c("ls").str.contains(c("rs"), literal=True),
+            )
+            .drop("ls", "rs")
         )
-    return long.join(uniq.drop("lc", "rc", "ls", "rs", strict=False), on="k", how="left")
+    if not dedupe:
+        return work
+    return long.join(work.drop("lc", "rc"), on="k", how="left")
 
 
 def _best_over_lists(base: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
@@ -253,7 +269,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     it = vocab.encode(it.rename({"text": "l"}), "l", "lc")
     bt = vocab.encode(bt, "r", "rc")
     tl = base.select("pair", "item_idx", "book_id").join(it, on="item_idx").join(bt, on="book_id")
-    tl = _pair_similarity(tl, vocab, containment=True)
+    tl = _pair_similarity(tl, vocab, containment=True, dedupe=False)
     tl = tl.with_columns(agree_bits=pl.when(c("sim") >= 90).then(c("sources")).otherwise(0))
     title = tl.group_by("pair").agg(
         title_sim=c("sim").max(),
