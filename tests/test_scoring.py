@@ -360,3 +360,38 @@ def test_a_part_number_in_the_title_counts_against_a_book_that_is_no_part_of_a_s
     )
     pair = scored.row(0, named=True)
     assert pair["position_level"] == "item_only" and pair["position_weight"] < 0
+
+
+def test_scoring_an_empty_warehouse_or_items_without_evidence_completes_with_rejects(db_path):
+    from tasks.scoring.store import score_warehouse
+    from tasks.settings import get_settings
+    from tasks.warehouse import connect, now
+
+    settings = get_settings(duckdb_path=db_path)
+    empty = score_warehouse(db_path, "run-1", None, settings)
+    assert empty.items == 0 and empty.pairs == 0
+    with connect(db_path) as con:
+        con.execute(
+            "INSERT INTO abs_items (item_id, library_id, extracted_at) VALUES ('bare', 'lib', ?), ('titled', 'lib', ?)",
+            [now(), now()],
+        )
+        con.execute(
+            "INSERT INTO item_evidence (item_id, source, field, value) VALUES ('titled', 'abs', 'title', 'Dune')"
+        )
+    summary = score_warehouse(db_path, "run-2", None, settings)
+    assert summary.items == 2 and summary.tiers["reject"] == 2 and summary.items_without_candidates == 2
+    with connect(db_path) as con:
+        assert con.execute("SELECT count(*) FROM matches_reject").fetchall() == [(2,)]
+
+
+def test_a_model_file_without_a_comparison_says_how_to_fix_it(tmp_path):
+    import json
+
+    from tasks.scoring import MODEL_PATH
+
+    data = json.loads(MODEL_PATH.read_text())
+    del data["comparisons"]["duration"]
+    broken = tmp_path / "model.json"
+    broken.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=r"duration.*bench/train_scoring.py"):
+        Model.load(broken)

@@ -34,7 +34,7 @@ class ScoreSummary:
 
 
 def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pl.DataFrame:
-    return pl.from_arrow(con.execute(load_sql(name), params or {}).to_arrow_table())  # type: ignore[return-value]
+    return con.sql(load_sql(name), params=params or None).pl()
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, item_ids: list[str] | None) -> dict[str, pl.DataFrame]:
