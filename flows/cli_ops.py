@@ -30,7 +30,12 @@ def sync_command(
     ] = None,
     full_refresh: Annotated[bool, typer.Option(help="Re-fetch every item, not only changed ones")] = False,
     max_requests: Annotated[int | None, typer.Option(help="Cap on Hardcover requests this run")] = None,
-    max_listen: Annotated[int | None, typer.Option(help="Cap on items to listen to this run")] = None,
+    max_listen: Annotated[
+        int,
+        typer.Option(
+            help="Items to listen to this run (CPU-bound, ~seconds each); the rest wait for the next run"
+        ),
+    ] = 200,
     skip_listen: Annotated[bool, typer.Option("--skip-listen", help="Do not transcribe audio")] = False,
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
 ) -> None:
