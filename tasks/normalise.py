@@ -133,6 +133,15 @@ _SUBTITLE_SPLIT_RE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
 _INVERTED_ARTICLE_RE = re.compile(r"^(?P<rest>.+?),\s*(?P<art>the|a|an)(?P<tail>\s*(?:[:(\[].*)?)$", re.I)
 
 
+_FLAG_RE = re.compile(r"\b(?:unabridged|abridged|dramati[sz]ed|full[ -]cast|radio drama)\b")
+# Anything split_title might act on; a title without any of these is returned as it is.
+_NEEDS_PARSING_RE = re.compile(
+    r"[\(\[\{:,;#\-–—]|\d|\b(?:cd|disc|disk|kbps|m4b|mp3|m4a|aac|flac|abridged|unabridged|audio ?book|"
+    r"retail|novel|book|bk|vol|volume|part|pt)\b",
+    re.I,
+)
+
+
 class TitleParts(NamedTuple):
     title: str
     subtitle: str | None = None
@@ -171,16 +180,16 @@ def split_title(s: str | None) -> TitleParts:
     if not s:
         return TitleParts("")
     text = re.sub(r"\s+", " ", str(s).replace("_", " ")).strip()
+    if not _NEEDS_PARSING_RE.search(text):  # most titles: nothing to split or strip
+        return TitleParts(text.strip(" \t,;:-_."))
     flags: list[str] = []
     series = None
     position = None
 
     def note_flags(fragment: str) -> None:
-        low = fragment.lower()
-        for key, flag in _EDITION_FLAGS.items():
-            if re.search(rf"\b{re.escape(key)}\b", low) and flag not in flags:
-                if key == "abridged" and "unabridged" in low:
-                    continue
+        for m in _FLAG_RE.finditer(fragment.lower()):
+            flag = _EDITION_FLAGS[m.group(0).replace("  ", " ")]
+            if flag not in flags:
                 flags.append(flag)
 
     text = _LEADING_NOISE_RE.sub("", text)
