@@ -57,6 +57,35 @@ def extract_command(
 
 # --- end issue 2 ---
 
+# --- score (issue 4; flows/score.py) ---
+
+
+@app.command("score")
+def score_command(
+    item_id: Annotated[
+        list[str] | None, typer.Option("--item-id", "-i", help="score only this item (repeatable; default: all)")
+    ] = None,
+    db_path: Annotated[
+        str | None, typer.Option("--db", help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")
+    ] = None,
+) -> None:
+    """Score every fetched candidate and sort items into auto / pending / reject (writes only DuckDB)."""
+    from flows.score import score
+    from tasks.warehouse import WarehouseLocked
+
+    try:
+        summary = score(item_ids=item_id or None, db_path=db_path)
+    except WarehouseLocked as exc:
+        err_console.print(f"[red]score failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"scored {summary['items']} items ({summary['pairs']} candidate pairs, model {summary['model_version']}): "
+        f"{summary['auto']} auto, {summary['pending']} pending, {summary['reject']} reject"
+    )
+
+
+# --- end issue 4 ---
+
 # --- sync / sql / report / doctor / demo (issue 7; flows/cli_ops.py) ---
 from flows.cli_ops import register as _register_ops  # noqa: E402
 

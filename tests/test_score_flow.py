@@ -142,3 +142,14 @@ def test_rescoring_replaces_matches_but_keeps_every_runs_pairs(prefect_harness, 
         [(n_matches,)] = con.execute("SELECT count(*) FROM matches").fetchall()
     assert runs == {first["run_id"]: 5, second["run_id"]: 2}
     assert dune_run == second["run_id"] and n_matches == len(ITEMS)
+
+
+def test_shelfmatch_score_prints_the_tier_counts(prefect_harness, db_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    seed_warehouse(db_path)
+    result = CliRunner().invoke(app, ["score", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "scored 4 items (5 candidate pairs, model v1): 1 auto, 1 pending, 2 reject" in result.output
