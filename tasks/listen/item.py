@@ -79,12 +79,13 @@ class ListenResult:
         return transcript_text(self.windows)
 
 
-def current_windows(windows: list[WindowResult]) -> list[WindowResult]:
-    """One text per window - the hinted re-hearing when there is one - intro then outro, in time order."""
+def current_windows(windows: list[WindowResult], hinted: bool = False) -> list[WindowResult]:
+    """One text per window, intro then outro in time order: the plain hearing, or with `hinted` the
+    latest hinted re-hearing where there is one."""
     best: dict[tuple[str, str, float], WindowResult] = {}
     for w in windows:
         key = (w.file_ino, w.window_kind, w.window_start)
-        if key not in best or w.hinted:
+        if not w.hinted and key not in best or w.hinted and hinted:
             best[key] = w
     return sorted(best.values(), key=lambda w: (w.window_kind != "intro", w.window_start))
 
@@ -208,12 +209,23 @@ def is_settled(result: ListenResult, candidates: list[Expected]) -> bool:
     return bool(result.credits.title and result.credits.authors)
 
 
-def _evaluate(result: ListenResult, candidates: list[Expected]) -> None:
-    heard = current_windows(result.windows)
-    intro = " ".join(w.text for w in heard if w.window_kind == "intro" and w.text)
-    outro = " ".join(w.text for w in heard if w.window_kind == "outro" and w.text)
-    result.credits = extract_credits(intro).merge(extract_credits(outro))
-    result.judgement = judge(candidates, result.transcript, result.credits) if candidates else None
+def _read(windows: list[WindowResult]) -> tuple[str, Credits]:
+    intro = " ".join(w.text for w in windows if w.window_kind == "intro" and w.text)
+    outro = " ".join(w.text for w in windows if w.window_kind == "outro" and w.text)
+    text = " ".join(t for t in (intro, outro) if t)
+    return text, extract_credits(intro).merge(extract_credits(outro))
+
+
+def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
+    """Credits (evidence, search) come from the plain hearing only. Candidates are judged on the plain
+    hearing and, when it does not identify one, on the hinted re-hearing with the same rules."""
+    text, result.credits = _read(current_windows(result.windows))
+    result.judgement = judge(candidates, text, result.credits) if candidates else None
+    if candidates and result.judgement.verdict != IDENTIFIED and any(w.hinted for w in result.windows):
+        hinted_text, hinted_credits = _read(current_windows(result.windows, hinted=True))
+        hinted_judgement = judge(candidates, hinted_text, hinted_credits)
+        if hinted_judgement.verdict == IDENTIFIED:
+            result.judgement = hinted_judgement
 
 
 def finish_verdict(result: ListenResult) -> None:
@@ -323,7 +335,7 @@ def _listen_window(
             heard.cpu_seconds,
         )
     )
-    _evaluate(result, candidates)
+    evaluate(result, candidates)
     return is_settled(result, candidates)
 
 
@@ -342,19 +354,22 @@ def credit_windows(result: ListenResult) -> list[tuple[str, str, float]]:
     return [
         (w.file_ino, w.window_kind, w.window_start)
         for w in current_windows(result.windows)
-        if not w.hinted
-        and (w.extracted.get("title") or w.extracted.get("authors") or w.extracted.get("narrators"))
+        if w.extracted.get("title") or w.extracted.get("authors") or w.extracted.get("narrators")
     ]
 
 
 def needs_confirmation(result: ListenResult, candidates: list[Expected]) -> bool:
-    """Credits were heard, there are candidates, and none is identified yet: listen again, hinted."""
-    return (
-        bool(candidates)
-        and result.error_kind is None
-        and result.verdict != IDENTIFIED
-        and bool(credit_windows(result))
-    )
+    """Listen again, hinted? Only when credits were heard, no candidate is identified, and some
+    candidate is half-heard already (title or author) - hints from unrelated candidates only mislead."""
+    if (
+        not candidates
+        or result.error_kind is not None
+        or result.verdict == IDENTIFIED
+        or not credit_windows(result)
+    ):
+        return False
+    scores = result.judgement.scores if result.judgement else []
+    return any(max(s.title, s.author) >= 0.5 for s in scores)
 
 
 def _confirm(
@@ -387,7 +402,7 @@ def _confirm(
                 hinted=True,
             )
         )
-    _evaluate(result, job.candidates)
+    evaluate(result, job.candidates)
     finish_verdict(result)
 
 
@@ -401,7 +416,7 @@ def merge_confirmation(result: ListenResult, confirmation: ListenResult, candida
         return  # the first hearing stands
     result.windows.extend(confirmation.windows)
     result.bytes_read += confirmation.bytes_read
-    _evaluate(result, candidates)
+    evaluate(result, candidates)
     finish_verdict(result)
 
 

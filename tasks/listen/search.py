@@ -64,8 +64,8 @@ def follow_up(db_path: Path | str, run_id: str, result, search_enabled: bool = T
     book and judge the transcript again against the enlarged candidate list. Returns the item's
     candidates after a search (None when it did not search); raises SearchFailed (with the reason)
     when the search itself failed."""
-    from tasks.listen.credits import IDENTIFIED, judge
-    from tasks.listen.item import finish_verdict
+    from tasks.listen.credits import IDENTIFIED
+    from tasks.listen.item import evaluate, finish_verdict
     from tasks.listen.store import candidates_for
     from tasks.warehouse import connect
 
@@ -83,6 +83,6 @@ def follow_up(db_path: Path | str, run_id: str, result, search_enabled: bool = T
     with connect(db_path) as con:
         candidates = candidates_for(con, [result.item_id]).get(result.item_id, [])
     if candidates:
-        result.judgement = judge(candidates, result.transcript, result.credits)
+        evaluate(result, candidates)
         finish_verdict(result)
     return candidates
