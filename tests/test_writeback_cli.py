@@ -53,7 +53,7 @@ def test_a_dead_abs_gives_a_message_that_says_how_to_resume(library, db_path, mo
     assert result.exit_code == 1
     text = " ".join(result.output.split())
     assert "is not answering" in text and "approved items left" in text
-    assert "Re-run `shelfmatch writeback --apply` to resume" in text
+    assert "re-run `shelfmatch writeback --apply` to resume" in text
 
 
 def test_rollback_needs_to_be_told_what_to_undo(db_path):

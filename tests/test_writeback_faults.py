@@ -80,7 +80,10 @@ async def test_abs_dying_mid_run_stops_with_a_clear_message_and_the_next_run_res
         status, run_message = con.execute(
             "SELECT status, message FROM runs WHERE flow = 'writeback' ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
-    assert status == "failed" and "Re-run" in run_message
+    assert status == "failed" and "re-run" in run_message
+    with connect(db_path) as con:
+        kinds = [k for (k,) in con.execute("SELECT kind FROM errors WHERE flow = 'writeback'").fetchall()]
+    assert kinds == ["abs_unavailable"]
     open_intents = [k for k, s in outcomes(db_path).items() if s[-1] == "intent"]
     assert open_intents, "the interrupted chunk's intents must be in the journal"
 

@@ -91,6 +91,18 @@ def log_row(
     return [run_id, item_id, fld, dumps(before), dumps(after), status, error, undoes_run_id, now()]
 
 
+def not_answering(
+    con: duckdb.DuckDBPyConnection, run_id: str, flow: str, url: str, exc: Exception, left: str, command: str
+) -> AbsNotAnswering:
+    """The stop message (and its `errors` row) when ABS dies mid-run: what happened, what is left, how to resume."""
+    message = (
+        f"ABS at {url} is not answering; {left}. Everything sent so far is journaled and open intents are "
+        f"settled by reading ABS on the next run: re-run `{command}` to resume once ABS is back. Cause: {exc}"
+    )
+    record_error(con, run_id, flow, None, "abs_unavailable", message)
+    return AbsNotAnswering(message)
+
+
 def chunks(seq: list, size: int) -> Iterable[list]:
     for i in range(0, len(seq), max(1, size)):
         yield seq[i : i + size]
@@ -267,7 +279,12 @@ async def apply_writeback(
 ) -> WriteSummary:
     """Write every approved change to ABS, chunk by chunk, planning each chunk against live ABS values."""
     summary = WriteSummary(run_id)
-    summary.reconciled = await reconcile_open_intents(con, client, run_id)
+    try:
+        summary.reconciled = await reconcile_open_intents(con, client, run_id)
+    except AbsUnavailable as exc:
+        raise not_answering(
+            con, run_id, FLOW, settings.abs_url, exc, "no items written yet", "shelfmatch writeback --apply"
+        ) from exc
     policies = field_policies(settings)
     approved = approved_items(con, settings, item_ids)
     targets = load_targets(con, approved)
@@ -303,11 +320,9 @@ async def apply_writeback(
             }
             await write_changes(con, client, run_id, changes, summary.counts)
         except AbsUnavailable as exc:
-            left = len(ready) - done
-            raise AbsNotAnswering(
-                f"ABS at {settings.abs_url} is not answering ({exc}); {left} approved items left "
-                f"(journaled intents are settled on the next run). "
-                "Re-run `shelfmatch writeback --apply` to resume."
+            left = f"{len(ready) - done} approved items left"
+            raise not_answering(
+                con, run_id, FLOW, settings.abs_url, exc, left, "shelfmatch writeback --apply"
             ) from exc
         done += len(chunk)
     for key in ("verified", "mismatch", "missing", "refused", "failed"):

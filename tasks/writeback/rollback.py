@@ -15,11 +15,11 @@ from tasks.abs import AbsClient, AbsUnavailable
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, record_error
 from tasks.writeback.apply import (
-    AbsNotAnswering,
     chunks,
     current_values,
     log_row,
     log_rows,
+    not_answering,
     read_items,
     reconcile_open_intents,
     write_changes,
@@ -97,7 +97,13 @@ async def apply_rollback(
     force: bool = False,
 ) -> RollbackSummary:
     summary = RollbackSummary(run_id)
-    summary.reconciled = await reconcile_open_intents(con, client, run_id)
+    command = "shelfmatch rollback " + (f"--run {target_run_id}" if target_run_id else "--items ...")
+    try:
+        summary.reconciled = await reconcile_open_intents(con, client, run_id)
+    except AbsUnavailable as exc:
+        raise not_answering(
+            con, run_id, FLOW, settings.abs_url, exc, "nothing restored yet", command
+        ) from exc
     undos = undo_list(select_writes(con, target_run_id, item_ids))
     summary.writes = len(undos)  # (item, field) pairs; several runs' writes to one field restore as one
     by_item: dict[str, list[Undo]] = {}
@@ -171,9 +177,7 @@ async def apply_rollback(
             summary.missing += counts.get("missing", 0)
             summary.refused += counts.get("refused", 0)
         except AbsUnavailable as exc:
-            raise AbsNotAnswering(
-                f"ABS at {settings.abs_url} is not answering ({exc}); {len(item_list) - done} items left to restore. "
-                "Re-run the same `shelfmatch rollback` to resume."
-            ) from exc
+            left = f"{len(item_list) - done} items left to restore"
+            raise not_answering(con, run_id, FLOW, settings.abs_url, exc, left, command) from exc
         done += len(chunk)
     return summary
