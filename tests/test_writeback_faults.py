@@ -198,3 +198,30 @@ async def test_a_payload_that_crashes_abs_when_sent_raw_is_refused_by_writeback(
     assert [r["status"] for r in journal(db_path)] == ["refused", "refused"]
     assert metadata_json(emu) == before
     assert json.loads(journal(db_path)[0]["after"]) == [None]
+
+
+async def test_a_rollback_interrupted_by_abs_is_settled_and_finished_by_the_next_rollback(
+    library, db_path, small_chunks
+):
+    from flows.rollback import rollback
+
+    emu, _, _ = library
+    original = metadata_json(emu)
+    applied = await writeback(apply=True, db_path=str(db_path))
+    start = len(emu.request_log)
+    emu.drop_connection_on = {start + 3}  # the first chunk's read-back, after its restore landed
+
+    with pytest.raises(AbsNotAnswering, match="items left to restore"):
+        await rollback(run_id=applied["run_id"], db_path=str(db_path))
+    assert metadata_json(emu) != original
+
+    writes_before = len(writes(emu))
+    finished = await rollback(run_id=applied["run_id"], db_path=str(db_path))
+    assert finished["reconciled"] > 0
+    assert len(writes(emu)) - writes_before == 2  # chunks 2 and 3: chunk 1's restore had landed
+    assert metadata_json(emu) == original
+    restores = [r for r in journal(db_path) if r["undoes_run_id"] == applied["run_id"]]
+    settled = {}
+    for r in restores:
+        settled.setdefault((r["item_id"], r["field"]), []).append(r["status"])
+    assert all(s[-1] == "rolled_back" and s.count("intent") == 1 for s in settled.values()), settled
