@@ -129,6 +129,7 @@ _LEADING_SERIES_RE = re.compile(
     r"^\s*(?P<series>[^:#]+?)[,\s]+(?:#\s*|(?:book|bk|vol(?:ume)?)\.?\s*#?\s*)(?P<pos>\d+(?:\.\d+)?|[A-Za-z]+)\s*[:\-–—]\s*(?P<title>.+)$",
     re.I,
 )
+_POSITION_WORD_RE = re.compile(r"^(?:book|bk|vol(?:ume)?|part|pt)\b", re.I)
 _SUBTITLE_SPLIT_RE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
 _INVERTED_ARTICLE_RE = re.compile(r"^(?P<rest>.+?),\s*(?P<art>the|a|an)(?P<tail>\s*(?:[:(\[].*)?)$", re.I)
 
@@ -224,16 +225,21 @@ def split_title(s: str | None) -> TitleParts:
                 parse_position(m.group("pos")),
                 m.group("title"),
             )
+    parts = _SUBTITLE_SPLIT_RE.split(text, maxsplit=1)
+    title = _clean_spaces(parts[0])
+    subtitle = _clean_spaces(parts[1]) if len(parts) > 1 else None
     if position is None:
-        m = _TRAILING_POSITION_RE.search(text)
+        # "Foundation, Part III" / "The Green Mile, Part 2: The Mouse on the Mile"
+        m = _TRAILING_POSITION_RE.search(title)
         if m and m.start() > 0:
             pos = parse_position(m.group("pos"))
             if pos is not None:
                 position = pos
-                text = text[: m.start()]
-    parts = _SUBTITLE_SPLIT_RE.split(text, maxsplit=1)
-    title = _clean_spaces(parts[0])
-    subtitle = _clean_spaces(parts[1]) if len(parts) > 1 else None
+                title = _clean_spaces(title[: m.start()])
+    if position is None and subtitle and _POSITION_WORD_RE.match(subtitle):
+        pos = parse_position(subtitle)  # "Title - Part III", "Title: Book Two"
+        if pos is not None:
+            position, subtitle = pos, None
     if subtitle and subtitle.lower() in ("a novel", "a novella", "novel"):
         subtitle = None
     if not title and subtitle:

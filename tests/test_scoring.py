@@ -22,6 +22,10 @@ DA_VINCI_CODE = 305894  # unabridged 28745 s (edition 3058943), abridged 10923 s
 ANGELS_AND_DEMONS = 171271
 CITY_OF_BONES_CLARE = 503869
 CITY_OF_BONES_CONNELLY = 973882
+THE_HOBBIT = 155433  # J.R.R. Tolkien
+THE_HOBBIT_GRAPHIC = 790245  # Chuck Dixon, J.R.R. Tolkien, David Wenzel, Sean Deming
+GREEN_MILE = 964463  # the whole novel
+GREEN_MILE_PART_2 = 1016644  # "The Green Mile, Part 2" (the serial's second part)
 
 
 def _evidence(item_id: str, sources: dict[str, dict]) -> list[dict]:
@@ -257,13 +261,13 @@ def test_series_position_disagreement_caps_the_tier_at_pending():
 
 
 def test_a_runner_up_within_the_margin_caps_the_tier_at_pending():
-    # Title only: Collins' and Egan's "The Hunger Games" are equally likely.
+    # Tolkien's "The Hobbit" and the graphic novel (Dixon, Tolkien, ...): same title, same author.
     row, _ = one(
         {
             "x": (
-                {"abs": {"title": "The Hunger Games"}, "path": {"title": "The Hunger Games"}},
+                {"abs": {"title": "The Hobbit", "author": "J.R.R. Tolkien"}},
                 None,
-                [HUNGER_GAMES, HUNGER_GAMES_EGAN],
+                [THE_HOBBIT, THE_HOBBIT_GRAPHIC],
             )
         }
     )
@@ -354,12 +358,19 @@ def test_a_title_shared_by_several_candidates_without_an_author_is_not_auto_even
     assert "title_ambiguous" in row["caps"] and row["tier"] != "auto"
 
 
-def test_a_part_number_in_the_title_counts_against_a_book_that_is_no_part_of_a_series():
-    _, scored = one(
-        {"x": ({"path": {"title": "Dune Road, Part 2", "author": "Jane Green"}}, None, [DUNE_ROAD])}
+def test_part_two_of_a_serial_is_not_matched_to_the_whole_novel():
+    row, scored = one(
+        {
+            "x": (
+                {"path": {"title": "The Green Mile, Part 2", "author": "Stephen King"}},
+                None,
+                [GREEN_MILE, GREEN_MILE_PART_2],
+            )
+        }
     )
-    pair = scored.row(0, named=True)
-    assert pair["position_level"] == "item_only" and pair["position_weight"] < 0
+    assert row["book_id"] == GREEN_MILE_PART_2
+    whole = scored.filter(pl.col("book_id") == GREEN_MILE).row(0, named=True)
+    assert whole["series_level"] == "item_only" and whole["confidence"] < 0.70
 
 
 def test_scoring_an_empty_warehouse_or_items_without_evidence_completes_with_rejects(db_path):

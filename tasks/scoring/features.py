@@ -208,7 +208,9 @@ def _pair_similarity(
     return long.join(work.drop("lc", "rc"), on="k", how="left")
 
 
-def _best_over_lists(base: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+def _best_over_lists(
+    base: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame, discount: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """For each pair: the best ratio between any left value `l` (per item_idx) and any right value `r`
     (per book_id); equal optional exact keys `lk`/`rk` (surname + initial) count as 100.
     Returns (pair, sim); pairs with nothing on either side are absent."""
@@ -216,10 +218,19 @@ def _best_over_lists(base: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame
     left = vocab.encode(left, "l", "lc")
     right = vocab.encode(right, "r", "rc")
     long = base.select("pair", "item_idx", "book_id").join(left, on="item_idx").join(right, on="book_id")
+    if discount is not None:
+        long = _credible(long, discount)
     long = _pair_similarity(long, vocab)
     if "lk" in long.columns and "rk" in long.columns:
         long = long.with_columns(sim=pl.when(c("lk") == c("rk")).then(100).otherwise(c("sim")))
     return long.group_by("pair").agg(sim=c("sim").max())
+
+
+def _credible(long: pl.DataFrame, discount: pl.DataFrame) -> pl.DataFrame:
+    """Keep rows whose evidence (source bits `src`) comes from at least one source that is not
+    describing another book for this pair (`discredited` bits per pair: sources whose title disagrees)."""
+    long = long.join(discount, on="pair", how="left")
+    return long.filter((c("src") & ~c("discredited").fill_null(0)) != 0).drop("src", "discredited")
 
 
 def _explode(frame: pl.DataFrame, key: str, cols: dict[str, str]) -> pl.DataFrame:
@@ -229,12 +240,15 @@ def _explode(frame: pl.DataFrame, key: str, cols: dict[str, str]) -> pl.DataFram
     )
 
 
-def _any_equal(base: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.Series:
+def _any_equal(
+    base: pl.DataFrame, left: pl.DataFrame, right: pl.DataFrame, on: str, discount: pl.DataFrame | None = None
+) -> pl.Series:
     """Per pair: does any left value (per item_idx) equal any right value (per book_id)? (bool column)"""
+    long = base.select("pair", "item_idx", "book_id").join(left, on="item_idx")
+    if discount is not None:
+        long = _credible(long, discount)
     hits = (
-        base.select("pair", "item_idx", "book_id")
-        .join(left, on="item_idx")
-        .join(right, on=["book_id", on], how="semi")
+        long.join(right, on=["book_id", on], how="semi")
         .select("pair")
         .unique()
         .with_columns(hit=pl.lit(True))
@@ -276,13 +290,23 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         title_item_in_candidate=c("item_in_candidate").any(),
         title_candidate_in_item=c("candidate_in_item").any(),
         sources_agree=c("agree_bits").bitwise_or().bitwise_count_ones().cast(pl.Int32),
+        agree_mask=c("agree_bits").bitwise_or().cast(pl.Int32),
+    )
+    # A source whose title names another book is describing that book: its author and series
+    # position say nothing against this candidate (the "folder of book 3 labelled as book 2" case).
+    discount = (
+        base.select("pair", "item_idx")
+        .join(title.select("pair", "agree_mask"), on="pair", how="left")
+        .join(items.select("item_idx", "title_mask"), on="item_idx", how="left")
+        .select("pair", discredited=c("title_mask").fill_null(0) & ~c("agree_mask").fill_null(0))
     )
 
     # --- people and series names --------------------------------------------------------------------------
     author = _best_over_lists(
         base,
-        _explode(items, "item_idx", {"l": "authors", "lk": "author_keys"}),
+        _explode(items, "item_idx", {"l": "authors", "lk": "author_keys", "src": "author_sources"}),
         _explode(books, "book_id", {"r": "authors", "rk": "author_keys"}),
+        discount,
     ).rename({"sim": "author_sim"})
     narrator = _best_over_lists(
         base, _explode(items, "item_idx", {"l": "narrators"}), _explode(books, "book_id", {"r": "narrators"})
@@ -304,11 +328,17 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         _explode(books, "book_id", {"isbn": "isbns"}),
         "isbn",
     )
+    positions = _explode(items, "item_idx", {"position": "positions", "src": "position_sources"})
     position_equal = _any_equal(
+        base, positions, books.select("book_id", "position").drop_nulls(), "position", discount
+    )
+    # Pairs with at least one credible position (else the position comparison is null).
+    has_position = _any_equal(
         base,
-        _explode(items, "item_idx", {"position": "positions"}),
-        books.select("book_id", "position").drop_nulls(),
-        "position",
+        positions.drop("position").with_columns(k=pl.lit(1)),
+        books.select("book_id", k=pl.lit(1)),
+        "k",
+        discount,
     )
 
     # --- editions: the ASIN-matched audio edition, else the one closest in duration ------------------------
@@ -353,7 +383,6 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     item_cols = items.select(
         "title_sources",
         item_has_series=c("series").list.len().fill_null(0) > 0,
-        item_has_position=c("positions").list.len().fill_null(0) > 0,
         item_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
     )
     for name in item_cols.columns:
@@ -369,6 +398,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     )
     for name in book_cols.columns:
         columns[name] = book_cols[name].gather(book_idx)
+    columns["item_has_position"] = has_position
     out = base.with_columns(
         asin_match=asin_match, isbn_match=isbn_match, position_equal=position_equal
     ).with_columns(**columns)
@@ -383,4 +413,4 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     )
     assert out.height == base.height, "pair features must keep one row per pair"
     out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
-    return out.drop("item_idx", "any_edition_id", "audio_edition_id")
+    return out.drop("item_idx", "any_edition_id", "audio_edition_id", "agree_mask")

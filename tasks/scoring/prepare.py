@@ -78,11 +78,14 @@ def _empty_items() -> pl.DataFrame:
             "item_id": pl.String,
             "title_variants": pl.List(pl.Struct({"text": pl.String, "sources": pl.Int32})),
             "title_sources": pl.Int32,
+            "title_mask": pl.Int32,
             "authors": pl.List(pl.String),
             "author_keys": pl.List(pl.String),
+            "author_sources": pl.List(pl.Int32),
             "narrators": pl.List(pl.String),
             "series": pl.List(pl.String),
             "positions": pl.List(pl.Float64),
+            "position_sources": pl.List(pl.Int32),
             "years": pl.List(pl.Int32),
             "asins": pl.List(pl.String),
             "isbns": pl.List(pl.String),
@@ -151,7 +154,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         .agg(title_variants=pl.struct("text", "sources"))
     )
     title_sources = titles.group_by("item_id").agg(
-        title_sources=pl.col("bit").bitwise_or().bitwise_count_ones()
+        title_sources=pl.col("bit").bitwise_or().bitwise_count_ones(), title_mask=pl.col("bit").bitwise_or()
     )
 
     # --- people: split lists and "narrated by" tails; authors also get a surname+initial key ------------------
@@ -163,6 +166,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     )
     people = people.with_columns(c=credits).select(
         "item_id",
+        "bit",
         authors=pl.when(pl.col("field") == "author")
         .then(pl.col("c").list.get(0))
         .otherwise(pl.lit([], pl.List(pl.String))),
@@ -170,7 +174,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         .then(pl.col("c").list.get(1))
         .otherwise(pl.col("c").list.get(0).list.concat(pl.col("c").list.get(1))),
     )
-    authors = people.select("item_id", name="authors").explode("name").drop_nulls()
+    authors = people.select("item_id", "bit", name="authors").explode("name").drop_nulls()
     narrators = people.select("item_id", name="narrators").explode("name").drop_nulls()
     authors = authors.with_columns(
         norm=_map_unique(authors["name"], normalise_name, pl.String),
@@ -179,10 +183,12 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     narrators = narrators.with_columns(norm=_map_unique(narrators["name"], normalise_name, pl.String)).filter(
         pl.col("norm") != ""
     )
+    # Which sources named each author: features discount a source that describes another book.
     author_lists = (
-        authors.unique(subset=["item_id", "norm"], maintain_order=True)
-        .group_by("item_id")
-        .agg(authors=pl.col("norm"), author_keys=pl.col("key"))
+        authors.group_by("item_id", "norm", maintain_order=True)
+        .agg(key=pl.col("key").first(), bits=pl.col("bit").bitwise_or())
+        .group_by("item_id", maintain_order=True)
+        .agg(authors=pl.col("norm"), author_keys=pl.col("key"), author_sources=pl.col("bits"))
     )
     narrator_lists = narrators.group_by("item_id").agg(narrators=pl.col("norm").unique(maintain_order=True))
 
@@ -191,6 +197,10 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         [
             ev.filter(pl.col("field") == "series").select("item_id", series="value"),
             titles.filter(pl.col("series").is_not_null()).select("item_id", "series"),
+            # "The Green Mile, Part 2": a position with no series name makes the title the series.
+            titles.filter(pl.col("series").is_null() & pl.col("position").is_not_null()).select(
+                "item_id", series="bare"
+            ),
         ]
     )
     series_rows = series_rows.with_columns(
@@ -200,11 +210,16 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     seq = ev.filter(pl.col("field") == "sequence")
     pos_rows = pl.concat(
         [
-            seq.select("item_id", position=_map_unique(seq["value"], parse_position, pl.Float64)),
-            titles.select("item_id", "position"),
+            seq.select("item_id", "bit", position=_map_unique(seq["value"], parse_position, pl.Float64)),
+            titles.select("item_id", "bit", "position"),
         ]
     ).drop_nulls()
-    pos_lists = pos_rows.group_by("item_id").agg(positions=pl.col("position").unique(maintain_order=True))
+    pos_lists = (
+        pos_rows.group_by("item_id", "position", maintain_order=True)
+        .agg(bits=pl.col("bit").bitwise_or())
+        .group_by("item_id", maintain_order=True)
+        .agg(positions=pl.col("position"), position_sources=pl.col("bits"))
+    )
 
     # --- years, identifiers, edition notes ----------------------------------------------------------------
     yr = ev.filter(pl.col("field").is_in(["year", "date"]))
@@ -265,9 +280,12 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         )
     else:
         out = out.with_columns(duration=pl.lit(None, pl.Float64))
-    return out.with_columns(pl.col("title_sources").fill_null(0).cast(pl.Int32)).select(
-        _empty_items().columns
-    )
+    return out.with_columns(
+        pl.col("title_sources").fill_null(0).cast(pl.Int32),
+        pl.col("title_mask").fill_null(0).cast(pl.Int32),
+        pl.col("author_sources").cast(pl.List(pl.Int32)),
+        pl.col("position_sources").cast(pl.List(pl.Int32)),
+    ).select(_empty_items().columns)
 
 
 def book_frame(
@@ -294,6 +312,17 @@ def book_frame(
         pl.List(pl.String),
     )
     b = b.with_columns(title_variants=keys)
+    # Catalogue titles can carry the position too ("The Green Mile, Part 2"); used when hc_series has none.
+    from_title = _map_unique(
+        b["raw"],
+        lambda r: (lambda k: {"series": k[2] or (k[1] if k[3] is not None else None), "position": k[3]})(
+            _title_keys(r)
+        ),
+        pl.Struct({"series": pl.String, "position": pl.Float64}),
+    )
+    b = b.with_columns(
+        title_series=from_title.struct.field("series"), title_position=from_title.struct.field("position")
+    )
 
     contrib = contributions.select(
         pl.col("contributable_type").cast(pl.String),
@@ -367,7 +396,19 @@ def book_frame(
         "book_id", "series", "position"
     )
 
-    out = b.select("book_id", "title_variants", year="release_year", compilation="compilation")
+    out = b.select(
+        "book_id",
+        "title_variants",
+        "title_series",
+        "title_position",
+        year="release_year",
+        compilation="compilation",
+    )
     for part in (author_lists, edition_lists, first_edition, asin_lists, isbn_lists, s):
         out = out.join(part, on="book_id", how="left")
-    return out
+    title_series = pl.col("title_series").map_elements(normalise_series, return_dtype=pl.String)
+    no_series = pl.col("series").is_null() & pl.col("position").is_null()
+    return out.with_columns(
+        series=pl.when(no_series).then(title_series).otherwise(pl.col("series")),
+        position=pl.when(no_series).then(pl.col("title_position")).otherwise(pl.col("position")),
+    ).drop("title_series", "title_position")

@@ -57,6 +57,11 @@ def choose_matches(
             .then(pl.lit("series_position"))
             .otherwise(pl.lit(None)),
             pl.when(c("author_level") == "far").then(pl.lit("author")).otherwise(pl.lit(None)),
+            # The audio is more than 25 % longer or shorter than every audio edition of the book:
+            # another edition (abridged, dramatised), an omnibus, or another book with the same words.
+            pl.when(c("duration_level").cast(pl.String) == "far")
+            .then(pl.lit("duration"))
+            .otherwise(pl.lit(None)),
             # Most evidence sources name another title and nothing independent of the text (duration,
             # identifier, narrator) settles it: one wrong source (often ABS metadata copied from a series
             # neighbour) can carry title, author and series at once, which the weights count as three.
