@@ -103,6 +103,8 @@ def report_command(
 
 def doctor_command() -> None:
     """Check ABS, Hardcover (token, scope, budget), DuckDB, the ASR model and ffmpeg/PyAV."""
+    # An empty key makes settings look for a Prefect Secret block, which may start Prefect's local API.
+    _quiet_prefect_defaults()
     from tasks.doctor import FAIL, OK, run_checks
 
     checks = run_checks()
