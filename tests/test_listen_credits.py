@@ -104,6 +104,16 @@ EXTRACTION_CASES = [
             "authors": ["Stephen King"],
         },
     ),
+    # tiny.en: a run-together "Rittenby", initials lower-cased inside credits
+    (
+        "This is audible. A mad ship, Life ship traders booked to Rittenby Robin Hobb, Raded by Robert Stevenson.",
+        {"title": "A mad ship", "authors": ["Robin Hobb"], "narrators": ["Robert Stevenson"]},
+    ),
+    (
+        "This is audible. A dog's life written by an m martin, narrated by Tim Pike. Chapter 1.",
+        {"title": "A dog's life", "authors": ["an m martin"], "narrators": ["Tim Pike"]},
+    ),
+    ("The rain kept on. It was written by my hand.", {"title": None, "authors": []}),
     # prose with "by" in it is not a credit
     (
         "She walked down to the harbour before dawn, when the boats were still dark and quiet, by the river.",

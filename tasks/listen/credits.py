@@ -186,7 +186,12 @@ _NARRATOR_RE = re.compile(
 )
 # "my" is how tiny Whisper models often hear a quick "by"; the name must still be capitalised.
 # (A "by" inside a narrator phrase is skipped in extract_credits.)
-_AUTHOR_RE = re.compile(rf"\b(?:[Ww]ritten\s+)?(?:[Bb]y|[Mm]y)\s+{_NAMES}")
+# "Rittenby": tiny.en's run-together "written by". After "written by" a lower-cased name is accepted
+# too (Whisper often lower-cases initials: "written by an m martin"); after a bare "by" it is not.
+_AUTHOR_RE = re.compile(
+    rf"\b(?:(?P<written>(?:[Ww]r|[Rr])itten\s*by)\s+(?:{_NAMES.replace('<names>', '<wnames>')}"
+    rf"|(?P<lower>[a-z][\w'\-]*(?:\s+[a-z][\w'\-]*){{1,3}}))|(?:[Bb]y|[Mm]y)\s+{_NAMES})"
+)
 _AUDIBLE_RE = re.compile(r"\bthis is audible\b[\s.,!'\"]*", re.I)
 _THIS_IS_RE = re.compile(r"(?:^|(?<=[.!?]\s))['\"]?this is\s+(?!audible)", re.I)
 _PRESENTS_RE = re.compile(r"(?P<pub>[^.!?]{2,80}?)\s+presents?\b[\s:,'\"]*", re.I)
@@ -352,10 +357,13 @@ def extract_credits(text: str) -> Credits:
             continue
         is_closing = any(m.end() == lead_start for m in closing)
         prefix = "transcript.closing" if is_closing else "transcript"
-        credits.authors = _split_names(by.group("names"))
-        credits.rules["authors"] = (
-            "transcript.written_by" if by.group(0).lower().startswith("written") else "transcript.by"
-        )
+        if by.group("lower") and not (narrator_spans or audible or closing):
+            continue  # a lower-cased "written by ..." counts only inside recognisable credits
+        names = by.group("names") or by.group("wnames") or by.group("lower")
+        if by.group("lower"):  # cut a lower-cased name at the next credit word
+            names = re.split(r"\s+(?:narrated|read|performed|raided|chapter)\b", names)[0]
+        credits.authors = _split_names(names)
+        credits.rules["authors"] = "transcript.written_by" if by.group("written") else "transcript.by"
         if is_closing and _PRODUCTION_RE.match(lead):
             # "This has been a production of Audible Studios" names the publisher, not the title
             break
