@@ -256,6 +256,16 @@ class HardcoverEmulator:
                 "injected_429",
                 {"Retry-After": str(self._faults.storm_retry_after)},
             )
+        # Over the per-request cap is a 403 whatever the bucket holds (rreading-glasses #574/#595);
+        # it still drains the bucket, like every refused request.
+        over_cap = len(fields) > MAX_ROOT_FIELDS
+        if over_cap or fields.count("search") > 1:
+            self._tokens = max(0.0, self._tokens - log.cost)
+            if over_cap:
+                msg = json.dumps({"errors": ["top_level_limit_exceeded", "top_level_query_limit_exceeded"]})
+                return reply(403, {"data": None, "errors": [{"message": msg}]}, "top_level")
+            msg = json.dumps({"errors": ["search_query_limit_exceeded"]})
+            return reply(403, {"data": None, "errors": [{"message": msg}]}, "search_limit")
         if self._tokens < log.cost:
             wait = max(1, math.ceil((log.cost - self._tokens) / self.rate))
             return reply(
@@ -265,12 +275,6 @@ class HardcoverEmulator:
                 {"Retry-After": str(wait)},
             )
         self._tokens -= log.cost
-        if len(fields) > MAX_ROOT_FIELDS:
-            msg = json.dumps({"errors": ["top_level_limit_exceeded", "top_level_query_limit_exceeded"]})
-            return reply(403, {"data": None, "errors": [{"message": msg}]}, "top_level")
-        if fields.count("search") > 1:
-            msg = json.dumps({"errors": ["search_query_limit_exceeded"]})
-            return reply(403, {"data": None, "errors": [{"message": msg}]}, "search_limit")
         if self._faults.burst_5xx > 0:
             self._faults.burst_5xx -= 1
             status = self._faults.status_5xx
