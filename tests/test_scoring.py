@@ -208,7 +208,7 @@ def test_a_duration_that_contradicts_the_title_keeps_the_match_out_of_auto():
         }
     )
     assert scored.filter(pl.col("book_id") == DA_VINCI_CODE)["duration_level"].item() == "far"
-    assert row["tier"] != "auto"
+    assert "duration" in row["caps"] and row["tier"] != "auto"
 
 
 def test_an_abridged_recording_matches_the_book_and_points_at_the_abridged_edition():
@@ -406,3 +406,30 @@ def test_a_model_file_without_a_comparison_says_how_to_fix_it(tmp_path):
     broken.write_text(json.dumps(data))
     with pytest.raises(ValueError, match=r"duration.*bench/train_scoring.py"):
         Model.load(broken)
+
+
+def test_metadata_copied_from_a_series_neighbour_does_not_hold_back_the_book_the_other_sources_name():
+    # ABS says "Catching Fire" (#2) — the folder, the file name and the tags say "The Hunger Games".
+    row, scored = one(
+        {
+            "x": (
+                {
+                    "abs": {
+                        "title": "Catching Fire",
+                        "author": "Suzanne Collins",
+                        "series": "The Hunger Games",
+                        "sequence": "2",
+                    },
+                    "path": {"title": "The Hunger Games"},
+                    "filename": {"title": "The Hunger Games"},
+                    "tags": {"title": "The Hunger Games"},
+                },
+                27921.0,
+                [HUNGER_GAMES, CATCHING_FIRE],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto"
+    assert "series_position" not in row["caps"]
+    hg = scored.filter(pl.col("book_id") == HUNGER_GAMES).row(0, named=True)
+    assert hg["position_level"] == "null"  # ABS's "#2" describes Catching Fire, not this candidate

@@ -413,4 +413,4 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     )
     assert out.height == base.height, "pair features must keep one row per pair"
     out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
-    return out.drop("item_idx", "any_edition_id", "audio_edition_id", "agree_mask")
+    return out.drop("item_idx", "any_edition_id", "audio_edition_id")

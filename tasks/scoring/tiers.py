@@ -32,14 +32,22 @@ def choose_matches(
             confidence=c("confidence"),
             book_id=c("book_id"),
             _title_match=c("title_level").cast(pl.String).is_in(["exact", "close"]),
+            _mask=c("agree_mask").fill_null(0) if "agree_mask" in scored.columns else pl.lit(0),
         )
         .with_row_index("_row")
         .sort(["_key", "confidence", "book_id"], descending=[False, True, False])
     )
     first = c("_key").is_first_distinct()
     order = order.with_columns(_first=first, _second=~first & first.shift(1, fill_value=False))
-    # How many of an item's candidates carry its title: more than one and the title alone is ambiguous.
-    same_title = order.group_by("_key").agg(_same_title=c("_title_match").sum())
+    # How many of an item's candidates carry the title that the same evidence source gives for the
+    # best one: more than one and that title alone is ambiguous.
+    best_mask = order.filter(c("_first")).select("_key", _best_mask="_mask")
+    same_title = (
+        order.filter(c("_title_match"))
+        .join(best_mask, on="_key")
+        .group_by("_key")
+        .agg(_same_title=((c("_mask") & c("_best_mask")) != 0).sum())
+    )
     best_rows = order.filter(c("_first")).join(same_title, on="_key", how="left", maintain_order="left")
     best = scored[best_rows["_row"]].with_columns(_same_title=best_rows["_same_title"])
     runner = scored[order.filter(c("_second"))["_row"]].select(
@@ -78,7 +86,7 @@ def choose_matches(
             # Several candidates share the item's title and no author is known: only something
             # independent of the text (identifier, narrator) may pick one without a person.
             pl.when(
-                (c("_same_title") > 1)
+                (c("_same_title").fill_null(0) > 1)
                 & (c("author_level").cast(pl.String) == "null")
                 & ~(
                     c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
