@@ -59,6 +59,9 @@ def demo_warehouse(prefect_harness, tmp_path_factory) -> DemoWarehouse:
         mp.setenv("SHELFMATCH_HARDCOVER_URL", hc.url)
         mp.setenv("SHELFMATCH_HARDCOVER_TOKEN", HC_TOKEN)
         mp.setenv("SHELFMATCH_DUCKDB_PATH", str(db))
+        # A stricter auto threshold than the default 0.95, so the review queue has rows however the
+        # scoring model is calibrated (it is a setting people change too).
+        mp.setenv("SHELFMATCH_AUTO_THRESHOLD", "0.995")
         mp.setenv("SHELFMATCH_PATH_MAP", f'{{"{lib.folder}": "{audio_root}"}}')
 
         from flows.rollback import rollback
