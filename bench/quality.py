@@ -86,9 +86,13 @@ def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[
             "FROM matches m LEFT JOIN abs_items i USING (item_id) LEFT JOIN hc_books b ON b.book_id = m.book_id"
         ).pl()
         candidates = con.sql("SELECT item_id, book_id FROM candidates").pl()
-    print(f"seed {seed}: {len(lib.items)} items, {candidates.height} candidate pairs via extract + fetch_candidates")
+    print(
+        f"seed {seed}: {len(lib.items)} items, {candidates.height} candidate pairs via extract + fetch_candidates"
+    )
     # Was the true book among the candidates at all? Separates retrieval misses from scoring misses.
-    found = truth.join(candidates, left_on=["item_id", "truth_book_id"], right_on=["item_id", "book_id"], how="semi")
+    found = truth.join(
+        candidates, left_on=["item_id", "truth_book_id"], right_on=["item_id", "book_id"], how="semi"
+    )
     truth = truth.with_columns(truth_in_candidates=pl.col("item_id").is_in(found["item_id"].implode()))
     return matches, truth
 
@@ -116,7 +120,9 @@ def evaluate(matches: pl.DataFrame, truth: pl.DataFrame) -> dict:
         reachable = m.filter(pl.col("matchable") & pl.col("truth_in_candidates"))
         extra = {
             "candidate_recall": round(reachable.height / matchable, 4) if matchable else None,
-            "top1_when_truth_in_candidates": round(float(reachable["correct"].mean()), 4) if reachable.height else None,
+            "top1_when_truth_in_candidates": round(float(reachable["correct"].mean()), 4)
+            if reachable.height
+            else None,
         }
     return {
         **extra,
