@@ -113,6 +113,10 @@ EXTRACTION_CASES = [
         "This is audible. A dog's life written by an m martin, narrated by Tim Pike. Chapter 1.",
         {"title": "A dog's life", "authors": ["an m martin"], "narrators": ["Tim Pike"]},
     ),
+    (
+        "This is audible. A dark life written by an M Martin, narrated by Tim Pike.",
+        {"title": "A dark life", "authors": ["an M Martin"], "narrators": ["Tim Pike"]},
+    ),
     ("The rain kept on. It was written by my hand.", {"title": None, "authors": []}),
     # prose with "by" in it is not a credit
     (

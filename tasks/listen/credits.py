@@ -190,7 +190,7 @@ _NARRATOR_RE = re.compile(
 # too (Whisper often lower-cases initials: "written by an m martin"); after a bare "by" it is not.
 _AUTHOR_RE = re.compile(
     rf"\b(?:(?P<written>(?:[Ww]r|[Rr])itten\s*by)\s+(?:{_NAMES.replace('<names>', '<wnames>')}"
-    rf"|(?P<lower>[a-z][\w'\-]*(?:\s+[a-z][\w'\-]*){{1,3}}))|(?:[Bb]y|[Mm]y)\s+{_NAMES})"
+    rf"|(?P<lower>[a-z][\w'\-]*(?:\s+[A-Za-z][\w'\-]*){{1,3}}))|(?:[Bb]y|[Mm]y)\s+{_NAMES})"
 )
 _AUDIBLE_RE = re.compile(r"\bthis is audible\b[\s.,!'\"]*", re.I)
 _THIS_IS_RE = re.compile(r"(?:^|(?<=[.!?]\s))['\"]?this is\s+(?!audible)", re.I)
