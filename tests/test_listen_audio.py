@@ -37,9 +37,8 @@ def test_range_reader_reads_a_window_without_the_whole_file(spoken_books):
 
 def test_corrupt_file_raises_audio_unreadable_naming_the_file(spoken_books):
     path = spoken_books["corrupt"].path
-    with pytest.raises(AudioUnreadable, match="corrupt.m4b"):
-        with AudioWindows(path) as audio:
-            audio.read(0, 30)
+    with pytest.raises(AudioUnreadable, match="corrupt.m4b"), AudioWindows(path) as audio:
+        audio.read(0, 30)
 
 
 def test_missing_file_raises_audio_unreadable(tmp_path):
