@@ -151,8 +151,16 @@ class TitleParts(NamedTuple):
     flags: tuple[str, ...] = ()  # edition notes captured from the title: unabridged, abridged, dramatized
 
 
+_SPACES_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"[a-z0-9]+")
+_DIGIT_RE = re.compile(r"\d")
+# Words without which _TRAILING_NOISE_RE cannot match (its other alternatives all need a digit):
+# checking for them first skips a regex search that tries every position of every title.
+_TRAILING_NOISE_WORDS = ("abridged", "audio", "retail", "novel", "aac", "flac")
+
+
 def _clean_spaces(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip(" \t,;:-_.")
+    return _SPACES_RE.sub(" ", s).strip(" \t,;:-_.")
 
 
 def _position_value(raw: str) -> float | None:
@@ -180,7 +188,7 @@ def split_title(s: str | None) -> TitleParts:
     """
     if not s:
         return TitleParts("")
-    text = re.sub(r"\s+", " ", str(s).replace("_", " ")).strip()
+    text = _SPACES_RE.sub(" ", str(s).replace("_", " ")).strip()
     if not _NEEDS_PARSING_RE.search(text):  # most titles: nothing to split or strip
         return TitleParts(text.strip(" \t,;:-_."))
     flags: list[str] = []
@@ -193,20 +201,26 @@ def split_title(s: str | None) -> TitleParts:
             if flag not in flags:
                 flags.append(flag)
 
-    text = _LEADING_NOISE_RE.sub("", text)
+    # The noise/series patterns below need a bracket, a digit or a noise word; most titles have none
+    # of some, and skipping a search that cannot match changes nothing but the time.
+    if _DIGIT_RE.search(text):
+        text = _LEADING_NOISE_RE.sub("", text)
     # Peel trailing noise and series brackets in any order until nothing changes.
     for _ in range(6):
         before = text
-        m = _BRACKET_NOISE_RE.search(text)
+        brackets = "(" in text or "[" in text
+        m = _BRACKET_NOISE_RE.search(text) if brackets or "{" in text else None
         while m:
             note_flags(m.group("noise"))
             text = (text[: m.start()] + " " + text[m.end() :]).strip()
             m = _BRACKET_NOISE_RE.search(text)
-        m = _TRAILING_NOISE_RE.search(text)
+        lower = text.lower()
+        maybe_noise = _DIGIT_RE.search(text) or any(w in lower for w in _TRAILING_NOISE_WORDS)
+        m = _TRAILING_NOISE_RE.search(text) if maybe_noise else None
         if m and m.start() > 0:
             note_flags(m.group(0))
             text = text[: m.start()].strip()
-        if series is None and position is None:
+        if series is None and position is None and ("(" in text or "[" in text):
             m = _BRACKET_SERIES_RE.search(text) or _BRACKET_SERIES_NUM_RE.search(text)
             if m and m.start() > 0:
                 pos = _position_value(m.group("pos"))
@@ -248,8 +262,14 @@ def split_title(s: str | None) -> TitleParts:
 
 
 def _ascii_words(s: str) -> list[str]:
-    s = anyascii(s).lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
-    return re.findall(r"[a-z0-9]+", s)
+    s = (
+        (s if s.isascii() else anyascii(s))
+        .lower()
+        .replace("&", " and ")
+        .replace("'", "")
+        .replace("\u2019", "")
+    )
+    return _WORD_RE.findall(s)
 
 
 @lru_cache(maxsize=400_000)
