@@ -175,37 +175,35 @@ class _Vocab:
         return frame.join(self.frame.rename({"s": col, "code": code}), on=col, how="left").drop(col)
 
 
-def _pair_similarity(
-    long: pl.DataFrame, vocab: _Vocab, containment: bool = False, dedupe: bool = True
-) -> pl.DataFrame:
+def _pair_similarity(long: pl.DataFrame, vocab: _Vocab, containment: bool = False) -> pl.DataFrame:
     """Add `sim` (and optionally containment flags) to a long frame with codes `lc`, `rc`.
 
-    With `dedupe`, each distinct (left, right) pair is compared once and joined back — worth it where
-    strings repeat across pairs (authors, narrators, series); titles are mostly distinct, so they
-    are compared row by row.
+    Each distinct (left, right) pair is compared once (numpy `unique` on a 64-bit key, results
+    gathered back through the inverse index — no join): strings repeat across pairs (authors,
+    narrators, series; about half of the title rows are repeats too).
     """
-    if dedupe:
-        long = long.with_columns(k=c("lc").cast(pl.UInt64) * (1 << 32) + c("rc").cast(pl.UInt64))
-        work = long.select("k", "lc", "rc").unique(subset="k")
-    else:
-        work = long
-    lc, rc = work["lc"].to_numpy(), work["rc"].to_numpy()
-    work = work.with_columns(sim=pl.Series(_cpdist(vocab.objects[lc], vocab.objects[rc]), dtype=pl.Int32))
+    lc = long["lc"].to_numpy().astype(np.uint64)
+    rc = long["rc"].to_numpy().astype(np.uint64)
+    uniq, inverse = np.unique((lc << np.uint64(32)) | rc, return_inverse=True)
+    ul = (uniq >> np.uint64(32)).astype(np.int64)
+    ur = (uniq & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    sim = _cpdist(vocab.objects[ul], vocab.objects[ur]).astype(np.int32)
+    columns = {"sim": pl.Series(sim[inverse], dtype=pl.Int32)}
     if containment:
-        # Whole-word containment: " dune " in " dune messiah " (the sequel/omnibus trap) and back.
-        ls = pl.lit(" ") + vocab.strings.gather(work["lc"]) + pl.lit(" ")
-        rs = pl.lit(" ") + vocab.strings.gather(work["rc"]) + pl.lit(" ")
-        work = (
-            work.with_columns(ls=ls, rs=rs)
-            .with_columns(
-                item_in_candidate=(c("sim") < 90) & c("rs").str.contains(c("ls"), literal=True),
-                candidate_in_item=(c("sim") < 90) & c("ls").str.contains(c("rs"), literal=True),
-            )
-            .drop("ls", "rs")
+        # Whole-word containment: " dune " in " dune messiah " (the sequel/omnibus trap) and back;
+        # only below 90, where it can matter (and where two equal strings cannot be).
+        low = np.flatnonzero(sim < 90)
+        padded = vocab.frame.select(s=pl.lit(" ") + c("s") + pl.lit(" "))["s"]
+        pair = pl.DataFrame({"ls": padded.gather(ul[low]), "rs": padded.gather(ur[low])})
+        flags = pair.select(
+            item_in_candidate=c("rs").str.contains(c("ls"), literal=True),
+            candidate_in_item=c("ls").str.contains(c("rs"), literal=True),
         )
-    if not dedupe:
-        return work
-    return long.join(work.drop("lc", "rc"), on="k", how="left")
+        for name in ("item_in_candidate", "candidate_in_item"):
+            hit = np.zeros(len(uniq), dtype=bool)
+            hit[low] = flags[name].to_numpy()
+            columns[name] = pl.Series(hit[inverse], dtype=pl.Boolean)
+    return long.with_columns(**columns)
 
 
 def _best_over_lists(
@@ -283,7 +281,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     it = vocab.encode(it.rename({"text": "l"}), "l", "lc")
     bt = vocab.encode(bt, "r", "rc")
     tl = base.select("pair", "item_idx", "book_id").join(it, on="item_idx").join(bt, on="book_id")
-    tl = _pair_similarity(tl, vocab, containment=True, dedupe=False)
+    tl = _pair_similarity(tl, vocab, containment=True)
     tl = tl.with_columns(agree_bits=pl.when(c("sim") >= 90).then(c("sources")).otherwise(0))
     title = tl.group_by("pair").agg(
         title_sim=c("sim").max(),
