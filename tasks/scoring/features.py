@@ -178,13 +178,18 @@ class _Vocab:
 def _pair_similarity(long: pl.DataFrame, vocab: _Vocab, containment: bool = False) -> pl.DataFrame:
     """Add `sim` (and optionally containment flags) to a long frame with codes `lc`, `rc`.
 
-    Each distinct (left, right) pair is compared once (numpy `unique` on a 64-bit key, results
-    gathered back through the inverse index — no join): strings repeat across pairs (authors,
+    Each distinct (left, right) pair is compared once (a dense rank of a 64-bit key, results
+    gathered back through it — no join): strings repeat across pairs (authors,
     narrators, series; about half of the title rows are repeats too).
     """
     lc = long["lc"].to_numpy().astype(np.uint64)
     rc = long["rc"].to_numpy().astype(np.uint64)
-    uniq, inverse = np.unique((lc << np.uint64(32)) | rc, return_inverse=True)
+    key = (lc << np.uint64(32)) | rc
+    # Dense rank = index into the sorted distinct keys (Polars ranks in parallel; np.unique's
+    # single-threaded argsort cost more than the string comparisons it saves).
+    inverse = pl.Series(key, dtype=pl.UInt64).rank("dense").to_numpy().astype(np.int64) - 1
+    uniq = np.zeros(int(inverse.max()) + 1 if inverse.size else 0, dtype=np.uint64)
+    uniq[inverse] = key
     ul = (uniq >> np.uint64(32)).astype(np.int64)
     ur = (uniq & np.uint64(0xFFFFFFFF)).astype(np.int64)
     sim = _cpdist(vocab.objects[ul], vocab.objects[ur]).astype(np.int32)
