@@ -37,7 +37,8 @@ def choose_matches(
         .with_row_index("_row")
         .sort(["_key", "confidence", "book_id"], descending=[False, True, False])
     )
-    first = c("_key").is_first_distinct()
+    # Sorted by key, so an item's first row is where the key changes (no hash set of 10^6 keys).
+    first = c("_key").ne_missing(c("_key").shift(1))
     order = order.with_columns(_first=first, _second=~first & first.shift(1, fill_value=False))
     # How many of an item's candidates carry the title that the same evidence source gives for the
     # best one: more than one and that title alone is ambiguous.
