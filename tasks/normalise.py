@@ -154,9 +154,21 @@ class TitleParts(NamedTuple):
 _SPACES_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _DIGIT_RE = re.compile(r"\d")
-# Words without which _TRAILING_NOISE_RE cannot match (its other alternatives all need a digit):
-# checking for them first skips a regex search that tries every position of every title.
-_TRAILING_NOISE_WORDS = ("abridged", "audio", "retail", "novel", "aac", "flac")
+# How a title must end (lower case, besides a digit) for _TRAILING_NOISE_RE to match: checking first
+# skips a regex search that tries every position of every title.
+_TRAILING_NOISE_ENDS = (
+    "k",
+    "kbps",
+    "m4b",
+    "mp3",
+    "m4a",
+    "aac",
+    "flac",
+    "abridged",
+    "book",
+    "retail",
+    "novel",
+)
 
 
 def _clean_spaces(s: str) -> str:
@@ -214,13 +226,15 @@ def split_title(s: str | None) -> TitleParts:
             note_flags(m.group("noise"))
             text = (text[: m.start()] + " " + text[m.end() :]).strip()
             m = _BRACKET_NOISE_RE.search(text)
-        lower = text.lower()
-        maybe_noise = _DIGIT_RE.search(text) or any(w in lower for w in _TRAILING_NOISE_WORDS)
+        # Both patterns below are anchored at the end: a match needs the title to end in a digit or
+        # noise word (trailing noise) or in a closing bracket (series brackets).
+        tail = text.rstrip().lower()
+        maybe_noise = tail[-1:].isdigit() or tail.endswith(_TRAILING_NOISE_ENDS)
         m = _TRAILING_NOISE_RE.search(text) if maybe_noise else None
         if m and m.start() > 0:
             note_flags(m.group(0))
             text = text[: m.start()].strip()
-        if series is None and position is None and ("(" in text or "[" in text):
+        if series is None and position is None and text.rstrip().endswith((")", "]")):
             m = _BRACKET_SERIES_RE.search(text) or _BRACKET_SERIES_NUM_RE.search(text)
             if m and m.start() > 0:
                 pos = _position_value(m.group("pos"))
