@@ -53,7 +53,8 @@ def _number_token(token: str, allow_single_roman: bool = False) -> int | None:
     if t in _ROMAN_WORDS:
         return None
     if len(t) >= 2 or allow_single_roman:
-        return roman_to_int(t)
+        # Roman numerals are made of i, v, x, l only (see _ROMAN_RE): most words are out at once.
+        return None if t.strip("ivxl") else roman_to_int(t)
     return None
 
 
