@@ -396,7 +396,7 @@ def _split_names_cached(text: str) -> tuple[str, ...]:
             names.extend(f"{parts[i + 1]} {parts[i]}" for i in range(0, len(parts), 2))
         else:
             names.extend(parts)
-    return tuple(dict.fromkeys(n for n in (re.sub(r"\s+", " ", n).strip() for n in names) if n))
+    return tuple(dict.fromkeys(n for n in (_SPACES_RE.sub(" ", n).strip() for n in names) if n))
 
 
 def split_names(s: str | None) -> list[str]:
@@ -419,7 +419,7 @@ def normalise_name(s: str | None) -> str:
     else:
         text = " ".join(parts)
     tokens: list[str] = []
-    for raw in re.split(r"[\s]+", text.replace(".", ". ").replace("-", " - ")):
+    for raw in _SPACES_RE.split(text.replace(".", ". ").replace("-", " - ")):
         tok = raw.strip(".'\u2019")
         if not tok or tok == "-":
             continue
@@ -427,7 +427,7 @@ def normalise_name(s: str | None) -> str:
         if 2 <= len(tok) <= 3 and tok.isalpha() and tok.isupper() and not text.isupper():
             tokens.extend(tok.lower())
         else:
-            tokens.extend(re.findall(r"[a-z0-9]+", tok.lower().replace("'", "")))
+            tokens.extend(_WORD_RE.findall(tok.lower().replace("'", "")))
     tokens = [t for t in tokens if t not in _SUFFIXES]
     # Glue runs of single-letter initials: "j k rowling" -> "jk rowling".
     out: list[str] = []
@@ -457,8 +457,11 @@ def name_key(s: str | None) -> str:
     return f"{tokens[-1]} {tokens[0][0]}"
 
 
+_SERIES_WORD_RE = re.compile(r"\s+(?:series|trilogy|saga|sequence|cycle|chronicles?|quartet|duology)$")
+
+
 def normalise_series(s: str | None) -> str:
     """Comparison form of a series name: 'The Hunger Games Trilogy' -> 'hunger games'."""
     norm = strip_article(normalise_text(s))
-    norm = re.sub(r"\s+(?:series|trilogy|saga|sequence|cycle|chronicles?|quartet|duology)$", "", norm)
+    norm = _SERIES_WORD_RE.sub("", norm)
     return norm
