@@ -10,6 +10,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from tasks.artifacts import progress
 from tasks.extract import FLOW, run_extract, summary_markdown
 from tasks.settings import get_settings
 from tasks.warehouse import run_record
@@ -18,7 +19,8 @@ from tasks.warehouse import run_record
 @task(name="extract-abs-items", cache_policy=NO_CACHE)
 def extract_items(db_path: str, run_id: str, library_ids: list[str] | None, full_refresh: bool) -> dict:
     # Settings (with the API key) are read here, never passed as a task parameter.
-    return run_extract(get_settings(), db_path, run_id, library_ids, full_refresh)
+    with progress(None, "ABS items fetched and flattened") as bar:
+        return run_extract(get_settings(), db_path, run_id, library_ids, full_refresh, on_progress=bar.update)
 
 
 @flow(name="extract_abs")

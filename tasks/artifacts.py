@@ -7,7 +7,9 @@ Any flow (sync or async) can call these helpers:
 - `publish_table(key, rows, description)` — a table artifact (list of dicts).
 - `with progress(total, "Transcribing") as bar: ... bar.advance()` — a Prefect progress artifact
   (updated at most every few percent, so a 50,000-item run does not make 50,000 API calls) and a
-  rich progress bar when the terminal is interactive.
+  rich progress bar when the terminal is interactive. When only the work function learns the total
+  (extract after listing ABS, candidates after picking the items), open it with `progress(None, ...)`
+  and pass `bar.update` as the function's `on_progress(done, total)` callback.
 
 Outside a Prefect run (plain function calls in tests, the CLI before a flow starts) the artifact
 calls are skipped and the helpers still return the markdown / do the terminal part, so the work
@@ -141,9 +143,12 @@ def publish_table(key: str, rows: list[Mapping[str, Any]], description: str | No
 
 @dataclass
 class ProgressHandle:
-    """What `progress()` yields: call `advance()` per unit of work done."""
+    """What `progress()` yields: call `advance()` per unit of work done, or `update(done, total)`.
 
-    total: int
+    `total` None means not known yet (0 % until the first `update`); 0 means nothing to do (100 %).
+    """
+
+    total: int | None
     description: str
     done: int = 0
     _artifact_id: Any = None
@@ -156,19 +161,25 @@ class ProgressHandle:
 
     @property
     def percent(self) -> float:
+        if self.total is None:
+            return 0.0
         return 100.0 if self.total <= 0 else min(100.0, 100.0 * self.done / self.total)
 
     def advance(self, n: int = 1) -> None:
-        self.done += n
+        self.update(self.done + n, self.total)
+
+    def update(self, done: int, total: int | None) -> None:
+        """Absolute progress (`done` of `total`): the `on_progress` callback the work functions take."""
+        self.done, self.total = done, total
         if self._bar is not None:
-            self._bar.update(self._bar_task, completed=self.done)
+            self._bar.update(self._bar_task, completed=done, total=total)
         pct = self.percent
-        # Throttle API calls: every few percent or every few seconds, and always at 100 %.
+        # Throttle API calls: every few percent or every few seconds, and once on reaching 100 %.
         due = (
-            pct - self._last_pct >= self.min_step_pct
+            abs(pct - self._last_pct) >= self.min_step_pct
             or time.monotonic() - self._last_time >= self.min_step_seconds
         )
-        if self._artifact_id is not None and (due or pct >= 100.0):
+        if self._artifact_id is not None and (due or pct >= 100.0 > self._last_pct):
             self._push(pct)
 
     def _push(self, pct: float) -> None:
@@ -179,7 +190,7 @@ class ProgressHandle:
 
 
 @contextmanager
-def progress(total: int, description: str, console: Console | None = None) -> Iterator[ProgressHandle]:
+def progress(total: int | None, description: str, console: Console | None = None) -> Iterator[ProgressHandle]:
     """Report progress of a long step: a Prefect progress artifact in the UI, a rich bar in a terminal."""
     handle = ProgressHandle(total=total, description=description)
     if in_prefect_run():
@@ -188,7 +199,7 @@ def progress(total: int, description: str, console: Console | None = None) -> It
         handle._artifact_id = create_progress_artifact(progress=0.0, description=description, _sync=True)
     console = console or Console(stderr=True)
     # A bar only for people watching a terminal; workers' logs get the Prefect artifact instead.
-    if console.is_terminal and total > 0:
+    if console.is_terminal:
         handle._bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -199,7 +210,7 @@ def progress(total: int, description: str, console: Console | None = None) -> It
             transient=False,
         )
         handle._bar.start()
-        handle._bar_task = handle._bar.add_task(description, total=total)
+        handle._bar_task = handle._bar.add_task(description, total=total)  # None: not known yet
     try:
         yield handle
     finally:

@@ -788,13 +788,24 @@ async def extract(
     evidence_fn: Callable[[dict, list], Iterable[Any]] | None = None,
     concurrency: int = 2,
     workers: int = 0,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Extract the given (default: every book) library from ABS into the warehouse; returns the summary.
 
     `workers` > 1 parses and flattens batches in that many worker processes (the CPU-heavy part) while
     this process fetches and loads, once there are at least PARALLEL_FROM items to fetch.
+    `on_progress(done, total)` counts items to fetch in full: called once the listing sets the total
+    (per library) and, in this process, as each batch comes back fetched and flattened.
     """
     summary = Summary()
+    total = done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if on_progress is not None:
+            on_progress(done, total)
+
     if not library_ids:
         library_ids = [
             lib["id"] for lib in await client.libraries() if lib.get("mediaType", "book") == "book"
@@ -815,6 +826,8 @@ async def extract(
             summary.new += len(plan.new)
             summary.changed += len(plan.changed)
             summary.unchanged += plan.unchanged
+            total += len(plan.to_fetch)
+            advance(0)
             log.info(
                 "library %s: %d items listed — %d new, %d changed, %d unchanged, %d removed",
                 library_id,
@@ -828,7 +841,7 @@ async def extract(
                 # forkserver: workers start clean (no inherited threads or locks from Prefect / aiohttp)
                 pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver"))
             await _fetch_and_store(
-                client, con, run_id, plan, evidence_fn, summary, concurrency, pool, workers
+                client, con, run_id, plan, evidence_fn, summary, concurrency, pool, workers, advance
             )
             if plan.removed:
                 con.execute(warehouse.load_sql("extract_mark_removed"), [warehouse.now(), plan.removed])
@@ -853,10 +866,11 @@ async def _fetch_and_store(
     concurrency: int,
     pool: ProcessPoolExecutor | None,
     workers: int,
+    advance: Callable[[int], None] = lambda n: None,
 ) -> None:
     loop = asyncio.get_running_loop()
     changed = set(plan.changed)
-    pending: deque[asyncio.Future] = deque()
+    pending: deque[tuple[asyncio.Future, int]] = deque()  # (prepared batch, items asked)
     clock = time.perf_counter
     t = clock()
 
@@ -873,8 +887,10 @@ async def _fetch_and_store(
     async def take_oldest() -> None:
         # One transaction (and one fsync) per LOAD_ITEMS items, not per HTTP batch.
         nonlocal t
-        ready.append(await pending.popleft())
+        fut, asked = pending.popleft()
+        ready.append(await fut)
         summary.timings["waiting_for_workers"] += clock() - t
+        advance(asked)  # here, in this process, as batches come back from the workers in order
         t = clock()
         if sum(b.fetched for b in ready) >= LOAD_ITEMS:
             flush()
@@ -889,7 +905,7 @@ async def _fetch_and_store(
             t = clock()
         else:
             fut = loop.run_in_executor(pool, prepare_batch, body, chunk, run_id, evidence_fn)
-        pending.append(fut)
+        pending.append((fut, len(chunk)))
         # Keep the workers fed while this process loads: up to two batches queued per worker.
         while pending and (pool is None or len(pending) > 2 * workers):
             await take_oldest()
@@ -948,6 +964,7 @@ def run_extract(
     library_ids: list[str] | None = None,
     full_refresh: bool = False,
     workers: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Sync entry point: open the warehouse and an ABS client from settings, extract, return the summary."""
 
@@ -962,6 +979,7 @@ def run_extract(
                     full_refresh,
                     evidence_fn=default_evidence(settings),
                     workers=workers if workers is not None else min(2, os.cpu_count() or 1),
+                    on_progress=on_progress,
                 )
 
     return asyncio.run(main())

@@ -30,3 +30,14 @@ def test_tables_and_progress_work_without_a_prefect_run():
         for _ in range(4):
             bar.advance()
     assert bar.percent == 100.0
+
+
+def test_progress_with_a_total_learnt_later_starts_at_zero_and_nothing_to_do_is_done():
+    with progress(None, "items") as bar:
+        assert bar.percent == 0.0  # not known yet is not finished
+        bar.update(0, 8)
+        bar.update(6, 8)
+        assert bar.percent == 75.0
+    with progress(None, "items") as empty:
+        empty.update(0, 0)
+    assert empty.percent == 100.0

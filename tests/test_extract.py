@@ -333,3 +333,75 @@ def test_the_extract_command_exits_1_with_a_clear_message_when_abs_is_down(
     assert result.exit_code == 1
     assert "Cannot reach ABS at " + url in result.output and "SHELFMATCH_ABS_URL" in result.output
     assert rows(db_path, "SELECT status FROM runs") == [("failed",)]
+
+
+def extract_with_progress(emu, db_path, run_id="p", workers=0) -> tuple[dict, list[tuple[int, int]]]:
+    calls: list[tuple[int, int]] = []
+
+    async def main():
+        async with AbsClient(emu.url, "test-key", timeout=30, batch_size=4) as client:
+            with warehouse.connect(db_path) as con:
+                return await extract(
+                    client,
+                    con,
+                    run_id,
+                    evidence_fn=default_evidence(None),
+                    workers=workers,
+                    on_progress=lambda done, total: calls.append((done, total)),
+                )
+
+    return asyncio.run(main()), calls
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_progress_counts_every_item_asked_for_batch_by_batch_in_this_process(
+    abs_server, db_path, monkeypatch, workers
+):
+    import tasks.extract
+
+    monkeypatch.setattr(tasks.extract, "PARALLEL_FROM", 1)
+    bad = bad_items()
+    emu = abs_server(fixture_items() + [item for item, _ in bad.values()])
+    n = 10 + len(bad)  # malformed items were asked for too: they count as done (as errors)
+
+    summary, calls = extract_with_progress(emu, db_path, workers=workers)
+
+    assert summary["fetched"] == n
+    assert calls[0] == (0, n)  # the total is known as soon as the listing is planned
+    assert {total for _, total in calls} == {n}
+    steps = [b - a for (a, _), (b, _) in zip(calls, calls[1:], strict=False)]
+    assert all(step > 0 for step in steps) and sum(steps) == n == calls[-1][0]
+    assert len(steps) == -(-n // 4)  # one step per batch of 4
+
+
+def test_progress_of_a_rerun_with_nothing_to_fetch_is_zero_of_zero(abs_server, db_path):
+    emu = abs_server()
+    extract_with_progress(emu, db_path)
+    _, calls = extract_with_progress(emu, db_path, run_id="second")
+    assert calls == [(0, 0)]
+
+
+@pytest.mark.flow
+def test_the_extract_flow_run_has_a_progress_artifact_at_100_percent(
+    prefect_harness, abs_server, abs_settings, db_path
+):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterType
+
+    from flows.extract import extract_abs
+
+    abs_settings(abs_server())
+    state = extract_abs(db_path=str(db_path), return_state=True)
+    assert state.is_completed(), state.message
+
+    async def read():
+        async with get_client() as client:
+            flt = ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+                type=ArtifactFilterType(any_=["progress"]),
+            )
+            return await client.read_artifacts(artifact_filter=flt)
+
+    (artifact,) = asyncio.run(read())
+    assert float(artifact.data) == 100.0
+    assert artifact.description == "ABS items fetched and flattened"
