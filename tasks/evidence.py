@@ -43,6 +43,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS
+
 __all__ = [
     "Evidence",
     "ParsedPath",
@@ -425,47 +427,9 @@ def _split_ext(name: str) -> tuple[str, str]:
 # --- the common schemes -------------------------------------------------------------------------
 
 _NUM_WORDS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
+    **{w: i for i, w in enumerate(CARDINAL_WORDS)},
+    **{w: i + 1 for i, w in enumerate(ORDINAL_WORDS[:10])},
 }
-_NUM_WORDS.update(
-    {
-        "first": 1,
-        "second": 2,
-        "third": 3,
-        "fourth": 4,
-        "fifth": 5,
-        "sixth": 6,
-        "seventh": 7,
-        "eighth": 8,
-        "ninth": 9,
-        "tenth": 10,
-    }
-)
 _ROMAN = {
     "i": 1,
     "ii": 2,

@@ -23,42 +23,12 @@ import jellyfish
 from anyascii import anyascii
 from rapidfuzz.distance import Levenshtein
 
+from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS
+
 IDENTIFIED, UNCERTAIN, MISMATCH = "identified", "uncertain", "mismatch"
 
-_NUMBERS = {
-    w: str(i)
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
-_ORDINALS = {
-    w: str(i + 1)
-    for i, w in enumerate(
-        ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
-    )
-}
+_NUMBERS = {w: str(i) for i, w in enumerate(CARDINAL_WORDS)}
+_ORDINALS = {w: str(i + 1) for i, w in enumerate(ORDINAL_WORDS[:10])}
 STOP_WORDS = frozenset(
     [
         "a",
