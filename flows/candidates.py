@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from tasks.artifacts import progress
 from tasks.candidates import FetchSummary, fetch_candidates_for
 from tasks.settings import get_settings
 from tasks.warehouse import run_record
@@ -20,7 +21,10 @@ from tasks.warehouse import run_record
 def fetch_task(
     db_path: str, item_ids: list[str] | None, max_requests: int | None, run_id: str
 ) -> FetchSummary:
-    return fetch_candidates_for(db_path, get_settings(duckdb_path=db_path), item_ids, max_requests, run_id)
+    with progress(None, "items resolved against Hardcover") as bar:
+        return fetch_candidates_for(
+            db_path, get_settings(duckdb_path=db_path), item_ids, max_requests, run_id, on_progress=bar.update
+        )
 
 
 @flow(name="fetch_candidates")

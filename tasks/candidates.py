@@ -16,6 +16,7 @@ by the daily cap rebuilds exactly the same batches next time and gets them all f
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import re
 import threading
 from collections import defaultdict
@@ -686,8 +687,13 @@ async def search_one(state: FetchState, item: ItemQuery, title: str, strategy: s
     return picks
 
 
-async def search_phase(state: FetchState, items: list[ItemQuery]) -> list[str]:
-    """Searches in groups of SEARCH_BATCH_ITEMS, each group hydrated before the next; returns items done."""
+async def search_phase(
+    state: FetchState, items: list[ItemQuery], on_group: Callable[[int], None] | None = None
+) -> list[str]:
+    """Searches in groups of SEARCH_BATCH_ITEMS, each group hydrated before the next; returns items done.
+
+    `on_group(n)` is called as each group of n items is finished.
+    """
     done: list[str] = []
     for group in _chunks(items, SEARCH_BATCH_ITEMS):
         picks: dict[int, list[str]] = defaultdict(list)
@@ -710,6 +716,8 @@ async def search_phase(state: FetchState, items: list[ItemQuery]) -> list[str]:
                 picks[book_id].append(it.item_id)
         await hydrate(state, list(picks), lambda ids, picks=picks: sorted({i for b in ids for i in picks[b]}))
         done += [it.item_id for it in group]
+        if on_group is not None:
+            on_group(len(group))
     return done
 
 
@@ -735,8 +743,24 @@ class FetchSummary:
 
 
 async def fetch_async(
-    con: duckdb.DuckDBPyConnection, client: HardcoverClient, items: list[ItemQuery], run_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    client: HardcoverClient,
+    items: list[ItemQuery],
+    run_id: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> FetchSummary:
+    """Candidates for `items`, strategy by strategy; `on_progress(done, total)` counts items resolved.
+
+    An item is resolved when a strategy pass leaves nothing more to ask for it (identifiers, then
+    author books) or its title-search group is hydrated; a budget stop leaves the count short.
+    """
+    total = len(items)
+
+    def resolved(done: int) -> None:
+        if on_progress is not None:
+            on_progress(done, total)
+
+    resolved(0)
     known_rows = con.execute(
         load_sql("hc_known_books"), [now() - timedelta(days=client.cache.ttl_days if client.cache else 30.0)]
     ).fetchall()
@@ -750,11 +774,20 @@ async def fetch_async(
         for book_id, title, subtitle in con.execute(load_sql("hc_book_titles"), [hit_ids]).fetchall():
             titles[book_id] = (title or "", subtitle)
         need_authors = [it for it in items if _needs_more(state, it, titles)]
+        resolved(total - len(need_authors))
         await author_phase(state, need_authors, titles)
         need_search = [it for it in need_authors if _needs_more(state, it, titles)]
         searched = {it.item_id for it in need_search}
         finished = [it.item_id for it in items if it.item_id not in searched]
-        finished += await search_phase(state, need_search)
+        resolved(len(finished))
+        progress_so_far = len(finished)
+
+        def group_done(n: int) -> None:
+            nonlocal progress_so_far
+            progress_so_far += n
+            resolved(progress_so_far)
+
+        finished += await search_phase(state, need_search, group_done)
     except BudgetExhausted as exc:
         remaining = len(items) - len([i for i in finished if i not in state.failed])
         summary.stopped_by_budget = remaining
@@ -792,10 +825,13 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     except RuntimeError:
         return asyncio.run(coro)
     box: dict[str, Any] = {}
+    # The thread sees this one's context (Prefect's run and settings), so callbacks such as a
+    # progress artifact update still know their run and API.
+    context = contextvars.copy_context()
 
     def target() -> None:
         try:
-            box["value"] = asyncio.run(coro)
+            box["value"] = context.run(asyncio.run, coro)
         except BaseException as exc:
             box["error"] = exc
 
@@ -814,10 +850,12 @@ def fetch_candidates_for(
     max_requests: int | None = None,
     run_id: str | None = None,
     client_options: dict | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> FetchSummary:
     """The whole fetch for the items needing it (evidence changed or never fetched).
 
-    `client_options` go to `HardcoverClient` (e.g. retries, backoff_base).
+    `client_options` go to `HardcoverClient` (e.g. retries, backoff_base); `on_progress(done, total)`
+    counts items resolved (total: the items needing a fetch; (0, 0) when none do).
     """
     with connect(db_path) as con:
         all_items = load_items(con, item_ids, include_done=True)
@@ -829,8 +867,10 @@ def fetch_candidates_for(
             async with HardcoverClient.from_settings(
                 settings, cache=cache, max_requests=max_requests, **options
             ) as client:
-                return await fetch_async(con, client, items, run_id)
+                return await fetch_async(con, client, items, run_id, on_progress)
 
+        if not items and on_progress is not None:
+            on_progress(0, 0)
         summary = run_async(go()) if items else FetchSummary()
         summary.skipped_unchanged = len(all_items) - len(items)
         return summary

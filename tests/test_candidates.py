@@ -214,3 +214,45 @@ def test_a_dead_server_stops_the_run_after_a_few_requests_with_a_clear_message(d
         kinds = con.execute("SELECT kind, count(*) FROM errors GROUP BY 1").fetchall()
         status = con.execute("SELECT count(*) FROM hc_item_status").fetchone()[0]
     assert kinds == [("hardcover_request", 3)] and status == 0
+
+
+def fetch_with_progress(db_path, emu, run_id, **kw) -> tuple[object, list[tuple[int, int]]]:
+    calls: list[tuple[int, int]] = []
+    summary = fetch_candidates_for(
+        str(db_path),
+        settings_for(emu, db_path),
+        run_id=run_id,
+        on_progress=lambda d, t: calls.append((d, t)),
+        **kw,
+    )
+    return summary, calls
+
+
+def test_progress_counts_items_as_each_strategy_pass_and_search_group_resolves_them(db_path, monkeypatch):
+    import tasks.candidates
+
+    monkeypatch.setattr(tasks.candidates, "SEARCH_BATCH_ITEMS", 3)
+    title_only = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(7, start=5000)]
+    items = catalogue_items(16, start=5100) + title_only
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary, calls = fetch_with_progress(db_path, emu, "r1")
+        _, rerun = fetch_with_progress(db_path, emu, "r2")
+
+    n = len(items)
+    assert summary.items_done == n
+    assert calls[0] == (0, n) and calls[-1] == (n, n) and {t for _, t in calls} == {n}
+    done = [d for d, _ in calls]
+    assert done == sorted(done)
+    # identifiers resolve some, author books more, and the title-only items in search groups of 3
+    assert 0 < done[1] < done[2] <= n - len(title_only) and len(calls) >= 3 + -(-len(title_only) // 3)
+    assert rerun == [(0, 0)]  # nothing changed: nothing to do is done
+
+
+def test_progress_stops_short_when_the_budget_stops_the_run(db_path):
+    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(6, start=5200)]
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary, calls = fetch_with_progress(db_path, emu, "r", max_requests=2)
+    assert summary.stopped_by_budget == 6
+    assert calls[-1][0] < calls[-1][1] == 6
