@@ -327,21 +327,8 @@ class AbsClient:
         self, ids: Sequence[str], concurrency: int = 2
     ) -> AsyncIterator[tuple[list[str], list[dict], list[str]]]:
         """Yields `(asked_ids, items, missing_ids)` per chunk of `batch_size`, fetching `concurrency` chunks ahead."""
-        chunks = [list(ids[i : i + self.batch_size]) for i in range(0, len(ids), self.batch_size)]
-        pending: list[tuple[list[str], asyncio.Task]] = []
-        next_chunk = 0
-        while next_chunk < len(chunks) or pending:
-            while next_chunk < len(chunks) and len(pending) < concurrency:
-                chunk = chunks[next_chunk]
-                pending.append((chunk, asyncio.ensure_future(self.get_items_with_missing(chunk))))
-                next_chunk += 1
-            chunk, task = pending.pop(0)
-            try:
-                items, missing = await task
-            except BaseException:
-                for _, other in pending:
-                    other.cancel()
-                raise
+        async for chunk, body in self.iter_raw_batches(ids, concurrency):
+            items, missing = self.parse_items(body, chunk)
             yield chunk, items, missing
 
     async def get_items(self, ids: Sequence[str]) -> list[dict]:
