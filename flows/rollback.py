@@ -5,9 +5,10 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from tasks.abs import AbsClient
 
 from flows.writeback import report
+from tasks.abs import AbsClient
+from tasks.artifacts import progress
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import connect, run_record
 from tasks.writeback.rollback import apply_rollback
@@ -18,8 +19,10 @@ async def restore(
     settings: Settings, run_id: str, target_run_id: str | None, item_ids: list[str] | None, force: bool
 ) -> dict:
     async with AbsClient.from_settings(settings) as client:
-        with connect(settings.duckdb_path) as con:
-            summary = await apply_rollback(con, client, settings, run_id, target_run_id, item_ids, force)
+        with connect(settings.duckdb_path) as con, progress(None, "items restored in ABS") as bar:
+            summary = await apply_rollback(
+                con, client, settings, run_id, target_run_id, item_ids, force, on_progress=bar.update
+            )
     return summary.as_dict()
 
 

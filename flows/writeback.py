@@ -10,6 +10,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tasks.abs import AbsClient
+from tasks.artifacts import progress
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import connect, run_record
 from tasks.writeback.apply import apply_writeback
@@ -32,7 +33,11 @@ def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) ->
 async def apply_changes(settings: Settings, run_id: str, item_ids: list[str] | None) -> dict:
     async with AbsClient.from_settings(settings) as client:
         with connect(settings.duckdb_path) as con:
-            return (await apply_writeback(con, client, settings, run_id, item_ids)).as_dict()
+            with progress(None, "approved items written to ABS") as bar:
+                summary = await apply_writeback(
+                    con, client, settings, run_id, item_ids, on_progress=bar.update
+                )
+            return summary.as_dict()
 
 
 @flow(name="writeback")

@@ -136,3 +136,35 @@ async def test_a_field_changed_after_our_write_is_a_conflict_left_alone_unless_f
             ).fetchall()
         ]
     assert statuses == ["intent", "verified", "conflict", "intent", "rolled_back"]
+
+
+async def test_apply_and_rollback_report_progress_once_per_chunk(library, db_path):
+    from tasks.abs import AbsClient
+    from tasks.settings import get_settings
+    from tasks.writeback.apply import apply_writeback
+    from tasks.writeback.rollback import apply_rollback
+
+    await extract(db_path)
+    settings = get_settings(duckdb_path=db_path, writeback_batch_size=2)
+    applied: list[tuple[int, int]] = []
+    restored: list[tuple[int, int]] = []
+    async with AbsClient.from_settings(settings) as client:
+        with connect(db_path) as con:
+            wrote = await apply_writeback(
+                con, client, settings, "wb-progress", on_progress=lambda d, t: applied.append((d, t))
+            )
+            undid = await apply_rollback(
+                con,
+                client,
+                settings,
+                "rb-progress",
+                target_run_id="wb-progress",
+                on_progress=lambda d, t: restored.append((d, t)),
+            )
+
+    for calls, n in ((applied, wrote.approved), (restored, wrote.planned_items)):
+        assert n > 2  # more than one chunk
+        assert calls[0] == (0, n) and calls[-1] == (n, n) and {t for _, t in calls} == {n}
+        steps = [b - a for (a, _), (b, _) in zip(calls, calls[1:], strict=False)]
+        assert all(0 < s <= 2 for s in steps) and len(steps) == -(-n // 2)
+    assert undid.rolled_back == wrote.verified > 0

@@ -9,7 +9,7 @@ never unrecorded and never sent twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,8 +276,12 @@ async def apply_writeback(
     settings: Settings,
     run_id: str,
     item_ids: list[str] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> WriteSummary:
-    """Write every approved change to ABS, chunk by chunk, planning each chunk against live ABS values."""
+    """Write every approved change to ABS, chunk by chunk, planning each chunk against live ABS values.
+
+    `on_progress(done, total)` counts approved items (those with a Hardcover book), once per chunk.
+    """
     summary = WriteSummary(run_id)
     try:
         summary.reconciled = await reconcile_open_intents(con, client, run_id)
@@ -303,6 +307,8 @@ async def apply_writeback(
     ready = [r for r in approved if r["item_id"] in targets]
     held = held_fields(con)
     done = 0
+    if on_progress is not None:
+        on_progress(0, len(ready))
     for chunk in chunks(ready, settings.writeback_batch_size):
         ids = [r["item_id"] for r in chunk]
         try:
@@ -325,6 +331,8 @@ async def apply_writeback(
                 con, run_id, FLOW, settings.abs_url, exc, left, "shelfmatch writeback --apply"
             ) from exc
         done += len(chunk)
+        if on_progress is not None:
+            on_progress(done, len(ready))
     for key in ("verified", "mismatch", "missing", "refused", "failed"):
         setattr(summary, key, getattr(summary, key) + summary.counts.get(key, 0))
     return summary

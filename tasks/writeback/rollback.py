@@ -6,6 +6,7 @@ journaled, and left alone unless forced — someone (a person, another tool) mea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +96,9 @@ async def apply_rollback(
     target_run_id: str | None = None,
     item_ids: list[str] | None = None,
     force: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> RollbackSummary:
+    """Restore the `before` values chunk by chunk; `on_progress(done, total)` counts items, once per chunk."""
     summary = RollbackSummary(run_id)
     command = "shelfmatch rollback " + (f"--run {target_run_id}" if target_run_id else "--items ...")
     try:
@@ -111,6 +114,8 @@ async def apply_rollback(
         by_item.setdefault(u.item_id, []).append(u)
     item_list = list(by_item)
     done = 0
+    if on_progress is not None:
+        on_progress(0, len(item_list))
     for chunk in chunks(item_list, settings.writeback_batch_size):
         try:
             live = await read_items(client, chunk)
@@ -180,4 +185,6 @@ async def apply_rollback(
             left = f"{len(item_list) - done} items left to restore"
             raise not_answering(con, run_id, FLOW, settings.abs_url, exc, left, command) from exc
         done += len(chunk)
+        if on_progress is not None:
+            on_progress(done, len(item_list))
     return summary
