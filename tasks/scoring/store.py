@@ -97,8 +97,7 @@ def write_results(
             load_sql("score_replace_matches"),
             {"run_id": run_id, "model_version": model_version, "scored_at": stamp},
         )
-        for tier in TIERS:
-            con.execute(load_sql(f"score_matches_{tier}"))
+        con.execute(load_sql("score_tier_tables"))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
