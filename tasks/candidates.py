@@ -38,7 +38,14 @@ from tasks.hardcover import (
     HardcoverUnavailable,
     HcCache,
 )
-from tasks.normalise import name_key, normalise_series, split_names, split_title, title_variants
+from tasks.normalise import (
+    name_key,
+    normalise_series,
+    parse_position,
+    split_names,
+    split_title,
+    title_variants,
+)
 from tasks.settings import Settings
 from tasks.warehouse import connect, fetch_dicts, load_sql, now, record_error
 
@@ -52,6 +59,9 @@ SEARCH_KEEP = 5
 SEARCH_BATCH_ITEMS = 100  # searched items finished (hydrated) together
 STRONG_TITLE = 90.0  # an author-book match this close needs no search
 WEAK_TITLE = 80.0
+# A wrong earlier match (ABS metadata of a series neighbour) is the usual way the right book hides:
+# the author's other books in the item's series come along (already fetched, so free), nearest first.
+SERIES_NEIGHBOURS = 10
 MAX_UNREACHABLE = 3  # requests in a row that found no server (each after its own retries) end the run
 T = TypeVar("T")
 
@@ -71,6 +81,7 @@ class ItemQuery:
     duration: float | None = None
     evidence_hash: str = ""
     done: bool = False  # candidates already fetched for exactly this evidence
+    positions: list[float] = field(default_factory=list)  # series positions the evidence names
 
     @property
     def title_keys(self) -> list[str]:
@@ -97,6 +108,7 @@ def load_items(
             r["duration"],
             r["evidence_hash"],
             r["done"],
+            [p for p in map(parse_position, _uniq(r["sequences"])) if p is not None],
         )
         for r in rows
         if include_done or not r["done"]
@@ -199,7 +211,14 @@ class Cand:
     edition_id: int | None = None
 
 
-_STRATEGY_ORDER = {"asin": 0, "isbn": 1, "author_books": 2, "search": 3, "transcript_search": 4}
+_STRATEGY_ORDER = {
+    "asin": 0,
+    "isbn": 1,
+    "author_books": 2,
+    "series_books": 3,
+    "search": 4,
+    "transcript_search": 5,
+}
 
 
 def book_rows(books: list[dict]) -> dict[str, pl.DataFrame]:
@@ -572,10 +591,48 @@ def _needs_more(state: FetchState, it: ItemQuery, titles: dict[int, tuple[str, s
     if not keys:
         return not state.found.get(it.item_id)
     return not any(
-        title_similarity(keys, *titles[c.book_id]) >= STRONG_TITLE
+        strong_title(keys, *titles[c.book_id])
         for c in state.found.get(it.item_id, {}).values()
         if c.book_id in titles
     )
+
+
+def strong_title(item_keys: list[str], book_title: str, book_subtitle: str | None = None) -> bool:
+    """Close enough to skip the search — but not when the item's title is only part of the book's
+    ("Lost" in "The Lost City of Faar", "Dune" in "Dune Messiah"): that is the subset trap, and
+    the book actually called "Lost" may be by someone else."""
+    book_keys = set(title_variants(book_title))
+    if book_subtitle:
+        book_keys |= set(title_variants(f"{book_title}: {book_subtitle}"))
+    for a in item_keys:
+        for b in book_keys:
+            if fuzz.ratio(a, b) >= STRONG_TITLE:
+                return True
+            if (
+                min(len(a), len(b)) > 3
+                and 0.95 * fuzz.token_set_ratio(a, b) >= STRONG_TITLE
+                and not set(a.split()) < set(b.split())
+            ):
+                return True
+    return False
+
+
+def series_neighbours(it: ItemQuery, books: list[dict]) -> list[tuple[float, dict]]:
+    """The author's books in a series the item names, nearest the item's position first (at most
+    SERIES_NEIGHBOURS), each with a score below any title match (50 minus the position distance)."""
+    wanted = {normalise_series(s) for s in it.series} - {""}
+    if not wanted:
+        return []
+    out = []
+    for b in books:
+        for bs in b.get("book_series") or []:
+            if normalise_series((bs.get("series") or {}).get("name")) in wanted:
+                pos = bs.get("position")
+                dist = min((abs(pos - p) for p in it.positions), default=0.0) if pos is not None else 25.0
+                out.append((max(0.0, 50.0 - dist), b))
+                break
+    out.sort(key=lambda x: (-x[0], x[1]["id"]))
+    return out[:SERIES_NEIGHBOURS]
 
 
 async def author_phase(
@@ -619,15 +676,17 @@ async def author_phase(
         )
     for it in items:
         keys = it.title_keys
-        seen: set[int] = set()
+        seen: dict[int, dict] = {}
         for key in it.author_keys:
             for b in books_by_key.get(key, []):
                 if b["id"] in seen:
                     continue
-                seen.add(b["id"])
+                seen[b["id"]] = b
                 sim = title_similarity(keys, b.get("title") or "", b.get("subtitle"))
                 if sim >= WEAK_TITLE:
                     state.add(it.item_id, Cand(b["id"], "author_books", sim))
+        for score, b in series_neighbours(it, list(seen.values())):
+            state.add(it.item_id, Cand(b["id"], "series_books", score))
 
 
 def rerank_hits(item: ItemQuery, hits: list[dict]) -> list[tuple[float, dict]]:

@@ -256,3 +256,45 @@ def test_progress_stops_short_when_the_budget_stops_the_run(db_path):
         summary, calls = fetch_with_progress(db_path, emu, "r", max_requests=2)
     assert summary.stopped_by_budget == 6
     assert calls[-1][0] < calls[-1][1] == 6
+
+
+def test_a_title_that_is_only_part_of_a_book_title_does_not_count_as_found():
+    from tasks.candidates import strong_title
+    from tasks.normalise import title_variants
+
+    assert not strong_title(title_variants("Lost"), "The Lost City of Faar")
+    assert not strong_title(title_variants("Dune"), "Dune Messiah")
+    assert strong_title(title_variants("Dune [Unabridged]"), "Dune")
+    assert strong_title(title_variants("The Hunger Games"), "Hunger Games, The")
+
+
+def test_a_wrong_earlier_match_still_brings_the_authors_other_books_of_that_series(db_path):
+    """ABS metadata of a series neighbour (a bad earlier match) over a garbage folder name: the
+    true book comes in with the neighbours the author lookup already fetched — no extra request."""
+    from collections import defaultdict
+
+    from emulators.catalogue import load_catalogue
+
+    by_series = defaultdict(list)
+    for book in load_catalogue().books:
+        if book.series_name and book.position is not None and len(book.authors) == 1:
+            by_series[(book.series_name, book.authors[0])].append(book)
+    (series, author), books = next((k, v) for k, v in sorted(by_series.items()) if len(v) >= 3)
+    books.sort(key=lambda b: b.position)
+    shown, true = books[0], books[1]
+    seed_items(
+        db_path, [{"item_id": "li_w", "title": shown.title, "authors": [author], "truth": true.book_id}]
+    )
+    with connect(db_path) as con:
+        for fld, value in [("series", series), ("sequence", str(shown.position)), ("title", "rip_67414")]:
+            con.execute(
+                "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule) VALUES ('li_w', 'path', ?, ?, 0, 'test')",
+                [fld, value],
+            )
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+    with connect(db_path) as con:
+        rows = dict(con.execute("SELECT book_id, strategy FROM candidates WHERE item_id = 'li_w'").fetchall())
+    assert rows[shown.book_id] == "author_books"
+    assert rows[true.book_id] == "series_books"
+    assert set(summary.requests) == {"books_by_authors"}  # neighbours cost nothing extra

@@ -14,6 +14,7 @@ WITH ev AS (
            list(value ORDER BY src_rank, ordinal) FILTER (WHERE field = 'author') AS authors,
            list(value ORDER BY src_rank, ordinal) FILTER (WHERE field = 'narrator') AS narrators,
            list(value ORDER BY src_rank, ordinal) FILTER (WHERE field = 'series') AS series,
+           list(value ORDER BY src_rank, ordinal) FILTER (WHERE field = 'sequence') AS sequences,
            list(value ORDER BY src_rank, ordinal) FILTER (WHERE field = 'asin') AS asins,
            list(value ORDER BY src_rank, ordinal) FILTER (WHERE field = 'isbn') AS isbns,
            md5(string_agg(source || '|' || field || '|' || value || '|' || ordinal, chr(10)
