@@ -192,9 +192,12 @@ def is_placeholder_title(title: str) -> bool:
 
 def search_title(item: ItemQuery) -> str | None:
     """The title to search for: the most trusted real title, without series brackets or edition notes."""
+    authors = item.author_keys
     for raw in item.titles:
         parts = split_title(raw)
         title = parts.title.strip()
+        if parts.subtitle and name_key(title) in authors:
+            title = parts.subtitle.strip()  # an "Author - Title" folder name copied into the title
         if title and not is_placeholder_title(title):
             return title
     return None

@@ -298,3 +298,11 @@ def test_a_wrong_earlier_match_still_brings_the_authors_other_books_of_that_seri
     assert rows[shown.book_id] == "author_books"
     assert rows[true.book_id] == "series_books"
     assert set(summary.requests) == {"books_by_authors"}  # neighbours cost nothing extra
+
+
+def test_an_author_prefix_copied_into_the_title_is_not_searched():
+    from tasks.candidates import ItemQuery, search_title
+
+    item = ItemQuery("li_b", ["Lewis, Michael - Boomerang", "Boomerang"], ["Michael Lewis"])
+    assert search_title(item) == "Boomerang"
+    assert search_title(ItemQuery("li_d", ["Dune - Messiah"], ["Frank Herbert"])) == "Dune"
