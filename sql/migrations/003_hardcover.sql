@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS candidates (
     item_id     VARCHAR NOT NULL,
     book_id     INTEGER NOT NULL,
     edition_id  INTEGER,                    -- the edition that brought it in (ASIN/ISBN hit), if any
-    strategy    VARCHAR NOT NULL,           -- asin, isbn, author_books, search, transcript_search, manual
+    strategy    VARCHAR NOT NULL,           -- asin, isbn, author_books, series_books, search, transcript_search, manual
     rank        INTEGER,
     run_id      VARCHAR,
     found_at    TIMESTAMP,
