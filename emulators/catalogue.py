@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,34 +25,167 @@ READING_FORMAT_PHYSICAL = 1
 READING_FORMAT_AUDIO = 2
 READING_FORMAT_EBOOK = 4
 
-_FIRST = (
-    "Ray Kate Michael Scott Simon Julia Stephen Rosamund Jim Barbara Frank George Davina Steven Tim Emily "
-    "January Grover Cassandra Ellen Luke Wil Jayne Nathaniel Rebecca Edoardo Bahni Kristen Adjoa Dion Juliet "
-    "Robin Peter Carolyn Jefferson Hillary Tavia Marisa Kirby Elizabeth Stefan Andrew Saskia Richard Joe Polly"
-).split()
-_LAST = (
-    "Porter Reading Kramer Brick Prebble Whelan Fry Pike Dale Rosenblat Muller Guidall Porter Weber Gerard "
-    "LaVoy Gardner Gower Campbell Archer Daniels Wheaton Ballerini Parker Lowman Turpin Cutting Andoh Graham "
-    "Stevenson Miles Sklar McCaddon Mays Huber Gilbert Heyborne Sheehan Rudnicki Kellgren Maarleveld Thorne "
-    "Ferrone Jackson Stone Harding Oliver"
-).split()
+_FIRST = [
+    "Ray",
+    "Kate",
+    "Michael",
+    "Scott",
+    "Simon",
+    "Julia",
+    "Stephen",
+    "Rosamund",
+    "Jim",
+    "Barbara",
+    "Frank",
+    "George",
+    "Davina",
+    "Steven",
+    "Tim",
+    "Emily",
+    "January",
+    "Grover",
+    "Cassandra",
+    "Ellen",
+    "Luke",
+    "Wil",
+    "Jayne",
+    "Nathaniel",
+    "Rebecca",
+    "Edoardo",
+    "Bahni",
+    "Kristen",
+    "Adjoa",
+    "Dion",
+    "Juliet",
+    "Robin",
+    "Peter",
+    "Carolyn",
+    "Jefferson",
+    "Hillary",
+    "Tavia",
+    "Marisa",
+    "Kirby",
+    "Elizabeth",
+    "Stefan",
+    "Andrew",
+    "Saskia",
+    "Richard",
+    "Joe",
+    "Polly",
+]
+_LAST = [
+    "Porter",
+    "Reading",
+    "Kramer",
+    "Brick",
+    "Prebble",
+    "Whelan",
+    "Fry",
+    "Pike",
+    "Dale",
+    "Rosenblat",
+    "Muller",
+    "Guidall",
+    "Porter",
+    "Weber",
+    "Gerard",
+    "LaVoy",
+    "Gardner",
+    "Gower",
+    "Campbell",
+    "Archer",
+    "Daniels",
+    "Wheaton",
+    "Ballerini",
+    "Parker",
+    "Lowman",
+    "Turpin",
+    "Cutting",
+    "Andoh",
+    "Graham",
+    "Stevenson",
+    "Miles",
+    "Sklar",
+    "McCaddon",
+    "Mays",
+    "Huber",
+    "Gilbert",
+    "Heyborne",
+    "Sheehan",
+    "Rudnicki",
+    "Kellgren",
+    "Maarleveld",
+    "Thorne",
+    "Ferrone",
+    "Jackson",
+    "Stone",
+    "Harding",
+    "Oliver",
+]
 _AUDIO_PUBLISHERS = (
-    "Audible Studios", "Recorded Books", "Blackstone Audio", "Random House Audio", "Macmillan Audio",
-    "HarperAudio", "Penguin Audio", "Tantor Audio", "Brilliance Audio", "Podium Audio", "Hachette Audio",
+    "Audible Studios",
+    "Recorded Books",
+    "Blackstone Audio",
+    "Random House Audio",
+    "Macmillan Audio",
+    "HarperAudio",
+    "Penguin Audio",
+    "Tantor Audio",
+    "Brilliance Audio",
+    "Podium Audio",
+    "Hachette Audio",
 )
 _PRINT_PUBLISHERS = (
-    "Penguin Books", "Vintage", "Tor Books", "HarperCollins", "Scholastic", "Bantam", "Del Rey",
-    "Simon & Schuster", "Orbit", "Little, Brown and Company", "Doubleday", "Ballantine Books",
+    "Penguin Books",
+    "Vintage",
+    "Tor Books",
+    "HarperCollins",
+    "Scholastic",
+    "Bantam",
+    "Del Rey",
+    "Simon & Schuster",
+    "Orbit",
+    "Little, Brown and Company",
+    "Doubleday",
+    "Ballantine Books",
 )
 _GENRES = (
-    "Fantasy", "Science Fiction", "Mystery", "Thriller", "Romance", "Historical Fiction", "Classics",
-    "Young Adult", "Nonfiction", "Biography", "Horror", "Humor", "Memoir", "Contemporary",
+    "Fantasy",
+    "Science Fiction",
+    "Mystery",
+    "Thriller",
+    "Romance",
+    "Historical Fiction",
+    "Classics",
+    "Young Adult",
+    "Nonfiction",
+    "Biography",
+    "Horror",
+    "Humor",
+    "Memoir",
+    "Contemporary",
 )
-_LANGUAGES = {"eng": "English", "en-US": "English", "en-GB": "English", "en-CA": "English", "en": "English",
-              "spa": "Spanish", "fre": "French", "ger": "German", "ita": "Italian", "jpn": "Japanese",
-              "ara": "Arabic", "por": "Portuguese", "nl": "Dutch", "swe": "Swedish", "per": "Persian"}
+_LANGUAGES = {
+    "eng": "English",
+    "en-US": "English",
+    "en-GB": "English",
+    "en-CA": "English",
+    "en": "English",
+    "spa": "Spanish",
+    "fre": "French",
+    "ger": "German",
+    "ita": "Italian",
+    "jpn": "Japanese",
+    "ara": "Arabic",
+    "por": "Portuguese",
+    "nl": "Dutch",
+    "swe": "Swedish",
+    "per": "Persian",
+}
 
-_SERIES_RE = re.compile(r"\s*\((?P<series>[^()]*?),?\s*#(?P<pos>\d+(?:\.\d+)?)(?:\s*-\s*(?P<end>\d+(?:\.\d+)?))?\)\s*$")
+_SERIES_RE = re.compile(
+    r"\s*\((?P<series>[^()]*?),?\s*#(?P<pos>\d+(?:\.\d+)?)(?:\s*-\s*(?P<end>\d+(?:\.\d+)?))?\)\s*$"
+)
 
 
 def _h(*parts: object) -> int:
@@ -99,7 +233,7 @@ class Edition:
     edition_id: int
     book_id: int
     reading_format_id: int
-    kind: str                      # physical, ebook, unabridged, abridged, dramatized
+    kind: str  # physical, ebook, unabridged, abridged, dramatized
     title: str
     subtitle: str | None
     isbn_10: str | None
@@ -117,15 +251,15 @@ class Edition:
 @dataclass(frozen=True)
 class Book:
     goodbooks_id: int
-    book_id: int                   # the emulated Hardcover id
+    book_id: int  # the emulated Hardcover id
     title: str
     subtitle: str | None
     slug: str
-    authors: tuple[str, ...]       # primary author first; goodbooks lists translators/illustrators after
+    authors: tuple[str, ...]  # primary author first; goodbooks lists translators/illustrators after
     series_name: str | None
     series_id: int | None
     position: float | None
-    position_details: str | None   # "1-3" for an omnibus
+    position_details: str | None  # "1-3" for an omnibus
     compilation: bool
     release_year: int | None
     language: str
@@ -187,39 +321,126 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _editions(gid: int, book_id: int, title: str, subtitle: str | None, isbn10: str | None,
-              year: int | None, language: str) -> tuple[Edition, ...]:
+def _editions(
+    gid: int,
+    book_id: int,
+    title: str,
+    subtitle: str | None,
+    isbn10: str | None,
+    year: int | None,
+    language: str,
+) -> tuple[Edition, ...]:
     n = _h("editions", gid)
     eds: list[Edition] = []
     pages = 120 + n % 700
     eid = book_id * 10
-    eds.append(Edition(eid + 1, book_id, READING_FORMAT_PHYSICAL, "physical", title, subtitle, isbn10,
-                       isbn10_to_13(isbn10) if isbn10 else None, None, None, pages, year,
-                       _PRINT_PUBLISHERS[n % len(_PRINT_PUBLISHERS)], language, "Paperback"))
+    eds.append(
+        Edition(
+            eid + 1,
+            book_id,
+            READING_FORMAT_PHYSICAL,
+            "physical",
+            title,
+            subtitle,
+            isbn10,
+            isbn10_to_13(isbn10) if isbn10 else None,
+            None,
+            None,
+            pages,
+            year,
+            _PRINT_PUBLISHERS[n % len(_PRINT_PUBLISHERS)],
+            language,
+            "Paperback",
+        )
+    )
     if (n >> 8) % 10 < 6:
-        eds.append(Edition(eid + 2, book_id, READING_FORMAT_EBOOK, "ebook", title, subtitle, None, None,
-                           make_asin("kindle", gid), None, pages, year,
-                           _PRINT_PUBLISHERS[n % len(_PRINT_PUBLISHERS)], language, "Kindle Edition"))
+        eds.append(
+            Edition(
+                eid + 2,
+                book_id,
+                READING_FORMAT_EBOOK,
+                "ebook",
+                title,
+                subtitle,
+                None,
+                None,
+                make_asin("kindle", gid),
+                None,
+                pages,
+                year,
+                _PRINT_PUBLISHERS[n % len(_PRINT_PUBLISHERS)],
+                language,
+                "Kindle Edition",
+            )
+        )
     # About 85% of books have an unabridged audiobook (Hardcover has none for many older titles).
     if (n >> 16) % 100 < 85:
-        seconds = int(pages * 95 * (0.8 + ((n >> 24) % 40) / 100))   # ~1.5 min per page
+        seconds = int(pages * 95 * (0.8 + ((n >> 24) % 40) / 100))  # ~1.5 min per page
         narrators = (person_name("narr", gid, 0),)
         if (n >> 32) % 10 == 0:
             narrators += (person_name("narr", gid, 1),)
-        eds.append(Edition(eid + 3, book_id, READING_FORMAT_AUDIO, "unabridged", title, subtitle, None, None,
-                           make_asin("audio", gid), seconds, None, year,
-                           _AUDIO_PUBLISHERS[(n >> 40) % len(_AUDIO_PUBLISHERS)], language, "Audible Audio",
-                           narrators))
-        if (n >> 44) % 100 < 10:   # an abridged edition, shorter, other narrator
-            eds.append(Edition(eid + 4, book_id, READING_FORMAT_AUDIO, "abridged", title, subtitle, None, None,
-                               make_asin("abridged", gid), int(seconds * 0.38), None, year,
-                               _AUDIO_PUBLISHERS[(n >> 48) % len(_AUDIO_PUBLISHERS)], language, "Audio CD",
-                               (person_name("narr", gid, 2),)))
-        if (n >> 52) % 100 < 5:    # a dramatised full-cast production
-            eds.append(Edition(eid + 5, book_id, READING_FORMAT_AUDIO, "dramatized", title, subtitle, None, None,
-                               make_asin("drama", gid), int(seconds * 0.55), None, year,
-                               "Audible Studios", language, "Audible Audio",
-                               tuple(person_name("cast", gid, k) for k in range(4))))
+        eds.append(
+            Edition(
+                eid + 3,
+                book_id,
+                READING_FORMAT_AUDIO,
+                "unabridged",
+                title,
+                subtitle,
+                None,
+                None,
+                make_asin("audio", gid),
+                seconds,
+                None,
+                year,
+                _AUDIO_PUBLISHERS[(n >> 40) % len(_AUDIO_PUBLISHERS)],
+                language,
+                "Audible Audio",
+                narrators,
+            )
+        )
+        if (n >> 44) % 100 < 10:  # an abridged edition, shorter, other narrator
+            eds.append(
+                Edition(
+                    eid + 4,
+                    book_id,
+                    READING_FORMAT_AUDIO,
+                    "abridged",
+                    title,
+                    subtitle,
+                    None,
+                    None,
+                    make_asin("abridged", gid),
+                    int(seconds * 0.38),
+                    None,
+                    year,
+                    _AUDIO_PUBLISHERS[(n >> 48) % len(_AUDIO_PUBLISHERS)],
+                    language,
+                    "Audio CD",
+                    (person_name("narr", gid, 2),),
+                )
+            )
+        if (n >> 52) % 100 < 5:  # a dramatised full-cast production
+            eds.append(
+                Edition(
+                    eid + 5,
+                    book_id,
+                    READING_FORMAT_AUDIO,
+                    "dramatized",
+                    title,
+                    subtitle,
+                    None,
+                    None,
+                    make_asin("drama", gid),
+                    int(seconds * 0.55),
+                    None,
+                    year,
+                    "Audible Studios",
+                    language,
+                    "Audible Audio",
+                    tuple(person_name("cast", gid, k) for k in range(4)),
+                )
+            )
     return tuple(eds)
 
 
@@ -246,11 +467,22 @@ def load_catalogue(path: Path = BOOKS_CSV) -> Catalogue:
             n = _h("book", gid)
             genres = (_GENRES[n % len(_GENRES)], _GENRES[(n >> 8) % len(_GENRES)])
             book = Book(
-                goodbooks_id=gid, book_id=book_id, title=title, subtitle=subtitle, slug=_slug(title) + f"-{gid}",
-                authors=authors, series_name=series, series_id=series_id, position=position,
-                position_details=details, compilation=bool(details and "-" in details),
-                release_year=year, language=language, users_count=int(row["ratings_count"] or 0) // 10,
-                rating=float(row["average_rating"] or 0), genres=tuple(dict.fromkeys(genres)),
+                goodbooks_id=gid,
+                book_id=book_id,
+                title=title,
+                subtitle=subtitle,
+                slug=_slug(title) + f"-{gid}",
+                authors=authors,
+                series_name=series,
+                series_id=series_id,
+                position=position,
+                position_details=details,
+                compilation=bool(details and "-" in details),
+                release_year=year,
+                language=language,
+                users_count=int(row["ratings_count"] or 0) // 10,
+                rating=float(row["average_rating"] or 0),
+                genres=tuple(dict.fromkeys(genres)),
                 description=f"{title} by {authors[0] if authors else 'Unknown'}.",
                 editions=_editions(gid, book_id, title, subtitle, isbn10, year, language),
             )
@@ -258,3 +490,63 @@ def load_catalogue(path: Path = BOOKS_CSV) -> Catalogue:
     by_id = {b.book_id: b for b in books}
     editions = {e.edition_id: e for b in books for e in b.editions}
     return Catalogue(books, by_id, {b.goodbooks_id: b for b in books}, author_ids, series_ids, editions)
+
+
+def hc_table_rows(books: Iterable[Book]) -> dict[str, list[dict]]:
+    """These books as rows of the warehouse's hc_* tables, as fetch_candidates would leave them
+    (authors as book contributions with a NULL role, narrators on their audio editions)."""
+    rows: dict[str, list[dict]] = {"hc_books": [], "hc_editions": [], "hc_contributions": [], "hc_series": []}
+    for b in books:
+        rows["hc_books"].append(
+            {"book_id": b.book_id, "title": b.title, "subtitle": b.subtitle, "slug": b.slug,
+             "release_year": b.release_year, "description": b.description, "genres": list(b.genres),
+             "compilation": b.compilation}
+        )  # fmt: skip
+        rows["hc_contributions"] += [
+            {"contributable_type": "Book", "contributable_id": b.book_id, "author_id": None,
+             "author_name": a, "contribution": None, "ordinal": i}
+            for i, a in enumerate(b.authors)
+        ]  # fmt: skip
+        if b.series_name:
+            rows["hc_series"].append(
+                {"book_id": b.book_id, "series_id": b.series_id, "series_name": b.series_name,
+                 "position": b.position, "details": b.position_details, "featured": True}
+            )  # fmt: skip
+        for e in b.editions:
+            rows["hc_editions"].append(
+                {"edition_id": e.edition_id, "book_id": e.book_id, "title": e.title, "subtitle": e.subtitle,
+                 "isbn_10": e.isbn_10, "isbn_13": e.isbn_13, "asin": e.asin,
+                 "reading_format_id": e.reading_format_id, "edition_format": e.edition_format,
+                 "audio_seconds": e.audio_seconds, "pages": e.pages, "release_year": e.release_year,
+                 "publisher": e.publisher, "language": e.language}
+            )  # fmt: skip
+            rows["hc_contributions"] += [
+                {"contributable_type": "Edition", "contributable_id": e.edition_id, "author_id": None,
+                 "author_name": n, "contribution": "Narrator", "ordinal": i}
+                for i, n in enumerate(e.narrators)
+            ]  # fmt: skip
+    return rows
+
+
+def load_hc_tables(con, books: Iterable[Book]) -> None:
+    """Insert these books into a warehouse's hc_* tables in bulk (Arrow), as fetch_candidates would.
+
+    For tests and benchmarks that need a Hardcover slice without running fetch_candidates."""
+    import pyarrow as pa
+
+    from tasks.warehouse import now
+
+    stamp = now()
+    for name, rows in hc_table_rows(books).items():
+        if not rows:
+            continue
+        if name in ("hc_books", "hc_editions"):
+            rows = [{**r, "fetched_at": stamp} for r in rows]
+        table = pa.Table.from_pylist(rows)
+        cols = ", ".join(table.column_names)  # identifiers from the fixed dicts above, never user input
+        verb = "INSERT OR REPLACE" if name in ("hc_books", "hc_editions") else "INSERT"
+        con.register("incoming_hc_rows", table)
+        try:
+            con.execute(f"{verb} INTO {name} ({cols}) SELECT {cols} FROM incoming_hc_rows")
+        finally:
+            con.unregister("incoming_hc_rows")

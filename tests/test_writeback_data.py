@@ -13,7 +13,7 @@ import json
 import duckdb
 import pytest
 
-from emulators.catalogue import Book, load_catalogue
+from emulators.catalogue import Book, load_catalogue, load_hc_tables
 from tasks.review import decide
 from tasks.warehouse import connect, now
 
@@ -34,54 +34,7 @@ def catalogue_books(n: int, start: int = 0, with_series: bool | None = None) -> 
 
 def load_books(con: duckdb.DuckDBPyConnection, books: list[Book]) -> None:
     """hc_books, hc_editions, hc_contributions, hc_series rows for these catalogue books."""
-    t = now()
-    for b in books:
-        con.execute(
-            "INSERT OR REPLACE INTO hc_books (book_id, title, subtitle, slug, release_year, description, genres, fetched_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [b.book_id, b.title, b.subtitle, b.slug, b.release_year, b.description, list(b.genres), t],
-        )
-        for i, name in enumerate(b.authors):
-            con.execute(
-                "INSERT INTO hc_contributions (contributable_type, contributable_id, author_id, author_name, "
-                "contribution, ordinal) VALUES ('Book', ?, NULL, ?, NULL, ?)",
-                [b.book_id, name, i],
-            )
-        if b.series_name:
-            con.execute(
-                "INSERT INTO hc_series (book_id, series_id, series_name, position, details, featured) "
-                "VALUES (?, ?, ?, ?, ?, true)",
-                [b.book_id, b.series_id or 1, b.series_name, b.position, b.position_details],
-            )
-        for e in b.editions:
-            con.execute(
-                "INSERT OR REPLACE INTO hc_editions (edition_id, book_id, title, subtitle, isbn_10, isbn_13, asin, "
-                "reading_format_id, edition_format, audio_seconds, pages, release_year, publisher, language, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    e.edition_id,
-                    e.book_id,
-                    e.title,
-                    e.subtitle,
-                    e.isbn_10,
-                    e.isbn_13,
-                    e.asin,
-                    e.reading_format_id,
-                    e.edition_format,
-                    e.audio_seconds,
-                    e.pages,
-                    e.release_year,
-                    e.publisher,
-                    e.language,
-                    t,
-                ],
-            )
-            for i, name in enumerate(e.narrators):
-                con.execute(
-                    "INSERT INTO hc_contributions (contributable_type, contributable_id, author_id, author_name, "
-                    "contribution, ordinal) VALUES ('Edition', ?, NULL, ?, 'Narrator', ?)",
-                    [e.edition_id, name, i],
-                )
+    load_hc_tables(con, books)
 
 
 def set_match(

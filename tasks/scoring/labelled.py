@@ -18,7 +18,7 @@ from functools import cache
 
 import polars as pl
 
-from emulators.catalogue import Catalogue, load_catalogue
+from emulators.catalogue import Catalogue, hc_table_rows, load_catalogue
 from tasks.normalise import normalise_title, split_title
 from tasks.scoring.prepare import book_frame, item_frame
 
@@ -93,65 +93,8 @@ def catalogue_tables(
 ) -> dict[str, pl.DataFrame]:
     """The emulated catalogue (or the listed books of it) in the shape of the hc_* tables."""
     cat = cat or load_catalogue()
-    books, editions, contributions, series = [], [], [], []
-    for b in cat.books if book_ids is None else [cat.by_id[i] for i in book_ids]:
-        books.append(
-            {
-                "book_id": b.book_id,
-                "title": b.title,
-                "subtitle": b.subtitle,
-                "release_year": b.release_year,
-                "compilation": b.compilation,
-            }
-        )
-        for i, a in enumerate(b.authors):
-            contributions.append(
-                {
-                    "contributable_type": "Book",
-                    "contributable_id": b.book_id,
-                    "author_name": a,
-                    "contribution": None,
-                    "ordinal": i,
-                }
-            )
-        if b.series_name:
-            series.append(
-                {
-                    "book_id": b.book_id,
-                    "series_id": b.series_id,
-                    "series_name": b.series_name,
-                    "position": b.position,
-                    "featured": True,
-                }
-            )
-        for e in b.editions:
-            editions.append(
-                {
-                    "edition_id": e.edition_id,
-                    "book_id": b.book_id,
-                    "reading_format_id": e.reading_format_id,
-                    "asin": e.asin,
-                    "isbn_10": e.isbn_10,
-                    "isbn_13": e.isbn_13,
-                    "audio_seconds": e.audio_seconds,
-                }
-            )
-            for i, n in enumerate(e.narrators):
-                contributions.append(
-                    {
-                        "contributable_type": "Edition",
-                        "contributable_id": e.edition_id,
-                        "author_name": n,
-                        "contribution": "Narrator",
-                        "ordinal": i,
-                    }
-                )
-    return {
-        "hc_books": pl.DataFrame(books, schema=_SCHEMAS["hc_books"]),
-        "hc_editions": pl.DataFrame(editions, schema=_SCHEMAS["hc_editions"]),
-        "hc_contributions": pl.DataFrame(contributions, schema=_SCHEMAS["hc_contributions"]),
-        "hc_series": pl.DataFrame(series, schema=_SCHEMAS["hc_series"]),
-    }
+    rows = hc_table_rows(cat.books if book_ids is None else [cat.by_id[i] for i in book_ids])
+    return {name: pl.DataFrame(rows[name], schema=schema) for name, schema in _SCHEMAS.items()}
 
 
 @cache
