@@ -1,11 +1,17 @@
 """Match quality on held-out generated corpora: precision/recall per tier, top-1 accuracy, calibration.
 
     uv run python bench/quality.py [--items 2000] [--seeds 901 902] [--profile hostile] [--path offline|real]
+                                   [--listen]
 
-`--path real` (default when the other parts are present) runs the whole path: the ABS emulator
-serving the generated library → `extract_abs` → the Hardcover emulator → `fetch_candidates` →
-`score`, all into a temporary DuckDB file. `--path offline` builds candidate sets straight from the
-catalogue (tasks/scoring/labelled.py) and scores them in memory.
+`--path real` runs the whole path: the ABS emulator serving the generated library → `extract_abs` →
+the Hardcover emulator → `fetch_candidates` → `score`, all into a temporary DuckDB file. With
+`--listen` it is the product's whole `sync` flow instead: every item also gets real audio (espeak-ng
+speaking its true book's opening credits — the invented book's for distractors — encoded by ffmpeg
+and tagged like its metaTags), and after scoring, `listen` transcribes (tiny.en) every item without
+an auto match, streamed from the ABS emulator with HTTP Range, searches Hardcover from what it heard
+and re-scores. The audio is cached per (profile, seed, items) under --audio-cache, so a re-run only
+listens. `--path offline` builds candidate sets straight from the catalogue
+(tasks/scoring/labelled.py) and scores them in memory.
 
 Seeds must differ from the training seeds (bench/train_scoring.py uses 100–399). Writes the
 calibration plot to docs/img/calibration.png with --plot. Ends with `RESULT {json}`.
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,16 +49,24 @@ def offline_matches(n_items: int, seed: int, profile: str) -> tuple[pl.DataFrame
     return matches, corpus.truth
 
 
-def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(matches, truth) through emulators + extract_abs + fetch_candidates + score into a DuckDB file."""
+def real_matches(
+    n_items: int, seed: int, profile: str, workdir: Path, audio_cache: Path | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(matches, truth) through emulators + extract_abs + fetch_candidates + score into a DuckDB file;
+    with `audio_cache`, through the whole sync flow (… → score → listen → re-score) over real audio."""
     import os
 
     from emulators.abs import run_abs_emulator
-    from emulators.corpus import generate_library
+    from emulators.corpus import generate_library, write_audio
     from emulators.hardcover import Limits, run_hardcover_emulator
     from tasks.warehouse import connect
 
     lib = generate_library(n_items, seed=seed, profile=profile)
+    if audio_cache is not None:
+        root = audio_cache / f"{profile}-{seed}-{n_items}"
+        t = time.perf_counter()
+        write_audio(lib, root, audio="speech", seconds=2.0, workers=os.cpu_count() or 2, reuse=True)
+        print(f"seed {seed}: audio for {len(lib.items)} items under {root} in {time.perf_counter() - t:.0f}s")
     truth = pl.DataFrame(
         [{"item_id": k, "truth_book_id": t.book_id, "kind": t.kind} for k, t in lib.truth.items()],
         schema={"item_id": pl.String, "truth_book_id": pl.Int64, "kind": pl.String},
@@ -60,7 +75,9 @@ def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[
     # The emulator enforces Hardcover's limits; a loopback bench does not need to wait out the minute.
     limits = Limits(per_minute=60_000, burst=1_000, daily=1_000_000)
     with (
-        run_abs_emulator(lib.items, api_key="bench-key", library=lib.library) as abs_emu,
+        run_abs_emulator(
+            lib.items, api_key="bench-key", library=lib.library, audio_root=lib.audio_root
+        ) as abs_emu,
         run_hardcover_emulator(token="bench-token", limits=limits) as hc,
     ):
         os.environ.update(
@@ -75,10 +92,18 @@ def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[
         from flows.candidates import fetch_candidates
         from flows.extract import extract_abs
         from flows.score import score
+        from flows.sync import sync
 
-        extract_abs(db_path=str(db))
-        fetch_candidates(db_path=str(db))
-        score(db_path=str(db))
+        if audio_cache is not None:
+            t = time.perf_counter()
+            sync(db_path=str(db))
+            print(
+                f"seed {seed}: sync (extract → candidates → score → listen → score) in {time.perf_counter() - t:.0f}s"
+            )
+        else:
+            extract_abs(db_path=str(db))
+            fetch_candidates(db_path=str(db))
+            score(db_path=str(db))
     with connect(db) as con:
         matches = con.sql(
             "SELECT m.item_id, m.book_id, m.tier, m.confidence, i.rel_path, i.title AS item_title, "
@@ -86,6 +111,7 @@ def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[
             "FROM matches m LEFT JOIN abs_items i USING (item_id) LEFT JOIN hc_books b ON b.book_id = m.book_id"
         ).pl()
         candidates = con.sql("SELECT item_id, book_id FROM candidates").pl()
+        heard = con.sql("SELECT item_id, verdict, book_id AS heard_book_id FROM listen_results").pl()
     print(
         f"seed {seed}: {len(lib.items)} items, {candidates.height} candidate pairs via extract + fetch_candidates"
     )
@@ -94,6 +120,8 @@ def real_matches(n_items: int, seed: int, profile: str, workdir: Path) -> tuple[
         candidates, left_on=["item_id", "truth_book_id"], right_on=["item_id", "book_id"], how="semi"
     )
     truth = truth.with_columns(truth_in_candidates=pl.col("item_id").is_in(found["item_id"].implode()))
+    if heard.height:
+        truth = truth.join(heard, on="item_id", how="left")
     return matches, truth
 
 
@@ -123,6 +151,20 @@ def evaluate(matches: pl.DataFrame, truth: pl.DataFrame) -> dict:
             "top1_when_truth_in_candidates": round(float(reachable["correct"].mean()), 4)
             if reachable.height
             else None,
+        }
+    if "verdict" in m.columns:
+        heard = m.filter(pl.col("verdict").is_not_null())
+        identified = heard.filter(pl.col("verdict") == "identified")
+        extra["listen"] = {
+            "items_heard": heard.height,
+            "identified": identified.height,
+            "identified_right": int(
+                (identified["heard_book_id"] == identified["truth_book_id"]).fill_null(False).sum()
+            ),
+            "identified_wrong": int(
+                (identified["heard_book_id"] != identified["truth_book_id"]).fill_null(True).sum()
+            ),
+            "verdicts": dict(heard.group_by("verdict").len().sort("verdict").iter_rows()),
         }
     return {
         **extra,
@@ -201,6 +243,13 @@ def main() -> None:
     ap.add_argument("--path", choices=["offline", "real"], default="offline")
     ap.add_argument("--plot", type=Path, default=None)
     ap.add_argument("--show-errors", action="store_true", help="print every wrong auto match")
+    ap.add_argument("--listen", action="store_true", help="--path real: the whole sync flow over real audio")
+    ap.add_argument(
+        "--audio-cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "shelfmatch-bench-audio",
+        help="where --listen keeps each corpus's generated audio between runs",
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -208,7 +257,6 @@ def main() -> None:
     if args.path == "real":
         import contextlib
         import os
-        import tempfile
 
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -223,12 +271,14 @@ def main() -> None:
         for seed in args.seeds:
             if args.path == "real":
                 with tempfile.TemporaryDirectory() as tmp:
-                    matches, truth = real_matches(args.items, seed, args.profile, Path(tmp))
+                    matches, truth = real_matches(
+                        args.items, seed, args.profile, Path(tmp), args.audio_cache if args.listen else None
+                    )
             else:
                 matches, truth = offline_matches(args.items, seed, args.profile)
             frames.append((matches, truth))
     matches = pl.concat([f[0].select("item_id", "book_id", "tier", "confidence") for f in frames])
-    truth = pl.concat([f[1] for f in frames])
+    truth = pl.concat([f[1] for f in frames], how="diagonal_relaxed")
     if args.show_errors:
         for m, t in frames:
             wrong = m.join(t, on="item_id").filter(
@@ -251,7 +301,7 @@ def main() -> None:
         print(f"{b['band']:<12} {b['items']:>6}  {b['mean_confidence']!s:>9}  {b['share_correct']!s:>9}")
     res.update(
         {
-            "path": args.path,
+            "path": args.path + ("+listen" if args.listen and args.path == "real" else ""),
             "profile": args.profile,
             "seeds": args.seeds,
             "per_tier": per_tier,
