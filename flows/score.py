@@ -1,6 +1,7 @@
 """score: every candidate pair → calibrated confidence → one match per item → auto / pending / reject.
 
-Reads item_evidence + candidates + hc_* tables, writes match_scores, matches and the tier tables
+Prepares (normalises) only the items and books that are new or changed since the last run (their keys
+persist in score_prepared_items / score_prepared_books), reads candidates + prepared keys, writes match_scores, matches and the tier tables
 (matches_auto, matches_pending, matches_reject) in one transaction (tasks/scoring/store.py), and
 publishes the tier counts and the top conflicts as a Prefect artifact.
 """
@@ -27,7 +28,13 @@ def score(item_ids: list[str] | None = None, db_path: str | None = None) -> dict
     db = str(settings.duckdb_path)
     with run_record(db, "score", {"item_ids": item_ids}) as run:
         result = score_task(db, run.run_id, item_ids)
-        run.counts.update(items=result.items, pairs=result.pairs, **result.tiers)
+        run.counts.update(
+            items=result.items,
+            pairs=result.pairs,
+            items_prepared=result.items_prepared,
+            books_prepared=result.books_prepared,
+            **result.tiers,
+        )
     publish_summary(
         "score-summary",
         f"Scored {result.items} items ({result.pairs} candidate pairs, model {result.model_version})",

@@ -259,8 +259,9 @@ def _any_equal(
     return base.select("pair").join(hits, on="pair", how="left")["hit"].fill_null(False)
 
 
-def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
-    """Feature and level columns for every (item_id, book_id) in `pairs` (plus `edition_id` chosen per pair)."""
+def pair_features_reference(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
+    """The features as long Polars frames and joins: the readable definition that `pair_features` (the
+    fast path over integer codes and numpy arrays) must reproduce exactly — tests hold one to the other."""
     items = items.with_row_index("item_idx")
     base = (
         pairs.select(
@@ -417,3 +418,350 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     assert out.height == base.height, "pair features must keep one row per pair"
     out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
     return out.drop("item_idx", "any_edition_id", "audio_edition_id")
+
+
+# --- the fast path ---------------------------------------------------------------------------------------------
+# The same features without long frames: list columns become CSR arrays (offsets per row + flat values),
+# strings become integer codes of one vocabulary per comparison, and every (item, book) pair's
+# combinations are generated with numpy (repeat + arithmetic) and reduced per pair with `ufunc.reduceat`
+# over the contiguous run of each pair. No joins, group-bys or sorts over the combinations.
+
+
+class _Lists:
+    """Aligned list columns of a frame as CSR; a combination with a null value is dropped (as explode +
+    drop_nulls does). `lens`/`off` carry one extra empty row at the end, so row -1 (no such item or
+    book) has no values."""
+
+    def __init__(self, lens: np.ndarray, flats: dict[str, pl.Series], required: list[str] | None = None):
+        valid = None
+        for name in flats if required is None else required:
+            flat = flats[name]
+            if flat.null_count():
+                ok = flat.is_not_null().to_numpy()
+                valid = ok if valid is None else valid & ok
+        if valid is not None:
+            owner = np.repeat(np.arange(len(lens)), lens)
+            lens = np.bincount(owner[valid], minlength=len(lens)).astype(np.int64)
+            mask = pl.Series(valid)
+            flats = {k: v.filter(mask) for k, v in flats.items() if not k.startswith("_")}
+        self.lens = np.append(lens, 0)
+        self.off = np.zeros(len(self.lens) + 1, dtype=np.int64)
+        np.cumsum(self.lens, out=self.off[1:])
+        self.values = flats
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame, **cols: str) -> _Lists:
+        """List columns of `frame` (new name=column); a list of structs is given as 'column.field'."""
+        first = frame[next(iter(cols.values())).split(".")[0]]
+        lens = first.list.len().fill_null(0).to_numpy().astype(np.int64)
+        flats, exploded, required = {}, {}, []
+        for name, spec in cols.items():
+            col, _, fld = spec.partition(".")
+            if col not in exploded:
+                exploded[col] = frame[col].list.explode(keep_nulls=False, empty_as_null=False)
+                if fld:  # a list of structs: only a null struct is dropped, not a struct with a null field
+                    flats[f"_{col}"] = pl.select(pl.when(exploded[col].is_not_null()).then(True)).to_series()
+                    required.append(f"_{col}")
+            flats[name] = exploded[col].struct.field(fld) if fld else exploded[col]
+            if not fld:
+                required.append(name)
+        return cls(lens, flats, required)
+
+    @classmethod
+    def scalar(cls, frame: pl.DataFrame, **cols: str) -> _Lists:
+        """Plain columns as lists of one value (none when null)."""
+        keep = frame[next(iter(cols.values()))].is_not_null()
+        return cls(keep.to_numpy().astype(np.int64), {k: frame[v].filter(keep) for k, v in cols.items()})
+
+    @classmethod
+    def ones(cls, n: int) -> _Lists:
+        return cls(np.ones(n, dtype=np.int64), {})
+
+    def __getitem__(self, name: str) -> pl.Series:
+        return self.values[name]
+
+    def np(self, name: str, dtype=None) -> np.ndarray:
+        values = self.values[name].to_numpy()
+        return values.astype(dtype) if dtype is not None else values
+
+
+class _Cross:
+    """Every combination of the left values of each pair's item with the right values of its book,
+    pair-major (the rows of one pair are contiguous and in pair order)."""
+
+    def __init__(self, left_row: np.ndarray, right_row: np.ndarray, left: _Lists, right: _Lists):
+        self.n_pairs = len(left_row)
+        ln = left.lens[left_row]
+        rn = right.lens[right_row]
+        cnt = ln * rn
+        total = int(cnt.sum())
+        self.pair = np.repeat(np.arange(self.n_pairs, dtype=np.int64), cnt)
+        start = np.cumsum(cnt) - cnt
+        k = np.arange(total, dtype=np.int64) - np.repeat(start, cnt)
+        if rn.max(initial=0) <= 1:
+            self.left = np.repeat(left.off[left_row], cnt) + k
+            self.right = np.repeat(right.off[right_row], cnt)
+        else:
+            rr = np.repeat(rn, cnt)
+            self.left = np.repeat(left.off[left_row], cnt) + k // rr
+            self.right = np.repeat(right.off[right_row], cnt) + k % rr
+
+    def keep(self, mask: np.ndarray) -> None:
+        self.pair, self.left, self.right = self.pair[mask], self.left[mask], self.right[mask]
+        self._starts = None
+
+    def starts(self) -> np.ndarray:
+        if getattr(self, "_starts", None) is None:
+            p = self.pair
+            self._starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]]) if len(p) else p
+        return self._starts
+
+    def reduce(self, ufunc: np.ufunc, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pairs with at least one row, the ufunc-reduced value of each)."""
+        starts = self.starts()
+        if len(starts) == 0:
+            return starts, values[:0]
+        return self.pair[starts], ufunc.reduceat(values, starts)
+
+    def any(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.n_pairs, dtype=bool)
+        owners, hit = self.reduce(np.logical_or, values)
+        out[owners] = hit
+        return out
+
+
+def _codes(*columns: pl.Series) -> tuple[list[np.ndarray], pl.Series]:
+    """Integer codes of the strings of several columns in one vocabulary, and the vocabulary by code."""
+    allv = pl.concat([col.cast(pl.String).rename("s") for col in columns])
+    codes = allv.rank("dense").to_numpy().astype(np.int64) - 1 if len(allv) else np.zeros(0, np.int64)
+    first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
+    first[codes] = np.arange(len(codes))
+    out, at = [], 0
+    for col in columns:
+        out.append(codes[at : at + len(col)])
+        at += len(col)
+    return out, allv.gather(first)
+
+
+def _similarity(lc: np.ndarray, rc: np.ndarray, vocab: pl.Series, containment: bool = False) -> dict:
+    """fuzz.ratio per row of codes (lc, rc): each distinct pair of strings compared once, equal codes
+    (equal strings) are 100 without a comparison. With `containment`: whole-word containment both
+    ways where the ratio is below 90 (as `_pair_similarity`)."""
+    n_vocab = max(len(vocab), 1)
+    key = lc * n_vocab + rc
+    if key.size == 0:
+        out = {"sim": np.zeros(0, dtype=np.int32)}
+        if containment:
+            out["item_in_candidate"] = out["candidate_in_item"] = np.zeros(0, dtype=bool)
+        return out
+    inverse = pl.Series(key, dtype=pl.Int64).rank("dense").to_numpy().astype(np.int64) - 1
+    uniq = np.zeros(int(inverse.max()) + 1, dtype=np.int64)
+    uniq[inverse] = key
+    ul, ur = uniq // n_vocab, uniq % n_vocab
+    sim = np.full(len(uniq), 100, dtype=np.int32)
+    differ = np.flatnonzero(ul != ur)
+    if differ.size:
+        objects = vocab.to_numpy()
+        sim[differ] = _cpdist(objects[ul[differ]], objects[ur[differ]])
+    out = {"sim": sim[inverse]}
+    if containment:
+        # A string inside another scores exactly 200·short/(short + long) (indel similarity), the most two
+        # lengths allow: only such pairs (below 90) can be a containment, so only they are searched.
+        length = vocab.str.len_chars().to_numpy().astype(np.int64)
+        la, lb = length[ul], length[ur]
+        most = 200 * np.minimum(la, lb) // np.maximum(la + lb, 1)
+        low = np.flatnonzero((sim < 90) & (sim + 1 >= most) & (la != lb))
+        padded = vocab.to_frame().select(s=pl.lit(" ") + c("s") + pl.lit(" "))["s"]
+        pair = pl.DataFrame({"ls": padded.gather(ul[low]), "rs": padded.gather(ur[low])})
+        flags = pair.select(
+            item_in_candidate=c("rs").str.contains(c("ls"), literal=True),
+            candidate_in_item=c("ls").str.contains(c("rs"), literal=True),
+        )
+        for name in ("item_in_candidate", "candidate_in_item"):
+            hit = np.zeros(len(uniq), dtype=bool)
+            hit[low] = flags[name].to_numpy()
+            out[name] = hit[inverse]
+    return out
+
+
+def _column(n: int, owners: np.ndarray, values: np.ndarray, dtype: pl.DataType) -> pl.Series:
+    """A length-n column: `values` at rows `owners`, null elsewhere."""
+    full = np.zeros(n, dtype=values.dtype)
+    full[owners] = values
+    valid = np.zeros(n, dtype=bool)
+    valid[owners] = True
+    return pl.select(pl.when(pl.Series(valid)).then(pl.Series(full).cast(dtype))).to_series()
+
+
+def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
+    """Row of each key in `table` (-1 when absent)."""
+    right = pl.DataFrame({"k": table}).with_row_index("i")
+    idx = pl.DataFrame({"k": keys}).join(right, on="k", how="left", maintain_order="left")["i"]
+    return idx.fill_null(-1).to_numpy().astype(np.int64)
+
+
+def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
+    """col[rows], null where rows is -1."""
+    out = col.gather(pl.Series(np.where(rows >= 0, rows, 0), dtype=pl.Int64))
+    if (rows < 0).any():
+        out = pl.select(pl.when(pl.Series(rows >= 0)).then(out)).to_series()
+    return out
+
+
+def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
+    """Feature and level columns for every (item_id, book_id) in `pairs` (plus `edition_id` chosen per pair).
+
+    Equal, column for column, to `pair_features_reference` (the same definitions over long frames).
+    """
+    base = pairs.select(
+        c("item_id").cast(pl.String),
+        c("book_id").cast(pl.Int64),
+        (c("edition_id") if "edition_id" in pairs.columns else pl.lit(None))
+        .cast(pl.Int64)
+        .alias("hint_edition_id"),
+    ).with_row_index("pair")
+    n = base.height
+    ii = _row_index(base["item_id"], items["item_id"].cast(pl.String))
+    bi = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
+
+    # --- title: best over variants; containment marks the sequel/omnibus trap ---------------------------------
+    it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
+    bt = _Lists.of(books, r="title_variants")
+    (ic, bc), vocab = _codes(it["text"], bt["r"])
+    x = _Cross(ii, bi, it, bt)
+    sims = _similarity(ic[x.left], bc[x.right], vocab, containment=True)
+    owners, title_sim = x.reduce(np.maximum, sims["sim"])
+    agree_bits = np.where(sims["sim"] >= 90, it.np("sources", np.int32)[x.left], 0).astype(np.int32)
+    _, agree = x.reduce(np.bitwise_or, agree_bits)
+    _, item_in = x.reduce(np.logical_or, sims["item_in_candidate"])
+    _, cand_in = x.reduce(np.logical_or, sims["candidate_in_item"])
+    agree_mask = np.zeros(n, dtype=np.int32)
+    agree_mask[owners] = agree
+    columns = {
+        "title_sim": _column(n, owners, title_sim, pl.Int32),
+        "title_item_in_candidate": _column(n, owners, item_in, pl.Boolean).fill_null(False),
+        "title_candidate_in_item": _column(n, owners, cand_in, pl.Boolean).fill_null(False),
+        "sources_agree": _column(n, owners, np.bitwise_count(agree).astype(np.int32), pl.Int32),
+        "agree_mask": _column(n, owners, agree, pl.Int32),
+    }
+    # A source whose title names another book says nothing against this candidate (see the reference).
+    title_mask = np.append(items["title_mask"].fill_null(0).to_numpy().astype(np.int32), 0)
+    discredited = title_mask[ii] & ~agree_mask
+
+    def credible(x: _Cross, src: np.ndarray) -> _Cross:
+        x.keep((src[x.left] & ~discredited[x.pair]) != 0)
+        return x
+
+    def best(x: _Cross, left: pl.Series, right: pl.Series, keys=None) -> pl.Series:
+        (lc, rc), vocab = _codes(left, right)
+        s = _similarity(lc[x.left], rc[x.right], vocab)["sim"]
+        if keys is not None:
+            (lk, rk), _ = _codes(*keys)
+            s = np.where(lk[x.left] == rk[x.right], 100, s).astype(np.int32)
+        owners, value = x.reduce(np.maximum, s)
+        return _column(n, owners, value, pl.Int32)
+
+    # --- people and series names ------------------------------------------------------------------------------
+    ia = _Lists.of(items, l="authors", k="author_keys", src="author_sources")
+    ba = _Lists.of(books, r="authors", k="author_keys")
+    x = credible(_Cross(ii, bi, ia, ba), ia.np("src", np.int32))
+    columns["author_sim"] = best(x, ia["l"], ba["r"], keys=(ia["k"], ba["k"]))
+    inn, bn = _Lists.of(items, l="narrators"), _Lists.of(books, r="narrators")
+    columns["narrator_sim"] = best(_Cross(ii, bi, inn, bn), inn["l"], bn["r"])
+    iser, bser = _Lists.of(items, l="series"), _Lists.scalar(books, r="series")
+    columns["series_sim"] = best(_Cross(ii, bi, iser, bser), iser["l"], bser["r"])
+
+    # --- identifiers and positions: equal codes / values among the combinations -------------------------------
+    def any_equal(left: _Lists, right: _Lists) -> np.ndarray:
+        (lc, rc), _ = _codes(left["v"], right["v"])
+        x = _Cross(ii, bi, left, right)
+        return x.any(lc[x.left] == rc[x.right])
+
+    iasin = _Lists.of(items, v="asins")
+    asin_match = any_equal(iasin, _Lists.of(books, v="asins"))
+    isbn_match = any_equal(_Lists.of(items, v="isbns"), _Lists.of(books, v="isbns"))
+    ipos = _Lists.of(items, p="positions", src="position_sources")
+    bpos = _Lists.scalar(books, p="position")
+    x = credible(_Cross(ii, bi, ipos, bpos), ipos.np("src", np.int32))
+    position_equal = x.any(ipos.np("p")[x.left] == bpos.np("p")[x.right])
+    # Pairs with at least one credible position (and a known book), else the comparison is null.
+    x = credible(_Cross(ii, bi, ipos, _Lists.ones(books.height)), ipos.np("src", np.int32))
+    has_position = x.any(np.ones(len(x.pair), dtype=bool))
+
+    # --- editions: the ASIN-matched audio edition, else the one closest in duration, then the lowest id -------
+    eds = _Lists.of(books, e="editions.edition_id", s="editions.audio_seconds", a="editions.asin")
+    x = _Cross(np.zeros_like(ii), bi, _Lists.ones(1), eds)  # every pair, even one with an unknown item
+    secs = eds["s"].cast(pl.Float64)
+    dur = items["duration"].cast(pl.Float64)
+    dur_ok = np.append(dur.is_not_null().to_numpy(), False)[ii][x.pair]
+    sec_ok = secs.is_not_null().to_numpy()[x.right]
+    dur_v = np.append(dur.fill_null(0.0).to_numpy(), 0.0)[ii][x.pair]
+    sec_v = secs.fill_null(1.0).to_numpy()[x.right]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = np.abs(dur_v - sec_v) / sec_v
+    diff_ok = dur_ok & sec_ok
+    # The edition's ASIN is one of the item's ASINs: equal (item row, ASIN code) keys.
+    (item_asin, ed_asin), _ = _codes(iasin["v"], eds["a"].fill_null(""))
+    ed_asin = np.where(eds["a"].is_not_null().to_numpy(), ed_asin, -1)
+    width = int(max(item_asin.max(initial=0), ed_asin.max(initial=0))) + 1
+    item_rows = np.repeat(np.arange(items.height + 1, dtype=np.int64), iasin.lens)
+    held = item_rows * width + item_asin
+    row_item = np.where(ii >= 0, ii, items.height)[x.pair]
+    asin_hit = (ed_asin[x.right] >= 0) & np.isin(row_item * width + ed_asin[x.right], held)
+    rank_key = np.where(asin_hit, -1.0, np.where(diff_ok, diff, 1e9))
+    # Per pair the first row by (rank_key, NaN last as Polars sorts, edition_id).
+    nan = np.isnan(rank_key)
+    eid = eds["e"].cast(pl.Int64).to_numpy()[x.right]
+    chosen = np.ones(len(x.pair), dtype=bool)
+    for values, worst in ((np.where(nan, np.inf, rank_key), np.inf), (nan.astype(np.int8), 1), (eid, None)):
+        if worst is None:
+            worst = np.iinfo(values.dtype).max
+        v = np.where(chosen, values, worst)
+        owners, low = x.reduce(np.minimum, v)
+        at = np.zeros(n, dtype=v.dtype)
+        at[owners] = low
+        chosen &= v == at[x.pair]
+    rows = np.flatnonzero(chosen)
+    owners = x.pair[rows]
+    columns["duration_diff"] = _column(n, owners[diff_ok[rows]], diff[rows][diff_ok[rows]], pl.Float64)
+    audio_edition_id = _column(n, owners, eid[rows], pl.Int64)
+
+    # --- year: the closest of the item's years -------------------------------------------------------------
+    iy, by = _Lists.of(items, y="years"), _Lists.scalar(books, y="year")
+    x = _Cross(ii, bi, iy, by)
+    owners, year_diff = x.reduce(
+        np.minimum, np.abs(iy.np("y", np.int64)[x.left] - by.np("y", np.int64)[x.right])
+    )
+    columns["year_diff"] = _column(n, owners, year_diff, pl.Int64)
+
+    # --- assemble, in the reference's column order ------------------------------------------------------------
+    item_cols = items.select(
+        "title_sources",
+        item_has_series=c("series").list.len().fill_null(0) > 0,
+        item_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
+    )
+    for name in item_cols.columns:
+        columns[name] = _gather(item_cols[name], ii)
+    book_cols = books.select(
+        "any_edition_id",
+        book_series=c("series"),
+        book_position=c("position"),
+        book_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
+    )
+    for name in book_cols.columns:
+        columns[name] = _gather(book_cols[name], bi)
+    columns["item_has_position"] = pl.Series(has_position)
+    out = base.with_columns(
+        asin_match=pl.Series(asin_match),
+        isbn_match=pl.Series(isbn_match),
+        position_equal=pl.Series(position_equal),
+        **columns,
+    )
+    out = out.with_columns(
+        edition_id=pl.coalesce(audio_edition_id, "hint_edition_id", "any_edition_id"),
+        item_has_series=c("item_has_series").fill_null(False),
+        item_has_id=c("item_has_id").fill_null(False),
+        book_has_id=c("book_has_id").fill_null(False),
+    )
+    out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
+    return out.drop("any_edition_id")

@@ -29,6 +29,10 @@ from tasks.normalise import (
     strip_article,
 )
 
+# Bump when a normalisation rule (tasks/normalise.py) or the shape of these frames changes: the keys
+# persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
+PREPARE_VERSION = "1"
+
 # Evidence sources, each a bit in a title variant's `sources` mask (so "which sources agree" is one OR).
 SOURCES = ("abs", "path", "filename", "tags", "transcript")
 SOURCE_BIT = {s: 1 << i for i, s in enumerate(SOURCES)}
@@ -444,3 +448,34 @@ def book_frame(
         series=pl.when(no_series).then(title_series).otherwise(pl.col("series")),
         position=pl.when(no_series).then(pl.col("title_position")).otherwise(pl.col("position")),
     ).drop("title_series", "title_position")
+
+
+def _book_schema() -> dict[str, pl.DataType]:
+    return {
+        "book_id": pl.Int64,
+        "title_variants": pl.List(pl.String),
+        "year": pl.Int32,
+        "compilation": pl.Boolean,
+        "authors": pl.List(pl.String),
+        "author_keys": pl.List(pl.String),
+        "editions": pl.List(
+            pl.Struct({"edition_id": pl.Int64, "audio_seconds": pl.Float64, "asin": pl.String})
+        ),
+        "narrators": pl.List(pl.String),
+        "any_edition_id": pl.Int64,
+        "asins": pl.List(pl.String),
+        "isbns": pl.List(pl.String),
+        "series": pl.String,
+        "position": pl.Float64,
+    }
+
+
+def conform_items(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prepared item rows read back from the warehouse, in exactly item_frame's columns and types."""
+    schema = _empty_items().schema
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def conform_books(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prepared book rows read back from the warehouse, in exactly book_frame's columns and types."""
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in _book_schema().items()])

@@ -1,12 +1,16 @@
 """Warehouse I/O for scoring: read the inputs of a score run, write its results in one transaction.
 
 `score_warehouse(db_path, run_id, item_ids, settings)` is the whole score step as a plain function
-(the Prefect flow wraps it): read evidence + candidates + hc_* rows → score every pair → choose one
-match per item → write match_scores, matches and the tier tables atomically.
+(the Prefect flow wraps it): prepare the keys of items and books that are new or changed (persisted in
+score_prepared_items / score_prepared_books, 008 migration) → read the run's prepared keys + candidates
+→ score every pair → choose one match per item → write match_scores, matches and the tier tables
+atomically.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +19,8 @@ import polars as pl
 
 from tasks.scoring import choose_matches, load_model, score_pairs
 from tasks.scoring.model import Model
-from tasks.scoring.prepare import book_frame, item_frame
+from tasks.scoring.prepare import PREPARE_VERSION, book_frame, conform_books, conform_items, item_frame
+from tasks.scoring.tiers import pair_ranks
 from tasks.settings import Settings
 from tasks.warehouse import connect, load_sql, now
 
@@ -31,48 +36,117 @@ class ScoreSummary:
     tier_totals: list[dict] = field(default_factory=list)  # whole matches table per tier
     conflicts: list[dict] = field(default_factory=list)
     model_version: str = ""
+    items_prepared: int = 0  # items whose keys were (re)normalised this run (new or changed evidence)
+    books_prepared: int = 0  # books whose keys were (re)normalised this run (new or refetched)
+
+
+@dataclass
+class Inputs:
+    """What a score run compares: prepared keys of its items and candidate books, and the pairs."""
+
+    items: pl.DataFrame  # item_id, duration, evidence_hash (score_items.sql)
+    candidates: pl.DataFrame
+    prepared_items: pl.DataFrame  # item_frame rows
+    prepared_books: pl.DataFrame  # book_frame rows
+    items_prepared: int = 0
+    books_prepared: int = 0
 
 
 def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pl.DataFrame:
     return con.sql(load_sql(name), params=params or None).pl()
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection, item_ids: list[str] | None) -> dict[str, pl.DataFrame]:
-    """Evidence, items, candidates and the candidate books' hc_* rows, as Polars frames."""
-    p = {"item_ids": item_ids}
-    frames = {
-        "evidence": _frame(con, "score_evidence", p),
-        "items": _frame(con, "score_items", p),
-        "candidates": _frame(con, "score_candidates", p),
-    }
-    con.register("pairs", frames["candidates"].select("book_id"))
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame) -> Iterator[None]:
+    for name, frame in frames.items():
+        con.register(name, frame)
     try:
-        for table in ("books", "editions", "contributions", "series"):
-            frames[table] = _frame(con, f"score_{table}")
+        yield
     finally:
-        con.unregister("pairs")
-    return frames
+        for name in frames:
+            con.unregister(name)
 
 
-def score_frames(
-    frames: dict[str, pl.DataFrame], settings: Settings, model: Model | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(scored pairs with rank, one match per item) from the frames `load_inputs` returns."""
-    model = model or load_model()
-    items = item_frame(frames["evidence"], frames["items"].select("item_id", "duration"))
-    books = book_frame(frames["books"], frames["editions"], frames["contributions"], frames["series"])
-    scored = score_pairs(frames["candidates"], items, books, model)
-    scored = scored.with_columns(
-        rank=pl.col("confidence").rank("ordinal", descending=True).over("item_id").cast(pl.Int32)
+def load_inputs(con: duckdb.DuckDBPyConnection, item_ids: list[str] | None) -> Inputs:
+    """The run's items and candidates, and their prepared keys — preparing (normalising) only the items
+    whose evidence changed and the books whose hc_* rows changed since they were last prepared."""
+    p = {"item_ids": item_ids}
+    items = _frame(con, "score_items", p)
+    candidates = _frame(con, "score_candidates", p)
+    version = {"prepare_version": PREPARE_VERSION}
+    with _registered(con, score_run_items=items, pairs=candidates.select("book_id").unique()):
+        run_books = _frame(con, "score_book_hashes")
+        stale_items = _frame(con, "score_stale_items", version)
+    with _registered(con, score_run_books=run_books):
+        stale_books = _frame(con, "score_stale_books", version)
+
+    fresh_items = fresh_books = None
+    if stale_items.height:
+        with _registered(con, score_stale=stale_items.select("item_id")):
+            evidence = _frame(con, "score_evidence_of")
+        fresh_items = item_frame(evidence, stale_items.select("item_id", "duration")).join(
+            stale_items.select("item_id", "evidence_hash"), on="item_id"
+        )
+    if stale_books.height:
+        with _registered(con, pairs=stale_books.select("book_id")):
+            t = {
+                name: _frame(con, f"score_{name}")
+                for name in ("books", "editions", "contributions", "series")
+            }
+        fresh_books = book_frame(t["books"], t["editions"], t["contributions"], t["series"]).join(
+            stale_books, on="book_id"
+        )
+    if fresh_items is not None or fresh_books is not None:
+        _store_prepared(con, fresh_items, fresh_books)
+
+    with _registered(con, score_run_items=items, score_run_books=run_books):
+        prepared_items = conform_items(_frame(con, "score_prepared_items"))
+        prepared_books = conform_books(_frame(con, "score_prepared_books"))
+    return Inputs(
+        items=items,
+        candidates=candidates,
+        prepared_items=prepared_items,
+        prepared_books=prepared_books,
+        items_prepared=stale_items.height,
+        books_prepared=stale_books.height,
     )
+
+
+def _store_prepared(
+    con: duckdb.DuckDBPyConnection, items: pl.DataFrame | None, books: pl.DataFrame | None
+) -> None:
+    """Persist freshly prepared keys (one transaction; they are valid on their own, whatever the run does next)."""
+    params = {"prepare_version": PREPARE_VERSION, "prepared_at": now()}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if items is not None:
+            with _registered(con, prepared_items=items):
+                con.execute(load_sql("score_upsert_prepared_items"), params)
+        if books is not None:
+            with _registered(con, prepared_books=books):
+                con.execute(load_sql("score_upsert_prepared_books"), params)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def score_prepared(
+    inputs: Inputs, settings: Settings, model: Model | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(scored pairs with rank, one match per item) from prepared keys."""
+    model = model or load_model()
+    items = inputs.prepared_items
+    scored = score_pairs(inputs.candidates, items, inputs.prepared_books, model)
+    scored = scored.with_columns(rank=pair_ranks(scored))
     matches = choose_matches(
         scored,
-        frames["items"]["item_id"],
+        inputs.items["item_id"],
         settings.auto_threshold,
         settings.pending_threshold,
         settings.runner_up_margin,
     )
-    matches = matches.join(frames["items"].select("item_id", "evidence_hash"), on="item_id", how="left")
+    matches = matches.join(inputs.items.select("item_id", "evidence_hash"), on="item_id", how="left")
     return scored, matches
 
 
@@ -112,8 +186,8 @@ def score_warehouse(
 ) -> ScoreSummary:
     model = load_model()
     with connect(db_path) as con:
-        frames = load_inputs(con, item_ids)
-        scored, matches = score_frames(frames, settings, model)
+        inputs = load_inputs(con, item_ids)
+        scored, matches = score_prepared(inputs, settings, model)
         write_results(con, run_id, scored, matches, model.version)
         tier_totals = [
             dict(zip(("tier", "items", "mean_confidence"), row, strict=True))
@@ -131,4 +205,6 @@ def score_warehouse(
         tier_totals=tier_totals,
         conflicts=top,
         model_version=model.version,
+        items_prepared=inputs.items_prepared,
+        books_prepared=inputs.books_prepared,
     )

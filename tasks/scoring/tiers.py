@@ -8,6 +8,7 @@ otherwise-auto match in `pending` for a person to look at.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 c = pl.col
@@ -116,3 +117,20 @@ def choose_matches(
         .otherwise(pl.lit("reject"))
     )
     return out.with_columns(tier=tier).drop("_same_title")
+
+
+def pair_ranks(scored: pl.DataFrame) -> pl.Series:
+    """Each pair's rank among its item's candidates by confidence (1 = best; ties in row order) — the same
+    as `confidence.rank("ordinal", descending=True).over("item_id")`, by one sort instead of a window."""
+    order = (
+        scored.select(_g=c("item_id").rank("dense"), _c=c("confidence"))
+        .with_row_index("_i")
+        .sort(["_g", "_c"], descending=[False, True], maintain_order=True)
+    )
+    group = order["_g"].to_numpy()
+    pos = np.arange(len(group), dtype=np.int64)
+    first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
+    start = np.maximum.accumulate(np.where(first, pos, 0)) if len(group) else pos
+    rank = np.empty(len(group), dtype=np.int32)
+    rank[order["_i"].to_numpy()] = pos - start + 1
+    return pl.Series("rank", rank, dtype=pl.Int32)

@@ -1,0 +1,151 @@
+"""The fast pair features (integer codes, numpy combinations) equal the reference definitions (long
+Polars frames and joins) column for column — on the trap cases and on a hostile labelled corpus."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from tasks.scoring import book_frame, item_frame, score_pairs
+from tasks.scoring.features import pair_features, pair_features_reference
+from tasks.scoring.labelled import catalogue_tables, labelled_corpus
+from tasks.scoring.tiers import pair_ranks
+from tests.test_scoring import (
+    ANGELS_AND_DEMONS,
+    CATCHING_FIRE,
+    CITY_OF_BONES_CONNELLY,
+    DA_VINCI_CODE,
+    DUNE,
+    DUNE_MESSIAH,
+    DUNE_ROAD,
+    GREEN_MILE,
+    GREEN_MILE_PART_2,
+    HUNGER_GAMES,
+    HUNGER_GAMES_BOXSET,
+    HUNGER_GAMES_EGAN,
+    MOCKINGJAY,
+    _evidence,
+)
+
+# item_id -> (evidence by source, duration, candidate book ids): the traps of test_scoring.py in one batch.
+TRAPS = {
+    "sequel": (
+        {"abs": {"title": "Dune", "author": "Frank Herbert"}},
+        14862.0,
+        [DUNE, DUNE_MESSIAH, DUNE_ROAD],
+    ),
+    "sequel-alone": ({"path": {"title": "Dune Messiah", "author": "Frank Herbert"}}, 20176.0, [DUNE]),
+    "omnibus": (
+        {"abs": {"title": "The Hunger Games Trilogy Boxset", "author": "Suzanne Collins"}},
+        30896.0,
+        [HUNGER_GAMES, HUNGER_GAMES_BOXSET],
+    ),
+    "other-author": (
+        {"abs": {"title": "The Hunger Games", "author": "Kate Egan"}},
+        None,
+        [HUNGER_GAMES, HUNGER_GAMES_EGAN],
+    ),
+    "wrong-author-only": (
+        {"abs": {"title": "City of Bones", "author": "Cassandra Clare"}},
+        None,
+        [CITY_OF_BONES_CONNELLY],
+    ),
+    "inverted": (
+        {
+            "abs": {"title": "Hunger Games, The", "author": "Collins, Suzanne"},
+            "tags": {"title": "Hunger Games, The"},
+        },
+        27921.0,
+        [HUNGER_GAMES, HUNGER_GAMES_EGAN, CATCHING_FIRE],
+    ),
+    "no-author": (
+        {"path": {"title": "Mockingjay", "series": "The Hunger Games", "sequence": "3"}},
+        44380.0,
+        [MOCKINGJAY, CATCHING_FIRE],
+    ),
+    "narrator-only": (
+        {"path": {"title": "rip_30535"}, "tags": {"narrator": "Davina Andoh"}},
+        27921.0,
+        [HUNGER_GAMES, CATCHING_FIRE, MOCKINGJAY],
+    ),
+    "long-audio": (
+        {"abs": {"title": "The Da Vinci Code", "author": "Dan Brown"}},
+        58311.0,
+        [DA_VINCI_CODE, ANGELS_AND_DEMONS],
+    ),
+    "abridged": ({"abs": {"title": "The Da Vinci Code", "author": "Dan Brown"}}, 10950.0, [DA_VINCI_CODE]),
+    "asin": (
+        {"abs": {"title": "Hunger Games", "asin": "B0I3VQJ5L3", "isbn": "0439023483"}},
+        None,
+        [HUNGER_GAMES, HUNGER_GAMES_EGAN],
+    ),
+    "wrong-position": (
+        {
+            "abs": {
+                "title": "The Hunger Games",
+                "author": "Suzanne Collins",
+                "series": "The Hunger Games",
+                "sequence": "2",
+            },
+            "path": {"title": "Catching Fire", "year": "2009"},
+        },
+        27921.0,
+        [HUNGER_GAMES, CATCHING_FIRE],
+    ),
+    "serial-part": (
+        {"path": {"title": "The Green Mile, Part 2", "author": "Stephen King"}},
+        None,
+        [GREEN_MILE, GREEN_MILE_PART_2],
+    ),
+    "no-evidence": ({}, 1000.0, [DUNE]),
+}
+
+
+def _trap_inputs():
+    evidence, items, pairs = [], [], []
+    for item_id, (sources, duration, book_ids) in TRAPS.items():
+        evidence += _evidence(item_id, sources)
+        items.append({"item_id": item_id, "duration": duration})
+        pairs += [{"item_id": item_id, "book_id": b} for b in book_ids]
+    # A pair whose item has no prepared row, and one whose book has none: features stay null, not wrong.
+    pairs += [{"item_id": "not-prepared", "book_id": DUNE}, {"item_id": "sequel", "book_id": 1}]
+    t = catalogue_tables(sorted({p["book_id"] for p in pairs} - {1}))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    items = item_frame(
+        pl.DataFrame(evidence), pl.DataFrame(items, schema={"item_id": pl.String, "duration": pl.Float64})
+    )
+    return pl.DataFrame(pairs, schema={"item_id": pl.String, "book_id": pl.Int64}), items, books
+
+
+def test_the_fast_features_equal_the_reference_on_the_trap_cases():
+    pairs, items, books = _trap_inputs()
+    fast = pair_features(pairs, items, books)
+    assert_frame_equal(fast, pair_features_reference(pairs, items, books))
+    # The cases really exercise the branches (a frame of nulls would compare equal too).
+    levels = {
+        comp: set(fast[f"{comp}_level"].cast(pl.String)) for comp in ("title", "position", "identifier")
+    }
+    assert {"exact", "candidate_longer", "item_longer", "null"} <= levels["title"]
+    assert {"equal", "different"} <= levels["position"] and {"asin", "isbn"} & levels["identifier"]
+    assert fast.filter(pl.col("item_id") == "not-prepared")["title_sim"].item() is None
+
+
+@pytest.mark.parametrize("profile", ["hostile", "default"])
+def test_the_fast_features_equal_the_reference_on_a_labelled_corpus(profile):
+    corpus = labelled_corpus(250, seed=5, profile=profile)
+    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    fast = pair_features(corpus.candidates, corpus.items, books)
+    assert fast.height == corpus.candidates.height
+    assert_frame_equal(fast, pair_features_reference(corpus.candidates, corpus.items, books))
+
+
+def test_pair_ranks_equal_the_window_rank_with_ties_in_row_order():
+    pairs, items, books = _trap_inputs()
+    scored = score_pairs(pairs, items, books)
+    scored = pl.concat([scored, scored.head(3)])  # exact ties
+    expected = scored.select(
+        pl.col("confidence").rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
+    )["rank"]
+    assert pair_ranks(scored).to_list() == expected.to_list()

@@ -1,0 +1,94 @@
+"""Prepared keys persist between score runs: a run normalises only the items whose evidence changed and
+the books whose Hardcover rows changed, and scores from persisted keys exactly as from fresh ones."""
+
+from __future__ import annotations
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from tasks.scoring.store import score_warehouse
+from tasks.settings import get_settings
+from tasks.warehouse import connect
+from tests.test_score_flow import DUNE, ITEMS, seed_warehouse
+
+SCORED = "SELECT * EXCLUDE (run_id, scored_at) FROM match_scores WHERE run_id = ? ORDER BY item_id, book_id"
+MATCHES = "SELECT * EXCLUDE (run_id, scored_at) FROM matches ORDER BY item_id"
+
+
+def _rows(db_path, query, params=None) -> pl.DataFrame:
+    with connect(db_path) as con:
+        return con.sql(query, params=params).pl() if params else con.sql(query).pl()
+
+
+def _score(db_path, run_id, item_ids=None):
+    return score_warehouse(db_path, run_id, item_ids, get_settings(duckdb_path=db_path))
+
+
+def test_a_second_run_prepares_nothing_and_scores_the_same_from_persisted_keys(db_path):
+    seed_warehouse(db_path)
+    n_books = len({b for *_, ids in ITEMS.values() for b in ids})
+    first = _score(db_path, "run-1")
+    assert (first.items_prepared, first.books_prepared) == (len(ITEMS), n_books)
+    first_pairs, first_matches = _rows(db_path, SCORED, ["run-1"]), _rows(db_path, MATCHES)
+
+    second = _score(db_path, "run-2")
+    assert (second.items_prepared, second.books_prepared) == (0, 0)
+    assert_frame_equal(_rows(db_path, SCORED, ["run-2"]), first_pairs)
+    assert_frame_equal(_rows(db_path, MATCHES), first_matches)
+
+
+def test_changed_evidence_re_prepares_exactly_that_item(db_path):
+    seed_warehouse(db_path)
+    _score(db_path, "run-1")
+    with connect(db_path) as con:
+        # The folder now names the sequel: the keys must follow, or the item would keep scoring as "Dune".
+        con.execute(
+            "UPDATE item_evidence SET value = 'Dune Messiah' WHERE item_id = 'dune' AND field = 'title'"
+        )
+    summary = _score(db_path, "run-2")
+    assert (summary.items_prepared, summary.books_prepared) == (1, 0)
+    with connect(db_path) as con:
+        [(title_level,)] = con.execute(
+            "SELECT title_level FROM match_scores WHERE run_id = 'run-2' AND item_id = 'dune' AND book_id = ?",
+            [DUNE],
+        ).fetchall()
+    assert title_level == "item_longer"
+    # The same as scoring everything from scratch.
+    reused = _rows(db_path, SCORED, ["run-2"])
+    with connect(db_path) as con:
+        con.execute("DELETE FROM score_prepared_items")
+        con.execute("DELETE FROM score_prepared_books")
+    fresh = _score(db_path, "run-3")
+    n_books = len({b for *_, ids in ITEMS.values() for b in ids})
+    assert (fresh.items_prepared, fresh.books_prepared) == (len(ITEMS), n_books)
+    assert_frame_equal(_rows(db_path, SCORED, ["run-3"]), reused)
+
+
+def test_a_refetched_book_whose_rows_changed_is_prepared_again(db_path):
+    seed_warehouse(db_path)
+    _score(db_path, "run-1")
+    with connect(db_path) as con:
+        con.execute("UPDATE hc_books SET title = 'Children of Dune' WHERE book_id = ?", [DUNE])
+    summary = _score(db_path, "run-2")
+    assert (summary.items_prepared, summary.books_prepared) == (0, 1)
+    with connect(db_path) as con:
+        [(variants,)] = con.execute(
+            "SELECT title_variants FROM score_prepared_books WHERE book_id = ?", [DUNE]
+        ).fetchall()
+    assert variants == ["children of dune"]
+    dune = _rows(
+        db_path,
+        "SELECT title_level FROM match_scores WHERE run_id = 'run-2' AND item_id = 'dune' AND book_id = ?",
+        [DUNE],
+    )
+    assert dune["title_level"].item() == "candidate_longer"
+
+
+def test_a_new_prepare_version_prepares_everything_again(db_path, monkeypatch):
+    import tasks.scoring.store as store
+
+    seed_warehouse(db_path)
+    _score(db_path, "run-1")
+    monkeypatch.setattr(store, "PREPARE_VERSION", "test-next")
+    summary = _score(db_path, "run-2")
+    assert summary.items_prepared == len(ITEMS) and summary.books_prepared > 0
