@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from tasks.scoring import book_frame, item_frame, score_pairs
+from tasks.scoring import book_frame, choose_matches, item_frame, score_pairs
 from tasks.scoring.features import pair_features, pair_features_reference
 from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 from tasks.scoring.tiers import pair_ranks
@@ -149,3 +149,16 @@ def test_pair_ranks_equal_the_window_rank_with_ties_in_row_order():
         pl.col("confidence").rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
     )["rank"]
     assert pair_ranks(scored).to_list() == expected.to_list()
+
+
+def test_matches_do_not_depend_on_the_order_of_the_pairs():
+    corpus = labelled_corpus(120, seed=6, profile="hostile")
+    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    scored = score_pairs(corpus.candidates, corpus.items, books)
+    ids = corpus.items["item_id"]
+    grouped = choose_matches(scored, ids)
+    shuffled = choose_matches(scored.sample(fraction=1.0, shuffle=True, seed=3), ids)
+    assert scored["item_id"].ne_missing(scored["item_id"].shift(1)).sum() == scored["item_id"].n_unique()
+    assert_frame_equal(shuffled.sort("item_id"), grouped.sort("item_id"))
+    assert grouped["tier"].n_unique() == 3 and grouped["runner_up_book_id"].null_count() < grouped.height

@@ -494,6 +494,11 @@ class _Cross:
         ln = left.lens[left_row]
         rn = right.lens[right_row]
         cnt = ln * rn
+        if ln.max(initial=0) <= 1 and rn.max(initial=0) <= 1:  # at most one value a side: no repeats
+            self.pair = np.flatnonzero(cnt)
+            self.left = left.off[left_row[self.pair]]
+            self.right = right.off[right_row[self.pair]]
+            return
         total = int(cnt.sum())
         self.pair = np.repeat(np.arange(self.n_pairs, dtype=np.int64), cnt)
         start = np.cumsum(cnt) - cnt
@@ -533,7 +538,8 @@ class _Cross:
 def _codes(*columns: pl.Series) -> tuple[list[np.ndarray], pl.Series]:
     """Integer codes of the strings of several columns in one vocabulary, and the vocabulary by code."""
     allv = pl.concat([col.cast(pl.String).rename("s") for col in columns])
-    codes = allv.rank("dense").to_numpy().astype(np.int64) - 1 if len(allv) else np.zeros(0, np.int64)
+    # A categorical cast numbers distinct strings densely (hashing, no sort of the strings).
+    codes = allv.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
     first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
     first[codes] = np.arange(len(codes))
     out, at = [], 0
@@ -594,7 +600,12 @@ def _column(n: int, owners: np.ndarray, values: np.ndarray, dtype: pl.DataType) 
 
 
 def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
-    """Row of each key in `table` (-1 when absent)."""
+    """Row of each key in `table` (-1 when absent); `table` has distinct keys."""
+    if keys.dtype == pl.String:
+        (kc, tc), _ = _codes(keys, table)  # one categorical cast instead of a string join
+        rows = np.full(int(max(kc.max(initial=-1), tc.max(initial=-1))) + 1, -1, dtype=np.int64)
+        rows[tc] = np.arange(len(tc))
+        return rows[kc]
     right = pl.DataFrame({"k": table}).with_row_index("i")
     idx = pl.DataFrame({"k": keys}).join(right, on="k", how="left", maintain_order="left")["i"]
     return idx.fill_null(-1).to_numpy().astype(np.int64)
@@ -700,14 +711,16 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = np.abs(dur_v - sec_v) / sec_v
     diff_ok = dur_ok & sec_ok
-    # The edition's ASIN is one of the item's ASINs: equal (item row, ASIN code) keys.
+    # The edition's ASIN is one of the item's ASINs (an item has one or two: compare with each).
     (item_asin, ed_asin), _ = _codes(iasin["v"], eds["a"].fill_null(""))
-    ed_asin = np.where(eds["a"].is_not_null().to_numpy(), ed_asin, -1)
-    width = int(max(item_asin.max(initial=0), ed_asin.max(initial=0))) + 1
-    item_rows = np.repeat(np.arange(items.height + 1, dtype=np.int64), iasin.lens)
-    held = item_rows * width + item_asin
-    row_item = np.where(ii >= 0, ii, items.height)[x.pair]
-    asin_hit = (ed_asin[x.right] >= 0) & np.isin(row_item * width + ed_asin[x.right], held)
+    ed_asin = np.where(eds["a"].is_not_null().to_numpy(), ed_asin, -1)[x.right]
+    asin_hit = np.zeros(len(x.pair), dtype=bool)
+    row_item = ii[x.pair]
+    for j in range(int(iasin.lens.max(initial=0))):
+        code = np.full(len(iasin.lens), -2, dtype=np.int64)  # -2: no j-th ASIN (the last row: no item)
+        has = np.flatnonzero(iasin.lens > j)
+        code[has] = item_asin[iasin.off[has] + j]
+        asin_hit |= ed_asin == code[row_item]
     rank_key = np.where(asin_hit, -1.0, np.where(diff_ok, diff, 1e9))
     # Per pair the first row by (rank_key, NaN last as Polars sorts, edition_id).
     nan = np.isnan(rank_key)

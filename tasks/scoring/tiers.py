@@ -10,8 +10,90 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 c = pl.col
+
+
+def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(row order that makes each item's candidates contiguous, start of each item's run in it)."""
+    ids = scored["item_id"]
+    n = len(ids)
+    change = ids.ne_missing(ids.shift(1)).fill_null(True).to_numpy() if n else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(change)
+    if len(starts) == ids.n_unique():  # already contiguous (candidates come per item): no sort
+        return np.arange(n, dtype=np.int64), starts
+    order = (
+        ids.to_frame("k").with_row_index("i").sort("k", maintain_order=True)["i"].to_numpy().astype(np.int64)
+    )
+    sorted_ids = ids.gather(order)
+    change = sorted_ids.ne_missing(sorted_ids.shift(1)).fill_null(True).to_numpy()
+    return order, np.flatnonzero(change)
+
+
+def _best_and_runner_up(scored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per item: its best candidate row (highest confidence, then lowest book_id) with `_same_title`,
+    and the runner-up (the next one in the same order).
+
+    Per-item maxima and minima over contiguous runs (`reduceat`), not a sort of every pair by
+    (item, confidence, book): the order is known to be only per item.
+    """
+    order, starts = _item_runs(scored)
+    n_items = len(starts)
+    if n_items == 0:
+        empty = scored.clear().with_columns(_same_title=pl.lit(None, pl.UInt32))
+        return empty, scored.clear().select(
+            "item_id", runner_up_book_id="book_id", runner_up_confidence="confidence"
+        )
+    lens = np.diff(np.r_[starts, len(order)])
+    conf = scored["confidence"].to_numpy()[order]
+    book = scored["book_id"].cast(pl.Int64).fill_null(np.iinfo(np.int64).max).to_numpy()[order]
+    big = np.iinfo(np.int64).max
+
+    def first_by_rank(eligible: np.ndarray) -> np.ndarray:
+        """Position (in `order`) of each item's top eligible row by (confidence desc, book_id asc); -1 if none."""
+        c_ = np.where(eligible, conf, -np.inf)
+        top = np.repeat(np.maximum.reduceat(c_, starts), lens)
+        tied = eligible & (c_ == top)
+        b_ = np.where(tied, book, big)
+        low = np.repeat(np.minimum.reduceat(b_, starts), lens)
+        pick = tied & (b_ == low)
+        pos = np.where(pick, np.arange(len(order)), len(order))
+        first = np.minimum.reduceat(pos, starts)
+        return np.where(first < len(order), first, -1)
+
+    best_pos = first_by_rank(np.ones(len(order), dtype=bool))
+    not_best = np.ones(len(order), dtype=bool)
+    not_best[best_pos] = False
+    runner_pos = first_by_rank(not_best)
+    runner_pos = runner_pos[runner_pos >= 0]
+
+    # How many of an item's candidates carry the title that the same evidence source gives for the
+    # best one: more than one and that title alone is ambiguous.
+    level = scored["title_level"]
+    title_match = (
+        level.to_physical().to_numpy() <= 1  # Enum order: exact, close, ...
+        if isinstance(level.dtype, pl.Enum) and list(level.dtype.categories[:2]) == ["exact", "close"]
+        else level.cast(pl.String).is_in(["exact", "close"]).to_numpy()
+    )[order]
+    mask = (
+        scored["agree_mask"].fill_null(0).to_numpy()
+        if "agree_mask" in scored.columns
+        else np.zeros(len(order))
+    ).astype(np.int64)[order]
+    best_mask = np.repeat(mask[best_pos], lens)
+    same_title = np.add.reduceat((title_match & ((mask & best_mask) != 0)).astype(np.int64), starts)
+    has_match = np.logical_or.reduceat(title_match, starts)
+
+    best = scored[order[best_pos]].with_columns(
+        _same_title=pl.select(
+            pl.when(pl.Series(has_match)).then(pl.Series(same_title, dtype=pl.UInt32))
+        ).to_series()
+    )
+    runner = scored[order[runner_pos]].select(
+        "item_id", runner_up_book_id="book_id", runner_up_confidence="confidence"
+    )
+    return best, runner
 
 
 def choose_matches(
@@ -22,88 +104,49 @@ def choose_matches(
     runner_up_margin: float = 0.05,
 ) -> pl.DataFrame:
     """One row per item in `item_ids` (items with no candidate get tier 'reject', confidence 0)."""
-    # Rank on narrow columns only, then gather the chosen rows of the wide frame: sorting all feature
-    # columns of 10^6 pairs would cost more than scoring them. After sorting, rank 1 starts a run of an
-    # item's key and rank 2 follows it (no window functions: they are slow at this size). The key is a
-    # 64-bit hash of item_id (sorting it beats sorting strings; a collision among 10^5 items has odds of
-    # about 1e-9 and would only merge two candidate lists).
-    order = (
-        scored.select(
-            _key=c("item_id").hash(seed=7),
-            confidence=c("confidence"),
-            book_id=c("book_id"),
-            _title_match=c("title_level").cast(pl.String).is_in(["exact", "close"]),
-            _mask=c("agree_mask").fill_null(0) if "agree_mask" in scored.columns else pl.lit(0),
-        )
-        .with_row_index("_row")
-        .sort(["_key", "confidence", "book_id"], descending=[False, True, False])
-    )
-    # Sorted by key, so an item's first row is where the key changes (no hash set of 10^6 keys).
-    first = c("_key").ne_missing(c("_key").shift(1))
-    order = order.with_columns(_first=first, _second=~first & first.shift(1, fill_value=False))
-    # How many of an item's candidates carry the title that the same evidence source gives for the
-    # best one: more than one and that title alone is ambiguous.
-    best_mask = order.filter(c("_first")).select("_key", _best_mask="_mask")
-    same_title = (
-        order.filter(c("_title_match"))
-        .join(best_mask, on="_key")
-        .group_by("_key")
-        .agg(_same_title=((c("_mask") & c("_best_mask")) != 0).sum())
-    )
-    best_rows = order.filter(c("_first")).join(same_title, on="_key", how="left", maintain_order="left")
-    best = scored[best_rows["_row"]].with_columns(_same_title=best_rows["_same_title"])
-    runner = scored[order.filter(c("_second"))["_row"]].select(
-        "item_id", runner_up_book_id="book_id", runner_up_confidence="confidence"
-    )
+    best, runner = _best_and_runner_up(scored)
     ids = pl.DataFrame({"item_id": pl.Series(item_ids, dtype=pl.String)}).unique(maintain_order=True)
     out = ids.join(best, on="item_id", how="left").join(runner, on="item_id", how="left")
     out = out.with_columns(
         confidence=c("confidence").fill_null(0.0),
         margin=(c("confidence") - c("runner_up_confidence").fill_null(0.0)),
     )
-    caps = pl.concat_list(
-        [
-            pl.when(c("position_level") == "different")
-            .then(pl.lit("series_position"))
-            .otherwise(pl.lit(None)),
-            pl.when(c("author_level") == "far").then(pl.lit("author")).otherwise(pl.lit(None)),
-            # The audio is more than 25 % longer or shorter than every audio edition of the book:
-            # another edition (abridged, dramatised), an omnibus, or another book with the same words.
-            pl.when(c("duration_level").cast(pl.String) == "far")
-            .then(pl.lit("duration"))
-            .otherwise(pl.lit(None)),
-            # Most evidence sources name another title and nothing independent of the text (duration,
-            # identifier, narrator) settles it: one wrong source (often ABS metadata copied from a series
-            # neighbour) can carry title, author and series at once, which the weights count as three.
-            pl.when(
-                c("sources_level").cast(pl.String).is_in(["some", "none"])
-                & ~(
-                    (c("duration_level").cast(pl.String) == "within_3pct")
-                    | c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
-                    | (c("narrator_level").cast(pl.String) == "exact")
-                )
-            )
-            .then(pl.lit("sources_disagree"))
-            .otherwise(pl.lit(None)),
-            # Several candidates share the item's title and no author is known: only something
-            # independent of the text (identifier, narrator) may pick one without a person.
-            pl.when(
-                (c("_same_title").fill_null(0) > 1)
-                & (c("author_level").cast(pl.String) == "null")
-                & ~(
-                    c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
-                    | (c("narrator_level").cast(pl.String) == "exact")
-                )
-            )
-            .then(pl.lit("title_ambiguous"))
-            .otherwise(pl.lit(None)),
-            pl.when(c("runner_up_confidence").is_not_null() & (c("margin") < runner_up_margin))
-            .then(pl.lit("runner_up"))
-            .otherwise(pl.lit(None)),
-            pl.when(c("book_id").is_null()).then(pl.lit("no_candidates")).otherwise(pl.lit(None)),
-        ]
-    ).list.drop_nulls()
-    out = out.with_columns(caps=caps)
+    # Each cap is a condition (null counts as false); a row's caps are the names of its true ones, in
+    # this order — built as one list column from flat names + offsets (a list expression per cap costs
+    # more than the rest of choosing matches).
+    caps = {
+        "series_position": c("position_level") == "different",
+        "author": c("author_level") == "far",
+        # The audio is more than 25 % longer or shorter than every audio edition of the book:
+        # another edition (abridged, dramatised), an omnibus, or another book with the same words.
+        "duration": c("duration_level").cast(pl.String) == "far",
+        # Most evidence sources name another title and nothing independent of the text (duration,
+        # identifier, narrator) settles it: one wrong source (often ABS metadata copied from a series
+        # neighbour) can carry title, author and series at once, which the weights count as three.
+        "sources_disagree": c("sources_level").cast(pl.String).is_in(["some", "none"])
+        & ~(
+            (c("duration_level").cast(pl.String) == "within_3pct")
+            | c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
+            | (c("narrator_level").cast(pl.String) == "exact")
+        ),
+        # Several candidates share the item's title and no author is known: only something
+        # independent of the text (identifier, narrator) may pick one without a person.
+        "title_ambiguous": (c("_same_title").fill_null(0) > 1)
+        & (c("author_level").cast(pl.String) == "null")
+        & ~(
+            c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
+            | (c("narrator_level").cast(pl.String) == "exact")
+        ),
+        "runner_up": c("runner_up_confidence").is_not_null() & (c("margin") < runner_up_margin),
+        "no_candidates": c("book_id").is_null(),
+    }
+    hits = out.select([cond.fill_null(False).alias(name) for name, cond in caps.items()]).to_numpy()
+    rows, which = np.nonzero(hits)
+    offsets = np.zeros(out.height + 1, dtype=np.int64)
+    np.cumsum(hits.sum(axis=1), out=offsets[1:])
+    names = pa.array(np.array(list(caps), dtype=object)[which].tolist(), type=pa.large_string())
+    cap_lists = pl.Series(pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), names)))
+    out = out.with_columns(caps=cap_lists.cast(pl.List(pl.String)))
     capped = c("caps").list.len() > 0
     tier = (
         pl.when(c("book_id").is_null())
