@@ -23,12 +23,12 @@ def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     starts = np.flatnonzero(change)
     if len(starts) == ids.n_unique():  # already contiguous (candidates come per item): no sort
         return np.arange(n, dtype=np.int64), starts
-    order = (
-        ids.to_frame("k").with_row_index("i").sort("k", maintain_order=True)["i"].to_numpy().astype(np.int64)
-    )
-    sorted_ids = ids.gather(order)
-    change = sorted_ids.ne_missing(sorted_ids.shift(1)).fill_null(True).to_numpy()
-    return order, np.flatnonzero(change)
+    # Items numbered by a categorical cast (hashing), then a stable sort of the numbers: rows of one
+    # item stay in their order.
+    codes = ids.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    return order, np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
 
 
 def _best_and_runner_up(scored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -162,18 +162,31 @@ def choose_matches(
     return out.with_columns(tier=tier).drop("_same_title")
 
 
-def pair_ranks(scored: pl.DataFrame) -> pl.Series:
+def pair_ranks(scored: pl.DataFrame, max_window: int = 64) -> pl.Series:
     """Each pair's rank among its item's candidates by confidence (1 = best; ties in row order) — the same
-    as `confidence.rank("ordinal", descending=True).over("item_id")`, by one sort instead of a window."""
-    order = (
-        scored.select(_g=c("item_id").rank("dense"), _c=c("confidence"))
-        .with_row_index("_i")
-        .sort(["_g", "_c"], descending=[False, True], maintain_order=True)
-    )
-    group = order["_g"].to_numpy()
-    pos = np.arange(len(group), dtype=np.int64)
-    first = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
-    start = np.maximum.accumulate(np.where(first, pos, 0)) if len(group) else pos
-    rank = np.empty(len(group), dtype=np.int32)
-    rank[order["_i"].to_numpy()] = pos - start + 1
-    return pl.Series("rank", rank, dtype=pl.Int32)
+    as `confidence.rank("ordinal", descending=True).over("item_id")`.
+
+    An item has a handful of candidates: each row is compared with the rows up to the item's size
+    away (one vectorised pass per distance) instead of sorting every pair; a sort when an item has
+    more than `max_window` candidates.
+    """
+    order, starts = _item_runs(scored)
+    n = len(order)
+    lens = np.diff(np.r_[starts, n]) if n else np.zeros(0, dtype=np.int64)
+    conf = scored["confidence"].to_numpy()[order]
+    rank = np.ones(n, dtype=np.int32)
+    if n and lens.max() > max_window:
+        group = np.repeat(np.arange(len(starts)), lens)
+        by = np.lexsort((np.arange(n), -conf, group))  # stable: ties keep row order
+        pos = np.arange(n)
+        rank[by] = pos - np.repeat(starts, lens) + 1
+    else:
+        group = np.repeat(np.arange(len(starts)), lens)
+        for d in range(1, int(lens.max(initial=1))):
+            same = group[d:] == group[:-d]
+            earlier, later = conf[:-d], conf[d:]
+            rank[:-d] += same & (later > earlier)  # a later row ranks above only when strictly better
+            rank[d:] += same & (earlier >= later)  # an earlier row ranks above when at least as good
+    out = np.empty(n, dtype=np.int32)
+    out[order] = rank
+    return pl.Series("rank", out, dtype=pl.Int32)
