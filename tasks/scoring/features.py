@@ -535,17 +535,20 @@ class _Cross:
         return out
 
 
-def _codes(*columns: pl.Series) -> tuple[list[np.ndarray], pl.Series]:
-    """Integer codes of the strings of several columns in one vocabulary, and the vocabulary by code."""
+def _codes(*columns: pl.Series, vocab: bool = True) -> tuple[list[np.ndarray], pl.Series | None]:
+    """Integer codes of the strings of several columns in one vocabulary, and (if asked) the vocabulary
+    by code."""
     allv = pl.concat([col.cast(pl.String).rename("s") for col in columns])
     # A categorical cast numbers distinct strings densely (hashing, no sort of the strings).
     codes = allv.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
-    first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
-    first[codes] = np.arange(len(codes))
     out, at = [], 0
     for col in columns:
         out.append(codes[at : at + len(col)])
         at += len(col)
+    if not vocab:
+        return out, None
+    first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
+    first[codes] = np.arange(len(codes))
     return out, allv.gather(first)
 
 
@@ -560,9 +563,18 @@ def _similarity(lc: np.ndarray, rc: np.ndarray, vocab: pl.Series, containment: b
         if containment:
             out["item_in_candidate"] = out["candidate_in_item"] = np.zeros(0, dtype=bool)
         return out
-    inverse = pl.Series(key, dtype=pl.Int64).rank("dense").to_numpy().astype(np.int64) - 1
-    uniq = np.zeros(int(inverse.max()) + 1, dtype=np.int64)
-    uniq[inverse] = key
+    if n_vocab * n_vocab <= 1 << 32:
+        # Keys fit 32 bits: numpy's stable sort of uint32 is a radix sort, faster than ranking int64.
+        order = np.argsort(key.astype(np.uint32), kind="stable")
+        ordered = key[order]
+        new = np.r_[True, ordered[1:] != ordered[:-1]]
+        inverse = np.empty(len(key), dtype=np.int64)
+        inverse[order] = np.cumsum(new) - 1
+        uniq = ordered[new]
+    else:
+        inverse = pl.Series(key, dtype=pl.Int64).rank("dense").to_numpy().astype(np.int64) - 1
+        uniq = np.zeros(int(inverse.max()) + 1, dtype=np.int64)
+        uniq[inverse] = key
     ul, ur = uniq // n_vocab, uniq % n_vocab
     sim = np.full(len(uniq), 100, dtype=np.int32)
     differ = np.flatnonzero(ul != ur)
@@ -602,10 +614,16 @@ def _column(n: int, owners: np.ndarray, values: np.ndarray, dtype: pl.DataType) 
 def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
     """Row of each key in `table` (-1 when absent); `table` has distinct keys."""
     if keys.dtype == pl.String:
-        (kc, tc), _ = _codes(keys, table)  # one categorical cast instead of a string join
+        (kc, tc), _ = _codes(keys, table, vocab=False)  # one categorical cast instead of a string join
         rows = np.full(int(max(kc.max(initial=-1), tc.max(initial=-1))) + 1, -1, dtype=np.int64)
         rows[tc] = np.arange(len(tc))
         return rows[kc]
+    if keys.dtype.is_integer() and len(table) and table.min() >= 0 and table.max() < 1 << 26:
+        rows = np.full(int(table.max()) + 1, -1, dtype=np.int64)  # ids are small: a lookup array
+        rows[table.to_numpy()] = np.arange(len(table))
+        k = keys.fill_null(-1).to_numpy()
+        inside = (k >= 0) & (k < len(rows))
+        return np.where(inside, rows[np.where(inside, k, 0)], -1)
     right = pl.DataFrame({"k": table}).with_row_index("i")
     idx = pl.DataFrame({"k": keys}).join(right, on="k", how="left", maintain_order="left")["i"]
     return idx.fill_null(-1).to_numpy().astype(np.int64)
@@ -667,7 +685,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         (lc, rc), vocab = _codes(left, right)
         s = _similarity(lc[x.left], rc[x.right], vocab)["sim"]
         if keys is not None:
-            (lk, rk), _ = _codes(*keys)
+            (lk, rk), _ = _codes(*keys, vocab=False)
             s = np.where(lk[x.left] == rk[x.right], 100, s).astype(np.int32)
         owners, value = x.reduce(np.maximum, s)
         return _column(n, owners, value, pl.Int32)
@@ -684,7 +702,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
 
     # --- identifiers and positions: equal codes / values among the combinations -------------------------------
     def any_equal(left: _Lists, right: _Lists) -> np.ndarray:
-        (lc, rc), _ = _codes(left["v"], right["v"])
+        (lc, rc), _ = _codes(left["v"], right["v"], vocab=False)
         x = _Cross(ii, bi, left, right)
         return x.any(lc[x.left] == rc[x.right])
 
@@ -712,7 +730,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         diff = np.abs(dur_v - sec_v) / sec_v
     diff_ok = dur_ok & sec_ok
     # The edition's ASIN is one of the item's ASINs (an item has one or two: compare with each).
-    (item_asin, ed_asin), _ = _codes(iasin["v"], eds["a"].fill_null(""))
+    (item_asin, ed_asin), _ = _codes(iasin["v"], eds["a"].fill_null(""), vocab=False)
     ed_asin = np.where(eds["a"].is_not_null().to_numpy(), ed_asin, -1)[x.right]
     asin_hit = np.zeros(len(x.pair), dtype=bool)
     row_item = ii[x.pair]
