@@ -506,10 +506,13 @@ class _Cross:
         if rn.max(initial=0) <= 1:
             self.left = np.repeat(left.off[left_row], cnt) + k
             self.right = np.repeat(right.off[right_row], cnt)
+        elif ln.max(initial=0) <= 1:
+            self.left = np.repeat(left.off[left_row], cnt)
+            self.right = np.repeat(right.off[right_row], cnt) + k
         else:
-            rr = np.repeat(rn, cnt)
-            self.left = np.repeat(left.off[left_row], cnt) + k // rr
-            self.right = np.repeat(right.off[right_row], cnt) + k % rr
+            step, within = np.divmod(k, np.repeat(rn, cnt))
+            self.left = np.repeat(left.off[left_row], cnt) + step
+            self.right = np.repeat(right.off[right_row], cnt) + within
 
     def keep(self, mask: np.ndarray) -> None:
         self.pair, self.left, self.right = self.pair[mask], self.left[mask], self.right[mask]
