@@ -12,6 +12,7 @@ No per-pair Python: list columns are exploded into long frames, strings compared
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -656,31 +657,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     ii = _row_index(base["item_id"], items["item_id"].cast(pl.String))
     bi = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
 
-    # --- title: best over variants; containment marks the sequel/omnibus trap ---------------------------------
-    it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
-    bt = _Lists.of(books, r="title_variants")
-    (ic, bc), vocab = _codes(it["text"], bt["r"])
-    x = _Cross(ii, bi, it, bt)
-    sims = _similarity(ic[x.left], bc[x.right], vocab, containment=True)
-    owners, title_sim = x.reduce(np.maximum, sims["sim"])
-    agree_bits = np.where(sims["sim"] >= 90, it.np("sources", np.int32)[x.left], 0).astype(np.int32)
-    _, agree = x.reduce(np.bitwise_or, agree_bits)
-    _, item_in = x.reduce(np.logical_or, sims["item_in_candidate"])
-    _, cand_in = x.reduce(np.logical_or, sims["candidate_in_item"])
-    agree_mask = np.zeros(n, dtype=np.int32)
-    agree_mask[owners] = agree
-    columns = {
-        "title_sim": _column(n, owners, title_sim, pl.Int32),
-        "title_item_in_candidate": _column(n, owners, item_in, pl.Boolean).fill_null(False),
-        "title_candidate_in_item": _column(n, owners, cand_in, pl.Boolean).fill_null(False),
-        "sources_agree": _column(n, owners, np.bitwise_count(agree).astype(np.int32), pl.Int32),
-        "agree_mask": _column(n, owners, agree, pl.Int32),
-    }
-    # A source whose title names another book says nothing against this candidate (see the reference).
-    title_mask = np.append(items["title_mask"].fill_null(0).to_numpy().astype(np.int32), 0)
-    discredited = title_mask[ii] & ~agree_mask
-
-    def credible(x: _Cross, src: np.ndarray) -> _Cross:
+    def credible(x: _Cross, src: np.ndarray, discredited: np.ndarray) -> _Cross:
         x.keep((src[x.left] & ~discredited[x.pair]) != 0)
         return x
 
@@ -693,80 +670,143 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         owners, value = x.reduce(np.maximum, s)
         return _column(n, owners, value, pl.Int32)
 
-    # --- people and series names ------------------------------------------------------------------------------
-    ia = _Lists.of(items, l="authors", k="author_keys", src="author_sources")
-    ba = _Lists.of(books, r="authors", k="author_keys")
-    x = credible(_Cross(ii, bi, ia, ba), ia.np("src", np.int32))
-    columns["author_sim"] = best(x, ia["l"], ba["r"], keys=(ia["k"], ba["k"]))
-    inn, bn = _Lists.of(items, l="narrators"), _Lists.of(books, r="narrators")
-    columns["narrator_sim"] = best(_Cross(ii, bi, inn, bn), inn["l"], bn["r"])
-    iser, bser = _Lists.of(items, l="series"), _Lists.scalar(books, r="series")
-    columns["series_sim"] = best(_Cross(ii, bi, iser, bser), iser["l"], bser["r"])
+    columns: dict[str, pl.Series] = {}
 
-    # --- identifiers and positions: equal codes / values among the combinations -------------------------------
-    def any_equal(left: _Lists, right: _Lists) -> np.ndarray:
-        (lc, rc), _ = _codes(left["v"], right["v"], vocab=False)
-        x = _Cross(ii, bi, left, right)
-        return x.any(lc[x.left] == rc[x.right])
+    def text() -> dict:
+        """Titles, then what depends on which sources agree with the title (authors, positions)."""
+        # --- title: best over variants; containment marks the sequel/omnibus trap ------------------------------
+        it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
+        bt = _Lists.of(books, r="title_variants")
+        (ic, bc), vocab = _codes(it["text"], bt["r"])
+        x = _Cross(ii, bi, it, bt)
+        sims = _similarity(ic[x.left], bc[x.right], vocab, containment=True)
+        owners, title_sim = x.reduce(np.maximum, sims["sim"])
+        agree_bits = np.where(sims["sim"] >= 90, it.np("sources", np.int32)[x.left], 0).astype(np.int32)
+        _, agree = x.reduce(np.bitwise_or, agree_bits)
+        _, item_in = x.reduce(np.logical_or, sims["item_in_candidate"])
+        _, cand_in = x.reduce(np.logical_or, sims["candidate_in_item"])
+        agree_mask = np.zeros(n, dtype=np.int32)
+        agree_mask[owners] = agree
+        columns.update(
+            {
+                "title_sim": _column(n, owners, title_sim, pl.Int32),
+                "title_item_in_candidate": _column(n, owners, item_in, pl.Boolean).fill_null(False),
+                "title_candidate_in_item": _column(n, owners, cand_in, pl.Boolean).fill_null(False),
+                "sources_agree": _column(n, owners, np.bitwise_count(agree).astype(np.int32), pl.Int32),
+                "agree_mask": _column(n, owners, agree, pl.Int32),
+            }
+        )
+        # A source whose title names another book says nothing against this candidate (see the reference).
+        title_mask = np.append(items["title_mask"].fill_null(0).to_numpy().astype(np.int32), 0)
+        discredited = title_mask[ii] & ~agree_mask
 
-    iasin = _Lists.of(items, v="asins")
-    asin_match = any_equal(iasin, _Lists.of(books, v="asins"))
-    isbn_match = any_equal(_Lists.of(items, v="isbns"), _Lists.of(books, v="isbns"))
-    ipos = _Lists.of(items, p="positions", src="position_sources")
-    bpos = _Lists.scalar(books, p="position")
-    x = credible(_Cross(ii, bi, ipos, bpos), ipos.np("src", np.int32))
-    position_equal = x.any(ipos.np("p")[x.left] == bpos.np("p")[x.right])
-    # Pairs with at least one credible position (and a known book), else the comparison is null.
-    x = credible(_Cross(ii, bi, ipos, _Lists.ones(books.height)), ipos.np("src", np.int32))
-    has_position = x.any(np.ones(len(x.pair), dtype=bool))
+        # --- authors and series positions: only from sources that do not name another title -------------------
+        ia = _Lists.of(items, l="authors", k="author_keys", src="author_sources")
+        ba = _Lists.of(books, r="authors", k="author_keys")
+        x = credible(_Cross(ii, bi, ia, ba), ia.np("src", np.int32), discredited)
+        columns["author_sim"] = best(x, ia["l"], ba["r"], keys=(ia["k"], ba["k"]))
+        ipos = _Lists.of(items, p="positions", src="position_sources")
+        bpos = _Lists.scalar(books, p="position")
+        x = credible(_Cross(ii, bi, ipos, bpos), ipos.np("src", np.int32), discredited)
+        position_equal = x.any(ipos.np("p")[x.left] == bpos.np("p")[x.right])
+        # Pairs with at least one credible position (and a known book), else the comparison is null.
+        x = credible(_Cross(ii, bi, ipos, _Lists.ones(books.height)), ipos.np("src", np.int32), discredited)
+        has_position = x.any(np.ones(len(x.pair), dtype=bool))
 
-    # --- editions: the ASIN-matched audio edition, else the one closest in duration, then the lowest id -------
-    eds = _Lists.of(books, e="editions.edition_id", s="editions.audio_seconds", a="editions.asin")
-    x = _Cross(np.zeros_like(ii), bi, _Lists.ones(1), eds)  # every pair, even one with an unknown item
-    secs = eds["s"].cast(pl.Float64)
-    dur = items["duration"].cast(pl.Float64)
-    dur_ok = np.append(dur.is_not_null().to_numpy(), False)[ii][x.pair]
-    sec_ok = secs.is_not_null().to_numpy()[x.right]
-    dur_v = np.append(dur.fill_null(0.0).to_numpy(), 0.0)[ii][x.pair]
-    sec_v = secs.fill_null(1.0).to_numpy()[x.right]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diff = np.abs(dur_v - sec_v) / sec_v
-    diff_ok = dur_ok & sec_ok
-    # The edition's ASIN is one of the item's ASINs (an item has one or two: compare with each).
-    (item_asin, ed_asin), _ = _codes(iasin["v"], eds["a"].fill_null(""), vocab=False)
-    ed_asin = np.where(eds["a"].is_not_null().to_numpy(), ed_asin, -1)[x.right]
-    asin_hit = np.zeros(len(x.pair), dtype=bool)
-    row_item = ii[x.pair]
-    for j in range(int(iasin.lens.max(initial=0))):
-        code = np.full(len(iasin.lens), -2, dtype=np.int64)  # -2: no j-th ASIN (the last row: no item)
-        has = np.flatnonzero(iasin.lens > j)
-        code[has] = item_asin[iasin.off[has] + j]
-        asin_hit |= ed_asin == code[row_item]
-    rank_key = np.where(asin_hit, -1.0, np.where(diff_ok, diff, 1e9))
-    # Per pair the first row by (rank_key, NaN last as Polars sorts, edition_id).
-    nan = np.isnan(rank_key)
-    eid = eds["e"].cast(pl.Int64).to_numpy()[x.right]
-    chosen = np.ones(len(x.pair), dtype=bool)
-    for values, worst in ((np.where(nan, np.inf, rank_key), np.inf), (nan.astype(np.int8), 1), (eid, None)):
-        if worst is None:
-            worst = np.iinfo(values.dtype).max
-        v = np.where(chosen, values, worst)
-        owners, low = x.reduce(np.minimum, v)
-        at = np.zeros(n, dtype=v.dtype)
-        at[owners] = low
-        chosen &= v == at[x.pair]
-    rows = np.flatnonzero(chosen)
-    owners = x.pair[rows]
-    columns["duration_diff"] = _column(n, owners[diff_ok[rows]], diff[rows][diff_ok[rows]], pl.Float64)
-    audio_edition_id = _column(n, owners, eid[rows], pl.Int64)
+        return {"position_equal": position_equal, "has_position": has_position}
 
-    # --- year: the closest of the item's years -------------------------------------------------------------
-    iy, by = _Lists.of(items, y="years"), _Lists.scalar(books, y="year")
-    x = _Cross(ii, bi, iy, by)
-    owners, year_diff = x.reduce(
-        np.minimum, np.abs(iy.np("y", np.int64)[x.left] - by.np("y", np.int64)[x.right])
-    )
-    columns["year_diff"] = _column(n, owners, year_diff, pl.Int64)
+    def rest() -> dict:
+        """Everything that does not depend on the title: narrators, series, identifiers, editions, year."""
+        # --- narrator and series names ---------------------------------------------------------------------------
+        inn, bn = _Lists.of(items, l="narrators"), _Lists.of(books, r="narrators")
+        columns["narrator_sim"] = best(_Cross(ii, bi, inn, bn), inn["l"], bn["r"])
+        iser, bser = _Lists.of(items, l="series"), _Lists.scalar(books, r="series")
+        columns["series_sim"] = best(_Cross(ii, bi, iser, bser), iser["l"], bser["r"])
+
+        # --- identifiers: equal codes among the combinations ----------------------------------------------------
+        def any_equal(left: _Lists, right: _Lists) -> np.ndarray:
+            (lc, rc), _ = _codes(left["v"], right["v"], vocab=False)
+            x = _Cross(ii, bi, left, right)
+            return x.any(lc[x.left] == rc[x.right])
+
+        iasin = _Lists.of(items, v="asins")
+        asin_match = any_equal(iasin, _Lists.of(books, v="asins"))
+        isbn_match = any_equal(_Lists.of(items, v="isbns"), _Lists.of(books, v="isbns"))
+        # --- editions: the ASIN-matched audio edition, else the closest in duration, then the lowest id --------
+        eds = _Lists.of(books, e="editions.edition_id", s="editions.audio_seconds", a="editions.asin")
+        x = _Cross(np.zeros_like(ii), bi, _Lists.ones(1), eds)  # every pair, even one with an unknown item
+        secs = eds["s"].cast(pl.Float64)
+        dur = items["duration"].cast(pl.Float64)
+        dur_ok = np.append(dur.is_not_null().to_numpy(), False)[ii][x.pair]
+        sec_ok = secs.is_not_null().to_numpy()[x.right]
+        dur_v = np.append(dur.fill_null(0.0).to_numpy(), 0.0)[ii][x.pair]
+        sec_v = secs.fill_null(1.0).to_numpy()[x.right]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            diff = np.abs(dur_v - sec_v) / sec_v
+        diff_ok = dur_ok & sec_ok
+        # The edition's ASIN is one of the item's ASINs (an item has one or two: compare with each).
+        (item_asin, ed_asin), _ = _codes(iasin["v"], eds["a"].fill_null(""), vocab=False)
+        ed_asin = np.where(eds["a"].is_not_null().to_numpy(), ed_asin, -1)[x.right]
+        asin_hit = np.zeros(len(x.pair), dtype=bool)
+        row_item = ii[x.pair]
+        for j in range(int(iasin.lens.max(initial=0))):
+            code = np.full(len(iasin.lens), -2, dtype=np.int64)  # -2: no j-th ASIN (the last row: no item)
+            has = np.flatnonzero(iasin.lens > j)
+            code[has] = item_asin[iasin.off[has] + j]
+            asin_hit |= ed_asin == code[row_item]
+        rank_key = np.where(asin_hit, -1.0, np.where(diff_ok, diff, 1e9))
+        # Per pair the first row by (rank_key, NaN last as Polars sorts, edition_id).
+        nan = np.isnan(rank_key)
+        eid = eds["e"].cast(pl.Int64).to_numpy()[x.right]
+        chosen = np.ones(len(x.pair), dtype=bool)
+        for values, worst in (
+            (np.where(nan, np.inf, rank_key), np.inf),
+            (nan.astype(np.int8), 1),
+            (eid, None),
+        ):
+            if worst is None:
+                worst = np.iinfo(values.dtype).max
+            v = np.where(chosen, values, worst)
+            owners, low = x.reduce(np.minimum, v)
+            at = np.zeros(n, dtype=v.dtype)
+            at[owners] = low
+            chosen &= v == at[x.pair]
+        rows = np.flatnonzero(chosen)
+        owners = x.pair[rows]
+        columns["duration_diff"] = _column(n, owners[diff_ok[rows]], diff[rows][diff_ok[rows]], pl.Float64)
+        audio_edition_id = _column(n, owners, eid[rows], pl.Int64)
+
+        # --- year: the closest of the item's years ----------------------------------------------------------
+        iy, by = _Lists.of(items, y="years"), _Lists.scalar(books, y="year")
+        x = _Cross(ii, bi, iy, by)
+        owners, year_diff = x.reduce(
+            np.minimum, np.abs(iy.np("y", np.int64)[x.left] - by.np("y", np.int64)[x.right])
+        )
+        columns["year_diff"] = _column(n, owners, year_diff, pl.Int64)
+
+        return {"asin_match": asin_match, "isbn_match": isbn_match, "audio_edition_id": audio_edition_id}
+
+    # Two independent halves on the two cores (numpy, Polars and rapidfuzz release the GIL).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        later = pool.submit(rest)
+        first = text()
+        second = later.result()
+    position_equal, has_position = first["position_equal"], first["has_position"]
+    asin_match, isbn_match = second["asin_match"], second["isbn_match"]
+    audio_edition_id = second["audio_edition_id"]
+    order = [
+        "title_sim",
+        "title_item_in_candidate",
+        "title_candidate_in_item",
+        "sources_agree",
+        "agree_mask",
+        "author_sim",
+        "narrator_sim",
+        "series_sim",
+        "duration_diff",
+        "year_diff",
+    ]
+    columns = {name: columns[name] for name in order}
 
     # --- assemble, in the reference's column order ------------------------------------------------------------
     item_cols = items.select(
