@@ -491,29 +491,32 @@ class _Cross:
     pair-major (the rows of one pair are contiguous and in pair order)."""
 
     def __init__(self, left_row: np.ndarray, right_row: np.ndarray, left: _Lists, right: _Lists):
+        # 32-bit indices: half the memory traffic of int64 over ~10^6 combinations.
         self.n_pairs = len(left_row)
-        ln = left.lens[left_row]
-        rn = right.lens[right_row]
+        ln = left.lens[left_row].astype(np.int32)
+        rn = right.lens[right_row].astype(np.int32)
+        loff = left.off[left_row].astype(np.int32)
+        roff = right.off[right_row].astype(np.int32)
         cnt = ln * rn
         if ln.max(initial=0) <= 1 and rn.max(initial=0) <= 1:  # at most one value a side: no repeats
-            self.pair = np.flatnonzero(cnt)
-            self.left = left.off[left_row[self.pair]]
-            self.right = right.off[right_row[self.pair]]
+            self.pair = np.flatnonzero(cnt).astype(np.int32)
+            self.left = loff[self.pair]
+            self.right = roff[self.pair]
             return
-        total = int(cnt.sum())
-        self.pair = np.repeat(np.arange(self.n_pairs, dtype=np.int64), cnt)
-        start = np.cumsum(cnt) - cnt
-        k = np.arange(total, dtype=np.int64) - np.repeat(start, cnt)
+        total = int(cnt.sum(dtype=np.int64))
+        self.pair = np.repeat(np.arange(self.n_pairs, dtype=np.int32), cnt)
+        start = np.cumsum(cnt, dtype=np.int32) - cnt
+        k = np.arange(total, dtype=np.int32) - np.repeat(start, cnt)
         if rn.max(initial=0) <= 1:
-            self.left = np.repeat(left.off[left_row], cnt) + k
-            self.right = np.repeat(right.off[right_row], cnt)
+            self.left = np.repeat(loff, cnt) + k
+            self.right = np.repeat(roff, cnt)
         elif ln.max(initial=0) <= 1:
-            self.left = np.repeat(left.off[left_row], cnt)
-            self.right = np.repeat(right.off[right_row], cnt) + k
+            self.left = np.repeat(loff, cnt)
+            self.right = np.repeat(roff, cnt) + k
         else:
             step, within = np.divmod(k, np.repeat(rn, cnt))
-            self.left = np.repeat(left.off[left_row], cnt) + step
-            self.right = np.repeat(right.off[right_row], cnt) + within
+            self.left = np.repeat(loff, cnt) + step
+            self.right = np.repeat(roff, cnt) + within
 
     def keep(self, mask: np.ndarray) -> None:
         self.pair, self.left, self.right = self.pair[mask], self.left[mask], self.right[mask]
