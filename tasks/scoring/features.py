@@ -620,7 +620,7 @@ def _column(n: int, owners: np.ndarray, values: np.ndarray, dtype: pl.DataType) 
 
 def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
     """Row of each key in `table` (-1 when absent); `table` has distinct keys."""
-    if keys.dtype == pl.String:
+    if keys.dtype == pl.String and not keys.null_count() and not table.null_count():
         (kc, tc), _ = _codes(keys, table, vocab=False)  # one categorical cast instead of a string join
         rows = np.full(int(max(kc.max(initial=-1), tc.max(initial=-1))) + 1, -1, dtype=np.int64)
         rows[tc] = np.arange(len(tc))
