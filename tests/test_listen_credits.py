@@ -9,9 +9,11 @@ from tasks.listen.credits import (
     IDENTIFIED,
     MISMATCH,
     UNCERTAIN,
+    Credits,
     Expected,
     containment,
     extract_credits,
+    heard_other_author,
     judge,
     phrase_containment,
 )
@@ -224,3 +226,48 @@ def test_another_book_of_the_same_author_and_narrator_is_not_identified():
 
 def test_a_word_split_by_asr_still_counts():
     assert phrase_containment("Moab Is My Washpot", "this is audible moab is my wash hot written by") >= 0.9
+
+
+WICKED = Expected(71, "Wicked", ("Gregory Maguire",), ("Nathaniel Guidol",))
+
+
+def test_the_same_title_by_another_spoken_author_is_not_this_book_even_with_its_narrator():
+    # A same-title book by someone else (here read by the same narrator): the title and narrator
+    # agree, but "written by" names another person — a mismatch, never a positive.
+    text = "This is Audible. Wicked, written by Stephen Schwartz. Narrated by Nathaniel Guidol."
+    result = judge([WICKED], text, extract_credits(text))
+    assert (result.verdict, result.book_id) == (MISMATCH, None)
+    assert heard_other_author(WICKED, extract_credits(text))
+
+
+def test_a_garbled_spoken_author_is_still_the_candidates_author():
+    text = "This is Audible. Wicked, written by Gregory McGuire. Narrated by Nathaniel Guidol."
+    assert not heard_other_author(WICKED, extract_credits(text))
+    assert judge([WICKED], text, extract_credits(text)).verdict == IDENTIFIED
+    # tiny.en's hearings of real authors in the listen benchmark: garbled or clipped, never a veto
+    saga = Expected(72, "Saga", ("Brian K. Vaughan",), ("Kristen Sheaton",))
+    assert not heard_other_author(saga, Credits(authors=["Ryan K. Vong"]))
+    assert not heard_other_author(Expected(73, "Harry Potter", ("J.K. Rowling",)), Credits(authors=["JK"]))
+    assert not heard_other_author(Expected(74, "Charade", ("Nyrae Dawn",)), Credits(authors=["Irene Allen"]))
+
+
+def test_a_hinted_rehearing_cannot_overrule_the_author_the_plain_hearing_named():
+    # Hotwords pull Whisper towards the names it is given: the hinted pass "hears" the candidate's
+    # author where the plain pass heard someone else's. The plain hearing wins.
+    from tasks.listen.item import ListenResult, WindowResult, evaluate
+
+    def window(text: str, hinted: bool) -> WindowResult:
+        return WindowResult("1", "intro", 0.0, 30.0, text, {}, 1.0, hinted=hinted)
+
+    plain = "This is Audible. Wicked, written by Stephen Schwartz. Narrated by Nathaniel Guidol."
+    hinted = "This is Audible. Wicked, written by Gregory Maguire. Narrated by Nathaniel Guidol."
+    result = ListenResult("li-1", "uncertain", windows=[window(plain, False), window(hinted, True)])
+    evaluate(result, [WICKED])
+    assert result.judgement.verdict != IDENTIFIED
+    assert result.credits.authors == ["Stephen Schwartz"]
+
+    # Without that contradiction the hinted pass may still confirm a garbled hearing.
+    garbled = "This is Audible. Wicked, written by. Narrated by Nathaniel."
+    result = ListenResult("li-2", "uncertain", windows=[window(garbled, False), window(hinted, True)])
+    evaluate(result, [WICKED])
+    assert (result.judgement.verdict, result.judgement.book_id) == (IDENTIFIED, 71)

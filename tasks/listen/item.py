@@ -20,6 +20,7 @@ from tasks.listen.credits import (
     Expected,
     Judgement,
     extract_credits,
+    heard_other_author,
     judge,
     resolve_series,
 )
@@ -224,7 +225,11 @@ def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
     if candidates and result.judgement.verdict != IDENTIFIED and any(w.hinted for w in result.windows):
         hinted_text, hinted_credits = _read(current_windows(result.windows, hinted=True))
         hinted_judgement = judge(candidates, hinted_text, hinted_credits)
-        if hinted_judgement.verdict == IDENTIFIED:
+        # Hotwords pull the model towards the names it was given: a hinted hearing may confirm, but
+        # never overrule, an author the plain hearing named.
+        if hinted_judgement.verdict == IDENTIFIED and not heard_other_author(
+            hinted_judgement.candidate, result.credits
+        ):
             result.judgement = hinted_judgement
 
 
