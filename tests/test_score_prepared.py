@@ -92,3 +92,15 @@ def test_a_new_prepare_version_prepares_everything_again(db_path, monkeypatch):
     monkeypatch.setattr(store, "PREPARE_VERSION", "test-next")
     summary = _score(db_path, "run-2")
     assert summary.items_prepared == len(ITEMS) and summary.books_prepared > 0
+
+
+def test_prepared_keys_of_an_item_removed_from_abs_are_dropped(db_path):
+    seed_warehouse(db_path)
+    _score(db_path, "run-1")
+    with connect(db_path) as con:
+        con.execute("UPDATE abs_items SET removed_at = now() WHERE item_id = 'dune'")
+    assert _score(db_path, "run-2").items_prepared == 0
+    with connect(db_path) as con:
+        kept = {r[0] for r in con.execute("SELECT item_id FROM score_prepared_items").fetchall()}
+    assert "dune" not in kept
+    assert kept == set(ITEMS) - {"dune"}

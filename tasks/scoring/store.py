@@ -96,8 +96,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection, item_ids: list[str] | None) -> I
         fresh_books = book_frame(t["books"], t["editions"], t["contributions"], t["series"]).join(
             stale_books, on="book_id"
         )
-    if fresh_items is not None or fresh_books is not None:
-        _store_prepared(con, fresh_items, fresh_books)
+    _store_prepared(con, fresh_items, fresh_books)  # also drops the keys of items gone from ABS
 
     with _registered(con, score_run_items=items, score_run_books=run_books):
         prepared_items = conform_items(_frame(con, "score_prepared_items"))
@@ -125,6 +124,7 @@ def _store_prepared(
         if books is not None:
             with _registered(con, prepared_books=books):
                 con.execute(load_sql("score_upsert_prepared_books"), params)
+        con.execute(load_sql("score_forget_removed"))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
