@@ -176,6 +176,25 @@ class _Vocab:
         return frame.join(self.frame.rename({"s": col, "code": code}), on=col, how="left").drop(col)
 
 
+def _containment(
+    strings: pl.Series, ul: np.ndarray, ur: np.ndarray, low: np.ndarray, n: int
+) -> dict[str, np.ndarray]:
+    """Whole-word containment both ways (" dune " in " dune messiah ") for the distinct string pairs
+    `low` (indices into `ul`/`ur`, codes into `strings`); False for the other `n` pairs."""
+    padded = strings.rename("s").to_frame().select(s=pl.lit(" ") + c("s") + pl.lit(" "))["s"]
+    pair = pl.DataFrame({"ls": padded.gather(ul[low]), "rs": padded.gather(ur[low])})
+    flags = pair.select(
+        item_in_candidate=c("rs").str.contains(c("ls"), literal=True),
+        candidate_in_item=c("ls").str.contains(c("rs"), literal=True),
+    )
+    out = {}
+    for name in ("item_in_candidate", "candidate_in_item"):
+        hit = np.zeros(n, dtype=bool)
+        hit[low] = flags[name].to_numpy()
+        out[name] = hit
+    return out
+
+
 def _pair_similarity(long: pl.DataFrame, vocab: _Vocab, containment: bool = False) -> pl.DataFrame:
     """Add `sim` (and optionally containment flags) to a long frame with codes `lc`, `rc`.
 
@@ -199,15 +218,7 @@ def _pair_similarity(long: pl.DataFrame, vocab: _Vocab, containment: bool = Fals
         # Whole-word containment: " dune " in " dune messiah " (the sequel/omnibus trap) and back;
         # only below 90, where it can matter (and where two equal strings cannot be).
         low = np.flatnonzero(sim < 90)
-        padded = vocab.frame.select(s=pl.lit(" ") + c("s") + pl.lit(" "))["s"]
-        pair = pl.DataFrame({"ls": padded.gather(ul[low]), "rs": padded.gather(ur[low])})
-        flags = pair.select(
-            item_in_candidate=c("rs").str.contains(c("ls"), literal=True),
-            candidate_in_item=c("ls").str.contains(c("rs"), literal=True),
-        )
-        for name in ("item_in_candidate", "candidate_in_item"):
-            hit = np.zeros(len(uniq), dtype=bool)
-            hit[low] = flags[name].to_numpy()
+        for name, hit in _containment(vocab.strings, ul, ur, low, len(uniq)).items():
             columns[name] = pl.Series(hit[inverse], dtype=pl.Boolean)
     return long.with_columns(**columns)
 
@@ -596,15 +607,7 @@ def _similarity(lc: np.ndarray, rc: np.ndarray, vocab: pl.Series, containment: b
         la, lb = length[ul], length[ur]
         most = 200 * np.minimum(la, lb) // np.maximum(la + lb, 1)
         low = np.flatnonzero((sim < 90) & (sim + 1 >= most) & (la != lb))
-        padded = vocab.to_frame().select(s=pl.lit(" ") + c("s") + pl.lit(" "))["s"]
-        pair = pl.DataFrame({"ls": padded.gather(ul[low]), "rs": padded.gather(ur[low])})
-        flags = pair.select(
-            item_in_candidate=c("rs").str.contains(c("ls"), literal=True),
-            candidate_in_item=c("ls").str.contains(c("rs"), literal=True),
-        )
-        for name in ("item_in_candidate", "candidate_in_item"):
-            hit = np.zeros(len(uniq), dtype=bool)
-            hit[low] = flags[name].to_numpy()
+        for name, hit in _containment(vocab, ul, ur, low, len(uniq)).items():
             out[name] = hit[inverse]
     return out
 
