@@ -271,3 +271,19 @@ def test_a_hinted_rehearing_cannot_overrule_the_author_the_plain_hearing_named()
     result = ListenResult("li-2", "uncertain", windows=[window(garbled, False), window(hinted, True)])
     evaluate(result, [WICKED])
     assert (result.judgement.verdict, result.judgement.book_id) == (IDENTIFIED, 71)
+
+
+def test_a_hinted_rehearing_cannot_overrule_the_series_position_the_plain_hearing_named():
+    from tasks.listen.item import ListenResult, WindowResult, evaluate
+
+    left_behind = Expected(81, "Left Behind", ("Tim LaHaye", "Jerry B. Jenkins"), (), "Left Behind", 1.0)
+    plain = "This is Audible. Armageddon, Left Behind book eleven, written by Tim LaHaye. Narrated by Barney Daniels."
+    hinted = "This is Audible. Left Behind, Left Behind book one, written by Tim LaHaye. Narrated by Barney Daniels."
+    windows = [
+        WindowResult("1", "intro", 0.0, 30.0, plain, {}, 1.0),
+        WindowResult("1", "intro", 0.0, 30.0, hinted, {}, 1.0, hinted=True),
+    ]
+    result = ListenResult("li-3", "uncertain", windows=windows)
+    evaluate(result, [left_behind])
+    assert result.judgement.verdict != IDENTIFIED
+    assert result.credits.position == 11

@@ -370,6 +370,9 @@ class Containment:
     score: float
     verdict: str
     series_confirmed: bool
+    # What was said against this book: another author named, another series position heard.
+    author_conflict: bool = False
+    position_conflict: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -472,6 +475,8 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
         score=round(score, 4),
         verdict=verdict,
         series_confirmed=series_confirmed,
+        author_conflict=author_conflict,
+        position_conflict=position_conflict,
     )
 
 

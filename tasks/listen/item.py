@@ -20,7 +20,6 @@ from tasks.listen.credits import (
     Expected,
     Judgement,
     extract_credits,
-    heard_other_author,
     judge,
     resolve_series,
 )
@@ -226,11 +225,17 @@ def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
         hinted_text, hinted_credits = _read(current_windows(result.windows, hinted=True))
         hinted_judgement = judge(candidates, hinted_text, hinted_credits)
         # Hotwords pull the model towards the names it was given: a hinted hearing may confirm, but
-        # never overrule, an author the plain hearing named.
-        if hinted_judgement.verdict == IDENTIFIED and not heard_other_author(
-            hinted_judgement.candidate, result.credits
+        # never overrule what the plain hearing said against that book — another author, another
+        # position in the series ("Armageddon, Left Behind book 11" is not Left Behind #1).
+        if hinted_judgement.verdict == IDENTIFIED and not _plain_hearing_objects(
+            hinted_judgement.book_id, result
         ):
             result.judgement = hinted_judgement
+
+
+def _plain_hearing_objects(book_id: int, result: ListenResult) -> bool:
+    plain = next(s for s in result.judgement.scores if s.book_id == book_id)
+    return plain.author_conflict or plain.position_conflict
 
 
 def finish_verdict(result: ListenResult) -> None:
