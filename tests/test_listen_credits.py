@@ -21,6 +21,17 @@ from tasks.listen.credits import (
 EXTRACTION_CASES = [
     # (transcript, expected fields)
     (
+        # tiny.en on the fixture's espeak-ng "The Final Empire, Mistborn book one, written by …"
+        "This is audible. The final Empire Mistborn Book, when written by Brandon Sanderson, raided by Michael Kramer. "
+        "Chapter 1, the old dog followed",
+        {"title": "The final Empire Mistborn", "position": 1.0, "authors": ["Brandon Sanderson"]},
+    ),
+    (
+        # "when" is a position only where the title ends
+        "It was the book when she left that mattered. Written by Anne Smith.",
+        {"position": None, "authors": ["Anne Smith"]},
+    ),
+    (
         "This is Audible. Recorded Books presents a sci-fi audio production, Warbreaker, by Brandon Sanderson. "
         "This unabridged recording is narrated by James Yagashi.",
         {

@@ -65,10 +65,11 @@ STOP_WORDS = frozenset(
         "edition",
     ]
 )
-# What small ASR models write for a spoken series position ("book won", "work to", "book for").
-_POSITION_HOMOPHONES = {"won": "1", "to": "2", "too": "2", "for": "4", "fore": "4", "ate": "8"}
+# What small ASR models write for a spoken series position ("book won", "work to", "book for"; "book,
+# when written by" — "when" only where the title ends, right before the author credit).
+_POSITION_HOMOPHONES = {"won": "1", "when": "1", "to": "2", "too": "2", "for": "4", "fore": "4", "ate": "8"}
 _BOOK_WORD_RE = re.compile(
-    r"\b(?:book|work|look|woke)[,.]?\s+(?P<n>\d+|won|to|too|for|fore|ate|"
+    r"\b(?:book|work|look|woke)[,.]?\s+(?P<n>\d+|won|when(?=[,.]?\s*$|[,.]?\s+(?:written|by)\b)|to|too|for|fore|ate|"
     + "|".join(_NUMBERS)
     + "|"
     + "|".join(_ORDINALS)
