@@ -155,6 +155,25 @@ COMPARISONS: tuple[Comparison, ...] = (
 COMPARISON_BY_NAME = {comp.name: comp for comp in COMPARISONS}
 
 
+def _item_columns(items: pl.DataFrame) -> pl.DataFrame:
+    """Per-item columns every pair carries (gathered by the pair's item)."""
+    return items.select(
+        "title_sources",
+        item_has_series=c("series").list.len().fill_null(0) > 0,
+        item_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
+    )
+
+
+def _book_columns(books: pl.DataFrame) -> pl.DataFrame:
+    """Per-book columns every pair carries (gathered by the pair's book)."""
+    return books.select(
+        "any_edition_id",
+        book_series=c("series"),
+        book_position=c("position"),
+        book_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
+    )
+
+
 def _cpdist(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Row-wise ratio 0..100 (uint8) of two equally long object arrays of strings."""
     if len(left) == 0:
@@ -396,22 +415,13 @@ def pair_features_reference(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.
                 col = part[name]
                 columns[name] = pl.repeat(None, n, dtype=col.dtype, eager=True).alias(name).scatter(idx, col)
     item_idx = base["item_idx"]
-    item_cols = items.select(
-        "title_sources",
-        item_has_series=c("series").list.len().fill_null(0) > 0,
-        item_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
-    )
+    item_cols = _item_columns(items)
     for name in item_cols.columns:
         columns[name] = item_cols[name].gather(item_idx)
     book_idx = base.select("book_id").join(
         books.select("book_id").with_row_index("book_idx"), on="book_id", how="left", maintain_order="left"
     )["book_idx"]
-    book_cols = books.select(
-        "any_edition_id",
-        book_series=c("series"),
-        book_position=c("position"),
-        book_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
-    )
+    book_cols = _book_columns(books)
     for name in book_cols.columns:
         columns[name] = book_cols[name].gather(book_idx)
     columns["item_has_position"] = has_position
@@ -815,19 +825,10 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     columns = {name: columns[name] for name in order}
 
     # --- assemble, in the reference's column order ------------------------------------------------------------
-    item_cols = items.select(
-        "title_sources",
-        item_has_series=c("series").list.len().fill_null(0) > 0,
-        item_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
-    )
+    item_cols = _item_columns(items)
     for name in item_cols.columns:
         columns[name] = _gather(item_cols[name], ii)
-    book_cols = books.select(
-        "any_edition_id",
-        book_series=c("series"),
-        book_position=c("position"),
-        book_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
-    )
+    book_cols = _book_columns(books)
     for name in book_cols.columns:
         columns[name] = _gather(book_cols[name], bi)
     columns["item_has_position"] = pl.Series(has_position)
