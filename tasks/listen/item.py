@@ -319,6 +319,20 @@ def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
     return result
 
 
+def _window(ino: str, kind: str, start: float, heard, hinted: bool = False) -> WindowResult:
+    """One transcribed window, with the credits read from it alone."""
+    return WindowResult(
+        ino,
+        kind,
+        start,
+        heard.audio_seconds,
+        heard.text,
+        extract_credits(heard.text).to_dict(),
+        heard.cpu_seconds,
+        hinted=hinted,
+    )
+
+
 def _listen_window(
     result: ListenResult,
     audio: AudioWindows,
@@ -333,18 +347,7 @@ def _listen_window(
     samples = audio.read(start, settings.listen_step_seconds)
     if len(samples) == 0:
         return False
-    heard = transcribe_window(model, samples)
-    result.windows.append(
-        WindowResult(
-            ref.ino,
-            kind,
-            start,
-            heard.audio_seconds,
-            heard.text,
-            extract_credits(heard.text).to_dict(),
-            heard.cpu_seconds,
-        )
-    )
+    result.windows.append(_window(ref.ino, kind, start, transcribe_window(model, samples)))
     evaluate(result, candidates)
     return is_settled(result, candidates)
 
@@ -400,18 +403,7 @@ def _confirm(
         with opener.open(ref) as audio:
             samples = audio.read(start, settings.listen_step_seconds)
         heard = transcribe_window(model, samples, hotwords=hot)
-        result.windows.append(
-            WindowResult(
-                ino,
-                kind,
-                start,
-                heard.audio_seconds,
-                heard.text,
-                extract_credits(heard.text).to_dict(),
-                heard.cpu_seconds,
-                hinted=True,
-            )
-        )
+        result.windows.append(_window(ino, kind, start, heard, hinted=True))
     evaluate(result, job.candidates)
     finish_verdict(result)
 
