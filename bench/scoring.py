@@ -96,6 +96,10 @@ def main() -> None:
     t = time.perf_counter()
     items = item_frame(data["evidence"], data["items"])
     t_items = time.perf_counter() - t
+    # As a score run reads them from the warehouse: prepared items and candidate pairs in item order
+    # (score_prepared_items.sql, score_candidates.sql). Not timed: DuckDB does it.
+    items = items.sort("item_id")
+    data["candidates"] = data["candidates"].sort("item_id", "book_id")
     t = time.perf_counter()
     books = book_frame(data["hc_books"], data["hc_editions"], data["hc_contributions"], data["hc_series"])
     t_books = time.perf_counter() - t

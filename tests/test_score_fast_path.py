@@ -3,13 +3,18 @@ Polars frames and joins) column for column — on the trap cases and on a hostil
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from rapidfuzz import fuzz, process
 
-from tasks.scoring import book_frame, choose_matches, item_frame, score_pairs
+from tasks.scoring import book_frame, choose_matches, features, item_frame, score_pairs
 from tasks.scoring.features import pair_features, pair_features_reference
 from tasks.scoring.labelled import catalogue_tables, labelled_corpus
+from tasks.scoring.prepare import _book_schema, _empty_items, conform_books, conform_items
 from tasks.scoring.tiers import pair_ranks
 from tests.test_scoring import (
     ANGELS_AND_DEMONS,
@@ -170,3 +175,66 @@ def test_matches_do_not_depend_on_the_order_of_the_pairs():
     assert scored["item_id"].ne_missing(scored["item_id"].shift(1)).sum() == scored["item_id"].n_unique()
     assert_frame_equal(shuffled.sort("item_id"), grouped.sort("item_id"))
     assert grouped["tier"].n_unique() == 3 and grouped["runner_up_book_id"].null_count() < grouped.height
+
+
+def _random_names(rng: random.Random, n: int) -> list[str]:
+    """Strings of every length class the kernel treats apart: empty, one word (≤ 64), two and three
+    words (65–192 characters), non-ASCII, repeated letters, and words that sit inside one another."""
+    alphabet = "abcde fgh"
+    out = []
+    for _ in range(n):
+        kind = rng.random()
+        if kind < 0.05:
+            out.append("")
+        elif kind < 0.15:
+            out.append("".join(rng.choice(alphabet) for _ in range(rng.randint(65, 192))))
+        elif kind < 0.25:
+            out.append("".join(rng.choice("aéøç ñ日本") for _ in range(rng.randint(1, 70))))
+        else:
+            out.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))))
+    return out
+
+
+def test_the_kernel_ratio_is_rapidfuzz_ratio_for_every_length_and_alphabet():
+    """narrator_sim of one item narrator against one book narrator is exactly fuzz.ratio (as
+    process.cpdist rounds it), for strings of one, two and three machine words and for Unicode."""
+    rng = random.Random(11)
+    n = 3000
+    left, right = _random_names(rng, n), _random_names(rng, n)
+    right[:200] = left[:200]  # equal strings
+    right[200:400] = [s + " tail" for s in left[200:400]]  # a string inside another
+    ids = [f"i{k}" for k in range(n)]
+    items = conform_items(
+        pl.concat(
+            [conform_items(_empty_items()), pl.DataFrame({"item_id": ids, "narrators": [[s] for s in left]})],
+            how="diagonal_relaxed",
+        )
+    )
+    books = conform_books(
+        pl.concat(
+            [
+                pl.DataFrame(schema=_book_schema()),
+                pl.DataFrame({"book_id": list(range(n)), "narrators": [[s] for s in right]}),
+            ],
+            how="diagonal_relaxed",
+        )
+    )
+    pairs = pl.DataFrame({"item_id": ids, "book_id": list(range(n))})
+    got = pair_features(pairs, items, books)["narrator_sim"].to_numpy()
+    want = process.cpdist(left, right, scorer=fuzz.ratio, dtype=np.uint8).astype(np.int32)
+    assert (got == want).all(), [
+        (left[k], right[k], got[k], want[k]) for k in np.flatnonzero(got != want)[:5]
+    ]
+
+
+def test_the_threaded_kernel_on_shuffled_pairs_equals_the_reference(monkeypatch):
+    """Pairs in no particular order, split over threads (as a 400 k-pair run is): the same features."""
+    monkeypatch.setattr(features, "_PARALLEL_FROM", 0)
+    corpus = labelled_corpus(200, seed=8, profile="hostile")
+    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    pairs = corpus.candidates.sample(fraction=1.0, shuffle=True, seed=4)
+    assert not pairs["item_id"].equals(pairs.sort("item_id", maintain_order=True)["item_id"])
+    assert_frame_equal(
+        pair_features(pairs, corpus.items, books), pair_features_reference(pairs, corpus.items, books)
+    )

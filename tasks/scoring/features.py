@@ -12,11 +12,13 @@ No per-pair Python: list columns are exploded into long frames, strings compared
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 NULL = "null"
@@ -444,9 +446,9 @@ def pair_features_reference(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.
 
 # --- the fast path ---------------------------------------------------------------------------------------------
 # The same features without long frames: list columns become CSR arrays (offsets per row + flat values),
-# strings become integer codes of one vocabulary per comparison, and every (item, book) pair's
-# combinations are generated with numpy (repeat + arithmetic) and reduced per pair with `ufunc.reduceat`
-# over the contiguous run of each pair. No joins, group-bys or sorts over the combinations.
+# strings become integer codes of one vocabulary whose characters are a CSR array too, and a compiled
+# kernel (kernel.py) walks every pair's item values × book values once. No joins, group-bys, sorts or
+# temporaries over the combinations.
 
 
 class _Lists:
@@ -507,68 +509,18 @@ class _Lists:
         return values.astype(dtype) if dtype is not None else values
 
 
-class _Cross:
-    """Every combination of the left values of each pair's item with the right values of its book,
-    pair-major (the rows of one pair are contiguous and in pair order)."""
-
-    def __init__(self, left_row: np.ndarray, right_row: np.ndarray, left: _Lists, right: _Lists):
-        # 32-bit indices: half the memory traffic of int64 over ~10^6 combinations.
-        self.n_pairs = len(left_row)
-        ln = left.lens[left_row].astype(np.int32)
-        rn = right.lens[right_row].astype(np.int32)
-        loff = left.off[left_row].astype(np.int32)
-        roff = right.off[right_row].astype(np.int32)
-        cnt = ln * rn
-        if ln.max(initial=0) <= 1 and rn.max(initial=0) <= 1:  # at most one value a side: no repeats
-            self.pair = np.flatnonzero(cnt).astype(np.int32)
-            self.left = loff[self.pair]
-            self.right = roff[self.pair]
-            return
-        total = int(cnt.sum(dtype=np.int64))
-        self.pair = np.repeat(np.arange(self.n_pairs, dtype=np.int32), cnt)
-        start = np.cumsum(cnt, dtype=np.int32) - cnt
-        k = np.arange(total, dtype=np.int32) - np.repeat(start, cnt)
-        if rn.max(initial=0) <= 1:
-            self.left = np.repeat(loff, cnt) + k
-            self.right = np.repeat(roff, cnt)
-        elif ln.max(initial=0) <= 1:
-            self.left = np.repeat(loff, cnt)
-            self.right = np.repeat(roff, cnt) + k
-        else:
-            step, within = np.divmod(k, np.repeat(rn, cnt))
-            self.left = np.repeat(loff, cnt) + step
-            self.right = np.repeat(roff, cnt) + within
-
-    def keep(self, mask: np.ndarray) -> None:
-        self.pair, self.left, self.right = self.pair[mask], self.left[mask], self.right[mask]
-        self._starts = None
-
-    def starts(self) -> np.ndarray:
-        if getattr(self, "_starts", None) is None:
-            p = self.pair
-            self._starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]]) if len(p) else p
-        return self._starts
-
-    def reduce(self, ufunc: np.ufunc, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(pairs with at least one row, the ufunc-reduced value of each)."""
-        starts = self.starts()
-        if len(starts) == 0:
-            return starts, values[:0]
-        return self.pair[starts], ufunc.reduceat(values, starts)
-
-    def any(self, values: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.n_pairs, dtype=bool)
-        owners, hit = self.reduce(np.logical_or, values)
-        out[owners] = hit
-        return out
-
-
 def _codes(*columns: pl.Series, vocab: bool = True) -> tuple[list[np.ndarray], pl.Series | None]:
-    """Integer codes of the strings of several columns in one vocabulary, and (if asked) the vocabulary
-    by code."""
+    """Dense integer codes (0..k-1, -1 for null) of the strings of several columns in one vocabulary, and
+    (if asked) the vocabulary by code."""
     allv = pl.concat([col.cast(pl.String).rename("s") for col in columns])
-    # A categorical cast numbers distinct strings densely (hashing, no sort of the strings).
-    codes = allv.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    # A categorical cast numbers distinct strings (hashing, no sort of the strings); made dense here.
+    phys = allv.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
+    top = int(phys.max()) if len(phys) else -1
+    seen = np.zeros(top + 2, dtype=np.int64)
+    seen[phys + 1] = 1
+    seen[0] = 0  # null stays -1
+    dense = np.cumsum(seen) - 1
+    codes = np.where(phys >= 0, dense[phys + 1], -1)
     out, at = [], 0
     for col in columns:
         out.append(codes[at : at + len(col)])
@@ -576,59 +528,45 @@ def _codes(*columns: pl.Series, vocab: bool = True) -> tuple[list[np.ndarray], p
     if not vocab:
         return out, None
     first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
-    first[codes] = np.arange(len(codes))
+    ok = codes >= 0
+    first[codes[ok]] = np.flatnonzero(ok)
     return out, allv.gather(first)
 
 
-def _similarity(lc: np.ndarray, rc: np.ndarray, vocab: pl.Series, containment: bool = False) -> dict:
-    """fuzz.ratio per row of codes (lc, rc): each distinct pair of strings compared once, equal codes
-    (equal strings) are 100 without a comparison. With `containment`: whole-word containment both
-    ways where the ratio is below 90 (as `_pair_similarity`)."""
-    n_vocab = max(len(vocab), 1)
-    key = lc * n_vocab + rc
-    if key.size == 0:
-        out = {"sim": np.zeros(0, dtype=np.int32)}
-        if containment:
-            out["item_in_candidate"] = out["candidate_in_item"] = np.zeros(0, dtype=bool)
-        return out
-    if n_vocab * n_vocab <= 1 << 32:
-        # Keys fit 32 bits: numpy's stable sort of uint32 is a radix sort, faster than ranking int64.
-        order = np.argsort(key.astype(np.uint32), kind="stable")
-        ordered = key[order]
-        new = np.r_[True, ordered[1:] != ordered[:-1]]
-        inverse = np.empty(len(key), dtype=np.int64)
-        inverse[order] = np.cumsum(new) - 1
-        uniq = ordered[new]
-    else:
-        inverse = pl.Series(key, dtype=pl.Int64).rank("dense").to_numpy().astype(np.int64) - 1
-        uniq = np.zeros(int(inverse.max()) + 1, dtype=np.int64)
-        uniq[inverse] = key
-    ul, ur = uniq // n_vocab, uniq % n_vocab
-    sim = np.full(len(uniq), 100, dtype=np.int32)
-    differ = np.flatnonzero(ul != ur)
-    if differ.size:
-        objects = vocab.to_numpy()
-        sim[differ] = _cpdist(objects[ul[differ]], objects[ur[differ]])
-    out = {"sim": sim[inverse]}
-    if containment:
-        # A string inside another scores exactly 200·short/(short + long) (indel similarity), the most two
-        # lengths allow: only such pairs (below 90) can be a containment, so only they are searched.
-        length = vocab.str.len_chars().to_numpy().astype(np.int64)
-        la, lb = length[ul], length[ur]
-        most = 200 * np.minimum(la, lb) // np.maximum(la + lb, 1)
-        low = np.flatnonzero((sim < 90) & (sim + 1 >= most) & (la != lb))
-        for name, hit in _containment(vocab, ul, ur, low, len(uniq)).items():
-            out[name] = hit[inverse]
-    return out
+class _Chars:
+    """The characters of a vocabulary (strings by code) as one CSR array of dense character codes —
+    bytes when every string is ASCII (normalised keys are), else Unicode code points."""
+
+    def __init__(self, vocab: pl.Series):
+        arr = vocab.cast(pl.String).rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
+        n = len(arr)
+        bufs = arr.buffers()
+        off = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1] if n else np.zeros(1)
+        off = off.astype(np.int64)
+        data = np.frombuffer(bufs[2], dtype=np.uint8) if n and bufs[2] is not None else np.zeros(0, np.uint8)
+        data = data[off[0] : off[-1]]
+        off = off - off[0]
+        if data.size and int(data.max()) >= 128:  # not ASCII: one code per character, not per byte
+            points = np.frombuffer("".join(vocab.to_list()).encode("utf-32-le"), dtype=np.uint32)
+            off = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(vocab.str.len_chars().to_numpy(), out=off[1:])
+            data = points
+        # Dense alphabet (the kernel's pattern table has a row per character); the space pads containment.
+        present = np.zeros(max(int(data.max()) if data.size else 0, 32) + 1, dtype=bool)
+        present[data] = True
+        present[32] = True
+        dense = (np.cumsum(present) - 1).astype(np.int32)
+        self.chars = dense[data]
+        self.off = off
+        self.pad = int(dense[32])
+        self.n_alpha = int(present.sum())
+        lens = np.diff(off)
+        self.max_len = int(lens.max()) if len(lens) else 0
 
 
-def _column(n: int, owners: np.ndarray, values: np.ndarray, dtype: pl.DataType) -> pl.Series:
-    """A length-n column: `values` at rows `owners`, null elsewhere."""
-    full = np.zeros(n, dtype=values.dtype)
-    full[owners] = values
-    valid = np.zeros(n, dtype=bool)
-    valid[owners] = True
-    return pl.select(pl.when(pl.Series(valid)).then(pl.Series(full).cast(dtype))).to_series()
+def _nullable(values: np.ndarray, valid: np.ndarray, dtype: pl.DataType) -> pl.Series:
+    """`values` with null where not `valid`."""
+    return pl.Series(pa.array(values, mask=~valid)).cast(dtype)
 
 
 def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
@@ -657,6 +595,155 @@ def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
     return out
 
 
+def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.ndarray | int]:
+    """The kernel's inputs: every list column of the prepared items and books as CSR arrays, strings as
+    codes of one vocabulary, scalars padded with the empty row (unknown item or book) at the end."""
+    i64, f64 = np.int64, np.float64
+    it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
+    bt = _Lists.of(books, r="title_variants")
+    ia = _Lists.of(items, l="authors", k="author_keys", src="author_sources")
+    ba = _Lists.of(books, r="authors", k="author_keys")
+    ipos = _Lists.of(items, p="positions", src="position_sources")
+    inn, bn = _Lists.of(items, l="narrators"), _Lists.of(books, r="narrators")
+    iser = _Lists.of(items, l="series")
+    iasin, basin = _Lists.of(items, v="asins"), _Lists.of(books, v="asins")
+    iisbn, bisbn = _Lists.of(items, v="isbns"), _Lists.of(books, v="isbns")
+    eds = _Lists.of(books, e="editions.edition_id", s="editions.audio_seconds", a="editions.asin")
+    iy = _Lists.of(items, y="years")
+
+    (t_i, t_b, a_i, a_b, n_i, n_b, s_i, s_b), vocab = _codes(
+        it["text"], bt["r"], ia["l"], ba["r"], inn["l"], bn["r"], iser["l"], books["series"]
+    )
+    (k_i, k_b), _ = _codes(ia["k"], ba["k"], vocab=False)
+    (asin_i, asin_b, asin_e), _ = _codes(iasin["v"], basin["v"], eds["a"], vocab=False)
+    (isbn_i, isbn_b), _ = _codes(iisbn["v"], bisbn["v"], vocab=False)
+    chars = _Chars(vocab)
+
+    def pad(values: np.ndarray, fill, dtype) -> np.ndarray:
+        return np.append(np.asarray(values), fill).astype(dtype)
+
+    def col(frame: pl.DataFrame, name: str, fill, dtype) -> tuple[np.ndarray, np.ndarray]:
+        s = frame[name]
+        return (
+            pad(s.fill_null(fill).to_numpy(), fill, dtype),
+            pad(s.is_not_null().to_numpy(), False, np.bool_),
+        )
+
+    book_pos, book_pos_ok = col(books, "position", 0.0, f64)
+    book_year, book_year_ok = col(books, "year", 0, i64)
+    dur, dur_ok = col(items, "duration", 0.0, f64)
+    secs = eds["s"].cast(pl.Float64)
+    return {
+        "chars": chars.chars,
+        "soff": chars.off,
+        "pad": chars.pad,
+        "n_alpha": chars.n_alpha,
+        "max_len": chars.max_len,
+        "it_off": it.off,
+        "it_code": t_i,
+        "it_src": it.np("sources", i64),
+        "bt_off": bt.off,
+        "bt_code": t_b,
+        "title_mask": pad(items["title_mask"].fill_null(0).to_numpy(), 0, i64),
+        "ia_off": ia.off,
+        "ia_code": a_i,
+        "ia_key": k_i,
+        "ia_src": ia.np("src", i64),
+        "ba_off": ba.off,
+        "ba_code": a_b,
+        "ba_key": k_b,
+        "ip_off": ipos.off,
+        "ip_val": ipos.np("p", f64),
+        "ip_src": ipos.np("src", i64),
+        "book_pos": book_pos,
+        "book_pos_ok": book_pos_ok,
+        "in_off": inn.off,
+        "in_code": n_i,
+        "bn_off": bn.off,
+        "bn_code": n_b,
+        "is_off": iser.off,
+        "is_code": s_i,
+        "book_series": pad(s_b, -1, i64),
+        "iasin_off": iasin.off,
+        "iasin_code": asin_i,
+        "basin_off": basin.off,
+        "basin_code": asin_b,
+        "iisbn_off": iisbn.off,
+        "iisbn_code": isbn_i,
+        "bisbn_off": bisbn.off,
+        "bisbn_code": isbn_b,
+        "be_off": eds.off,
+        "be_eid": eds["e"].cast(pl.Int64).fill_null(0).to_numpy().astype(i64),
+        "be_secs": secs.fill_null(1.0).to_numpy().astype(f64),
+        "be_secs_ok": secs.is_not_null().to_numpy(),
+        "be_asin": asin_e,
+        "dur": dur,
+        "dur_ok": dur_ok,
+        "iy_off": iy.off,
+        "iy_val": iy.np("y", i64),
+        "book_year": book_year,
+        "book_year_ok": book_year_ok,
+        "n_books": books.height,
+    }
+
+
+_OUTPUTS = {
+    "title_sim": np.int32,
+    "item_in": np.bool_,
+    "cand_in": np.bool_,
+    "agree_out": np.int64,
+    "author_sim": np.int32,
+    "narrator_sim": np.int32,
+    "series_sim": np.int32,
+    "position_equal": np.bool_,
+    "has_position": np.bool_,
+    "asin_match": np.bool_,
+    "isbn_match": np.bool_,
+    "duration_diff": np.float64,
+    "duration_ok": np.bool_,
+    "edition_id": np.int64,
+    "edition_ok": np.bool_,
+    "year_diff": np.int64,
+    "year_ok": np.bool_,
+}
+_PARALLEL_FROM = 20_000  # pairs; below this one thread is quicker than starting more
+
+
+def _run_kernel(ii: np.ndarray, bi: np.ndarray, arrays: dict) -> dict[str, np.ndarray]:
+    """The kernel over every pair, in slices on as many threads as there are cores (it releases the GIL).
+
+    Pairs go in ordered by item row (the kernel keeps an item's string patterns while its pairs last, and
+    reads the item arrays front to back): when they do not come that way they are put in order and the
+    results put back.
+    """
+    from tasks.scoring.kernel import pair_kernel, scratch
+
+    n = len(ii)
+    order = None if n < 2 or bool(np.all(ii[1:] >= ii[:-1])) else np.argsort(ii, kind="stable")
+    if order is not None:
+        ii, bi = ii[order], bi[order]
+    out = {name: np.zeros(n, dtype=dtype) for name, dtype in _OUTPUTS.items()}
+    args = (ii, bi, *arrays.values())
+
+    def run(lo: int, hi: int) -> None:
+        pair_kernel(lo, hi, *args, *out.values(), *scratch(arrays["n_alpha"], arrays["max_len"]))
+
+    workers = min(os.cpu_count() or 1, 8)
+    if n < _PARALLEL_FROM or workers == 1:
+        run(0, n)
+    else:
+        # One contiguous slice per thread: each writes its own stretch of the outputs.
+        bounds = np.linspace(0, n, workers + 1).astype(np.int64)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, bounds[:-1], bounds[1:]))
+    if order is not None:
+        for name, values in out.items():
+            back = np.empty_like(values)
+            back[order] = values
+            out[name] = back
+    return out
+
+
 def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
     """Feature and level columns for every (item_id, book_id) in `pairs` (plus `edition_id` chosen per pair).
 
@@ -669,173 +756,43 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         .cast(pl.Int64)
         .alias("hint_edition_id"),
     ).with_row_index("pair")
-    n = base.height
     ii = _row_index(base["item_id"], items["item_id"].cast(pl.String))
     bi = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
+    # Unknown item / book: the empty row every CSR array and padded column has at the end.
+    ii = np.where(ii < 0, items.height, ii).astype(np.int64)
+    bi = np.where(bi < 0, books.height, bi).astype(np.int64)
+    k = _run_kernel(ii, bi, _kernel_arrays(items, books))
 
-    def credible(x: _Cross, src: np.ndarray, discredited: np.ndarray) -> _Cross:
-        x.keep((src[x.left] & ~discredited[x.pair]) != 0)
-        return x
-
-    def best(x: _Cross, left: pl.Series, right: pl.Series, keys=None) -> pl.Series:
-        (lc, rc), vocab = _codes(left, right)
-        s = _similarity(lc[x.left], rc[x.right], vocab)["sim"]
-        if keys is not None:
-            (lk, rk), _ = _codes(*keys, vocab=False)
-            s = np.where(lk[x.left] == rk[x.right], 100, s).astype(np.int32)
-        owners, value = x.reduce(np.maximum, s)
-        return _column(n, owners, value, pl.Int32)
-
-    columns: dict[str, pl.Series] = {}
-
-    def text() -> dict:
-        """Titles, then what depends on which sources agree with the title (authors, positions)."""
-        # --- title: best over variants; containment marks the sequel/omnibus trap ------------------------------
-        it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
-        bt = _Lists.of(books, r="title_variants")
-        (ic, bc), vocab = _codes(it["text"], bt["r"])
-        x = _Cross(ii, bi, it, bt)
-        sims = _similarity(ic[x.left], bc[x.right], vocab, containment=True)
-        owners, title_sim = x.reduce(np.maximum, sims["sim"])
-        agree_bits = np.where(sims["sim"] >= 90, it.np("sources", np.int32)[x.left], 0).astype(np.int32)
-        _, agree = x.reduce(np.bitwise_or, agree_bits)
-        _, item_in = x.reduce(np.logical_or, sims["item_in_candidate"])
-        _, cand_in = x.reduce(np.logical_or, sims["candidate_in_item"])
-        agree_mask = np.zeros(n, dtype=np.int32)
-        agree_mask[owners] = agree
-        columns.update(
-            {
-                "title_sim": _column(n, owners, title_sim, pl.Int32),
-                "title_item_in_candidate": _column(n, owners, item_in, pl.Boolean).fill_null(False),
-                "title_candidate_in_item": _column(n, owners, cand_in, pl.Boolean).fill_null(False),
-                "sources_agree": _column(n, owners, np.bitwise_count(agree).astype(np.int32), pl.Int32),
-                "agree_mask": _column(n, owners, agree, pl.Int32),
-            }
-        )
-        # A source whose title names another book says nothing against this candidate (see the reference).
-        title_mask = np.append(items["title_mask"].fill_null(0).to_numpy().astype(np.int32), 0)
-        discredited = title_mask[ii] & ~agree_mask
-
-        # --- authors and series positions: only from sources that do not name another title -------------------
-        ia = _Lists.of(items, l="authors", k="author_keys", src="author_sources")
-        ba = _Lists.of(books, r="authors", k="author_keys")
-        x = credible(_Cross(ii, bi, ia, ba), ia.np("src", np.int32), discredited)
-        columns["author_sim"] = best(x, ia["l"], ba["r"], keys=(ia["k"], ba["k"]))
-        ipos = _Lists.of(items, p="positions", src="position_sources")
-        bpos = _Lists.scalar(books, p="position")
-        x = credible(_Cross(ii, bi, ipos, bpos), ipos.np("src", np.int32), discredited)
-        position_equal = x.any(ipos.np("p")[x.left] == bpos.np("p")[x.right])
-        # Pairs with at least one credible position (and a known book), else the comparison is null.
-        x = credible(_Cross(ii, bi, ipos, _Lists.ones(books.height)), ipos.np("src", np.int32), discredited)
-        has_position = x.any(np.ones(len(x.pair), dtype=bool))
-
-        return {"position_equal": position_equal, "has_position": has_position}
-
-    def rest() -> dict:
-        """Everything that does not depend on the title: narrators, series, identifiers, editions, year."""
-        # --- narrator and series names ---------------------------------------------------------------------------
-        inn, bn = _Lists.of(items, l="narrators"), _Lists.of(books, r="narrators")
-        columns["narrator_sim"] = best(_Cross(ii, bi, inn, bn), inn["l"], bn["r"])
-        iser, bser = _Lists.of(items, l="series"), _Lists.scalar(books, r="series")
-        columns["series_sim"] = best(_Cross(ii, bi, iser, bser), iser["l"], bser["r"])
-
-        # --- identifiers: equal codes among the combinations ----------------------------------------------------
-        def any_equal(left: _Lists, right: _Lists) -> np.ndarray:
-            (lc, rc), _ = _codes(left["v"], right["v"], vocab=False)
-            x = _Cross(ii, bi, left, right)
-            return x.any(lc[x.left] == rc[x.right])
-
-        iasin = _Lists.of(items, v="asins")
-        asin_match = any_equal(iasin, _Lists.of(books, v="asins"))
-        isbn_match = any_equal(_Lists.of(items, v="isbns"), _Lists.of(books, v="isbns"))
-        # --- editions: the ASIN-matched audio edition, else the closest in duration, then the lowest id --------
-        eds = _Lists.of(books, e="editions.edition_id", s="editions.audio_seconds", a="editions.asin")
-        x = _Cross(np.zeros_like(ii), bi, _Lists.ones(1), eds)  # every pair, even one with an unknown item
-        secs = eds["s"].cast(pl.Float64)
-        dur = items["duration"].cast(pl.Float64)
-        dur_ok = np.append(dur.is_not_null().to_numpy(), False)[ii][x.pair]
-        sec_ok = secs.is_not_null().to_numpy()[x.right]
-        dur_v = np.append(dur.fill_null(0.0).to_numpy(), 0.0)[ii][x.pair]
-        sec_v = secs.fill_null(1.0).to_numpy()[x.right]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            diff = np.abs(dur_v - sec_v) / sec_v
-        diff_ok = dur_ok & sec_ok
-        # The edition's ASIN is one of the item's ASINs (an item has one or two: compare with each).
-        (item_asin, ed_asin), _ = _codes(iasin["v"], eds["a"].fill_null(""), vocab=False)
-        ed_asin = np.where(eds["a"].is_not_null().to_numpy(), ed_asin, -1)[x.right]
-        asin_hit = np.zeros(len(x.pair), dtype=bool)
-        row_item = ii[x.pair]
-        for j in range(int(iasin.lens.max(initial=0))):
-            code = np.full(len(iasin.lens), -2, dtype=np.int64)  # -2: no j-th ASIN (the last row: no item)
-            has = np.flatnonzero(iasin.lens > j)
-            code[has] = item_asin[iasin.off[has] + j]
-            asin_hit |= ed_asin == code[row_item]
-        rank_key = np.where(asin_hit, -1.0, np.where(diff_ok, diff, 1e9))
-        # Per pair the first row by (rank_key, NaN last as Polars sorts, edition_id).
-        nan = np.isnan(rank_key)
-        eid = eds["e"].cast(pl.Int64).to_numpy()[x.right]
-        chosen = np.ones(len(x.pair), dtype=bool)
-        for values, worst in (
-            (np.where(nan, np.inf, rank_key), np.inf),
-            (nan.astype(np.int8), 1),
-            (eid, None),
-        ):
-            if worst is None:
-                worst = np.iinfo(values.dtype).max
-            v = np.where(chosen, values, worst)
-            owners, low = x.reduce(np.minimum, v)
-            at = np.zeros(n, dtype=v.dtype)
-            at[owners] = low
-            chosen &= v == at[x.pair]
-        rows = np.flatnonzero(chosen)
-        owners = x.pair[rows]
-        columns["duration_diff"] = _column(n, owners[diff_ok[rows]], diff[rows][diff_ok[rows]], pl.Float64)
-        audio_edition_id = _column(n, owners, eid[rows], pl.Int64)
-
-        # --- year: the closest of the item's years ----------------------------------------------------------
-        iy, by = _Lists.of(items, y="years"), _Lists.scalar(books, y="year")
-        x = _Cross(ii, bi, iy, by)
-        owners, year_diff = x.reduce(
-            np.minimum, np.abs(iy.np("y", np.int64)[x.left] - by.np("y", np.int64)[x.right])
-        )
-        columns["year_diff"] = _column(n, owners, year_diff, pl.Int64)
-
-        return {"asin_match": asin_match, "isbn_match": isbn_match, "audio_edition_id": audio_edition_id}
-
-    # Two independent halves on the two cores (numpy, Polars and rapidfuzz release the GIL).
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        later = pool.submit(rest)
-        first = text()
-        second = later.result()
-    position_equal, has_position = first["position_equal"], first["has_position"]
-    asin_match, isbn_match = second["asin_match"], second["isbn_match"]
-    audio_edition_id = second["audio_edition_id"]
-    order = [
-        "title_sim",
-        "title_item_in_candidate",
-        "title_candidate_in_item",
-        "sources_agree",
-        "agree_mask",
-        "author_sim",
-        "narrator_sim",
-        "series_sim",
-        "duration_diff",
-        "year_diff",
-    ]
-    columns = {name: columns[name] for name in order}
+    titled = k["title_sim"] >= 0
+    agree = k["agree_out"].astype(np.int32)
+    columns: dict[str, pl.Series] = {
+        "title_sim": _nullable(k["title_sim"], titled, pl.Int32),
+        "title_item_in_candidate": pl.Series(k["item_in"]),
+        "title_candidate_in_item": pl.Series(k["cand_in"]),
+        "sources_agree": _nullable(np.bitwise_count(agree).astype(np.int32), titled, pl.Int32),
+        "agree_mask": _nullable(agree, titled, pl.Int32),
+        "author_sim": _nullable(k["author_sim"], k["author_sim"] >= 0, pl.Int32),
+        "narrator_sim": _nullable(k["narrator_sim"], k["narrator_sim"] >= 0, pl.Int32),
+        "series_sim": _nullable(k["series_sim"], k["series_sim"] >= 0, pl.Int32),
+        "duration_diff": _nullable(k["duration_diff"], k["duration_ok"], pl.Float64),
+        "year_diff": _nullable(k["year_diff"], k["year_ok"], pl.Int64),
+    }
+    audio_edition_id = _nullable(k["edition_id"], k["edition_ok"], pl.Int64)
 
     # --- assemble, in the reference's column order ------------------------------------------------------------
+    rows_i = np.where(ii < items.height, ii, -1)
+    rows_b = np.where(bi < books.height, bi, -1)
     item_cols = _item_columns(items)
     for name in item_cols.columns:
-        columns[name] = _gather(item_cols[name], ii)
+        columns[name] = _gather(item_cols[name], rows_i)
     book_cols = _book_columns(books)
     for name in book_cols.columns:
-        columns[name] = _gather(book_cols[name], bi)
-    columns["item_has_position"] = pl.Series(has_position)
+        columns[name] = _gather(book_cols[name], rows_b)
+    columns["item_has_position"] = pl.Series(k["has_position"])
     out = base.with_columns(
-        asin_match=pl.Series(asin_match),
-        isbn_match=pl.Series(isbn_match),
-        position_equal=pl.Series(position_equal),
+        asin_match=pl.Series(k["asin_match"]),
+        isbn_match=pl.Series(k["isbn_match"]),
+        position_equal=pl.Series(k["position_equal"]),
         **columns,
     )
     out = out.with_columns(
@@ -846,3 +803,11 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     )
     out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
     return out.drop("any_edition_id")
+
+
+def pair_features_demo() -> pl.DataFrame:
+    """pair_features on empty prepared frames: compiles (or loads) the kernel for the real dtypes."""
+    from tasks.scoring.prepare import _book_schema, _empty_items
+
+    pairs = pl.DataFrame(schema={"item_id": pl.String, "book_id": pl.Int64})
+    return pair_features(pairs, _empty_items(), pl.DataFrame(schema=_book_schema()))

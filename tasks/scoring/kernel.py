@@ -1,0 +1,515 @@
+"""The per-pair feature kernel, compiled (numba): one pass over the candidate pairs, each pair's item
+values × book values compared in registers, no temporaries the size of the combinations.
+
+`pair_features` (features.py) lays the prepared keys out as CSR arrays (per row: an offset into flat
+values) and strings as integer codes into one vocabulary whose characters are a CSR array of dense
+character codes; this module only loops. What every feature *means* is defined once, readably, in
+`features.pair_features_reference`; tests hold this kernel to it column for column.
+
+String similarity is rapidfuzz's `fuzz.ratio` (normalised Indel similarity × 100, rounded half up as
+`process.cpdist(..., dtype=np.uint8)` does), computed with the bit-parallel LCS of Hyyrö (2004) that
+rapidfuzz itself uses: one machine word per 64 characters of the pattern. Equal codes (equal strings)
+are 100 without a comparison.
+
+The kernel releases the GIL (`nogil=True`): the caller runs slices of the pairs on threads. It is
+compiled once per machine (`cache=True`, next to this file or in NUMBA_CACHE_DIR) — `warm_up()`
+compiles or loads it outside any timing.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit
+
+_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
+_U1 = np.uint64(1)
+_U0 = np.uint64(0)
+
+
+@njit(cache=True, inline="always")
+def _popcount(x):
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+# The pattern table is one flat uint64 array: slot × character × word, indexed with unsigned integers
+# (numba adds a negative-index check to every signed index; in these loops it costs a third).
+
+
+@njit(cache=True, inline="always")
+def _set_pattern(pm, base, words, chars, start, end):
+    k = np.uint64(start)
+    stop = np.uint64(end)
+    pos = _U0
+    while k < stop:
+        at = base + np.uint64(chars[k]) * words + (pos >> np.uint64(6))
+        pm[at] |= _U1 << (pos & np.uint64(63))
+        pos += _U1
+        k += _U1
+
+
+@njit(cache=True, inline="always")
+def _clear_pattern(pm, base, words, chars, start, end):
+    k = np.uint64(start)
+    stop = np.uint64(end)
+    pos = _U0
+    while k < stop:
+        pm[base + np.uint64(chars[k]) * words + (pos >> np.uint64(6))] = _U0
+        pos += _U1
+        k += _U1
+
+
+@njit(cache=True, inline="always")
+def _lcs(pm, base, words, plen, chars, start, end, vec):
+    """Length of the longest common subsequence of the pattern at pm[base:] (plen characters) and
+    chars[start:end]."""
+    k = np.uint64(start)
+    stop = np.uint64(end)
+    n = (np.uint64(plen) + np.uint64(63)) >> np.uint64(6)
+    if n == _U1:
+        s = _ONES
+        while k < stop:
+            u = s & pm[base + np.uint64(chars[k]) * words]
+            s = (s + u) | (s - u)
+            k += _U1
+        v = ~s
+        if plen < 64:
+            v &= (_U1 << np.uint64(plen)) - _U1
+        return _popcount(v)
+    w = _U0
+    while w < n:
+        vec[w] = _ONES
+        w += _U1
+    while k < stop:
+        row = base + np.uint64(chars[k]) * words
+        carry = _U0
+        w = _U0
+        while w < n:
+            x0 = vec[w]
+            u = x0 & pm[row + w]
+            t = x0 + carry
+            c1 = t < x0
+            x = t + u
+            c2 = x < t
+            carry = _U1 if (c1 or c2) else _U0
+            vec[w] = x | (x0 - u)
+            w += _U1
+        k += _U1
+    lcs = 0
+    w = _U0
+    while w < n:
+        v = ~vec[w]
+        if w == n - _U1 and (plen & 63) != 0:
+            v &= (_U1 << np.uint64(plen & 63)) - _U1
+        lcs += _popcount(v)
+        w += _U1
+    return lcs
+
+
+@njit(cache=True, inline="always")
+def _ratio_of(lcs, la, lb):
+    """fuzz.ratio from the LCS, in rapidfuzz's floating-point steps, rounded half up."""
+    lensum = la + lb
+    if lensum == 0:
+        return np.int64(100)
+    dist = lensum - 2 * lcs
+    score = (1.0 - dist / lensum) * 100.0
+    return np.int64(np.floor(score + 0.5))
+
+
+@njit(cache=True, inline="always")
+def _contains(chars, off, a, b, pad):
+    """Is " " + s[a] + " " a substring of " " + s[b] + " "? (`pad` is the space's character code.)"""
+    a0 = off[a]
+    b0 = off[b]
+    la = off[a + 1] - a0
+    lb = off[b + 1] - b0
+    if la > lb:
+        return False
+    for start in range(lb - la + 1):
+        ok = True
+        for i in range(la + 2):
+            p = pad if (i == 0 or i == la + 1) else chars[a0 + i - 1]
+            j = start + i
+            t = pad if (j == 0 or j == lb + 1) else chars[b0 + j - 1]
+            if p != t:
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+# Bit patterns of the current item's strings stay built while the kernel walks that item's candidates
+# (pairs are visited grouped by item): building one costs as much as comparing with it.
+_SLOTS = 16
+
+
+@njit(cache=True, inline="always")
+def _pattern(pm, words, stride, slot_code, used, code, chars, off):
+    """Where the pattern of string `code` starts in pm (built on first use for the current item; the
+    spare last slot is rebuilt when all others are taken)."""
+    for k in range(used[0]):
+        if slot_code[k] == code:
+            return np.uint64(k) * stride
+    k = used[0]
+    if k < _SLOTS:
+        used[0] = k + 1
+        slot_code[k] = code
+    else:
+        k = _SLOTS
+        old = slot_code[k]
+        if old == code:
+            return np.uint64(k) * stride
+        if old >= 0:
+            _clear_pattern(pm, np.uint64(k) * stride, words, chars, off[old], off[old + 1])
+        slot_code[k] = code
+    base = np.uint64(k) * stride
+    _set_pattern(pm, base, words, chars, off[code], off[code + 1])
+    return base
+
+
+@njit(cache=True, inline="always")
+def _forget_patterns(pm, words, stride, slot_code, used, chars, off):
+    for k in range(_SLOTS + 1):
+        code = slot_code[k]
+        if code >= 0:
+            _clear_pattern(pm, np.uint64(k) * stride, words, chars, off[code], off[code + 1])
+            slot_code[k] = -1
+    used[0] = 0
+
+
+@njit(cache=True, inline="always")
+def _ratio(pm, words, stride, slot_code, used, a, b, chars, off, vec):
+    """fuzz.ratio of strings a (the current item's) and b, and their LCS (-1 when a == b)."""
+    if a == b:
+        return np.int64(100), np.int64(-1)
+    base = _pattern(pm, words, stride, slot_code, used, a, chars, off)
+    la = off[a + 1] - off[a]
+    b0 = off[b]
+    lb = off[b + 1] - b0
+    lcs = _lcs(pm, base, words, la, chars, b0, b0 + lb, vec)
+    return _ratio_of(lcs, la, lb), np.int64(lcs)
+
+
+@njit(cache=True, inline="always")
+def _best_ratio(lo, hi, lcode, rcode, best, pm, words, stride, slot_code, used, chars, off, vec):
+    """max(best, the ratio of the item's string `lcode` with each of rcode[lo:hi]) — a string whose
+    length alone keeps it at or below `best` is not compared (ratio ≤ 200·min(la, lb) / (la + lb))."""
+    la = off[lcode + 1] - off[lcode]
+    for w in range(lo, hi):
+        if best >= 100:
+            break
+        rc = rcode[w]
+        lb = off[rc + 1] - off[rc]
+        if rc != lcode and _ratio_of(min(la, lb), la, lb) <= best:
+            continue
+        s, _ = _ratio(pm, words, stride, slot_code, used, lcode, rc, chars, off, vec)
+        if s > best:
+            best = s
+    return best
+
+
+@njit(nogil=True, cache=True, error_model="numpy", _nrt=False)
+def pair_kernel(
+    lo,
+    hi,
+    ii,
+    bi,
+    # strings: one vocabulary, characters as dense codes
+    chars,
+    soff,
+    pad,
+    n_alpha,
+    max_len,
+    # title
+    it_off,
+    it_code,
+    it_src,
+    bt_off,
+    bt_code,
+    title_mask,
+    # authors (name codes, exact-key codes, sources)
+    ia_off,
+    ia_code,
+    ia_key,
+    ia_src,
+    ba_off,
+    ba_code,
+    ba_key,
+    # series positions
+    ip_off,
+    ip_val,
+    ip_src,
+    book_pos,
+    book_pos_ok,
+    # narrators, series names
+    in_off,
+    in_code,
+    bn_off,
+    bn_code,
+    is_off,
+    is_code,
+    book_series,
+    # identifiers
+    iasin_off,
+    iasin_code,
+    basin_off,
+    basin_code,
+    iisbn_off,
+    iisbn_code,
+    bisbn_off,
+    bisbn_code,
+    # editions
+    be_off,
+    be_eid,
+    be_secs,
+    be_secs_ok,
+    be_asin,
+    dur,
+    dur_ok,
+    # years
+    iy_off,
+    iy_val,
+    book_year,
+    book_year_ok,
+    n_books,
+    # outputs
+    title_sim,
+    item_in,
+    cand_in,
+    agree_out,
+    author_sim,
+    narrator_sim,
+    series_sim,
+    position_equal,
+    has_position,
+    asin_match,
+    isbn_match,
+    duration_diff,
+    duration_ok,
+    edition_id,
+    edition_ok,
+    year_diff,
+    year_ok,
+    # scratch (allocated by the caller: the kernel runs without numba's reference counting)
+    pm,
+    slot_code,
+    used,
+    vec,
+):
+    """Features of pairs lo..hi-1. ii/bi: the pair's item / book row (the empty last row when unknown);
+    a pair's item strings stay compiled into bit patterns while the next pairs have the same item, so
+    pairs should come grouped by item. Similarities are -1 where a comparison had nothing on either side."""
+    nw = len(vec)
+    words = np.uint64(nw)
+    stride = np.uint64((n_alpha + 1) * nw)
+    for k in range(len(pm)):
+        pm[k] = _U0
+    for k in range(len(slot_code)):
+        slot_code[k] = -1
+    used[0] = 0
+    current = -1
+    for p in range(lo, hi):
+        i = ii[p]
+        b = bi[p]
+        if i != current:
+            _forget_patterns(pm, words, stride, slot_code, used, chars, soff)
+            current = i
+
+        # --- title: best over item variants x book variants; containment (sequel / omnibus trap) ---
+        best = -1
+        agree = 0
+        iin = False
+        cin = False
+        for v in range(it_off[i], it_off[i + 1]):
+            lc = it_code[v]
+            if lc < 0:
+                continue
+            la = soff[lc + 1] - soff[lc]
+            for w in range(bt_off[b], bt_off[b + 1]):
+                rc = bt_code[w]
+                s, lcs = _ratio(pm, words, stride, slot_code, used, lc, rc, chars, soff, vec)
+                if s > best:
+                    best = s
+                if s >= 90:
+                    agree |= it_src[v]
+                elif lcs >= 0:
+                    # Whole-word containment both ways (below 90, where it can matter): a string inside
+                    # another is a subsequence of it, so only then is it searched.
+                    lb = soff[rc + 1] - soff[rc]
+                    if not iin and la < lb and lcs == la and _contains(chars, soff, lc, rc, pad):
+                        iin = True
+                    if not cin and lb < la and lcs == lb and _contains(chars, soff, rc, lc, pad):
+                        cin = True
+        title_sim[p] = best
+        item_in[p] = iin
+        cand_in[p] = cin
+        agree_out[p] = agree
+        # A source whose title names another book says nothing against this candidate.
+        discredited = title_mask[i] & ~agree
+
+        # --- authors: credible sources only; equal surname+initial keys count as 100 ---------------
+        best = -1
+        for v in range(ia_off[i], ia_off[i + 1]):
+            if (ia_src[v] & ~discredited) == 0:
+                continue
+            key = ia_key[v]
+            for w in range(ba_off[b], ba_off[b + 1]):
+                if ba_key[w] == key:
+                    best = 100
+            best = _best_ratio(
+                ba_off[b],
+                ba_off[b + 1],
+                ia_code[v],
+                ba_code,
+                best,
+                pm,
+                words,
+                stride,
+                slot_code,
+                used,
+                chars,
+                soff,
+                vec,
+            )
+        author_sim[p] = best
+
+        # --- series positions (credible sources only) ----------------------------------------------
+        eq = False
+        has = False
+        for v in range(ip_off[i], ip_off[i + 1]):
+            if (ip_src[v] & ~discredited) == 0:
+                continue
+            if b < n_books:
+                has = True
+            if book_pos_ok[b] and ip_val[v] == book_pos[b]:
+                eq = True
+        position_equal[p] = eq
+        has_position[p] = has
+
+        # --- narrators; series names -----------------------------------------------------------------
+        best = -1
+        for v in range(in_off[i], in_off[i + 1]):
+            best = _best_ratio(
+                bn_off[b],
+                bn_off[b + 1],
+                in_code[v],
+                bn_code,
+                best,
+                pm,
+                words,
+                stride,
+                slot_code,
+                used,
+                chars,
+                soff,
+                vec,
+            )
+        narrator_sim[p] = best
+        best = -1
+        if book_series[b] >= 0:
+            for v in range(is_off[i], is_off[i + 1]):
+                best = _best_ratio(
+                    b,
+                    b + 1,
+                    is_code[v],
+                    book_series,
+                    best,
+                    pm,
+                    words,
+                    stride,
+                    slot_code,
+                    used,
+                    chars,
+                    soff,
+                    vec,
+                )
+        series_sim[p] = best
+
+        # --- identifiers ---------------------------------------------------------------------------------
+        hit = False
+        for v in range(iasin_off[i], iasin_off[i + 1]):
+            for w in range(basin_off[b], basin_off[b + 1]):
+                if iasin_code[v] == basin_code[w]:
+                    hit = True
+        asin_match[p] = hit
+        hit = False
+        for v in range(iisbn_off[i], iisbn_off[i + 1]):
+            for w in range(bisbn_off[b], bisbn_off[b + 1]):
+                if iisbn_code[v] == bisbn_code[w]:
+                    hit = True
+        isbn_match[p] = hit
+
+        # --- editions: the ASIN-matched one, else the closest in duration, then the lowest id ----------
+        chosen = -1
+        best_key = np.inf
+        best_nan = 1
+        best_eid = 0
+        best_diff = 0.0
+        best_diff_ok = False
+        for e in range(be_off[b], be_off[b + 1]):
+            diff_ok = dur_ok[i] and be_secs_ok[e]
+            secs = be_secs[e] if be_secs_ok[e] else 1.0
+            d = dur[i] if dur_ok[i] else 0.0
+            diff = abs(d - secs) / secs if secs != 0.0 else (np.nan if d == secs else np.inf)
+            asin_hit = False
+            if be_asin[e] >= 0:
+                for v in range(iasin_off[i], iasin_off[i + 1]):
+                    if iasin_code[v] == be_asin[e]:
+                        asin_hit = True
+            key = -1.0 if asin_hit else (diff if diff_ok else 1e9)
+            nan = 1 if np.isnan(key) else 0
+            k1 = np.inf if nan else key
+            eid = be_eid[e]
+            if (
+                chosen < 0
+                or k1 < best_key
+                or (k1 == best_key and (nan < best_nan or (nan == best_nan and eid < best_eid)))
+            ):
+                chosen = e
+                best_key = k1
+                best_nan = nan
+                best_eid = eid
+                best_diff = diff
+                best_diff_ok = diff_ok
+        edition_ok[p] = chosen >= 0
+        edition_id[p] = best_eid if chosen >= 0 else 0
+        duration_ok[p] = chosen >= 0 and best_diff_ok
+        duration_diff[p] = best_diff if (chosen >= 0 and best_diff_ok) else 0.0
+
+        # --- year: the closest of the item's years -----------------------------------------------------
+        found = False
+        low = 0
+        if book_year_ok[b]:
+            for v in range(iy_off[i], iy_off[i + 1]):
+                d = abs(iy_val[v] - book_year[b])
+                if not found or d < low:
+                    low = d
+                    found = True
+        year_ok[p] = found
+        year_diff[p] = low
+
+
+def scratch(n_alpha: int, max_len: int) -> tuple[np.ndarray, ...]:
+    """One thread's scratch arrays for `pair_kernel`: pattern table, slot codes, slots used, LCS words."""
+    words = max((max_len + 63) >> 6, 1)
+    return (
+        np.zeros((_SLOTS + 1) * (n_alpha + 1) * words, dtype=np.uint64),
+        np.full(_SLOTS + 1, -1, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.zeros(words, dtype=np.uint64),
+    )
+
+
+def warm_up() -> float:
+    """Compile the kernel (or load it from numba's cache) on a one-pair input; seconds taken."""
+    from tasks.scoring.features import pair_features_demo
+
+    t = time.perf_counter()
+    pair_features_demo()
+    return time.perf_counter() - t
