@@ -533,34 +533,50 @@ def _codes(*columns: pl.Series, vocab: bool = True) -> tuple[list[np.ndarray], p
     return out, allv.gather(first)
 
 
-class _Chars:
-    """The characters of a vocabulary (strings by code) as one CSR array of dense character codes —
-    bytes when every string is ASCII (normalised keys are), else Unicode code points."""
+class _Strings:
+    """Every string the kernel reads, in one index space: the flat string columns are laid end to end,
+    a string is an index into `off` (its characters are chars[off[k]:off[k + 1]]), a null is -1. Strings
+    are not de-duplicated (hashing them cost more than comparing the repeats). Characters are bytes when
+    every column is ASCII (normalised keys are), else Unicode code points numbered densely."""
 
-    def __init__(self, vocab: pl.Series):
-        arr = vocab.cast(pl.String).rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
-        n = len(arr)
-        bufs = arr.buffers()
-        off = np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1] if n else np.zeros(1)
-        off = off.astype(np.int64)
-        data = np.frombuffer(bufs[2], dtype=np.uint8) if n and bufs[2] is not None else np.zeros(0, np.uint8)
-        data = data[off[0] : off[-1]]
-        off = off - off[0]
-        if data.size and int(data.max()) >= 128:  # not ASCII: one code per character, not per byte
-            points = np.frombuffer("".join(vocab.to_list()).encode("utf-32-le"), dtype=np.uint32)
-            off = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(vocab.str.len_chars().to_numpy(), out=off[1:])
-            data = points
-        # Dense alphabet (the kernel's pattern table has a row per character); the space pads containment.
-        present = np.zeros(max(int(data.max()) if data.size else 0, 32) + 1, dtype=bool)
-        present[data] = True
-        present[32] = True
-        dense = (np.cumsum(present) - 1).astype(np.int32)
-        self.chars = dense[data]
-        self.off = off
-        self.pad = int(dense[32])
-        self.n_alpha = int(present.sum())
-        lens = np.diff(off)
+    def __init__(self, *columns: pl.Series):
+        offs, datas, self.codes = [], [], []
+        at = count = 0
+        for col in columns:
+            arr = col.cast(pl.String).rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
+            n = len(arr)
+            bufs = arr.buffers()
+            off = (
+                np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1] if n else np.zeros(1)
+            )
+            off = off.astype(np.int64)
+            raw = bufs[2] if n and bufs[2] is not None else b""
+            data = np.frombuffer(raw, dtype=np.uint8)[off[0] : off[-1]]
+            off = off - off[0]
+            if data.size and int(data.max()) >= 128:  # not ASCII: one code per character, not per byte
+                # A string's first character = how many characters (first bytes of one) precede its first byte.
+                lead = np.r_[0, np.cumsum((data & 0xC0) != 0x80)].astype(np.int64)
+                off = lead[off]
+                data = np.frombuffer(data.tobytes().decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+            offs.append(off[1:] + at)
+            datas.append(data)
+            valid = col.is_not_null().to_numpy() if col.null_count() else np.ones(n, dtype=bool)
+            self.codes.append(np.where(valid, np.arange(count, count + n, dtype=np.int64), -1))
+            at += len(data)
+            count += n
+        self.off = np.concatenate([np.zeros(1, dtype=np.int64), *offs])
+        if all(d.dtype == np.uint8 for d in datas):  # ASCII: the byte is the character code
+            self.chars = np.concatenate(datas).astype(np.int32) if datas else np.zeros(0, np.int32)
+            self.pad, self.n_alpha = 32, 128
+        else:  # code points, numbered densely (the kernel's pattern table has a row per character)
+            data = np.concatenate([d.astype(np.uint32) for d in datas])
+            present = np.zeros(max(int(data.max()), 32) + 1, dtype=bool)
+            present[data] = True
+            present[32] = True  # the space pads containment
+            dense = (np.cumsum(present) - 1).astype(np.int32)
+            self.chars = dense[data]
+            self.pad, self.n_alpha = int(dense[32]), int(present.sum())
+        lens = np.diff(self.off)
         self.max_len = int(lens.max()) if len(lens) else 0
 
 
@@ -587,6 +603,15 @@ def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
     return idx.fill_null(-1).to_numpy().astype(np.int64)
 
 
+def _row_index_runs(keys: pl.Series, table: pl.Series) -> np.ndarray:
+    """`_row_index` for keys that come in runs (an item's pairs together): each run looked up once."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(keys.ne_missing(keys.shift(1)).fill_null(True).to_numpy())
+    rows = _row_index(keys.gather(starts), table)
+    return np.repeat(rows, np.diff(np.r_[starts, len(keys)]))
+
+
 def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
     """col[rows], null where rows is -1."""
     out = col.gather(pl.Series(np.where(rows >= 0, rows, 0), dtype=pl.Int64))
@@ -596,6 +621,8 @@ def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
 
 
 def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.ndarray | int]:
+    from tasks.scoring.kernel import string_hashes
+
     """The kernel's inputs: every list column of the prepared items and books as CSR arrays, strings as
     codes of one vocabulary, scalars padded with the empty row (unknown item or book) at the end."""
     i64, f64 = np.int64, np.float64
@@ -611,13 +638,25 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
     eds = _Lists.of(books, e="editions.edition_id", s="editions.audio_seconds", a="editions.asin")
     iy = _Lists.of(items, y="years")
 
-    (t_i, t_b, a_i, a_b, n_i, n_b, s_i, s_b), vocab = _codes(
-        it["text"], bt["r"], ia["l"], ba["r"], inn["l"], bn["r"], iser["l"], books["series"]
+    strings = _Strings(
+        it["text"],
+        bt["r"],
+        ia["l"],
+        ba["r"],
+        inn["l"],
+        bn["r"],
+        iser["l"],
+        books["series"],
+        ia["k"],
+        ba["k"],
+        iasin["v"],
+        basin["v"],
+        eds["a"],
+        iisbn["v"],
+        bisbn["v"],
     )
-    (k_i, k_b), _ = _codes(ia["k"], ba["k"], vocab=False)
-    (asin_i, asin_b, asin_e), _ = _codes(iasin["v"], basin["v"], eds["a"], vocab=False)
-    (isbn_i, isbn_b), _ = _codes(iisbn["v"], bisbn["v"], vocab=False)
-    chars = _Chars(vocab)
+    t_i, t_b, a_i, a_b, n_i, n_b, s_i, s_b, k_i, k_b, asin_i, asin_b, asin_e, isbn_i, isbn_b = strings.codes
+    chars = strings
 
     def pad(values: np.ndarray, fill, dtype) -> np.ndarray:
         return np.append(np.asarray(values), fill).astype(dtype)
@@ -636,6 +675,7 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
     return {
         "chars": chars.chars,
         "soff": chars.off,
+        "hashes": string_hashes(chars.chars, chars.off),
         "pad": chars.pad,
         "n_alpha": chars.n_alpha,
         "max_len": chars.max_len,
@@ -756,7 +796,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         .cast(pl.Int64)
         .alias("hint_edition_id"),
     ).with_row_index("pair")
-    ii = _row_index(base["item_id"], items["item_id"].cast(pl.String))
+    ii = _row_index_runs(base["item_id"], items["item_id"].cast(pl.String))
     bi = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
     # Unknown item / book: the empty row every CSR array and padded column has at the end.
     ii = np.where(ii < 0, items.height, ii).astype(np.int64)

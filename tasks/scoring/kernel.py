@@ -36,35 +36,36 @@ def _popcount(x):
     return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
-# The pattern table is one flat uint64 array: slot × character × word, indexed with unsigned integers
-# (numba adds a negative-index check to every signed index; in these loops it costs a third).
+# The pattern table is one flat uint64 array: slot × word × character (a1 = characters + 1 per row, so a
+# pattern of up to 64 characters is one 1 KB row), indexed with unsigned integers (numba adds a
+# negative-index check to every signed index; in these loops it costs a third).
 
 
 @njit(cache=True, inline="always")
-def _set_pattern(pm, base, words, chars, start, end):
+def _set_pattern(pm, base, a1, chars, start, end):
     k = np.uint64(start)
     stop = np.uint64(end)
     pos = _U0
     while k < stop:
-        at = base + np.uint64(chars[k]) * words + (pos >> np.uint64(6))
+        at = base + (pos >> np.uint64(6)) * a1 + np.uint64(chars[k])
         pm[at] |= _U1 << (pos & np.uint64(63))
         pos += _U1
         k += _U1
 
 
 @njit(cache=True, inline="always")
-def _clear_pattern(pm, base, words, chars, start, end):
+def _clear_pattern(pm, base, a1, chars, start, end):
     k = np.uint64(start)
     stop = np.uint64(end)
     pos = _U0
     while k < stop:
-        pm[base + np.uint64(chars[k]) * words + (pos >> np.uint64(6))] = _U0
+        pm[base + (pos >> np.uint64(6)) * a1 + np.uint64(chars[k])] = _U0
         pos += _U1
         k += _U1
 
 
 @njit(cache=True, inline="always")
-def _lcs(pm, base, words, plen, chars, start, end, vec):
+def _lcs(pm, base, a1, plen, chars, start, end, vec):
     """Length of the longest common subsequence of the pattern at pm[base:] (plen characters) and
     chars[start:end]."""
     k = np.uint64(start)
@@ -73,7 +74,7 @@ def _lcs(pm, base, words, plen, chars, start, end, vec):
     if n == _U1:
         s = _ONES
         while k < stop:
-            u = s & pm[base + np.uint64(chars[k]) * words]
+            u = s & pm[base + np.uint64(chars[k])]
             s = (s + u) | (s - u)
             k += _U1
         v = ~s
@@ -85,12 +86,12 @@ def _lcs(pm, base, words, plen, chars, start, end, vec):
         vec[w] = _ONES
         w += _U1
     while k < stop:
-        row = base + np.uint64(chars[k]) * words
+        row = base + np.uint64(chars[k])
         carry = _U0
         w = _U0
         while w < n:
             x0 = vec[w]
-            u = x0 & pm[row + w]
+            u = x0 & pm[row + w * a1]
             t = x0 + carry
             c1 = t < x0
             x = t + u
@@ -144,13 +145,42 @@ def _contains(chars, off, a, b, pad):
     return False
 
 
+@njit(nogil=True, cache=True)
+def string_hashes(chars, off):
+    """A 64-bit FNV-1a hash of every string (equal strings, equal hashes: a cheap first test)."""
+    n = len(off) - 1
+    out = np.empty(n, dtype=np.uint64)
+    for k in range(n):
+        h = np.uint64(0xCBF29CE484222325)
+        for j in range(off[k], off[k + 1]):
+            h = (h ^ np.uint64(chars[j])) * np.uint64(0x100000001B3)
+        out[k] = h
+    return out
+
+
+@njit(cache=True, inline="always")
+def _same(chars, off, hashes, a, b):
+    """Are strings a and b (indices; -1 = null) equal?"""
+    if a < 0 or b < 0 or hashes[a] != hashes[b]:
+        return False
+    a0 = off[a]
+    b0 = off[b]
+    n = off[a + 1] - a0
+    if off[b + 1] - b0 != n:
+        return False
+    for k in range(n):  # noqa: SIM110 (numba compiles the loop, not all() over a generator)
+        if chars[a0 + k] != chars[b0 + k]:
+            return False
+    return True
+
+
 # Bit patterns of the current item's strings stay built while the kernel walks that item's candidates
 # (pairs are visited grouped by item): building one costs as much as comparing with it.
 _SLOTS = 16
 
 
 @njit(cache=True, inline="always")
-def _pattern(pm, words, stride, slot_code, used, code, chars, off):
+def _pattern(pm, a1, stride, slot_code, used, code, chars, off):
     """Where the pattern of string `code` starts in pm (built on first use for the current item; the
     spare last slot is rebuilt when all others are taken)."""
     for k in range(used[0]):
@@ -166,38 +196,38 @@ def _pattern(pm, words, stride, slot_code, used, code, chars, off):
         if old == code:
             return np.uint64(k) * stride
         if old >= 0:
-            _clear_pattern(pm, np.uint64(k) * stride, words, chars, off[old], off[old + 1])
+            _clear_pattern(pm, np.uint64(k) * stride, a1, chars, off[old], off[old + 1])
         slot_code[k] = code
     base = np.uint64(k) * stride
-    _set_pattern(pm, base, words, chars, off[code], off[code + 1])
+    _set_pattern(pm, base, a1, chars, off[code], off[code + 1])
     return base
 
 
 @njit(cache=True, inline="always")
-def _forget_patterns(pm, words, stride, slot_code, used, chars, off):
+def _forget_patterns(pm, a1, stride, slot_code, used, chars, off):
     for k in range(_SLOTS + 1):
         code = slot_code[k]
         if code >= 0:
-            _clear_pattern(pm, np.uint64(k) * stride, words, chars, off[code], off[code + 1])
+            _clear_pattern(pm, np.uint64(k) * stride, a1, chars, off[code], off[code + 1])
             slot_code[k] = -1
     used[0] = 0
 
 
 @njit(cache=True, inline="always")
-def _ratio(pm, words, stride, slot_code, used, a, b, chars, off, vec):
-    """fuzz.ratio of strings a (the current item's) and b, and their LCS (-1 when a == b)."""
-    if a == b:
+def _ratio(pm, a1, stride, slot_code, used, a, b, chars, off, hashes, vec):
+    """fuzz.ratio of strings a (the current item's) and b, and their LCS (-1 when they are equal)."""
+    if a == b or _same(chars, off, hashes, a, b):
         return np.int64(100), np.int64(-1)
-    base = _pattern(pm, words, stride, slot_code, used, a, chars, off)
+    base = _pattern(pm, a1, stride, slot_code, used, a, chars, off)
     la = off[a + 1] - off[a]
     b0 = off[b]
     lb = off[b + 1] - b0
-    lcs = _lcs(pm, base, words, la, chars, b0, b0 + lb, vec)
+    lcs = _lcs(pm, base, a1, la, chars, b0, b0 + lb, vec)
     return _ratio_of(lcs, la, lb), np.int64(lcs)
 
 
 @njit(cache=True, inline="always")
-def _best_ratio(lo, hi, lcode, rcode, best, pm, words, stride, slot_code, used, chars, off, vec):
+def _best_ratio(lo, hi, lcode, rcode, best, pm, a1, stride, slot_code, used, chars, off, hashes, vec):
     """max(best, the ratio of the item's string `lcode` with each of rcode[lo:hi]) — a string whose
     length alone keeps it at or below `best` is not compared (ratio ≤ 200·min(la, lb) / (la + lb))."""
     la = off[lcode + 1] - off[lcode]
@@ -208,7 +238,7 @@ def _best_ratio(lo, hi, lcode, rcode, best, pm, words, stride, slot_code, used, 
         lb = off[rc + 1] - off[rc]
         if rc != lcode and _ratio_of(min(la, lb), la, lb) <= best:
             continue
-        s, _ = _ratio(pm, words, stride, slot_code, used, lcode, rc, chars, off, vec)
+        s, _ = _ratio(pm, a1, stride, slot_code, used, lcode, rc, chars, off, hashes, vec)
         if s > best:
             best = s
     return best
@@ -223,6 +253,7 @@ def pair_kernel(
     # strings: one vocabulary, characters as dense codes
     chars,
     soff,
+    hashes,
     pad,
     n_alpha,
     max_len,
@@ -306,7 +337,7 @@ def pair_kernel(
     a pair's item strings stay compiled into bit patterns while the next pairs have the same item, so
     pairs should come grouped by item. Similarities are -1 where a comparison had nothing on either side."""
     nw = len(vec)
-    words = np.uint64(nw)
+    a1 = np.uint64(n_alpha + 1)  # the pattern table's row length
     stride = np.uint64((n_alpha + 1) * nw)
     for k in range(len(pm)):
         pm[k] = _U0
@@ -318,7 +349,7 @@ def pair_kernel(
         i = ii[p]
         b = bi[p]
         if i != current:
-            _forget_patterns(pm, words, stride, slot_code, used, chars, soff)
+            _forget_patterns(pm, a1, stride, slot_code, used, chars, soff)
             current = i
 
         # --- title: best over item variants x book variants; containment (sequel / omnibus trap) ---
@@ -333,7 +364,7 @@ def pair_kernel(
             la = soff[lc + 1] - soff[lc]
             for w in range(bt_off[b], bt_off[b + 1]):
                 rc = bt_code[w]
-                s, lcs = _ratio(pm, words, stride, slot_code, used, lc, rc, chars, soff, vec)
+                s, lcs = _ratio(pm, a1, stride, slot_code, used, lc, rc, chars, soff, hashes, vec)
                 if s > best:
                     best = s
                 if s >= 90:
@@ -360,7 +391,7 @@ def pair_kernel(
                 continue
             key = ia_key[v]
             for w in range(ba_off[b], ba_off[b + 1]):
-                if ba_key[w] == key:
+                if _same(chars, soff, hashes, ba_key[w], key):
                     best = 100
             best = _best_ratio(
                 ba_off[b],
@@ -369,12 +400,13 @@ def pair_kernel(
                 ba_code,
                 best,
                 pm,
-                words,
+                a1,
                 stride,
                 slot_code,
                 used,
                 chars,
                 soff,
+                hashes,
                 vec,
             )
         author_sim[p] = best
@@ -402,12 +434,13 @@ def pair_kernel(
                 bn_code,
                 best,
                 pm,
-                words,
+                a1,
                 stride,
                 slot_code,
                 used,
                 chars,
                 soff,
+                hashes,
                 vec,
             )
         narrator_sim[p] = best
@@ -421,12 +454,13 @@ def pair_kernel(
                     book_series,
                     best,
                     pm,
-                    words,
+                    a1,
                     stride,
                     slot_code,
                     used,
                     chars,
                     soff,
+                    hashes,
                     vec,
                 )
         series_sim[p] = best
@@ -435,13 +469,13 @@ def pair_kernel(
         hit = False
         for v in range(iasin_off[i], iasin_off[i + 1]):
             for w in range(basin_off[b], basin_off[b + 1]):
-                if iasin_code[v] == basin_code[w]:
+                if _same(chars, soff, hashes, iasin_code[v], basin_code[w]):
                     hit = True
         asin_match[p] = hit
         hit = False
         for v in range(iisbn_off[i], iisbn_off[i + 1]):
             for w in range(bisbn_off[b], bisbn_off[b + 1]):
-                if iisbn_code[v] == bisbn_code[w]:
+                if _same(chars, soff, hashes, iisbn_code[v], bisbn_code[w]):
                     hit = True
         isbn_match[p] = hit
 
@@ -460,7 +494,7 @@ def pair_kernel(
             asin_hit = False
             if be_asin[e] >= 0:
                 for v in range(iasin_off[i], iasin_off[i + 1]):
-                    if iasin_code[v] == be_asin[e]:
+                    if _same(chars, soff, hashes, iasin_code[v], be_asin[e]):
                         asin_hit = True
             key = -1.0 if asin_hit else (diff if diff_ok else 1e9)
             nan = 1 if np.isnan(key) else 0
@@ -513,3 +547,40 @@ def warm_up() -> float:
     t = time.perf_counter()
     pair_features_demo()
     return time.perf_counter() - t
+
+
+@njit(nogil=True, cache=True)
+def item_choice(starts, conf, book, title_match, mask, best, runner, same_title, has_match, rank):
+    """Per item (rows starts[g]..starts[g+1]-1, the last run to the end): its best row and runner-up by
+    (confidence desc, book id asc, row order) — -1 when none —, how many of its rows have a matching
+    title from a source the best row's title agrees with, whether any row has a matching title; and each
+    row's rank among its item's rows by confidence (ties in row order)."""
+    n = len(conf)
+    for g in range(len(starts)):
+        lo = starts[g]
+        hi = starts[g + 1] if g + 1 < len(starts) else n
+        b = -1
+        for k in range(lo, hi):
+            if b < 0 or conf[k] > conf[b] or (conf[k] == conf[b] and book[k] < book[b]):
+                b = k
+        r = -1
+        for k in range(lo, hi):
+            if k != b and (r < 0 or conf[k] > conf[r] or (conf[k] == conf[r] and book[k] < book[r])):
+                r = k
+        best[g] = b
+        runner[g] = r
+        count = 0
+        seen = False
+        for k in range(lo, hi):
+            if title_match[k]:
+                seen = True
+                if (mask[k] & mask[b]) != 0:
+                    count += 1
+        same_title[g] = count
+        has_match[g] = seen
+        for k in range(lo, hi):
+            above = 1
+            for s in range(lo, hi):
+                if (s < k and conf[s] >= conf[k]) or (s > k and conf[s] > conf[k]):
+                    above += 1
+            rank[k] = above

@@ -21,7 +21,7 @@ def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     n = len(ids)
     change = ids.ne_missing(ids.shift(1)).fill_null(True).to_numpy() if n else np.zeros(0, dtype=bool)
     starts = np.flatnonzero(change)
-    if len(starts) == ids.n_unique():  # already contiguous (candidates come per item): no sort
+    if ids.gather(starts).n_unique() == len(starts):  # already contiguous (candidates come per item): no sort
         return np.arange(n, dtype=np.int64), starts
     # Items numbered by a categorical cast (hashing), then a stable sort of the numbers: rows of one
     # item stay in their order.
@@ -31,68 +31,68 @@ def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return order, np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
 
 
+def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The per-item pass of kernel.item_choice over the item runs: best and runner-up rows (as rows of
+    `scored`, -1 when none), same-title counts, whether any title matched, and every row's rank."""
+    from tasks.scoring.kernel import item_choice
+
+    order, starts = _item_runs(scored)
+    n, g = len(order), len(starts)
+    conf = np.ascontiguousarray(scored["confidence"].to_numpy()[order], dtype=np.float64)
+    book = scored["book_id"].cast(pl.Int64).fill_null(np.iinfo(np.int64).max).to_numpy()[order]
+    # Title level exact or close (Enum order: exact, close, ...).
+    level = scored["title_level"]
+    if isinstance(level.dtype, pl.Enum) and list(level.dtype.categories[:2]) == ["exact", "close"]:
+        title_match = level.to_physical().to_numpy() <= 1
+    else:
+        title_match = level.cast(pl.String).is_in(["exact", "close"]).to_numpy()
+    mask = (
+        scored["agree_mask"].fill_null(0).to_numpy()
+        if "agree_mask" in scored.columns
+        else np.zeros(n, dtype=np.int64)
+    ).astype(np.int64)
+    out = {
+        "best": np.full(g, -1, dtype=np.int64),
+        "runner": np.full(g, -1, dtype=np.int64),
+        "same_title": np.zeros(g, dtype=np.int64),
+        "has_match": np.zeros(g, dtype=np.bool_),
+        "rank": np.zeros(n, dtype=np.int32),
+    }
+    item_choice(
+        starts.astype(np.int64),
+        conf,
+        book.astype(np.int64),
+        np.ascontiguousarray(title_match[order], dtype=np.bool_),
+        np.ascontiguousarray(mask[order]),
+        *out.values(),
+    )
+    for name in ("best", "runner"):
+        pos = out[name]
+        out[name] = np.where(pos >= 0, order[np.maximum(pos, 0)], -1)
+    rank = np.empty(n, dtype=np.int32)
+    rank[order] = out["rank"]
+    out["rank"] = rank
+    return out
+
+
 def _best_and_runner_up(scored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Per item: its best candidate row (highest confidence, then lowest book_id) with `_same_title`,
-    and the runner-up (the next one in the same order).
-
-    Per-item maxima and minima over contiguous runs (`reduceat`), not a sort of every pair by
-    (item, confidence, book): the order is known to be only per item.
-    """
-    order, starts = _item_runs(scored)
-    n_items = len(starts)
-    if n_items == 0:
+    and the runner-up (the next one in the same order)."""
+    if scored.height == 0:
         empty = scored.clear().with_columns(_same_title=pl.lit(None, pl.UInt32))
         return empty, scored.clear().select(
             "item_id", runner_up_book_id="book_id", runner_up_confidence="confidence"
         )
-    lens = np.diff(np.r_[starts, len(order)])
-    conf = scored["confidence"].to_numpy()[order]
-    book = scored["book_id"].cast(pl.Int64).fill_null(np.iinfo(np.int64).max).to_numpy()[order]
-    big = np.iinfo(np.int64).max
-
-    def first_by_rank(eligible: np.ndarray) -> np.ndarray:
-        """Position (in `order`) of each item's top eligible row by (confidence desc, book_id asc); -1 if none."""
-        c_ = np.where(eligible, conf, -np.inf)
-        top = np.repeat(np.maximum.reduceat(c_, starts), lens)
-        tied = eligible & (c_ == top)
-        b_ = np.where(tied, book, big)
-        low = np.repeat(np.minimum.reduceat(b_, starts), lens)
-        pick = tied & (b_ == low)
-        pos = np.where(pick, np.arange(len(order)), len(order))
-        first = np.minimum.reduceat(pos, starts)
-        return np.where(first < len(order), first, -1)
-
-    best_pos = first_by_rank(np.ones(len(order), dtype=bool))
-    not_best = np.ones(len(order), dtype=bool)
-    not_best[best_pos] = False
-    runner_pos = first_by_rank(not_best)
-    runner_pos = runner_pos[runner_pos >= 0]
-
-    # How many of an item's candidates carry the title that the same evidence source gives for the
-    # best one: more than one and that title alone is ambiguous.
-    level = scored["title_level"]
-    title_match = (
-        level.to_physical().to_numpy() <= 1  # Enum order: exact, close, ...
-        if isinstance(level.dtype, pl.Enum) and list(level.dtype.categories[:2]) == ["exact", "close"]
-        else level.cast(pl.String).is_in(["exact", "close"]).to_numpy()
-    )[order]
-    mask = (
-        scored["agree_mask"].fill_null(0).to_numpy()
-        if "agree_mask" in scored.columns
-        else np.zeros(len(order))
-    ).astype(np.int64)[order]
-    best_mask = np.repeat(mask[best_pos], lens)
-    same_title = np.add.reduceat((title_match & ((mask & best_mask) != 0)).astype(np.int64), starts)
-    has_match = np.logical_or.reduceat(title_match, starts)
-
-    best = scored[order[best_pos]].with_columns(
+    choice = _choice(scored)
+    best = scored[choice["best"]].with_columns(
         _same_title=pl.select(
-            pl.when(pl.Series(has_match)).then(pl.Series(same_title, dtype=pl.UInt32))
+            pl.when(pl.Series(choice["has_match"])).then(pl.Series(choice["same_title"], dtype=pl.UInt32))
         ).to_series()
     )
-    runner = scored[order[runner_pos]].select(
-        "item_id", runner_up_book_id="book_id", runner_up_confidence="confidence"
-    )
+    runner_rows = choice["runner"][choice["runner"] >= 0]
+    runner = scored.select("item_id", runner_up_book_id="book_id", runner_up_confidence="confidence")[
+        runner_rows
+    ]
     return best, runner
 
 
@@ -162,31 +162,9 @@ def choose_matches(
     return out.with_columns(tier=tier).drop("_same_title")
 
 
-def pair_ranks(scored: pl.DataFrame, max_window: int = 64) -> pl.Series:
+def pair_ranks(scored: pl.DataFrame) -> pl.Series:
     """Each pair's rank among its item's candidates by confidence (1 = best; ties in row order) — the same
-    as `confidence.rank("ordinal", descending=True).over("item_id")`.
-
-    An item has a handful of candidates: each row is compared with the rows up to the item's size
-    away (one vectorised pass per distance) instead of sorting every pair; a sort when an item has
-    more than `max_window` candidates.
-    """
-    order, starts = _item_runs(scored)
-    n = len(order)
-    lens = np.diff(np.r_[starts, n]) if n else np.zeros(0, dtype=np.int64)
-    conf = scored["confidence"].to_numpy()[order]
-    rank = np.ones(n, dtype=np.int32)
-    if n and lens.max() > max_window:
-        group = np.repeat(np.arange(len(starts)), lens)
-        by = np.lexsort((np.arange(n), -conf, group))  # stable: ties keep row order
-        pos = np.arange(n)
-        rank[by] = pos - np.repeat(starts, lens) + 1
-    else:
-        group = np.repeat(np.arange(len(starts)), lens)
-        for d in range(1, int(lens.max(initial=1))):
-            same = group[d:] == group[:-d]
-            earlier, later = conf[:-d], conf[d:]
-            rank[:-d] += same & (later > earlier)  # a later row ranks above only when strictly better
-            rank[d:] += same & (earlier >= later)  # an earlier row ranks above when at least as good
-    out = np.empty(n, dtype=np.int32)
-    out[order] = rank
-    return pl.Series("rank", out, dtype=pl.Int32)
+    as `confidence.rank("ordinal", descending=True).over("item_id")`, from one pass per item."""
+    if scored.height == 0:
+        return pl.Series("rank", [], dtype=pl.Int32)
+    return pl.Series("rank", _choice(scored)["rank"], dtype=pl.Int32)
