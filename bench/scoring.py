@@ -15,7 +15,7 @@ Timed separately, as the pipeline runs them:
 - `seconds` — the score step on a warm warehouse: prepared frames in, scored pairs + matches out, i.e.
   what `tasks.scoring.store.score_prepared` computes: `pair_features` (every feature and comparison
   level), `apply` (weights, match weight, calibrated confidence, the per-field explanation struct that
-  match_scores stores), `pair_ranks` (match_scores.rank) and `choose_matches` (best, runner-up, caps,
+  match_scores stores), `rank_and_choose` (match_scores.rank; best, runner-up, caps,
   tier). `pairs_per_second` = pairs / seconds. Not timed: DuckDB reads and writes.
 - `cold_pairs_per_second` = pairs / (prepare_seconds + seconds): a first run with nothing prepared.
 
@@ -81,9 +81,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=77)
     args = ap.parse_args()
 
-    from tasks.scoring import apply, book_frame, choose_matches, item_frame, load_model, pair_features
+    from tasks.scoring import apply, book_frame, item_frame, load_model, pair_features
     from tasks.scoring.kernel import warm_up
-    from tasks.scoring.tiers import pair_ranks
+    from tasks.scoring.tiers import rank_and_choose
 
     t0 = time.perf_counter()
     data = setup(args.items, args.candidates, args.seed)
@@ -101,6 +101,7 @@ def main() -> None:
     # (score_prepared_items.sql, score_candidates.sql). Not timed: DuckDB does it.
     items = items.sort("item_id")
     data["candidates"] = data["candidates"].sort("item_id", "book_id")
+    data["items"] = data["items"].sort("item_id")  # score_items.sql
     t = time.perf_counter()
     books = book_frame(data["hc_books"], data["hc_editions"], data["hc_contributions"], data["hc_series"])
     t_books = time.perf_counter() - t
@@ -117,16 +118,13 @@ def main() -> None:
     scored = apply(features, model)
     t_apply = time.perf_counter() - t
     t = time.perf_counter()
-    scored = scored.with_columns(rank=pair_ranks(scored))
-    t_rank = time.perf_counter() - t
-    t = time.perf_counter()
-    matches = choose_matches(scored, data["items"]["item_id"])
+    scored, matches = rank_and_choose(scored, data["items"]["item_id"])
     t_tiers = time.perf_counter() - t
     cpu = time.process_time() - cpu0
     load1 = os.getloadavg()[0]
 
     pairs = scored.height
-    total = t_features + t_apply + t_rank + t_tiers
+    total = t_features + t_apply + t_tiers
     prepare = t_items + t_books
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {
@@ -141,8 +139,7 @@ def main() -> None:
             "book_frame": round(t_books, 3),
             "pair_features": round(t_features, 3),
             "apply": round(t_apply, 3),
-            "pair_ranks": round(t_rank, 3),
-            "choose_matches": round(t_tiers, 3),
+            "rank_and_choose": round(t_tiers, 3),
         },
         "cpu_seconds": round(cpu, 3),  # the score step, all threads
         "load_average_1m": [round(load0, 2), round(load1, 2)],  # before preparing, after scoring

@@ -1,4 +1,5 @@
--- The items to score, with their audio duration and a hash of their evidence (review re-asks when it changes).
+-- The items to score, with their audio duration and a hash of their evidence (review re-asks when it changes),
+-- in item order (as score_candidates and score_prepared_items).
 SELECT
     i.item_id,
     i.duration,
@@ -8,4 +9,5 @@ FROM abs_items AS i
 LEFT JOIN item_evidence AS e USING (item_id)
 WHERE i.removed_at IS NULL
   AND ($item_ids IS NULL OR list_contains($item_ids, i.item_id))
-GROUP BY i.item_id, i.duration;
+GROUP BY i.item_id, i.duration
+ORDER BY i.item_id;

@@ -534,10 +534,14 @@ def _codes(*columns: pl.Series, vocab: bool = True) -> tuple[list[np.ndarray], p
 
 
 class _Strings:
-    """Every string the kernel reads, in one index space: the flat string columns are laid end to end,
-    a string is an index into `off` (its characters are chars[off[k]:off[k + 1]]), a null is -1. Strings
-    are not de-duplicated (hashing them cost more than comparing the repeats). Characters are bytes when
-    every column is ASCII (normalised keys are), else Unicode code points numbered densely."""
+    """Every string the kernel reads, in one index space: a string is an index into `off` (its characters
+    are chars[off[k]:off[k + 1]]), a null is -1. Strings are not de-duplicated (hashing them cost more
+    than comparing the repeats). Characters are bytes when every column is ASCII (normalised keys are),
+    else Unicode code points numbered densely.
+
+    Columns are laid end to end: a book's titles sit among the other books' titles, the column every
+    pair reads, which stays in cache (a table grouped by book instead was slower).
+    """
 
     def __init__(self, *columns: pl.Series):
         offs, datas, self.codes = [], [], []
@@ -587,6 +591,12 @@ def _nullable(values: np.ndarray, valid: np.ndarray, dtype: pl.DataType) -> pl.S
 
 def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
     """Row of each key in `table` (-1 when absent); `table` has distinct keys."""
+    if keys.dtype == pl.String and not keys.null_count() and not table.null_count() and table.is_sorted():
+        # Sorted keys (the warehouse returns items in id order): a binary search each, then a check.
+        at = np.minimum(table.search_sorted(keys).to_numpy().astype(np.int64), max(len(table) - 1, 0))
+        if not len(table):
+            return np.full(len(keys), -1, dtype=np.int64)
+        return np.where((table.gather(at) == keys).to_numpy(), at, -1)
     if keys.dtype == pl.String and not keys.null_count() and not table.null_count():
         (kc, tc), _ = _codes(keys, table, vocab=False)  # one categorical cast instead of a string join
         rows = np.full(int(max(kc.max(initial=-1), tc.max(initial=-1))) + 1, -1, dtype=np.int64)
@@ -621,10 +631,10 @@ def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
 
 
 def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.ndarray | int]:
+    """The kernel's inputs: every list column of the prepared items and books as CSR arrays, strings as
+    indices into one table, scalars padded with the empty row (unknown item or book) at the end."""
     from tasks.scoring.kernel import string_hashes
 
-    """The kernel's inputs: every list column of the prepared items and books as CSR arrays, strings as
-    codes of one vocabulary, scalars padded with the empty row (unknown item or book) at the end."""
     i64, f64 = np.int64, np.float64
     it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
     bt = _Lists.of(books, r="title_variants")
@@ -639,23 +649,10 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
     iy = _Lists.of(items, y="years")
 
     strings = _Strings(
-        it["text"],
-        bt["r"],
-        ia["l"],
-        ba["r"],
-        inn["l"],
-        bn["r"],
-        iser["l"],
-        books["series"],
-        ia["k"],
-        ba["k"],
-        iasin["v"],
-        basin["v"],
-        eds["a"],
-        iisbn["v"],
-        bisbn["v"],
+        *(it["text"], ia["l"], ia["k"], inn["l"], iser["l"], iasin["v"], iisbn["v"]),
+        *(bt["r"], ba["r"], ba["k"], bn["r"], books["series"], basin["v"], bisbn["v"], eds["a"]),
     )
-    t_i, t_b, a_i, a_b, n_i, n_b, s_i, s_b, k_i, k_b, asin_i, asin_b, asin_e, isbn_i, isbn_b = strings.codes
+    t_i, a_i, k_i, n_i, s_i, asin_i, isbn_i, t_b, a_b, k_b, n_b, s_b, asin_b, isbn_b, asin_e = strings.codes
     chars = strings
 
     def pad(values: np.ndarray, fill, dtype) -> np.ndarray:
@@ -672,7 +669,31 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
     book_year, book_year_ok = col(books, "year", 0, i64)
     dur, dur_ok = col(items, "duration", 0.0, f64)
     secs = eds["s"].cast(pl.Float64)
+    # One row per book (and the empty row): the ranges of its list values and its scalars, so a pair
+    # reads its book from two cache lines instead of a dozen arrays.
+    brec = np.column_stack(
+        [
+            bt.off[:-1],
+            bt.off[1:],
+            ba.off[:-1],
+            ba.off[1:],
+            bn.off[:-1],
+            bn.off[1:],
+            basin.off[:-1],
+            basin.off[1:],
+            bisbn.off[:-1],
+            bisbn.off[1:],
+            eds.off[:-1],
+            eds.off[1:],
+            pad(s_b, -1, i64),
+            book_year,
+            book_year_ok,
+            book_pos_ok,
+        ]
+    ).astype(i64)
     return {
+        "brec": np.ascontiguousarray(brec),
+        "book_pos": book_pos,
         "chars": chars.chars,
         "soff": chars.off,
         "hashes": string_hashes(chars.chars, chars.off),
@@ -682,37 +703,28 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
         "it_off": it.off,
         "it_code": t_i,
         "it_src": it.np("sources", i64),
-        "bt_off": bt.off,
         "bt_code": t_b,
         "title_mask": pad(items["title_mask"].fill_null(0).to_numpy(), 0, i64),
         "ia_off": ia.off,
         "ia_code": a_i,
         "ia_key": k_i,
         "ia_src": ia.np("src", i64),
-        "ba_off": ba.off,
         "ba_code": a_b,
         "ba_key": k_b,
         "ip_off": ipos.off,
         "ip_val": ipos.np("p", f64),
         "ip_src": ipos.np("src", i64),
-        "book_pos": book_pos,
-        "book_pos_ok": book_pos_ok,
         "in_off": inn.off,
         "in_code": n_i,
-        "bn_off": bn.off,
         "bn_code": n_b,
         "is_off": iser.off,
         "is_code": s_i,
-        "book_series": pad(s_b, -1, i64),
         "iasin_off": iasin.off,
         "iasin_code": asin_i,
-        "basin_off": basin.off,
         "basin_code": asin_b,
         "iisbn_off": iisbn.off,
         "iisbn_code": isbn_i,
-        "bisbn_off": bisbn.off,
         "bisbn_code": isbn_b,
-        "be_off": eds.off,
         "be_eid": eds["e"].cast(pl.Int64).fill_null(0).to_numpy().astype(i64),
         "be_secs": secs.fill_null(1.0).to_numpy().astype(f64),
         "be_secs_ok": secs.is_not_null().to_numpy(),
@@ -721,9 +733,6 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
         "dur_ok": dur_ok,
         "iy_off": iy.off,
         "iy_val": iy.np("y", i64),
-        "book_year": book_year,
-        "book_year_ok": book_year_ok,
-        "n_books": books.height,
     }
 
 

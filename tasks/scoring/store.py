@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tasks.scoring import choose_matches, load_model, score_pairs
+from tasks.scoring import load_model, score_pairs
 from tasks.scoring.model import Model
 from tasks.scoring.prepare import PREPARE_VERSION, book_frame, conform_books, conform_items, item_frame
-from tasks.scoring.tiers import pair_ranks
+from tasks.scoring.tiers import rank_and_choose
 from tasks.settings import Settings
 from tasks.warehouse import connect, load_sql, now
 
@@ -138,8 +138,7 @@ def score_prepared(
     model = model or load_model()
     items = inputs.prepared_items
     scored = score_pairs(inputs.candidates, items, inputs.prepared_books, model)
-    scored = scored.with_columns(rank=pair_ranks(scored))
-    matches = choose_matches(
+    scored, matches = rank_and_choose(
         scored,
         inputs.items["item_id"],
         settings.auto_threshold,

@@ -36,6 +36,15 @@ def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
     `scored`, -1 when none), same-title counts, whether any title matched, and every row's rank."""
     from tasks.scoring.kernel import item_choice
 
+    if scored.height == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return {
+            "best": empty,
+            "runner": empty,
+            "same_title": empty,
+            "has_match": empty.astype(bool),
+            "rank": empty.astype(np.int32),
+        }
     order, starts = _item_runs(scored)
     n, g = len(order), len(starts)
     conf = np.ascontiguousarray(scored["confidence"].to_numpy()[order], dtype=np.float64)
@@ -75,25 +84,41 @@ def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
     return out
 
 
-def _best_and_runner_up(scored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per item: its best candidate row (highest confidence, then lowest book_id) with `_same_title`,
-    and the runner-up (the next one in the same order)."""
-    if scored.height == 0:
-        empty = scored.clear().with_columns(_same_title=pl.lit(None, pl.UInt32))
-        return empty, scored.clear().select(
-            "item_id", runner_up_book_id="book_id", runner_up_confidence="confidence"
-        )
-    choice = _choice(scored)
-    best = scored[choice["best"]].with_columns(
-        _same_title=pl.select(
-            pl.when(pl.Series(choice["has_match"])).then(pl.Series(choice["same_title"], dtype=pl.UInt32))
-        ).to_series()
+def _best_rows(
+    scored: pl.DataFrame, item_ids: pl.Series | list[str], choice: dict[str, np.ndarray]
+) -> pl.DataFrame:
+    """One row per distinct id of `item_ids`, in their order: the item's best candidate row of `scored`
+    (nulls when it has none) with `_same_title`, `runner_up_book_id` and `runner_up_confidence`."""
+    from tasks.scoring.features import _row_index
+
+    ids = pl.Series("item_id", item_ids, dtype=pl.String).unique(maintain_order=True)
+    best, runner = choice["best"], choice["runner"]
+    # The best rows (one per item with candidates) and one row of nulls after them for the others.
+    top = scored.drop("item_id")[best]
+    top = pl.concat([top, top.clear(1)]) if len(best) else top.clear(1)
+    run = _row_index(ids, scored["item_id"].gather(best)) if len(best) else np.full(len(ids), -1)
+    has = run >= 0
+    at = np.where(has, run, len(best))
+    out = top[at]
+    conf = np.append(scored["confidence"].to_numpy(), np.nan)
+    book = np.append(scored["book_id"].cast(pl.Int64).fill_null(0).to_numpy(), 0)
+    r = np.append(runner, -1)[at]  # the runner-up row of each id's item (-1: none)
+    r_ok = pl.Series(r >= 0)
+    same = np.append(choice["same_title"], 0)[at]
+    counted = pl.Series(np.append(choice["has_match"], False)[at])
+    return pl.concat(
+        [
+            ids.to_frame(),
+            out.with_columns(_same_title=pl.Series(same, dtype=pl.UInt32).set(~counted, None)),
+            pl.DataFrame(
+                {
+                    "runner_up_book_id": pl.Series(book[r], dtype=pl.Int64).set(~r_ok, None),
+                    "runner_up_confidence": pl.Series(conf[r], dtype=pl.Float64).set(~r_ok, None),
+                }
+            ),
+        ],
+        how="horizontal",
     )
-    runner_rows = choice["runner"][choice["runner"] >= 0]
-    runner = scored.select("item_id", runner_up_book_id="book_id", runner_up_confidence="confidence")[
-        runner_rows
-    ]
-    return best, runner
 
 
 def choose_matches(
@@ -104,9 +129,31 @@ def choose_matches(
     runner_up_margin: float = 0.05,
 ) -> pl.DataFrame:
     """One row per item in `item_ids` (items with no candidate get tier 'reject', confidence 0)."""
-    best, runner = _best_and_runner_up(scored)
-    ids = pl.DataFrame({"item_id": pl.Series(item_ids, dtype=pl.String)}).unique(maintain_order=True)
-    out = ids.join(best, on="item_id", how="left").join(runner, on="item_id", how="left")
+    return _choose(scored, item_ids, _choice(scored), auto_threshold, pending_threshold, runner_up_margin)
+
+
+def rank_and_choose(
+    scored: pl.DataFrame,
+    item_ids: pl.Series | list[str],
+    auto_threshold: float = 0.95,
+    pending_threshold: float = 0.70,
+    runner_up_margin: float = 0.05,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`scored` with each pair's `rank`, and `choose_matches` of it — from one per-item pass."""
+    choice = _choice(scored)
+    ranked = scored.with_columns(rank=pl.Series("rank", choice["rank"], dtype=pl.Int32))
+    return ranked, _choose(ranked, item_ids, choice, auto_threshold, pending_threshold, runner_up_margin)
+
+
+def _choose(
+    scored: pl.DataFrame,
+    item_ids: pl.Series | list[str],
+    choice: dict[str, np.ndarray],
+    auto_threshold: float,
+    pending_threshold: float,
+    runner_up_margin: float,
+) -> pl.DataFrame:
+    out = _best_rows(scored, item_ids, choice)
     out = out.with_columns(
         confidence=c("confidence").fill_null(0.0),
         margin=(c("confidence") - c("runner_up_confidence").fill_null(0.0)),
@@ -165,6 +212,4 @@ def choose_matches(
 def pair_ranks(scored: pl.DataFrame) -> pl.Series:
     """Each pair's rank among its item's candidates by confidence (1 = best; ties in row order) — the same
     as `confidence.rank("ordinal", descending=True).over("item_id")`, from one pass per item."""
-    if scored.height == 0:
-        return pl.Series("rank", [], dtype=pl.Int32)
     return pl.Series("rank", _choice(scored)["rank"], dtype=pl.Int32)
