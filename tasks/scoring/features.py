@@ -569,17 +569,19 @@ class _Strings:
             at += len(data)
             count += n
         self.off = np.concatenate([np.zeros(1, dtype=np.int64), *offs])
+        # 16-bit character codes: a quarter of the memory of 32-bit ones, and the kernel is bound by memory.
         if all(d.dtype == np.uint8 for d in datas):  # ASCII: the byte is the character code
-            self.chars = np.concatenate(datas).astype(np.int32) if datas else np.zeros(0, np.int32)
+            self.chars = np.concatenate(datas).astype(np.uint16) if datas else np.zeros(0, np.uint16)
             self.pad, self.n_alpha = 32, 128
         else:  # code points, numbered densely (the kernel's pattern table has a row per character)
             data = np.concatenate([d.astype(np.uint32) for d in datas])
             present = np.zeros(max(int(data.max()), 32) + 1, dtype=bool)
             present[data] = True
             present[32] = True  # the space pads containment
-            dense = (np.cumsum(present) - 1).astype(np.int32)
-            self.chars = dense[data]
-            self.pad, self.n_alpha = int(dense[32]), int(present.sum())
+            dense = np.cumsum(present) - 1
+            self.n_alpha = int(present.sum())
+            self.chars = dense[data].astype(np.uint16 if self.n_alpha <= 1 << 16 else np.uint32)
+            self.pad = int(dense[32])
         lens = np.diff(self.off)
         self.max_len = int(lens.max()) if len(lens) else 0
 
@@ -653,7 +655,6 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
         *(bt["r"], ba["r"], ba["k"], bn["r"], books["series"], basin["v"], bisbn["v"], eds["a"]),
     )
     t_i, a_i, k_i, n_i, s_i, asin_i, isbn_i, t_b, a_b, k_b, n_b, s_b, asin_b, isbn_b, asin_e = strings.codes
-    chars = strings
 
     def pad(values: np.ndarray, fill, dtype) -> np.ndarray:
         return np.append(np.asarray(values), fill).astype(dtype)
@@ -690,16 +691,16 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
             book_year_ok,
             book_pos_ok,
         ]
-    ).astype(i64)
-    return {
+    )
+    arrays = {
         "brec": np.ascontiguousarray(brec),
         "book_pos": book_pos,
-        "chars": chars.chars,
-        "soff": chars.off,
-        "hashes": string_hashes(chars.chars, chars.off),
-        "pad": chars.pad,
-        "n_alpha": chars.n_alpha,
-        "max_len": chars.max_len,
+        "chars": strings.chars,
+        "soff": strings.off,
+        "hashes": string_hashes(strings.chars, strings.off),
+        "pad": strings.pad,
+        "n_alpha": strings.n_alpha,
+        "max_len": strings.max_len,
         "it_off": it.off,
         "it_code": t_i,
         "it_src": it.np("sources", i64),
@@ -734,6 +735,16 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
         "iy_off": iy.off,
         "iy_val": iy.np("y", i64),
     }
+    # 32-bit offsets, codes and records: the kernel is bound by memory, and half the bytes per pair keep
+    # more of the catalogue in cache. Every value is an offset or code below the number of characters, a
+    # year or a bit mask; edition ids stay 64-bit, as stored. The hashes are a first test only (a
+    # collision costs one comparison of characters), 32 bits are enough.
+    if len(strings.chars) < 1 << 31:
+        for name, value in arrays.items():
+            if isinstance(value, np.ndarray) and value.dtype == np.int64 and name != "be_eid":
+                arrays[name] = value.astype(np.int32)
+    arrays["hashes"] = arrays["hashes"].astype(np.uint32)
+    return arrays
 
 
 _OUTPUTS = {
@@ -771,6 +782,7 @@ def _run_kernel(ii: np.ndarray, bi: np.ndarray, arrays: dict) -> dict[str, np.nd
     order = None if n < 2 or bool(np.all(ii[1:] >= ii[:-1])) else np.argsort(ii, kind="stable")
     if order is not None:
         ii, bi = ii[order], bi[order]
+    ii, bi = ii.astype(np.int32), bi.astype(np.int32)
     out = {name: np.zeros(n, dtype=dtype) for name, dtype in _OUTPUTS.items()}
     args = (ii, bi, *arrays.values())
 

@@ -147,12 +147,13 @@ def _contains(chars, off, a, b, pad):
 
 @njit(nogil=True, cache=True)
 def string_hashes(chars, off):
-    """A 64-bit FNV-1a hash of every string (equal strings, equal hashes: a cheap first test)."""
+    """A 64-bit FNV-1a hash of every string's length and first 16 characters (equal strings, equal
+    hashes: a cheap first test before comparing characters)."""
     n = len(off) - 1
     out = np.empty(n, dtype=np.uint64)
     for k in range(n):
-        h = np.uint64(0xCBF29CE484222325)
-        for j in range(off[k], off[k + 1]):
+        h = np.uint64(0xCBF29CE484222325) ^ np.uint64(off[k + 1] - off[k])
+        for j in range(off[k], min(off[k + 1], off[k] + 16)):
             h = (h ^ np.uint64(chars[j])) * np.uint64(0x100000001B3)
         out[k] = h
     return out

@@ -89,35 +89,40 @@ def _best_rows(
 ) -> pl.DataFrame:
     """One row per distinct id of `item_ids`, in their order: the item's best candidate row of `scored`
     (nulls when it has none) with `_same_title`, `runner_up_book_id` and `runner_up_confidence`."""
-    from tasks.scoring.features import _row_index
+    from tasks.scoring.features import _nullable, _row_index
 
     ids = pl.Series("item_id", item_ids, dtype=pl.String).unique(maintain_order=True)
     best, runner = choice["best"], choice["runner"]
-    # The best rows (one per item with candidates) and one row of nulls after them for the others.
-    top = scored.drop("item_id")[best]
-    top = pl.concat([top, top.clear(1)]) if len(best) else top.clear(1)
-    run = _row_index(ids, scored["item_id"].gather(best)) if len(best) else np.full(len(ids), -1)
+    run_ids = scored["item_id"].gather(best)
+    if len(run_ids) == len(ids) and run_ids.equals(ids):  # every item has candidates, in this order
+        run = np.arange(len(ids))
+        out = scored.drop("item_id")[best]
+    else:
+        run = _row_index(ids, run_ids) if len(best) else np.full(len(ids), -1)
+        found = run >= 0
+        if len(best):
+            out = scored.drop("item_id")[best[np.where(found, run, 0)]]
+            if not found.all():  # items without candidates: a row of nulls
+                out = out.select(pl.when(pl.Series(found)).then(pl.all()))
+        else:
+            out = scored.drop("item_id").clear(len(ids))
     has = run >= 0
-    at = np.where(has, run, len(best))
-    out = top[at]
-    conf = np.append(scored["confidence"].to_numpy(), np.nan)
-    book = np.append(scored["book_id"].cast(pl.Int64).fill_null(0).to_numpy(), 0)
-    r = np.append(runner, -1)[at]  # the runner-up row of each id's item (-1: none)
-    r_ok = pl.Series(r >= 0)
-    same = np.append(choice["same_title"], 0)[at]
-    counted = pl.Series(np.append(choice["has_match"], False)[at])
-    return pl.concat(
-        [
-            ids.to_frame(),
-            out.with_columns(_same_title=pl.Series(same, dtype=pl.UInt32).set(~counted, None)),
-            pl.DataFrame(
-                {
-                    "runner_up_book_id": pl.Series(book[r], dtype=pl.Int64).set(~r_ok, None),
-                    "runner_up_confidence": pl.Series(conf[r], dtype=pl.Float64).set(~r_ok, None),
-                }
-            ),
-        ],
-        how="horizontal",
+    at = np.where(has, run, 0)
+    r = np.where(has, runner[at] if len(runner) else -1, -1)  # the runner-up row of each id's item
+    r_ok = r >= 0
+    conf = scored["confidence"].to_numpy()
+    book = scored["book_id"].cast(pl.Int64).fill_null(0).to_numpy()
+    rr = np.where(r_ok, r, 0)
+    counted = has & (choice["has_match"][at] if len(best) else False)
+    same = np.where(has, choice["same_title"][at] if len(best) else 0, 0).astype(np.uint32)
+    return pl.DataFrame(
+        {
+            "item_id": ids,
+            **out.to_dict(),
+            "_same_title": _nullable(same, counted, pl.UInt32),
+            "runner_up_book_id": _nullable(book[rr] if len(book) else rr, r_ok, pl.Int64),
+            "runner_up_confidence": _nullable(conf[rr] if len(conf) else rr.astype(float), r_ok, pl.Float64),
+        }
     )
 
 
