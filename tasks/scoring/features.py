@@ -626,6 +626,15 @@ def _row_index_runs(keys: pl.Series, table: pl.Series) -> np.ndarray:
 
 def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
     """col[rows], null where rows is -1."""
+    if col.dtype.is_numeric() or col.dtype == pl.Boolean:  # numpy: a plain take and a validity mask
+        at = np.where(rows >= 0, rows, 0)
+        values = col.fill_null(False if col.dtype == pl.Boolean else 0).to_numpy()
+        valid = rows >= 0
+        if col.null_count():
+            valid &= col.is_not_null().to_numpy()[at]
+        return _nullable(
+            values[at] if len(values) else np.zeros(len(rows), values.dtype), valid, col.dtype
+        ).alias(col.name)
     out = col.gather(pl.Series(np.where(rows >= 0, rows, 0), dtype=pl.Int64))
     if (rows < 0).any():
         out = pl.select(pl.when(pl.Series(rows >= 0)).then(out)).to_series()
