@@ -3,7 +3,7 @@
 items = item_frame(evidence, abs_items)                 # prepare.py
 books = book_frame(hc_books, hc_editions, hc_contributions, hc_series)
 scored = score_pairs(candidates, items, books, model)   # features.py + model.py
-matches = choose_matches(scored, item_ids, ...)         # tiers.py
+matches = choose_matches(scored, item_ids, ...)         # tiers.py (rank_and_choose: + match_scores.rank)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import polars as pl
 from tasks.scoring.features import COMPARISONS, pair_features
 from tasks.scoring.model import MODEL_PATH, Model, apply, fit
 from tasks.scoring.prepare import book_frame, item_frame
-from tasks.scoring.tiers import choose_matches
+from tasks.scoring.tiers import choose_matches, rank_and_choose
 
 __all__ = [
     "COMPARISONS",
@@ -26,6 +26,7 @@ __all__ = [
     "item_frame",
     "load_model",
     "pair_features",
+    "rank_and_choose",
     "score_pairs",
 ]
 

@@ -175,6 +175,17 @@ def _same(chars, off, hashes, a, b):
     return True
 
 
+@njit(cache=True, inline="always")
+def _any_same(ilo, ihi, icode, blo, bhi, bcode, ws):
+    """Does any string icode[ilo:ihi] equal any of bcode[blo:bhi]?"""
+    chars, off, hashes = ws[5], ws[6], ws[7]
+    for v in range(ilo, ihi):
+        for w in range(blo, bhi):
+            if _same(chars, off, hashes, icode[v], bcode[w]):
+                return True
+    return False
+
+
 # Bit patterns of the current item's strings stay built while the kernel walks that item's candidates
 # (pairs are visited grouped by item): building one costs as much as comparing with it.
 _SLOTS = 16
@@ -228,9 +239,11 @@ def _ratio(pm, a1, stride, slot_code, used, a, b, chars, off, hashes, vec):
 
 
 @njit(cache=True, inline="always")
-def _best_ratio(lo, hi, lcode, rcode, best, pm, a1, stride, slot_code, used, chars, off, hashes, vec):
+def _best_ratio(lo, hi, lcode, rcode, best, ws):
     """max(best, the ratio of the item's string `lcode` with each of rcode[lo:hi]) — a string whose
-    length alone keeps it at or below `best` is not compared (ratio ≤ 200·min(la, lb) / (la + lb))."""
+    length alone keeps it at or below `best` is not compared (ratio ≤ 200·min(la, lb) / (la + lb)).
+    `ws`: the pattern table and string table, as pair_kernel bundles them."""
+    pm, a1, stride, slot_code, used, chars, off, hashes, vec = ws
     la = off[lcode + 1] - off[lcode]
     for w in range(lo, hi):
         if best >= 100:
@@ -335,6 +348,7 @@ def pair_kernel(
     for k in range(len(slot_code)):
         slot_code[k] = -1
     used[0] = 0
+    ws = (pm, a1, stride, slot_code, used, chars, soff, hashes, vec)
     current = -1
     n_books = len(brec) - 1
     for p in range(lo, hi):
@@ -394,22 +408,7 @@ def pair_kernel(
             for w in range(ba_lo, ba_hi):
                 if _same(chars, soff, hashes, ba_key[w], key):
                     best = 100
-            best = _best_ratio(
-                ba_lo,
-                ba_hi,
-                ia_code[v],
-                ba_code,
-                best,
-                pm,
-                a1,
-                stride,
-                slot_code,
-                used,
-                chars,
-                soff,
-                hashes,
-                vec,
-            )
+            best = _best_ratio(ba_lo, ba_hi, ia_code[v], ba_code, best, ws)
         author_sim[p] = best
 
         # --- series positions (credible sources only) ----------------------------------------------
@@ -428,57 +427,21 @@ def pair_kernel(
         # --- narrators; series names -----------------------------------------------------------------
         best = -1
         for v in range(in_off[i], in_off[i + 1]):
-            best = _best_ratio(
-                bn_lo,
-                bn_hi,
-                in_code[v],
-                bn_code,
-                best,
-                pm,
-                a1,
-                stride,
-                slot_code,
-                used,
-                chars,
-                soff,
-                hashes,
-                vec,
-            )
+            best = _best_ratio(bn_lo, bn_hi, in_code[v], bn_code, best, ws)
         narrator_sim[p] = best
         best = -1
         if series_code >= 0:
             for v in range(is_off[i], is_off[i + 1]):
-                best = _best_ratio(
-                    12,
-                    13,
-                    is_code[v],
-                    brec[b],
-                    best,
-                    pm,
-                    a1,
-                    stride,
-                    slot_code,
-                    used,
-                    chars,
-                    soff,
-                    hashes,
-                    vec,
-                )
+                best = _best_ratio(12, 13, is_code[v], brec[b], best, ws)
         series_sim[p] = best
 
         # --- identifiers ---------------------------------------------------------------------------------
-        hit = False
-        for v in range(iasin_off[i], iasin_off[i + 1]):
-            for w in range(basin_lo, basin_hi):
-                if _same(chars, soff, hashes, iasin_code[v], basin_code[w]):
-                    hit = True
-        asin_match[p] = hit
-        hit = False
-        for v in range(iisbn_off[i], iisbn_off[i + 1]):
-            for w in range(bisbn_lo, bisbn_hi):
-                if _same(chars, soff, hashes, iisbn_code[v], bisbn_code[w]):
-                    hit = True
-        isbn_match[p] = hit
+        asin_match[p] = _any_same(
+            iasin_off[i], iasin_off[i + 1], iasin_code, basin_lo, basin_hi, basin_code, ws
+        )
+        isbn_match[p] = _any_same(
+            iisbn_off[i], iisbn_off[i + 1], iisbn_code, bisbn_lo, bisbn_hi, bisbn_code, ws
+        )
 
         # --- editions: the ASIN-matched one, else the closest in duration, then the lowest id ----------
         chosen = -1
