@@ -19,8 +19,13 @@ Timed separately, as the pipeline runs them:
   tier). `pairs_per_second` = pairs / seconds. Not timed: DuckDB reads and writes.
 - `cold_pairs_per_second` = pairs / (prepare_seconds + seconds): a first run with nothing prepared.
 
-Ends with `RESULT {json}` (with cpu_seconds of the score step, all threads, and the 1-minute load average:
-the machine is shared).
+The score step runs `--repeat` times (default 5) on the same input: `seconds` is the median run,
+`seconds_first` and `seconds_fastest` are reported too (memory-bound work on this shared box moves ±30 %
+with the neighbours). The compiled kernel is loaded (or compiled, once per machine) before the clock:
+`jit_load_seconds`.
+
+Ends with `RESULT {json}` (with cpu_seconds of the median score step, all threads, and the 1-minute load
+average: the machine is shared).
 """
 
 from __future__ import annotations
