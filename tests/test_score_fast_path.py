@@ -237,3 +237,24 @@ def test_the_threaded_kernel_on_shuffled_pairs_equals_the_reference(monkeypatch)
     assert_frame_equal(
         pair_features(pairs, corpus.items, books), pair_features_reference(pairs, corpus.items, books)
     )
+
+
+@pytest.mark.parametrize("sort_table", [True, False])
+def test_row_index_finds_every_key_and_marks_missing_ones(sort_table):
+    """Item ids to rows: a binary search when the table is sorted (as the warehouse returns it), a
+    categorical lookup otherwise — the same rows either way, -1 for ids that are not there."""
+    table = pl.Series(["b", "d", "a", "c"])
+    if sort_table:
+        table = table.sort()
+    keys = pl.Series(["c", "zz", "a", "c", "0", "d"])
+    rows = features._row_index(keys, table)
+    expected = [table.to_list().index(k) if k in table.to_list() else -1 for k in keys]
+    assert rows.tolist() == expected
+    assert features._row_index(keys, table.clear()).tolist() == [-1] * len(keys)
+    assert features._row_index_runs(pl.Series(["a", "a", "c", "zz", "zz"]), table).tolist() == [
+        table.to_list().index("a"),
+        table.to_list().index("a"),
+        table.to_list().index("c"),
+        -1,
+        -1,
+    ]

@@ -6,8 +6,10 @@ Comparisons are declared Splink-style in `COMPARISONS`: an ordered list of (leve
 first condition that holds names the level; `null` means the evidence is missing on either side and
 carries weight 0 by construction. Adding a feature = adding a comparison here + retraining.
 
-No per-pair Python: list columns are exploded into long frames, strings compared with rapidfuzz
-`process.cpdist(..., workers=-1)`, and results aggregated back per pair with Polars.
+No per-pair Python. `pair_features_reference` is the readable definition: list columns exploded into
+long frames, strings compared with rapidfuzz `process.cpdist(..., workers=-1)`, results aggregated back
+per pair with Polars. `pair_features` computes the same columns with a compiled kernel (kernel.py)
+over CSR arrays; tests hold the two equal.
 """
 
 from __future__ import annotations
@@ -446,7 +448,7 @@ def pair_features_reference(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.
 
 # --- the fast path ---------------------------------------------------------------------------------------------
 # The same features without long frames: list columns become CSR arrays (offsets per row + flat values),
-# strings become integer codes of one vocabulary whose characters are a CSR array too, and a compiled
+# strings become indices into one string table whose characters are a CSR array too, and a compiled
 # kernel (kernel.py) walks every pair's item values × book values once. No joins, group-bys, sorts or
 # temporaries over the combinations.
 
@@ -509,28 +511,16 @@ class _Lists:
         return values.astype(dtype) if dtype is not None else values
 
 
-def _codes(*columns: pl.Series, vocab: bool = True) -> tuple[list[np.ndarray], pl.Series | None]:
-    """Dense integer codes (0..k-1, -1 for null) of the strings of several columns in one vocabulary, and
-    (if asked) the vocabulary by code."""
+def _codes(*columns: pl.Series) -> list[np.ndarray]:
+    """Integer codes (-1 for null) of the strings of several columns: equal strings, equal codes."""
     allv = pl.concat([col.cast(pl.String).rename("s") for col in columns])
-    # A categorical cast numbers distinct strings (hashing, no sort of the strings); made dense here.
-    phys = allv.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
-    top = int(phys.max()) if len(phys) else -1
-    seen = np.zeros(top + 2, dtype=np.int64)
-    seen[phys + 1] = 1
-    seen[0] = 0  # null stays -1
-    dense = np.cumsum(seen) - 1
-    codes = np.where(phys >= 0, dense[phys + 1], -1)
+    # A categorical cast numbers distinct strings (hashing, no sort of the strings).
+    codes = allv.cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1).to_numpy()
     out, at = [], 0
     for col in columns:
         out.append(codes[at : at + len(col)])
         at += len(col)
-    if not vocab:
-        return out, None
-    first = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=np.int64)
-    ok = codes >= 0
-    first[codes[ok]] = np.flatnonzero(ok)
-    return out, allv.gather(first)
+    return out
 
 
 class _Strings:
@@ -600,7 +590,7 @@ def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
             return np.full(len(keys), -1, dtype=np.int64)
         return np.where((table.gather(at) == keys).to_numpy(), at, -1)
     if keys.dtype == pl.String and not keys.null_count() and not table.null_count():
-        (kc, tc), _ = _codes(keys, table, vocab=False)  # one categorical cast instead of a string join
+        kc, tc = _codes(keys, table)  # one categorical cast instead of a string join
         rows = np.full(int(max(kc.max(initial=-1), tc.max(initial=-1))) + 1, -1, dtype=np.int64)
         rows[tc] = np.arange(len(tc))
         return rows[kc]

@@ -2,14 +2,14 @@
 values × book values compared in registers, no temporaries the size of the combinations.
 
 `pair_features` (features.py) lays the prepared keys out as CSR arrays (per row: an offset into flat
-values) and strings as integer codes into one vocabulary whose characters are a CSR array of dense
+values) and strings as indices into one string table whose characters are a CSR array of 16-bit
 character codes; this module only loops. What every feature *means* is defined once, readably, in
 `features.pair_features_reference`; tests hold this kernel to it column for column.
 
 String similarity is rapidfuzz's `fuzz.ratio` (normalised Indel similarity × 100, rounded half up as
 `process.cpdist(..., dtype=np.uint8)` does), computed with the bit-parallel LCS of Hyyrö (2004) that
-rapidfuzz itself uses: one machine word per 64 characters of the pattern. Equal codes (equal strings)
-are 100 without a comparison.
+rapidfuzz itself uses: one machine word per 64 characters of the pattern. Equal strings (same hash,
+same characters) are 100 without one.
 
 The kernel releases the GIL (`nogil=True`): the caller runs slices of the pairs on threads. It is
 compiled once per machine (`cache=True`, next to this file or in NUMBA_CACHE_DIR) — `warm_up()`
@@ -266,7 +266,7 @@ def pair_kernel(
     bi,
     brec,
     book_pos,
-    # strings: one vocabulary, characters as dense codes
+    # the string table: characters, offsets, hashes; the space's code, alphabet size, longest string
     chars,
     soff,
     hashes,
