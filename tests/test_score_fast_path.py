@@ -258,3 +258,41 @@ def test_row_index_finds_every_key_and_marks_missing_ones(sort_table):
         -1,
         -1,
     ]
+
+
+def test_items_with_more_strings_than_pattern_slots_score_exactly():
+    """An item whose strings outnumber the kernel's pattern slots (the spare slot is rebuilt as it
+    goes), over several candidate books in a row: every best ratio is still rapidfuzz's."""
+    from tasks.scoring.kernel import _SLOTS
+
+    rng = random.Random(21)
+    n_items, n_books, per_item = 4, 6, _SLOTS + 9
+    narrators = {f"i{k}": _random_names(rng, per_item) for k in range(n_items)}
+    book_narrators = {b: _random_names(rng, 3) for b in range(n_books)}
+    items = conform_items(
+        pl.concat(
+            [
+                conform_items(_empty_items()),
+                pl.DataFrame({"item_id": list(narrators), "narrators": list(narrators.values())}),
+            ],
+            how="diagonal_relaxed",
+        )
+    )
+    books = conform_books(
+        pl.concat(
+            [
+                pl.DataFrame(schema=_book_schema()),
+                pl.DataFrame({"book_id": list(book_narrators), "narrators": list(book_narrators.values())}),
+            ],
+            how="diagonal_relaxed",
+        )
+    )
+    pairs = pl.DataFrame(
+        [(i, b) for i in narrators for b in book_narrators], schema=["item_id", "book_id"], orient="row"
+    )
+    got = pair_features(pairs, items, books)["narrator_sim"].to_list()
+    want = [
+        int(process.cdist(narrators[i], book_narrators[b], scorer=fuzz.ratio, dtype=np.uint8).max())
+        for i, b in pairs.iter_rows()
+    ]
+    assert got == want
