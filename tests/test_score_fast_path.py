@@ -251,6 +251,11 @@ def test_row_index_finds_every_key_and_marks_missing_ones(sort_table):
     expected = [table.to_list().index(k) if k in table.to_list() else -1 for k in keys]
     assert rows.tolist() == expected
     assert features._row_index(keys, table.clear()).tolist() == [-1] * len(keys)
+    # Sorted distinct keys that are all in the table, and a table whose rows are all among the keys.
+    for k in (pl.Series(["a", "c", "d"]), pl.Series(["0", "a", "b", "c", "d", "e"])):
+        assert features._row_index(k, table).tolist() == [
+            table.to_list().index(x) if x in table.to_list() else -1 for x in k
+        ]
     assert features._row_index_runs(pl.Series(["a", "a", "c", "zz", "zz"]), table).tolist() == [
         table.to_list().index("a"),
         table.to_list().index("a"),
