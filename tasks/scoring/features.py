@@ -493,16 +493,6 @@ class _Lists:
                 required.append(name)
         return cls(lens, flats, required)
 
-    @classmethod
-    def scalar(cls, frame: pl.DataFrame, **cols: str) -> _Lists:
-        """Plain columns as lists of one value (none when null)."""
-        keep = frame[next(iter(cols.values()))].is_not_null()
-        return cls(keep.to_numpy().astype(np.int64), {k: frame[v].filter(keep) for k, v in cols.items()})
-
-    @classmethod
-    def ones(cls, n: int) -> _Lists:
-        return cls(np.ones(n, dtype=np.int64), {})
-
     def __getitem__(self, name: str) -> pl.Series:
         return self.values[name]
 
@@ -816,11 +806,11 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         .cast(pl.Int64)
         .alias("hint_edition_id"),
     ).with_row_index("pair")
-    ii = _row_index_runs(base["item_id"], items["item_id"].cast(pl.String))
-    bi = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
-    # Unknown item / book: the empty row every CSR array and padded column has at the end.
-    ii = np.where(ii < 0, items.height, ii).astype(np.int64)
-    bi = np.where(bi < 0, books.height, bi).astype(np.int64)
+    rows_i = _row_index_runs(base["item_id"], items["item_id"].cast(pl.String))  # -1: unknown item
+    rows_b = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
+    # For the kernel an unknown item / book is the empty row every CSR array and padded column ends with.
+    ii = np.where(rows_i < 0, items.height, rows_i).astype(np.int64)
+    bi = np.where(rows_b < 0, books.height, rows_b).astype(np.int64)
     k = _run_kernel(ii, bi, _kernel_arrays(items, books))
 
     titled = k["title_sim"] >= 0
@@ -840,8 +830,6 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     audio_edition_id = _nullable(k["edition_id"], k["edition_ok"], pl.Int64)
 
     # --- assemble, in the reference's column order ------------------------------------------------------------
-    rows_i = np.where(ii < items.height, ii, -1)
-    rows_b = np.where(bi < books.height, bi, -1)
     item_cols = _item_columns(items)
     for name in item_cols.columns:
         columns[name] = _gather(item_cols[name], rows_i)
