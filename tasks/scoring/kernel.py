@@ -514,37 +514,40 @@ def warm_up() -> float:
 
 
 @njit(nogil=True, cache=True)
-def item_choice(starts, conf, book, title_match, mask, best, runner, same_title, has_match, rank):
+def item_choice(starts, conf, book, title_match, mask, best, runner, same_title, has_match, rank, order):
     """Per item (rows starts[g]..starts[g+1]-1, the last run to the end): its best row and runner-up by
     (confidence desc, book id asc, row order) — -1 when none —, how many of its rows have a matching
     title from a source the best row's title agrees with, whether any row has a matching title; and each
-    row's rank among its item's rows by confidence (ties in row order)."""
+    row's rank among its item's rows by confidence (ties in row order). `order` is scratch (one per row)."""
     n = len(conf)
     for g in range(len(starts)):
         lo = starts[g]
         hi = starts[g + 1] if g + 1 < len(starts) else n
         b = -1
-        for k in range(lo, hi):
-            if b < 0 or conf[k] > conf[b] or (conf[k] == conf[b] and book[k] < book[b]):
-                b = k
         r = -1
-        for k in range(lo, hi):
-            if k != b and (r < 0 or conf[k] > conf[r] or (conf[k] == conf[r] and book[k] < book[r])):
-                r = k
-        best[g] = b
-        runner[g] = r
-        count = 0
         seen = False
         for k in range(lo, hi):
-            if title_match[k]:
-                seen = True
-                if (mask[k] & mask[b]) != 0:
+            if b < 0 or conf[k] > conf[b] or (conf[k] == conf[b] and book[k] < book[b]):
+                r = b
+                b = k
+            elif r < 0 or conf[k] > conf[r] or (conf[k] == conf[r] and book[k] < book[r]):
+                r = k
+            seen = seen or title_match[k]
+        best[g] = b
+        runner[g] = r
+        has_match[g] = seen
+        count = 0
+        if seen:
+            for k in range(lo, hi):
+                if title_match[k] and (mask[k] & mask[b]) != 0:
                     count += 1
         same_title[g] = count
-        has_match[g] = seen
+        # Rank: an insertion sort of the item's rows by confidence, descending, stable (a few rows each).
         for k in range(lo, hi):
-            above = 1
-            for s in range(lo, hi):
-                if (s < k and conf[s] >= conf[k]) or (s > k and conf[s] > conf[k]):
-                    above += 1
-            rank[k] = above
+            j = k
+            while j > lo and conf[order[j - 1]] < conf[k]:
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = k
+        for j in range(lo, hi):
+            rank[order[j]] = j - lo + 1

@@ -74,6 +74,7 @@ def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
         np.ascontiguousarray(title_match[order], dtype=np.bool_),
         np.ascontiguousarray(mask[order]),
         *out.values(),
+        np.empty(n, dtype=np.int64),
     )
     for name in ("best", "runner"):
         pos = out[name]
