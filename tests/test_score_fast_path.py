@@ -12,6 +12,7 @@ from polars.testing import assert_frame_equal
 from rapidfuzz import fuzz, process
 
 from tasks.scoring import book_frame, choose_matches, features, item_frame, score_pairs
+from tasks.scoring import keys as keys_mod
 from tasks.scoring.features import pair_features, pair_features_reference
 from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 from tasks.scoring.prepare import _book_schema, _empty_items, conform_books, conform_items
@@ -301,3 +302,25 @@ def test_items_with_more_strings_than_pattern_slots_score_exactly():
         for i, b in pairs.iter_rows()
     ]
     assert got == want
+
+
+def test_sorted_key_merge_agrees_with_a_join_and_refuses_unsorted_input():
+    """The merge lookup of item ids (keys.py) on ids sorted as Polars sorts them — prefixes of each other,
+    non-ASCII, empty — equals a join; keys or a table out of order are refused, not answered wrongly."""
+    rng = random.Random(5)
+    pool = ["", "a", "ab", "abc", "b", "é", "éa", "z", "日本", "Z", "a b", "ab\u00e9"]
+    pool += ["".join(rng.choice("abé日") for _ in range(rng.randint(1, 6))) for _ in range(200)]
+    for _ in range(30):
+        table = pl.Series(rng.sample(pool, rng.randint(0, 60)), dtype=pl.String).unique().sort()
+        keys = pl.Series(rng.choices(pool, k=rng.randint(0, 80)), dtype=pl.String).sort()
+        expected = [table.to_list().index(k) if k in table.to_list() else -1 for k in keys]
+        run = keys.unique(maintain_order=True)
+        assert keys_mod.sorted_rows(run, table).tolist() == [
+            table.to_list().index(k) if k in table.to_list() else -1 for k in run
+        ]
+        assert features._row_index_runs(keys, table).tolist() == expected
+        assert keys_mod.strictly_ascending(run) and (len(keys) == len(run) or not keys_mod.strictly_ascending(keys))
+    assert keys_mod.sorted_rows(pl.Series(["b", "a"]), pl.Series(["a", "b"])) is None
+    assert keys_mod.sorted_rows(pl.Series(["a", "b"]), pl.Series(["b", "a"])) is None
+    assert keys_mod.sorted_rows(pl.Series(["a", None]), pl.Series(["a", "b"])) is None
+    assert features._row_index(pl.Series(["b", "a"]), pl.Series(["a", "b"])).tolist() == [1, 0]

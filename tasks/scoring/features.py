@@ -23,6 +23,8 @@ import polars as pl
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
+from tasks.scoring.keys import run_starts, sorted_rows
+
 NULL = "null"
 
 
@@ -573,8 +575,10 @@ def _nullable(values: np.ndarray, valid: np.ndarray, dtype: pl.DataType) -> pl.S
 
 def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
     """Row of each key in `table` (-1 when absent); `table` has distinct keys."""
+    if keys.dtype == pl.String and (rows := sorted_rows(keys, table)) is not None:
+        return rows  # both in id order, as the warehouse returns them: one merge pass
     if keys.dtype == pl.String and not keys.null_count() and not table.null_count() and table.is_sorted():
-        # Sorted keys (the warehouse returns items in id order): a binary search each, then a check.
+        # A sorted table: a binary search each, then a check.
         at = np.minimum(table.search_sorted(keys).to_numpy().astype(np.int64), max(len(table) - 1, 0))
         if not len(table):
             return np.full(len(keys), -1, dtype=np.int64)
@@ -599,7 +603,7 @@ def _row_index_runs(keys: pl.Series, table: pl.Series) -> np.ndarray:
     """`_row_index` for keys that come in runs (an item's pairs together): each run looked up once."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(keys.ne_missing(keys.shift(1)).fill_null(True).to_numpy())
+    starts = run_starts(keys)
     rows = _row_index(keys.gather(starts), table)
     return np.repeat(rows, np.diff(np.r_[starts, len(keys)]))
 

@@ -12,23 +12,37 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from tasks.scoring.features import COMPARISON_BY_NAME, NULL
+from tasks.scoring.keys import run_starts, sorted_rows, strictly_ascending
+
 c = pl.col
 
 
-def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(row order that makes each item's candidates contiguous, start of each item's run in it)."""
+def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
+    """(row order that makes each item's candidates contiguous — None when they already are —, start of
+    each item's run in it)."""
     ids = scored["item_id"]
-    n = len(ids)
-    change = ids.ne_missing(ids.shift(1)).fill_null(True).to_numpy() if n else np.zeros(0, dtype=bool)
-    starts = np.flatnonzero(change)
-    if ids.gather(starts).n_unique() == len(starts):  # already contiguous (candidates come per item): no sort
-        return np.arange(n, dtype=np.int64), starts
+    starts = run_starts(ids)
+    if strictly_ascending(ids.gather(starts)) or ids.gather(starts).n_unique() == len(starts):
+        return None, starts  # already contiguous (candidates come per item, in id order): no sort
     # Items numbered by a categorical cast (hashing), then a stable sort of the numbers: rows of one
     # item stay in their order.
     codes = ids.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     return order, np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+
+
+def _level_in(frame: pl.DataFrame, name: str, levels: tuple[str, ...]) -> np.ndarray:
+    """Is the `name` comparison's level one of `levels`? (False where null.) On the Enum's physical codes
+    when the column carries the comparison's own levels, else on the strings."""
+    col = frame[f"{name}_level"]
+    names = COMPARISON_BY_NAME[name].level_names
+    if isinstance(col.dtype, pl.Enum) and list(col.dtype.categories) == names:
+        hit = np.zeros(len(names) + 1, dtype=np.bool_)  # by code; the last one stands for null
+        hit[[names.index(level) for level in levels]] = True
+        return hit[col.to_physical().fill_null(len(names)).to_numpy()]
+    return col.cast(pl.String).is_in(list(levels)).fill_null(False).to_numpy()
 
 
 def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
@@ -46,20 +60,12 @@ def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
             "rank": empty.astype(np.int32),
         }
     order, starts = _item_runs(scored)
-    n, g = len(order), len(starts)
-    conf = np.ascontiguousarray(scored["confidence"].to_numpy()[order], dtype=np.float64)
-    book = scored["book_id"].cast(pl.Int64).fill_null(np.iinfo(np.int64).max).to_numpy()[order]
-    # Title level exact or close (Enum order: exact, close, ...).
-    level = scored["title_level"]
-    if isinstance(level.dtype, pl.Enum) and list(level.dtype.categories[:2]) == ["exact", "close"]:
-        title_match = level.to_physical().to_numpy() <= 1
-    else:
-        title_match = level.cast(pl.String).is_in(["exact", "close"]).to_numpy()
-    mask = (
-        scored["agree_mask"].fill_null(0).to_numpy()
-        if "agree_mask" in scored.columns
-        else np.zeros(n, dtype=np.int64)
-    ).astype(np.int64)
+    n, g = scored.height, len(starts)
+
+    def column(values: np.ndarray, dtype) -> np.ndarray:
+        return np.ascontiguousarray(values if order is None else values[order], dtype=dtype)
+
+    mask = scored["agree_mask"].fill_null(0).to_numpy() if "agree_mask" in scored.columns else np.zeros(n)
     out = {
         "best": np.full(g, -1, dtype=np.int64),
         "runner": np.full(g, -1, dtype=np.int64),
@@ -69,19 +75,20 @@ def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
     }
     item_choice(
         starts.astype(np.int64),
-        conf,
-        book.astype(np.int64),
-        np.ascontiguousarray(title_match[order], dtype=np.bool_),
-        np.ascontiguousarray(mask[order]),
+        column(scored["confidence"].to_numpy(), np.float64),
+        column(scored["book_id"].cast(pl.Int64).fill_null(np.iinfo(np.int64).max).to_numpy(), np.int64),
+        column(_level_in(scored, "title", ("exact", "close")), np.bool_),
+        column(mask, np.int64),
         *out.values(),
         np.empty(n, dtype=np.int64),
     )
-    for name in ("best", "runner"):
-        pos = out[name]
-        out[name] = np.where(pos >= 0, order[np.maximum(pos, 0)], -1)
-    rank = np.empty(n, dtype=np.int32)
-    rank[order] = out["rank"]
-    out["rank"] = rank
+    if order is not None:
+        for name in ("best", "runner"):
+            pos = out[name]
+            out[name] = np.where(pos >= 0, order[np.maximum(pos, 0)], -1)
+        rank = np.empty(n, dtype=np.int32)
+        rank[order] = out["rank"]
+        out["rank"] = rank
     return out
 
 
@@ -92,23 +99,22 @@ def _best_rows(
     (nulls when it has none) with `_same_title`, `runner_up_book_id` and `runner_up_confidence`."""
     from tasks.scoring.features import _nullable, _row_index
 
-    ids = pl.Series("item_id", item_ids, dtype=pl.String).unique(maintain_order=True)
+    ids = pl.Series("item_id", item_ids, dtype=pl.String)
     best, runner = choice["best"], choice["runner"]
     run_ids = scored["item_id"].gather(best)
     if len(run_ids) == len(ids) and run_ids.equals(ids):  # every item has candidates, in this order
         run = np.arange(len(ids))
-        out = scored.drop("item_id")[best]
-    else:
+    elif (run := sorted_rows(ids, run_ids)) is None:  # both in id order (so distinct): one merge pass
+        ids = ids.unique(maintain_order=True)
         run = _row_index(ids, run_ids) if len(best) else np.full(len(ids), -1)
-        found = run >= 0
-        if len(best):
-            out = scored.drop("item_id")[best[np.where(found, run, 0)]]
-            if not found.all():  # items without candidates: a row of nulls
-                out = out.select(pl.when(pl.Series(found)).then(pl.all()))
-        else:
-            out = scored.drop("item_id").clear(len(ids))
     has = run >= 0
     at = np.where(has, run, 0)
+    if len(best):
+        out = scored.drop("item_id")[best[at]]
+        if not has.all():  # items without candidates: a row of nulls
+            out = out.select(pl.when(pl.Series(has)).then(pl.all()))
+    else:
+        out = scored.drop("item_id").clear(len(ids))
     r = np.where(has, runner[at] if len(runner) else -1, -1)  # the runner-up row of each id's item
     r_ok = r >= 0
     conf = scored["confidence"].to_numpy()
@@ -164,43 +170,37 @@ def _choose(
         confidence=c("confidence").fill_null(0.0),
         margin=(c("confidence") - c("runner_up_confidence").fill_null(0.0)),
     )
-    # Each cap is a condition (null counts as false); a row's caps are the names of its true ones, in
-    # this order — built as one list column from flat names + offsets (a list expression per cap costs
-    # more than the rest of choosing matches).
+    # Each cap is a condition (null counts as false) over the best row's levels; a row's caps are the names
+    # of its true ones, in this order — built as one list column from flat names + offsets.
+    def level(name: str, *levels: str) -> np.ndarray:
+        return _level_in(out, name, levels)
+
+    settled = level("identifier", "asin", "isbn") | level("narrator", "exact")  # independent of the text
     caps = {
-        "series_position": c("position_level") == "different",
-        "author": c("author_level") == "far",
+        "series_position": level("position", "different"),
+        "author": level("author", "far"),
         # The audio is more than 25 % longer or shorter than every audio edition of the book:
         # another edition (abridged, dramatised), an omnibus, or another book with the same words.
-        "duration": c("duration_level").cast(pl.String) == "far",
+        "duration": level("duration", "far"),
         # Most evidence sources name another title and nothing independent of the text (duration,
         # identifier, narrator) settles it: one wrong source (often ABS metadata copied from a series
         # neighbour) can carry title, author and series at once, which the weights count as three.
-        "sources_disagree": c("sources_level").cast(pl.String).is_in(["some", "none"])
-        & ~(
-            (c("duration_level").cast(pl.String) == "within_3pct")
-            | c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
-            | (c("narrator_level").cast(pl.String) == "exact")
-        ),
+        "sources_disagree": level("sources", "some", "none") & ~(level("duration", "within_3pct") | settled),
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
-        "title_ambiguous": (c("_same_title").fill_null(0) > 1)
-        & (c("author_level").cast(pl.String) == "null")
-        & ~(
-            c("identifier_level").cast(pl.String).is_in(["asin", "isbn"])
-            | (c("narrator_level").cast(pl.String) == "exact")
-        ),
-        "runner_up": c("runner_up_confidence").is_not_null() & (c("margin") < runner_up_margin),
-        "no_candidates": c("book_id").is_null(),
+        "title_ambiguous": (out["_same_title"].fill_null(0).to_numpy() > 1) & level("author", NULL) & ~settled,
+        "runner_up": (
+            out["runner_up_confidence"].is_not_null() & (out["margin"] < runner_up_margin)
+        ).to_numpy(),
+        "no_candidates": out["book_id"].is_null().to_numpy(),
     }
-    hits = out.select([cond.fill_null(False).alias(name) for name, cond in caps.items()]).to_numpy()
+    hits = np.column_stack(list(caps.values()))
     rows, which = np.nonzero(hits)
     offsets = np.zeros(out.height + 1, dtype=np.int64)
     np.cumsum(hits.sum(axis=1), out=offsets[1:])
     names = pa.array(np.array(list(caps), dtype=object)[which].tolist(), type=pa.large_string())
     cap_lists = pl.Series(pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), names)))
-    out = out.with_columns(caps=cap_lists.cast(pl.List(pl.String)))
-    capped = c("caps").list.len() > 0
+    capped = pl.Series(offsets[1:] > offsets[:-1])
     tier = (
         pl.when(c("book_id").is_null())
         .then(pl.lit("reject"))
@@ -212,7 +212,7 @@ def _choose(
         .then(pl.lit("pending"))
         .otherwise(pl.lit("reject"))
     )
-    return out.with_columns(tier=tier).drop("_same_title")
+    return out.with_columns(caps=cap_lists.cast(pl.List(pl.String)), tier=tier).drop("_same_title")
 
 
 def pair_ranks(scored: pl.DataFrame) -> pl.Series:

@@ -1,0 +1,100 @@
+"""Looking up sorted string keys (item ids) without hashing or searching: one merge pass, compiled.
+
+The warehouse returns candidate pairs and items ordered by item id (score_candidates.sql,
+score_prepared_items.sql, score_items.sql), so finding each pair's item row is a merge of two sorted
+lists, and the item runs (an item's pairs together) fall out of the same pass. `sorted_rows` checks the
+order as it goes and says so when the keys do not come sorted; callers then take the general path.
+
+Strings are compared as UTF-8 bytes, the order Polars and DuckDB sort them in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from numba import njit
+
+
+def arrow_strings(col: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(offsets, UTF-8 bytes) of a string column without nulls — None when it has nulls or is not text."""
+    if col.dtype != pl.String or col.null_count():
+        return None
+    arr = col.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
+    bufs = arr.buffers()
+    n = len(arr)
+    if n == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    width = np.int64 if str(arr.type) == "large_string" else np.int32
+    off = np.frombuffer(bufs[1], dtype=width)[arr.offset : arr.offset + n + 1].astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
+    return off, data
+
+
+@njit(cache=True, inline="always")
+def _cmp(aoff, adata, i, boff, bdata, j):
+    """-1, 0, 1 as string i of a sorts before, equal to, after string j of b (bytewise). Unsigned indices:
+    numba checks every signed index for wrap-around."""
+    a0 = np.uint64(aoff[i])
+    b0 = np.uint64(boff[j])
+    la = np.uint64(aoff[i + 1]) - a0
+    lb = np.uint64(boff[j + 1]) - b0
+    n = min(la, lb)
+    k = np.uint64(0)
+    while k < n:
+        x = adata[a0 + k]
+        y = bdata[b0 + k]
+        if x != y:
+            return -1 if x < y else 1
+        k += np.uint64(1)
+    if la == lb:
+        return 0
+    return -1 if la < lb else 1
+
+
+@njit(nogil=True, cache=True)
+def _merge(koff, kdata, toff, tdata, rows):
+    """rows[k] = the row of key k in the table (-1 when absent). Returns False when the keys or the table
+    are not strictly ascending (then rows mean nothing)."""
+    nt = len(toff) - 1
+    for t in range(1, nt):
+        if _cmp(toff, tdata, t - 1, toff, tdata, t) >= 0:
+            return False
+    t = 0
+    for k in range(len(koff) - 1):
+        if k > 0 and _cmp(koff, kdata, k - 1, koff, kdata, k) >= 0:
+            return False
+        while t < nt and _cmp(toff, tdata, t, koff, kdata, k) < 0:
+            t += 1
+        rows[k] = t if t < nt and _cmp(toff, tdata, t, koff, kdata, k) == 0 else -1
+    return True
+
+
+def run_starts(keys: pl.Series) -> np.ndarray:
+    """Where each run of equal consecutive keys begins (a null equals a null)."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(keys.ne_missing(keys.shift(1)).fill_null(True).to_numpy())
+
+
+def strictly_ascending(keys: pl.Series) -> bool:
+    """Are the string keys strictly ascending (so also distinct)? False for nulls or other types."""
+    k = arrow_strings(keys)
+    return k is not None and _merge(k[0], k[1], k[0][:1], k[1], np.empty(len(keys), dtype=np.int64))
+
+
+def sorted_rows(keys: pl.Series, table: pl.Series) -> np.ndarray | None:
+    """Row of each key in `table` (-1 when absent) when both are strictly ascending strings without
+    nulls — one merge pass; None when they are not."""
+    k, t = arrow_strings(keys), arrow_strings(table)
+    if k is None or t is None:
+        return None
+    rows = np.empty(len(keys), dtype=np.int64)
+    return rows if _merge(k[0], k[1], t[0], t[1], rows) else None
+
+
+def sorted_run_rows(keys: pl.Series, table: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """For ascending keys that repeat in runs (an item's pairs together): (start of each run, the run's
+    row in `table`, -1 when absent). None when the keys or the table are not in order."""
+    starts = run_starts(keys)
+    rows = sorted_rows(keys.gather(starts), table)
+    return None if rows is None else (starts, rows)
