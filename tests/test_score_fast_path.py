@@ -319,7 +319,9 @@ def test_sorted_key_merge_agrees_with_a_join_and_refuses_unsorted_input():
             table.to_list().index(k) if k in table.to_list() else -1 for k in run
         ]
         assert features._row_index_runs(keys, table).tolist() == expected
-        assert keys_mod.strictly_ascending(run) and (len(keys) == len(run) or not keys_mod.strictly_ascending(keys))
+        assert keys_mod.strictly_ascending(run) and (
+            len(keys) == len(run) or not keys_mod.strictly_ascending(keys)
+        )
     assert keys_mod.sorted_rows(pl.Series(["b", "a"]), pl.Series(["a", "b"])) is None
     assert keys_mod.sorted_rows(pl.Series(["a", "b"]), pl.Series(["b", "a"])) is None
     assert keys_mod.sorted_rows(pl.Series(["a", None]), pl.Series(["a", "b"])) is None

@@ -170,6 +170,7 @@ def _choose(
         confidence=c("confidence").fill_null(0.0),
         margin=(c("confidence") - c("runner_up_confidence").fill_null(0.0)),
     )
+
     # Each cap is a condition (null counts as false) over the best row's levels; a row's caps are the names
     # of its true ones, in this order — built as one list column from flat names + offsets.
     def level(name: str, *levels: str) -> np.ndarray:
@@ -188,7 +189,9 @@ def _choose(
         "sources_disagree": level("sources", "some", "none") & ~(level("duration", "within_3pct") | settled),
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
-        "title_ambiguous": (out["_same_title"].fill_null(0).to_numpy() > 1) & level("author", NULL) & ~settled,
+        "title_ambiguous": (out["_same_title"].fill_null(0).to_numpy() > 1)
+        & level("author", NULL)
+        & ~settled,
         "runner_up": (
             out["runner_up_confidence"].is_not_null() & (out["margin"] < runner_up_margin)
         ).to_numpy(),
