@@ -568,9 +568,28 @@ class _Strings:
         self.max_len = int(lens.max()) if len(lens) else 0
 
 
+_ARROW_TYPES = {
+    np.dtype(np.bool_): None,
+    np.dtype(np.int32): pa.int32(),
+    np.dtype(np.int64): pa.int64(),
+    np.dtype(np.uint32): pa.uint32(),
+    np.dtype(np.float64): pa.float64(),
+}
+
+
 def _nullable(values: np.ndarray, valid: np.ndarray, dtype: pl.DataType) -> pl.Series:
-    """`values` with null where not `valid`."""
-    return pl.Series(pa.array(values, mask=~valid)).cast(dtype)
+    """`values` with null where not `valid` (the values' buffer is shared, the validity bits are packed)."""
+    if valid.all():
+        return pl.Series(values).cast(dtype)
+    kind = _ARROW_TYPES.get(values.dtype)
+    if kind is None:  # booleans are bits in Arrow: let pyarrow pack them
+        return pl.Series(pa.array(values, mask=~valid)).cast(dtype)
+    values = np.ascontiguousarray(values)
+    bits = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    arr = pa.Array.from_buffers(
+        kind, len(values), [bits, pa.py_buffer(values)], null_count=int(len(valid) - np.count_nonzero(valid))
+    )
+    return pl.Series(pl.from_arrow(arr)).cast(dtype)
 
 
 def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
@@ -611,14 +630,14 @@ def _row_index_runs(keys: pl.Series, table: pl.Series) -> np.ndarray:
 def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
     """col[rows], null where rows is -1."""
     if col.dtype.is_numeric() or col.dtype == pl.Boolean:  # numpy: a plain take and a validity mask
-        at = np.where(rows >= 0, rows, 0)
+        inside = rows >= 0
+        at = rows if inside.all() else np.where(inside, rows, 0)
         values = col.fill_null(False if col.dtype == pl.Boolean else 0).to_numpy()
-        valid = rows >= 0
+        valid = inside
         if col.null_count():
-            valid &= col.is_not_null().to_numpy()[at]
-        return _nullable(
-            values[at] if len(values) else np.zeros(len(rows), values.dtype), valid, col.dtype
-        ).alias(col.name)
+            valid = inside & col.is_not_null().to_numpy()[at]
+        taken = values[at] if len(values) else np.zeros(len(rows), values.dtype)
+        return _nullable(taken, valid, col.dtype).alias(col.name)
     out = col.gather(pl.Series(np.where(rows >= 0, rows, 0), dtype=pl.Int64))
     if (rows < 0).any():
         out = pl.select(pl.when(pl.Series(rows >= 0)).then(out)).to_series()
