@@ -755,7 +755,6 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
         for name, value in arrays.items():
             if isinstance(value, np.ndarray) and value.dtype == np.int64 and name != "be_eid":
                 arrays[name] = value.astype(np.int32)
-    arrays["hashes"] = arrays["hashes"].astype(np.uint32)
     return arrays
 
 

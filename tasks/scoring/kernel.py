@@ -147,15 +147,21 @@ def _contains(chars, off, a, b, pad):
 
 @njit(nogil=True, cache=True)
 def string_hashes(chars, off):
-    """A 64-bit FNV-1a hash of every string's length and first 16 characters (equal strings, equal
-    hashes: a cheap first test before comparing characters)."""
+    """A 32-bit hash of every string's length, first four and last four characters (equal strings, equal
+    hashes: a cheap first test before comparing characters). No chain of multiplications: it is made for
+    every string of a run."""
     n = len(off) - 1
-    out = np.empty(n, dtype=np.uint64)
+    out = np.empty(n, dtype=np.uint32)
     for k in range(n):
-        h = np.uint64(0xCBF29CE484222325) ^ np.uint64(off[k + 1] - off[k])
-        for j in range(off[k], min(off[k + 1], off[k] + 16)):
-            h = (h ^ np.uint64(chars[j])) * np.uint64(0x100000001B3)
-        out[k] = h
+        s = off[k]
+        m = off[k + 1] - s
+        head = np.uint64(0)
+        tail = np.uint64(0)
+        for j in range(min(m, 4)):
+            head |= np.uint64(chars[s + j]) << np.uint64(16 * j)
+            tail |= np.uint64(chars[s + m - 1 - j]) << np.uint64(16 * j)
+        h = head * np.uint64(0x9E3779B97F4A7C15) ^ tail * np.uint64(0xC2B2AE3D27D4EB4F) ^ np.uint64(m)
+        out[k] = np.uint32((h ^ (h >> np.uint64(32))) & np.uint64(0xFFFFFFFF))
     return out
 
 
