@@ -111,10 +111,10 @@ COMPARISONS: tuple[Comparison, ...] = (
             ("exact", c("series_sim") >= 100),
             ("close", c("series_sim") >= 85),
             ("far", c("series_sim").is_not_null()),
-            ("item_only", c("item_has_series") & c("book_series").is_null()),
-            ("book_only", c("book_series").is_not_null()),
+            ("item_only", c("item_has_series") & ~c("book_has_series")),
+            ("book_only", c("book_has_series")),
         ),
-        ~c("item_has_series") & c("book_series").is_null(),
+        ~c("item_has_series") & ~c("book_has_series"),
     ),
     Comparison(
         "position",
@@ -161,12 +161,17 @@ COMPARISONS: tuple[Comparison, ...] = (
 COMPARISON_BY_NAME = {comp.name: comp for comp in COMPARISONS}
 
 
+def _has_values(*cols: str) -> pl.Expr:
+    """Does the row have any non-null value in these list columns?"""
+    return pl.sum_horizontal([c(col).list.drop_nulls().list.len().fill_null(0) for col in cols]) > 0
+
+
 def _item_columns(items: pl.DataFrame) -> pl.DataFrame:
     """Per-item columns every pair carries (gathered by the pair's item)."""
     return items.select(
         "title_sources",
-        item_has_series=c("series").list.len().fill_null(0) > 0,
-        item_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
+        item_has_series=_has_values("series"),
+        item_has_id=_has_values("asins", "isbns"),
     )
 
 
@@ -174,9 +179,9 @@ def _book_columns(books: pl.DataFrame) -> pl.DataFrame:
     """Per-book columns every pair carries (gathered by the pair's book)."""
     return books.select(
         "any_edition_id",
-        book_series=c("series"),
+        book_has_series=c("series").is_not_null(),
         book_position=c("position"),
-        book_has_id=(c("asins").list.len().fill_null(0) + c("isbns").list.len().fill_null(0)) > 0,
+        book_has_id=_has_values("asins", "isbns"),
     )
 
 
@@ -441,6 +446,7 @@ def pair_features_reference(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.
         item_has_series=c("item_has_series").fill_null(False),
         item_has_position=c("item_has_position").fill_null(False),
         item_has_id=c("item_has_id").fill_null(False),
+        book_has_series=c("book_has_series").fill_null(False),
         book_has_id=c("book_has_id").fill_null(False),
     )
     assert out.height == base.height, "pair features must keep one row per pair"
@@ -673,9 +679,13 @@ def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
     return out
 
 
-def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.ndarray | int]:
+def _kernel_arrays(
+    items: pl.DataFrame, books: pl.DataFrame
+) -> tuple[dict[str, np.ndarray | int], dict[str, np.ndarray]]:
     """The kernel's inputs: every list column of the prepared items and books as CSR arrays, strings as
-    indices into one table, scalars padded with the empty row (unknown item or book) at the end."""
+    indices into one table, scalars padded with the empty row (unknown item or book) at the end. And
+    the per-item and per-book columns every pair carries (`_item_columns`, `_book_columns`), padded the
+    same way: (values, valid) by name."""
     from tasks.scoring.kernel import string_hashes
 
     i64, f64 = np.int64, np.float64
@@ -776,6 +786,19 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
         "iy_off": iy.off,
         "iy_val": iy.np("y", i64),
     }
+    sources, sources_ok = col(items, "title_sources", 0, np.int32)
+    any_edition, any_edition_ok = col(books, "any_edition_id", 0, i64)
+    known_i = np.arange(items.height + 1) < items.height
+    known_b = np.arange(books.height + 1) < books.height
+    rows = {  # name: (values by row, valid by row) — by item row, then by book row
+        "title_sources": (sources, sources_ok),
+        "item_has_series": (np.diff(iser.off) > 0, known_i),
+        "item_has_id": ((np.diff(iasin.off) + np.diff(iisbn.off)) > 0, known_i),
+        "any_edition_id": (any_edition, any_edition_ok),
+        "book_has_series": (pad(s_b >= 0, False, np.bool_), known_b),
+        "book_position": (book_pos, book_pos_ok),
+        "book_has_id": ((np.diff(basin.off) + np.diff(bisbn.off)) > 0, known_b),
+    }
     # 32-bit offsets, codes and records: the kernel is bound by memory, and half the bytes per pair keep
     # more of the catalogue in cache. Every value is an offset or code below the number of characters, a
     # year or a bit mask; edition ids stay 64-bit, as stored. The hashes are a first test only (a
@@ -784,7 +807,7 @@ def _kernel_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.nda
         for name, value in arrays.items():
             if isinstance(value, np.ndarray) and value.dtype == np.int64 and name != "be_eid":
                 arrays[name] = value.astype(np.int32)
-    return arrays
+    return arrays, rows
 
 
 _OUTPUTS = {
@@ -862,7 +885,8 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     # For the kernel an unknown item / book is the empty row every CSR array and padded column ends with.
     ii = np.where(rows_i < 0, items.height, rows_i).astype(np.int64)
     bi = np.where(rows_b < 0, books.height, rows_b).astype(np.int64)
-    k = _run_kernel(ii, bi, _kernel_arrays(items, books))
+    arrays, per_row = _kernel_arrays(items, books)
+    k = _run_kernel(ii, bi, arrays)
 
     titled = k["title_sim"] >= 0
     agree = k["agree_out"].astype(np.int32)
@@ -881,12 +905,10 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     audio_edition_id = _nullable(k["edition_id"], k["edition_ok"], pl.Int64)
 
     # --- assemble, in the reference's column order ------------------------------------------------------------
-    item_cols = _item_columns(items)
-    for name in item_cols.columns:
-        columns[name] = _gather(item_cols[name], rows_i)
-    book_cols = _book_columns(books)
-    for name in book_cols.columns:
-        columns[name] = _gather(book_cols[name], rows_b)
+    dtypes = {"title_sources": pl.Int32, "any_edition_id": pl.Int64, "book_position": pl.Float64}
+    for name, (values, valid) in per_row.items():
+        at = ii if name in ("title_sources", "item_has_series", "item_has_id") else bi
+        columns[name] = _nullable(values[at], valid[at], dtypes.get(name, pl.Boolean)).alias(name)
     columns["item_has_position"] = pl.Series(k["has_position"])
     out = base.with_columns(
         asin_match=pl.Series(k["asin_match"]),
@@ -898,6 +920,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         edition_id=pl.coalesce(audio_edition_id, "hint_edition_id", "any_edition_id"),
         item_has_series=c("item_has_series").fill_null(False),
         item_has_id=c("item_has_id").fill_null(False),
+        book_has_series=c("book_has_series").fill_null(False),
         book_has_id=c("book_has_id").fill_null(False),
     )
     out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
