@@ -89,7 +89,7 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     `explanation` is a struct {comparison: {level, weight}} in comparison order — built from the same
     named columns, free to make for millions of pairs, and stored as JSON by the score flow.
     """
-    weight_cols = []
+    weight_cols, shown = [], []
     for comp in COMPARISONS:
         table = model.weights[comp.name]
         weights = pl.Series(
@@ -97,6 +97,8 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
         )
         level = pl.col(f"{comp.name}_level").cast(comp.dtype).to_physical()
         weight_cols.append(pl.lit(weights).gather(level).alias(f"{comp.name}_weight"))
+        # The explanation shows weights rounded to 2 decimals: the rounded table, taken the same way.
+        shown.append(pl.lit(weights.round(2)).gather(level))
     out = features.with_columns(weight_cols)
     total = pl.lit(model.prior_log2_odds) + pl.sum_horizontal([f"{comp.name}_weight" for comp in COMPARISONS])
     out = out.with_columns(match_weight=total)
@@ -111,11 +113,8 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
         out = out.with_columns(
             explanation=pl.struct(
                 [
-                    pl.struct(
-                        level=pl.col(f"{comp.name}_level"),
-                        weight=pl.col(f"{comp.name}_weight").round(2),
-                    ).alias(comp.name)
-                    for comp in COMPARISONS
+                    pl.struct(level=pl.col(f"{comp.name}_level"), weight=weight).alias(comp.name)
+                    for comp, weight in zip(COMPARISONS, shown, strict=True)
                 ]
             )
         )
