@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from tasks.scoring.features import COMPARISON_BY_NAME, NULL
+from tasks.scoring.features import COMPARISON_BY_NAME, NULL, _arrow
 from tasks.scoring.keys import run_starts, sorted_rows, strictly_ascending
 
 c = pl.col
@@ -33,16 +33,30 @@ def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
     return order, np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
 
 
-def _level_in(frame: pl.DataFrame, name: str, levels: tuple[str, ...]) -> np.ndarray:
-    """Is the `name` comparison's level one of `levels`? (False where null.) On the Enum's physical codes
-    when the column carries the comparison's own levels, else on the strings."""
+def _level_codes(frame: pl.DataFrame, name: str) -> np.ndarray | None:
+    """The `name` comparison's level codes (its Enum's physical codes; one past the last level where
+    null) — None when the column does not carry the comparison's own Enum."""
     col = frame[f"{name}_level"]
+    comp = COMPARISON_BY_NAME[name]
+    if col.dtype != comp.dtype:
+        return None
+    return col.to_physical().fill_null(len(comp.level_names)).to_numpy()
+
+
+def _level_in(
+    frame: pl.DataFrame, name: str, levels: tuple[str, ...], codes: np.ndarray | None = None
+) -> np.ndarray:
+    """Is the `name` comparison's level one of `levels`? (False where null.) On the level codes
+    (`_level_codes`, given or found) when the column carries the comparison's own Enum, else on the
+    strings."""
     names = COMPARISON_BY_NAME[name].level_names
-    if isinstance(col.dtype, pl.Enum) and list(col.dtype.categories) == names:
-        hit = np.zeros(len(names) + 1, dtype=np.bool_)  # by code; the last one stands for null
-        hit[[names.index(level) for level in levels]] = True
-        return hit[col.to_physical().fill_null(len(names)).to_numpy()]
-    return col.cast(pl.String).is_in(list(levels)).fill_null(False).to_numpy()
+    if codes is None:
+        codes = _level_codes(frame, name)
+    if codes is None:
+        return frame[f"{name}_level"].cast(pl.String).is_in(list(levels)).fill_null(False).to_numpy()
+    hit = np.zeros(len(names) + 1, dtype=np.bool_)  # by code; the last one stands for null
+    hit[[names.index(level) for level in levels]] = True
+    return hit[codes]
 
 
 def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
@@ -173,8 +187,12 @@ def _choose(
 
     # Each cap is a condition (null counts as false) over the best row's levels; a row's caps are the names
     # of its true ones, in this order — built as one list column from flat names + offsets.
+    codes: dict[str, np.ndarray | None] = {}
+
     def level(name: str, *levels: str) -> np.ndarray:
-        return _level_in(out, name, levels)
+        if name not in codes:
+            codes[name] = _level_codes(out, name)
+        return _level_in(out, name, levels, codes[name])
 
     settled = level("identifier", "asin", "isbn") | level("narrator", "exact")  # independent of the text
     caps = {
@@ -201,7 +219,7 @@ def _choose(
     rows, which = np.nonzero(hits)
     offsets = np.zeros(out.height + 1, dtype=np.int64)
     np.cumsum(hits.sum(axis=1), out=offsets[1:])
-    names = pa.array(np.array(list(caps), dtype=object)[which].tolist(), type=pa.large_string())
+    names = _arrow(pl.Series(list(caps), dtype=pl.String).gather(which))
     cap_lists = pl.Series(pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), names)))
     capped = pl.Series(offsets[1:] > offsets[:-1])
     tier = (
