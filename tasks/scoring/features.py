@@ -582,13 +582,10 @@ class _Strings:
             at += len(data)
             count += n
         self.off = np.concatenate([np.zeros(1, dtype=np.int64), *offs])
-        # 16-bit character codes: a quarter of the memory of 32-bit ones, and the kernel is bound by memory.
-        if all(d.dtype == np.uint8 for d in datas):  # ASCII: the byte is the character code
-            self.chars = np.empty(at, dtype=np.uint16)
-            pos = 0
-            for d in datas:  # widened as copied: one pass
-                self.chars[pos : pos + len(d)] = d
-                pos += len(d)
+        # The narrowest character codes that hold them: the kernel is bound by memory, and the book side of
+        # the table should stay in the processor's cache.
+        if all(d.dtype == np.uint8 for d in datas):  # ASCII (normalised keys are): a byte per character
+            self.chars = np.concatenate(datas) if datas else np.zeros(0, np.uint8)
             self.pad, self.n_alpha = 32, 128
         else:  # code points, numbered densely (the kernel's pattern table has a row per character)
             data = np.concatenate([d.astype(np.uint32) for d in datas])

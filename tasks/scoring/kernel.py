@@ -2,8 +2,9 @@
 values × book values compared in registers, no temporaries the size of the combinations.
 
 `pair_features` (features.py) lays the prepared keys out as CSR arrays (per row: an offset into flat
-values) and strings as indices into one string table whose characters are a CSR array of 16-bit
-character codes; this module only loops. What every feature *means* is defined once, readably, in
+values) and strings as indices into one string table whose characters are a CSR array of character
+codes (bytes when every string is ASCII, as normalised keys are; 16-bit codes otherwise); this module
+only loops. What every feature *means* is defined once, readably, in
 `features.pair_features_reference`; tests hold this kernel to it column for column.
 
 String similarity is rapidfuzz's `fuzz.ratio` (normalised Indel similarity × 100, rounded half up as
