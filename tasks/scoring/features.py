@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from tasks.scoring.keys import run_starts, sorted_rows
@@ -481,6 +482,11 @@ def _offsets(arr: pa.Array) -> np.ndarray:
     return off[arr.offset : arr.offset + n + 1].astype(np.int64)
 
 
+def _distinct(arr: pa.Array) -> pa.DictionaryArray:
+    """The strings as indices into their distinct values."""
+    return pc.dictionary_encode(arr)
+
+
 class _Lists:
     """Aligned list columns of a frame as CSR, read from their Arrow buffers; a combination with a null
     value is dropped (as explode + drop_nulls does). `lens`/`off` carry one extra empty row at the end,
@@ -562,6 +568,10 @@ class _Strings:
         at = count = 0
         for col in columns:
             arr = _arrow(col.cast(pl.String)) if isinstance(col, pl.Series) else col
+            index = None
+            if isinstance(arr, pa.DictionaryArray):  # each distinct string once; rows point at them
+                index = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+                arr = arr.dictionary
             n = len(arr)
             bufs = arr.buffers()
             off = _offsets(arr)
@@ -578,6 +588,8 @@ class _Strings:
             codes = np.arange(count, count + n, dtype=np.int64)
             if (valid := _validity(arr)) is not None:
                 codes[~valid] = -1
+            if index is not None:
+                codes = np.where(index >= 0, codes[np.maximum(index, 0)] if n else -1, -1)
             self.codes.append(codes)
             at += len(data)
             count += n
@@ -700,7 +712,11 @@ def _kernel_arrays(
 
     strings = _Strings(
         *(it["text"], ia["l"], ia["k"], inn["l"], iser["l"], iasin["v"], iisbn["v"]),
-        *(bt["r"], ba["r"], ba["k"], bn["r"], books["series"], basin["v"], bisbn["v"], eds["a"]),
+        bt["r"],
+        # Names repeat across books (an author's or narrator's books, a series' volumes): the book side
+        # holds each distinct string once, small enough to stay in cache.
+        *(_distinct(x) for x in (ba["r"], ba["k"], bn["r"], _arrow(books["series"]))),
+        *(basin["v"], bisbn["v"], eds["a"]),
     )
     t_i, a_i, k_i, n_i, s_i, asin_i, isbn_i, t_b, a_b, k_b, n_b, s_b, asin_b, isbn_b, asin_e = strings.codes
 
