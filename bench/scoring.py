@@ -13,10 +13,10 @@ Timed separately, as the pipeline runs them:
   changed and books whose hc_* rows changed: the keys persist in score_prepared_items /
   score_prepared_books (008 migration) — this is the first run on a new warehouse.
 - `seconds` — the score step on a warm warehouse: prepared frames in, scored pairs + matches out, i.e.
-  what `tasks.scoring.store.score_prepared` computes: `pair_features` (every feature and comparison
-  level), `apply` (weights, match weight, calibrated confidence, the per-field explanation struct that
-  match_scores stores), `rank_and_choose` (match_scores.rank; best, runner-up, caps,
-  tier). `pairs_per_second` = pairs / seconds. Not timed: DuckDB reads and writes.
+  what `tasks.scoring.store.score_prepared` computes (`tasks.scoring.score_and_choose`): `pair_features`
+  (every feature and comparison level), `apply` (weights, match weight, calibrated confidence, the
+  per-field explanation struct that match_scores stores), `rank_and_choose` (match_scores.rank; best,
+  runner-up, caps, tier). `pairs_per_second` = pairs / seconds. Not timed: DuckDB reads and writes.
 - `cold_pairs_per_second` = pairs / (prepare_seconds + seconds): a first run with nothing prepared.
 
 The score step runs `--repeat` times (default 5) on the same input: `seconds` is the median run,
@@ -87,9 +87,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="score step runs; the median is reported")
     args = ap.parse_args()
 
-    from tasks.scoring import apply, book_frame, item_frame, load_model, pair_features
+    from tasks.scoring import book_frame, item_frame, load_model, score_and_choose
     from tasks.scoring.kernel import warm_up
-    from tasks.scoring.tiers import rank_and_choose
 
     t0 = time.perf_counter()
     data = setup(args.items, args.candidates, args.seed)
@@ -118,16 +117,10 @@ def main() -> None:
 
     def score_step() -> tuple[pl.DataFrame, pl.DataFrame, dict[str, float]]:
         """What score_prepared computes: prepared frames in, scored pairs (with rank) and matches out."""
-        times = {}
-        t = time.perf_counter()
-        features = pair_features(data["candidates"], items, books)
-        times["pair_features"] = time.perf_counter() - t
-        t = time.perf_counter()
-        scored = apply(features, model)
-        times["apply"] = time.perf_counter() - t
-        t = time.perf_counter()
-        scored, matches = rank_and_choose(scored, data["items"]["item_id"])
-        times["rank_and_choose"] = time.perf_counter() - t
+        times: dict[str, float] = {}
+        scored, matches = score_and_choose(
+            data["candidates"], items, books, data["items"]["item_id"], model, timings=times
+        )
         return scored, matches, times
 
     # The machine is shared and memory-bound work moves ±30 % with the neighbours: the score step runs

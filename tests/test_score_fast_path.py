@@ -11,7 +11,15 @@ import pytest
 from polars.testing import assert_frame_equal
 from rapidfuzz import fuzz, process
 
-from tasks.scoring import book_frame, choose_matches, features, item_frame, score_pairs
+from tasks.scoring import (
+    book_frame,
+    choose_matches,
+    features,
+    item_frame,
+    rank_and_choose,
+    score_and_choose,
+    score_pairs,
+)
 from tasks.scoring import keys as keys_mod
 from tasks.scoring.features import pair_features, pair_features_reference
 from tasks.scoring.labelled import catalogue_tables, labelled_corpus
@@ -360,3 +368,27 @@ def test_csr_lists_drop_null_values_and_keep_structs_with_a_null_field():
         assert np.diff(eds.off).tolist()[:-1] == [
             structs.filter(pl.col("row") == r).height for r in range(part.height)
         ]
+
+
+def test_the_score_step_reuses_item_runs_only_when_they_hold_and_equals_the_separate_steps():
+    """score_and_choose (the item runs found by the features handed to the choice) equals features,
+    apply and rank_and_choose run separately — on pairs in item order, shuffled, and with pairs of an
+    item that has no prepared row."""
+    corpus = labelled_corpus(150, seed=8, profile="hostile")
+    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    items = corpus.items.sort("item_id")
+    ids = items["item_id"]
+    in_order = corpus.candidates.select("item_id", "book_id").sort("item_id", "book_id")
+    unknown = pl.DataFrame({"item_id": ["zz-not-prepared"] * 2, "book_id": in_order["book_id"].head(2)})
+    for pairs in (
+        in_order,
+        in_order.sample(fraction=1.0, shuffle=True, seed=4),
+        pl.concat([in_order, unknown.cast(in_order.schema)]),
+    ):
+        _, starts = features.pair_features_and_runs(pairs, items, books)
+        assert (starts is not None) == (pairs is in_order)
+        scored, matches = score_and_choose(pairs, items, books, ids)
+        expected_scored, expected_matches = rank_and_choose(score_pairs(pairs, items, books), ids)
+        assert_frame_equal(scored, expected_scored)
+        assert_frame_equal(matches, expected_matches)

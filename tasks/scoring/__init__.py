@@ -4,13 +4,16 @@ items = item_frame(evidence, abs_items)                 # prepare.py
 books = book_frame(hc_books, hc_editions, hc_contributions, hc_series)
 scored = score_pairs(candidates, items, books, model)   # features.py + model.py
 matches = choose_matches(scored, item_ids, ...)         # tiers.py (rank_and_choose: + match_scores.rank)
+scored, matches = score_and_choose(candidates, items, books, item_ids, ...)  # all of it, as a score run does
 """
 
 from __future__ import annotations
 
+import time
+
 import polars as pl
 
-from tasks.scoring.features import COMPARISONS, pair_features
+from tasks.scoring.features import COMPARISONS, pair_features, pair_features_and_runs
 from tasks.scoring.model import MODEL_PATH, Model, apply, fit
 from tasks.scoring.prepare import book_frame, item_frame
 from tasks.scoring.tiers import choose_matches, rank_and_choose
@@ -27,6 +30,7 @@ __all__ = [
     "load_model",
     "pair_features",
     "rank_and_choose",
+    "score_and_choose",
     "score_pairs",
 ]
 
@@ -50,3 +54,37 @@ def score_pairs(
 ) -> pl.DataFrame:
     """Features, levels, weights, confidence and explanation for every candidate pair."""
     return apply(pair_features(candidates, items, books), model or load_model(), explain=explain)
+
+
+def score_and_choose(
+    candidates: pl.DataFrame,
+    items: pl.DataFrame,
+    books: pl.DataFrame,
+    item_ids: pl.Series | list[str],
+    model: Model | None = None,
+    auto_threshold: float = 0.95,
+    pending_threshold: float = 0.70,
+    runner_up_margin: float = 0.05,
+    timings: dict[str, float] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The score step of a run: every candidate pair scored and ranked (match_scores), and one match per
+    item of `item_ids` (matches). The item runs found while computing the features are reused to choose.
+    `timings`, when given, receives the seconds of each part (pair_features, apply, rank_and_choose)."""
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        if timings is not None:
+            timings[name] = now - clock
+        clock = now
+
+    features, starts = pair_features_and_runs(candidates, items, books)
+    lap("pair_features")
+    scored = apply(features, model or load_model())
+    lap("apply")
+    result = rank_and_choose(
+        scored, item_ids, auto_threshold, pending_threshold, runner_up_margin, item_starts=starts
+    )
+    lap("rank_and_choose")
+    return result

@@ -664,11 +664,18 @@ def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
 
 def _row_index_runs(keys: pl.Series, table: pl.Series) -> np.ndarray:
     """`_row_index` for keys that come in runs (an item's pairs together): each run looked up once."""
+    return _item_rows(keys, table)[0]
+
+
+def _item_rows(keys: pl.Series, table: pl.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """(`_row_index` of keys that come in runs, each run looked up once; where each run starts when every
+    run is a different known key in the table's order — one run per item — else None)."""
     if len(keys) == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), None
     starts = run_starts(keys)
     rows = _row_index(keys.gather(starts), table)
-    return np.repeat(rows, np.diff(np.r_[starts, len(keys)]))
+    one_run_each = bool(rows[0] >= 0 and np.all(rows[1:] > rows[:-1]))
+    return np.repeat(rows, np.diff(np.r_[starts, len(keys)])), starts if one_run_each else None
 
 
 def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
@@ -886,6 +893,14 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
 
     Equal, column for column, to `pair_features_reference` (the same definitions over long frames).
     """
+    return pair_features_and_runs(pairs, items, books)[0]
+
+
+def pair_features_and_runs(
+    pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame
+) -> tuple[pl.DataFrame, np.ndarray | None]:
+    """`pair_features`, and where each item's pairs begin when they come one run per item in the items'
+    order (as the warehouse returns them; `rank_and_choose` takes it as `item_starts`) — None otherwise."""
     base = pairs.select(
         c("item_id").cast(pl.String),
         c("book_id").cast(pl.Int64),
@@ -893,7 +908,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         .cast(pl.Int64)
         .alias("hint_edition_id"),
     ).with_row_index("pair")
-    rows_i = _row_index_runs(base["item_id"], items["item_id"].cast(pl.String))  # -1: unknown item
+    rows_i, starts = _item_rows(base["item_id"], items["item_id"].cast(pl.String))  # -1: unknown item
     rows_b = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
     # For the kernel an unknown item / book is the empty row every CSR array and padded column ends with.
     ii = np.where(rows_i < 0, items.height, rows_i).astype(np.int64)
@@ -937,7 +952,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         book_has_id=c("book_has_id").fill_null(False),
     )
     out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
-    return out.drop("any_edition_id")
+    return out.drop("any_edition_id"), starts
 
 
 def pair_features_demo() -> pl.DataFrame:

@@ -17,10 +17,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tasks.scoring import load_model, score_pairs
+from tasks.scoring import load_model, score_and_choose
 from tasks.scoring.model import Model
 from tasks.scoring.prepare import PREPARE_VERSION, book_frame, conform_books, conform_items, item_frame
-from tasks.scoring.tiers import rank_and_choose
 from tasks.settings import Settings
 from tasks.warehouse import connect, load_sql, now
 
@@ -135,12 +134,12 @@ def score_prepared(
     inputs: Inputs, settings: Settings, model: Model | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(scored pairs with rank, one match per item) from prepared keys."""
-    model = model or load_model()
-    items = inputs.prepared_items
-    scored = score_pairs(inputs.candidates, items, inputs.prepared_books, model)
-    scored, matches = rank_and_choose(
-        scored,
+    scored, matches = score_and_choose(
+        inputs.candidates,
+        inputs.prepared_items,
+        inputs.prepared_books,
         inputs.items["item_id"],
+        model or load_model(),
         settings.auto_threshold,
         settings.pending_threshold,
         settings.runner_up_margin,

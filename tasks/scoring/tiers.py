@@ -59,9 +59,10 @@ def _level_in(
     return hit[codes]
 
 
-def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
+def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The per-item pass of kernel.item_choice over the item runs: best and runner-up rows (as rows of
-    `scored`, -1 when none), same-title counts, whether any title matched, and every row's rank."""
+    `scored`, -1 when none), same-title counts, whether any title matched, and every row's rank.
+    `item_starts`: where each item's rows begin, when known to be one run per item."""
     from tasks.scoring.kernel import item_choice
 
     if scored.height == 0:
@@ -73,7 +74,7 @@ def _choice(scored: pl.DataFrame) -> dict[str, np.ndarray]:
             "has_match": empty.astype(bool),
             "rank": empty.astype(np.int32),
         }
-    order, starts = _item_runs(scored)
+    order, starts = (None, item_starts) if item_starts is not None else _item_runs(scored)
     n, g = scored.height, len(starts)
 
     def column(values: np.ndarray, dtype) -> np.ndarray:
@@ -164,9 +165,12 @@ def rank_and_choose(
     auto_threshold: float = 0.95,
     pending_threshold: float = 0.70,
     runner_up_margin: float = 0.05,
+    item_starts: np.ndarray | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`scored` with each pair's `rank`, and `choose_matches` of it — from one per-item pass."""
-    choice = _choice(scored)
+    """`scored` with each pair's `rank`, and `choose_matches` of it — from one per-item pass.
+    `item_starts` (from `pair_features_and_runs`, for the same rows in the same order) saves finding the
+    item runs again."""
+    choice = _choice(scored, item_starts)
     ranked = scored.with_columns(rank=pl.Series("rank", choice["rank"], dtype=pl.Int32))
     return ranked, _choose(ranked, item_ids, choice, auto_threshold, pending_threshold, runner_up_margin)
 
