@@ -908,12 +908,15 @@ def pair_features_and_runs(
         .cast(pl.Int64)
         .alias("hint_edition_id"),
     ).with_row_index("pair")
-    rows_i, starts = _item_rows(base["item_id"], items["item_id"].cast(pl.String))  # -1: unknown item
-    rows_b = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
-    # For the kernel an unknown item / book is the empty row every CSR array and padded column ends with.
-    ii = np.where(rows_i < 0, items.height, rows_i).astype(np.int64)
-    bi = np.where(rows_b < 0, books.height, rows_b).astype(np.int64)
-    arrays, per_row = _kernel_arrays(items, books)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The kernel's inputs are laid out on a second core while the pairs find their item and book rows.
+        laid_out = pool.submit(_kernel_arrays, items, books)
+        rows_i, starts = _item_rows(base["item_id"], items["item_id"].cast(pl.String))  # -1: unknown item
+        rows_b = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
+        # For the kernel an unknown item / book is the empty row every CSR array and padded column ends with.
+        ii = np.where(rows_i < 0, items.height, rows_i).astype(np.int64)
+        bi = np.where(rows_b < 0, books.height, rows_b).astype(np.int64)
+        arrays, per_row = laid_out.result()
     k = _run_kernel(ii, bi, arrays)
 
     titled = k["title_sim"] >= 0
