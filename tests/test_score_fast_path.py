@@ -143,6 +143,12 @@ def test_the_fast_features_equal_the_reference_on_the_trap_cases():
     assert {"exact", "candidate_longer", "item_longer", "null"} <= levels["title"]
     assert {"equal", "different"} <= levels["position"] and {"asin", "isbn"} & levels["identifier"]
     assert fast.filter(pl.col("item_id") == "not-prepared")["title_sim"].item() is None
+    # A candidate's own edition hint (a search hit on an edition) fills edition_id when no audio edition is
+    # chosen, before any edition of the book; a pair of an unknown book keeps only its hint.
+    hinted = pairs.with_columns(edition_id=pl.when(pl.int_range(pl.len()) % 3 == 0).then(pl.lit(7, pl.Int64)))
+    fast = pair_features(hinted, items, books)
+    assert_frame_equal(fast, pair_features_reference(hinted, items, books))
+    assert 7 in fast["edition_id"].to_list()
 
 
 @pytest.mark.parametrize("profile", ["hostile", "default"])

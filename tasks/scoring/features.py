@@ -830,6 +830,7 @@ def _kernel_arrays(
     return arrays, rows
 
 
+_ROW_DTYPES = {"title_sources": pl.Int32, "any_edition_id": pl.Int64, "book_position": pl.Float64}
 _OUTPUTS = {
     "title_sim": np.int32,
     "item_in": np.bool_,
@@ -936,26 +937,31 @@ def pair_features_and_runs(
     audio_edition_id = _nullable(k["edition_id"], k["edition_ok"], pl.Int64)
 
     # --- assemble, in the reference's column order ------------------------------------------------------------
-    dtypes = {"title_sources": pl.Int32, "any_edition_id": pl.Int64, "book_position": pl.Float64}
     for name, (values, valid) in per_row.items():
         at = ii if name in ("title_sources", "item_has_series", "item_has_id") else bi
-        columns[name] = _nullable(values[at], valid[at], dtypes.get(name, pl.Boolean)).alias(name)
+        if values.dtype == np.bool_:  # a flag of no item or book is false (the padded row's value)
+            columns[name] = pl.Series(name, values[at])
+        else:
+            columns[name] = _nullable(values[at], valid[at], _ROW_DTYPES[name]).alias(name)
     columns["item_has_position"] = pl.Series(k["has_position"])
+    # The audio edition chosen, else the candidate's own edition hint, else any edition of the book.
+    hint = base["hint_edition_id"]
+    if hint.null_count() < len(hint):
+        chosen = pl.coalesce(audio_edition_id, hint, columns["any_edition_id"])
+        edition_id = pl.select(chosen).to_series()
+    else:
+        any_id, any_ok = per_row["any_edition_id"]
+        edition_id = _nullable(
+            np.where(k["edition_ok"], k["edition_id"], any_id[bi]), k["edition_ok"] | any_ok[bi], pl.Int64
+        )
     out = base.with_columns(
         asin_match=pl.Series(k["asin_match"]),
         isbn_match=pl.Series(k["isbn_match"]),
         position_equal=pl.Series(k["position_equal"]),
-        **columns,
+        **{name: col for name, col in columns.items() if name != "any_edition_id"},
+        edition_id=edition_id,
     )
-    out = out.with_columns(
-        edition_id=pl.coalesce(audio_edition_id, "hint_edition_id", "any_edition_id"),
-        item_has_series=c("item_has_series").fill_null(False),
-        item_has_id=c("item_has_id").fill_null(False),
-        book_has_series=c("book_has_series").fill_null(False),
-        book_has_id=c("book_has_id").fill_null(False),
-    )
-    out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
-    return out.drop("any_edition_id"), starts
+    return out.with_columns([comp.level_expr() for comp in COMPARISONS]), starts
 
 
 def pair_features_demo() -> pl.DataFrame:
