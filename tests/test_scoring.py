@@ -178,7 +178,7 @@ def test_missing_author_is_neither_evidence_for_nor_against():
     assert row["book_id"] == MOCKINGJAY
     assert "author" not in row["caps"]
     best = scored.filter(pl.col("book_id") == MOCKINGJAY).row(0, named=True)
-    assert best["author_level"] == "null" and best["author_weight"] == 0.0
+    assert best["author_level"] == "null" and best["explanation"]["author"]["weight"] == 0.0
 
 
 def test_narrator_only_evidence_points_at_the_right_book_without_auto_matching_it():

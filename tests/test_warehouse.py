@@ -20,7 +20,9 @@ def test_run_record_marks_completed_with_counts(db_path):
     with run_record(db_path, "extract_abs", {"library": "x"}) as rec:
         rec.count("items_seen", 3)
     with connect(db_path) as con:
-        status, counts = con.execute("SELECT status, counts FROM runs WHERE run_id = ?", [rec.run_id]).fetchone()
+        status, counts = con.execute(
+            "SELECT status, counts FROM runs WHERE run_id = ?", [rec.run_id]
+        ).fetchone()
     assert status == "completed" and '"items_seen": 3' in counts
 
 
@@ -28,14 +30,18 @@ def test_run_record_marks_failed_and_keeps_the_reason(db_path):
     with pytest.raises(ValueError), run_record(db_path, "score") as rec:
         raise ValueError("boom")
     with connect(db_path) as con:
-        status, message = con.execute("SELECT status, message FROM runs WHERE run_id = ?", [rec.run_id]).fetchone()
+        status, message = con.execute(
+            "SELECT status, message FROM runs WHERE run_id = ?", [rec.run_id]
+        ).fetchone()
     assert status == "failed" and "boom" in message
 
 
 def test_record_error_row(db_path):
     with connect(db_path) as con:
         record_error(con, "r1", "extract_abs", "li_1", "malformed_item", "media is missing")
-        assert con.execute("SELECT kind, message FROM errors").fetchall() == [("malformed_item", "media is missing")]
+        assert con.execute("SELECT kind, message FROM errors").fetchall() == [
+            ("malformed_item", "media is missing")
+        ]
 
 
 def test_a_second_process_gets_a_clear_lock_message(db_path):
@@ -47,7 +53,9 @@ def test_a_second_process_gets_a_clear_lock_message(db_path):
         )
         from tasks.warehouse import SQL_DIR
 
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=SQL_DIR.parent)
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=SQL_DIR.parent
+        )
     assert proc.returncode == 3, proc.stderr
     assert "is locked by" in proc.stdout and "PID" in proc.stdout and "SHELFMATCH_DUCKDB_PATH" in proc.stdout
 

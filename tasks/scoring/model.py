@@ -84,30 +84,31 @@ class Model:
 
 
 def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.DataFrame:
-    """Add `<comparison>_weight`, `match_weight` (log2 odds), `confidence` and `explanation` columns.
+    """Add `match_weight` (log2 odds: the prior plus each comparison's level weight), `confidence` and
+    `explanation` columns.
 
-    `explanation` is a struct {comparison: {level, weight}} in comparison order — built from the same
-    named columns, free to make for millions of pairs, and stored as JSON by the score flow.
+    `explanation` is a struct {comparison: {level, weight}} in comparison order (weights in bits, rounded
+    to 2 decimals) — built from the level columns, free to make for millions of pairs, and stored as JSON
+    by the score flow. The exact weight of a level is the model's (`model.weights`).
     """
-    weight_cols, shown = [], []
+    weights, shown = [], []
     for comp in COMPARISONS:
         table = model.weights[comp.name]
-        weights = pl.Series(
+        by_level = pl.Series(
             [0.0 if lv == NULL else float(table.get(lv, 0.0)) for lv in comp.level_names], dtype=pl.Float64
         )
         level = pl.col(f"{comp.name}_level").cast(comp.dtype).to_physical()
-        weight_cols.append(pl.lit(weights).gather(level).alias(f"{comp.name}_weight"))
+        weights.append(pl.lit(by_level).gather(level))
         # The explanation shows weights rounded to 2 decimals: the rounded table, taken the same way.
-        shown.append(pl.lit(weights.round(2)).gather(level))
-    out = features.with_columns(weight_cols)
-    total = pl.lit(model.prior_log2_odds) + pl.sum_horizontal([f"{comp.name}_weight" for comp in COMPARISONS])
-    out = out.with_columns(match_weight=total)
+        shown.append(pl.lit(by_level.round(2)).gather(level))
+    total = pl.lit(model.prior_log2_odds) + pl.sum_horizontal(weights)
+    out = features.with_columns(match_weight=total)
     if model.knots:
         xs, ps = (np.array(v, dtype=np.float64) for v in zip(*model.knots, strict=True))
         conf = np.interp(out["match_weight"].to_numpy(), xs, ps)
         out = out.with_columns(confidence=pl.Series(conf, dtype=pl.Float64))
     else:
-        logit = pl.lit(model.slope * math.log(2)) * total + pl.lit(model.intercept)
+        logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
         out = out.with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
     if explain:
         out = out.with_columns(
