@@ -14,6 +14,7 @@ over CSR arrays; tests hold the two equal.
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -160,6 +161,12 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
 )
 COMPARISON_BY_NAME = {comp.name: comp for comp in COMPARISONS}
+
+
+@functools.cache
+def _level_exprs() -> list[pl.Expr]:
+    """Every comparison's level expression (built once: building them costs more than some steps)."""
+    return [comp.level_expr() for comp in COMPARISONS]
 
 
 def _has_values(*cols: str) -> pl.Expr:
@@ -451,7 +458,7 @@ def pair_features_reference(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.
         book_has_id=c("book_has_id").fill_null(False),
     )
     assert out.height == base.height, "pair features must keep one row per pair"
-    out = out.with_columns([comp.level_expr() for comp in COMPARISONS])
+    out = out.with_columns(_level_exprs())
     return out.drop("item_idx", "any_edition_id", "audio_edition_id")
 
 
@@ -961,7 +968,7 @@ def pair_features_and_runs(
         **{name: col for name, col in columns.items() if name != "any_edition_id"},
         edition_id=edition_id,
     )
-    return out.with_columns([comp.level_expr() for comp in COMPARISONS]), starts
+    return out.with_columns(_level_exprs()), starts
 
 
 def pair_features_demo() -> pl.DataFrame:

@@ -36,6 +36,7 @@ class Model:
     knots: list[tuple[float, float]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     levels: dict[str, dict[str, dict]] = field(default_factory=dict)  # full m/u table, as stored
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # built expressions
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> Model:
@@ -61,6 +62,30 @@ class Model:
             meta={k: v for k, v in data.items() if k not in ("comparisons",)},
             levels={name: comp["levels"] for name, comp in data["comparisons"].items()},
         )
+
+    def expressions(self) -> tuple[pl.Expr, pl.Expr]:
+        """(match weight, explanation) as Polars expressions over the level columns — built once per model."""
+        if "expressions" not in self._cache:
+            weights, shown = [], []
+            for comp in COMPARISONS:
+                table = self.weights[comp.name]
+                by_level = pl.Series(
+                    [0.0 if lv == NULL else float(table.get(lv, 0.0)) for lv in comp.level_names],
+                    dtype=pl.Float64,
+                )
+                level = pl.col(f"{comp.name}_level").cast(comp.dtype).to_physical()
+                weights.append(pl.lit(by_level).gather(level))
+                # The explanation shows weights rounded to 2 decimals: the rounded table, taken the same way.
+                shown.append(pl.lit(by_level.round(2)).gather(level))
+            total = pl.lit(self.prior_log2_odds) + pl.sum_horizontal(weights)
+            explanation = pl.struct(
+                [
+                    pl.struct(level=pl.col(f"{comp.name}_level"), weight=weight).alias(comp.name)
+                    for comp, weight in zip(COMPARISONS, shown, strict=True)
+                ]
+            )
+            self._cache["expressions"] = (total, explanation)
+        return self._cache["expressions"]
 
     def to_json(self) -> dict:
         return {
@@ -91,17 +116,7 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     to 2 decimals) — built from the level columns, free to make for millions of pairs, and stored as JSON
     by the score flow. The exact weight of a level is the model's (`model.weights`).
     """
-    weights, shown = [], []
-    for comp in COMPARISONS:
-        table = model.weights[comp.name]
-        by_level = pl.Series(
-            [0.0 if lv == NULL else float(table.get(lv, 0.0)) for lv in comp.level_names], dtype=pl.Float64
-        )
-        level = pl.col(f"{comp.name}_level").cast(comp.dtype).to_physical()
-        weights.append(pl.lit(by_level).gather(level))
-        # The explanation shows weights rounded to 2 decimals: the rounded table, taken the same way.
-        shown.append(pl.lit(by_level.round(2)).gather(level))
-    total = pl.lit(model.prior_log2_odds) + pl.sum_horizontal(weights)
+    total, explanation = model.expressions()
     out = features.with_columns(match_weight=total)
     if model.knots:
         xs, ps = (np.array(v, dtype=np.float64) for v in zip(*model.knots, strict=True))
@@ -111,14 +126,7 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
         logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
         out = out.with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
     if explain:
-        out = out.with_columns(
-            explanation=pl.struct(
-                [
-                    pl.struct(level=pl.col(f"{comp.name}_level"), weight=weight).alias(comp.name)
-                    for comp, weight in zip(COMPARISONS, shown, strict=True)
-                ]
-            )
-        )
+        out = out.with_columns(explanation=explanation)
     return out
 
 
