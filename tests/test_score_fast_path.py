@@ -271,6 +271,17 @@ def test_row_index_finds_every_key_and_marks_missing_ones(sort_table):
         assert features._row_index(k, table).tolist() == [
             table.to_list().index(x) if x in table.to_list() else -1 for x in k
         ]
+    # Integer ids (books): a lookup over the ids' range; nulls and ids outside it are not found.
+    ids = pl.Series([7, 5, 6, 2**40], dtype=pl.Int64)
+    assert features._row_index(pl.Series([5, None, 7, 2**40, -3, 6]), ids.head(3)).tolist() == [
+        1,
+        -1,
+        0,
+        -1,
+        -1,
+        2,
+    ]
+    assert features._row_index(pl.Series([2**40, 5]), ids).tolist() == [3, 1]  # a range too wide: a join
     assert features._row_index_runs(pl.Series(["a", "a", "c", "zz", "zz"]), table).tolist() == [
         table.to_list().index("a"),
         table.to_list().index("a"),

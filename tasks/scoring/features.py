@@ -658,12 +658,19 @@ def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
         rows = np.full(int(max(kc.max(initial=-1), tc.max(initial=-1))) + 1, -1, dtype=np.int64)
         rows[tc] = np.arange(len(tc))
         return rows[kc]
-    if keys.dtype.is_integer() and len(table) and table.min() >= 0 and table.max() < 1 << 26:
-        rows = np.full(int(table.max()) + 1, -1, dtype=np.int64)  # ids are small: a lookup array
-        rows[table.to_numpy()] = np.arange(len(table))
-        k = keys.fill_null(-1).to_numpy()
+    if (
+        keys.dtype.is_integer()
+        and len(table)
+        and not table.null_count()
+        and int(table.max()) - int(table.min()) < 1 << 26
+    ):
+        # Ids span a small range: a lookup array over it (32-bit rows: half the memory to touch).
+        low = int(table.min())
+        rows = np.full(int(table.max()) - low + 1, -1, dtype=np.int32)
+        rows[table.to_numpy() - low] = np.arange(len(table), dtype=np.int32)
+        k = keys.fill_null(low - 1).to_numpy().astype(np.int64) - low
         inside = (k >= 0) & (k < len(rows))
-        return np.where(inside, rows[np.where(inside, k, 0)], -1)
+        return np.where(inside, rows[np.where(inside, k, 0)], -1).astype(np.int64)
     right = pl.DataFrame({"k": table}).with_row_index("i")
     idx = pl.DataFrame({"k": keys}).join(right, on="k", how="left", maintain_order="left")["i"]
     return idx.fill_null(-1).to_numpy().astype(np.int64)
