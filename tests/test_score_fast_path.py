@@ -282,7 +282,7 @@ def test_row_index_finds_every_key_and_marks_missing_ones(sort_table):
         2,
     ]
     assert features._row_index(pl.Series([2**40, 5]), ids).tolist() == [3, 1]  # a range too wide: a join
-    assert features._row_index_runs(pl.Series(["a", "a", "c", "zz", "zz"]), table).tolist() == [
+    assert features._item_rows(pl.Series(["a", "a", "c", "zz", "zz"]), table)[0].tolist() == [
         table.to_list().index("a"),
         table.to_list().index("a"),
         table.to_list().index("c"),
@@ -343,7 +343,7 @@ def test_sorted_key_merge_agrees_with_a_join_and_refuses_unsorted_input():
         assert keys_mod.sorted_rows(run, table).tolist() == [
             table.to_list().index(k) if k in table.to_list() else -1 for k in run
         ]
-        assert features._row_index_runs(keys, table).tolist() == expected
+        assert features._item_rows(keys, table)[0].tolist() == expected
         assert keys_mod.strictly_ascending(run) and (
             len(keys) == len(run) or not keys_mod.strictly_ascending(keys)
         )

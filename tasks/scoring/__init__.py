@@ -52,7 +52,7 @@ def score_pairs(
     model: Model | None = None,
     explain: bool = True,
 ) -> pl.DataFrame:
-    """Features, levels, weights, confidence and explanation for every candidate pair."""
+    """Features, levels, match weight, confidence and explanation for every candidate pair."""
     return apply(pair_features(candidates, items, books), model or load_model(), explain=explain)
 
 

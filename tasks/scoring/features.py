@@ -562,9 +562,10 @@ def _codes(*columns: pl.Series) -> list[np.ndarray]:
 
 class _Strings:
     """Every string the kernel reads, in one index space: a string is an index into `off` (its characters
-    are chars[off[k]:off[k + 1]]), a null is -1. Strings are not de-duplicated (hashing them cost more
-    than comparing the repeats). Characters are bytes when every column is ASCII (normalised keys are),
-    else Unicode code points numbered densely.
+    are chars[off[k]:off[k + 1]]), a null is -1. A column given dictionary-encoded (the book side's names)
+    holds each distinct string once; the others are not de-duplicated (hashing 50 k items' strings costs
+    more than comparing the repeats). Characters are bytes when every column is ASCII (normalised keys
+    are), else Unicode code points numbered densely.
 
     Columns are laid end to end: a book's titles sit among the other books' titles, the column every
     pair reads, which stays in cache (a table grouped by book instead was slower).
@@ -676,11 +677,6 @@ def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
     return idx.fill_null(-1).to_numpy().astype(np.int64)
 
 
-def _row_index_runs(keys: pl.Series, table: pl.Series) -> np.ndarray:
-    """`_row_index` for keys that come in runs (an item's pairs together): each run looked up once."""
-    return _item_rows(keys, table)[0]
-
-
 def _item_rows(keys: pl.Series, table: pl.Series) -> tuple[np.ndarray, np.ndarray | None]:
     """(`_row_index` of keys that come in runs, each run looked up once; where each run starts when every
     run is a different known key in the table's order — one run per item — else None)."""
@@ -690,23 +686,6 @@ def _item_rows(keys: pl.Series, table: pl.Series) -> tuple[np.ndarray, np.ndarra
     rows = _row_index(keys.gather(starts), table)
     one_run_each = bool(rows[0] >= 0 and np.all(rows[1:] > rows[:-1]))
     return np.repeat(rows, np.diff(np.r_[starts, len(keys)])), starts if one_run_each else None
-
-
-def _gather(col: pl.Series, rows: np.ndarray) -> pl.Series:
-    """col[rows], null where rows is -1."""
-    if col.dtype.is_numeric() or col.dtype == pl.Boolean:  # numpy: a plain take and a validity mask
-        inside = rows >= 0
-        at = rows if inside.all() else np.where(inside, rows, 0)
-        values = col.fill_null(False if col.dtype == pl.Boolean else 0).to_numpy()
-        valid = inside
-        if col.null_count():
-            valid = inside & col.is_not_null().to_numpy()[at]
-        taken = values[at] if len(values) else np.zeros(len(rows), values.dtype)
-        return _nullable(taken, valid, col.dtype).alias(col.name)
-    out = col.gather(pl.Series(np.where(rows >= 0, rows, 0), dtype=pl.Int64))
-    if (rows < 0).any():
-        out = pl.select(pl.when(pl.Series(rows >= 0)).then(out)).to_series()
-    return out
 
 
 def _kernel_arrays(

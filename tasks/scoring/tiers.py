@@ -23,7 +23,8 @@ def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
     each item's run in it)."""
     ids = scored["item_id"]
     starts = run_starts(ids)
-    if strictly_ascending(ids.gather(starts)) or ids.gather(starts).n_unique() == len(starts):
+    run_ids = ids.gather(starts)
+    if strictly_ascending(run_ids) or run_ids.n_unique() == len(starts):
         return None, starts  # already contiguous (candidates come per item, in id order): no sort
     # Items numbered by a categorical cast (hashing), then a stable sort of the numbers: rows of one
     # item stay in their order.
