@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from tasks.scoring.keys import run_starts, sorted_rows
+from tasks.scoring.keys import arrow, offsets, run_starts, sorted_rows
 
 NULL = "null"
 
@@ -469,24 +469,9 @@ def pair_features_reference(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.
 # temporaries over the combinations.
 
 
-def _arrow(col: pl.Series) -> pa.Array:
-    """The column as one Arrow array (large offsets, as the kernel's inputs are read)."""
-    return col.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
-
-
 def _validity(arr: pa.Array) -> np.ndarray | None:
     """Which values are not null, as booleans; None when none is null."""
     return arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else None
-
-
-def _offsets(arr: pa.Array) -> np.ndarray:
-    """The n + 1 offsets of a (large) list or string array, as int64, as the array's slice sees them."""
-    n = len(arr)
-    if n == 0:
-        return np.zeros(1, dtype=np.int64)
-    large = pa.types.is_large_list(arr.type) or pa.types.is_large_string(arr.type)
-    off = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)
-    return off[arr.offset : arr.offset + n + 1].astype(np.int64)
 
 
 def _distinct(arr: pa.Array) -> pa.DictionaryArray:
@@ -523,8 +508,8 @@ class _Lists:
         for name, spec in cols.items():
             col, _, fld = spec.partition(".")
             if col not in flat_of:
-                arr = _arrow(frame[col])
-                col_lens = np.diff(_offsets(arr))
+                arr = arrow(frame[col])
+                col_lens = np.diff(offsets(arr))
                 if (ok := _validity(arr)) is not None:  # a null list has no values
                     col_lens = np.where(ok, col_lens, 0)
                 lens = col_lens if lens is None else lens
@@ -575,14 +560,14 @@ class _Strings:
         offs, datas, self.codes = [], [], []
         at = count = 0
         for col in columns:
-            arr = _arrow(col.cast(pl.String)) if isinstance(col, pl.Series) else col
+            arr = arrow(col.cast(pl.String)) if isinstance(col, pl.Series) else col
             index = None
             if isinstance(arr, pa.DictionaryArray):  # each distinct string once; rows point at them
                 index = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
                 arr = arr.dictionary
             n = len(arr)
             bufs = arr.buffers()
-            off = _offsets(arr)
+            off = offsets(arr)
             raw = bufs[2] if n and bufs[2] is not None else b""
             data = np.frombuffer(raw, dtype=np.uint8)[off[0] : off[-1]]
             off = off - off[0]
@@ -715,7 +700,7 @@ def _kernel_arrays(
         bt["r"],
         # Names repeat across books (an author's or narrator's books, a series' volumes): the book side
         # holds each distinct string once, small enough to stay in cache.
-        *(_distinct(x) for x in (ba["r"], ba["k"], bn["r"], _arrow(books["series"]))),
+        *(_distinct(x) for x in (ba["r"], ba["k"], bn["r"], arrow(books["series"]))),
         *(basin["v"], bisbn["v"], eds["a"]),
     )
     t_i, a_i, k_i, n_i, s_i, asin_i, isbn_i, t_b, a_b, k_b, n_b, s_b, asin_b, isbn_b, asin_e = strings.codes

@@ -1,9 +1,9 @@
 """Looking up sorted string keys (item ids) without hashing or searching: one merge pass, compiled.
 
 The warehouse returns candidate pairs and items ordered by item id (score_candidates.sql,
-score_prepared_items.sql, score_items.sql), so finding each pair's item row is a merge of two sorted
-lists, and the item runs (an item's pairs together) fall out of the same pass. `sorted_rows` checks the
-order as it goes and says so when the keys do not come sorted; callers then take the general path.
+score_prepared_items.sql, score_items.sql), so finding the item row of each run of pairs (an item's
+pairs together, `run_starts`) is a merge of two sorted lists. `sorted_rows` checks the order as it goes
+and says so when the keys do not come sorted; callers then take the general path.
 
 Strings are compared as UTF-8 bytes, the order Polars and DuckDB sort them in.
 """
@@ -12,22 +12,32 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from numba import njit
+
+
+def arrow(col: pl.Series) -> pa.Array:
+    """The column as one Arrow array (large offsets for strings and lists)."""
+    return col.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
+
+
+def offsets(arr: pa.Array) -> np.ndarray:
+    """The n + 1 offsets of a (large) list or string array, as int64, as the array's slice sees them."""
+    n = len(arr)
+    if n == 0:
+        return np.zeros(1, dtype=np.int64)
+    large = pa.types.is_large_list(arr.type) or pa.types.is_large_string(arr.type)
+    off = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)
+    return off[arr.offset : arr.offset + n + 1].astype(np.int64)
 
 
 def arrow_strings(col: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """(offsets, UTF-8 bytes) of a string column without nulls — None when it has nulls or is not text."""
     if col.dtype != pl.String or col.null_count():
         return None
-    arr = col.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
-    bufs = arr.buffers()
-    n = len(arr)
-    if n == 0:
-        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.uint8)
-    width = np.int64 if str(arr.type) == "large_string" else np.int32
-    off = np.frombuffer(bufs[1], dtype=width)[arr.offset : arr.offset + n + 1].astype(np.int64)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, dtype=np.uint8)
-    return off, data
+    arr = arrow(col)
+    data = arr.buffers()[2] if len(arr) else None
+    return offsets(arr), np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
 
 
 @njit(cache=True, inline="always")
@@ -90,11 +100,3 @@ def sorted_rows(keys: pl.Series, table: pl.Series) -> np.ndarray | None:
         return None
     rows = np.empty(len(keys), dtype=np.int64)
     return rows if _merge(k[0], k[1], t[0], t[1], rows) else None
-
-
-def sorted_run_rows(keys: pl.Series, table: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """For ascending keys that repeat in runs (an item's pairs together): (start of each run, the run's
-    row in `table`, -1 when absent). None when the keys or the table are not in order."""
-    starts = run_starts(keys)
-    rows = sorted_rows(keys.gather(starts), table)
-    return None if rows is None else (starts, rows)

@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from tasks.scoring.features import COMPARISON_BY_NAME, NULL, _arrow
-from tasks.scoring.keys import run_starts, sorted_rows, strictly_ascending
+from tasks.scoring.features import COMPARISON_BY_NAME, NULL
+from tasks.scoring.keys import arrow, run_starts, sorted_rows, strictly_ascending
 
 c = pl.col
 
@@ -224,7 +224,7 @@ def _choose(
     rows, which = np.nonzero(hits)
     offsets = np.zeros(out.height + 1, dtype=np.int64)
     np.cumsum(hits.sum(axis=1), out=offsets[1:])
-    names = _arrow(pl.Series(list(caps), dtype=pl.String).gather(which))
+    names = arrow(pl.Series(list(caps), dtype=pl.String).gather(which))
     cap_lists = pl.Series(pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), names)))
     capped = pl.Series(offsets[1:] > offsets[:-1])
     tier = (
