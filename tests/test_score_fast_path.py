@@ -21,7 +21,7 @@ from tasks.scoring import (
     score_pairs,
 )
 from tasks.scoring import keys as keys_mod
-from tasks.scoring.features import pair_features, pair_features_reference
+from tasks.scoring.features import COMPARISONS, pair_features, pair_features_reference
 from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 from tasks.scoring.prepare import _book_schema, _empty_items, conform_books, conform_items
 from tasks.scoring.tiers import pair_ranks
@@ -409,3 +409,36 @@ def test_the_score_step_reuses_item_runs_only_when_they_hold_and_equals_the_sepa
         expected_scored, expected_matches = rank_and_choose(score_pairs(pairs, items, books), ids)
         assert_frame_equal(scored, expected_scored)
         assert_frame_equal(matches, expected_matches)
+
+
+def test_match_weights_are_the_prior_plus_each_level_weight_added_in_comparison_order():
+    """The compiled weights pass equals the sum written out in Python, bit for bit (so a pair's weight is
+    the same float on every run), and the Polars path that string or null levels take, to the last bits."""
+    from tasks.scoring import load_model
+    from tasks.scoring.model import apply
+
+    corpus = labelled_corpus(60, seed=17, profile="hostile")
+    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    feats = pair_features(corpus.candidates, corpus.items, books)
+    model = load_model()
+    fast = apply(feats, model)
+    expected = []
+    for row in feats.iter_rows(named=True):
+        total = 0.0
+        for comp in COMPARISONS:
+            level = row[f"{comp.name}_level"]
+            total += 0.0 if level == "null" else model.weights[comp.name].get(level, 0.0)
+        expected.append(model.prior_log2_odds + total)
+    assert fast["match_weight"].to_list() == expected
+    assert fast.equals(apply(feats, model))  # the same floats on a second run
+    # Levels as strings take the Polars expressions: the same levels, weights and explanation.
+    as_text = feats.with_columns(pl.col(f"{comp.name}_level").cast(pl.String) for comp in COMPARISONS)
+    slow = apply(as_text, model)
+    assert_frame_equal(
+        slow.select("match_weight", "confidence"), fast.select("match_weight", "confidence"), abs_tol=1e-12
+    )
+    assert slow["explanation"].cast(fast["explanation"].dtype).equals(fast["explanation"])
+    for comp in COMPARISONS:
+        weights = fast["explanation"].struct.field(comp.name).struct.field("weight")
+        assert weights.is_not_null().all()

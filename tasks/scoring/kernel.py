@@ -521,6 +521,20 @@ def warm_up() -> float:
 
 
 @njit(nogil=True, cache=True)
+def weigh(codes, table, shown, prior, match_weight, shown_out):
+    """Per pair p: match_weight[p] = prior + the sum of table[c, codes[c][p]] over the comparisons c, always
+    added in comparison order (so a pair's weight is the same float on every run), and shown_out[c, p] =
+    shown[c, codes[c][p]], the weight an explanation shows."""
+    for p in range(len(match_weight)):
+        total = 0.0
+        for c in range(len(codes)):
+            k = codes[c][p]
+            total += table[c, k]
+            shown_out[c, p] = shown[c, k]
+        match_weight[p] = prior + total
+
+
+@njit(nogil=True, cache=True)
 def item_choice(starts, conf, book, title_match, mask, best, runner, same_title, has_match, rank, order):
     """Per item (rows starts[g]..starts[g+1]-1, the last run to the end): its best row and runner-up by
     (confidence desc, book id asc, row order) — -1 when none —, how many of its rows have a matching

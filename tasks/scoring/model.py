@@ -87,6 +87,19 @@ class Model:
             self._cache["expressions"] = (total, explanation)
         return self._cache["expressions"]
 
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """(weight, weight rounded as shown) by comparison × level code (rows in comparison order, columns
+        in each Enum's order, `null` = 0, unused cells 0) — built once per model."""
+        if "tables" not in self._cache:
+            width = max(len(comp.level_names) for comp in COMPARISONS)
+            table = np.zeros((len(COMPARISONS), width), dtype=np.float64)
+            for k, comp in enumerate(COMPARISONS):
+                weights = self.weights[comp.name]
+                for j, level in enumerate(comp.level_names):
+                    table[k, j] = 0.0 if level == NULL else float(weights.get(level, 0.0))
+            self._cache["tables"] = (table, np.round(table, 2))
+        return self._cache["tables"]
+
     def to_json(self) -> dict:
         return {
             **self.meta,
@@ -108,6 +121,18 @@ class Model:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
 
 
+def _level_codes(features: pl.DataFrame) -> tuple[np.ndarray, ...] | None:
+    """Every comparison's level codes (its Enum's physical codes), when every level column carries its
+    comparison's own Enum and no null — as `pair_features` makes them; else None."""
+    codes = []
+    for comp in COMPARISONS:
+        col = features[f"{comp.name}_level"]
+        if col.dtype != comp.dtype or col.null_count():
+            return None
+        codes.append(np.ascontiguousarray(col.to_physical().to_numpy(), dtype=np.uint8))
+    return tuple(codes)
+
+
 def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.DataFrame:
     """Add `match_weight` (log2 odds: the prior plus each comparison's level weight), `confidence` and
     `explanation` columns.
@@ -115,9 +140,25 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     `explanation` is a struct {comparison: {level, weight}} in comparison order (weights in bits, rounded
     to 2 decimals) — built from the level columns, free to make for millions of pairs, and stored as JSON
     by the score flow. The exact weight of a level is the model's (`model.weights`).
+
+    On level columns as `pair_features` makes them, one compiled pass (kernel.weigh) looks the weights up
+    and adds them in comparison order, so a pair's match weight is the same float on every run (a
+    horizontal sum in Polars may add in another order and differ in the last bit); other level columns
+    (strings, nulls) take the same table through Polars expressions.
     """
-    total, explanation = model.expressions()
-    out = features.with_columns(match_weight=total)
+    codes = _level_codes(features)
+    shown = None
+    if codes is None:
+        total, explanation = model.expressions()
+        out = features.with_columns(match_weight=total)
+    else:
+        from tasks.scoring.kernel import weigh
+
+        table, rounded = model.tables()
+        match_weight = np.empty(features.height, dtype=np.float64)
+        shown = np.empty((len(COMPARISONS), features.height), dtype=np.float64)
+        weigh(codes, table, rounded, float(model.prior_log2_odds), match_weight, shown)
+        out = features.with_columns(match_weight=pl.Series(match_weight))
     if model.knots:
         xs, ps = (np.array(v, dtype=np.float64) for v in zip(*model.knots, strict=True))
         conf = np.interp(out["match_weight"].to_numpy(), xs, ps)
@@ -126,6 +167,13 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
         logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
         out = out.with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
     if explain:
+        if shown is not None:
+            explanation = pl.struct(
+                [
+                    pl.struct(level=pl.col(f"{comp.name}_level"), weight=pl.Series(shown[k])).alias(comp.name)
+                    for k, comp in enumerate(COMPARISONS)
+                ]
+            )
         out = out.with_columns(explanation=explanation)
     return out
 
