@@ -398,13 +398,17 @@ def test_the_score_step_reuses_item_runs_only_when_they_hold_and_equals_the_sepa
     ids = items["item_id"]
     in_order = corpus.candidates.select("item_id", "book_id").sort("item_id", "book_id")
     unknown = pl.DataFrame({"item_id": ["zz-not-prepared"] * 2, "book_id": in_order["book_id"].head(2)})
+    some_without = in_order.filter(~pl.col("item_id").is_in([ids[0], ids[7], ids[-1]]))  # no candidates
     for pairs in (
         in_order,
+        some_without,
         in_order.sample(fraction=1.0, shuffle=True, seed=4),
         pl.concat([in_order, unknown.cast(in_order.schema)]),
     ):
-        _, starts = features.pair_features_and_runs(pairs, items, books)
-        assert (starts is not None) == (pairs is in_order)
+        _, runs = features.pair_features_and_runs(pairs, items, books)
+        assert (runs is not None) == (pairs is in_order or pairs is some_without)
+        if runs is not None:  # each run's item, by row of `items`
+            assert pairs["item_id"].gather(runs.starts).equals(ids.gather(runs.rows))
         scored, matches = score_and_choose(pairs, items, books, ids)
         expected_scored, expected_matches = rank_and_choose(score_pairs(pairs, items, books), ids)
         assert_frame_equal(scored, expected_scored)

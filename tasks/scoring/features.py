@@ -18,6 +18,7 @@ import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -829,6 +830,7 @@ _OUTPUTS = {
     "year_ok": np.bool_,
 }
 _PARALLEL_FROM = 20_000  # pairs; below this one thread is quicker than starting more
+_SLICES_PER_WORKER = 8
 
 
 def _run_kernel(ii: np.ndarray, bi: np.ndarray, arrays: dict) -> dict[str, np.ndarray]:
@@ -855,8 +857,9 @@ def _run_kernel(ii: np.ndarray, bi: np.ndarray, arrays: dict) -> dict[str, np.nd
     if n < _PARALLEL_FROM or workers == 1:
         run(0, n)
     else:
-        # One contiguous slice per thread: each writes its own stretch of the outputs.
-        bounds = np.linspace(0, n, workers + 1).astype(np.int64)
+        # Contiguous slices, several per thread, taken in turn by whichever thread is free: each writes its
+        # own stretch of the outputs, and a core slowed by something else does less of the work.
+        bounds = np.linspace(0, n, workers * _SLICES_PER_WORKER + 1).astype(np.int64)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, bounds[:-1], bounds[1:]))
     if order is not None:
@@ -875,11 +878,19 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     return pair_features_and_runs(pairs, items, books)[0]
 
 
+class ItemRuns(NamedTuple):
+    """Pairs that come one run per item, in the items' order: where each run begins, and the row in
+    `items` of its item (increasing)."""
+
+    starts: np.ndarray
+    rows: np.ndarray
+
+
 def pair_features_and_runs(
     pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame
-) -> tuple[pl.DataFrame, np.ndarray | None]:
-    """`pair_features`, and where each item's pairs begin when they come one run per item in the items'
-    order (as the warehouse returns them; `rank_and_choose` takes it as `item_starts`) — None otherwise."""
+) -> tuple[pl.DataFrame, ItemRuns | None]:
+    """`pair_features`, and the item runs when the pairs come one run per item in the items' order (as the
+    warehouse returns them; `rank_and_choose` takes them) — None otherwise."""
     base = pairs.select(
         c("item_id").cast(pl.String),
         c("book_id").cast(pl.Int64),
@@ -939,7 +950,8 @@ def pair_features_and_runs(
         **{name: col for name, col in columns.items() if name != "any_edition_id"},
         edition_id=edition_id,
     )
-    return out.with_columns(_level_exprs()), starts
+    runs = None if starts is None else ItemRuns(starts, rows_i[starts])
+    return out.with_columns(_level_exprs()), runs
 
 
 def pair_features_demo() -> pl.DataFrame:

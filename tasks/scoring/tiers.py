@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from tasks.scoring.features import COMPARISON_BY_NAME, NULL
+from tasks.scoring.features import COMPARISON_BY_NAME, NULL, _nullable
 from tasks.scoring.keys import arrow, run_starts, sorted_rows, strictly_ascending
 
 c = pl.col
@@ -41,7 +41,8 @@ def _level_codes(frame: pl.DataFrame, name: str) -> np.ndarray | None:
     comp = COMPARISON_BY_NAME[name]
     if col.dtype != comp.dtype:
         return None
-    return col.to_physical().fill_null(len(comp.level_names)).to_numpy()
+    physical = col.to_physical()
+    return (physical.fill_null(len(comp.level_names)) if col.null_count() else physical).to_numpy()
 
 
 def _level_in(
@@ -74,6 +75,8 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
             "same_title": empty,
             "has_match": empty.astype(bool),
             "rank": empty.astype(np.int32),
+            "confidence": empty.astype(np.float64),
+            "book_id": empty,
         }
     order, starts = (None, item_starts) if item_starts is not None else _item_runs(scored)
     n, g = scored.height, len(starts)
@@ -82,6 +85,8 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
         return np.ascontiguousarray(values if order is None else values[order], dtype=dtype)
 
     mask = scored["agree_mask"].fill_null(0).to_numpy() if "agree_mask" in scored.columns else np.zeros(n)
+    conf = np.ascontiguousarray(scored["confidence"].to_numpy(), dtype=np.float64)
+    book = scored["book_id"].cast(pl.Int64)
     out = {
         "best": np.full(g, -1, dtype=np.int64),
         "runner": np.full(g, -1, dtype=np.int64),
@@ -91,13 +96,18 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
     }
     item_choice(
         starts.astype(np.int64),
-        column(scored["confidence"].to_numpy(), np.float64),
-        column(scored["book_id"].cast(pl.Int64).fill_null(np.iinfo(np.int64).max).to_numpy(), np.int64),
+        column(conf, np.float64),
+        column(
+            book.fill_null(np.iinfo(np.int64).max).to_numpy() if book.null_count() else book.to_numpy(),
+            np.int64,
+        ),
         column(_level_in(scored, "title", ("exact", "close")), np.bool_),
         column(mask, np.int64),
         *out.values(),
         np.empty(n, dtype=np.int64),
     )
+    out["confidence"] = conf  # by row of `scored`
+    out["book_id"] = book.fill_null(0).to_numpy() if book.null_count() else book.to_numpy()
     if order is not None:
         for name in ("best", "runner"):
             pos = out[name]
@@ -109,44 +119,54 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
 
 
 def _best_rows(
-    scored: pl.DataFrame, item_ids: pl.Series | list[str], choice: dict[str, np.ndarray]
-) -> pl.DataFrame:
+    scored: pl.DataFrame,
+    item_ids: pl.Series | list[str],
+    choice: dict[str, np.ndarray],
+    run_rows: np.ndarray | None = None,
+) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
     """One row per distinct id of `item_ids`, in their order: the item's best candidate row of `scored`
-    (nulls when it has none) with `_same_title`, `runner_up_book_id` and `runner_up_confidence`."""
-    from tasks.scoring.features import _nullable, _row_index
+    (nulls when it has none) with `runner_up_book_id` and `runner_up_confidence`. And by row: `run`, the
+    item's run in `choice` (-1: no candidates), `best`, the row of `scored` it came from (-1: none), and
+    `runner_up`, whether it has a runner-up. `run_rows`, when given, is the position in `item_ids` of
+    each run's item (`item_ids` distinct), which saves finding the runs' ids."""
+    from tasks.scoring.features import _row_index
 
     ids = pl.Series("item_id", item_ids, dtype=pl.String)
     best, runner = choice["best"], choice["runner"]
-    run_ids = scored["item_id"].gather(best)
-    if len(run_ids) == len(ids) and run_ids.equals(ids):  # every item has candidates, in this order
-        run = np.arange(len(ids))
-    elif (run := sorted_rows(ids, run_ids)) is None:  # both in id order (so distinct): one merge pass
-        ids = ids.unique(maintain_order=True)
-        run = _row_index(ids, run_ids) if len(best) else np.full(len(ids), -1)
+    if run_rows is not None:
+        run = np.full(len(ids), -1, dtype=np.int64)
+        known = run_rows >= 0
+        run[run_rows[known]] = np.flatnonzero(known)
+    else:
+        run_ids = scored["item_id"].gather(best)
+        if len(run_ids) == len(ids) and run_ids.equals(ids):  # every item has candidates, in this order
+            run = np.arange(len(ids))
+        elif (run := sorted_rows(ids, run_ids)) is None:  # both in id order (so distinct): one merge pass
+            ids = ids.unique(maintain_order=True)
+            run = _row_index(ids, run_ids) if len(best) else np.full(len(ids), -1)
     has = run >= 0
     at = np.where(has, run, 0)
+    rows = np.where(has, best[at], -1) if len(best) else np.full(len(ids), -1, dtype=np.int64)
     if len(best):
-        out = scored.drop("item_id")[best[at]]
+        out = scored.drop("item_id")[np.maximum(rows, 0)]
         if not has.all():  # items without candidates: a row of nulls
             out = out.select(pl.when(pl.Series(has)).then(pl.all()))
     else:
         out = scored.drop("item_id").clear(len(ids))
     r = np.where(has, runner[at] if len(runner) else -1, -1)  # the runner-up row of each id's item
     r_ok = r >= 0
-    conf = scored["confidence"].to_numpy()
-    book = scored["book_id"].cast(pl.Int64).fill_null(0).to_numpy()
     rr = np.where(r_ok, r, 0)
-    counted = has & (choice["has_match"][at] if len(best) else False)
-    same = np.where(has, choice["same_title"][at] if len(best) else 0, 0).astype(np.uint32)
-    return pl.DataFrame(
+    conf, book = choice["confidence"], choice["book_id"]
+    runner_conf = np.where(r_ok, conf[rr], 0.0) if len(conf) else np.zeros(len(rr))
+    frame = pl.DataFrame(
         {
             "item_id": ids,
             **out.to_dict(),
-            "_same_title": _nullable(same, counted, pl.UInt32),
             "runner_up_book_id": _nullable(book[rr] if len(book) else rr, r_ok, pl.Int64),
-            "runner_up_confidence": _nullable(conf[rr] if len(conf) else rr.astype(float), r_ok, pl.Float64),
+            "runner_up_confidence": _nullable(runner_conf, r_ok, pl.Float64),
         }
     )
+    return frame, {"run": np.where(has, run, -1), "best": rows, "runner_up": r_ok, "runner_conf": runner_conf}
 
 
 def choose_matches(
@@ -167,13 +187,16 @@ def rank_and_choose(
     pending_threshold: float = 0.70,
     runner_up_margin: float = 0.05,
     item_starts: np.ndarray | None = None,
+    run_rows: np.ndarray | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """`scored` with each pair's `rank`, and `choose_matches` of it — from one per-item pass.
     `item_starts` (from `pair_features_and_runs`, for the same rows in the same order) saves finding the
-    item runs again."""
+    item runs again; `run_rows` (the position of each run's item in `item_ids`, which are then distinct)
+    saves finding which item each run is."""
     choice = _choice(scored, item_starts)
     ranked = scored.with_columns(rank=pl.Series("rank", choice["rank"], dtype=pl.Int32))
-    return ranked, _choose(ranked, item_ids, choice, auto_threshold, pending_threshold, runner_up_margin)
+    chosen = _choose(ranked, item_ids, choice, auto_threshold, pending_threshold, runner_up_margin, run_rows)
+    return ranked, chosen
 
 
 def _choose(
@@ -183,22 +206,35 @@ def _choose(
     auto_threshold: float,
     pending_threshold: float,
     runner_up_margin: float,
+    run_rows: np.ndarray | None = None,
 ) -> pl.DataFrame:
-    out = _best_rows(scored, item_ids, choice)
-    out = out.with_columns(
-        confidence=c("confidence").fill_null(0.0),
-        margin=(c("confidence") - c("runner_up_confidence").fill_null(0.0)),
-    )
+    out, by_row = _best_rows(scored, item_ids, choice, run_rows)
+    rows, run = by_row["best"], by_row["run"]
+    found = rows >= 0
+    at, run_at = np.maximum(rows, 0), np.maximum(run, 0)
+    # The item's values from the per-pair and per-run arrays of `choice` (a gather each, no frame work).
+    conf = np.where(found, choice["confidence"][at], 0.0) if len(choice["best"]) else np.zeros(len(rows))
+    margin = conf - by_row["runner_conf"]  # null (below) where the item has no candidate
+    if len(choice["best"]):
+        same_title = np.where(found & choice["has_match"][run_at], choice["same_title"][run_at], 0)
+    else:
+        same_title = np.zeros(len(rows), dtype=np.int64)
 
     # Each cap is a condition (null counts as false) over the best row's levels; a row's caps are the names
     # of its true ones, in this order — built as one list column from flat names + offsets.
     codes: dict[str, np.ndarray | None] = {}
 
     def level(name: str, *levels: str) -> np.ndarray:
-        if name not in codes:
-            codes[name] = _level_codes(out, name)
+        if name not in codes:  # the best pair's level codes (null: no candidate), else the gathered column's
+            pair_codes = _level_codes(scored, name)
+            null = len(COMPARISON_BY_NAME[name].level_names)
+            if pair_codes is None:
+                codes[name] = None
+            else:
+                codes[name] = np.where(found, pair_codes[at] if len(pair_codes) else null, null)
         return _level_in(out, name, levels, codes[name])
 
+    no_book = out["book_id"].is_null().to_numpy()
     settled = level("identifier", "asin", "isbn") | level("narrator", "exact")  # independent of the text
     caps = {
         "series_position": level("position", "different"),
@@ -212,33 +248,34 @@ def _choose(
         "sources_disagree": level("sources", "some", "none") & ~(level("duration", "within_3pct") | settled),
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
-        "title_ambiguous": (out["_same_title"].fill_null(0).to_numpy() > 1)
-        & level("author", NULL)
-        & ~settled,
-        "runner_up": (
-            out["runner_up_confidence"].is_not_null() & (out["margin"] < runner_up_margin)
-        ).to_numpy(),
-        "no_candidates": out["book_id"].is_null().to_numpy(),
+        "title_ambiguous": (same_title > 1) & level("author", NULL) & ~settled,
+        "runner_up": by_row["runner_up"] & found & (margin < runner_up_margin),
+        "no_candidates": no_book,
     }
     hits = np.column_stack(list(caps.values()))
-    rows, which = np.nonzero(hits)
+    _, which = np.nonzero(hits)
     offsets = np.zeros(out.height + 1, dtype=np.int64)
     np.cumsum(hits.sum(axis=1), out=offsets[1:])
     names = arrow(pl.Series(list(caps), dtype=pl.String).gather(which))
     cap_lists = pl.Series(pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), names)))
-    capped = pl.Series(offsets[1:] > offsets[:-1])
-    tier = (
-        pl.when(c("book_id").is_null())
-        .then(pl.lit("reject"))
-        .when((c("confidence") >= auto_threshold) & ~capped)
-        .then(pl.lit("auto"))
-        .when(c("confidence") >= pending_threshold)
-        .then(pl.lit("pending"))
-        .when(c("confidence") >= auto_threshold)  # capped auto lands in pending
-        .then(pl.lit("pending"))
-        .otherwise(pl.lit("reject"))
+    capped = offsets[1:] > offsets[:-1]
+    # The tier: from the confidence and the thresholds; a cap keeps an otherwise-auto match in pending.
+    auto = conf >= auto_threshold
+    tier = np.where(
+        no_book,
+        _REJECT,
+        np.where(auto & ~capped, _AUTO, np.where((conf >= pending_threshold) | auto, _PENDING, _REJECT)),
     )
-    return out.with_columns(caps=cap_lists.cast(pl.List(pl.String)), tier=tier).drop("_same_title")
+    return out.with_columns(
+        confidence=pl.Series(conf),
+        margin=_nullable(margin, found, pl.Float64),
+        caps=cap_lists.cast(pl.List(pl.String)),
+        tier=_TIERS.gather(tier),
+    )
+
+
+_AUTO, _PENDING, _REJECT = 0, 1, 2
+_TIERS = pl.Series("tier", ["auto", "pending", "reject"], dtype=pl.String)
 
 
 def pair_ranks(scored: pl.DataFrame) -> pl.Series:
