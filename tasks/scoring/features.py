@@ -577,7 +577,7 @@ class _Strings:
                 lead = np.r_[0, np.cumsum((data & 0xC0) != 0x80)].astype(np.int64)
                 off = lead[off]
                 data = np.frombuffer(data.tobytes().decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
-            offs.append(off[1:] + at)
+            offs.append((off, at))
             datas.append(data)
             codes = np.arange(count, count + n, dtype=np.int64)
             if (valid := _validity(arr)) is not None:
@@ -587,7 +587,12 @@ class _Strings:
             self.codes.append(codes)
             at += len(data)
             count += n
-        self.off = np.concatenate([np.zeros(1, dtype=np.int64), *offs])
+        self.off = np.zeros(count + 1, dtype=np.int64)
+        row = 1
+        for off, shift in offs:  # each column's offsets after the characters of the columns before it
+            self.off[row : row + len(off) - 1] = off[1:]
+            self.off[row : row + len(off) - 1] += shift
+            row += len(off) - 1
         # The narrowest character codes that hold them: the kernel is bound by memory, and the book side of
         # the table should stay in the processor's cache.
         if all(d.dtype == np.uint8 for d in datas):  # ASCII (normalised keys are): a byte per character
@@ -602,8 +607,10 @@ class _Strings:
             self.n_alpha = int(present.sum())
             self.chars = dense[data].astype(np.uint16 if self.n_alpha <= 1 << 16 else np.uint32)
             self.pad = int(dense[32])
-        lens = np.diff(self.off)
-        self.max_len = int(lens.max()) if len(lens) else 0
+        from tasks.scoring.kernel import string_hashes
+
+        self.hashes = np.empty(len(self.off) - 1, dtype=np.uint32)
+        self.max_len = int(string_hashes(self.chars, self.off, self.hashes))
 
 
 _ARROW_TYPES = {
@@ -681,8 +688,6 @@ def _kernel_arrays(
     indices into one table, scalars padded with the empty row (unknown item or book) at the end. And
     the per-item and per-book columns every pair carries (`_item_columns`, `_book_columns`), padded the
     same way: (values, valid) by name."""
-    from tasks.scoring.kernel import string_hashes
-
     i64, f64 = np.int64, np.float64
     it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
     bt = _Lists.of(books, r="title_variants")
@@ -747,7 +752,7 @@ def _kernel_arrays(
         "book_pos": book_pos,
         "chars": strings.chars,
         "soff": strings.off,
-        "hashes": string_hashes(strings.chars, strings.off),
+        "hashes": strings.hashes,
         "pad": strings.pad,
         "n_alpha": strings.n_alpha,
         "max_len": strings.max_len,

@@ -147,15 +147,16 @@ def _contains(chars, off, a, b, pad):
 
 
 @njit(nogil=True, cache=True)
-def string_hashes(chars, off):
-    """A 32-bit hash of every string's length, first four and last four characters (equal strings, equal
-    hashes: a cheap first test before comparing characters). No chain of multiplications: it is made for
-    every string of a run."""
+def string_hashes(chars, off, out):
+    """out[k] = a 32-bit hash of string k's length, first four and last four characters (equal strings,
+    equal hashes: a cheap first test before comparing characters; no chain of multiplications: it is made
+    for every string of a run). Returns the length of the longest string."""
     n = len(off) - 1
-    out = np.empty(n, dtype=np.uint32)
+    longest = 0
     for k in range(n):
         s = off[k]
         m = off[k + 1] - s
+        longest = max(longest, m)
         head = np.uint64(0)
         tail = np.uint64(0)
         for j in range(min(m, 4)):
@@ -163,7 +164,7 @@ def string_hashes(chars, off):
             tail |= np.uint64(chars[s + m - 1 - j]) << np.uint64(16 * j)
         h = head * np.uint64(0x9E3779B97F4A7C15) ^ tail * np.uint64(0xC2B2AE3D27D4EB4F) ^ np.uint64(m)
         out[k] = np.uint32((h ^ (h >> np.uint64(32))) & np.uint64(0xFFFFFFFF))
-    return out
+    return longest
 
 
 @njit(cache=True, inline="always")

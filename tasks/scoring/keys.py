@@ -27,8 +27,8 @@ def offsets(arr: pa.Array) -> np.ndarray:
     if n == 0:
         return np.zeros(1, dtype=np.int64)
     large = pa.types.is_large_list(arr.type) or pa.types.is_large_string(arr.type)
-    off = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)
-    return off[arr.offset : arr.offset + n + 1].astype(np.int64)
+    off = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset : arr.offset + n + 1]
+    return off if large else off.astype(np.int64)  # large offsets: a read-only view, no copy
 
 
 def arrow_strings(col: pl.Series) -> tuple[np.ndarray, np.ndarray] | None:
