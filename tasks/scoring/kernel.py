@@ -522,17 +522,23 @@ def warm_up() -> float:
 
 
 @njit(nogil=True, cache=True)
-def weigh(codes, table, shown, prior, match_weight, shown_out):
+def weigh(codes, table, shown, prior, knots_x, knots_p, match_weight, confidence, shown_out):
     """Per pair p: match_weight[p] = prior + the sum of table[c, codes[c][p]] over the comparisons c, always
-    added in comparison order (so a pair's weight is the same float on every run), and shown_out[c, p] =
-    shown[c, codes[c][p]], the weight an explanation shows."""
-    for p in range(len(match_weight)):
-        total = 0.0
-        for c in range(len(codes)):
-            k = codes[c][p]
-            total += table[c, k]
+    added in comparison order (so a pair's weight is the same float on every run); shown_out[c, p] =
+    shown[c, codes[c][p]], the weight an explanation shows; and confidence[p], the calibration curve
+    (knots) at the match weight, as np.interp (numba's port of it) gives it."""
+    n = len(match_weight)
+    match_weight[:] = 0.0
+    for c in range(len(codes)):  # one comparison at a time over all pairs: the same additions, in order
+        level = codes[c]
+        for p in range(n):
+            k = level[p]
+            match_weight[p] += table[c, k]
             shown_out[c, p] = shown[c, k]
-        match_weight[p] = prior + total
+    for p in range(n):
+        match_weight[p] = prior + match_weight[p]
+    if len(knots_x):
+        confidence[:] = np.interp(match_weight, knots_x, knots_p)
 
 
 @njit(nogil=True, cache=True)

@@ -27,7 +27,9 @@ def offsets(arr: pa.Array) -> np.ndarray:
     if n == 0:
         return np.zeros(1, dtype=np.int64)
     large = pa.types.is_large_list(arr.type) or pa.types.is_large_string(arr.type)
-    off = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset : arr.offset + n + 1]
+    off = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[
+        arr.offset : arr.offset + n + 1
+    ]
     return off if large else off.astype(np.int64)  # large offsets: a read-only view, no copy
 
 

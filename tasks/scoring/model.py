@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,13 @@ class Model:
             self._cache["tables"] = (table, np.round(table, 2))
         return self._cache["tables"]
 
+    def curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """The calibration knots as (match weights, probabilities) arrays (empty without knots)."""
+        if not self.knots:
+            return np.zeros(0), np.zeros(0)
+        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*self.knots, strict=True))
+        return xs, ps
+
     def to_json(self) -> dict:
         return {
             **self.meta,
@@ -141,28 +149,41 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     to 2 decimals) — built from the level columns, free to make for millions of pairs, and stored as JSON
     by the score flow. The exact weight of a level is the model's (`model.weights`).
 
-    On level columns as `pair_features` makes them, one compiled pass (kernel.weigh) looks the weights up
-    and adds them in comparison order, so a pair's match weight is the same float on every run (a
-    horizontal sum in Polars may add in another order and differ in the last bit); other level columns
-    (strings, nulls) take the same table through Polars expressions.
+    On level columns as `pair_features` makes them, one compiled pass (kernel.weigh) looks the weights up,
+    adds them in comparison order, so a pair's match weight is the same float on every run (a horizontal
+    sum in Polars may add in another order and differ in the last bit), and reads the calibration curve;
+    other level columns (strings, nulls) take the same table through Polars expressions and np.interp.
     """
     codes = _level_codes(features)
     shown = None
     if codes is None:
         total, explanation = model.expressions()
         out = features.with_columns(match_weight=total)
+        confidence = None
     else:
         from tasks.scoring.kernel import weigh
 
         table, rounded = model.tables()
-        match_weight = np.empty(features.height, dtype=np.float64)
-        shown = np.empty((len(COMPARISONS), features.height), dtype=np.float64)
-        weigh(codes, table, rounded, float(model.prior_log2_odds), match_weight, shown)
+        xs, ps = model.curve()
+        n = features.height
+        match_weight, confidence = np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float64)
+        shown = np.empty((len(COMPARISONS), n), dtype=np.float64)
+        prior = float(model.prior_log2_odds)
+
+        def part(lo: int, hi: int) -> None:
+            parts = tuple(c[lo:hi] for c in codes)
+            weigh(
+                parts, table, rounded, prior, xs, ps, match_weight[lo:hi], confidence[lo:hi], shown[:, lo:hi]
+            )
+
+        # Two halves on two threads: the pass writes every shown weight (memory-bound); it releases the GIL.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(part, (0, n // 2), (n // 2, n)))
         out = features.with_columns(match_weight=pl.Series(match_weight))
     if model.knots:
-        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*model.knots, strict=True))
-        conf = np.interp(out["match_weight"].to_numpy(), xs, ps)
-        out = out.with_columns(confidence=pl.Series(conf, dtype=pl.Float64))
+        if confidence is None:
+            confidence = np.interp(out["match_weight"].to_numpy(), *model.curve())
+        out = out.with_columns(confidence=pl.Series(confidence, dtype=pl.Float64))
     else:
         logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
         out = out.with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
