@@ -658,13 +658,20 @@ def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
         and not table.null_count()
         and int(table.max()) - int(table.min()) < 1 << 26
     ):
-        # Ids span a small range: a lookup array over it (32-bit rows: half the memory to touch).
+        # Ids span a small range: a lookup array over it, filled and read in one compiled pass.
+        from tasks.scoring.kernel import int_rows
+
         low = int(table.min())
-        rows = np.full(int(table.max()) - low + 1, -1, dtype=np.int32)
-        rows[table.to_numpy() - low] = np.arange(len(table), dtype=np.int32)
-        k = keys.fill_null(low - 1).to_numpy().astype(np.int64) - low
-        inside = (k >= 0) & (k < len(rows))
-        return np.where(inside, rows[np.where(inside, k, 0)], -1).astype(np.int64)
+        values = keys.cast(pl.Int64)
+        out = np.empty(len(keys), dtype=np.int64)
+        int_rows(
+            values.fill_null(low - 1).to_numpy() if values.null_count() else values.to_numpy(),
+            table.cast(pl.Int64).to_numpy(),
+            low,
+            int(table.max()),
+            out,
+        )
+        return out
     right = pl.DataFrame({"k": table}).with_row_index("i")
     idx = pl.DataFrame({"k": keys}).join(right, on="k", how="left", maintain_order="left")["i"]
     return idx.fill_null(-1).to_numpy().astype(np.int64)

@@ -522,6 +522,18 @@ def warm_up() -> float:
 
 
 @njit(nogil=True, cache=True)
+def int_rows(keys, table, low, high, out):
+    """out[k] = the row of keys[k] in `table` (distinct integers from low to high), -1 when absent: one
+    lookup array over the ids' range (32-bit rows: half the memory to touch)."""
+    lookup = np.full(high - low + 1, -1, dtype=np.int32)
+    for r in range(len(table)):
+        lookup[table[r] - low] = r
+    for k in range(len(keys)):
+        v = keys[k] - low
+        out[k] = lookup[v] if 0 <= v < len(lookup) else -1
+
+
+@njit(nogil=True, cache=True)
 def weigh(codes, table, shown, prior, knots_x, knots_p, match_weight, confidence, shown_out):
     """Per pair p: match_weight[p] = prior + the sum of table[c, codes[c][p]] over the comparisons c, always
     added in comparison order (so a pair's weight is the same float on every run); shown_out[c, p] =
@@ -542,12 +554,13 @@ def weigh(codes, table, shown, prior, knots_x, knots_p, match_weight, confidence
 
 
 @njit(nogil=True, cache=True)
-def item_choice(starts, conf, book, title_match, mask, best, runner, same_title, has_match, rank, order):
-    """Per item (rows starts[g]..starts[g+1]-1, the last run to the end): its best row and runner-up by
+def item_choice(starts, end, conf, book, title_match, mask, best, runner, same_title, has_match, rank, order):
+    """Per item (rows starts[g]..starts[g+1]-1, the last run to `end`): its best row and runner-up by
     (confidence desc, book id asc, row order) — -1 when none —, how many of its rows have a matching
     title from a source the best row's title agrees with, whether any row has a matching title; and each
-    row's rank among its item's rows by confidence (ties in row order). `order` is scratch (one per row)."""
-    n = len(conf)
+    row's rank among its item's rows by confidence (ties in row order). `order` is scratch (one per row).
+    Runs that do not overlap can be passed on separate threads (it releases the GIL)."""
+    n = end
     for g in range(len(starts)):
         lo = starts[g]
         hi = starts[g + 1] if g + 1 < len(starts) else n

@@ -8,6 +8,8 @@ otherwise-auto match in `pending` for a person to look at.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
@@ -16,6 +18,7 @@ from tasks.scoring.features import COMPARISON_BY_NAME, NULL, _nullable
 from tasks.scoring.keys import arrow, run_starts, sorted_rows, strictly_ascending
 
 c = pl.col
+_PARALLEL_FROM = 20_000  # rows; below this one thread is quicker than starting two
 
 
 def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
@@ -94,8 +97,8 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
         "has_match": np.zeros(g, dtype=np.bool_),
         "rank": np.zeros(n, dtype=np.int32),
     }
-    item_choice(
-        starts.astype(np.int64),
+    starts = starts.astype(np.int64)
+    args = (
         column(conf, np.float64),
         column(
             book.fill_null(np.iinfo(np.int64).max).to_numpy() if book.null_count() else book.to_numpy(),
@@ -103,9 +106,19 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
         ),
         column(_level_in(scored, "title", ("exact", "close")), np.bool_),
         column(mask, np.int64),
-        *out.values(),
-        np.empty(n, dtype=np.int64),
     )
+    scratch = np.empty(n, dtype=np.int64)
+
+    def runs(lo: int, hi: int) -> None:  # item runs lo..hi-1
+        end = starts[hi] if hi < g else n
+        per_run = (out[name][lo:hi] for name in ("best", "runner", "same_title", "has_match"))
+        item_choice(starts[lo:hi], end, *args, *per_run, out["rank"], scratch)
+
+    if n < _PARALLEL_FROM:
+        runs(0, g)
+    else:  # two halves of the items on two threads
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(runs, (0, g // 2), (g // 2, g)))
     out["confidence"] = conf  # by row of `scored`
     out["book_id"] = book.fill_null(0).to_numpy() if book.null_count() else book.to_numpy()
     if order is not None:
