@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from tasks.scoring.keys import arrow, offsets, run_starts, sorted_rows
+from tasks.scoring.keys import arrow, offsets, sorted_rows
 
 NULL = "null"
 
@@ -682,10 +682,13 @@ def _item_rows(keys: pl.Series, table: pl.Series) -> tuple[np.ndarray, np.ndarra
     run is a different known key in the table's order — one run per item — else None)."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64), None
-    starts = run_starts(keys)
-    rows = _row_index(keys.gather(starts), table)
+    runs = keys.rle().struct.unnest()  # each run's length and key (a null run is one run)
+    lengths = runs["len"].to_numpy()
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    rows = _row_index(runs["value"], table)
     one_run_each = bool(rows[0] >= 0 and np.all(rows[1:] > rows[:-1]))
-    return np.repeat(rows, np.diff(np.r_[starts, len(keys)])), starts if one_run_each else None
+    return np.repeat(rows, lengths), starts if one_run_each else None
 
 
 def _kernel_arrays(
