@@ -413,6 +413,13 @@ def test_the_score_step_reuses_item_runs_only_when_they_hold_and_equals_the_sepa
         expected_scored, expected_matches = rank_and_choose(score_pairs(pairs, items, books), ids)
         assert_frame_equal(scored, expected_scored)
         assert_frame_equal(matches, expected_matches)
+    # A prepared item twice (ids not distinct): no runs are handed on, and one match per distinct id.
+    twice = pl.concat([items, items.head(1)]).sort("item_id")
+    _, runs = features.pair_features_and_runs(in_order, twice, books)
+    assert runs is None
+    scored, matches = score_and_choose(in_order, twice, books, twice["item_id"])
+    assert matches["item_id"].to_list() == ids.to_list()
+    assert_frame_equal(matches, rank_and_choose(score_pairs(in_order, twice, books), twice["item_id"])[1])
 
 
 def test_match_weights_are_the_prior_plus_each_level_weight_added_in_comparison_order():

@@ -678,15 +678,18 @@ def _row_index(keys: pl.Series, table: pl.Series) -> np.ndarray:
 
 
 def _item_rows(keys: pl.Series, table: pl.Series) -> tuple[np.ndarray, np.ndarray | None]:
-    """(`_row_index` of keys that come in runs, each run looked up once; where each run starts when every
-    run is a different known key in the table's order — one run per item — else None)."""
+    """(`_row_index` of keys that come in runs, each run looked up once; where each run starts when the
+    runs and the table are in id order and every run is a different known key — one run per item, as
+    the warehouse returns pairs and items — else None)."""
     if len(keys) == 0:
         return np.zeros(0, dtype=np.int64), None
     runs = keys.rle().struct.unnest()  # each run's length and key (a null run is one run)
     lengths = runs["len"].to_numpy()
     starts = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
-    rows = _row_index(runs["value"], table)
+    rows = sorted_rows(runs["value"], table) if keys.dtype == pl.String else None
+    if rows is None:  # not both strictly ascending (so the table's ids may repeat): no item runs to hand on
+        return np.repeat(_row_index(runs["value"], table), lengths), None
     one_run_each = bool(rows[0] >= 0 and np.all(rows[1:] > rows[:-1]))
     return np.repeat(rows, lengths), starts if one_run_each else None
 

@@ -139,9 +139,10 @@ def _best_rows(
 ) -> tuple[pl.DataFrame, dict[str, np.ndarray]]:
     """One row per distinct id of `item_ids`, in their order: the item's best candidate row of `scored`
     (nulls when it has none) with `runner_up_book_id` and `runner_up_confidence`. And by row: `run`, the
-    item's run in `choice` (-1: no candidates), `best`, the row of `scored` it came from (-1: none), and
-    `runner_up`, whether it has a runner-up. `run_rows`, when given, is the position in `item_ids` of
-    each run's item (`item_ids` distinct), which saves finding the runs' ids."""
+    item's run in `choice` (-1: no candidates), `best`, the row of `scored` it came from (-1: none),
+    `runner_up`, whether it has a runner-up, and `runner_conf`, the runner-up's confidence (0 where none).
+    `run_rows`, when given, is the position in `item_ids` of each run's item (`item_ids` distinct), which
+    saves finding the runs' ids."""
     from tasks.scoring.features import _row_index
 
     ids = pl.Series("item_id", item_ids, dtype=pl.String)
