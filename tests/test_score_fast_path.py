@@ -243,7 +243,7 @@ def test_the_kernel_ratio_is_rapidfuzz_ratio_for_every_length_and_alphabet():
 
 def test_the_threaded_kernel_on_shuffled_pairs_equals_the_reference(monkeypatch):
     """Pairs in no particular order, split over threads (as a 400 k-pair run is): the same features."""
-    monkeypatch.setattr(features, "_PARALLEL_FROM", 0)
+    monkeypatch.setattr(features, "PARALLEL_FROM", 0)
     corpus = labelled_corpus(200, seed=8, profile="hostile")
     t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
     books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])

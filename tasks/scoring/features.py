@@ -164,6 +164,17 @@ COMPARISONS: tuple[Comparison, ...] = (
 COMPARISON_BY_NAME = {comp.name: comp for comp in COMPARISONS}
 
 
+def level_codes(frame: pl.DataFrame, name: str) -> np.ndarray | None:
+    """The `name` comparison's level codes (its Enum's physical codes; one past the last level where
+    null) — None when the column does not carry the comparison's own Enum."""
+    col = frame[f"{name}_level"]
+    comp = COMPARISON_BY_NAME[name]
+    if col.dtype != comp.dtype:
+        return None
+    physical = col.to_physical()
+    return (physical.fill_null(len(comp.level_names)) if col.null_count() else physical).to_numpy()
+
+
 @functools.cache
 def _level_exprs() -> list[pl.Expr]:
     """Every comparison's level expression (built once: building them costs more than some steps)."""
@@ -847,7 +858,7 @@ _OUTPUTS = {
     "year_diff": np.int64,
     "year_ok": np.bool_,
 }
-_PARALLEL_FROM = 20_000  # pairs; below this one thread is quicker than starting more
+PARALLEL_FROM = 20_000  # rows; below this one thread is quicker than starting more
 _SLICES_PER_WORKER = 8
 
 
@@ -872,7 +883,7 @@ def _run_kernel(ii: np.ndarray, bi: np.ndarray, arrays: dict) -> dict[str, np.nd
         pair_kernel(lo, hi, *args, *out.values(), *scratch(arrays["n_alpha"], arrays["max_len"]))
 
     workers = min(os.cpu_count() or 1, 8)
-    if n < _PARALLEL_FROM or workers == 1:
+    if n < PARALLEL_FROM or workers == 1:
         run(0, n)
     else:
         # Contiguous slices, several per thread, taken in turn by whichever thread is free: each writes its

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from tasks.scoring.features import COMPARISONS, NULL
+from tasks.scoring.features import COMPARISONS, NULL, PARALLEL_FROM, level_codes
 
 MODEL_PATH = Path(__file__).resolve().parent / "model_v1.json"
 MAX_BITS = 8.0
@@ -129,15 +129,15 @@ class Model:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
 
 
-def _level_codes(features: pl.DataFrame) -> tuple[np.ndarray, ...] | None:
-    """Every comparison's level codes (its Enum's physical codes), when every level column carries its
-    comparison's own Enum and no null — as `pair_features` makes them; else None."""
+def _all_level_codes(features: pl.DataFrame) -> tuple[np.ndarray, ...] | None:
+    """Every comparison's level codes (`level_codes`), when every level column carries its comparison's
+    own Enum and no null — as `pair_features` makes them; else None."""
     codes = []
     for comp in COMPARISONS:
-        col = features[f"{comp.name}_level"]
-        if col.dtype != comp.dtype or col.null_count():
+        found = None if features[f"{comp.name}_level"].null_count() else level_codes(features, comp.name)
+        if found is None:
             return None
-        codes.append(np.ascontiguousarray(col.to_physical().to_numpy(), dtype=np.uint8))
+        codes.append(np.ascontiguousarray(found, dtype=np.uint8))
     return tuple(codes)
 
 
@@ -154,7 +154,7 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     sum in Polars may add in another order and differ in the last bit), and reads the calibration curve;
     other level columns (strings, nulls) take the same table through Polars expressions and np.interp.
     """
-    codes = _level_codes(features)
+    codes = _all_level_codes(features)
     shown = None
     if codes is None:
         total, explanation = model.expressions()
@@ -176,9 +176,11 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
                 parts, table, rounded, prior, xs, ps, match_weight[lo:hi], confidence[lo:hi], shown[:, lo:hi]
             )
 
-        # Two halves on two threads: the pass writes every shown weight (memory-bound); it releases the GIL.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(part, (0, n // 2), (n // 2, n)))
+        if n < PARALLEL_FROM:
+            part(0, n)
+        else:  # two halves on two threads: the pass writes every shown weight (memory-bound), without the GIL
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                list(pool.map(part, (0, n // 2), (n // 2, n)))
         out = features.with_columns(match_weight=pl.Series(match_weight))
     if model.knots:
         if confidence is None:

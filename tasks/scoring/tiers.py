@@ -14,11 +14,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from tasks.scoring.features import COMPARISON_BY_NAME, NULL, _nullable
+from tasks.scoring.features import COMPARISON_BY_NAME, NULL, PARALLEL_FROM, _nullable, level_codes
 from tasks.scoring.keys import arrow, run_starts, sorted_rows, strictly_ascending
 
 c = pl.col
-_PARALLEL_FROM = 20_000  # rows; below this one thread is quicker than starting two
 
 
 def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
@@ -37,26 +36,15 @@ def _item_runs(scored: pl.DataFrame) -> tuple[np.ndarray | None, np.ndarray]:
     return order, np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
 
 
-def _level_codes(frame: pl.DataFrame, name: str) -> np.ndarray | None:
-    """The `name` comparison's level codes (its Enum's physical codes; one past the last level where
-    null) — None when the column does not carry the comparison's own Enum."""
-    col = frame[f"{name}_level"]
-    comp = COMPARISON_BY_NAME[name]
-    if col.dtype != comp.dtype:
-        return None
-    physical = col.to_physical()
-    return (physical.fill_null(len(comp.level_names)) if col.null_count() else physical).to_numpy()
-
-
 def _level_in(
     frame: pl.DataFrame, name: str, levels: tuple[str, ...], codes: np.ndarray | None = None
 ) -> np.ndarray:
     """Is the `name` comparison's level one of `levels`? (False where null.) On the level codes
-    (`_level_codes`, given or found) when the column carries the comparison's own Enum, else on the
+    (`level_codes`, given or found) when the column carries the comparison's own Enum, else on the
     strings."""
     names = COMPARISON_BY_NAME[name].level_names
     if codes is None:
-        codes = _level_codes(frame, name)
+        codes = level_codes(frame, name)
     if codes is None:
         return frame[f"{name}_level"].cast(pl.String).is_in(list(levels)).fill_null(False).to_numpy()
     hit = np.zeros(len(names) + 1, dtype=np.bool_)  # by code; the last one stands for null
@@ -114,7 +102,7 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
         per_run = (out[name][lo:hi] for name in ("best", "runner", "same_title", "has_match"))
         item_choice(starts[lo:hi], end, *args, *per_run, out["rank"], scratch)
 
-    if n < _PARALLEL_FROM:
+    if n < PARALLEL_FROM:
         runs(0, g)
     else:  # two halves of the items on two threads
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -240,7 +228,7 @@ def _choose(
 
     def level(name: str, *levels: str) -> np.ndarray:
         if name not in codes:  # the best pair's level codes (null: no candidate), else the gathered column's
-            pair_codes = _level_codes(scored, name)
+            pair_codes = level_codes(scored, name)
             null = len(COMPARISON_BY_NAME[name].level_names)
             if pair_codes is None:
                 codes[name] = None
