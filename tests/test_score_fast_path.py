@@ -453,3 +453,23 @@ def test_match_weights_are_the_prior_plus_each_level_weight_added_in_comparison_
     for comp in COMPARISONS:
         weights = fast["explanation"].struct.field(comp.name).struct.field("weight")
         assert weights.is_not_null().all()
+
+
+def test_arrays_carved_from_one_block_are_separate_and_a_name_twice_is_refused():
+    from tasks.scoring.features import _PER_PAIR, _layout, carve
+
+    arrays = carve(1001, _PER_PAIR)
+    assert list(arrays) == list(_PER_PAIR)
+    for name, dtype in _PER_PAIR.items():
+        assert arrays[name].dtype == np.dtype(dtype) and arrays[name].shape == (1001,), name
+    # Fill each array in turn with all-ones bytes: no other array may change.
+    for name in arrays:
+        arrays[name].view(np.uint8)[:] = 0
+    for name in arrays:
+        arrays[name].view(np.uint8)[:] = 0xFF
+        changed = [other for other in arrays if other != name and arrays[other].view(np.uint8).any()]
+        assert not changed, (name, changed)
+        arrays[name].view(np.uint8)[:] = 0
+    assert carve(0, {"a": np.int64})["a"].shape == (0,)
+    with pytest.raises(ValueError, match="edition_id"):
+        _layout({"edition_id": np.int64}, {"edition_id": np.int64, "other": np.bool_})

@@ -843,7 +843,7 @@ _OUTPUTS = {
     "title_sim": np.int32,
     "item_in": np.bool_,
     "cand_in": np.bool_,
-    "agree_out": np.int64,
+    "agree_out": np.int32,
     "author_sim": np.int32,
     "narrator_sim": np.int32,
     "series_sim": np.int32,
@@ -858,12 +858,72 @@ _OUTPUTS = {
     "year_diff": np.int64,
     "year_ok": np.bool_,
 }
+
+# The item and book columns every pair carries (`_kernel_arrays`' per-row values), with their validity.
+_CARRIED = {
+    "title_sources": np.int32,
+    "title_sources_ok": np.bool_,
+    "item_has_series": np.bool_,
+    "item_has_id": np.bool_,
+    "any_edition_id": np.int64,
+    "any_edition_id_ok": np.bool_,
+    "book_has_series": np.bool_,
+    "book_position": np.float64,
+    "book_position_ok": np.bool_,
+    "book_has_id": np.bool_,
+}
+_SIMILARITIES = ("title_sim", "author_sim", "narrator_sim", "series_sim")  # -1: nothing to compare
+
+
+def _layout(*groups: dict[str, type]) -> dict[str, type]:
+    """Groups of named arrays as one layout for `carve` (a name twice would share its memory: refused)."""
+    out: dict[str, type] = {}
+    for group in groups:
+        if clash := out.keys() & group.keys():
+            raise ValueError(f"array names used twice: {sorted(clash)}")
+        out.update(group)
+    return out
+
+
+# Every per-pair array of the features step, in one block (see `carve`): row numbers, the kernel's outputs,
+# which similarities were computed, and the item and book columns each pair carries.
+_PER_PAIR = _layout(
+    {"ii": np.int32, "bi": np.int32},
+    _OUTPUTS,
+    {f"{name}_ok": np.bool_ for name in _SIMILARITIES},
+    {"sources_agree": np.int32},
+    _CARRIED,
+    {"chosen_edition_id": np.int64, "chosen_edition_id_ok": np.bool_},
+)
+
 PARALLEL_FROM = 20_000  # rows; below this one thread is quicker than starting more
 _SLICES_PER_WORKER = 8
 
 
-def _run_kernel(ii: np.ndarray, bi: np.ndarray, arrays: dict) -> dict[str, np.ndarray]:
-    """The kernel over every pair, in slices on as many threads as there are cores (it releases the GIL).
+def carve(n: int, dtypes: dict[str, type]) -> dict[str, np.ndarray]:
+    """Arrays of `n` values each (uninitialised), cut from one allocation.
+
+    A fresh array is mapped in by the operating system page by page as it is first written: a few
+    microseconds per 4 KB page on a virtual machine, and a score step writes hundreds of megabytes of
+    them. numpy asks for huge pages (2 MB) for an allocation of 4 MB or more, so one block holding all
+    the arrays is mapped in a few hundred faults where a dozen separate ones take thousands.
+    """
+    sizes = {name: n * np.dtype(dtype).itemsize for name, dtype in dtypes.items()}
+    at, starts = 0, {}
+    for name, size in sizes.items():
+        starts[name] = at
+        at += -(-size // 64) * 64  # each array on its own cache line
+    block = np.empty(max(at, 1), dtype=np.uint8)
+    return {
+        name: block[starts[name] : starts[name] + sizes[name]].view(dtype) for name, dtype in dtypes.items()
+    }
+
+
+def _run_kernel(
+    ii: np.ndarray, bi: np.ndarray, arrays: dict, out: dict | None = None
+) -> dict[str, np.ndarray]:
+    """The kernel over every pair, in slices on as many threads as there are cores (it releases the GIL);
+    its outputs (`_OUTPUTS`) go to `out` when given.
 
     Pairs go in ordered by item row (the kernel keeps an item's string patterns while its pairs last, and
     reads the item arrays front to back): when they do not come that way they are put in order and the
@@ -875,8 +935,9 @@ def _run_kernel(ii: np.ndarray, bi: np.ndarray, arrays: dict) -> dict[str, np.nd
     order = None if n < 2 or bool(np.all(ii[1:] >= ii[:-1])) else np.argsort(ii, kind="stable")
     if order is not None:
         ii, bi = ii[order], bi[order]
-    ii, bi = ii.astype(np.int32), bi.astype(np.int32)
-    out = {name: np.zeros(n, dtype=dtype) for name, dtype in _OUTPUTS.items()}
+    ii, bi = ii.astype(np.int32, copy=False), bi.astype(np.int32, copy=False)
+    if out is None or order is not None:
+        out = carve(n, _OUTPUTS)
     args = (ii, bi, *arrays.values())
 
     def run(lo: int, hi: int) -> None:
@@ -896,6 +957,13 @@ def _run_kernel(ii: np.ndarray, bi: np.ndarray, arrays: dict) -> dict[str, np.nd
             back = np.empty_like(values)
             back[order] = values
             out[name] = back
+    return out
+
+
+def _padded_rows(rows: np.ndarray, missing: int, out: np.ndarray) -> np.ndarray:
+    """`rows` into `out`, with `missing` (the empty padded row) where a row is -1."""
+    np.copyto(out, rows, casting="unsafe")
+    np.copyto(out, missing, where=rows < 0)
     return out
 
 
@@ -933,22 +1001,23 @@ def pair_features_and_runs(
         rows_i, starts = _item_rows(base["item_id"], items["item_id"].cast(pl.String))  # -1: unknown item
         rows_b = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
         # For the kernel an unknown item / book is the empty row every CSR array and padded column ends with.
-        ii = np.where(rows_i < 0, items.height, rows_i).astype(np.int64)
-        bi = np.where(rows_b < 0, books.height, rows_b).astype(np.int64)
+        per_pair = carve(len(base), _PER_PAIR)
+        ii = _padded_rows(rows_i, items.height, per_pair["ii"])
+        bi = _padded_rows(rows_b, books.height, per_pair["bi"])
         arrays, per_row = laid_out.result()
-    k = _run_kernel(ii, bi, arrays)
+    k = _run_kernel(ii, bi, arrays, {name: per_pair[name] for name in _OUTPUTS})
 
-    titled = k["title_sim"] >= 0
-    agree = k["agree_out"].astype(np.int32)
+    ok = {name: np.greater_equal(k[name], 0, out=per_pair[f"{name}_ok"]) for name in _SIMILARITIES}
+    titled, agree = ok["title_sim"], k["agree_out"]
     columns: dict[str, pl.Series] = {
         "title_sim": _nullable(k["title_sim"], titled, pl.Int32),
         "title_item_in_candidate": pl.Series(k["item_in"]),
         "title_candidate_in_item": pl.Series(k["cand_in"]),
-        "sources_agree": _nullable(np.bitwise_count(agree).astype(np.int32), titled, pl.Int32),
+        "sources_agree": _nullable(np.bitwise_count(agree, out=per_pair["sources_agree"]), titled, pl.Int32),
         "agree_mask": _nullable(agree, titled, pl.Int32),
-        "author_sim": _nullable(k["author_sim"], k["author_sim"] >= 0, pl.Int32),
-        "narrator_sim": _nullable(k["narrator_sim"], k["narrator_sim"] >= 0, pl.Int32),
-        "series_sim": _nullable(k["series_sim"], k["series_sim"] >= 0, pl.Int32),
+        "author_sim": _nullable(k["author_sim"], ok["author_sim"], pl.Int32),
+        "narrator_sim": _nullable(k["narrator_sim"], ok["narrator_sim"], pl.Int32),
+        "series_sim": _nullable(k["series_sim"], ok["series_sim"], pl.Int32),
         "duration_diff": _nullable(k["duration_diff"], k["duration_ok"], pl.Float64),
         "year_diff": _nullable(k["year_diff"], k["year_ok"], pl.Int64),
     }
@@ -957,10 +1026,12 @@ def pair_features_and_runs(
     # --- assemble, in the reference's column order ------------------------------------------------------------
     for name, (values, valid) in per_row.items():
         at = ii if name in ("title_sources", "item_has_series", "item_has_id") else bi
+        carried = np.take(values, at, out=per_pair[name], mode="clip")  # rows are in range
         if values.dtype == np.bool_:  # a flag of no item or book is false (the padded row's value)
-            columns[name] = pl.Series(name, values[at])
+            columns[name] = pl.Series(name, carried)
         else:
-            columns[name] = _nullable(values[at], valid[at], _ROW_DTYPES[name]).alias(name)
+            carried_ok = np.take(valid, at, out=per_pair[f"{name}_ok"], mode="clip")
+            columns[name] = _nullable(carried, carried_ok, _ROW_DTYPES[name]).alias(name)
     columns["item_has_position"] = pl.Series(k["has_position"])
     # The audio edition chosen, else the candidate's own edition hint, else any edition of the book.
     hint = base["hint_edition_id"]
@@ -968,10 +1039,11 @@ def pair_features_and_runs(
         chosen = pl.coalesce(audio_edition_id, hint, columns["any_edition_id"])
         edition_id = pl.select(chosen).to_series()
     else:
-        any_id, any_ok = per_row["any_edition_id"]
-        edition_id = _nullable(
-            np.where(k["edition_ok"], k["edition_id"], any_id[bi]), k["edition_ok"] | any_ok[bi], pl.Int64
-        )
+        chosen, chosen_ok = per_pair["chosen_edition_id"], per_pair["chosen_edition_id_ok"]
+        np.copyto(chosen, per_pair["any_edition_id"])  # the book's any edition, as carried
+        np.copyto(chosen, k["edition_id"], where=k["edition_ok"])
+        np.logical_or(per_pair["any_edition_id_ok"], k["edition_ok"], out=chosen_ok)
+        edition_id = _nullable(chosen, chosen_ok, pl.Int64)
     out = base.with_columns(
         asin_match=pl.Series(k["asin_match"]),
         isbn_match=pl.Series(k["isbn_match"]),
