@@ -33,6 +33,7 @@ def score(item_ids: list[str] | None = None, db_path: str | None = None) -> dict
             pairs=result.pairs,
             items_prepared=result.items_prepared,
             books_prepared=result.books_prepared,
+            pairs_pruned=result.pairs_pruned,
             **result.tiers,
         )
     publish_summary(
@@ -47,7 +48,11 @@ def score(item_ids: list[str] | None = None, db_path: str | None = None) -> dict
         sections={"All matches by tier": result.tier_totals, "Top conflicts (pending)": result.conflicts},
         notes=[
             f"auto ≥ {settings.auto_threshold}, pending ≥ {settings.pending_threshold}, "
-            f"runner-up margin {settings.runner_up_margin}"
+            f"runner-up margin {settings.runner_up_margin}",
+            f"match_scores keeps the latest {settings.score_history_runs} score runs and each item's current "
+            f"match run ({result.pairs_pruned} older pairs deleted)"
+            if settings.score_history_runs
+            else "match_scores keeps every score run (score_history_runs = 0)",
         ],
     )
     if result.conflicts:

@@ -104,3 +104,58 @@ def test_prepared_keys_of_an_item_removed_from_abs_are_dropped(db_path):
         kept = {r[0] for r in con.execute("SELECT item_id FROM score_prepared_items").fetchall()}
     assert "dune" not in kept
     assert kept == set(ITEMS) - {"dune"}
+
+
+def _runs_by_item(db_path) -> dict[str, list[str]]:
+    rows = _rows(
+        db_path,
+        "SELECT item_id, list(DISTINCT run_id ORDER BY run_id) AS runs FROM match_scores GROUP BY ALL",
+    )
+    return dict(zip(rows["item_id"].to_list(), rows["runs"].to_list(), strict=True))
+
+
+def test_match_scores_keeps_the_latest_runs_and_each_items_current_match_run(db_path):
+    seed_warehouse(db_path)
+    settings = get_settings(duckdb_path=db_path, score_history_runs=2)
+    scored_items = [i for i, (*_, ids) in ITEMS.items() if ids]
+    for run in ("run-1", "run-2", "run-3"):
+        summary = score_warehouse(db_path, run, None, settings)
+    assert summary.pairs_pruned == summary.pairs  # run-1's pairs, every one
+    assert _runs_by_item(db_path) == {i: ["run-2", "run-3"] for i in scored_items}
+
+    # A partial run (one item, as listening re-scores what it heard): the two latest runs are now run-3
+    # and run-4; run-2 goes, and run-3 stays for every item — the others' current match comes from it.
+    summary = score_warehouse(db_path, "run-4", ["dune"], settings)
+    assert summary.pairs_pruned == _rows(db_path, SCORED, ["run-3"]).height  # run-2 had as many
+    assert _runs_by_item(db_path) == {
+        i: ["run-3", "run-4"] if i == "dune" else ["run-3"] for i in scored_items
+    }
+
+    # run-5 for dune only: run-3 leaves the latest two, but it is still the others' match run — only dune's
+    # run-3 rows go. Review lists every candidate of the current run, so those must stay.
+    score_warehouse(db_path, "run-5", ["dune"], settings)
+    assert _runs_by_item(db_path) == {
+        i: ["run-4", "run-5"] if i == "dune" else ["run-3"] for i in scored_items
+    }
+    assert _rows(
+        db_path, "SELECT DISTINCT item_id, run_id FROM matches WHERE book_id IS NOT NULL"
+    ).height == len(scored_items)
+    with connect(db_path) as con:
+        orphans = con.execute(
+            "SELECT count(*) FROM matches AS m WHERE m.book_id IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM match_scores AS s WHERE s.item_id = m.item_id AND s.run_id = m.run_id)"
+        ).fetchone()[0]
+    assert orphans == 0
+
+
+def test_score_history_runs_zero_keeps_every_run(db_path):
+    seed_warehouse(db_path)
+    settings = get_settings(duckdb_path=db_path, score_history_runs=0)
+    for run in ("run-1", "run-2", "run-3"):
+        summary = score_warehouse(db_path, run, None, settings)
+    assert summary.pairs_pruned == 0
+    assert set(_rows(db_path, "SELECT DISTINCT run_id FROM match_scores")["run_id"]) == {
+        "run-1",
+        "run-2",
+        "run-3",
+    }

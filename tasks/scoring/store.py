@@ -37,6 +37,7 @@ class ScoreSummary:
     model_version: str = ""
     items_prepared: int = 0  # items whose keys were (re)normalised this run (new or changed evidence)
     books_prepared: int = 0  # books whose keys were (re)normalised this run (new or refetched)
+    pairs_pruned: int = 0  # match_scores rows of older runs deleted (settings.score_history_runs)
 
 
 @dataclass
@@ -154,9 +155,13 @@ def write_results(
     scored: pl.DataFrame,
     matches: pl.DataFrame,
     model_version: str,
-) -> None:
-    """match_scores rows, matches rows and the three tier tables — all or nothing."""
+    keep_runs: int = 0,
+) -> int:
+    """match_scores rows, matches rows and the three tier tables — all or nothing. With `keep_runs`, the
+    same transaction deletes the match_scores rows beyond the history kept (score_prune_match_scores.sql);
+    returns how many."""
     stamp = now()
+    pruned = 0
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("scored_pairs", scored)
@@ -170,6 +175,10 @@ def write_results(
             {"run_id": run_id, "model_version": model_version, "scored_at": stamp},
         )
         con.execute(load_sql("score_tier_tables"))
+        if keep_runs:
+            [(pruned,)] = con.execute(
+                load_sql("score_prune_match_scores"), {"keep_runs": keep_runs}
+            ).fetchall()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -177,6 +186,7 @@ def write_results(
     finally:
         con.unregister("scored_pairs")
         con.unregister("new_matches")
+    return pruned
 
 
 def score_warehouse(
@@ -186,7 +196,7 @@ def score_warehouse(
     with connect(db_path) as con:
         inputs = load_inputs(con, item_ids)
         scored, matches = score_prepared(inputs, settings, model)
-        write_results(con, run_id, scored, matches, model.version)
+        pruned = write_results(con, run_id, scored, matches, model.version, settings.score_history_runs)
         tier_totals = [
             dict(zip(("tier", "items", "mean_confidence"), row, strict=True))
             for row in con.execute(load_sql("score_tier_counts")).fetchall()
@@ -205,4 +215,5 @@ def score_warehouse(
         model_version=model.version,
         items_prepared=inputs.items_prepared,
         books_prepared=inputs.books_prepared,
+        pairs_pruned=pruned,
     )
