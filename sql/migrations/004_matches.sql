@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS match_scores (
     model_version     VARCHAR,
     scored_at         TIMESTAMP
 );
-CREATE INDEX IF NOT EXISTS match_scores_item ON match_scores(item_id);
+CREATE INDEX IF NOT EXISTS match_scores_item ON match_scores(item_id);  -- dropped by 009
 
 -- One best candidate per item (the current state; history lives in match_scores by run_id).
 CREATE TABLE IF NOT EXISTS matches (
