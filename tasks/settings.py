@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     # match_scores keeps every pair of this many latest score runs (run history to compare), and always
     # the pairs of each item's current match run (review lists them); older rows are deleted by the
     # score run. A nightly sync of 50 k items adds ~400 k pairs: without a bound the file grows by
-    # ~20 MB to the file a night. 0 = keep every run.
+    # ~20 MB a night. 0 = keep every run.
     score_history_runs: int = Field(default=10, ge=0)
 
     # --- Writeback (issue 6) ----------------------------------------------------------------
