@@ -63,7 +63,8 @@ def extract_command(
 @app.command("score")
 def score_command(
     item_id: Annotated[
-        list[str] | None, typer.Option("--item-id", "-i", help="score only this item (repeatable; default: all)")
+        list[str] | None,
+        typer.Option("--item-id", "-i", help="score only this item (repeatable; default: all)"),
     ] = None,
     db_path: Annotated[
         str | None, typer.Option("--db", help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")
