@@ -27,7 +27,7 @@ with the neighbours). The compiled kernel is loaded (or compiled, once per machi
 With `--warehouse`, also the whole score run on a real DuckDB file (what `flows/score.py` runs:
 `tasks.scoring.store.score_warehouse`), seeded with the same library, candidates and catalogue rows:
 `warehouse.cold_seconds` (first run: every item and book normalised and their keys stored),
-`warehouse.warm_seconds` (the next run, nothing changed), the warm run's parts (`load` the inputs and
+`warehouse.warm_seconds` (the next run, nothing changed), that run's parts (`load` the inputs and
 prepared keys, `score`, `write` match_scores + matches + tier tables in one transaction) and the file's
 size. What a user with this library waits for.
 
@@ -80,8 +80,8 @@ def setup(n_items: int, k: int, seed: int) -> dict[str, pl.DataFrame]:
 
 def warehouse_runs(data: dict[str, pl.DataFrame], folder: Path) -> dict:
     """Seed a DuckDB warehouse with the bench's library, candidates and catalogue rows, then time two whole
-    score runs (cold, then warm) and the warm run's parts."""
-    from tasks.scoring.store import load_inputs, score_prepared, score_warehouse, write_results
+    score runs (cold, then warm), with the warm run's parts as score_warehouse reports them."""
+    from tasks.scoring.store import score_warehouse
     from tasks.settings import get_settings
     from tasks.warehouse import connect, now
 
@@ -113,18 +113,7 @@ def warehouse_runs(data: dict[str, pl.DataFrame], folder: Path) -> dict:
         out[f"{label}_seconds"] = round(time.perf_counter() - t, 2)
         out[f"{label}_items_prepared"] = summary.items_prepared
     out["pairs"] = summary.pairs
-    parts: dict[str, float] = {}
-    with connect(db) as con:  # the warm run again, by part
-        t = time.perf_counter()
-        inputs = load_inputs(con, None)
-        parts["load"] = time.perf_counter() - t
-        t = time.perf_counter()
-        scored, matches = score_prepared(inputs, settings)
-        parts["score"] = time.perf_counter() - t
-        t = time.perf_counter()
-        write_results(con, "bench-parts", scored, matches, "bench")
-        parts["write"] = time.perf_counter() - t
-    out["warm_parts_seconds"] = {name: round(value, 2) for name, value in parts.items()}
+    out["warm_parts_seconds"] = {name: round(value, 2) for name, value in summary.seconds.items()}
     out["db_mb"] = round(db.stat().st_size / 2**20, 1)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # the process's
     return out

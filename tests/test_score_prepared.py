@@ -137,9 +137,6 @@ def test_match_scores_keeps_the_latest_runs_and_each_items_current_match_run(db_
     assert _runs_by_item(db_path) == {
         i: ["run-4", "run-5"] if i == "dune" else ["run-3"] for i in scored_items
     }
-    assert _rows(
-        db_path, "SELECT DISTINCT item_id, run_id FROM matches WHERE book_id IS NOT NULL"
-    ).height == len(scored_items)
     with connect(db_path) as con:
         orphans = con.execute(
             "SELECT count(*) FROM matches AS m WHERE m.book_id IS NOT NULL AND NOT EXISTS "
@@ -154,6 +151,7 @@ def test_score_history_runs_zero_keeps_every_run(db_path):
     for run in ("run-1", "run-2", "run-3"):
         summary = score_warehouse(db_path, run, None, settings)
     assert summary.pairs_pruned == 0
+    assert set(summary.seconds) == {"load", "score", "write"} and all(v > 0 for v in summary.seconds.values())
     assert set(_rows(db_path, "SELECT DISTINCT run_id FROM match_scores")["run_id"]) == {
         "run-1",
         "run-2",

@@ -9,6 +9,7 @@ atomically.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class ScoreSummary:
     items_prepared: int = 0  # items whose keys were (re)normalised this run (new or changed evidence)
     books_prepared: int = 0  # books whose keys were (re)normalised this run (new or refetched)
     pairs_pruned: int = 0  # match_scores rows of older runs deleted (settings.score_history_runs)
+    seconds: dict[str, float] = field(default_factory=dict)  # load (inputs + preparing), score, write
 
 
 @dataclass
@@ -193,10 +195,15 @@ def score_warehouse(
     db_path: str | Path, run_id: str, item_ids: list[str] | None, settings: Settings, conflicts: int = 10
 ) -> ScoreSummary:
     model = load_model()
+    seconds: dict[str, float] = {}
     with connect(db_path) as con:
+        clock = time.perf_counter()
         inputs = load_inputs(con, item_ids)
+        seconds["load"] = time.perf_counter() - clock
         scored, matches = score_prepared(inputs, settings, model)
+        seconds["score"] = time.perf_counter() - clock - seconds["load"]
         pruned = write_results(con, run_id, scored, matches, model.version, settings.score_history_runs)
+        seconds["write"] = time.perf_counter() - clock - seconds["load"] - seconds["score"]
         tier_totals = [
             dict(zip(("tier", "items", "mean_confidence"), row, strict=True))
             for row in con.execute(load_sql("score_tier_counts")).fetchall()
@@ -216,4 +223,5 @@ def score_warehouse(
         items_prepared=inputs.items_prepared,
         books_prepared=inputs.books_prepared,
         pairs_pruned=pruned,
+        seconds=seconds,
     )
