@@ -241,17 +241,48 @@ def test_the_kernel_ratio_is_rapidfuzz_ratio_for_every_length_and_alphabet():
     ]
 
 
-def test_the_threaded_kernel_on_shuffled_pairs_equals_the_reference(monkeypatch):
-    """Pairs in no particular order, split over threads (as a 400 k-pair run is): the same features."""
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("cores", [2, 3])
+def test_the_threaded_kernels_equal_the_reference(monkeypatch, shuffle, cores):
+    """Pairs split over threads (as a 400 k-pair run is), the title kernel running while the other
+    inputs are laid out, in item order or in none: the same features."""
     monkeypatch.setattr(features, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(features.os, "cpu_count", lambda: cores)
     corpus = labelled_corpus(200, seed=8, profile="hostile")
     t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
     books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
-    pairs = corpus.candidates.sample(fraction=1.0, shuffle=True, seed=4)
-    assert not pairs["item_id"].equals(pairs.sort("item_id", maintain_order=True)["item_id"])
+    pairs = corpus.candidates.sort("item_id", maintain_order=True)
+    if shuffle:
+        pairs = pairs.sample(fraction=1.0, shuffle=True, seed=4)
+        assert not pairs["item_id"].equals(pairs.sort("item_id", maintain_order=True)["item_id"])
     assert_frame_equal(
         pair_features(pairs, corpus.items, books), pair_features_reference(pairs, corpus.items, books)
     )
+
+
+def test_an_error_in_a_kernel_thread_reaches_the_caller_and_stops_the_threads(monkeypatch):
+    """A kernel slice that fails makes the features step raise (no hang, no half-filled result), and no
+    kernel thread is left running."""
+    import threading
+
+    import tasks.scoring.kernel as kernel
+
+    monkeypatch.setattr(features, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(features.os, "cpu_count", lambda: 2)
+    real = kernel.title_kernel
+
+    def failing(lo, hi, *args):
+        if lo > 0:
+            raise MemoryError("slice failed")
+        return real(lo, hi, *args)
+
+    monkeypatch.setattr(kernel, "title_kernel", failing)
+    corpus = labelled_corpus(40, seed=8, profile="hostile")
+    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    with pytest.raises(MemoryError, match="slice failed"):
+        pair_features(corpus.candidates, corpus.items, books)
+    assert not [th for th in threading.enumerate() if th.name.startswith("pair-kernel")]
 
 
 @pytest.mark.parametrize("sort_table", [True, False])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -705,16 +706,50 @@ def _item_rows(keys: pl.Series, table: pl.Series) -> tuple[np.ndarray, np.ndarra
     return np.repeat(rows, lengths), starts if one_run_each else None
 
 
+def _title_arrays(items: pl.DataFrame, books: pl.DataFrame) -> dict[str, np.ndarray | int]:
+    """The title kernel's inputs (`kernel.title_kernel`): item and book title variants as CSR arrays over
+    their own string table. A few milliseconds: the title kernel starts on them while `_kernel_arrays`
+    lays out the rest."""
+    it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
+    bt = _Lists.of(books, r="title_variants")
+    strings = _Strings(it["text"], bt["r"])
+    t_i, t_b = strings.codes
+    arrays = {
+        "chars": strings.chars,
+        "soff": strings.off,
+        "hashes": strings.hashes,
+        "pad": strings.pad,
+        "n_alpha": strings.n_alpha,
+        "max_len": strings.max_len,
+        "it_off": it.off,
+        "it_code": t_i,
+        "it_src": it.np("sources", np.int64),
+        "bt_off": bt.off,
+        "bt_code": t_b,
+    }
+    return _narrow(arrays, strings)
+
+
+def _narrow(arrays: dict[str, np.ndarray | int], strings: _Strings) -> dict[str, np.ndarray | int]:
+    """32-bit offsets, codes and records: the kernel is bound by memory, and half the bytes per pair keep
+    more of the catalogue in cache. Every value is an offset or code below the number of characters, a
+    year or a bit mask; edition ids stay 64-bit, as stored. The hashes are a first test only (a
+    collision costs one comparison of characters), 32 bits are enough."""
+    if len(strings.chars) < 1 << 31:
+        for name, value in arrays.items():
+            if isinstance(value, np.ndarray) and value.dtype == np.int64 and name != "be_eid":
+                arrays[name] = value.astype(np.int32)
+    return arrays
+
+
 def _kernel_arrays(
     items: pl.DataFrame, books: pl.DataFrame
 ) -> tuple[dict[str, np.ndarray | int], dict[str, np.ndarray]]:
-    """The kernel's inputs: every list column of the prepared items and books as CSR arrays, strings as
-    indices into one table, scalars padded with the empty row (unknown item or book) at the end. And
-    the per-item and per-book columns every pair carries (`_item_columns`, `_book_columns`), padded the
-    same way: (values, valid) by name."""
+    """The other kernel's inputs (`kernel.pair_kernel`): every list column of the prepared items and
+    books but the titles as CSR arrays, strings as indices into one table, scalars padded with the empty
+    row (unknown item or book) at the end. And the per-item and per-book columns every pair carries
+    (`_item_columns`, `_book_columns`), padded the same way: (values, valid) by name."""
     i64, f64 = np.int64, np.float64
-    it = _Lists.of(items, text="title_variants.text", sources="title_variants.sources")
-    bt = _Lists.of(books, r="title_variants")
     ia = _Lists.of(items, l="authors", k="author_keys", src="author_sources")
     ba = _Lists.of(books, r="authors", k="author_keys")
     ipos = _Lists.of(items, p="positions", src="position_sources")
@@ -726,14 +761,13 @@ def _kernel_arrays(
     iy = _Lists.of(items, y="years")
 
     strings = _Strings(
-        *(it["text"], ia["l"], ia["k"], inn["l"], iser["l"], iasin["v"], iisbn["v"]),
-        bt["r"],
+        *(ia["l"], ia["k"], inn["l"], iser["l"], iasin["v"], iisbn["v"]),
         # Names repeat across books (an author's or narrator's books, a series' volumes): the book side
         # holds each distinct string once, small enough to stay in cache.
         *(_distinct(x) for x in (ba["r"], ba["k"], bn["r"], arrow(books["series"]))),
         *(basin["v"], bisbn["v"], eds["a"]),
     )
-    t_i, a_i, k_i, n_i, s_i, asin_i, isbn_i, t_b, a_b, k_b, n_b, s_b, asin_b, isbn_b, asin_e = strings.codes
+    a_i, k_i, n_i, s_i, asin_i, isbn_i, a_b, k_b, n_b, s_b, asin_b, isbn_b, asin_e = strings.codes
 
     def pad(values: np.ndarray, fill, dtype) -> np.ndarray:
         return np.append(np.asarray(values), fill).astype(dtype)
@@ -750,11 +784,9 @@ def _kernel_arrays(
     dur, dur_ok = col(items, "duration", 0.0, f64)
     secs = eds.series("s").cast(pl.Float64)
     # One row per book (and the empty row): the ranges of its list values and its scalars, so a pair
-    # reads its book from two cache lines instead of a dozen arrays.
+    # reads its book from one cache line instead of a dozen arrays.
     brec = np.column_stack(
         [
-            bt.off[:-1],
-            bt.off[1:],
             ba.off[:-1],
             ba.off[1:],
             bn.off[:-1],
@@ -777,13 +809,8 @@ def _kernel_arrays(
         "chars": strings.chars,
         "soff": strings.off,
         "hashes": strings.hashes,
-        "pad": strings.pad,
         "n_alpha": strings.n_alpha,
         "max_len": strings.max_len,
-        "it_off": it.off,
-        "it_code": t_i,
-        "it_src": it.np("sources", i64),
-        "bt_code": t_b,
         "title_mask": pad(items["title_mask"].fill_null(0).to_numpy(), 0, i64),
         "ia_off": ia.off,
         "ia_code": a_i,
@@ -827,23 +854,17 @@ def _kernel_arrays(
         "book_position": (book_pos, book_pos_ok),
         "book_has_id": ((np.diff(basin.off) + np.diff(bisbn.off)) > 0, known_b),
     }
-    # 32-bit offsets, codes and records: the kernel is bound by memory, and half the bytes per pair keep
-    # more of the catalogue in cache. Every value is an offset or code below the number of characters, a
-    # year or a bit mask; edition ids stay 64-bit, as stored. The hashes are a first test only (a
-    # collision costs one comparison of characters), 32 bits are enough.
-    if len(strings.chars) < 1 << 31:
-        for name, value in arrays.items():
-            if isinstance(value, np.ndarray) and value.dtype == np.int64 and name != "be_eid":
-                arrays[name] = value.astype(np.int32)
-    return arrays, rows
+    return _narrow(arrays, strings), rows
 
 
 _ROW_DTYPES = {"title_sources": pl.Int32, "any_edition_id": pl.Int64, "book_position": pl.Float64}
-_OUTPUTS = {
+_TITLE_OUTPUTS = {  # `kernel.title_kernel`'s outputs, in its order
     "title_sim": np.int32,
     "item_in": np.bool_,
     "cand_in": np.bool_,
     "agree_out": np.int32,
+}
+_OTHER_OUTPUTS = {  # `kernel.pair_kernel`'s outputs, in its order
     "author_sim": np.int32,
     "narrator_sim": np.int32,
     "series_sim": np.int32,
@@ -858,6 +879,7 @@ _OUTPUTS = {
     "year_diff": np.int64,
     "year_ok": np.bool_,
 }
+_OUTPUTS = _TITLE_OUTPUTS | _OTHER_OUTPUTS
 
 # The item and book columns every pair carries (`_kernel_arrays`' per-row values), with their validity.
 _CARRIED = {
@@ -919,45 +941,132 @@ def carve(n: int, dtypes: dict[str, type]) -> dict[str, np.ndarray]:
     }
 
 
-def _run_kernel(
-    ii: np.ndarray, bi: np.ndarray, arrays: dict, out: dict | None = None
-) -> dict[str, np.ndarray]:
-    """The kernel over every pair, in slices on as many threads as there are cores (it releases the GIL);
-    its outputs (`_OUTPUTS`) go to `out` when given.
+class _Kernels:
+    """The two kernels over every pair, in slices on as many threads as there are cores (they release the
+    GIL): `title_kernel`, which needs only the titles, and `pair_kernel`, which reads which sources the
+    title kernel found naming the book (slice k of it waits for slice k of titles).
 
-    Pairs go in ordered by item row (the kernel keeps an item's string patterns while its pairs last, and
-    reads the item arrays front to back): when they do not come that way they are put in order and the
-    results put back.
+    The titles are compared while the caller lays out the other kernel's inputs, which holds the GIL: until
+    `other` is called one core is left to the caller (no core idles waiting for the layout, and the layout
+    is not slowed by a thread more than there are cores). A free thread takes a ready slice of the other
+    kernel first, else the next slice of titles.
+
+    Pairs go in ordered by item row (a kernel keeps an item's string patterns while its pairs last, and
+    reads the item arrays front to back): when they do not come that way they are put in order, and
+    `outputs` puts the results back. Use as a context manager: leaving it stops the threads (after an
+    error too).
     """
-    from tasks.scoring.kernel import pair_kernel, scratch
 
-    n = len(ii)
-    order = None if n < 2 or bool(np.all(ii[1:] >= ii[:-1])) else np.argsort(ii, kind="stable")
-    if order is not None:
-        ii, bi = ii[order], bi[order]
-    ii, bi = ii.astype(np.int32, copy=False), bi.astype(np.int32, copy=False)
-    if out is None or order is not None:
-        out = carve(n, _OUTPUTS)
-    args = (ii, bi, *arrays.values())
-
-    def run(lo: int, hi: int) -> None:
-        pair_kernel(lo, hi, *args, *out.values(), *scratch(arrays["n_alpha"], arrays["max_len"]))
-
-    workers = min(os.cpu_count() or 1, 8)
-    if n < PARALLEL_FROM or workers == 1:
-        run(0, n)
-    else:
+    def __init__(self, workers: int, ii: np.ndarray, bi: np.ndarray, out: dict[str, np.ndarray]):
+        n = len(ii)
+        self.order = None if n < 2 or bool(np.all(ii[1:] >= ii[:-1])) else np.argsort(ii, kind="stable")
+        if self.order is not None:
+            ii, bi = ii[self.order], bi[self.order]
+            out = carve(n, _OUTPUTS)
+        self.ii, self.bi, self.out = ii.astype(np.int32, copy=False), bi.astype(np.int32, copy=False), out
+        self.workers = workers if n >= PARALLEL_FROM else 1
         # Contiguous slices, several per thread, taken in turn by whichever thread is free: each writes its
         # own stretch of the outputs, and a core slowed by something else does less of the work.
-        bounds = np.linspace(0, n, workers * _SLICES_PER_WORKER + 1).astype(np.int64)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, bounds[:-1], bounds[1:]))
-    if order is not None:
-        for name, values in out.items():
-            back = np.empty_like(values)
-            back[order] = values
-            out[name] = back
-    return out
+        slices = self.workers * _SLICES_PER_WORKER if self.workers > 1 else 1
+        self.bounds = np.linspace(0, n, slices + 1).astype(np.int64)
+        self._runs: dict[str, object] = {}  # kernel name: a function of (lo, hi)
+        self._next = {"title": 0, "other": 0}  # the next slice to hand out
+        self._titled = [False] * slices  # slices whose titles are done
+        self._left = slices  # slices of the other kernel not done
+        self._error: BaseException | None = None
+        self._stop = False
+        self._cv = threading.Condition()
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> _Kernels:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._cv:
+            self._stop = True
+            self._cv.notify_all()
+        for thread in self._threads:
+            thread.join()
+
+    def title(self, arrays: dict) -> None:
+        """Start comparing titles (on this thread when there is one worker: now)."""
+        from tasks.scoring.kernel import scratch, title_kernel
+
+        args = (self.ii, self.bi, *arrays.values(), *(self.out[name] for name in _TITLE_OUTPUTS))
+        self._runs["title"] = lambda lo, hi: title_kernel(
+            lo, hi, *args, *scratch(arrays["n_alpha"], arrays["max_len"])
+        )
+        if self.workers == 1:
+            self._runs["title"](0, len(self.ii))
+            return
+        for w in range(self.workers):
+            thread = threading.Thread(target=self._work, args=(w,), name=f"pair-kernel-{w}")
+            thread.start()
+            self._threads.append(thread)
+
+    def other(self, arrays: dict) -> None:
+        """Start the other features (`_kernel_arrays`' inputs): every thread now works on the kernels."""
+        from tasks.scoring.kernel import pair_kernel, scratch
+
+        args = (self.ii, self.bi, self.out["agree_out"], *arrays.values())
+        args = (*args, *(self.out[name] for name in _OTHER_OUTPUTS))
+
+        def run(lo: int, hi: int) -> None:
+            pair_kernel(lo, hi, *args, *scratch(arrays["n_alpha"], arrays["max_len"]))
+
+        if self.workers == 1:
+            run(0, len(self.ii))
+            return
+        with self._cv:
+            self._runs["other"] = run
+            self._cv.notify_all()
+
+    def _take(self, w: int) -> tuple[str, int] | None:
+        """The next slice for worker `w` (None: no more work); waits while none is ready."""
+        slices = len(self._titled)
+        with self._cv:
+            while not self._stop and self._error is None and self._left:
+                k = self._next["other"]
+                if "other" in self._runs and k < slices and self._titled[k]:
+                    self._next["other"] = k + 1
+                    return "other", k
+                k = self._next["title"]
+                if k < slices and (w > 0 or "other" in self._runs):  # worker 0: the caller's core, meanwhile
+                    self._next["title"] = k + 1
+                    return "title", k
+                self._cv.wait()
+        return None
+
+    def _work(self, w: int) -> None:
+        while (job := self._take(w)) is not None:
+            kind, k = job
+            try:
+                self._runs[kind](self.bounds[k], self.bounds[k + 1])
+            except BaseException as error:  # handed to the caller by `outputs`
+                with self._cv:
+                    self._error = self._error or error
+                    self._cv.notify_all()
+                return
+            with self._cv:
+                if kind == "title":
+                    self._titled[k] = True
+                else:
+                    self._left -= 1
+                self._cv.notify_all()
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        """Every output, once both kernels are done, in the pairs' own order."""
+        for thread in self._threads:
+            thread.join()
+        if self._error is not None:
+            raise self._error
+        out = self.out
+        if self.order is not None:
+            for name, values in out.items():
+                back = np.empty_like(values)
+                back[self.order] = values
+                out[name] = back
+        return out
 
 
 def _padded_rows(rows: np.ndarray, missing: int, out: np.ndarray) -> np.ndarray:
@@ -995,17 +1104,33 @@ def pair_features_and_runs(
         .cast(pl.Int64)
         .alias("hint_edition_id"),
     ).with_row_index("pair")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The kernel's inputs are laid out on a second core while the pairs find their item and book rows.
-        laid_out = pool.submit(_kernel_arrays, items, books)
+    with ThreadPoolExecutor(max_workers=1) as layout:
+        # The titles are laid out on a second core while the pairs find their item and book rows.
+        titles = layout.submit(_title_arrays, items, books)
         rows_i, starts = _item_rows(base["item_id"], items["item_id"].cast(pl.String))  # -1: unknown item
         rows_b = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
         # For the kernel an unknown item / book is the empty row every CSR array and padded column ends with.
         per_pair = carve(len(base), _PER_PAIR)
         ii = _padded_rows(rows_i, items.height, per_pair["ii"])
         bi = _padded_rows(rows_b, books.height, per_pair["bi"])
-        arrays, per_row = laid_out.result()
-    k = _run_kernel(ii, bi, arrays, {name: per_pair[name] for name in _OUTPUTS})
+        title_arrays = titles.result()
+    workers = min(os.cpu_count() or 1, 8)
+    with _Kernels(workers, ii, bi, {name: per_pair[name] for name in _OUTPUTS}) as kernels:
+        # The title kernel runs while the other inputs are laid out here (GIL-bound beside compiled work).
+        kernels.title(title_arrays)
+        arrays, per_row = _kernel_arrays(items, books)
+        kernels.other(arrays)
+        # The item and book columns each pair carries, taken while the kernels run.
+        carried = {}
+        for name, (values, valid) in per_row.items():
+            at = ii if name in ("title_sources", "item_has_series", "item_has_id") else bi
+            carried[name] = (
+                np.take(values, at, out=per_pair[name], mode="clip"),  # rows are in range
+                None
+                if values.dtype == np.bool_
+                else np.take(valid, at, out=per_pair[f"{name}_ok"], mode="clip"),
+            )
+        k = kernels.outputs()
 
     ok = {name: np.greater_equal(k[name], 0, out=per_pair[f"{name}_ok"]) for name in _SIMILARITIES}
     titled, agree = ok["title_sim"], k["agree_out"]
@@ -1024,14 +1149,11 @@ def pair_features_and_runs(
     audio_edition_id = _nullable(k["edition_id"], k["edition_ok"], pl.Int64)
 
     # --- assemble, in the reference's column order ------------------------------------------------------------
-    for name, (values, valid) in per_row.items():
-        at = ii if name in ("title_sources", "item_has_series", "item_has_id") else bi
-        carried = np.take(values, at, out=per_pair[name], mode="clip")  # rows are in range
-        if values.dtype == np.bool_:  # a flag of no item or book is false (the padded row's value)
-            columns[name] = pl.Series(name, carried)
+    for name, (values, valid) in carried.items():
+        if valid is None:  # a flag of no item or book is false (the padded row's value)
+            columns[name] = pl.Series(name, values)
         else:
-            carried_ok = np.take(valid, at, out=per_pair[f"{name}_ok"], mode="clip")
-            columns[name] = _nullable(carried, carried_ok, _ROW_DTYPES[name]).alias(name)
+            columns[name] = _nullable(values, valid, _ROW_DTYPES[name]).alias(name)
     columns["item_has_position"] = pl.Series(k["has_position"])
     # The audio edition chosen, else the candidate's own edition hint, else any edition of the book.
     hint = base["hint_edition_id"]

@@ -12,8 +12,10 @@ String similarity is rapidfuzz's `fuzz.ratio` (normalised Indel similarity × 10
 rapidfuzz itself uses: one machine word per 64 characters of the pattern. Equal strings (same hash,
 same characters) are 100 without one.
 
-The kernel releases the GIL (`nogil=True`): the caller runs slices of the pairs on threads. It is
-compiled once per machine (`cache=True`, next to this file or in NUMBA_CACHE_DIR) — `warm_up()`
+There are two kernels: `title_kernel` (titles only: its inputs are laid out in a few milliseconds) and
+`pair_kernel` (everything else, reading which sources the titles credit). They release the GIL
+(`nogil=True`): the caller runs slices of the pairs on threads, titles first, while it lays out the
+other kernel's inputs. They are compiled once per machine (`cache=True`, next to this file or in NUMBA_CACHE_DIR) — `warm_up()`
 compiles or loads it outside any timing.
 """
 
@@ -266,26 +268,107 @@ def _best_ratio(lo, hi, lcode, rcode, best, ws):
     return best
 
 
+@njit(cache=True, inline="always")
+def _reset(pm, slot_code, used):
+    for k in range(len(pm)):
+        pm[k] = _U0
+    for k in range(len(slot_code)):
+        slot_code[k] = -1
+    used[0] = 0
+
+
 @njit(nogil=True, cache=True, error_model="numpy", _nrt=False)
-def pair_kernel(
+def title_kernel(
     lo,
     hi,
     ii,
     bi,
-    brec,
-    book_pos,
-    # the string table: characters, offsets, hashes; the space's code, alphabet size, longest string
+    # the titles' string table: characters, offsets, hashes; the space's code, alphabet size, longest string
     chars,
     soff,
     hashes,
     pad,
     n_alpha,
     max_len,
-    # title
+    # item title variants (codes, sources), book title variants (per book row: offsets; codes)
     it_off,
     it_code,
     it_src,
+    bt_off,
     bt_code,
+    # outputs
+    title_sim,
+    item_in,
+    cand_in,
+    agree_out,
+    # scratch (allocated by the caller: the kernel runs without numba's reference counting)
+    pm,
+    slot_code,
+    used,
+    vec,
+):
+    """Title features of pairs lo..hi-1: the best ratio over item variants × book variants, whole-word
+    containment both ways (the sequel / omnibus trap) and which item sources name the book. ii/bi: the
+    pair's item / book row (the empty last row when unknown); a pair's item strings stay compiled into
+    bit patterns while the next pairs have the same item, so pairs should come grouped by item. It needs
+    only the titles: it runs while the other inputs of `pair_kernel` are still being laid out."""
+    nw = len(vec)
+    a1 = np.uint64(n_alpha + 1)  # the pattern table's row length
+    stride = np.uint64((n_alpha + 1) * nw)
+    _reset(pm, slot_code, used)
+    current = -1
+    for p in range(lo, hi):
+        i = ii[p]
+        b = bi[p]
+        if i != current:
+            _forget_patterns(pm, a1, stride, slot_code, used, chars, soff)
+            current = i
+        best = -1
+        agree = 0
+        iin = False
+        cin = False
+        for v in range(it_off[i], it_off[i + 1]):
+            lc = it_code[v]
+            if lc < 0:
+                continue
+            la = soff[lc + 1] - soff[lc]
+            for w in range(bt_off[b], bt_off[b + 1]):
+                rc = bt_code[w]
+                s, lcs = _ratio(pm, a1, stride, slot_code, used, lc, rc, chars, soff, hashes, vec)
+                if s > best:
+                    best = s
+                if s >= 90:
+                    agree |= it_src[v]
+                elif lcs >= 0:
+                    # Whole-word containment both ways (below 90, where it can matter): a string inside
+                    # another is a subsequence of it, so only then is it searched.
+                    lb = soff[rc + 1] - soff[rc]
+                    if not iin and la < lb and lcs == la and _contains(chars, soff, lc, rc, pad):
+                        iin = True
+                    if not cin and lb < la and lcs == lb and _contains(chars, soff, rc, lc, pad):
+                        cin = True
+        title_sim[p] = best
+        item_in[p] = iin
+        cand_in[p] = cin
+        agree_out[p] = agree
+
+
+@njit(nogil=True, cache=True, error_model="numpy", _nrt=False)
+def pair_kernel(
+    lo,
+    hi,
+    ii,
+    bi,
+    agree_in,
+    brec,
+    book_pos,
+    # the string table of names and identifiers: characters, offsets, hashes; alphabet size, longest string
+    chars,
+    soff,
+    hashes,
+    n_alpha,
+    max_len,
+    # which item sources have a title (a source whose title names another book is discredited)
     title_mask,
     # authors (name codes, exact-key codes, sources)
     ia_off,
@@ -322,10 +405,6 @@ def pair_kernel(
     iy_off,
     iy_val,
     # outputs
-    title_sim,
-    item_in,
-    cand_in,
-    agree_out,
     author_sim,
     narrator_sim,
     series_sim,
@@ -345,67 +424,32 @@ def pair_kernel(
     used,
     vec,
 ):
-    """Features of pairs lo..hi-1. ii/bi: the pair's item / book row (the empty last row when unknown);
-    a pair's item strings stay compiled into bit patterns while the next pairs have the same item, so
-    pairs should come grouped by item. Similarities are -1 where a comparison had nothing on either side."""
+    """The other features of pairs lo..hi-1, once `title_kernel` has given their `agree_in` (the item
+    sources whose title names the book). ii/bi as there; pairs should come grouped by item. Similarities
+    are -1 where a comparison had nothing on either side."""
     nw = len(vec)
     a1 = np.uint64(n_alpha + 1)  # the pattern table's row length
     stride = np.uint64((n_alpha + 1) * nw)
-    for k in range(len(pm)):
-        pm[k] = _U0
-    for k in range(len(slot_code)):
-        slot_code[k] = -1
-    used[0] = 0
+    _reset(pm, slot_code, used)
     ws = (pm, a1, stride, slot_code, used, chars, soff, hashes, vec)
     current = -1
     n_books = len(brec) - 1
     for p in range(lo, hi):
         i = ii[p]
         b = bi[p]
-        # The book's record: one row (two cache lines) instead of a dozen scattered arrays.
-        bt_lo, bt_hi = brec[b, 0], brec[b, 1]
-        ba_lo, ba_hi = brec[b, 2], brec[b, 3]
-        bn_lo, bn_hi = brec[b, 4], brec[b, 5]
-        basin_lo, basin_hi = brec[b, 6], brec[b, 7]
-        bisbn_lo, bisbn_hi = brec[b, 8], brec[b, 9]
-        be_lo, be_hi = brec[b, 10], brec[b, 11]
-        series_code = brec[b, 12]
-        book_year, book_year_ok, book_pos_ok = brec[b, 13], brec[b, 14] != 0, brec[b, 15] != 0
+        # The book's record: one row (a cache line) instead of a dozen scattered arrays.
+        ba_lo, ba_hi = brec[b, 0], brec[b, 1]
+        bn_lo, bn_hi = brec[b, 2], brec[b, 3]
+        basin_lo, basin_hi = brec[b, 4], brec[b, 5]
+        bisbn_lo, bisbn_hi = brec[b, 6], brec[b, 7]
+        be_lo, be_hi = brec[b, 8], brec[b, 9]
+        series_code = brec[b, 10]
+        book_year, book_year_ok, book_pos_ok = brec[b, 11], brec[b, 12] != 0, brec[b, 13] != 0
         if i != current:
             _forget_patterns(pm, a1, stride, slot_code, used, chars, soff)
             current = i
-
-        # --- title: best over item variants x book variants; containment (sequel / omnibus trap) ---
-        best = -1
-        agree = 0
-        iin = False
-        cin = False
-        for v in range(it_off[i], it_off[i + 1]):
-            lc = it_code[v]
-            if lc < 0:
-                continue
-            la = soff[lc + 1] - soff[lc]
-            for w in range(bt_lo, bt_hi):
-                rc = bt_code[w]
-                s, lcs = _ratio(pm, a1, stride, slot_code, used, lc, rc, chars, soff, hashes, vec)
-                if s > best:
-                    best = s
-                if s >= 90:
-                    agree |= it_src[v]
-                elif lcs >= 0:
-                    # Whole-word containment both ways (below 90, where it can matter): a string inside
-                    # another is a subsequence of it, so only then is it searched.
-                    lb = soff[rc + 1] - soff[rc]
-                    if not iin and la < lb and lcs == la and _contains(chars, soff, lc, rc, pad):
-                        iin = True
-                    if not cin and lb < la and lcs == lb and _contains(chars, soff, rc, lc, pad):
-                        cin = True
-        title_sim[p] = best
-        item_in[p] = iin
-        cand_in[p] = cin
-        agree_out[p] = agree
         # A source whose title names another book says nothing against this candidate.
-        discredited = title_mask[i] & ~agree
+        discredited = title_mask[i] & ~agree_in[p]
 
         # --- authors: credible sources only; equal surname+initial keys count as 100 ---------------
         best = -1
@@ -440,7 +484,7 @@ def pair_kernel(
         best = -1
         if series_code >= 0:
             for v in range(is_off[i], is_off[i + 1]):
-                best = _best_ratio(12, 13, is_code[v], brec[b], best, ws)
+                best = _best_ratio(10, 11, is_code[v], brec[b], best, ws)
         series_sim[p] = best
 
         # --- identifiers ---------------------------------------------------------------------------------
