@@ -241,6 +241,44 @@ def test_the_kernel_ratio_is_rapidfuzz_ratio_for_every_length_and_alphabet():
     ]
 
 
+def test_best_ratio_over_lists_skips_only_what_cannot_win():
+    """narrator_sim of several item narrators against several book narrators is the best fuzz.ratio
+    over all of them — the kernel skips comparisons that their lengths alone keep at or below the best
+    so far, and that must never change the result (lengths chosen around the rounding boundaries)."""
+    rng = random.Random(5)
+    n = 2000
+    left = [
+        [_random_names(rng, 1)[0][: rng.randint(1, 30)] for _ in range(rng.randint(1, 4))] for _ in range(n)
+    ]
+    right = [
+        [_random_names(rng, 1)[0][: rng.randint(1, 30)] for _ in range(rng.randint(1, 5))] for _ in range(n)
+    ]
+    for k in range(0, n, 3):  # near-copies of different lengths: high bests, close bounds
+        right[k] = [left[k][0][: max(1, len(left[k][0]) - rng.randint(0, 4))], *right[k]]
+    ids = [f"i{k}" for k in range(n)]
+    items = conform_items(
+        pl.concat(
+            [conform_items(_empty_items()), pl.DataFrame({"item_id": ids, "narrators": left})],
+            how="diagonal_relaxed",
+        )
+    )
+    books = conform_books(
+        pl.concat(
+            [
+                pl.DataFrame(schema=_book_schema()),
+                pl.DataFrame({"book_id": list(range(n)), "narrators": right}),
+            ],
+            how="diagonal_relaxed",
+        )
+    )
+    got = pair_features(pl.DataFrame({"item_id": ids, "book_id": list(range(n))}), items, books)
+    want = [
+        int(process.cdist(a, b, scorer=fuzz.ratio, dtype=np.uint8).max())
+        for a, b in zip(left, right, strict=True)
+    ]
+    assert got["narrator_sim"].to_list() == want
+
+
 @pytest.mark.parametrize("shuffle", [True, False])
 @pytest.mark.parametrize("cores", [2, 3])
 def test_the_threaded_kernels_equal_the_reference(monkeypatch, shuffle, cores):

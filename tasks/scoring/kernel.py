@@ -251,18 +251,28 @@ def _ratio(pm, a1, stride, slot_code, used, a, b, chars, off, hashes, vec):
 @njit(cache=True, inline="always")
 def _best_ratio(lo, hi, lcode, rcode, best, ws):
     """max(best, the ratio of the item's string `lcode` with each of rcode[lo:hi]) — a string whose
-    length alone keeps it at or below `best` is not compared (ratio ≤ 200·min(la, lb) / (la + lb)).
+    length alone keeps it at or below `best` is not compared: the ratio is at most 200·m / (la + lb), m =
+    min(la, lb), and when 400·m < (2·best + 1)(la + lb) that rounds to at most `best` (in integers, with
+    room for the floating-point steps of `_ratio_of`). The item string's pattern is looked up once.
     `ws`: the pattern table and string table, as pair_kernel bundles them."""
     pm, a1, stride, slot_code, used, chars, off, hashes, vec = ws
     la = off[lcode + 1] - off[lcode]
+    base = _U0
+    built = False
     for w in range(lo, hi):
         if best >= 100:
             break
         rc = rcode[w]
-        lb = off[rc + 1] - off[rc]
-        if rc != lcode and _ratio_of(min(la, lb), la, lb) <= best:
+        r0 = off[rc]
+        lb = off[rc + 1] - r0
+        if rc == lcode or _same(chars, off, hashes, lcode, rc):
+            return np.int64(100)
+        if 400 * min(la, lb) < (2 * best + 1) * (la + lb):
             continue
-        s, _ = _ratio(pm, a1, stride, slot_code, used, lcode, rc, chars, off, hashes, vec)
+        if not built:
+            base = _pattern(pm, a1, stride, slot_code, used, lcode, chars, off)
+            built = True
+        s = _ratio_of(_lcs(pm, base, a1, la, chars, r0, r0 + lb, vec), la, lb)
         if s > best:
             best = s
     return best
