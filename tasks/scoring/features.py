@@ -1104,33 +1104,34 @@ def pair_features_and_runs(
         .cast(pl.Int64)
         .alias("hint_edition_id"),
     ).with_row_index("pair")
+    workers = min(os.cpu_count() or 1, 8)
     with ThreadPoolExecutor(max_workers=1) as layout:
-        # The titles are laid out on a second core while the pairs find their item and book rows.
+        # The kernels' inputs are laid out on a second core while the pairs find their item and book rows,
+        # the titles first (a few ms).
         titles = layout.submit(_title_arrays, items, books)
+        laid_out = layout.submit(_kernel_arrays, items, books)
         rows_i, starts = _item_rows(base["item_id"], items["item_id"].cast(pl.String))  # -1: unknown item
         rows_b = _row_index(base["book_id"], books["book_id"].cast(pl.Int64))
         # For the kernel an unknown item / book is the empty row every CSR array and padded column ends with.
         per_pair = carve(len(base), _PER_PAIR)
         ii = _padded_rows(rows_i, items.height, per_pair["ii"])
         bi = _padded_rows(rows_b, books.height, per_pair["bi"])
-        title_arrays = titles.result()
-    workers = min(os.cpu_count() or 1, 8)
-    with _Kernels(workers, ii, bi, {name: per_pair[name] for name in _OUTPUTS}) as kernels:
-        # The title kernel runs while the other inputs are laid out here (GIL-bound beside compiled work).
-        kernels.title(title_arrays)
-        arrays, per_row = _kernel_arrays(items, books)
-        kernels.other(arrays)
-        # The item and book columns each pair carries, taken while the kernels run.
-        carried = {}
-        for name, (values, valid) in per_row.items():
-            at = ii if name in ("title_sources", "item_has_series", "item_has_id") else bi
-            carried[name] = (
-                np.take(values, at, out=per_pair[name], mode="clip"),  # rows are in range
-                None
-                if values.dtype == np.bool_
-                else np.take(valid, at, out=per_pair[f"{name}_ok"], mode="clip"),
-            )
-        k = kernels.outputs()
+        with _Kernels(workers, ii, bi, {name: per_pair[name] for name in _OUTPUTS}) as kernels:
+            # The title kernel runs while the other inputs are still being laid out (GIL-bound work).
+            kernels.title(titles.result())
+            arrays, per_row = laid_out.result()
+            kernels.other(arrays)
+            # The item and book columns each pair carries, taken while the kernels run.
+            carried = {}
+            for name, (values, valid) in per_row.items():
+                at = ii if name in ("title_sources", "item_has_series", "item_has_id") else bi
+                carried[name] = (
+                    np.take(values, at, out=per_pair[name], mode="clip"),  # rows are in range
+                    None
+                    if values.dtype == np.bool_
+                    else np.take(valid, at, out=per_pair[f"{name}_ok"], mode="clip"),
+                )
+            k = kernels.outputs()
 
     ok = {name: np.greater_equal(k[name], 0, out=per_pair[f"{name}_ok"]) for name in _SIMILARITIES}
     titled, agree = ok["title_sim"], k["agree_out"]
