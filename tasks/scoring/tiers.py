@@ -227,13 +227,8 @@ def _choose(
     codes: dict[str, np.ndarray | None] = {}
 
     def level(name: str, *levels: str) -> np.ndarray:
-        if name not in codes:  # the best pair's level codes (null: no candidate), else the gathered column's
-            pair_codes = level_codes(scored, name)
-            null = len(COMPARISON_BY_NAME[name].level_names)
-            if pair_codes is None:
-                codes[name] = None
-            else:
-                codes[name] = np.where(found, pair_codes[at] if len(pair_codes) else null, null)
+        if name not in codes:  # the best pair's level codes (null where the item has no candidate)
+            codes[name] = level_codes(out, name)
         return _level_in(out, name, levels, codes[name])
 
     no_book = out["book_id"].is_null().to_numpy()
