@@ -612,7 +612,8 @@ def item_choice(starts, end, conf, book, title_match, mask, best, runner, same_t
     """Per item (rows starts[g]..starts[g+1]-1, the last run to `end`): its best row and runner-up by
     (confidence desc, book id asc, row order) — -1 when none —, how many of its rows have a matching
     title from a source the best row's title agrees with, whether any row has a matching title; and each
-    row's rank among its item's rows by confidence (ties in row order). `order` is scratch (one per row).
+    row's rank among its item's rows by confidence (ties in row order). `order` is scratch (as long as
+    the longest run).
     Runs that do not overlap can be passed on separate threads (it releases the GIL)."""
     n = end
     for g in range(len(starts)):
@@ -639,10 +640,10 @@ def item_choice(starts, end, conf, book, title_match, mask, best, runner, same_t
         same_title[g] = count
         # Rank: an insertion sort of the item's rows by confidence, descending, stable (a few rows each).
         for k in range(lo, hi):
-            j = k
-            while j > lo and conf[order[j - 1]] < conf[k]:
+            j = k - lo
+            while j > 0 and conf[order[j - 1]] < conf[k]:
                 order[j] = order[j - 1]
                 j -= 1
             order[j] = k
-        for j in range(lo, hi):
-            rank[order[j]] = j - lo + 1
+        for j in range(hi - lo):
+            rank[order[j]] = j + 1

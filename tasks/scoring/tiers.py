@@ -75,7 +75,10 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
     def column(values: np.ndarray, dtype) -> np.ndarray:
         return np.ascontiguousarray(values if order is None else values[order], dtype=dtype)
 
-    mask = scored["agree_mask"].fill_null(0).to_numpy() if "agree_mask" in scored.columns else np.zeros(n)
+    if "agree_mask" in scored.columns:
+        mask = scored["agree_mask"].cast(pl.Int32).fill_null(0).to_numpy()
+    else:
+        mask = np.zeros(n, dtype=np.int32)
     conf = np.ascontiguousarray(scored["confidence"].to_numpy(), dtype=np.float64)
     book = scored["book_id"].cast(pl.Int64)
     out = {
@@ -93,14 +96,14 @@ def _choice(scored: pl.DataFrame, item_starts: np.ndarray | None = None) -> dict
             np.int64,
         ),
         column(_level_in(scored, "title", ("exact", "close")), np.bool_),
-        column(mask, np.int64),
+        column(mask, np.int32),
     )
-    scratch = np.empty(n, dtype=np.int64)
+    longest = int(max(np.diff(starts).max(initial=0), n - starts[-1])) if g else 0
 
     def runs(lo: int, hi: int) -> None:  # item runs lo..hi-1
         end = starts[hi] if hi < g else n
         per_run = (out[name][lo:hi] for name in ("best", "runner", "same_title", "has_match"))
-        item_choice(starts[lo:hi], end, *args, *per_run, out["rank"], scratch)
+        item_choice(starts[lo:hi], end, *args, *per_run, out["rank"], np.empty(longest, dtype=np.int64))
 
     if n < PARALLEL_FROM:
         runs(0, g)
