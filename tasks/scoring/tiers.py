@@ -8,14 +8,14 @@ otherwise-auto match in `pending` for a person to look at.
 
 from __future__ import annotations
 
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from tasks.scoring.features import COMPARISON_BY_NAME, NULL, PARALLEL_FROM, _nullable, level_codes
-from tasks.scoring.keys import arrow, run_starts, sorted_rows, strictly_ascending
+from tasks.scoring.keys import run_starts, sorted_rows, strictly_ascending
 
 c = pl.col
 
@@ -252,13 +252,7 @@ def _choose(
         "runner_up": by_row["runner_up"] & found & (margin < runner_up_margin),
         "no_candidates": no_book,
     }
-    hits = np.column_stack(list(caps.values()))
-    _, which = np.nonzero(hits)
-    offsets = np.zeros(out.height + 1, dtype=np.int64)
-    np.cumsum(hits.sum(axis=1), out=offsets[1:])
-    names = arrow(pl.Series(list(caps), dtype=pl.String).gather(which))
-    cap_lists = pl.Series(pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), names)))
-    capped = offsets[1:] > offsets[:-1]
+    cap_lists, capped = _caps_column(caps)
     # The tier: from the confidence and the thresholds; a cap keeps an otherwise-auto match in pending.
     auto = conf >= auto_threshold
     tier = np.where(
@@ -269,8 +263,27 @@ def _choose(
     return out.with_columns(
         confidence=pl.Series(conf),
         margin=_nullable(margin, found, pl.Float64),
-        caps=cap_lists.cast(pl.List(pl.String)),
+        caps=cap_lists,
         tier=_TIERS.gather(tier),
+    )
+
+
+def _caps_column(caps: dict[str, np.ndarray]) -> tuple[pl.Series, np.ndarray]:
+    """(each row's list of the names of its true caps, in `caps`' order; whether it has any). A row's caps
+    are a bit code (cap k = bit k) and its list is taken from the list of every combination."""
+    hits = np.column_stack(list(caps.values()))
+    code = np.zeros(len(hits), dtype=np.uint32)
+    for j, byte in enumerate(np.packbits(hits, axis=1, bitorder="little").T):
+        code |= byte.astype(np.uint32) << np.uint32(8 * j)
+    return _cap_lists(tuple(caps)).gather(pl.Series(code, dtype=pl.UInt32)), code != 0
+
+
+@functools.cache
+def _cap_lists(names: tuple[str, ...]) -> pl.Series:
+    """The list of cap names of every bit code (cap k = bit k), in `names`' order: 2^k lists, made once."""
+    k = len(names)
+    return pl.Series(
+        [[names[b] for b in range(k) if code >> b & 1] for code in range(1 << k)], dtype=pl.List(pl.String)
     )
 
 
