@@ -542,3 +542,34 @@ def test_arrays_carved_from_one_block_are_separate_and_a_name_twice_is_refused()
     assert carve(0, {"a": np.int64})["a"].shape == (0,)
     with pytest.raises(ValueError, match="edition_id"):
         _layout({"edition_id": np.int64}, {"edition_id": np.int64, "other": np.bool_})
+
+
+def test_explanations_as_json_are_duckdbs_to_json_text_row_for_row():
+    """model.explanation_json (each distinct combination of levels encoded once) gives the text DuckDB's
+    to_json gives for every row — scored pairs, matches with items that have no candidate (no
+    explanation), and a frame whose levels are plain strings (encoded row by row)."""
+    import duckdb
+
+    from tasks.scoring.model import explanation_json
+
+    corpus = labelled_corpus(150, seed=8, profile="hostile")
+    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    items = corpus.items.sort("item_id")
+    pairs = corpus.candidates.select("item_id", "book_id").sort("item_id", "book_id")
+    pairs = pairs.filter(~pl.col("item_id").is_in(items["item_id"].head(3).to_list()))  # no candidates
+    scored, matches = score_and_choose(pairs, items, books, items["item_id"])
+    assert matches["explanation"].null_count() >= 3
+    stringly = scored.with_columns(pl.col(f"{comp.name}_level").cast(pl.String) for comp in COMPARISONS)
+    con = duckdb.connect()
+    for frame in (scored, matches, stringly):
+        con.register("f", frame)
+        want = con.sql("SELECT to_json(explanation)::VARCHAR AS j FROM f").pl()["j"]
+        encoded = explanation_json(frame)
+        got = encoded.cast(pl.String)
+        assert got.null_count() == want.null_count()
+        assert got.to_list() == want.to_list()
+        # As the store passes it to DuckDB (a dictionary column cast to JSON): the same text, NULL kept.
+        con.register("e", pl.DataFrame({"explanation_json": encoded}))
+        stored = con.sql("SELECT CAST(explanation_json AS JSON)::VARCHAR AS j FROM e").pl()["j"]
+        assert stored.to_list() == want.to_list()

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from tasks.scoring import load_model, score_and_choose
-from tasks.scoring.model import Model
+from tasks.scoring.model import Model, explanation_json
 from tasks.scoring.prepare import PREPARE_VERSION, book_frame, conform_books, conform_items, item_frame
 from tasks.settings import Settings
 from tasks.warehouse import connect, load_sql, now
@@ -166,8 +166,8 @@ def write_results(
     pruned = 0
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("scored_pairs", scored)
-        con.register("new_matches", matches)
+        con.register("scored_pairs", scored.with_columns(explanation_json=explanation_json(scored)))
+        con.register("new_matches", matches.with_columns(explanation_json=explanation_json(matches)))
         con.execute(
             load_sql("score_insert_match_scores"),
             {"run_id": run_id, "model_version": model_version, "scored_at": stamp},
