@@ -993,12 +993,14 @@ class _Kernels:
         from tasks.scoring.kernel import scratch, title_kernel
 
         args = (self.ii, self.bi, *arrays.values(), *(self.out[name] for name in _TITLE_OUTPUTS))
-        self._runs["title"] = lambda lo, hi: title_kernel(
-            lo, hi, *args, *scratch(arrays["n_alpha"], arrays["max_len"])
-        )
+
+        def run(lo: int, hi: int) -> None:
+            title_kernel(lo, hi, *args, *scratch(arrays["n_alpha"], arrays["max_len"]))
+
         if self.workers == 1:
-            self._runs["title"](0, len(self.ii))
+            run(0, len(self.ii))
             return
+        self._runs["title"] = run
         for w in range(self.workers):
             thread = threading.Thread(target=self._work, args=(w,), name=f"pair-kernel-{w}")
             thread.start()
