@@ -15,8 +15,8 @@ same characters) are 100 without one.
 There are two kernels: `title_kernel` (titles only: its inputs are laid out in a few milliseconds) and
 `pair_kernel` (everything else, reading which sources the titles credit). They release the GIL
 (`nogil=True`): the caller runs slices of the pairs on threads, titles first, while it lays out the
-other kernel's inputs. They are compiled once per machine (`cache=True`, next to this file or in NUMBA_CACHE_DIR) — `warm_up()`
-compiles or loads it outside any timing.
+other kernel's inputs. They are compiled once per machine (`cache=True`, next to this file or in
+NUMBA_CACHE_DIR) — `warm_up()` compiles or loads them outside any timing.
 """
 
 from __future__ import annotations
@@ -556,7 +556,8 @@ def pair_kernel(
 
 
 def scratch(n_alpha: int, max_len: int) -> tuple[np.ndarray, ...]:
-    """One thread's scratch arrays for `pair_kernel`: pattern table, slot codes, slots used, LCS words."""
+    """One thread's scratch arrays for `title_kernel` or `pair_kernel`: pattern table, slot codes, slots
+    used, LCS words."""
     words = max((max_len + 63) >> 6, 1)
     return (
         np.zeros((_SLOTS + 1) * (n_alpha + 1) * words, dtype=np.uint64),
@@ -567,7 +568,7 @@ def scratch(n_alpha: int, max_len: int) -> tuple[np.ndarray, ...]:
 
 
 def warm_up() -> float:
-    """Compile the kernel (or load it from numba's cache) on a one-pair input; seconds taken."""
+    """Compile the kernels (or load them from numba's cache) on empty inputs; seconds taken."""
     from tasks.scoring.features import pair_features_demo
 
     t = time.perf_counter()
