@@ -425,20 +425,36 @@ _META_TAG_ORDER = ("tagAlbum", "tagAlbumSort", "tagArtist", "tagArtistSort", "ta
                    "tagMusicBrainzAlbumId", "tagMusicBrainzAlbumArtistId", "tagMusicBrainzArtistId")  # fmt: skip
 
 
+_NAME_INDEX: dict[str, list[tuple[str, int]]] = {}
+for _meta_key, _names in _PROBE_TAGS:
+    for _rank, _name in enumerate(_names):
+        _NAME_INDEX.setdefault(_name.lower(), []).append((_meta_key, _rank))
+
+
 def meta_tags_from_probe(format_tags: dict[str, str]) -> dict[str, str]:
     """The `metaTags` ABS stores for a file whose ffprobe format tags are `format_tags`
-    (keys as ffprobe reports them, e.g. 'album_artist', 'composer', 'SERIES', 'TIT1')."""
-    lowered: dict[str, str] = {}
-    for key, value in format_tags.items():  # Object.keys(...).find: the first key that matches wins
-        lowered.setdefault(key.lower(), value)
-    found: dict[str, str] = {}
-    for meta_key, names in _PROBE_TAGS:
-        for name in names:
-            value = lowered.get(name.lower())
-            if value and _js_trim(value):
-                found[meta_key] = _js_trim(value)
-                break
-    return {k: found[k] for k in _META_TAG_ORDER if k in found}
+    (keys as ffprobe reports them, e.g. 'album_artist', 'composer', 'SERIES', 'TIT1').
+
+    For each metaTags key the prober tries its raw names in order and takes the first whose value
+    is non-blank; a raw name matches the first key equal to it ignoring case (Object.keys().find)."""
+    best: dict[str, tuple[int, str]] = {}
+    seen: set[str] = set()
+    for key, value in format_tags.items():
+        low = key.lower()
+        if low in seen:
+            continue
+        seen.add(low)
+        candidates = _NAME_INDEX.get(low)
+        if not candidates or not value:
+            continue
+        value = _js_trim(value)
+        if not value:
+            continue
+        for meta_key, rank in candidates:
+            current = best.get(meta_key)
+            if current is None or rank < current[0]:
+                best[meta_key] = (rank, value)
+    return {k: best[k][1] for k in _META_TAG_ORDER if k in best}
 
 
 # --- BookScanner / AudioFileScanner: metadata precedence ----------------------------------------------------

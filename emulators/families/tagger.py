@@ -224,7 +224,7 @@ def layout(ctx: Context, it: Item) -> Layout:
     matched, how = None, None
     if rng.random() < 0.3:
         matched, how = _matched(ctx, it, rel)
-    traits = {"scheme": f"tagger_{tool}", "tool": tool, "roles": roles, "parts": n, "matched": how,
+    traits = {"scheme": f"tagger_{tool}", "tags": tool, "tool": tool, "roles": roles, "parts": n, "matched": how,
               "reader_txt": "reader.txt" in text_files}  # fmt: skip
     return Layout(folder, False, files, traits, text_files=text_files, matched=matched)
 
