@@ -61,6 +61,9 @@ def _matched(ctx: Context, it: Item, rel: Release) -> tuple[dict, str]:
     src = rel
     how = "quick_match"
     book = it.facts.book
+    if book is None:  # the provider has no invented book: a trap can only match the real one
+        other = it.borrowed
+        return _matched_record(ctx.release(other, other.default_audio_edition)), "quick_match_wrong_book"
     if rng.random() < 0.12:
         same = [
             b for b in ctx.by_title.get(rel.title.lower(), []) if book is None or b.book_id != book.book_id
@@ -69,6 +72,10 @@ def _matched(ctx: Context, it: Item, rel: Release) -> tuple[dict, str]:
             other = rng.choice(same)
             src = ctx.release(other, other.default_audio_edition)
             how = "quick_match_wrong_book"
+    return _matched_record(src), how
+
+
+def _matched_record(src: Release) -> dict:
     title = src.title
     subtitle = src.subtitle
     return {
@@ -85,7 +92,7 @@ def _matched(ctx: Context, it: Item, rel: Release) -> tuple[dict, str]:
         "asin": src.asin,
         "language": src.language,
         "abridged": src.abridged,
-    }, how
+    }
 
 
 def layout(ctx: Context, it: Item) -> Layout:
@@ -222,7 +229,7 @@ def layout(ctx: Context, it: Item) -> Layout:
             t["title"] = f"Chapter {k}"
         files.append((name, t))
     matched, how = None, None
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and it.kind != "distractor":
         matched, how = _matched(ctx, it, rel)
     traits = {"scheme": f"tagger_{tool}", "tags": tool, "tool": tool, "roles": roles, "parts": n, "matched": how,
               "reader_txt": "reader.txt" in text_files}  # fmt: skip
