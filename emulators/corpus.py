@@ -31,8 +31,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulators.abs_scanner import scan_book_metadata
 from emulators.catalogue import Book, Edition, load_catalogue, make_asin
-from tasks.evidence import parse_folder, parse_name_string, tags_evidence
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "abs-2.36.0"
 
@@ -520,51 +520,9 @@ class _Builder:
 
 
 def scanner_metadata(rel_path: str, is_file: bool, meta_tags: dict) -> dict:
-    """What ABS 2.36's scanner shows for a new item: folder reading, then non-empty tag values on top (§6.3)."""
-    parsed = parse_folder(rel_path, is_file=is_file, schemes=False)
-    md = {
-        "title": parsed.title,
-        "subtitle": parsed.subtitle,
-        "authors": list(parsed.authors),
-        "narrators": list(parsed.narrators),
-        "series": [(parsed.series, parsed.sequence)] if parsed.series else [],
-        "genres": [],
-        "publishedYear": parsed.year,
-        "publisher": None,
-        "isbn": None,
-        "asin": parsed.asin,
-        "language": None,
-    }
-    if is_file:
-        md["authors"], md["asin"] = [], None
-    tag = {k: v for k, v in meta_tags.items() if isinstance(v, str) and v.strip()}
-    if tag.get("tagAlbum") or tag.get("tagTitle"):
-        md["title"] = tag.get("tagAlbum") or tag.get("tagTitle")
-    if tag.get("tagSubtitle"):
-        md["subtitle"] = tag["tagSubtitle"]
-    if names := parse_name_string(tag.get("tagArtist") or tag.get("tagAlbumArtist")):
-        md["authors"] = names
-    if names := parse_name_string(tag.get("tagComposer")):
-        md["narrators"] = names
-    if any(k in tag for k in ("tagSeries", "tagGrouping", "tagGenre")):
-        rows = tags_evidence(tag)
-        series = [e.value for e in rows if e.field == "series"]
-        if series:
-            seqs = {e.ordinal: e.value for e in rows if e.field == "sequence"}
-            md["series"] = [(name, seqs.get(i)) for i, name in enumerate(series)]
-        if genres := [e.value for e in rows if e.field == "genre"]:
-            md["genres"] = genres
-    if tag.get("tagDate"):
-        md["publishedYear"] = tag["tagDate"]  # verbatim: a full date stays a full date
-    for key, tkey in (
-        ("publisher", "tagPublisher"),
-        ("isbn", "tagIsbn"),
-        ("asin", "tagASIN"),
-        ("language", "tagLanguage"),
-    ):
-        if tag.get(tkey):
-            md[key] = tag[tkey]
-    return md
+    """What ABS 2.36's scanner shows for a new item: folder reading, then non-empty tag values on top
+    (reference/abs-api.md §6.3), from the port of ABS's own scanner in emulators.abs_scanner."""
+    return scan_book_metadata(rel_path, is_file, meta_tags)
 
 
 def _metadata_dict(b: _Builder, md: dict, description: str | None) -> dict:
@@ -730,7 +688,9 @@ def _build_item(
     # A matched ('good') item's metadata replaces everything the scanner read, so skip the scan then.
     scanned = _GOOD_BASE if quality == "good" else scanner_metadata(rel, is_file, first_tags)
     md = _choose_metadata(b, f, quality, scanned, id_kind)
-    description = f"{f.title} by {f.authors[0]}." if quality == "good" and f.authors else None
+    description = (
+        f"{f.title} by {f.authors[0]}." if quality == "good" and f.authors else md.get("description")
+    )
     metadata = _metadata_dict(b, md, description)
 
     library_files = [

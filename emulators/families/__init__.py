@@ -1,0 +1,102 @@
+"""Generator families: libraries that look like real people's, each built from one set of documented
+real-world conventions, all with known answers from the emulated catalogue.
+
+    from emulators.families import FAMILIES, generate, seeds
+    lib = generate("scene", 2000, seed=1003)       # a GeneratedLibrary, as emulators.corpus makes
+
+Every family returns the contract of `emulators.corpus.generate_library`: expanded ABS 2.36 items
+(the fixtures' shape and key set), `truth` (catalogue book / audio edition ids — the Hardcover
+emulator's ids — or None for books the catalogue lacks), `traits` (what conventions each item got:
+`family`, `kind`, `scheme`, `tags`, `noise`, and the family's own), and `facts` (what the audio
+speaks, for `emulators.corpus.write_audio`). Keyword arguments (`audio_root`, `library_id`, `folder`,
+`name`, `audio`, `audio_seconds`) are passed through. `kind` is one of matchable, no_audio_edition,
+distractor, same_title_trap, audio_only (a real book whose only evidence is its audio).
+
+Families:
+- `shelfmatch` / `shelfmatch-hostile`: the original generator (emulators.corpus, profiles default and
+  hostile);
+- `libation`, `readarr`, `scene`: see their modules;
+- `tagger` (FROZEN): tools' tag roles and Quick-Matched items.
+
+Protocol (to keep one honest number):
+- tune, fit and look at errors only on the non-frozen families, fitting on TRAINING seeds and judging
+  changes on DEVELOPMENT seeds;
+- the frozen family is only ever generated with FROZEN seeds and only run to report a number; nobody
+  looks at its per-item errors while developing, and it is never used to fit or choose anything.
+  `generate` refuses the frozen family with any other seed, and refuses frozen seeds for the others,
+  so the frozen libraries cannot end up in a training or development run by accident;
+- the three seed ranges are disjoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from emulators.corpus import GeneratedLibrary, generate_library
+from emulators.families import libation, readarr, scene, tagger
+
+__all__ = ["DEVELOPMENT_SEEDS", "FAMILIES", "FROZEN_SEEDS", "TRAINING_SEEDS", "Family", "generate", "seeds"]
+
+TRAINING_SEEDS = range(0, 1000)
+DEVELOPMENT_SEEDS = range(1000, 2000)
+FROZEN_SEEDS = range(7_000_000, 7_000_100)
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    frozen: bool
+    summary: str
+    make: Callable[..., GeneratedLibrary]
+
+
+def _shelfmatch(profile: str) -> Callable[..., GeneratedLibrary]:
+    def make(n_items: int, seed: int = 0, **kw) -> GeneratedLibrary:
+        lib = generate_library(n_items, seed=seed, profile=profile, **kw)
+        for tr in lib.traits.values():
+            tr.setdefault("family", f"shelfmatch-{profile}" if profile != "default" else "shelfmatch")
+        return lib
+
+    return make
+
+
+FAMILIES: dict[str, Family] = {
+    "shelfmatch": Family(
+        "shelfmatch", False, "the original generator, profile default", _shelfmatch("default")
+    ),
+    "shelfmatch-hostile": Family(
+        "shelfmatch-hostile", False, "the original generator, profile hostile", _shelfmatch("hostile")
+    ),
+    "libation": Family(
+        "libation", False, "Libation downloads: templates, chapter files, fixup tags", libation.generate
+    ),
+    "readarr": Family("readarr", False, "Readarr renames: author/book folders, part files", readarr.generate),
+    "scene": Family(
+        "scene", False, "release names, container folders, part files, bare tags", scene.generate
+    ),
+    "tagger": Family("tagger", True, "retagging tools' tag roles, Quick-Matched items", tagger.generate),
+}
+
+
+def seeds(purpose: str) -> range:
+    """The seed range for 'training', 'development' or 'frozen'."""
+    ranges = {"training": TRAINING_SEEDS, "development": DEVELOPMENT_SEEDS, "frozen": FROZEN_SEEDS}
+    if purpose not in ranges:
+        raise ValueError(f"unknown seed purpose {purpose!r}; choose one of {', '.join(ranges)}")
+    return ranges[purpose]
+
+
+def generate(family: str, n_items: int, seed: int, **kw) -> GeneratedLibrary:
+    """A library of `n_items` items from `family`, deterministic per seed (see the protocol above)."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown generator family {family!r}; choose one of {', '.join(FAMILIES)}")
+    fam = FAMILIES[family]
+    if fam.frozen and seed not in FROZEN_SEEDS:
+        raise ValueError(
+            f"{family!r} is frozen: generate it only with frozen seeds "
+            f"({FROZEN_SEEDS.start}..{FROZEN_SEEDS.stop - 1}), and only to report"
+        )
+    if not fam.frozen and seed in FROZEN_SEEDS:
+        raise ValueError(f"seed {seed} is reserved for the frozen family; use training or development seeds")
+    return fam.make(n_items, seed=seed, **kw)

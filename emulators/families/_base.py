@@ -1,0 +1,548 @@
+"""What every generator family shares: catalogue releases with real-world noise, invented books,
+audio-only items, and the assembly of expanded ABS 2.36 items from a family's folder/file/tag layout.
+
+A family only decides how a *release* of a book is laid out on disk and tagged (`Layout`); this
+module turns that into the item a freshly scanned ABS 2.36 library shows, through the port of ABS's
+scanner (emulators.abs_scanner), and records the truth, the traits and the facts the audio speaks.
+
+Noise on the item side, drawn per release (traits["noise"] names what was applied):
+- `duration`: the item is another release than the catalogue's audio edition — 1-9 % longer or
+  shorter (abridged copies 5-20 %);
+- `audio_year`: the year is the audio edition's release year, not first publication (store listings
+  give the release date of the recording); `no_year`;
+- `no_narrator`: the source lists no narrator;
+- `typo_title` / `typo_author`: one letter wrong (swapped, dropped, doubled or replaced);
+- `subtitle_in_title`: "Title: Subtitle" as one title string;
+- `book_n`: the series and "Book N" folded into the title or subtitle, as store listings do
+  ("The Final Empire: Mistborn, Book 1");
+- `all_authors`: every credited name (illustrators, translators) as authors, not just the first.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import re
+import string
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emulators.abs_scanner import LibraryScanState, meta_tags_from_probe, scan_book_metadata
+from emulators.catalogue import Book, Edition, load_catalogue, make_asin
+from emulators.corpus import Facts, GeneratedLibrary, Truth, _audio_file, _library_dict, write_audio
+
+_BASE_MS = 1_796_000_000_000
+
+
+@dataclass
+class Release:
+    """A book as one real-world source (a store listing, a release) names it — noise included."""
+
+    title: str
+    subtitle: str | None
+    authors: list[str]
+    narrators: list[str]
+    series: str | None
+    position: str | None
+    year: str | None
+    date: str | None  # YYYY-MM-DD of the audio release
+    publisher: str | None
+    asin: str | None
+    isbn: str | None
+    genres: list[str]
+    language: str | None
+    seconds: float
+    abridged: bool = False
+    noise: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Layout:
+    """How a family put one release on disk: item path, audio files with the raw tags the tool wrote
+    (ffprobe format-tag names), other files in the folder, and what ABS shows if it was matched."""
+
+    rel_path: str
+    is_file: bool
+    files: list[tuple[str, dict[str, str]]]
+    traits: dict
+    text_files: dict[str, str] = field(default_factory=dict)  # name -> content (desc.txt, reader.txt)
+    matched: dict | None = None  # Quick Match result: scan-shaped metadata that replaces the scan
+
+
+@dataclass
+class Item:
+    """One item to lay out: its kind, the true facts and the release the files were made from."""
+
+    kind: str  # matchable | no_audio_edition | distractor | same_title_trap | audio_only
+    release: Release
+    facts: Facts
+    truth: Truth
+    borrowed: Book | None = None
+
+
+def fmt_pos(position: float | None) -> str | None:
+    if position is None:
+        return None
+    return str(int(position)) if float(position).is_integer() else f"{position:g}"
+
+
+def typo(rng: random.Random, text: str) -> str:
+    """One letter wrong in one word of four letters or more."""
+    words = text.split(" ")
+    spots = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not spots:
+        return text
+    i = rng.choice(spots)
+    w = words[i]
+    k = rng.randrange(1, len(w) - 1)
+    how = rng.randrange(4)
+    if how == 0:
+        w = w[:k] + w[k + 1] + w[k] + w[k + 2 :]
+    elif how == 1:
+        w = w[:k] + w[k + 1 :]
+    elif how == 2:
+        w = w[:k] + w[k] + w[k:]
+    else:
+        w = w[:k] + rng.choice([c for c in string.ascii_lowercase if c != w[k].lower()]) + w[k + 1 :]
+    words[i] = w
+    return " ".join(words)
+
+
+_INV_FIRST = ["Maren", "Idris", "Solveig", "Ewan", "Talia", "Bastian", "Noor", "Casimir", "Odile", "Rafferty",
+              "Wren", "Ignatius", "Liora", "Fenwick", "Saoirse", "Dashiell"]  # fmt: skip
+_INV_LAST = ["Okonkwo-Hale", "Verhoeven", "Lindqvist", "Castellane", "Mbeki-Ross", "Farquhar", "Ystrad", "Delacroix-Moon",
+             "Haverford", "Quennell", "Ardashir", "Tolliver"]  # fmt: skip
+_INV_A = ["Brass", "Sunken", "Ninth", "Ashen", "Velvet", "Unquiet", "Copper", "Borrowed", "Tidal", "Marrow",
+          "Sleepless", "Hollowed"]  # fmt: skip
+_INV_B = ["Cartwright", "Semaphore", "Undertow", "Orrery", "Causeway", "Palimpsest", "Menagerie", "Lodestar",
+          "Estuary", "Bellfounder", "Weir", "Almoner"]  # fmt: skip
+
+
+class Context:
+    """Seeded state for one generated library."""
+
+    def __init__(self, seed: int, family: str, folder: str, library_id: str | None):
+        self.rng = random.Random(f"{family}:{seed}")
+        self.family = family
+        self.cat = load_catalogue()
+        self.folder = folder.rstrip("/") or "/"
+        rng0 = random.Random(f"{family}:ids:{seed}")
+        self.library_id = library_id or str(uuid.UUID(int=rng0.getrandbits(128), version=4))
+        self.folder_id = str(
+            uuid.UUID(int=random.Random(f"folder:{self.library_id}").getrandbits(128), version=4)
+        )
+        self.ino = 2_000_000 + self.rng.randrange(1_000_000)
+        self.state = LibraryScanState(new_id=self.uuid)
+        self.rel_paths: set[str] = set()
+        self.titles = {b.title.lower() for b in self.cat.books}
+        self.by_title: dict[str, list[Book]] = {}
+        for b in self.cat.books:
+            self.by_title.setdefault(b.title.lower(), []).append(b)
+
+    def uuid(self) -> str:
+        h = f"{self.rng.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+    def next_ino(self) -> str:
+        self.ino += 1 + self.rng.randrange(3)
+        return str(self.ino)
+
+    def unique(self, rel: str, is_file: bool) -> str:
+        while rel in self.rel_paths:
+            if is_file:
+                stem, ext = rel.rsplit(".", 1)
+                rel = f"{stem} ({self.rng.randrange(2, 100)}).{ext}"
+            else:
+                rel = f"{rel} ({self.rng.randrange(2, 100)})"
+        self.rel_paths.add(rel)
+        return rel
+
+    def person(self) -> str:
+        return f"{self.rng.choice(_INV_FIRST)} {self.rng.choice(_INV_LAST)}"
+
+    # --- releases ---------------------------------------------------------------------------------------
+    def release(self, book: Book, edition: Edition | None) -> Release:
+        rng = self.rng
+        noise: list[str] = []
+        first_year = book.release_year if book.release_year and book.release_year > 0 else None
+        audio_year = max(first_year or 1990, rng.randint(1996, 2024)) if rng.random() < 0.85 else first_year
+        if audio_year and audio_year > 2025:
+            audio_year = 2025
+        date = f"{audio_year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if audio_year else None
+        r = rng.random()
+        if r < 0.55 and audio_year:
+            year = str(audio_year)
+            if audio_year != first_year:
+                noise.append("audio_year")
+        elif r < 0.9:
+            year = str(first_year) if first_year else None
+        else:
+            year = None
+            noise.append("no_year")
+        if edition is not None and edition.audio_seconds:
+            seconds = float(edition.audio_seconds)
+            narrators = list(edition.narrators)
+            publisher = edition.publisher
+            asin = edition.asin
+            abridged = edition.kind == "abridged"
+        else:
+            pages = (
+                book.physical_edition.pages if book.physical_edition and book.physical_edition.pages else 300
+            )
+            seconds = pages * 95 * rng.uniform(0.85, 1.15)
+            narrators = [self.person()]
+            publisher = "Independent Audio"
+            asin = make_asin("unlisted", book.book_id)
+            abridged = False
+        if rng.random() < 0.35:
+            spread = rng.uniform(0.05, 0.2) if abridged else rng.uniform(0.01, 0.09)
+            seconds *= 1 + spread * rng.choice((-1, 1))
+            noise.append("duration")
+        else:
+            seconds *= 1 + rng.uniform(-0.004, 0.004)
+        if narrators and rng.random() < 0.15:
+            narrators = []
+            noise.append("no_narrator")
+        authors = list(book.authors[:1]) or ["Anonymous"]
+        if len(book.authors) > 1 and rng.random() < 0.25:
+            authors = list(book.authors)
+            noise.append("all_authors")
+        title, subtitle = book.title, book.subtitle
+        position = fmt_pos(book.position)
+        if subtitle and rng.random() < 0.5:
+            title, subtitle = f"{title}: {subtitle}", None
+            noise.append("subtitle_in_title")
+        elif book.series_name and position and not subtitle and rng.random() < 0.3:
+            subtitle = f"{book.series_name}, Book {position}"
+            noise.append("book_n")
+        if rng.random() < 0.06:
+            title = typo(rng, title)
+            noise.append("typo_title")
+        if rng.random() < 0.03:
+            authors = [typo(rng, authors[0]), *authors[1:]]
+            noise.append("typo_author")
+        physical = book.physical_edition
+        return Release(
+            title=title,
+            subtitle=subtitle,
+            authors=authors,
+            narrators=narrators,
+            series=book.series_name,
+            position=position,
+            year=year,
+            date=date,
+            publisher=publisher,
+            asin=asin,
+            isbn=physical.isbn_13 if physical else None,
+            genres=list(book.genres),
+            language=book.language,
+            seconds=seconds,
+            abridged=abridged,
+            noise=noise,
+        )
+
+    def invented_title(self) -> str:
+        rng = self.rng
+        for _ in range(50):
+            shape = rng.randrange(4)
+            a, b = rng.choice(_INV_A), rng.choice(_INV_B)
+            if shape == 0:
+                t = f"The {a} {b}"
+            elif shape == 1:
+                t = f"{b} of the {a} {rng.choice(_INV_B)}"
+            elif shape == 2:
+                t = f"A {b} for {rng.choice(_INV_FIRST)}"
+            else:
+                t = f"{a} {b}s"
+            if t.lower() not in self.titles:
+                return t
+        raise RuntimeError("could not invent a title the catalogue does not have")
+
+    def invented(self, same_title_as: Book | None) -> Release:
+        rng = self.rng
+        series = position = None
+        if same_title_as is None and rng.random() < 0.3:
+            series, position = f"The {rng.choice(_INV_B)} Sequence", str(rng.randint(1, 7))
+        year = rng.randint(1985, 2024)
+        return Release(
+            title=same_title_as.title if same_title_as else self.invented_title(),
+            subtitle=None,
+            authors=[self.person()],
+            narrators=[self.person()] if rng.random() < 0.8 else [],
+            series=series,
+            position=position,
+            year=str(year),
+            date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            publisher=rng.choice(["Self-published", "Podium Audio", "Independent Audio", None]),
+            asin=make_asin("invented", rng.random()),
+            isbn=None,
+            genres=["Fiction"],
+            language="English",
+            seconds=rng.uniform(2.5, 22) * 3600,
+        )
+
+
+def facts_for(release: Release, book: Book | None, edition: Edition | None) -> Facts:
+    """What the audio speaks: the true book's names (a distractor's invented ones)."""
+    if book is None:
+        return Facts(release.title, None, list(release.authors), list(release.narrators), release.series,
+                     release.position, release.year, release.publisher, list(release.genres), release.language,
+                     release.seconds, release.asin, None, "unabridged", None)  # fmt: skip
+    physical = book.physical_edition
+    return Facts(
+        title=book.title,
+        subtitle=book.subtitle,
+        authors=list(book.authors[:1]),
+        narrators=list(edition.narrators) if edition else list(release.narrators),
+        series=book.series_name,
+        position=fmt_pos(book.position),
+        year=str(book.release_year) if book.release_year and book.release_year > 0 else None,
+        publisher=edition.publisher if edition else release.publisher,
+        genres=list(book.genres),
+        language=book.language,
+        seconds=release.seconds,
+        asin=edition.asin if edition else None,
+        isbn=physical.isbn_13 if physical else None,
+        edition_kind=edition.kind if edition else None,
+        book=book,
+    )
+
+
+# Folder and file names that say nothing about the book (rips, downloads, renamed-away copies).
+_BLIND_DIRS = ["New Folder", "New folder (2)", "untitled folder", "rip", "audio", "CD", "disc", "book",
+               "Unknown", "tmp", "download", "part"]  # fmt: skip
+_BLIND_FILES = ["Track {n:02d}", "track{n:02d}", "{n:02d}", "Audio Track {n}", "part{n}", "AUDIO_{n:03d}",
+                "file{n}"]  # fmt: skip
+
+
+def blind_layout(ctx: Context, kind: str) -> Layout:
+    """An item whose only evidence is the audio: a meaningless name and no tags but the encoder."""
+    rng = ctx.rng
+    ext = rng.choice([".mp3", ".mp3", ".m4a", ".m4b"])
+    enc = {"encoder": rng.choice(["Lavf58.76.100", "LAME3.100", "Lavf60.16.100"])}
+    if rng.random() < 0.3:
+        name = rng.choice(["audiobook", "book", "untitled", "Audio", "recording", "New Recording"])
+        rel = ctx.unique(f"{name} {rng.randrange(1, 999)}{ext}", True)
+        return Layout(rel, True, [(rel, dict(enc))], {"scheme": "blind_root_file", "tags": "none"})
+    folder = f"{rng.choice(_BLIND_DIRS)} {rng.randrange(1, 400)}"
+    if rng.random() < 0.4:
+        folder = f"{rng.choice(['Downloads', 'incoming', 'Audiobooks', 'old'])}/{folder}"
+    rel = ctx.unique(folder, False)
+    n = 1 if rng.random() < 0.5 else rng.randint(2, 5)
+    pattern = rng.choice(_BLIND_FILES)
+    files = [(pattern.format(n=k) + ext, dict(enc)) for k in range(1, n + 1)]
+    return Layout(rel, False, files, {"scheme": "blind_folder", "tags": "none"})
+
+
+# --- assembly --------------------------------------------------------------------------------------------------
+
+_TXT = {".txt": "text", ".jpg": "image", ".png": "image", ".nfo": "text", ".opf": "metadata"}
+
+
+def _first_number(name: str) -> int | None:
+    m = re.search(r"\d{1,4}", name.rsplit(".", 1)[0])
+    return int(m.group(0)) if m else None
+
+
+def build_item(ctx: Context, it: Item, lay: Layout) -> dict:
+    rng = ctx.rng
+    item_id = ctx.uuid()
+    item_path = f"{ctx.folder}/{lay.rel_path}" if ctx.folder != "/" else f"/{lay.rel_path}"
+    ts = _BASE_MS + rng.randrange(2_000_000_000)
+    n = len(lay.files)
+    weights = [rng.uniform(0.7, 1.3) for _ in range(n)]
+    total = sum(weights)
+    audio_files = []
+    for i, (frel, raw) in enumerate(lay.files):
+        tags = meta_tags_from_probe(raw)
+        disc_m = re.match(r"(?i)(?:cd|dis[ck])\s*(\d{1,3})/", frel)
+        disc = int(disc_m.group(1)) if disc_m else None
+        path = item_path if lay.is_file else f"{item_path}/{frel}"
+        af = _audio_file(
+            ctx, path, frel, i + 1, it.release.seconds * weights[i] / total, tags, ts, disc, None
+        )
+        af["trackNumFromFilename"] = _first_number(frel.rsplit("/", 1)[-1]) if n > 1 else None
+        audio_files.append(af)
+    first_tags = audio_files[0]["metaTags"]
+    scanned = scan_book_metadata(
+        lay.rel_path,
+        lay.is_file,
+        first_tags,
+        reader_txt=lay.text_files.get("reader.txt"),
+        desc_txt=lay.text_files.get("desc.txt"),
+    )
+    md = lay.matched if lay.matched is not None else scanned
+    metadata = ctx.state.expanded_metadata(md)
+
+    library_files = [
+        {"ino": af["ino"], "metadata": dict(af["metadata"]), "isSupplementary": None, "addedAt": ts + 8000,
+         "updatedAt": ts + 8000, "fileType": "audio"}
+        for af in audio_files
+    ]  # fmt: skip
+    extra = dict(lay.text_files)
+    if not lay.is_file and rng.random() < 0.35:
+        extra["cover.jpg"] = ""
+    cover_path = None
+    for name, content in extra.items():
+        ext = "." + name.rsplit(".", 1)[-1].lower()
+        meta = {"filename": name, "ext": ext, "path": f"{item_path}/{name}", "relPath": name,
+                "size": len(content.encode()) if content else 24_576, "mtimeMs": ts, "ctimeMs": ts,
+                "birthtimeMs": ts - 500}  # fmt: skip
+        library_files.append(
+            {"ino": ctx.next_ino(), "metadata": meta, "isSupplementary": None, "addedAt": ts + 8000,
+             "updatedAt": ts + 8000, "fileType": _TXT.get(ext, "unknown")}
+        )  # fmt: skip
+        if name == "cover.jpg":
+            cover_path = meta["path"]
+
+    chapters, tracks, offset = [], [], 0.0
+    for i, af in enumerate(audio_files):
+        track = dict(af)
+        track.update(
+            title=af["metadata"]["filename"],
+            startOffset=round(offset, 6),
+            contentUrl=f"/api/items/{item_id}/file/{af['ino']}",
+        )
+        tracks.append(track)
+        if n > 1:
+            title = af["metaTags"].get("tagTitle") or af["metadata"]["filename"].rsplit(".", 1)[0]
+            chapters.append(
+                {"id": i, "start": round(offset, 6), "end": round(offset + af["duration"], 6), "title": title}
+            )
+        offset += af["duration"]
+    if n == 1:
+        k = max(1, int(offset // 2400))
+        step = offset / k
+        chapters = [
+            {
+                "id": c,
+                "start": round(c * step, 6),
+                "end": round(min(offset, (c + 1) * step), 6),
+                "title": f"Chapter {c + 1}",
+            }
+            for c in range(k)
+        ]
+    size_audio = sum(af["metadata"]["size"] for af in audio_files)
+    updated = ts + 9500 + (rng.randrange(1000, 86_400_000) if lay.matched is not None else 0)
+    return {
+        "id": item_id,
+        "ino": audio_files[0]["ino"] if lay.is_file else ctx.next_ino(),
+        "oldLibraryItemId": None,
+        "libraryId": ctx.library_id,
+        "folderId": ctx.folder_id,
+        "path": item_path,
+        "relPath": lay.rel_path,
+        "isFile": lay.is_file,
+        "mtimeMs": ts,
+        "ctimeMs": ts,
+        "birthtimeMs": ts - 700,
+        "addedAt": ts + 9500,
+        "updatedAt": updated,
+        "isMissing": False,
+        "isInvalid": False,
+        "mediaType": "book",
+        "media": {
+            "id": ctx.uuid(),
+            "metadata": metadata,
+            "coverPath": cover_path,
+            "tags": [],
+            "numTracks": n,
+            "numAudioFiles": n,
+            "numChapters": len(chapters),
+            "duration": round(offset, 6),
+            "size": size_audio,
+            "libraryItemId": item_id,
+            "audioFiles": audio_files,
+            "chapters": chapters,
+            "ebookFile": None,
+            "tracks": tracks,
+        },
+        "numFiles": len(library_files),
+        "size": sum(lf["metadata"]["size"] for lf in library_files),
+        "lastScan": ts + 9400,
+        "scanVersion": "2.36.0",
+        "libraryFiles": library_files,
+    }
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How a family's items divide: invented books, same-title traps, audio-only copies of real books."""
+
+    distractor: float = 0.10
+    same_title_trap: float = 0.03
+    audio_only: float = 0.05
+    alt_edition: float = 0.12
+
+
+def generate_family(
+    family: str,
+    layout: Callable[[Context, Item], Layout],
+    n_items: int,
+    seed: int,
+    mix: Mix = Mix(),
+    audio_root: Path | str | None = None,
+    library_id: str | None = None,
+    folder: str = "/audiobooks",
+    name: str = "Audiobooks",
+    audio: str = "silent",
+    audio_seconds: float = 1.0,
+) -> GeneratedLibrary:
+    """A library of `n_items` items laid out by `layout`, with the same contract as
+    emulators.corpus.generate_library (items, truth, traits, facts; optional real audio)."""
+    if n_items < 0:
+        raise ValueError("n_items must be >= 0")
+    ctx = Context(seed, family, folder, library_id)
+    books = ctx.cat.books
+    order = list(range(len(books)))
+    ctx.rng.shuffle(order)
+    items: list[dict] = []
+    truth: dict[str, Truth] = {}
+    traits: dict[str, dict] = {}
+    facts: dict[str, Facts] = {}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of small acyclic dicts; the cyclic GC would rescan them over and over
+    try:
+        used = 0
+        for _ in range(n_items):
+            rng = ctx.rng
+            r = rng.random()
+            if r < mix.distractor + mix.same_title_trap:
+                trap = r >= mix.distractor
+                borrowed = books[rng.randrange(len(books))] if trap else None
+                rel = ctx.invented(borrowed)
+                kind = "same_title_trap" if trap else "distractor"
+                it = Item(kind, rel, facts_for(rel, None, None), Truth(None, None, None, kind), borrowed)
+            else:
+                book = books[order[used % len(order)]]
+                used += 1
+                edition = book.default_audio_edition
+                alts = [e for e in book.audio_editions if e.kind != "unabridged"]
+                if alts and rng.random() < mix.alt_edition:
+                    edition = rng.choice(alts)
+                rel = ctx.release(book, edition)
+                kind = "matchable" if edition else "no_audio_edition"
+                t = Truth(book.goodbooks_id, book.book_id, edition.edition_id if edition else None, kind)
+                it = Item(kind, rel, facts_for(rel, book, edition), t)
+                if rng.random() < mix.audio_only:
+                    it.kind = "audio_only"
+            lay = blind_layout(ctx, it.kind) if it.kind == "audio_only" else layout(ctx, it)
+            item = build_item(ctx, it, lay)
+            items.append(item)
+            truth[item["id"]] = it.truth
+            tr = {"family": family, "kind": it.kind, "noise": list(it.release.noise), **lay.traits}
+            if it.borrowed is not None:
+                tr["borrowed_book_id"] = it.borrowed.book_id
+            traits[item["id"]] = tr
+            facts[item["id"]] = it.facts
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    lib = GeneratedLibrary(
+        _library_dict(ctx.library_id, ctx.folder_id, folder, name), items, truth, folder, None, traits, facts
+    )
+    if audio_root is not None:
+        write_audio(lib, Path(audio_root), audio=audio, seconds=audio_seconds)
+    return lib
