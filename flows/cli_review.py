@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tasks.review import Reviewer, decide, show_value
@@ -90,25 +91,43 @@ def writeback_cmd(
         bool, typer.Option("--apply", help="Write to ABS (default: only show and store the plan)")
     ] = False,
     items: Annotated[list[str] | None, typer.Option("--items", help="Only these item ids")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --apply, also write items changed in ABS since the last sync (planned against "
+            "their current ABS values). Items held for changed evidence, removal or a failed extract "
+            "are never written.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Show (and store) the field-level plan of approved changes; with --apply, write it to ABS."""
+    """Show (and store) the field-level plan of approved changes; with --apply, write it to ABS.
+
+    An approval holds for the evidence it was made on: an item whose evidence changed since, that is
+    removed or missing in ABS, whose latest extract failed, or (with --apply) that changed in ABS since
+    the last sync is held — listed under the plan and in `writeback_holds`, not written.
+    """
     from flows.writeback import writeback
     from tasks.writeback.apply import AbsNotAnswering
 
     settings = get_settings(duckdb_path=db)
     try:
-        summary = asyncio.run(writeback(apply=apply, item_ids=items, db_path=str(settings.duckdb_path)))
+        summary = asyncio.run(
+            writeback(apply=apply, item_ids=items, db_path=str(settings.duckdb_path), force=force)
+        )
     except AbsNotAnswering as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     if not apply:
         print_plan(str(settings.duckdb_path), summary["run_id"])
+        print_holds(str(settings.duckdb_path), summary["run_id"])
         console.print(
             f"Dry run {summary['run_id']}: nothing was written. Re-run with --apply to write this plan."
         )
     else:
         console.print(json.dumps(summary, indent=1, default=str))
+        print_holds(str(settings.duckdb_path), summary["run_id"])
 
 
 def rollback_cmd(
@@ -173,6 +192,26 @@ def print_plan(db_path: str, run_id: str) -> None:
             f"SELECT * FROM writeback_plans WHERE run_id = '{run_id}')"
         )
     console.print(f"{len(rows)} field change(s) on {len({r['item_id'] for r in rows})} item(s)")
+
+
+def print_holds(db_path: str, run_id: str) -> None:
+    """The items a writeback run held back, one line each (greppable): the item, its title, and why."""
+    with connect(db_path) as con:
+        rows = fetch_dicts(con, load_sql("writeback_hold_rows"), [run_id])
+    for r in rows[:PLAN_ROWS_SHOWN]:
+        title = f" “{escape(r['abs_title'])}”" if r["abs_title"] else ""
+        console.print(
+            f"[yellow]{escape(r['reason'])}[/yellow]: {escape(r['item_id'])}{title} ({r['approval']})",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if len(rows) > PLAN_ROWS_SHOWN:
+        console.print(
+            f"(first {PLAN_ROWS_SHOWN} shown; all are in SQL: "
+            f"SELECT * FROM writeback_holds WHERE run_id = '{run_id}')"
+        )
+    if rows:
+        console.print(f"{len(rows)} item(s) held, not written")
 
 
 def register(app: typer.Typer) -> None:
