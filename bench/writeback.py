@@ -144,7 +144,7 @@ def main() -> None:
 
         t0 = time.perf_counter()
         with connect(db) as con:
-            dry = plan_from_warehouse(con, settings, "bench-dry")
+            dry = plan_from_warehouse(con, settings, "bench-dry").plans
         plan_seconds = time.perf_counter() - t0
         dry_run_writes = emu.count("POST", "/api/items/batch/update") + emu.count("PATCH") - writes_before
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+import sys
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from tasks.review import Reviewer, decide, show_value
+from tasks.review import Reviewer, bulk_check, record_decisions, select_items, show_value
 from tasks.settings import get_settings
 from tasks.warehouse import connect, fetch_dicts, load_sql
 
@@ -40,6 +42,28 @@ def review(db: DbOption = None, by: ByOption = None) -> None:
         ).run()
 
 
+YesOption = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Record a bulk decision that needs confirmation without asking (needed when not on a terminal)",
+    ),
+]
+# One paragraph of the approve/reject help (typer keeps a docstring's line breaks, so it is one line).
+BULK_HELP = (
+    "With --where or several ids, it asks first (on a terminal; otherwise it needs --yes) when it would "
+    "decide more than SHELFMATCH_CONFIRM_BULK_OVER items (default 50) or approve reject-tier items, and "
+    "says how many items, how many are reject-tier and how many look like distractors. Distractor-like: "
+    "the matched book agrees with the item on neither the title nor the author (level exact or close) nor "
+    "an identifier (ASIN/ISBN), per the match's explanation. Unconfirmed, nothing is recorded (exit 1)."
+)
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _decide(
     decision: str,
     item_ids: list[str] | None,
@@ -47,6 +71,7 @@ def _decide(
     by: str | None,
     note: str | None,
     db: str | None,
+    yes: bool = False,
 ) -> None:
     if not item_ids and not where:
         err_console.print(
@@ -54,13 +79,38 @@ def _decide(
         )
         raise typer.Exit(2)
     settings = get_settings(duckdb_path=db)
+    bulk = where is not None or len(item_ids or []) > 1
     try:
         with connect(settings.duckdb_path) as con:
-            ids = decide(con, decision, item_ids, where, by, note)
+            chosen = select_items(con, decision, item_ids, where)
+        check = bulk_check(chosen, decision, settings.confirm_bulk_over)
+        asked = bulk and check.needs_confirmation and not yes
+        if asked:
+            if not interactive():
+                refuse(f"Nothing recorded: {check.describe()}; re-run with --yes to confirm.")
+            if not typer.confirm(f"{check.describe()}. Record?", default=False):
+                refuse(f"Nothing recorded: {check.describe()}; not confirmed.")
+        with connect(settings.duckdb_path) as con:
+            # The prompt waited with the warehouse closed (a sync may have run): record exactly what
+            # was confirmed, or nothing.
+            if asked and [_key(m) for m in select_items(con, decision, item_ids, where)] != [
+                _key(m) for m in chosen
+            ]:
+                refuse("Nothing recorded: the matches changed while you confirmed; run the command again.")
+            ids = record_decisions(con, decision, chosen, by, note)
     except ValueError as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"{decision}d {len(ids)} item(s)")
+
+
+def _key(match: dict) -> tuple:
+    return match["item_id"], match["book_id"], match["edition_id"], match["tier"], match["evidence_hash"]
+
+
+def refuse(message: str) -> NoReturn:
+    err_console.print(f"[red]{escape(message)}[/red]", soft_wrap=True, highlight=False)
+    raise typer.Exit(1)
 
 
 def approve(
@@ -68,10 +118,11 @@ def approve(
     where: WhereOption = None,
     by: ByOption = None,
     note: NoteOption = None,
+    yes: YesOption = False,
     db: DbOption = None,
 ) -> None:
     """Approve the matched book of items (by id or --where); they are written by `writeback --apply`."""
-    _decide("approve", item_ids, where, by, note, db)
+    _decide("approve", item_ids, where, by, note, db, yes)
 
 
 def reject(
@@ -79,10 +130,11 @@ def reject(
     where: WhereOption = None,
     by: ByOption = None,
     note: NoteOption = None,
+    yes: YesOption = False,
     db: DbOption = None,
 ) -> None:
     """Reject the matched book of items (by id or --where); a rejected item is never written."""
-    _decide("reject", item_ids, where, by, note, db)
+    _decide("reject", item_ids, where, by, note, db, yes)
 
 
 def writeback_cmd(
@@ -90,25 +142,43 @@ def writeback_cmd(
         bool, typer.Option("--apply", help="Write to ABS (default: only show and store the plan)")
     ] = False,
     items: Annotated[list[str] | None, typer.Option("--items", help="Only these item ids")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --apply, also write items changed in ABS since the last sync (planned against "
+            "their current ABS values). Items held for changed evidence, removal or a failed extract "
+            "are never written.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Show (and store) the field-level plan of approved changes; with --apply, write it to ABS."""
+    """Show (and store) the field-level plan of approved changes; with --apply, write it to ABS.
+
+    An approval holds for the evidence it was made on: an item whose evidence changed since, that is
+    removed or missing in ABS, whose latest extract failed, or (with --apply) that changed in ABS since
+    the last sync is held — listed under the plan and in `writeback_holds`, not written.
+    """
     from flows.writeback import writeback
     from tasks.writeback.apply import AbsNotAnswering
 
     settings = get_settings(duckdb_path=db)
     try:
-        summary = asyncio.run(writeback(apply=apply, item_ids=items, db_path=str(settings.duckdb_path)))
+        summary = asyncio.run(
+            writeback(apply=apply, item_ids=items, db_path=str(settings.duckdb_path), force=force)
+        )
     except AbsNotAnswering as exc:
         err_console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     if not apply:
         print_plan(str(settings.duckdb_path), summary["run_id"])
+        print_holds(str(settings.duckdb_path), summary["run_id"])
         console.print(
             f"Dry run {summary['run_id']}: nothing was written. Re-run with --apply to write this plan."
         )
     else:
         console.print(json.dumps(summary, indent=1, default=str))
+        print_holds(str(settings.duckdb_path), summary["run_id"])
 
 
 def rollback_cmd(
@@ -175,9 +245,29 @@ def print_plan(db_path: str, run_id: str) -> None:
     console.print(f"{len(rows)} field change(s) on {len({r['item_id'] for r in rows})} item(s)")
 
 
+def print_holds(db_path: str, run_id: str) -> None:
+    """The items a writeback run held back, one line each (greppable): the item, its title, and why."""
+    with connect(db_path) as con:
+        rows = fetch_dicts(con, load_sql("writeback_hold_rows"), [run_id])
+    for r in rows[:PLAN_ROWS_SHOWN]:
+        title = f" “{escape(r['abs_title'])}”" if r["abs_title"] else ""
+        console.print(
+            f"[yellow]{escape(r['reason'])}[/yellow]: {escape(r['item_id'])}{title} ({r['approval']})",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if len(rows) > PLAN_ROWS_SHOWN:
+        console.print(
+            f"(first {PLAN_ROWS_SHOWN} shown; all are in SQL: "
+            f"SELECT * FROM writeback_holds WHERE run_id = '{run_id}')"
+        )
+    if rows:
+        console.print(f"{len(rows)} item(s) held, not written")
+
+
 def register(app: typer.Typer) -> None:
     app.command("review")(review)
-    app.command("approve")(approve)
-    app.command("reject")(reject)
+    app.command("approve", help=f"{approve.__doc__}\n\n{BULK_HELP}")(approve)
+    app.command("reject", help=f"{reject.__doc__}\n\n{BULK_HELP}")(reject)
     app.command("writeback")(writeback_cmd)
     app.command("rollback")(rollback_cmd)

@@ -20,34 +20,42 @@ from tasks.writeback.plan import plan_from_warehouse
 @task(name="plan-writeback", cache_policy=NO_CACHE)
 def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) -> dict:
     with connect(settings.duckdb_path) as con:
-        plans = plan_from_warehouse(con, settings, run_id, item_ids)
+        planned = plan_from_warehouse(con, settings, run_id, item_ids)
+    plans = planned.plans
     return {
-        "approved": len(plans),
+        "approved": len(plans) + len(planned.holds),
         "planned_items": sum(1 for p in plans if p.changes),
         "planned_fields": sum(len(p.changes) for p in plans),
         "held_after_rollback": sum(len(p.held) for p in plans),
+        "held_items": len(planned.holds),
     }
 
 
 @task(name="apply-writeback", cache_policy=NO_CACHE)
-async def apply_changes(settings: Settings, run_id: str, item_ids: list[str] | None) -> dict:
+async def apply_changes(settings: Settings, run_id: str, item_ids: list[str] | None, force: bool) -> dict:
     async with AbsClient.from_settings(settings) as client:
         with connect(settings.duckdb_path) as con:
             with progress(None, "approved items written to ABS") as bar:
                 summary = await apply_writeback(
-                    con, client, settings, run_id, item_ids, on_progress=bar.update
+                    con, client, settings, run_id, item_ids, on_progress=bar.update, force=force
                 )
             return summary.as_dict()
 
 
 @flow(name="writeback")
 async def writeback(
-    apply: bool = False, item_ids: list[str] | None = None, db_path: str | None = None
+    apply: bool = False,
+    item_ids: list[str] | None = None,
+    db_path: str | None = None,
+    force: bool = False,
 ) -> dict:
+    """`force` (apply only) also writes items changed in ABS since the last sync, planned against their
+    live values; items held for their evidence, removal or a failed extract are never written."""
     settings = get_settings(duckdb_path=db_path)
-    with run_record(settings.duckdb_path, "writeback", {"apply": apply, "item_ids": item_ids}) as run:
+    params = {"apply": apply, "item_ids": item_ids, "force": force}
+    with run_record(settings.duckdb_path, "writeback", params) as run:
         if apply:
-            run.counts.update(await apply_changes(settings, run.run_id, item_ids))
+            run.counts.update(await apply_changes(settings, run.run_id, item_ids, force))
         else:
             run.counts.update(plan_changes(settings, run.run_id, item_ids))
     summary = {"run_id": run.run_id, "apply": apply, **run.counts}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -87,18 +88,15 @@ def items_where(con: duckdb.DuckDBPyConnection, predicate: str) -> list[str]:
         con.execute("ROLLBACK")
 
 
-def decide(
+def select_items(
     con: duckdb.DuckDBPyConnection,
     decision: str,
     item_ids: list[str] | None = None,
     where: str | None = None,
-    by: str | None = None,
-    note: str | None = None,
-) -> list[str]:
-    """Approve or reject the matched book of items named by id and/or by a `--where` predicate.
+) -> list[dict]:
+    """The current matches of the items named by id and/or by a `--where` predicate, in that order.
 
-    Returns the ids decided. Unknown items, or approving an item with no candidate, is an error
-    that names them (and nothing is recorded).
+    Unknown items, or approving an item with no candidate, is an error that names them.
     """
     ids = list(dict.fromkeys((item_ids or []) + (items_where(con, where) if where else [])))
     if not ids:
@@ -116,23 +114,105 @@ def decide(
                 f"Item(s) {', '.join(bookless[:10])} have no candidate book to approve; "
                 "use `shelfmatch review` and [E]nter a Hardcover id."
             )
+    return [matches[i] for i in ids]
+
+
+def record_decisions(
+    con: duckdb.DuckDBPyConnection,
+    decision: str,
+    matches: list[dict],
+    by: str | None = None,
+    note: str | None = None,
+) -> list[str]:
+    """Record the decision about each match (its book and the evidence it was made on); returns the ids."""
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
     at, who = now(), by or current_user()
     rows = [
-        [
-            i,
-            matches[i]["book_id"],
-            matches[i]["edition_id"],
-            decision,
-            at,
-            who,
-            note,
-            matches[i]["evidence_hash"],
-            decision,
-        ]
-        for i in ids
+        [m["item_id"], m["book_id"], m["edition_id"], decision, at, who, note, m["evidence_hash"], decision]
+        for m in matches
     ]
     insert_rows(con, "review_insert_decisions", DECISION_COLUMNS, rows)  # one statement: all or nothing
-    return ids
+    return [m["item_id"] for m in matches]
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection,
+    decision: str,
+    item_ids: list[str] | None = None,
+    where: str | None = None,
+    by: str | None = None,
+    note: str | None = None,
+) -> list[str]:
+    """Approve or reject the matched book of items named by id and/or by a `--where` predicate.
+
+    Returns the ids decided. Unknown items, or approving an item with no candidate, is an error
+    that names them (and nothing is recorded). Asks nothing: the command line checks bulk decisions
+    first (`bulk_check`).
+    """
+    return record_decisions(con, decision, select_items(con, decision, item_ids, where), by, note)
+
+
+# --- bulk decisions: what to confirm ---------------------------------------------------------------
+
+# A candidate is plausible when the matched book agrees with the item on the title or the author
+# (exact or close), or on an identifier (ASIN/ISBN); a match with none of these is distractor-like.
+PLAUSIBLE_LEVELS = {
+    "title": ("exact", "close"),
+    "author": ("exact", "close"),
+    "identifier": ("asin", "isbn"),
+}
+
+
+def explanation_levels(explanation: Any) -> dict[str, str]:
+    """feature -> comparison level of a match explanation ({"title": {"level": ..}, ..} or a list of them)."""
+    if isinstance(explanation, str):
+        try:
+            explanation = json.loads(explanation)
+        except ValueError:
+            return {}
+    if isinstance(explanation, dict):
+        return {k: str(v.get("level")) if isinstance(v, dict) else str(v) for k, v in explanation.items()}
+    if isinstance(explanation, list):
+        return {str(e.get("feature")): str(e.get("level")) for e in explanation if isinstance(e, dict)}
+    return {}
+
+
+def distractor_like(match: dict) -> bool:
+    """No plausible candidate: neither title, author nor identifier of the matched book agrees (see above)."""
+    levels = explanation_levels(match.get("explanation"))
+    return not any(levels.get(f) in ok for f, ok in PLAUSIBLE_LEVELS.items())
+
+
+@dataclass(frozen=True)
+class BulkCheck:
+    """What a bulk approve/reject would record, for the confirmation it may need."""
+
+    decision: str
+    rows: int
+    reject_tier: int
+    distractor_like: int
+    limit: int
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.rows > self.limit or (self.decision == "approve" and self.reject_tier > 0)
+
+    def describe(self) -> str:
+        return (
+            f"{self.decision} {self.rows} item(s): {self.reject_tier} reject-tier, "
+            f"{self.distractor_like} distractor-like (no title, author or identifier agrees)"
+        )
+
+
+def bulk_check(matches: list[dict], decision: str, limit: int) -> BulkCheck:
+    return BulkCheck(
+        decision,
+        len(matches),
+        sum(1 for m in matches if m["tier"] == "reject"),
+        sum(1 for m in matches if m["book_id"] is not None and distractor_like(m)),
+        limit,
+    )
 
 
 # --- the interactive prompt ------------------------------------------------------------------------

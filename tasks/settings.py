@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # ~20 MB a night. 0 = keep every run.
     score_history_runs: int = Field(default=10, ge=0)
 
+    # --- Review ----------------------------------------------------------------------------------
+    # approve/reject with --where or several ids asks first (or needs --yes) when it decides more
+    # items than this, or would approve reject-tier items.
+    confirm_bulk_over: int = Field(default=50, ge=0)
+
     # --- Writeback (issue 6) ----------------------------------------------------------------
     # Per-field policy: fill_missing (default for every field not listed), overwrite, never.
     # Fields: title subtitle authors narrators series publisher published_year description

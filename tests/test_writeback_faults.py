@@ -206,6 +206,7 @@ async def test_a_rollback_interrupted_by_abs_is_settled_and_finished_by_the_next
     from flows.rollback import rollback
 
     emu, _, _ = library
+    await extract(db_path)  # writeback writes only what a sync read
     original = metadata_json(emu)
     applied = await writeback(apply=True, db_path=str(db_path))
     start = len(emu.request_log)

@@ -147,7 +147,7 @@ def test_the_dry_run_plan_is_stored_with_its_run_id(db_path):
     settings = get_settings(duckdb_path=db_path)
     with connect(db_path) as con:
         books = _setup(con)
-        plans = plan_from_warehouse(con, settings, "run-dry", None)
+        plans = plan_from_warehouse(con, settings, "run-dry", None).plans
         rows = con.execute(
             "SELECT item_id, field, after FROM writeback_plans WHERE run_id = 'run-dry' AND field = 'authors' ORDER BY 1"
         ).fetchall()

@@ -5,6 +5,12 @@ The journal (`writeback_log`) is append-only. For every field an `intent` row is
 `missing`, `failed`, `refused`). A run that dies in between leaves open intents, which the next
 run settles by reading ABS (`reconcile_open_intents`) before planning anything — so a write is
 never unrecorded and never sent twice.
+
+An item is written only from what the last sync read of it: held items (see writeback_approved.sql)
+are not sent, and neither is an item whose live ABS `updatedAt` is newer than the warehouse's — it
+changed in ABS since the sync, so its match and approval may describe another book (`force` writes
+those, planned against their live values). ABS's `updatedAt` after shelfmatch's own writes is kept in
+`writeback_item_stamps`, so those writes do not count as changes.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, now, record_error
 from tasks.writeback.payload import PayloadError, from_abs_metadata, same, to_media_payload, validate_batch
 from tasks.writeback.plan import (
+    Hold,
     ItemPlan,
     approved_items,
     build_plans,
@@ -27,9 +34,12 @@ from tasks.writeback.plan import (
     dumps,
     field_policies,
     held_fields,
+    hold_of,
     insert_rows,
     load_targets,
     loads,
+    split_holds,
+    store_holds,
     store_plans,
 )
 
@@ -53,6 +63,7 @@ class WriteSummary:
     failed: int = 0
     already_applied: int = 0
     held_after_rollback: int = 0
+    held_items: int = 0
     reconciled: int = 0
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -128,6 +139,46 @@ def current_values(item: dict) -> dict[str, Any]:
     return from_abs_metadata((item.get("media") or {}).get("metadata") or {})
 
 
+STAMP_COLUMNS = ["item_id", "updated_at", "run_id", "read_at"]
+
+
+def record_stamps(con: duckdb.DuckDBPyConnection, run_id: str, items: Iterable[dict]) -> None:
+    """Keep ABS's updatedAt of items as our own write just left them (read back after the write)."""
+    at = now()
+    rows = [
+        [it["id"], int(it["updatedAt"]), run_id, at]
+        for it in items
+        if isinstance(it.get("updatedAt"), int | float) and not isinstance(it.get("updatedAt"), bool)
+    ]
+    insert_rows(con, "writeback_upsert_stamps", STAMP_COLUMNS, rows)
+
+
+def live_holds(rows: list[dict], live: dict[str, dict], force: bool) -> tuple[list[dict], list[Hold]]:
+    """(rows still writable, holds) once ABS has been read: an item ABS marks missing is never written;
+    one changed in ABS since the last sync (live updatedAt newer than known) only with `force`.
+
+    Without both stamps there is nothing to compare, and the item is not held for it.
+    """
+    ready, holds = [], []
+    for r in rows:
+        item = live.get(r["item_id"])
+        stamp = item.get("updatedAt") if item else None
+        known = r.get("known_updated_at")
+        if item is not None and item.get("isMissing") is True:
+            holds.append(hold_of(r, "missing_files"))
+        elif (
+            not force
+            and isinstance(stamp, int | float)
+            and not isinstance(stamp, bool)
+            and known is not None
+            and stamp > known
+        ):
+            holds.append(hold_of(r, "changed_in_abs"))
+        else:
+            ready.append(r)
+    return ready, holds
+
+
 async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClient, run_id: str) -> int:
     """Settle intents a stopped run left behind: ABS holds `after` -> verified (or rolled_back), else not_applied."""
     intents = fetch_dicts(con, load_sql("writeback_open_intents"))
@@ -135,6 +186,7 @@ async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClie
         return 0
     live = await read_items(client, sorted({i["item_id"] for i in intents}))
     rows = []
+    landed: dict[str, bool] = {}
     for i in intents:
         after = loads(i["after"])
         item = live.get(i["item_id"])
@@ -145,6 +197,7 @@ async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClie
             status = "rolled_back" if i["undoes_run_id"] else "verified"
         else:
             status = "not_applied"
+        landed[i["item_id"]] = landed.get(i["item_id"], True) and status in ("verified", "rolled_back")
         rows.append(
             log_row(
                 i["run_id"],
@@ -158,6 +211,8 @@ async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClie
             )
         )
     log_rows(con, rows)
+    # ABS holds every value the stopped run sent to these items: their updatedAt is that run's write.
+    record_stamps(con, run_id, [live[i] for i, ok in landed.items() if ok and i in live])
     return len(rows)
 
 
@@ -254,6 +309,7 @@ async def write_changes(
     log_rows(con, outcome)
 
     live = await read_items(client, sent)
+    record_stamps(con, run_id, live.values())
     outcome = []
     for item_id in sent:
         item = live.get(item_id)
@@ -277,10 +333,13 @@ async def apply_writeback(
     run_id: str,
     item_ids: list[str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> WriteSummary:
     """Write every approved change to ABS, chunk by chunk, planning each chunk against live ABS values.
 
-    `on_progress(done, total)` counts approved items (those with a Hardcover book), once per chunk.
+    Held items are stored in `writeback_holds` and not sent; `force` writes items changed in ABS since
+    the last sync (every other hold stands). `on_progress(done, total)` counts the approved items that
+    are not held and have a Hardcover book, once per chunk.
     """
     summary = WriteSummary(run_id)
     try:
@@ -291,9 +350,11 @@ async def apply_writeback(
         ) from exc
     policies = field_policies(settings)
     approved = approved_items(con, settings, item_ids)
-    targets = load_targets(con, approved)
     summary.approved = len(approved)
-    for r in approved:
+    writable, holds = split_holds(approved)
+    summary.held_items += store_holds(con, run_id, holds)
+    targets = load_targets(con, writable)
+    for r in writable:
         if r["item_id"] not in targets:
             record_error(
                 con,
@@ -304,7 +365,7 @@ async def apply_writeback(
                 f"Hardcover book {r['book_id']} approved for {r['item_id']} is not in hc_books; "
                 "run fetch_candidates (or `shelfmatch review` → [E]) to fetch it.",
             )
-    ready = [r for r in approved if r["item_id"] in targets]
+    ready = [r for r in writable if r["item_id"] in targets]
     held = held_fields(con)
     done = 0
     if on_progress is not None:
@@ -313,8 +374,10 @@ async def apply_writeback(
         ids = [r["item_id"] for r in chunk]
         try:
             live = await read_items(client, ids)
+            fresh, changed = live_holds(chunk, live, force)
+            summary.held_items += store_holds(con, run_id, changed)
             plans = build_plans(
-                chunk, targets, {i: current_values(it) for i, it in live.items()}, policies, held
+                fresh, targets, {i: current_values(it) for i, it in live.items()}, policies, held
             )
             _log_missing(
                 con, run_id, [r for r in chunk if r["item_id"] not in live], targets, policies, summary

@@ -2,6 +2,8 @@
 
 Plain functions over the warehouse; the same `plan_item` is used by the dry-run (against the last
 extract) and by `--apply` (against what ABS says right now), so what is shown is what is sent.
+An approved item that must not be written now (its approval was made on other evidence, it is gone
+or unreadable) is a `Hold`: listed with the plan and stored in `writeback_holds`, never sent.
 """
 
 from __future__ import annotations
@@ -39,6 +41,54 @@ class ItemPlan:
     changes: list[Change] = field(default_factory=list)
     already: list[str] = field(default_factory=list)  # fields that already hold the target value
     held: list[str] = field(default_factory=list)  # fields a rollback took back (not written again)
+
+
+HOLD_REASONS = {
+    "not_extracted": "held — not in the warehouse (abs_items); run sync first",
+    "removed": "held — removed from ABS (gone at the last sync)",
+    "missing_files": "held — ABS marks the item missing (its files are gone)",
+    "extract_failed": "held — the latest extract could not read it, so the warehouse holds an older state",
+    "evidence_changed": "held — evidence changed since approval; review it again (shelfmatch review)",
+    "changed_in_abs": "held — changed in ABS since the last sync; run sync first (or writeback --force)",
+}
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An approved (or auto) item that this run does not write, and why."""
+
+    item_id: str
+    book_id: int | None
+    edition_id: int | None
+    approval: str
+    hold: str  # a key of HOLD_REASONS
+    reason: str
+
+
+@dataclass
+class Planned:
+    """A run's plan: the items to write (with their field changes) and the items held back."""
+
+    plans: list[ItemPlan]
+    holds: list[Hold]
+
+
+def hold_of(row: dict, hold: str) -> Hold:
+    reason = HOLD_REASONS[hold]
+    if row.get("hold_detail"):
+        reason = f"{reason} ({str(row['hold_detail'])[:200]})"
+    return Hold(row["item_id"], row["book_id"], row["edition_id"], row["approval"], hold, reason)
+
+
+def split_holds(approved: list[dict]) -> tuple[list[dict], list[Hold]]:
+    """(rows that may be written, holds) of approved_items()' rows."""
+    ready, holds = [], []
+    for r in approved:
+        if r.get("hold"):
+            holds.append(hold_of(r, r["hold"]))
+        else:
+            ready.append(r)
+    return ready, holds
 
 
 def field_policies(settings: Settings) -> dict[str, str]:
@@ -114,7 +164,8 @@ def plan_item(
 def approved_items(
     con: duckdb.DuckDBPyConnection, settings: Settings, item_ids: list[str] | None = None
 ) -> list[dict]:
-    """(item_id, book_id, edition_id, approval) of every item allowed to be written."""
+    """Every item a decision or the auto tier allows to be written: item_id, book_id, edition_id,
+    approval, known_updated_at, and `hold` (None, or why it is not written now; see writeback_approved.sql)."""
     rows = fetch_dicts(con, load_sql("writeback_approved"), {"auto_ok": settings.auto_counts_as_approved})
     if item_ids is not None:
         wanted = set(item_ids)
@@ -188,6 +239,17 @@ def build_plans(
     return plans
 
 
+HOLD_COLUMNS = ["run_id", "item_id", "book_id", "edition_id", "approval", "hold", "reason", "held_at"]
+
+
+def store_holds(con: duckdb.DuckDBPyConnection, run_id: str, holds: list[Hold]) -> int:
+    """Insert the held items of a run (one statement); returns how many."""
+    at = now()
+    rows = [[run_id, h.item_id, h.book_id, h.edition_id, h.approval, h.hold, h.reason, at] for h in holds]
+    insert_rows(con, "writeback_insert_holds", HOLD_COLUMNS, rows)
+    return len(rows)
+
+
 PLAN_COLUMNS = [
     "run_id",
     "item_id",
@@ -250,11 +312,13 @@ def loads(value: Any) -> Any:
 
 def plan_from_warehouse(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, item_ids: list[str] | None = None
-) -> list[ItemPlan]:
-    """The dry-run: plan every approved item against the last extract, store it under run_id, send nothing."""
-    approved = approved_items(con, settings, item_ids)
-    targets = load_targets(con, approved)
-    current = current_from_warehouse(con, [r["item_id"] for r in approved])
-    plans = build_plans(approved, targets, current, field_policies(settings), held_fields(con))
+) -> Planned:
+    """The dry-run: plan every approved item against the last extract, store it (and the held items)
+    under run_id, send nothing."""
+    ready, holds = split_holds(approved_items(con, settings, item_ids))
+    targets = load_targets(con, ready)
+    current = current_from_warehouse(con, [r["item_id"] for r in ready])
+    plans = build_plans(ready, targets, current, field_policies(settings), held_fields(con))
     store_plans(con, run_id, plans)
-    return plans
+    store_holds(con, run_id, holds)
+    return Planned(plans, holds)
