@@ -1,190 +1,197 @@
-"""Match quality on held-out generated corpora: precision/recall per tier, top-1 accuracy, calibration.
+"""Match quality on generator families the model was not fitted on: the evaluation protocol.
 
-    uv run python bench/quality.py [--items 1500] [--seeds 913] [--profile hostile] [--path real|offline]
-                                   [--no-listen]
+    uv run python bench/quality.py --families all --protocol leave-one-out [--items 600] [--listen]
+    uv run python bench/quality.py --protocol frozen
+    uv run python bench/quality.py --families shelfmatch-hostile --protocol shipped --listen
 
-By default: the real path with listening, on a held-out hostile library of 1,500 items (about 25 min
-on 2 cores the first time, most of it rendering and transcribing audio).
+Protocols (docs/quality.md explains them):
+- `leave-one-out`: for each development family F, a model is fitted on the *other* development
+  families (training seeds) and F is evaluated with it (development-evaluation seeds). The report's
+  `worst_family` holds the worst value of each metric over the left-out families: a stranger's
+  library is judged by the family the model did worst on, not by the average.
+- `frozen`: the shipped model (`tasks/scoring/model_v2.json`, fitted on every development family) on
+  the frozen families and frozen seeds. Run only to report; never to decide a change.
+- `shipped`: the shipped model on the named families at development-evaluation seeds (a check of the
+  shipped file; optimistic for families it was fitted on, and labelled so).
 
-`--path real --no-listen` runs the text path: the ABS emulator serving the generated library → `extract_abs` →
-the Hardcover emulator → `fetch_candidates` → `score`, all into a temporary DuckDB file. With
-listening (the default) it is the product's whole `sync` flow instead: every item also gets real audio (espeak-ng
-speaking its true book's opening credits — the invented book's for distractors — encoded by ffmpeg
-and tagged like its metaTags), and after scoring, `listen` transcribes (tiny.en) every item without
-an auto match, streamed from the ABS emulator with HTTP Range, searches Hardcover from what it heard
-and re-scores. The audio is cached per (profile, seed, items) under --audio-cache, so a re-run only
-listens. `--path offline` builds candidate sets straight from the catalogue
-(tasks/scoring/labelled.py) and scores them in memory.
-
-Seeds must differ from the training seeds (bench/train_scoring.py uses 100–399). Writes the
-calibration plot to docs/img/calibration.png with --plot. Ends with `RESULT {json}`.
+Every evaluation runs the product's path: the ABS emulator serving the generated library →
+`extract_abs` → the Hardcover emulator (real schema and limits, per-minute limit lifted) →
+`fetch_candidates` → `score` into a DuckDB file, all Prefect flows under a temporary API; with
+`--listen`, the whole `sync` flow over real speech instead (slow: audio is rendered per item).
+Per family: `auto_precision`, `auto_recall`, `top1_accuracy`, `distractors_auto`,
+`silent_reject_right` (share of matchable items left in `reject` with the right book on top),
+`requests_per_item` (Hardcover requests billed on the first sync / items), `rerun_requests`
+(billed by a second candidates run with nothing changed), `auto_band_right` (share right among
+best candidates with confidence ≥ the auto threshold, caps ignored: what 0.95 means). Ends with
+`RESULT {json}`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import polars as pl  # noqa: E402
 
-from tasks.settings import get_settings  # noqa: E402
-
 ROOT = Path(__file__).resolve().parent.parent
+LOWER_IS_WORSE = ("auto_precision", "auto_recall", "top1_accuracy", "auto_band_right")
+HIGHER_IS_WORSE = ("distractors_auto", "silent_reject_right", "requests_per_item", "rerun_requests")
 
 
-def offline_matches(n_items: int, seed: int, profile: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(matches, truth) for one corpus, candidates from the catalogue, scored in memory."""
-    from tasks.scoring import choose_matches, score_pairs
-    from tasks.scoring.labelled import catalogue_book_frame, labelled_corpus
-
-    corpus = labelled_corpus(n_items, seed=seed, profile=profile)
-    scored = score_pairs(corpus.candidates, corpus.items, catalogue_book_frame())
-    s = get_settings()
-    matches = choose_matches(
-        scored, corpus.truth["item_id"], s.auto_threshold, s.pending_threshold, s.runner_up_margin
-    )
-    return matches, corpus.truth
+@dataclass
+class Evaluation:
+    family: str
+    seeds: list[int]
+    matches: pl.DataFrame  # item_id, book_id, tier, confidence, caps, explanation, rel_path, titles
+    truth: pl.DataFrame  # item_id, truth_book_id, kind, truth_in_candidates (+ listen columns)
+    billed_first: int
+    billed_rerun: int
 
 
-def real_matches(
-    n_items: int, seed: int, profile: str, workdir: Path, audio_cache: Path | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(matches, truth) through emulators + extract_abs + fetch_candidates + score into a DuckDB file;
-    with `audio_cache`, through the whole sync flow (… → score → listen → re-score) over real audio."""
-    import os
-
+def run_family(
+    family: str,
+    seeds: list[int],
+    n_items: int,
+    workdir: Path,
+    model_path: Path | None,
+    listen: bool,
+    audio_cache: Path,
+) -> Evaluation:
+    """The product's path on `n_items` items of `family` per seed, with the model at `model_path`."""
     from emulators.abs import run_abs_emulator
-    from emulators.corpus import generate_library, write_audio
+    from emulators.corpus import write_audio
+    from emulators.families import generate
     from emulators.hardcover import Limits, run_hardcover_emulator
     from tasks.warehouse import connect
 
-    lib = generate_library(n_items, seed=seed, profile=profile)
-    if audio_cache is not None:
-        root = audio_cache / f"{profile}-{seed}-{n_items}"
-        t = time.perf_counter()
-        write_audio(lib, root, audio="speech", seconds=2.0, workers=os.cpu_count() or 2, reuse=True)
-        print(f"seed {seed}: audio for {len(lib.items)} items under {root} in {time.perf_counter() - t:.0f}s")
-    truth = pl.DataFrame(
-        [{"item_id": k, "truth_book_id": t.book_id, "kind": t.kind} for k, t in lib.truth.items()],
-        schema={"item_id": pl.String, "truth_book_id": pl.Int64, "kind": pl.String},
-    )
-    db = workdir / f"quality-{seed}.duckdb"
-    # The emulator enforces Hardcover's limits; a loopback bench does not need to wait out the minute.
-    limits = Limits(per_minute=60_000, burst=1_000, daily=1_000_000)
-    with (
-        run_abs_emulator(
-            lib.items, api_key="bench-key", library=lib.library, audio_root=lib.audio_root
-        ) as abs_emu,
-        run_hardcover_emulator(token="bench-token", limits=limits) as hc,
-    ):
-        os.environ.update(
-            {
-                "SHELFMATCH_ABS_URL": abs_emu.url,
-                "SHELFMATCH_ABS_API_KEY": "bench-key",
-                "SHELFMATCH_HARDCOVER_URL": hc.url,
-                "SHELFMATCH_HARDCOVER_TOKEN": "bench-token",
-                "SHELFMATCH_DUCKDB_PATH": str(db),
-            }
+    matches, truths = [], []
+    billed_first = billed_rerun = 0
+    for seed in seeds:
+        lib = generate(family, n_items, seed)
+        if listen:
+            root = audio_cache / f"{family}-{seed}-{n_items}"
+            write_audio(lib, root, audio="speech", seconds=2.0, workers=os.cpu_count() or 2, reuse=True)
+        truth = pl.DataFrame(
+            [{"item_id": k, "truth_book_id": t.book_id, "kind": t.kind} for k, t in lib.truth.items()],
+            schema={"item_id": pl.String, "truth_book_id": pl.Int64, "kind": pl.String},
         )
-        from flows.candidates import fetch_candidates
-        from flows.extract import extract_abs
-        from flows.score import score
-        from flows.sync import sync
+        db = workdir / f"quality-{family}-{seed}.duckdb"
+        limits = Limits(per_minute=60_000, burst=1_000, daily=1_000_000)
+        env = {
+            "SHELFMATCH_ABS_API_KEY": "bench-key",
+            "SHELFMATCH_HARDCOVER_TOKEN": "bench-token",
+            "SHELFMATCH_DUCKDB_PATH": str(db),
+        }
+        if model_path is not None:
+            env["SHELFMATCH_MODEL_PATH"] = str(model_path)
+        with (
+            run_abs_emulator(
+                lib.items, api_key="bench-key", library=lib.library, audio_root=lib.audio_root
+            ) as abs_emu,
+            run_hardcover_emulator(token="bench-token", limits=limits) as hc,
+        ):
+            env |= {"SHELFMATCH_ABS_URL": abs_emu.url, "SHELFMATCH_HARDCOVER_URL": hc.url}
+            if lib.audio_root is not None:
+                env["SHELFMATCH_PATH_MAP"] = json.dumps(lib.path_map)
+            os.environ.update(env)
+            from flows.candidates import fetch_candidates
+            from flows.extract import extract_abs
+            from flows.score import score
+            from flows.sync import sync
 
-        if audio_cache is not None:
             t = time.perf_counter()
-            sync(db_path=str(db))
+            if listen:
+                sync(db_path=str(db))
+            else:
+                extract_abs(db_path=str(db))
+                fetch_candidates(db_path=str(db))
+                score(db_path=str(db))
+            first = hc.billed()
+            fetch_candidates(db_path=str(db))  # nothing changed: everything must come from the cache
+            billed_first += first
+            billed_rerun += hc.billed() - first
             print(
-                f"seed {seed}: sync (extract → candidates → score → listen → score) in {time.perf_counter() - t:.0f}s"
+                f"{family} seed {seed}: {len(lib.items)} items in {time.perf_counter() - t:.0f}s, {first} requests"
             )
-        else:
-            extract_abs(db_path=str(db))
-            fetch_candidates(db_path=str(db))
-            score(db_path=str(db))
-    with connect(db) as con:
-        matches = con.sql(
-            "SELECT m.item_id, m.book_id, m.tier, m.confidence, i.rel_path, i.title AS item_title, "
-            "b.title AS book_title, m.explanation::VARCHAR AS explanation "
-            "FROM matches m LEFT JOIN abs_items i USING (item_id) LEFT JOIN hc_books b ON b.book_id = m.book_id"
-        ).pl()
-        candidates = con.sql("SELECT item_id, book_id FROM candidates").pl()
-        heard = con.sql(
-            "SELECT item_id, verdict, book_id AS heard_book_id, credits::VARCHAR AS heard_credits FROM listen_results"
-        ).pl()
-    print(
-        f"seed {seed}: {len(lib.items)} items, {candidates.height} candidate pairs via extract + fetch_candidates"
+        with connect(db) as con:
+            m = con.sql(
+                "SELECT m.item_id, m.book_id, m.tier, m.confidence, m.caps, m.model_version, i.rel_path, "
+                "i.title AS item_title, b.title AS book_title, m.explanation::VARCHAR AS explanation "
+                "FROM matches m LEFT JOIN abs_items i USING (item_id) "
+                "LEFT JOIN hc_books b ON b.book_id = m.book_id"
+            ).pl()
+            cands = con.sql("SELECT item_id, book_id FROM candidates").pl()
+            heard = con.sql("SELECT item_id, verdict, book_id AS heard_book_id FROM listen_results").pl()
+        found = truth.join(
+            cands, left_on=["item_id", "truth_book_id"], right_on=["item_id", "book_id"], how="semi"
+        )
+        truth = truth.with_columns(truth_in_candidates=pl.col("item_id").is_in(found["item_id"].implode()))
+        if heard.height:
+            truth = truth.join(heard, on="item_id", how="left")
+        matches.append(m)
+        truths.append(truth)
+    return Evaluation(
+        family,
+        seeds,
+        pl.concat(matches, how="diagonal_relaxed"),
+        pl.concat(truths, how="diagonal_relaxed"),
+        billed_first,
+        billed_rerun,
     )
-    # Was the true book among the candidates at all? Separates retrieval misses from scoring misses.
-    found = truth.join(
-        candidates, left_on=["item_id", "truth_book_id"], right_on=["item_id", "book_id"], how="semi"
-    )
-    truth = truth.with_columns(truth_in_candidates=pl.col("item_id").is_in(found["item_id"].implode()))
-    if heard.height:
-        truth = truth.join(heard, on="item_id", how="left")
-    return matches, truth
 
 
-def evaluate(matches: pl.DataFrame, truth: pl.DataFrame) -> dict:
-    m = matches.select("item_id", "book_id", "tier", "confidence").join(truth, on="item_id", how="right")
+def metrics(ev: Evaluation, auto_threshold: float) -> dict:
+    m = ev.matches.select("item_id", "book_id", "tier", "confidence").join(
+        ev.truth, on="item_id", how="right"
+    )
     m = m.with_columns(
         correct=(pl.col("book_id") == pl.col("truth_book_id")).fill_null(False),
         matchable=pl.col("truth_book_id").is_not_null(),
         tier=pl.col("tier").fill_null("reject"),
     )
-    matchable = int(m["matchable"].sum())
+    n, matchable = m.height, int(m["matchable"].sum())
     auto = m.filter(pl.col("tier") == "auto")
+    band = m.filter((pl.col("confidence") >= auto_threshold) & pl.col("book_id").is_not_null())
+    silent = m.filter(pl.col("matchable") & (pl.col("tier") == "reject") & pl.col("correct"))
+    reachable = m.filter(pl.col("matchable") & pl.col("truth_in_candidates"))
     per_tier = {}
     for tier in ("auto", "pending", "reject"):
         t = m.filter(pl.col("tier") == tier)
         per_tier[tier] = {
             "items": t.height,
-            "precision": round(float(t["correct"].mean()), 4) if t.height else None,
-            "recall": round(int(t["correct"].sum()) / matchable, 4) if matchable else None,
+            "precision": _ratio(int(t["correct"].sum()), t.height),
+            "recall": _ratio(int(t["correct"].sum()), matchable),
             "distractors": int((~t["matchable"]).sum()),
         }
-    extra = {}
-    if "truth_in_candidates" in m.columns:
-        reachable = m.filter(pl.col("matchable") & pl.col("truth_in_candidates"))
-        extra = {
-            "candidate_recall": round(reachable.height / matchable, 4) if matchable else None,
-            "top1_when_truth_in_candidates": round(float(reachable["correct"].mean()), 4)
-            if reachable.height
-            else None,
-        }
-    if "verdict" in m.columns:
-        heard = m.filter(pl.col("verdict").is_not_null())
-        identified = heard.filter(pl.col("verdict") == "identified")
-        extra["listen"] = {
-            "items_heard": heard.height,
-            "identified": identified.height,
-            "identified_right": int(
-                (identified["heard_book_id"] == identified["truth_book_id"]).fill_null(False).sum()
-            ),
-            "identified_wrong": int(
-                (identified["heard_book_id"] != identified["truth_book_id"]).fill_null(True).sum()
-            ),
-            "verdicts": dict(heard.group_by("verdict").len().sort("verdict").iter_rows()),
-        }
     return {
-        **extra,
-        "items": m.height,
+        "items": n,
         "matchable": matchable,
-        "auto_precision": round(float(auto["correct"].mean()), 4) if auto.height else None,
-        "auto_recall": round(int(auto["correct"].sum()) / matchable, 4) if matchable else None,
-        "pending_share": round(per_tier["pending"]["items"] / m.height, 4),
+        "auto_precision": _ratio(int(auto["correct"].sum()), auto.height),
+        "auto_recall": _ratio(int(auto["correct"].sum()), matchable),
+        "top1_accuracy": _ratio(int(m.filter(pl.col("matchable"))["correct"].sum()), matchable),
         "distractors_auto": int((~auto["matchable"]).sum()),
-        "top1_accuracy": round(int(m.filter(pl.col("matchable"))["correct"].sum()) / matchable, 4)
-        if matchable
-        else None,
+        "silent_reject_right": _ratio(silent.height, matchable),
+        "requests_per_item": _ratio(ev.billed_first, n),
+        "rerun_requests": ev.billed_rerun,
+        "auto_band_right": _ratio(int(band["correct"].sum()), band.height),
+        "pending_share": _ratio(per_tier["pending"]["items"], n),
+        "candidate_recall": _ratio(reachable.height, matchable),
         "per_tier": per_tier,
-        "frame": m,
+        "calibration": calibration_bands(m),
     }
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
 
 
 def calibration_bands(m: pl.DataFrame) -> list[dict]:
@@ -205,34 +212,38 @@ def calibration_bands(m: pl.DataFrame) -> list[dict]:
     return out
 
 
-def plot(bands: list[dict], out: Path) -> None:
+def worst(per_family: dict[str, dict]) -> dict:
+    """Each metric's worst value over the families, and which family it came from."""
+    out: dict = {}
+    for key in LOWER_IS_WORSE + HIGHER_IS_WORSE:
+        values = [(res[key], fam) for fam, res in per_family.items() if res.get(key) is not None]
+        if not values:
+            continue
+        value, fam = min(values) if key in LOWER_IS_WORSE else max(values)
+        out[key] = value
+        out[f"{key}_family"] = fam
+    return out
+
+
+def plot(per_family: dict[str, dict], out: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    xs = [b["mean_confidence"] for b in bands if b["items"]]
-    ys = [b["share_correct"] for b in bands if b["items"]]
-    ns = [b["items"] for b in bands if b["items"]]
-    fig, ax = plt.subplots(figsize=(5, 5), dpi=110)
+    fig, ax = plt.subplots(figsize=(5.5, 5), dpi=110)
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
-    ax.scatter(
-        xs,
-        ys,
-        s=[max(15, min(400, n)) for n in ns],
-        color="tab:blue",
-        zorder=3,
-        label="confidence band (size = items)",
-    )
-    ax.plot(xs, ys, color="tab:blue")
-    for x, y, n in zip(xs, ys, ns, strict=True):
-        ax.annotate(f"n={n}", (x, y), textcoords="offset points", xytext=(6, -10), fontsize=7)
+    for fam, res in per_family.items():
+        bands = [b for b in res["calibration"] if b["items"]]
+        xs = [b["mean_confidence"] for b in bands]
+        ys = [b["share_correct"] for b in bands]
+        ax.plot(xs, ys, marker="o", ms=4, label=fam)
     ax.axvline(0.95, color="tab:green", lw=0.8)
     ax.axvline(0.70, color="tab:orange", lw=0.8)
     ax.set_xlabel("confidence of the best candidate")
     ax.set_ylabel("share of items whose best candidate is right")
-    ax.set_title("Calibration on held-out hostile corpora")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper left", fontsize=7)
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     fig.tight_layout()
@@ -240,93 +251,102 @@ def plot(bands: list[dict], out: Path) -> None:
     fig.savefig(out)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--items", type=int, default=1500)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[913])
-    ap.add_argument("--profile", default="hostile")
-    ap.add_argument("--path", choices=["offline", "real"], default="real")
-    ap.add_argument("--plot", type=Path, default=None)
-    ap.add_argument("--show-errors", action="store_true", help="print every wrong auto match")
-    ap.add_argument(
-        "--listen",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="--path real: the whole sync flow over real audio (default); --no-listen stops after score",
+def show_errors(ev: Evaluation) -> None:
+    m = ev.matches.join(ev.truth, on="item_id")
+    wrong = m.filter(
+        (pl.col("tier") == "auto") & (pl.col("book_id") != pl.col("truth_book_id")).fill_null(True)
     )
+    for row in wrong.iter_rows(named=True):
+        print("WRONG AUTO", ev.family, {k: row[k] for k in ("rel_path", "item_title", "book_title", "kind")})
+    lost = m.filter((pl.col("tier") == "reject") & (pl.col("book_id") == pl.col("truth_book_id")))
+    for row in lost.iter_rows(named=True):
+        print(
+            "SILENT REJECT",
+            ev.family,
+            {k: row[k] for k in ("rel_path", "item_title", "confidence", "explanation")},
+        )
+
+
+def main() -> None:
+    from emulators.families import FAMILIES
+    from emulators.families import seeds as seed_range
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--families", nargs="+", default=["all"], help="family names, or all")
+    ap.add_argument("--protocol", choices=["leave-one-out", "frozen", "shipped"], default="leave-one-out")
+    ap.add_argument("--items", type=int, default=600, help="items per family and seed")
+    ap.add_argument("--eval-seeds", type=int, default=1, help="evaluation seeds per family")
+    ap.add_argument("--train-items", type=int, default=1500, help="items per training corpus")
+    ap.add_argument("--train-seeds", type=int, default=2, help="training corpora per family")
+    ap.add_argument("--listen", action=argparse.BooleanOptionalAction, default=False)
+    ap.add_argument("--plot", type=Path, default=None)
+    ap.add_argument("--show-errors", action="store_true")
     ap.add_argument(
-        "--audio-cache",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "shelfmatch-bench-audio",
-        help="where --listen keeps each corpus's generated audio between runs",
+        "--audio-cache", type=Path, default=Path(tempfile.gettempdir()) / "shelfmatch-bench-audio"
     )
     args = ap.parse_args()
 
-    t0 = time.perf_counter()
-    frames = []
-    if args.path == "real":
-        import contextlib
-        import os
-
-        os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-        from prefect.testing.utilities import prefect_test_harness
-
-        harness = prefect_test_harness(server_startup_timeout=120)
+    frozen = sorted(name for name, fam in FAMILIES.items() if fam.frozen)
+    dev = sorted(name for name, fam in FAMILIES.items() if not fam.frozen)
+    if args.protocol == "frozen":
+        families = frozen if args.families == ["all"] else args.families
+        if set(families) - set(frozen):
+            ap.error(f"--protocol frozen runs only frozen families: {frozen}")
+        seeds = list(seed_range("frozen"))[: args.eval_seeds]
     else:
-        import contextlib
+        families = dev if args.families == ["all"] else args.families
+        if set(families) & set(frozen):
+            ap.error(f"frozen families are only run with --protocol frozen: {frozen}")
+        seeds = list(seed_range("development"))[: args.eval_seeds]
 
-        harness = contextlib.nullcontext()
-    with harness:
-        for seed in args.seeds:
-            if args.path == "real":
-                with tempfile.TemporaryDirectory() as tmp:
-                    matches, truth = real_matches(
-                        args.items, seed, args.profile, Path(tmp), args.audio_cache if args.listen else None
-                    )
+    from bench.train_scoring import train
+    from tasks.settings import get_settings
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from prefect.testing.utilities import prefect_test_harness
+
+    t0 = time.perf_counter()
+    auto_threshold = get_settings().auto_threshold
+    per_family: dict[str, dict] = {}
+    models: dict[str, str] = {}
+    with prefect_test_harness(server_startup_timeout=120), tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for family in families:
+            model_path = None
+            if args.protocol == "leave-one-out":
+                others = [f for f in dev if f != family]
+                model_path = workdir / f"model-without-{family}.json"
+                model = train(others, list(seed_range("training"))[: args.train_seeds], args.train_items)
+                model.save(model_path)
+                models[family] = f"fitted on {', '.join(others)}"
             else:
-                matches, truth = offline_matches(args.items, seed, args.profile)
-            frames.append((matches, truth))
-    matches = pl.concat([f[0].select("item_id", "book_id", "tier", "confidence") for f in frames])
-    truth = pl.concat([f[1] for f in frames], how="diagonal_relaxed")
-    if args.show_errors:
-        for m, t in frames:
-            wrong = m.join(t, on="item_id").filter(
-                (pl.col("tier") == "auto") & (pl.col("book_id") != pl.col("truth_book_id")).fill_null(True)
+                models[family] = "shipped"
+            ev = run_family(family, seeds, args.items, workdir, model_path, args.listen, args.audio_cache)
+            per_family[family] = metrics(ev, auto_threshold)
+            if args.show_errors:
+                show_errors(ev)
+            res = per_family[family]
+            print(
+                f"{family:<20} auto_precision {res['auto_precision']} auto_recall {res['auto_recall']} "
+                f"top1 {res['top1_accuracy']} distractors_auto {res['distractors_auto']} "
+                f"silent_reject_right {res['silent_reject_right']} requests/item {res['requests_per_item']}"
             )
-            for row in wrong.iter_rows(named=True):
-                print("WRONG AUTO", {k: v for k, v in row.items() if k not in ("tier",)})
-            if "verdict" in t.columns:  # the audio identified a book that is not the item's
-                misheard = m.join(t, on="item_id").filter(
-                    (pl.col("verdict") == "identified")
-                    & (pl.col("heard_book_id") != pl.col("truth_book_id")).fill_null(True)
-                )
-                for row in misheard.iter_rows(named=True):
-                    print("WRONG HEARD", {k: v for k, v in row.items() if k not in ("explanation",)})
-    res = evaluate(matches, truth)
-    bands = calibration_bands(res.pop("frame"))
     if args.plot:
-        plot(bands, args.plot)
-    per_tier = res.pop("per_tier")
-    print("tier      items  precision  recall  distractors")
-    for tier, row in per_tier.items():
-        print(
-            f"{tier:<8} {row['items']:>6}  {row['precision']!s:>9}  {row['recall']!s:>6}  {row['distractors']:>5}"
-        )
-    print("band          items  mean_conf  share_correct")
-    for b in bands:
-        print(f"{b['band']:<12} {b['items']:>6}  {b['mean_confidence']!s:>9}  {b['share_correct']!s:>9}")
-    res.update(
-        {
-            "path": args.path + ("+listen" if args.listen and args.path == "real" else ""),
-            "profile": args.profile,
-            "seeds": args.seeds,
-            "per_tier": per_tier,
-            "calibration": bands,
-            "seconds": round(time.perf_counter() - t0, 1),
-        }
-    )
-    print("RESULT " + json.dumps(res))
+        plot(per_family, args.plot, f"Calibration per family ({args.protocol})")
+    result = {
+        "protocol": args.protocol,
+        "families": per_family,
+        "worst_family": worst(per_family),
+        "models": models,
+        "seeds": seeds,
+        "items_per_family": args.items * len(seeds),
+        "listen": args.listen,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    with contextlib.suppress(KeyError):
+        print(json.dumps(result["worst_family"], indent=1))
+    print("RESULT " + json.dumps(result))
 
 
 if __name__ == "__main__":

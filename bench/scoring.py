@@ -53,9 +53,10 @@ import polars as pl  # noqa: E402
 
 
 def setup(n_items: int, k: int, seed: int) -> dict[str, pl.DataFrame]:
+    from bench.labelled import search_like_candidates
     from emulators.corpus import generate_library
+    from emulators.hc_tables import catalogue_tables
     from tasks.evidence import evidence_for_item
-    from tasks.scoring.labelled import catalogue_tables, search_like_candidates
 
     lib = generate_library(n_items, seed=seed, profile="default")
     rng = random.Random(seed)

@@ -11,6 +11,8 @@ import pytest
 from polars.testing import assert_frame_equal
 from rapidfuzz import fuzz, process
 
+from bench.labelled import labelled_corpus
+from emulators.hc_tables import catalogue_tables
 from tasks.scoring import (
     book_frame,
     choose_matches,
@@ -22,7 +24,6 @@ from tasks.scoring import (
 )
 from tasks.scoring import keys as keys_mod
 from tasks.scoring.features import COMPARISONS, pair_features, pair_features_reference
-from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 from tasks.scoring.prepare import _book_schema, _empty_items, conform_books, conform_items
 from tasks.scoring.tiers import pair_ranks
 from tests.test_scoring import (

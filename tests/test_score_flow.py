@@ -8,7 +8,7 @@ import json
 import polars as pl
 import pytest
 
-from tasks.scoring.labelled import catalogue_tables
+from emulators.hc_tables import catalogue_tables
 from tasks.warehouse import connect, now
 
 pytestmark = pytest.mark.flow

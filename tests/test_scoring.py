@@ -6,8 +6,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from emulators.hc_tables import catalogue_tables
 from tasks.scoring import COMPARISONS, Model, book_frame, choose_matches, item_frame, load_model, score_pairs
-from tasks.scoring.labelled import catalogue_tables
 
 # Emulated Hardcover ids (emulators/catalogue.py, from goodbooks-10k).
 HUNGER_GAMES = 107919  # Suzanne Collins, The Hunger Games #1; unabridged 27921 s, ASIN B0I3VQJ5L3

@@ -1,6 +1,7 @@
 """Labelled pairs for training and evaluating the scoring model, from generated corpora.
 
-`labelled_corpus(n_items, seed, profile)` runs `emulators.corpus.generate_library` (truth known),
+`labelled_corpus(n_items, seed, family)` generates a library of a generator family
+(`emulators.families`, truth known),
 turns every item into evidence with the real `tasks.evidence.evidence_for_item`, and builds each
 item's candidate set the way a catalogue search would see it, straight from the emulated catalogue:
 the true book (when it is in the catalogue), its series neighbours, other books by its author,
@@ -18,7 +19,8 @@ from functools import cache
 
 import polars as pl
 
-from emulators.catalogue import Catalogue, hc_table_rows, load_catalogue
+from emulators.catalogue import load_catalogue
+from emulators.hc_tables import catalogue_tables
 from tasks.normalise import normalise_title, split_title
 from tasks.scoring.prepare import book_frame, item_frame
 
@@ -45,40 +47,6 @@ _STOP = {
 }
 
 
-_SCHEMAS = {
-    "hc_books": {
-        "book_id": pl.Int64,
-        "title": pl.String,
-        "subtitle": pl.String,
-        "release_year": pl.Int32,
-        "compilation": pl.Boolean,
-    },
-    "hc_editions": {
-        "edition_id": pl.Int64,
-        "book_id": pl.Int64,
-        "reading_format_id": pl.Int32,
-        "asin": pl.String,
-        "isbn_10": pl.String,
-        "isbn_13": pl.String,
-        "audio_seconds": pl.Int64,
-    },
-    "hc_contributions": {
-        "contributable_type": pl.String,
-        "contributable_id": pl.Int64,
-        "author_name": pl.String,
-        "contribution": pl.String,
-        "ordinal": pl.Int32,
-    },
-    "hc_series": {
-        "book_id": pl.Int64,
-        "series_id": pl.Int64,
-        "series_name": pl.String,
-        "position": pl.Float64,
-        "featured": pl.Boolean,
-    },
-}
-
-
 @dataclass
 class LabelledCorpus:
     items: pl.DataFrame  # item frame (prepare.item_frame)
@@ -86,15 +54,6 @@ class LabelledCorpus:
     truth: pl.DataFrame  # item_id, truth_book_id (null = not in the catalogue), kind
     evidence: pl.DataFrame  # raw evidence rows
     raw_items: list[dict]
-
-
-def catalogue_tables(
-    book_ids: list[int] | None = None, cat: Catalogue | None = None
-) -> dict[str, pl.DataFrame]:
-    """The emulated catalogue (or the listed books of it) in the shape of the hc_* tables."""
-    cat = cat or load_catalogue()
-    rows = hc_table_rows(cat.books if book_ids is None else [cat.by_id[i] for i in book_ids])
-    return {name: pl.DataFrame(rows[name], schema=schema) for name, schema in _SCHEMAS.items()}
 
 
 @cache
@@ -155,11 +114,13 @@ def search_like_candidates(
     return list(out.items())
 
 
-def labelled_corpus(n_items: int, seed: int, profile: str = "hostile", k: int = 8) -> LabelledCorpus:
-    from emulators.corpus import generate_library
+def labelled_corpus(
+    n_items: int, seed: int, family: str = "shelfmatch-hostile", k: int = 8
+) -> LabelledCorpus:
+    from emulators.families import generate
     from tasks.evidence import evidence_for_item
 
-    lib = generate_library(n_items, seed=seed, profile=profile)
+    lib = generate(family, n_items, seed)
     rng = random.Random(seed * 31 + 7)
     ev_rows, cand_rows, truth_rows, item_rows = [], [], [], []
     for it in lib.items:
