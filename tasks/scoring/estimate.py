@@ -413,7 +413,8 @@ class LibraryEstimate:
     weights: Table  # after the rules: what the adapted model scores with
     n_match: Table  # expected matching pairs per level (Σ posterior)
     n_non_match: Table  # pairs per level among those that estimate u
-    lam: float  # P(a candidate pair is a match) in this library
+    lam: float  # the share of candidate pairs that match (expected)
+    pi: float  # the share of items whose book is among their candidates
     posterior: np.ndarray  # per pair: P(match) at the last E-step (labels fixed at 1 / 0)
     u_rows: np.ndarray  # per pair: used to estimate u
     labelled: dict[str, int]
@@ -471,9 +472,8 @@ def _item_index(item_id: pl.Series) -> np.ndarray:
 def _e_step(
     codes: dict[str, np.ndarray],
     weights: Table,
-    lam: float,
+    prior: np.ndarray | float,
     curve: tuple[np.ndarray, np.ndarray] | None,
-    prior_log2_odds: float,
     item: np.ndarray,
     n_items: int,
     state: np.ndarray,
@@ -481,23 +481,23 @@ def _e_step(
 ) -> np.ndarray:
     """P(match) of every pair, given that an item is one book: at most one of its candidates matches.
 
-    Summing correlated evidence (one wrong ABS record carries title, author and series at once) makes
-    single pairs look certain, and EM would then count the best candidate of every item whose book
-    is not among its candidates as a match. So with a calibration `curve` (match weight → P(the
-    item's best candidate is right), the shipped model's) an item's match mass is the calibrated
-    confidence of its best candidate, shared among its candidates by their odds — the same
-    confidence the adapted model reports. Without one it is the Fellegi–Sunter posterior with pair
-    odds λ/(1−λ) × 2^(weights), candidates and "none of them" competing. Null levels weigh 0, as in
-    scoring. Labelled pairs keep their label; a rejected pair does not compete; the candidates of an
-    item with an approved book are fixed by it."""
-    score = np.zeros(len(item))
+    A candidate's score is `prior` + its weights (log2 odds; null levels weigh 0, as in scoring).
+    Without a calibration `curve` the candidates of an item and "none of them" (score 0) compete:
+    P(j) = 2^score_j / (1 + Σ_k 2^score_k) — with `prior` = log2(π / ((1 − π)·n_i)) the exact
+    posterior when an item's book is among its n_i candidates with probability π, at any place.
+    Summing correlated evidence (one wrong ABS record carries title, author and series at once)
+    makes that posterior too sure, so with a `curve` (match weight → P(the item's best candidate is
+    right), the shipped calibration; `prior` = the model's prior odds) an item's match mass is the
+    calibrated confidence of its best candidate — what the adapted model reports — shared among its
+    candidates by their odds. Labelled pairs keep their label; a rejected pair does not compete; the
+    candidates of an item with an approved book are fixed by it."""
+    score = np.zeros(len(item)) + prior
     for comp in COMPARISONS:
         score += weights[comp.name][codes[comp.name]]
-    score += prior_log2_odds if curve is not None else math.log2(lam / (1 - lam))
     top = np.full(n_items, -np.inf)
     np.maximum.at(top, item[free], score[free])
     if curve is None:
-        top = np.maximum(top, 0.0)  # "none" weighs 2^0: the sums stay finite
+        top = np.maximum(top, 0.0)  # "none" scores 0: subtracting the larger keeps the sums finite
     top_of = np.where(free, top[item], 0.0)
     odds = np.where(free, np.exp2(score - top_of), 0.0)
     share = np.bincount(item, weights=odds, minlength=n_items)
@@ -525,9 +525,10 @@ def estimate_library(
     u: from the pairs that are very likely non-matches — every pair but each item's best under `model`
     (and but any other the model scores at `u_below` bits or more), plus the pairs labelled
     non-matching, less those labelled matching — with `model`'s u as a Dirichlet prior worth
-    `strength` pairs. Then m and λ by expectation-maximisation over every pair with u fixed, starting
-    from `model`'s weights, with its m (and λ) as a prior worth `strength` pairs; an item is one book,
-    so its candidates share one match (`_e_step`); labelled pairs keep posterior 1 or 0.
+    `strength` pairs. Then m, and π (the share of items whose book is among their candidates; λ follows),
+    by expectation-maximisation over every pair with u fixed, starting from `model`'s weights, with its
+    m and λ as a prior worth `strength` pairs; an item is one book, so its candidates share one match
+    (`_e_step`); labelled pairs keep posterior 1 or 0.
 
     Each M-step applies the caps and the orders, and a sign guard: a level never changes sign against
     a shipped weight of `STRONG_PRIOR_BITS` or more unless this library's own counts say so at `flip_z`
@@ -537,6 +538,8 @@ def estimate_library(
     """
     if not strength > 0:
         raise ValueError(f"strength must be > 0, not {strength}")
+    if max_iterations < 1:
+        raise ValueError(f"max_iterations must be at least 1, not {max_iterations}")
     if "item_id" not in pairs.columns:
         raise ValueError("the pairs have no 'item_id' column")
     check_rules(orders, floors)
@@ -547,7 +550,6 @@ def estimate_library(
     prior_lambda = model.meta.get("prior", {}).get("lambda")
     if prior_lambda is None:
         prior_lambda = 1.0 / (1.0 + 2.0 ** (-model.prior_log2_odds))
-    lam0 = float(np.clip(prior_lambda, 1e-6, 1 - 1e-6))
 
     state = label_states(pairs, labels)
     shipped = match_weights(model, codes)
@@ -591,26 +593,32 @@ def estimate_library(
         name: constrain(name, w0[name], np.ones_like(w0[name]), orders=orders, floors={}) for name in w0
     }
     weights = likelihood
-    lam = lam0
     m = dict(m0)
     raw = {name: log_ratio(m[name], u[name]) for name in m}
     n_match = {name: np.zeros_like(m0[name]) for name in m0}
     curve = model.curve() if model.knots else None
+    # π: the share of items whose book is among their candidates; its prior from the model's λ (matches
+    # per pair × pairs per item), worth as many items as `strength` is worth pairs.
+    per_item = n / max(n_items, 1)
+    pi0 = float(np.clip(prior_lambda * per_item, 0.01, 0.99))
+    pi, items_strength = pi0, strength / per_item if n else strength
+    candidates = np.bincount(item, minlength=n_items)[item] if n else np.zeros(0)
     iterations, converged = 0, False
     posterior = (state == 1).astype(float)
     while iterations < max_iterations:
         iterations += 1
-        posterior = _e_step(codes, likelihood, lam, curve, model.prior_log2_odds, item, n_items, state, free)
-        # M-step: m and λ from the expected matches, with the prior's pseudo-counts.
+        prior = model.prior_log2_odds if curve is not None else np.log2(pi / ((1 - pi) * candidates))
+        posterior = _e_step(codes, likelihood, prior, curve, item, n_items, state, free)
+        # M-step: m and π from the expected matches, with the prior's pseudo-counts.
         total = float(posterior.sum())
         n_match = count_levels(codes, posterior)
         m = {name: posterior_mean(n_match[name], strength * m0[name]) for name in m0}
-        new_lam = float(np.clip((total + strength * lam0) / (n + strength), 1e-6, 1 - 1e-6))
+        new_pi = float(np.clip((total + items_strength * pi0) / (n_items + items_strength), 0.01, 0.99))
         raw = {name: log_ratio(m[name], u[name]) for name in m}
         new_likelihood, weights = rules(raw, n_match)
         moved = max(float(np.max(np.abs(new_likelihood[k] - likelihood[k]))) for k in likelihood)
-        moved = max(moved, abs(math.log2(new_lam / (1 - new_lam)) - math.log2(lam / (1 - lam))))
-        likelihood, lam = new_likelihood, new_lam
+        moved = max(moved, abs(math.log2(new_pi / (1 - new_pi)) - math.log2(pi / (1 - pi))))
+        likelihood, pi = new_likelihood, new_pi
         if moved < tolerance:
             converged = True
             break
@@ -622,7 +630,8 @@ def estimate_library(
         weights=weights,
         n_match=n_match,
         n_non_match=u_counts,
-        lam=lam,
+        lam=float(posterior.sum()) / n if n else 0.0,
+        pi=pi,
         posterior=posterior,
         u_rows=u_rows,
         labelled={"match": int((state == 1).sum()), "non_match": int((state == 2).sum())},
@@ -695,6 +704,7 @@ def adapt(
                 "u_pairs": int(found.u_rows.sum()),
                 "expected_matches": round(float(found.posterior.sum()), 2),
                 "lambda": round(found.lam, 6),
+                "items_with_their_book": round(found.pi, 4),
                 "iterations": found.iterations,
                 "converged": found.converged,
                 "strength": strength,
