@@ -1,6 +1,10 @@
 """Estimate the scoring model's m/u per comparison level from labelled corpora and write the parameter file.
 
     uv run python bench/train_scoring.py [--items 1500] [--seeds 1 2 3] [--profiles clean default hostile]
+                                         [--shrink 0.03] [--version v2] [--out PATH]
+
+The estimate is `tasks.scoring.estimate.fit`: m/u under a prior towards "no information" (so a level
+the generator rarely makes cannot become a veto), monotone levels and soft floors (estimate.py).
 
 Corpora come from `emulators.corpus.generate_library` (truth known) with candidate sets built from
 the emulated catalogue (tasks/scoring/labelled.py). Held-out evaluation uses other seeds
@@ -20,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import polars as pl  # noqa: E402
 
-from tasks.scoring import MODEL_PATH, fit, pair_features  # noqa: E402
+from tasks.scoring import MODEL_PATH, pair_features  # noqa: E402
+from tasks.scoring.estimate import SHRINK, fit  # noqa: E402
 from tasks.scoring.labelled import catalogue_book_frame, labelled_corpus  # noqa: E402
 
 
@@ -38,7 +43,13 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--profiles", nargs="+", default=["clean", "default", "hostile", "hostile"])
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
-    ap.add_argument("--version", default="v1")
+    ap.add_argument("--version", default="v2")
+    ap.add_argument(
+        "--shrink",
+        type=float,
+        default=SHRINK,
+        help="the prior's pseudo-counts as a share of each side's pairs",
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -61,7 +72,7 @@ def main() -> None:
         },
         "command": "uv run python " + " ".join(sys.argv),
     }
-    model = fit(feats, version=args.version, meta=meta)
+    model = fit(feats, version=args.version, meta=meta, shrink=args.shrink)
     model.save(args.out)
     result = {
         "pairs": feats.height,
