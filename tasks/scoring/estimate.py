@@ -57,11 +57,14 @@ ORDERS: dict[str, tuple[tuple[str, ...], ...]] = {
     "identifier": (),
 }
 
-# The least a soft level may weigh (bits). With the calibration of a model trained on generated
-# corpora, a pair whose title, sources, author and series agree sums to about +14 bits (≈ 0.98): one
-# near level at −2.5 keeps it above the auto threshold, and one far level at −4 keeps it in pending.
-# - duration: another release or trimmed credits is a few percent off (−2.5); more than 25 % off is
-#   usually another edition (abridged, dramatised) and the `duration` cap keeps it out of auto (−4).
+# The least a soft level may weigh (bits). A pair whose title, sources, author and series agree sums to
+# about +14 bits (≈ 0.97 with the calibrations of models trained on generated corpora); no single soft
+# level may take it below 0.70 — pending at worst, never reject (tests/test_estimate.py checks it
+# against the calibration).
+# - duration: another release or trimmed credits is a few percent off (within_10pct −2.5); 10–25 % is
+#   more likely another edition (−4); more than 25 % is another edition or another book, and the
+#   `duration` cap keeps such a match out of auto anyway: −6 still sets a series neighbour carrying
+#   copied ABS metadata apart from the right book, and leaves the agreeing pair at ≈ 0.74.
 # - year: the ABS year is often the audio release, not the first publication, whatever the gap (−2.5).
 # - narrator: another edition's reader, or a name misheard in the spoken credits (−2.5).
 # - series: a sub-series or a differently named series (close −2.5, far −4); Hardcover often has no
