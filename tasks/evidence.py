@@ -43,6 +43,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from anyascii import anyascii
+
 from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS, respace, strip_release_tags
 from tasks.normalise import name_key as person_key
 
@@ -326,9 +328,9 @@ def is_container_folder(name: str | None, title_slot: bool = False) -> bool:
     """
     if not isinstance(name, str):
         return False
-    words = _FOLDER_WORD.findall(name.lower())
-    if not words:
-        return bool(name.strip())  # "_", "---": punctuation only
+    words = _FOLDER_WORD.findall(anyascii(name).lower())
+    if not words:  # "_", "---": punctuation only (a name in another script is not)
+        return bool(name.strip()) and not any(c.isalnum() for c in name)
     if title_slot:
         return all(w in _FORMAT_FOLDER_WORDS or _FORMAT_TOKEN.match(w) for w in words)
     return all(w in _CONTAINER_WORDS or _CONTAINER_TOKEN.match(w) for w in words)
