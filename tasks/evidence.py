@@ -45,7 +45,7 @@ from typing import Any, NamedTuple
 
 from anyascii import anyascii
 
-from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS, respace, strip_release_tags
+from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS, respace, strip_release_tags, uses_separators
 from tasks.normalise import name_key as person_key
 
 __all__ = [
@@ -770,7 +770,7 @@ def _schemes(
     if not base or len(base) > _MAX_SCHEME_LEN:
         return
     spaced = respace(base)
-    separated = separated or spaced != base
+    separated = separated or uses_separators(base)
     text, narrators = _strip_read_by(spaced)
     for i, name in enumerate(narrators):
         _add(rows, source, "narrator", name, "scheme.read_by", i)
@@ -785,7 +785,7 @@ def _schemes(
         titles.append((text, "scheme.separators"))
     elif text and narrators:
         titles.append((text, "scheme.read_by"))
-    elif noise and text:
+    elif text and (noise or spaced != base):
         titles.append((text, "scheme.clean_title"))
 
     m = _TITLE_YEAR.match(text)
@@ -969,7 +969,7 @@ def parse_filename(filename: str, known_authors: Iterable[str] = ()) -> list[Evi
     if len(stem) > _MAX_SCHEME_LEN:
         return rows
     spaced = respace(stem)
-    separated = spaced != stem
+    separated = uses_separators(stem)
     stem = spaced.replace("_", " ").strip()
     if not stem or _TRACK_ONLY.match(stem):
         return rows

@@ -114,7 +114,7 @@ _STRONG_RELEASE_RE = re.compile(rf"^(?:{_STRONG_RELEASE})$", re.I)
 _SCENE_GROUP_RE = re.compile(rf"(?<![a-z0-9]){_RELEASE_TOKEN}-(?P<group>[A-Za-z0-9]+)$", re.I)
 
 
-def _separators_are_spaces(text: str) -> bool:
+def uses_separators(text: str) -> bool:
     """True for names written with '_' or '.' between words ('John_Grisham_A_Time_to_Kill',
     'Brandon.Sanderson - The.Final.Empire'): separators outnumber the spaces inside the dash pieces."""
     seps = text.count("_") + sum(m.group(0) == "." for m in _SEP_DOT_RE.finditer(text))
@@ -136,10 +136,10 @@ def respace(text: str) -> str:
     if not text:
         return text or ""
     text = text.translate(_COLON_LOOKALIKES)
-    if not _separators_are_spaces(text):
+    if not uses_separators(text):
         return text
     m = _SCENE_GROUP_RE.search(text)
-    if m:
+    if m and not _RELEASE_TOKEN_RE.fullmatch(m.group("group")):
         text = text[: m.start("group") - 1]
     if _DASH_PIECES_RE.search(text):
         text = _DASH_PIECES_RE.sub(" - ", text)
