@@ -3,14 +3,17 @@
 `evidence_for_item(item)` turns one expanded ABS item into `Evidence(source, field, value, ordinal, rule)`
 rows for the `item_evidence` table. Sources:
 
-- `abs`: the item's current ABS metadata (what the user sees today).
+- `abs`: the item's current ABS metadata (what the user sees today), less the authors and series
+  that are only container folders ABS read into those slots ("Audiobooks", "mp3", "Unknown") or
+  placeholder names ("Unknown Artist"): they name nothing and would contradict every right answer.
 - `path`: the folder path, read twice over: once exactly as ABS 2.36's scanner reads it
-  (`getBookDataFromDir`, rules `abs.*`) and once with the common naming schemes ABS misses
-  (rules `scheme.*`). Both readings are kept, so where they disagree SQL can see it.
+  (`getBookDataFromDir`, rules `abs.*`; an author/series folder that is a container gets no row)
+  and once with the common naming schemes ABS misses (rules `scheme.*`). Both readings are kept,
+  so where they disagree SQL can see it.
 - `filename`: the first audio file's name, unless it is only a track/part/chapter name.
 - `tags`: the first audio file's tags, from ABS's `metaTags` (rule `tags.abs_metatags`) and, when
   `settings.path_map` makes the file readable here, straight from the file with mutagen
-  (rule `tags.file.<format>`).
+  (rule `tags.file.<format>`). People in swapped roles are put back (suffixed rules below).
 
 Fields (the vocabulary scoring reads): `title`, `subtitle`, `author`, `narrator`, `series`,
 `sequence` (series position as text, `ordinal` ties it to the `series` row with the same ordinal),
@@ -26,9 +29,20 @@ Rules (the `rule` column), so SQL can weigh or filter readings:
 - Common schemes (sources `path` and `filename`): `scheme.author_dash_title`,
   `scheme.title_dash_author`, `scheme.title_paren_series`, `scheme.series_number_title`,
   `scheme.book_number`, `scheme.part_number`, `scheme.title_year`, `scheme.clean_title` (noise such
-  as "[Unabridged]", "(64kbps)", "[m4b]" removed), `scheme.edition_tag`.
+  as "[Unabridged]", "(64kbps)", "[m4b]", "Unabridged 2011 MP3 64kbps-GROUP" removed),
+  `scheme.edition_tag`, `scheme.release_tags` (a year among such release tags), `scheme.read_by`
+  (a "Read by X" / "(Narrated by X)" note: the narrator, and the title without it),
+  `scheme.separators` (a name written with '_' or '.' for spaces, respaced and cleaned, whole;
+  also an author/series folder so written), `scheme.glued_author_title` / `scheme.glued_title_author`
+  (hypotheses for 'John_Grisham_A_Time_to_Kill': each name-shaped start gives an author and the
+  rest a title, one ordinal per hypothesis; settled to one when another source names the author),
+  `scheme.container_skipped` (the path read again without its container folders: the author one
+  level under "Audiobooks/", the title folder above "…/mp3"), `scheme.asin` (a file name's
+  "[ASIN]", Libation's convention).
 - `filename.stem` — the first audio file's name without extension, track numbers and noise.
-- `tags.abs_metatags` / `tags.file.<ext>` — ABS's tag mapping over metaTags / over the file itself.
+- `tags.abs_metatags` / `tags.file.<ext>` — ABS's tag mapping over metaTags / over the file itself;
+  with `.album_artist_as_author`, `.composer_as_author`, `.artist_as_narrator` appended where the
+  roles were put back (see `_tag_people`).
 
 Everything here is plain Python over dicts: regexes are compiled once, nothing touches the network,
 and files are only opened when the path map says they are local.
