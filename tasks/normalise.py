@@ -111,6 +111,7 @@ _RELEASE_TOKEN = rf"(?:{_STRONG_RELEASE}|{_WEAK_RELEASE})"
 _RELEASE_TAIL_RE = re.compile(rf"(?:[\s._\-]+{_RELEASE_TOKEN}(?![a-z0-9]))+(?:-[A-Za-z0-9]+)?\s*$", re.I)
 _RELEASE_TOKEN_RE = re.compile(rf"(?<![a-z0-9]){_RELEASE_TOKEN}(?![a-z0-9])", re.I)
 _STRONG_RELEASE_RE = re.compile(rf"^(?:{_STRONG_RELEASE})$", re.I)
+_RELEASE_WINDOW = 160
 _SCENE_GROUP_RE = re.compile(rf"(?<![a-z0-9]){_RELEASE_TOKEN}-(?P<group>[A-Za-z0-9]+)$", re.I)
 
 
@@ -155,7 +156,9 @@ def strip_release_tags(text: str) -> tuple[str, list[str]]:
     edition note. Tags come back in order, as written."""
     if not text:
         return text or "", []
-    m = _RELEASE_TAIL_RE.search(text)
+    # Release tails are short: looking at the end only keeps a pathological name linear.
+    offset = max(0, len(text) - _RELEASE_WINDOW)
+    m = _RELEASE_TAIL_RE.search(text, offset)
     if not m or m.start() == 0:
         return text, []
     tags = _RELEASE_TOKEN_RE.findall(m.group(0))
