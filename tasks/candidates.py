@@ -213,12 +213,13 @@ def search_title(item: ItemQuery) -> str | None:
 
 
 def _without_author_prefix(title: str, authors: list[str]) -> str:
-    """ "John Grisham A Time to Kill" -> "A Time to Kill" when John Grisham is one of `authors`."""
+    """'John Grisham A Time to Kill' -> 'A Time to Kill' when John Grisham is one of `authors`; the
+    longest such name wins ('Mary Higgins Clark' over a 'Mary Higgins' hypothesis)."""
     words = title.split()
     if len(words) < 2:
         return title
     targets = {normalise_name(n) for a in authors for n in split_names(a)} - {""}
-    for k in range(1, min(len(words), 7)):
+    for k in range(min(len(words), 7) - 1, 0, -1):
         if normalise_name(" ".join(words[:k])) in targets:
             rest = " ".join(words[k:]).lstrip(" -\u2013\u2014:,")
             if rest:

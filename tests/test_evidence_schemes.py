@@ -474,6 +474,11 @@ SEARCHES = [
     (["Project.Hail.Mary"], [], "Project Hail Mary"),
     (["Andy Weir - Project Hail Mary 2021 MP3 64kbps-GROUP"], ["Andy Weir"], "Project Hail Mary"),
     (["mp3", "The Final Empire"], ["Brandon Sanderson"], "The Final Empire"),
+    (
+        ["mary_higgins_clark_where_are_the_children"],
+        ["Mary Higgins", "Mary Higgins Clark"],
+        "where are the children",
+    ),
 ]
 
 
