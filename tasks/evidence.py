@@ -495,8 +495,10 @@ def parse_folder(
                 )
                 if series_is_author:
                     drop_series = True
-            if reread[2] is not None and series is not None:
-                drop_series = True  # '…/The Stand/mp3': the series slot holds the title folder
+            if reread[2] is not None:
+                # '…/The Stand/mp3': every slot is one level off, the series slot holds the title folder.
+                drop_series = series is not None
+                drop_author = author is not None and author != new_author
             if drop_author:
                 parsed.misread.append(("author", author))  # type: ignore[arg-type]
             if drop_series and series is not None:

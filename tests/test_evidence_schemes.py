@@ -324,6 +324,18 @@ def test_a_format_folder_under_the_book_gives_the_book_folder_as_the_title():
     rows = parse_folder("Brandon Sanderson/The Final Empire/mp3").readings
     assert ("title", "The Final Empire", "scheme.container_skipped") in _readings(rows)
     assert "mp3" not in {e.value for e in rows if e.field == "title"}
+    # One level deeper every ABS slot is off by one: the series folder was read as the author.
+    rows = parse_folder("Brandon Sanderson/The Stormlight Archive/01 - The Way of Kings/mp3").readings
+    assert {
+        ("author", "Brandon Sanderson", "scheme.container_skipped"),
+        ("series", "The Stormlight Archive", "scheme.container_skipped"),
+        ("sequence", "1", "scheme.container_skipped"),
+        ("title", "The Way of Kings", "scheme.container_skipped"),
+    } <= _readings(rows)
+    assert {e.value for e in rows if e.field in ("author", "series")} == {
+        "Brandon Sanderson",
+        "The Stormlight Archive",
+    }
 
 
 # --- retagged files: roles written into the wrong tags (ABS: authors <- artist, else album artist;
