@@ -30,6 +30,7 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from emulators.catalogue import isbn10_to_13
+from tasks.evidence import is_container_folder
 from tasks.hardcover import (
     BudgetExhausted,
     HardcoverAuthError,
@@ -40,10 +41,13 @@ from tasks.hardcover import (
 )
 from tasks.normalise import (
     name_key,
+    normalise_name,
     normalise_series,
     parse_position,
+    respace,
     split_names,
     split_title,
+    strip_release_tags,
     title_variants,
 )
 from tasks.settings import Settings
@@ -191,16 +195,36 @@ def is_placeholder_title(title: str) -> bool:
 
 
 def search_title(item: ItemQuery) -> str | None:
-    """The title to search for: the most trusted real title, without series brackets or edition notes."""
+    """The title to search for: the most trusted real title, without series brackets, edition notes,
+    release tags or a leading author name, in words ("John_Grisham_A_Time_to_Kill" -> "A Time to Kill"
+    when the evidence names John Grisham)."""
     authors = item.author_keys
     for raw in item.titles:
-        parts = split_title(raw)
+        text, _ = strip_release_tags(respace(raw))
+        parts = split_title(text)
         title = parts.title.strip()
         if parts.subtitle and name_key(title) in authors:
             title = parts.subtitle.strip()  # an "Author - Title" folder name copied into the title
-        if title and not is_placeholder_title(title):
+        else:
+            title = _without_author_prefix(title, item.authors)
+        if title and not is_placeholder_title(title) and not is_container_folder(title, title_slot=True):
             return title
     return None
+
+
+def _without_author_prefix(title: str, authors: list[str]) -> str:
+    """'John Grisham A Time to Kill' -> 'A Time to Kill' when John Grisham is one of `authors`; the
+    longest such name wins ('Mary Higgins Clark' over a 'Mary Higgins' hypothesis)."""
+    words = title.split()
+    if len(words) < 2:
+        return title
+    targets = {normalise_name(n) for a in authors for n in split_names(a)} - {""}
+    for k in range(min(len(words), 7) - 1, 0, -1):
+        if normalise_name(" ".join(words[:k])) in targets:
+            rest = " ".join(words[k:]).lstrip(" -\u2013\u2014:,")
+            if rest:
+                return rest
+    return title
 
 
 # --- books out ----------------------------------------------------------------------------------

@@ -3,14 +3,17 @@
 `evidence_for_item(item)` turns one expanded ABS item into `Evidence(source, field, value, ordinal, rule)`
 rows for the `item_evidence` table. Sources:
 
-- `abs`: the item's current ABS metadata (what the user sees today).
+- `abs`: the item's current ABS metadata (what the user sees today), less the authors and series
+  that are only container folders ABS read into those slots ("Audiobooks", "mp3", "Unknown") or
+  placeholder names ("Unknown Artist"): they name nothing and would contradict every right answer.
 - `path`: the folder path, read twice over: once exactly as ABS 2.36's scanner reads it
-  (`getBookDataFromDir`, rules `abs.*`) and once with the common naming schemes ABS misses
-  (rules `scheme.*`). Both readings are kept, so where they disagree SQL can see it.
+  (`getBookDataFromDir`, rules `abs.*`; an author/series folder that is a container gets no row)
+  and once with the common naming schemes ABS misses (rules `scheme.*`). Both readings are kept,
+  so where they disagree SQL can see it.
 - `filename`: the first audio file's name, unless it is only a track/part/chapter name.
 - `tags`: the first audio file's tags, from ABS's `metaTags` (rule `tags.abs_metatags`) and, when
   `settings.path_map` makes the file readable here, straight from the file with mutagen
-  (rule `tags.file.<format>`).
+  (rule `tags.file.<format>`). People in swapped roles are put back (suffixed rules below).
 
 Fields (the vocabulary scoring reads): `title`, `subtitle`, `author`, `narrator`, `series`,
 `sequence` (series position as text, `ordinal` ties it to the `series` row with the same ordinal),
@@ -26,9 +29,20 @@ Rules (the `rule` column), so SQL can weigh or filter readings:
 - Common schemes (sources `path` and `filename`): `scheme.author_dash_title`,
   `scheme.title_dash_author`, `scheme.title_paren_series`, `scheme.series_number_title`,
   `scheme.book_number`, `scheme.part_number`, `scheme.title_year`, `scheme.clean_title` (noise such
-  as "[Unabridged]", "(64kbps)", "[m4b]" removed), `scheme.edition_tag`.
+  as "[Unabridged]", "(64kbps)", "[m4b]", "Unabridged 2011 MP3 64kbps-GROUP" removed),
+  `scheme.edition_tag`, `scheme.release_tags` (a year among such release tags), `scheme.read_by`
+  (a "Read by X" / "(Narrated by X)" note: the narrator, and the title without it),
+  `scheme.separators` (a name written with '_' or '.' for spaces, respaced and cleaned, whole;
+  also an author/series folder so written), `scheme.glued_author_title` / `scheme.glued_title_author`
+  (hypotheses for 'John_Grisham_A_Time_to_Kill': each name-shaped start gives an author and the
+  rest a title, one ordinal per hypothesis; settled to one when another source names the author),
+  `scheme.container_skipped` (the path read again without its container folders: the author one
+  level under "Audiobooks/", the title folder above "…/mp3"), `scheme.asin` (a file name's
+  "[ASIN]", Libation's convention).
 - `filename.stem` — the first audio file's name without extension, track numbers and noise.
-- `tags.abs_metatags` / `tags.file.<ext>` — ABS's tag mapping over metaTags / over the file itself.
+- `tags.abs_metatags` / `tags.file.<ext>` — ABS's tag mapping over metaTags / over the file itself;
+  with `.album_artist_as_author`, `.composer_as_author`, `.artist_as_narrator` appended where the
+  roles were put back (see `_tag_people`).
 
 Everything here is plain Python over dicts: regexes are compiled once, nothing touches the network,
 and files are only opened when the path map says they are local.
@@ -43,7 +57,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS
+from anyascii import anyascii
+
+from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS, respace, strip_release_tags, uses_separators
+from tasks.normalise import name_key as person_key
 
 __all__ = [
     "Evidence",
@@ -288,12 +305,61 @@ def _abs_sequence(folder: str) -> tuple[str, str | None]:
     return folder, None
 
 
+# Folders a library keeps books *in* rather than folders that name them: ABS 2.36 still reads them
+# as the author or series ("Audiobooks/John Grisham/A Time to Kill" -> author "Audiobooks"). A
+# folder is one when every word in it is one of these, a number, a bitrate or a single letter
+# ("_Audiobooks", "New Audiobooks 2023", "MP3", "S" of an A-Z shelf, "To Sort").
+_CONTAINER_WORDS = frozenset((
+    "audiobooks", "audiobook", "audio", "book", "books", "ebooks", "ebook", "library", "libraries",
+    "media", "files", "data", "mp3", "mp4", "m4b", "m4a", "aac", "flac", "ogg", "opus", "wma", "aax",
+    "aaxc", "new", "newest", "latest", "unknown", "unsorted", "sorted", "unorganized", "unorganised",
+    "misc", "miscellaneous", "other", "others", "various", "download", "downloads", "downloaded",
+    "complete", "completed", "incomplete", "finished", "done", "incoming", "torrents", "torrent", "tmp",
+    "temp", "import", "imports", "imported", "inbox", "staging", "processed", "seeding", "seed", "nzb",
+    "usenet", "queue", "to", "sort", "my", "all", "listen", "listened", "unread", "read", "author",
+    "authors", "artist", "artists", "narrator", "narrators", "collection",
+    # genre shelves
+    "fantasy", "scifi", "sci", "fi", "science", "fiction", "nonfiction", "non", "horror", "thriller",
+    "thrillers", "mystery", "mysteries", "romance", "biography", "biographies", "history", "classics",
+    "classic", "kids", "children", "childrens", "young", "adult", "ya", "comedy", "humor", "humour",
+    "podcast", "podcasts", "crime", "poetry", "literature", "general",
+))  # fmt: skip
+_CONTAINER_TOKEN = re.compile(r"^(?:\d+|\d{2,3}k(?:bps)?|[a-z])$")
+# Under a book's own folder only a format folder is a container ('The Stand/mp3'): '1984', 'Unknown'
+# or 'New' there are titles.
+_FORMAT_FOLDER_WORDS = frozenset(
+    ("mp3", "mp4", "m4b", "m4a", "aac", "flac", "ogg", "opus", "wma", "audio", "files")
+)
+_FORMAT_TOKEN = re.compile(r"^\d{2,3}k(?:bps)?$")
+_FOLDER_WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def is_container_folder(name: str | None, title_slot: bool = False) -> bool:
+    """True for a folder (or an author/series value) that holds books but names none of them.
+
+    `title_slot=True` asks about the folder ABS takes as the title: only format folders count there.
+    """
+    if not isinstance(name, str):
+        return False
+    words = _FOLDER_WORD.findall(anyascii(name).lower())
+    if not words:  # "_", "---": punctuation only (a name in another script is not)
+        return bool(name.strip()) and not any(c.isalnum() for c in name)
+    if title_slot:
+        return all(w in _FORMAT_FOLDER_WORDS or _FORMAT_TOKEN.match(w) for w in words)
+    return all(w in _CONTAINER_WORDS or _CONTAINER_TOKEN.match(w) for w in words)
+
+
 @dataclass
 class ParsedPath:
     """What a relPath says: ABS's own reading (the attributes) plus every labelled reading as evidence.
 
     `readings` holds `Evidence(source='path', ...)` rows: the ABS reading first (rules `abs.*`),
-    then the alternative readings of the common schemes (rules `scheme.*`).
+    then the alternative readings of the common schemes (rules `scheme.*`). An author or series
+    folder that is only a container (see `is_container_folder`) stays in the attributes, as ABS
+    read it, but gets no `abs.*` row; `misread` lists such (field, folder) pairs (and a series
+    folder that is really the author one level under a container, or the title folder above a
+    format folder), so the ABS metadata built from them can be discounted the same way.
     """
 
     title: str | None = None
@@ -307,6 +373,7 @@ class ParsedPath:
     is_file: bool = False
     disc_folder: str | None = None
     readings: list[Evidence] = field(default_factory=list)
+    misread: list[tuple[str, str]] = field(default_factory=list)
 
     def values(self, field_name: str, rule_prefix: str = "") -> list[str]:
         """The values one field got from readings whose rule starts with `rule_prefix`."""
@@ -327,6 +394,37 @@ def _add(rows: list[Evidence], source: str, fld: str, value: Any, rule: str, ord
         rows.append(Evidence(source, fld, value, ordinal, rule))
 
 
+class _TitleFolder(NamedTuple):
+    title: str
+    subtitle: str | None
+    asin: str | None
+    narrators: str | None
+    sequence: str | None
+    year: str | None
+
+
+def _read_title_folder(folder: str, has_series: bool, parse_subtitle: bool) -> _TitleFolder:
+    """ABS's reading of the title folder: ASIN, then narrators, then (under a series folder) the
+    sequence, then a leading year, then (with scannerParseSubtitle) the subtitle."""
+    folder, asin = _abs_asin(folder)
+    m = _NARRATORS.match(folder)
+    narrators = None
+    if m:
+        folder, narrators = m.group("title"), m.group("narrators")
+    sequence = None
+    if has_series:
+        folder, sequence = _abs_sequence(folder)
+    year = None
+    m = _YEAR.match(folder)
+    if m:
+        year, folder = m.group(1), m.group(2)
+    title, subtitle = folder, None
+    if parse_subtitle:
+        head, _, rest = folder.partition(" - ")
+        title, subtitle = head, rest
+    return _TitleFolder(title, subtitle or None, asin, narrators, sequence, year)
+
+
 def parse_folder(
     rel_path: str,
     is_file: bool = False,
@@ -340,6 +438,7 @@ def parse_folder(
     minus its extension and parses nothing else (the schemes still read it).
     `known_authors` (names other sources give) settle 'A - B' names where both sides could be a
     person: only the reading whose author is known is kept.
+    With `schemes=False` the readings are ABS's alone, container folders included.
     Raises ValueError for a relPath that is not a string.
     """
     known = frozenset(_name_key(n) for n in known_authors)
@@ -364,49 +463,121 @@ def parse_folder(
     # A trailing CD1/Disc 2 folder belongs to its parent item (ABS groups them that way).
     if len(parts) > 1 and _DISC_FOLDER.match(parts[-1].strip()):
         parsed.disc_folder = parts.pop()
+    above = parts[:-1]  # the folders above the title folder, outermost first
     folder = parts.pop()
     series = parts.pop() if len(parts) > 1 else None
     author = parts.pop() if parts else None
 
-    folder, asin = _abs_asin(folder)
-    m = _NARRATORS.match(folder)
-    narrators = None
-    if m:
-        folder, narrators = m.group("title"), m.group("narrators")
-    sequence = None
-    if series:
-        folder, sequence = _abs_sequence(folder)
-    year = None
-    m = _YEAR.match(folder)
-    if m:
-        year, folder = m.group(1), m.group(2)
-    title, subtitle = folder, None
-    if parse_subtitle:
-        head, _, rest = folder.partition(" - ")
-        title, subtitle = head, rest
-
-    parsed.title, parsed.subtitle, parsed.asin, parsed.year = title, subtitle or None, asin, year
-    parsed.series, parsed.sequence = series, sequence
+    read = _read_title_folder(folder, series is not None, parse_subtitle)
+    title = read.title
+    parsed.title, parsed.subtitle, parsed.asin, parsed.year = title, read.subtitle, read.asin, read.year
+    parsed.series, parsed.sequence = series, read.sequence
     parsed.authors = parse_name_string(author)
-    parsed.narrators = parse_name_string(narrators)
+    parsed.narrators = parse_name_string(read.narrators)
 
-    _add(rows, "path", "title", title, "abs.title_folder")
-    _add(rows, "path", "subtitle", subtitle, "abs.subtitle")
-    for i, name in enumerate(parsed.authors):
-        _add(rows, "path", "author", name, "abs.author_folder", i)
+    # Container folders in the author/series slots say nothing about the book (schemes only: without
+    # them the rows are ABS's reading exactly).
+    drop_author = schemes and is_container_folder(author)
+    drop_series = schemes and is_container_folder(series)
+    effective_authors = [] if drop_author else parsed.authors
+    series_is_author = False
+    reread: tuple[str | None, str | None, _TitleFolder | None] | None = None
+    if schemes:
+        reread = _reread_without_containers(above, folder, parse_subtitle)
+        if reread is not None:
+            new_author, new_series, _ = reread
+            # One level under a container, a name-shaped series folder is the author ('Audiobooks/
+            # John Grisham/A Time to Kill'); 'Audiobooks/Mistborn/...' keeps Mistborn as the series.
+            if drop_author and new_author is not None and new_author == series and not drop_series:
+                names = parse_name_string(new_author)
+                series_is_author = bool(names) and (
+                    _looks_like_names(new_author) or any(_name_key(n) in known for n in names)
+                )
+                if series_is_author:
+                    drop_series = True
+            if reread[2] is not None:
+                # '…/The Stand/mp3': every slot is one level off, the series slot holds the title folder.
+                drop_series = series is not None
+                drop_author = author is not None and author != new_author
+            if drop_author:
+                parsed.misread.append(("author", author))  # type: ignore[arg-type]
+            if drop_series and series is not None:
+                parsed.misread.append(("series", series))
+
+    if reread is None or reread[2] is None:
+        _add(rows, "path", "title", title, "abs.title_folder")
+        _add(rows, "path", "subtitle", read.subtitle, "abs.subtitle")
+    if not drop_author:
+        for i, name in enumerate(parsed.authors):
+            _add(rows, "path", "author", name, "abs.author_folder", i)
     for i, name in enumerate(parsed.narrators):
         _add(rows, "path", "narrator", name, "abs.narrators", i)
-    _add(rows, "path", "series", series, "abs.series_folder")
-    _add(rows, "path", "sequence", sequence, "abs.sequence")
-    _add(rows, "path", "year", year, "abs.year")
-    _add(rows, "path", "asin", asin, "abs.asin")
+    if not drop_series:
+        _add(rows, "path", "series", series, "abs.series_folder")
+    _add(rows, "path", "sequence", read.sequence, "abs.sequence")
+    _add(rows, "path", "year", read.year, "abs.year")
+    _add(rows, "path", "asin", read.asin, "abs.asin")
     if parsed.disc_folder:
         _add(rows, "path", "disc", parsed.disc_folder, "abs.disc_folder")
+    if not schemes:
+        return parsed
+
+    scheme_title = title
+    if reread is not None:
+        new_author, new_series, new_folder = reread
+        rule = "scheme.container_skipped"
+        if new_author is not None and (series_is_author or new_author != series):
+            effective_authors = parse_name_string(new_author)
+            if effective_authors != ([] if drop_author else parsed.authors):
+                for i, name in enumerate(effective_authors):
+                    _add(rows, "path", "author", name, rule, i)
+        elif new_author is None:
+            effective_authors = []
+        if new_series is not None and new_series != series:
+            _add(rows, "path", "series", new_series, rule)
+        if new_folder is not None:  # the title folder itself was a container ('…/The Stand/mp3')
+            scheme_title = new_folder.title
+            _add(rows, "path", "title", new_folder.title, rule)
+            _add(rows, "path", "sequence", new_folder.sequence, rule)
+            _add(rows, "path", "year", new_folder.year, rule)
+            _add(rows, "path", "asin", new_folder.asin, rule)
+            for i, name in enumerate(parse_name_string(new_folder.narrators)):
+                _add(rows, "path", "narrator", name, rule, i)
+    # Author and series folders written with '_' or '.' for spaces ('Brandon.Sanderson').
+    slot_values = [(a, "author") for a in ([] if drop_author else [author])] + [
+        (x, "series") for x in ([] if drop_series else [series])
+    ]
+    for value, fld in slot_values:
+        spaced = respace(value) if value else value
+        if spaced and spaced != value:
+            if fld == "author":
+                for i, name in enumerate(parse_name_string(spaced)):
+                    _add(rows, "path", "author", name, "scheme.separators", i)
+                effective_authors = effective_authors or parse_name_string(spaced)
+            else:
+                _add(rows, "path", "series", spaced, "scheme.separators")
 
     # The schemes read what ABS left of the name, so they only add what ABS missed.
-    if schemes:
-        _schemes(rows, title, has_author_folder=author is not None, abs_title=title, known=known)
+    _schemes(rows, scheme_title, has_author_folder=bool(effective_authors), abs_title=title, known=known)
     return parsed
+
+
+def _reread_without_containers(
+    above: list[str], folder: str, parse_subtitle: bool
+) -> tuple[str | None, str | None, _TitleFolder | None] | None:
+    """(author, series, title folder) read ABS's way once container folders are left out, or None
+    when there is none to leave out. The title folder is re-read only when it was a container."""
+    kept = [p for p in above if not is_container_folder(p)]
+    title_is_container = bool(kept) and is_container_folder(folder, title_slot=True)
+    if len(kept) == len(above) and not title_is_container:
+        return None
+    new_folder = None
+    if title_is_container:
+        real = kept.pop()
+        new_folder = _read_title_folder(real, len(kept) > 1, parse_subtitle)
+    new_series = kept[-1] if len(kept) > 1 else None
+    new_author = kept[-2] if len(kept) > 1 else (kept[-1] if kept else None)
+    return new_author, new_series, new_folder
 
 
 def _abs_asin(folder: str) -> tuple[str, str | None]:
@@ -449,10 +620,22 @@ _ROMAN = {
 }
 _NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r"|[ivx]{1,4})"
 
+_NOISE_TOKEN = (
+    r"un-?abridged|abridged|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
+    r"audio ?books?|retail|m4b|m4a|mp3|aac|flac|opus|ogg|"
+    r"\d{2,3}\s?k(?:bps|bit/?s)?|\d{2,3}kbps|mono|stereo|vbr|cbr|\d{2}(?:\.\d)?\s?khz|(?:1[5-9]|20)\d{2}"
+)
+# '[Unabridged]', '(64kbps)', '[MP3 64kbps]', '(Retail, 2011)': a bracket of nothing but release notes
+# (a bracket holding only a year is the title's year, read by _TITLE_YEAR).
 _NOISE = re.compile(
-    r"\s*[\[(](?P<noise>un-?abridged|abridged|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
-    r"unabridged audiobook|audio ?book|retail|m4b|mp3|aac|flac|opus|ogg|"
-    r"\d{2,3}\s?k(?:bps|bit/?s)?|\d{2,3}kbps|mono|stereo|\d{2}(?:\.\d)?\s?khz)[\])]",
+    rf"\s*[\[(]\s*(?P<noise>(?:{_NOISE_TOKEN})(?:[\s,/+_-]+(?:{_NOISE_TOKEN}))*)\s*[\])]", re.I
+)
+_NOISE_PIECE = re.compile(rf"(?:{_NOISE_TOKEN})", re.I)
+_YEAR_TOKEN = re.compile(r"^(?:1[5-9]|20)\d{2}$")
+# 'Title (Read by X)', 'Title [Narrated by X]', 'Title - Read by X' in folder and file names.
+_READ_BY = re.compile(
+    r"\s*[\[(]\s*(?:read|narrated|performed)\s+by:?\s+(?P<a>[^\[\]()]+?)\s*[\])]"
+    r"|\s+(?:-\s+)?(?:read|narrated|performed)\s+by:?\s+(?P<b>[^\[\](){}]+?)\s*$",
     re.I,
 )
 _TRAILING_NOISE = re.compile(r"\s*(?:-\s*)?\b(?P<noise>unabridged|abridged)\s*$", re.I)
@@ -476,7 +659,7 @@ _TITLE_BOOK_NUM = re.compile(
 _LEADING_BOOK_NUM = re.compile(
     rf"^(?:book|vol\.?|volume)\s+(?P<pos>{_NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
 )
-_PART = re.compile(rf"(?:^|\s*[-,:]\s*|\s+)\bpart\s+(?P<pos>{_NUMBER})\b\s*", re.I)
+_PART = re.compile(rf"(?:^|\s*[-,:]\s*|\s+)\bpart(?:\s+|(?=\d))(?P<pos>{_NUMBER})\b\s*", re.I)
 _SEQ_LABEL_ONLY = re.compile(r"^(?:vol\.?|volume|book|bk\.?|part|no\.?)$", re.I)
 _ARTICLES = frozenset(["the", "a", "an"])
 # Words that make a capitalised phrase a title or a volume label rather than a person.
@@ -546,15 +729,34 @@ def _looks_like_names(text: str) -> bool:
 
 
 def _strip_noise(text: str) -> tuple[str, list[str]]:
+    """(text, release notes found): bracketed notes, a trailing run of release tags ('Unabridged 2011
+    MP3 64kbps-GROUP') and a trailing '- Unabridged' go. Notes come back lower-case, one per token."""
     found: list[str] = []
 
     def _keep(m: re.Match[str]) -> str:
-        found.append(m.group("noise").lower())
+        tokens = [t.lower() for t in _NOISE_PIECE.findall(m.group("noise"))] or [m.group("noise").lower()]
+        if all(_YEAR_TOKEN.match(t) for t in tokens):
+            return m.group(0)
+        found.extend(tokens)
         return ""
 
     text = _NOISE.sub(_keep, text)
+    text, tags = strip_release_tags(text)
+    found.extend(t.lower() for t in tags)
     text = _TRAILING_NOISE.sub(_keep, text)
     return _WS.sub(" ", text).strip(" -_.,"), found
+
+
+def _strip_read_by(text: str) -> tuple[str, list[str]]:
+    """(text, narrators) with a 'Read by X' / '(Narrated by X)' note taken out."""
+    narrators: list[str] = []
+
+    def _take(m: re.Match[str]) -> str:
+        narrators.extend(parse_name_string((m.group("a") or m.group("b") or "").strip()))
+        return " " if m.group("a") else ""
+
+    text = _READ_BY.sub(_take, text)
+    return _WS.sub(" ", text).strip(" -_.,"), narrators
 
 
 def _edition_of(noise: list[str]) -> str | None:
@@ -575,16 +777,31 @@ def _schemes(
     abs_title: str | None = None,
     source: str = "path",
     known: frozenset[str] = frozenset(),
+    separated: bool = False,
 ) -> None:
-    """Alternative readings of a title folder (or a file name) that ABS does not make."""
+    """Alternative readings of a title folder (or a file name) that ABS does not make.
+
+    `separated`: the name was written with '_' or '.' for spaces before the caller respaced it.
+    """
     if not base or len(base) > _MAX_SCHEME_LEN:
         return
-    text, noise = _strip_noise(base)
+    spaced = respace(base)
+    separated = separated or uses_separators(base)
+    text, narrators = _strip_read_by(spaced)
+    for i, name in enumerate(narrators):
+        _add(rows, source, "narrator", name, "scheme.read_by", i)
+    text, noise = _strip_noise(text)
     edition = _edition_of(noise)
     if edition:
         _add(rows, source, "edition", edition, "scheme.edition_tag")
+    for y in dict.fromkeys(t for t in noise if _YEAR_TOKEN.match(t)):
+        _add(rows, source, "year", y, "scheme.release_tags")
     titles: list[tuple[str, str]] = []  # (title, rule)
-    if noise and text:
+    if text and separated:
+        titles.append((text, "scheme.separators"))
+    elif text and narrators:
+        titles.append((text, "scheme.read_by"))
+    elif text and (noise or spaced != base):
         titles.append((text, "scheme.clean_title"))
 
     m = _TITLE_YEAR.match(text)
@@ -639,7 +856,9 @@ def _schemes(
     # 'Author - Title' / 'Title - Author' when no author folder says who wrote it.
     elif not has_author_folder:
         pieces = [p.strip() for p in text.split(" - ")]
-        if len(pieces) == 2 and all(pieces):
+        if len(pieces) == 1:
+            _glued_author_title(rows, titles, text, source, known, separated)
+        elif len(pieces) == 2 and all(pieces):
             left, right = pieces
             left_names = parse_name_string(left) if _looks_like_names(left) else []
             right_names = parse_name_string(right) if _looks_like_names(right) else []
@@ -669,6 +888,69 @@ def _schemes(
             _add(rows, source, "title", title, rule)
 
 
+def _glued_name(words: list[str], any_case: bool) -> bool:
+    """'John Grisham', 'Mary Higgins Clark', 'George R R Martin': a person's name at the start (or
+    end) of a name with no dash. The last word is a surname, never an initial; a four-word name is
+    a first name and two initials. A bare 'A' is the article, not an initial."""
+    if not 2 <= len(words) <= 4 or words[0].lower() in _ARTICLES or len(words[-1].rstrip(".")) < 2:
+        return False
+    for w in words:
+        bare = w.lower().rstrip(".")
+        if bare in _NOT_NAME_WORDS or any(c.isdigit() for c in w):
+            return False
+        if not any_case and not _NAME_TOKEN.match(w):
+            return False
+
+    def initial(w: str) -> bool:
+        return len(w.rstrip(".")) == 1 and (w.endswith(".") or w.lower() != "a")
+
+    if any(len(w.rstrip(".")) == 1 and not initial(w) for w in words):
+        return False
+    return len(words) < 4 or all(initial(w) for w in words[1:-1])
+
+
+def _glued_author_title(
+    rows: list[Evidence],
+    titles: list[tuple[str, str]],
+    text: str,
+    source: str,
+    known: frozenset[str],
+    separated: bool,
+) -> None:
+    """'John Grisham A Time to Kill' (from 'John_Grisham_A_Time_to_Kill'): no dash says where the
+    author ends, so each name-shaped start of 2-4 words is a hypothesis (rule
+    `scheme.glued_author_title`), its own ordinal per hypothesis. A start (or an end: rule
+    `scheme.glued_title_author`) another source names as the author settles it; without one, only
+    names written with separators get hypotheses, each leaving a title of two words or more."""
+    words = text.split()
+    if len(words) < 3:
+        return
+    any_case = text.islower() or text.isupper()
+    found: list[tuple[list[str], str, str, bool]] = []  # (names, title, rule, known)
+    for k in (2, 3, 4):
+        if k >= len(words):
+            break
+        if _glued_name(words[:k], any_case):
+            names = parse_name_string(" ".join(words[:k]))
+            is_known = bool(names) and all(_name_key(n) in known for n in names)
+            found.append((names, " ".join(words[k:]), "scheme.glued_author_title", is_known))
+        if _glued_name(words[-k:], any_case):
+            names = parse_name_string(" ".join(words[-k:]))
+            if names and all(_name_key(n) in known for n in names):
+                found.append((names, " ".join(words[:-k]), "scheme.glued_title_author", True))
+    settled = [f for f in found if f[3]]
+    if settled:
+        found = settled
+    elif separated:
+        found = [f for f in found if f[2] == "scheme.glued_author_title" and len(f[1].split()) >= 2]
+    else:
+        return
+    for i, (names, title, rule, _) in enumerate(found):
+        for j, name in enumerate(names):
+            _add(rows, source, "author", name, rule, i + j)
+        titles.append((title, rule))
+
+
 # ---------------------------------------------------------------------------------------------
 # File names
 # ---------------------------------------------------------------------------------------------
@@ -690,6 +972,9 @@ _CHAPTERISH = re.compile(
     re.I,
 )
 
+_FILE_ASIN = re.compile(r"\s*\[(?P<asin>[A-Z0-9]{10})\]")
+_CHAPTER_TAIL = re.compile(r"^\s*-\s*\d{1,4}(?:\s*-.*)?$")
+
 
 def parse_filename(filename: str, known_authors: Iterable[str] = ()) -> list[Evidence]:
     """Evidence from one audio file name; empty for pure track/part/chapter names ('01 - Prologue.mp3')."""
@@ -697,17 +982,37 @@ def parse_filename(filename: str, known_authors: Iterable[str] = ()) -> list[Evi
     if not isinstance(filename, str) or not filename.strip():
         return rows
     stem, _ = _split_ext(filename.rsplit("/", 1)[-1])
-    stem = stem.replace("_", " ").strip()
-    if not stem or len(stem) > _MAX_SCHEME_LEN or _TRACK_ONLY.match(stem):
+    if len(stem) > _MAX_SCHEME_LEN:
         return rows
+    spaced = respace(stem)
+    separated = uses_separators(stem)
+    stem = spaced.replace("_", " ").strip()
+    if not stem or _TRACK_ONLY.match(stem):
+        return rows
+    # Libation names files '<title> [<ASIN>]' and chapter files '<title> [<ASIN>] - 01 - <chapter>'.
+    m = _FILE_ASIN.search(stem)
+    if m:
+        _add(rows, "filename", "asin", m.group("asin"), "scheme.asin")
+        rest = stem[m.end() :]
+        stem = _WS.sub(" ", stem[: m.start()] + ("" if _CHAPTER_TAIL.match(rest) else rest)).strip()
+        if not stem:
+            return rows
     name = _LEADING_TRACK.sub("", stem, count=1).strip()
     name = _TRAILING_TRACK.sub("", name, count=1).strip() or name
     if not name or _TRACK_ONLY.match(name) or _CHAPTERISH.match(name):
         return rows
-    clean, _ = _strip_noise(name)
+    clean, _ = _strip_noise(_strip_read_by(name)[0])
     _add(rows, "filename", "title", clean or name, "filename.stem")
     known = frozenset(_name_key(n) for n in known_authors)
-    _schemes(rows, name, has_author_folder=False, abs_title=clean or name, source="filename", known=known)
+    _schemes(
+        rows,
+        name,
+        has_author_folder=False,
+        abs_title=clean or name,
+        source="filename",
+        known=known,
+        separated=separated,
+    )
     # The schemes add alternative titles; the filename.stem row already holds the plain reading.
     return rows
 
@@ -740,11 +1045,21 @@ def _cap(text: str | None) -> str | None:
     return text[:_DESCRIPTION_CAP] if isinstance(text, str) else None
 
 
-def tags_evidence(tags: dict, rule: str = "tags.abs_metatags") -> list[Evidence]:
+def tags_evidence(
+    tags: dict,
+    rule: str = "tags.abs_metatags",
+    known_authors: Iterable[str] | None = None,
+    known_narrators: Iterable[str] | None = None,
+) -> list[Evidence]:
     """What ABS would take from one audio file's tags (metaTags keys: tagAlbum, tagArtist, ...).
 
     Extra keys the file readers add (`tagNarrator`) are used too: an explicit narrator tag beats
     the composer, which is only ABS's convention for the narrator.
+
+    Without `known_authors`/`known_narrators` the people are mapped exactly as ABS maps them
+    (tagArtist, else tagAlbumArtist -> authors; tagComposer -> narrators). With them (names that
+    sources independent of these tags give), roles tools wrote into the wrong tag are put back;
+    see `_tag_people`.
     """
     rows: list[Evidence] = []
     if not isinstance(tags, dict):
@@ -758,10 +1073,15 @@ def tags_evidence(tags: dict, rule: str = "tags.abs_metatags") -> list[Evidence]
 
     _add(rows, "tags", "title", get("tagAlbum") or get("tagTitle"), rule)
     _add(rows, "tags", "subtitle", get("tagSubtitle"), rule)
-    for i, name in enumerate(parse_name_string(get("tagArtist") or get("tagAlbumArtist"))):
-        _add(rows, "tags", "author", name, rule, i)
-    for i, name in enumerate(parse_name_string(get("tagNarrator") or get("tagComposer"))):
-        _add(rows, "tags", "narrator", name, rule, i)
+    if known_authors is None and known_narrators is None:
+        authors = [(n, rule) for n in parse_name_string(get("tagArtist") or get("tagAlbumArtist"))]
+        narrators = [(n, rule) for n in parse_name_string(get("tagNarrator") or get("tagComposer"))]
+    else:
+        authors, narrators = _tag_people(get, rule, known_authors or (), known_narrators or ())
+    for i, (name, how) in enumerate(authors):
+        _add(rows, "tags", "author", name, how, i)
+    for i, (name, how) in enumerate(narrators):
+        _add(rows, "tags", "narrator", name, how, i)
 
     series, parts = get("tagSeries"), get("tagSeriesPart")
     if series:
@@ -794,6 +1114,64 @@ def tags_evidence(tags: dict, rule: str = "tags.abs_metatags") -> list[Evidence]
     _add(rows, "tags", "language", get("tagLanguage"), rule)
     _add(rows, "tags", "description", _cap(get("tagDescription") or get("tagComment")), rule)
     return rows
+
+
+def _tag_people(
+    get: Any, rule: str, known_authors: Iterable[str], known_narrators: Iterable[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(authors, narrators) as (name, rule) from the artist/album artist/composer/narrator tags,
+    with the roles tools swap put back. Rules name the correction:
+
+    - `<rule>.album_artist_as_author`: the artist is no author another source names, and the
+      album artist differs from it and either is one, or the composer repeats the artist (the
+      narrator written twice);
+    - `<rule>.composer_as_author`: the composer is an author another source names and the artist
+      is not (m4b-tool's `--writer`, some rippers);
+    - `<rule>.artist_as_narrator`: the artist whose role went to the album artist or composer, or
+      an artist another source names as the narrator (and not as an author).
+    A composer who repeats the author is the author written twice, not a narrator; placeholder
+    names ('Unknown Artist') are nobody. Names match on surname + first initial, so 'King, Stephen'
+    is 'Stephen King'.
+    """
+    ka = {person_key(n) for n in known_authors} - {""}
+    kn = {person_key(n) for n in known_narrators} - {""}
+    # 'Unknown Artist', 'Various Artists', 'Audiobook': placeholders rippers write, not people.
+    artist, album_artist, composer, narrator_tag = (
+        [n for n in parse_name_string(get(key)) if not is_container_folder(n)]
+        for key in ("tagArtist", "tagAlbumArtist", "tagComposer", "tagNarrator")
+    )
+
+    def keys(names: list[str]) -> set[str]:
+        return {person_key(n) for n in names} - {""}
+
+    def is_narrator(n: str) -> bool:
+        return person_key(n) in kn and person_key(n) not in ka
+
+    slot = artist or album_artist  # ABS's author slot
+    moved: list[str] = []
+    how = ""
+    if not keys(slot) & ka:
+        if (
+            artist
+            and album_artist
+            and keys(album_artist) != keys(artist)
+            and (keys(album_artist) & ka or (composer and keys(composer) == keys(artist)))
+        ):
+            moved, how = album_artist, "album_artist_as_author"
+        elif composer and keys(composer) != keys(slot) and keys(composer) & ka:
+            moved, how = [n for n in composer if not is_narrator(n)], "composer_as_author"
+    authors = [(n, f"{rule}.{how}") for n in moved]
+    narrators: list[tuple[str, str]] = []
+    for n in slot:
+        if (moved and person_key(n) not in keys(moved)) or is_narrator(n):
+            narrators.append((n, f"{rule}.artist_as_narrator"))
+        elif not moved:
+            authors.append((n, rule))
+    author_keys = keys([n for n, _ in authors])
+    for n in narrator_tag or composer:
+        if person_key(n) not in author_keys and person_key(n) not in keys([m for m, _ in narrators]):
+            narrators.append((n, rule))
+    return authors, narrators
 
 
 # Raw tag name (lower-case) -> metaTags key, per format. ABS's prober lookups (utils/prober.js) plus
@@ -1047,7 +1425,9 @@ def evidence_for_item(
     files = _audio_files(item)
     first = files[0] if files else {}
     meta = first.get("metadata") if isinstance(first.get("metadata"), dict) else {}
-    tag_rows = tags_evidence(first.get("metaTags") or {}) if files else []
+    tag_sets: list[tuple[dict, str]] = []  # (metaTags-style tags, rule)
+    if files:
+        tag_sets.append((first.get("metaTags") or {}, "tags.abs_metatags"))
     if files and settings is not None and getattr(settings, "path_map", None):
         local = settings.local_path(meta.get("path"))
         if local is not None and local.is_file():
@@ -1058,12 +1438,63 @@ def evidence_for_item(
                     raise
                 problems.append(exc)
             else:
-                tag_rows.extend(tags_evidence(file_tags, f"tags.file.{_file_format(local)}"))
+                tag_sets.append((file_tags, f"tags.file.{_file_format(local)}"))
+    tag_people = [_tag_names(tags) for tags, _ in tag_sets]
+
     # Authors other sources name, to settle which side of 'A - B' is the person.
-    known = [e.value for e in (*abs_rows, *tag_rows) if e.field == "author"]
+    known = [e.value for e in abs_rows if e.field == "author"]
+    known += [
+        n
+        for people in tag_people
+        for n in people["author_slot"] + people["album_artist"] + people["composer"]
+    ]
     parsed = parse_folder(rel_path, is_file=item.get("isFile") is True, known_authors=known)
-    filename_rows = parse_filename(meta.get("filename") or "", known + parsed.authors) if files else []
+    filename_rows = (
+        parse_filename(meta.get("filename") or "", known + parsed.values("author")) if files else []
+    )
+    abs_rows = _discount_misread(abs_rows, parsed.misread)
+
+    # The tags' people are checked against what sources independent of them say. ABS metadata counts
+    # only where it did not come from these tags (authors <- artist, narrators <- composer).
+    from_tags_a = {_name_key(n) for people in tag_people for n in people["author_slot"]}
+    from_tags_n = {_name_key(n) for people in tag_people for n in people["composer"]}
+    own = [e for e in (*parsed.readings, *filename_rows)]
+    known_a = [e.value for e in own if e.field == "author"]
+    known_a += [e.value for e in abs_rows if e.field == "author" and _name_key(e.value) not in from_tags_a]
+    known_n = [e.value for e in own if e.field == "narrator"]
+    known_n += [e.value for e in abs_rows if e.field == "narrator" and _name_key(e.value) not in from_tags_n]
+    tag_rows = [row for tags, rule in tag_sets for row in tags_evidence(tags, rule, known_a, known_n)]
     return [*abs_rows, *parsed.readings, *filename_rows, *tag_rows]
+
+
+def _tag_names(tags: dict) -> dict[str, list[str]]:
+    """The people one file's tags name, per slot: ABS's author slot (artist, else album artist),
+    the album artist and the composer."""
+
+    def names(key: str) -> list[str]:
+        v = tags.get(key) if isinstance(tags, dict) else None
+        return parse_name_string(v) if isinstance(v, str) else []
+
+    return {
+        "author_slot": names("tagArtist") or names("tagAlbumArtist"),
+        "album_artist": names("tagAlbumArtist"),
+        "composer": names("tagComposer"),
+    }
+
+
+def _discount_misread(abs_rows: list[Evidence], misread: list[tuple[str, str]]) -> list[Evidence]:
+    """ABS metadata without the authors and series that are only container folders ('Audiobooks',
+    'Unknown', 'mp3') or a folder ABS put in the wrong slot: they name nothing about the book, and
+    as evidence they would contradict every right answer."""
+    wrong = {(f, _name_key(n)) for f, v in misread for n in (parse_name_string(v) if f == "author" else [v])}
+    out = []
+    for e in abs_rows:
+        if e.field in ("author", "series") and (
+            is_container_folder(e.value) or (e.field, _name_key(e.value)) in wrong
+        ):
+            continue
+        out.append(e)
+    return out
 
 
 @lru_cache(maxsize=65536)

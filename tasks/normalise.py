@@ -90,6 +90,84 @@ def parse_position(s: str | float | int | None) -> float | None:
     return float(value) if value is not None else None
 
 
+# --- separators and release tags ---------------------------------------------------------------------
+
+# Libation and Windows tools write a colon as one of these look-alikes (a colon is illegal in a file name).
+_COLON_LOOKALIKES = str.maketrans({"\ua789": ":", "\u2236": ":", "\uff1a": ":"})
+# A dot is a word separator unless it sits inside a number ("11.22.63", "1.5"; not "MP3.64kbps"):
+# the word before it all digits, a digit after it.
+_SEP_DOT_RE = re.compile(r"(?<![0-9A-Za-z])\d+\.(?=\d)|\.")
+_DASH_PIECES_RE = re.compile(r"\s+-\s+|[._]+-[._]+")
+_GLUED_HYPHEN_RE = re.compile(r"(?<=[^\s\-._])-(?=[^\s\-._])")
+# What release names put after the title: formats, bitrates, edition notes. `strong` tokens mark a
+# tail as release tags; `weak` ones (years, "Web", "Retail") only count next to a strong one, so
+# "Charlotte's Web" and "Blade Runner 2049" keep their last word.
+_STRONG_RELEASE = (
+    r"un-?abridged|abridged|mp3|m4b|m4a|aac|flac|ogg|opus|wma|\d{2,3}\s?k(?:bps)?|\d{2,3}kbit|"
+    r"audio\s?books?|audiobook"
+)
+_WEAK_RELEASE = r"(?:19|20)\d{2}|retail|web|webrip|proper|repack|internal|audible|mono|stereo|cbr|vbr|\d{2}(?:\.\d)?\s?khz"
+_RELEASE_TOKEN = rf"(?:{_STRONG_RELEASE}|{_WEAK_RELEASE})"
+_RELEASE_TAIL_RE = re.compile(rf"(?:[\s._\-]+{_RELEASE_TOKEN}(?![a-z0-9]))+(?:-[A-Za-z0-9]+)?\s*$", re.I)
+_RELEASE_TOKEN_RE = re.compile(rf"(?<![a-z0-9]){_RELEASE_TOKEN}(?![a-z0-9])", re.I)
+_STRONG_RELEASE_RE = re.compile(rf"^(?:{_STRONG_RELEASE})$", re.I)
+_RELEASE_WINDOW = 160
+_SCENE_GROUP_RE = re.compile(rf"(?<![a-z0-9]){_RELEASE_TOKEN}-(?P<group>[A-Za-z0-9]+)$", re.I)
+
+
+def uses_separators(text: str) -> bool:
+    """True for names written with '_' or '.' between words ('John_Grisham_A_Time_to_Kill',
+    'Brandon.Sanderson - The.Final.Empire'): separators outnumber the spaces inside the dash pieces."""
+    seps = text.count("_") + sum(m.group(0) == "." for m in _SEP_DOT_RE.finditer(text))
+    if not seps:
+        return False
+    inner_spaces = sum(p.count(" ") for p in _DASH_PIECES_RE.split(text))
+    return seps > 2 * inner_spaces
+
+
+def respace(text: str) -> str:
+    """Words glued with '_' or '.' back to spaces, the way release and download tools write names.
+
+    'John_Grisham_A_Time_to_Kill' -> 'John Grisham A Time to Kill';
+    'Stephen.King-The.Stand.Unabridged.2011.MP3.64kbps-GROUP' -> 'Stephen King - The Stand Unabridged 2011 MP3 64kbps'
+    (a release group after the tags is dropped; a glued hyphen is the author/title dash when the name
+    has no other dash); 'Brandon.Sanderson.-.Mistborn.01' -> 'Brandon Sanderson - Mistborn 01'.
+    Colon look-alikes become ':'. A name written with spaces comes back unchanged.
+    """
+    if not text:
+        return text or ""
+    text = text.translate(_COLON_LOOKALIKES)
+    if not uses_separators(text):
+        return text
+    m = _SCENE_GROUP_RE.search(text)
+    if m and not _RELEASE_TOKEN_RE.fullmatch(m.group("group")):
+        text = text[: m.start("group") - 1]
+    if _DASH_PIECES_RE.search(text):
+        text = _DASH_PIECES_RE.sub(" - ", text)
+    else:
+        text = _GLUED_HYPHEN_RE.sub(" - ", text)
+    text = _SEP_DOT_RE.sub(lambda m: m.group(0) if m.group(0) != "." else " ", text.replace("_", " "))
+    return _SPACES_RE.sub(" ", text).strip(" -")
+
+
+def strip_release_tags(text: str) -> tuple[str, list[str]]:
+    """('Title', tags) from 'Title Unabridged 2011 MP3 64kbps-GROUP': the trailing run of release tags
+    (formats, bitrates, edition notes, years) goes when it holds at least one format, bitrate or
+    edition note. Tags come back in order, as written."""
+    if not text:
+        return text or "", []
+    # Release tails are short: looking at the end only keeps a pathological name linear.
+    offset = max(0, len(text) - _RELEASE_WINDOW)
+    m = _RELEASE_TAIL_RE.search(text, offset)
+    if not m or m.start() == 0:
+        return text, []
+    tags = _RELEASE_TOKEN_RE.findall(m.group(0))
+    if not any(_STRONG_RELEASE_RE.match(t) for t in tags):
+        return text, []
+    head = text[: m.start()].rstrip(" -_.,:;")
+    return (head, tags) if head else (text, [])
+
+
 # --- titles --------------------------------------------------------------------------------------------
 
 _ARTICLES = ("the", "a", "an")
