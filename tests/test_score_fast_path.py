@@ -21,7 +21,8 @@ from tasks.scoring import (
     score_pairs,
 )
 from tasks.scoring import keys as keys_mod
-from tasks.scoring.features import COMPARISONS, pair_features, pair_features_reference
+from tasks.scoring.comparisons import COMPARISONS
+from tasks.scoring.features import pair_features, pair_features_reference
 from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 from tasks.scoring.prepare import _book_schema, _empty_items, conform_books, conform_items
 from tasks.scoring.tiers import pair_ranks

@@ -13,13 +13,17 @@ import time
 
 import polars as pl
 
-from tasks.scoring.features import COMPARISONS, pair_features, pair_features_and_runs
+from tasks.scoring.comparisons import COMPARISON_BY_NAME, COMPARISONS, NULL, Comparison
+from tasks.scoring.features import pair_features, pair_features_and_runs
 from tasks.scoring.model import MODEL_PATH, Model, apply, fit
 from tasks.scoring.prepare import book_frame, item_frame
 from tasks.scoring.tiers import choose_matches, rank_and_choose
 
 __all__ = [
     "COMPARISONS",
+    "COMPARISON_BY_NAME",
+    "NULL",
+    "Comparison",
     "MODEL_PATH",
     "Model",
     "apply",

@@ -20,7 +20,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from tasks.scoring.features import COMPARISONS, NULL, PARALLEL_FROM, level_codes
+from tasks.scoring.comparisons import COMPARISONS, NULL, level_codes
+from tasks.scoring.features import PARALLEL_FROM
 from tasks.scoring.keys import arrow
 
 MODEL_PATH = Path(__file__).resolve().parent / "model_v1.json"

@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import polars as pl
 
-from tasks.scoring.features import COMPARISON_BY_NAME, NULL, PARALLEL_FROM, _nullable, level_codes
+from tasks.scoring.comparisons import COMPARISON_BY_NAME, NULL, level_codes
+from tasks.scoring.features import PARALLEL_FROM, _nullable
 from tasks.scoring.keys import run_starts, sorted_rows, strictly_ascending
 
 c = pl.col
