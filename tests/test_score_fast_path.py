@@ -13,7 +13,6 @@ from rapidfuzz import fuzz, process
 
 from tasks.scoring import (
     book_frame,
-    choose_matches,
     features,
     item_frame,
     rank_and_choose,
@@ -25,7 +24,6 @@ from tasks.scoring.comparisons import COMPARISONS
 from tasks.scoring.features import pair_features, pair_features_reference
 from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 from tasks.scoring.prepare import _book_schema, _empty_items, conform_books, conform_items
-from tasks.scoring.tiers import pair_ranks
 from tests.test_scoring import (
     ANGELS_AND_DEMONS,
     CATCHING_FIRE,
@@ -160,36 +158,6 @@ def test_the_fast_features_equal_the_reference_on_a_labelled_corpus(profile):
     fast = pair_features(corpus.candidates, corpus.items, books)
     assert fast.height == corpus.candidates.height
     assert_frame_equal(fast, pair_features_reference(corpus.candidates, corpus.items, books))
-
-
-def test_pair_ranks_equal_the_window_rank_with_ties_in_row_order():
-    pairs, items, books = _trap_inputs()
-    scored = score_pairs(pairs, items, books)
-    scored = pl.concat([scored, scored.head(3)])  # exact ties
-    expected = scored.select(
-        pl.col("confidence").rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
-    )["rank"]
-    assert pair_ranks(scored).to_list() == expected.to_list()
-    shuffled = scored.sample(fraction=1.0, shuffle=True, seed=2)
-    assert (
-        pair_ranks(shuffled).to_list()
-        == shuffled.select(
-            pl.col("confidence").rank("ordinal", descending=True).over("item_id").cast(pl.Int32)
-        )["confidence"].to_list()
-    )
-
-
-def test_matches_do_not_depend_on_the_order_of_the_pairs():
-    corpus = labelled_corpus(120, seed=6, profile="hostile")
-    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
-    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
-    scored = score_pairs(corpus.candidates, corpus.items, books)
-    ids = corpus.items["item_id"]
-    grouped = choose_matches(scored, ids)
-    shuffled = choose_matches(scored.sample(fraction=1.0, shuffle=True, seed=3), ids)
-    assert scored["item_id"].ne_missing(scored["item_id"].shift(1)).sum() == scored["item_id"].n_unique()
-    assert_frame_equal(shuffled.sort("item_id"), grouped.sort("item_id"))
-    assert grouped["tier"].n_unique() == 3 and grouped["runner_up_book_id"].null_count() < grouped.height
 
 
 def _random_names(rng: random.Random, n: int) -> list[str]:
