@@ -20,7 +20,6 @@ from tasks.scoring import (
     score_pairs,
 )
 from tasks.scoring import keys as keys_mod
-from tasks.scoring.comparisons import COMPARISONS
 from tasks.scoring.features import pair_features, pair_features_reference
 from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 from tasks.scoring.prepare import _book_schema, _empty_items, conform_books, conform_items
@@ -460,39 +459,6 @@ def test_the_score_step_reuses_item_runs_only_when_they_hold_and_equals_the_sepa
     assert_frame_equal(matches, rank_and_choose(score_pairs(in_order, twice, books), twice["item_id"])[1])
 
 
-def test_match_weights_are_the_prior_plus_each_level_weight_added_in_comparison_order():
-    """The compiled weights pass equals the sum written out in Python, bit for bit (so a pair's weight is
-    the same float on every run), and the Polars path that string or null levels take, to the last bits."""
-    from tasks.scoring import load_model
-    from tasks.scoring.model import apply
-
-    corpus = labelled_corpus(60, seed=17, profile="hostile")
-    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
-    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
-    feats = pair_features(corpus.candidates, corpus.items, books)
-    model = load_model()
-    fast = apply(feats, model)
-    expected = []
-    for row in feats.iter_rows(named=True):
-        total = 0.0
-        for comp in COMPARISONS:
-            level = row[f"{comp.name}_level"]
-            total += 0.0 if level == "null" else model.weights[comp.name].get(level, 0.0)
-        expected.append(model.prior_log2_odds + total)
-    assert fast["match_weight"].to_list() == expected
-    assert fast.equals(apply(feats, model))  # the same floats on a second run
-    # Levels as strings take the Polars expressions: the same levels, weights and explanation.
-    as_text = feats.with_columns(pl.col(f"{comp.name}_level").cast(pl.String) for comp in COMPARISONS)
-    slow = apply(as_text, model)
-    assert_frame_equal(
-        slow.select("match_weight", "confidence"), fast.select("match_weight", "confidence"), abs_tol=1e-12
-    )
-    assert slow["explanation"].cast(fast["explanation"].dtype).equals(fast["explanation"])
-    for comp in COMPARISONS:
-        weights = fast["explanation"].struct.field(comp.name).struct.field("weight")
-        assert weights.is_not_null().all()
-
-
 def test_arrays_carved_from_one_block_are_separate_and_a_name_twice_is_refused():
     from tasks.scoring.features import _PER_PAIR, _layout, carve
 
@@ -511,34 +477,3 @@ def test_arrays_carved_from_one_block_are_separate_and_a_name_twice_is_refused()
     assert carve(0, {"a": np.int64})["a"].shape == (0,)
     with pytest.raises(ValueError, match="edition_id"):
         _layout({"edition_id": np.int64}, {"edition_id": np.int64, "other": np.bool_})
-
-
-def test_explanations_as_json_are_duckdbs_to_json_text_row_for_row():
-    """model.explanation_json (each distinct combination of levels encoded once) gives the text DuckDB's
-    to_json gives for every row — scored pairs, matches with items that have no candidate (no
-    explanation), and a frame whose levels are plain strings (encoded row by row)."""
-    import duckdb
-
-    from tasks.scoring.model import explanation_json
-
-    corpus = labelled_corpus(150, seed=8, profile="hostile")
-    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
-    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
-    items = corpus.items.sort("item_id")
-    pairs = corpus.candidates.select("item_id", "book_id").sort("item_id", "book_id")
-    pairs = pairs.filter(~pl.col("item_id").is_in(items["item_id"].head(3).to_list()))  # no candidates
-    scored, matches = score_and_choose(pairs, items, books, items["item_id"])
-    assert matches["explanation"].null_count() >= 3
-    stringly = scored.with_columns(pl.col(f"{comp.name}_level").cast(pl.String) for comp in COMPARISONS)
-    con = duckdb.connect()
-    for frame in (scored, matches, stringly):
-        con.register("f", frame)
-        want = con.sql("SELECT to_json(explanation)::VARCHAR AS j FROM f").pl()["j"]
-        encoded = explanation_json(frame)
-        got = encoded.cast(pl.String)
-        assert got.null_count() == want.null_count()
-        assert got.to_list() == want.to_list()
-        # As the store passes it to DuckDB (a dictionary column cast to JSON): the same text, NULL kept.
-        con.register("e", pl.DataFrame({"explanation_json": encoded}))
-        stored = con.sql("SELECT CAST(explanation_json AS JSON)::VARCHAR AS j FROM e").pl()["j"]
-        assert stored.to_list() == want.to_list()
