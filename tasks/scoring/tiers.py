@@ -44,8 +44,8 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
     )
     return preferred.group_by("item_id").agg(
         c("_row").first(),
-        runner_up_book_id=c("book_id").shift(-1).first(),
-        runner_up_confidence=c("confidence").shift(-1).first(),
+        runner_up_book_id=c("book_id").get(1, null_on_oob=True),
+        runner_up_confidence=c("confidence").get(1, null_on_oob=True),
         _same_title=(c("_title_match") & ((c("_mask") & c("_mask").first()) != 0)).sum(),
     )
 
