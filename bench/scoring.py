@@ -140,7 +140,6 @@ def main() -> None:
     args = ap.parse_args()
 
     from tasks.scoring import book_frame, item_frame, load_model, score_and_choose
-    from tasks.scoring.kernel import warm_up
 
     t0 = time.perf_counter()
     data = setup(args.items, args.candidates, args.seed)
@@ -162,10 +161,6 @@ def main() -> None:
     t = time.perf_counter()
     books = book_frame(data["hc_books"], data["hc_editions"], data["hc_contributions"], data["hc_series"])
     t_books = time.perf_counter() - t
-
-    # The kernel is compiled once per machine (numba's cache) and loaded once per process: not a cost of
-    # scoring pairs, so it happens before the clock (and is reported).
-    jit_seconds = warm_up()
 
     def score_step() -> tuple[pl.DataFrame, pl.DataFrame, dict[str, float]]:
         """What score_prepared computes: prepared frames in, scored pairs (with rank) and matches out."""
@@ -210,7 +205,6 @@ def main() -> None:
         "books": books.height,
         "explanations": int(scored["explanation"].is_not_null().sum()),
         "setup_seconds": round(setup_s, 1),
-        "jit_load_seconds": round(jit_seconds, 2),
         "normalise_caches_cleared": cleared,
         "peak_rss_mb": round(peak_mb, 1),
     }

@@ -6,10 +6,8 @@ Adding a feature = adding a comparison here + a raw column in features.py + retr
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
 
 NULL = "null"
@@ -148,18 +146,6 @@ COMPARISONS: tuple[Comparison, ...] = (
 COMPARISON_BY_NAME = {comp.name: comp for comp in COMPARISONS}
 
 
-def level_codes(frame: pl.DataFrame, name: str) -> np.ndarray | None:
-    """The `name` comparison's level codes (its Enum's physical codes; one past the last level where
-    null) — None when the column does not carry the comparison's own Enum."""
-    col = frame[f"{name}_level"]
-    comp = COMPARISON_BY_NAME[name]
-    if col.dtype != comp.dtype:
-        return None
-    physical = col.to_physical()
-    return (physical.fill_null(len(comp.level_names)) if col.null_count() else physical).to_numpy()
-
-
-@functools.cache
 def level_exprs() -> list[pl.Expr]:
-    """Every comparison's level expression (built once: building them costs more than some steps)."""
+    """Every comparison's level column (`<name>_level`), in comparison order."""
     return [comp.level_expr() for comp in COMPARISONS]
