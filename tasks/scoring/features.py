@@ -26,6 +26,19 @@ c = pl.col
 SAME_TITLE = 90
 
 
+# The columns of `pair_features` before `edition_id` and the levels, in order.
+_COLUMNS = (
+    *("pair", "item_id", "book_id", "hint_edition_id", "asin_match", "isbn_match", "position_equal"),
+    *("title_sim", "title_item_in_candidate", "title_candidate_in_item", "sources_agree", "agree_mask"),
+    *("author_sim", "narrator_sim", "series_sim", "duration_diff", "year_diff"),
+    *("title_sources", "item_has_series", "item_has_id"),
+    *("book_has_series", "book_position", "book_has_id", "item_has_position"),
+)
+# Flags are false, not null, where the pair has nothing to compare (or no prepared item or book).
+_FLAGS = ("asin_match", "isbn_match", "position_equal", "title_item_in_candidate", "title_candidate_in_item")
+_FLAGS += ("item_has_series", "item_has_id", "book_has_series", "book_has_id", "item_has_position")
+
+
 # --- strings -------------------------------------------------------------------------------------------------
 
 
@@ -274,20 +287,8 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     out = out.join(item_columns, on="item_idx", how="left", maintain_order="left")
     out = out.join(book_columns, on="book_id", how="left", maintain_order="left")
     assert out.height == pairs.height, "pair features must keep one row per pair"
-    flags = [
-        "asin_match",
-        "isbn_match",
-        "position_equal",
-        "title_item_in_candidate",
-        "title_candidate_in_item",
-    ]
-    flags += ["item_has_series", "item_has_id", "book_has_series", "book_has_id", "item_has_position"]
-    out = out.with_columns(c(name).fill_null(False) for name in flags).select(
-        *("pair", "item_id", "book_id", "hint_edition_id", "asin_match", "isbn_match", "position_equal"),
-        *("title_sim", "title_item_in_candidate", "title_candidate_in_item", "sources_agree", "agree_mask"),
-        *("author_sim", "narrator_sim", "series_sim", "duration_diff", "year_diff"),
-        *("title_sources", "item_has_series", "item_has_id"),
-        *("book_has_series", "book_position", "book_has_id", "item_has_position"),
+    out = out.with_columns(c(name).fill_null(False) for name in _FLAGS).select(
+        *_COLUMNS,
         # The audio edition chosen, else the candidate's own edition, else any edition of the book.
         edition_id=pl.coalesce("audio_edition_id", "hint_edition_id", "any_edition_id"),
     )

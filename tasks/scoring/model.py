@@ -62,19 +62,27 @@ class Model:
             levels={name: comp["levels"] for name, comp in data["comparisons"].items()},
         )
 
-    def weight_expressions(self) -> tuple[list[pl.Expr], list[pl.Expr]]:
-        """(each comparison's level weight, the same rounded to 0.01 bits as an explanation shows it), in
-        comparison order: the model's table looked up by the level's position in its Enum (`null` = 0)."""
-        exact, shown = [], []
+    def expressions(self) -> tuple[pl.Expr, pl.Expr]:
+        """(match weight, explanation) as Polars expressions over the level columns.
+
+        A level's weight is the model's table looked up by the level's position in its comparison's Enum
+        (`null` = 0; a row without a level, a match without candidates, adds 0 too). The weights are added
+        one comparison after the other, always in comparison order, so a pair's match weight is the same
+        float on every run (a horizontal sum may add in another order and differ in the last bit). The
+        explanation shows each level with its weight rounded to 0.01 bits."""
+        total, shown = pl.lit(0.0), []
         for comp in COMPARISONS:
             table = self.weights[comp.name]
             by_level = pl.Series(
                 [0.0 if lv == NULL else float(table.get(lv, 0.0)) for lv in comp.level_names]
             )
-            level = pl.col(f"{comp.name}_level").cast(comp.dtype).to_physical()
-            exact.append(pl.lit(by_level).gather(level))
-            shown.append(pl.lit(by_level.round(2)).gather(level))
-        return exact, shown
+            level = pl.col(f"{comp.name}_level")
+            code = level.cast(comp.dtype).to_physical()
+            total = total + pl.lit(by_level).gather(code).fill_null(0.0)
+            shown.append(
+                pl.struct(level=level, weight=pl.lit(by_level.round(2)).gather(code)).alias(comp.name)
+            )
+        return pl.lit(self.prior_log2_odds) + total, pl.struct(shown)
 
     def to_json(self) -> dict:
         return {
@@ -105,14 +113,8 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     to 2 decimals), stored as JSON by the score flow. The exact weight of a level is the model's
     (`model.weights`).
     """
-    exact, shown = model.weight_expressions()
-    # Added one comparison after the other, always in comparison order, so a pair's match weight is the
-    # same float on every run (a horizontal sum may add in another order and differ in the last bit).
-    # A row without a level (a match without candidates) adds 0 for it.
-    total = exact[0].fill_null(0.0)
-    for weight in exact[1:]:
-        total = total + weight.fill_null(0.0)
-    out = features.with_columns(match_weight=pl.lit(model.prior_log2_odds) + total)
+    match_weight, explanation = model.expressions()
+    out = features.with_columns(match_weight=match_weight)
     if model.knots:
         xs, ps = (np.array(v, dtype=np.float64) for v in zip(*model.knots, strict=True))
         confidence = np.interp(out["match_weight"].to_numpy(), xs, ps)
@@ -121,10 +123,6 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
         logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
         out = out.with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
     if explain:
-        explanation = pl.struct(
-            pl.struct(level=pl.col(f"{comp.name}_level"), weight=weight).alias(comp.name)
-            for comp, weight in zip(COMPARISONS, shown, strict=True)
-        )
         out = out.with_columns(explanation=explanation)
     return out
 
