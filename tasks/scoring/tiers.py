@@ -38,11 +38,16 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         _title_match=_level_is("title", "exact", "close"),
         _mask=agree_mask,
     ).with_row_index("_row")
-    # A stable sort: candidates equal in confidence and book stay in row order. Each group keeps that order.
+    # A stable sort: an item's candidates together, best first; equal ones stay in row order.
     preferred = preferred.sort(
-        "confidence", "book_id", descending=[True, False], nulls_last=True, maintain_order=True
+        "item_id",
+        "confidence",
+        "book_id",
+        descending=[False, True, False],
+        nulls_last=True,
+        maintain_order=True,
     )
-    return preferred.group_by("item_id").agg(
+    return preferred.group_by("item_id", maintain_order=True).agg(
         c("_row").first(),
         runner_up_book_id=c("book_id").get(1, null_on_oob=True),
         runner_up_confidence=c("confidence").get(1, null_on_oob=True),
