@@ -71,13 +71,13 @@ def choose_matches(
         .join(scored.drop("item_id").with_row_index("_row"), on="_row", how="left", maintain_order="left")
         .with_columns(
             confidence=c("confidence").fill_null(0.0),
-            margin=c("confidence") - c("runner_up_confidence").fill_null(0.0),  # null: no candidate
+            # From the confidence before the fill: null for an item without candidates.
+            margin=c("confidence") - c("runner_up_confidence").fill_null(0.0),
         )
     )
 
-    settled = _level_is("identifier", "asin", "isbn") | _level_is(
-        "narrator", "exact"
-    )  # independent of the text
+    # Evidence independent of the text settles what the text leaves open.
+    settled = _level_is("identifier", "asin", "isbn") | _level_is("narrator", "exact")
     caps = {
         "series_position": _level_is("position", "different"),
         "author": _level_is("author", "far"),
