@@ -1,53 +1,46 @@
-"""Scoring throughput at scale: N generated items × K candidates, the scoring functions only (no I/O).
+"""A whole score run at scale: N generated items × K candidates on a DuckDB file, as the score flow runs it.
 
-    uv run python bench/scoring.py --items 50000 --candidates 10
+    uv run python bench/scoring.py --items 50000 --candidates 10 --warehouse
 
 Setup (not timed): a generated library (emulators.corpus, profile default), its evidence rows
-(tasks.evidence), up to K search-like candidates per item from the emulated catalogue, and the candidate
-books' hc_* rows.
+(tasks.evidence), up to K search-like candidates per item from the emulated catalogue and the candidate
+books' hc_* rows, written into a fresh warehouse file (abs_items, item_evidence, candidates, hc_*).
 
-Timed separately, as the pipeline runs them:
-- `prepare_seconds` — preparation, cold: `item_frame` (normalise every item's evidence) + `book_frame`
-  (normalise every candidate book). The normalisation lru caches (tasks.normalise) are cleared first
-  (the setup's candidate search warmed them). A score run does this only for items whose evidence
-  changed and books whose hc_* rows changed: the keys persist in score_prepared_items /
-  score_prepared_books (008 migration) — this is the first run on a new warehouse.
-- `seconds` — the score step on a warm warehouse: prepared frames in, scored pairs + matches out, i.e.
-  what `tasks.scoring.store.score_prepared` computes (`tasks.scoring.score_and_choose`): `pair_features`
-  (every feature and comparison level), `apply` (weights, match weight, calibrated confidence, the
-  per-field explanation struct that match_scores stores), `rank_and_choose` (match_scores.rank; best,
-  runner-up, caps, tier). `pairs_per_second` = pairs / seconds. Not timed: DuckDB reads and writes.
-- `cold_pairs_per_second` = pairs / (prepare_seconds + seconds): a first run with nothing prepared.
+Timed (`--warehouse`, the default): `tasks.scoring.store.score_warehouse` — what `flows/score.py` runs —
+each time in a fresh Python process, so nothing is warm (imports, model, normalisation caches):
+- `seconds`: the first, cold run on the fresh file: every item and book normalised and its keys stored,
+  candidates read, every pair scored, ranked and one match chosen per item, match_scores + matches +
+  tier tables written in one transaction. `breakdown_seconds` splits it as score_warehouse reports it
+  (`load` the inputs and prepare keys, `score`, `write`); `peak_rss_mb` is that process's peak RSS;
+  `process_seconds` the whole process, interpreter start and imports included; `cpu_seconds` the run's
+  CPU time, all threads (the machine is shared: wall time grows with the neighbours' load, CPU time
+  much less).
+- `warm_seconds`: a second run on the same file, nothing changed (nothing to prepare), with its own
+  breakdown and peak RSS.
 
-The score step runs `--repeat` times (default 5) on the same input: `seconds` is the median run,
-`seconds_first` and `seconds_fastest` are reported too (memory-bound work on this shared box moves ±30 %
-with the neighbours). The compiled kernel is loaded (or compiled, once per machine) before the clock:
-`jit_load_seconds`.
+`--step` also times the score step alone in this process (prepared frames in memory, no DuckDB):
+`tasks.scoring.score_and_choose`'s parts (pair_features, apply, rank_and_choose).
 
-With `--warehouse`, also the whole score run on a real DuckDB file (what `flows/score.py` runs:
-`tasks.scoring.store.score_warehouse`), seeded with the same library, candidates and catalogue rows:
-`warehouse.cold_seconds` (first run: every item and book normalised and their keys stored),
-`warehouse.warm_seconds` (the next run, nothing changed), that run's parts (`load` the inputs and
-prepared keys, `score`, `write` match_scores + matches + tier tables in one transaction) and the file's
-size. What a user with this library waits for.
-
-Ends with `RESULT {json}` (with cpu_seconds of the median score step, all threads, and the 1-minute load
-average: the machine is shared).
+Ends with `RESULT {json}` (with the machine's cores, the 1-minute load average before and after, the
+commit and the UTC time: the machine is shared).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 import polars as pl  # noqa: E402
 
@@ -79,16 +72,12 @@ def setup(n_items: int, k: int, seed: int) -> dict[str, pl.DataFrame]:
     }
 
 
-def warehouse_runs(data: dict[str, pl.DataFrame], folder: Path) -> dict:
-    """Seed a DuckDB warehouse with the bench's library, candidates and catalogue rows, then time two whole
-    score runs (cold, then warm), with the warm run's parts as score_warehouse reports them."""
-    from tasks.scoring.store import score_warehouse
-    from tasks.settings import get_settings
+def seed_warehouse(data: dict[str, pl.DataFrame], db: Path) -> None:
+    """A fresh warehouse file holding the bench's library, candidates and catalogue rows."""
     from tasks.warehouse import connect, now
 
-    db = folder / "bench-scoring.duckdb"
     stamp = now()
-    seed = {
+    tables = {
         "abs_items": data["items"].with_columns(
             library_id=pl.lit("bench"), extracted_at=pl.lit(stamp), title=pl.lit(None, pl.String)
         ),
@@ -101,124 +90,136 @@ def warehouse_runs(data: dict[str, pl.DataFrame], folder: Path) -> dict:
         **{name: data[name] for name in ("hc_books", "hc_editions", "hc_contributions", "hc_series")},
     }
     with connect(db) as con:
-        for table, frame in seed.items():  # table names are the bench's own constants
+        for table, frame in tables.items():  # table names are the bench's own constants
             con.register("seed", frame)
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM seed")
             con.unregister("seed")
-    settings = get_settings(duckdb_path=db)
-    _clear_normalise_caches()  # the in-memory preparation above warmed them: the cold run starts cold
-    out: dict = {}
-    for label in ("cold", "warm"):
-        t = time.perf_counter()
-        summary = score_warehouse(db, f"bench-{label}", None, settings)
-        out[f"{label}_seconds"] = round(time.perf_counter() - t, 2)
-        out[f"{label}_items_prepared"] = summary.items_prepared
-    out["pairs"] = summary.pairs
-    out["warm_parts_seconds"] = {name: round(value, 2) for name, value in summary.seconds.items()}
-    out["db_mb"] = round(db.stat().st_size / 2**20, 1)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # the process's
-    return out
 
 
-def _clear_normalise_caches() -> int:
-    import tasks.normalise as normalise
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. From /proc (VmHWM, this program's own memory): `ru_maxrss` of
+    a process started by fork + exec counts the parent's peak too."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
-    fns = [f for f in vars(normalise).values() if callable(getattr(f, "cache_clear", None))]
-    for f in fns:
-        f.cache_clear()
-    return len(fns)
+
+def score_run(db: str, run_id: str) -> None:
+    """One score run in this (fresh) process; prints its figures as one JSON line."""
+    from tasks.scoring.store import score_warehouse
+    from tasks.settings import get_settings
+
+    clock, cpu = time.perf_counter(), time.process_time()
+    summary = score_warehouse(db, run_id, None, get_settings(duckdb_path=db))
+    seconds, cpu = time.perf_counter() - clock, time.process_time() - cpu
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "cpu_seconds": round(cpu, 2),
+                "breakdown_seconds": {name: round(value, 2) for name, value in summary.seconds.items()},
+                "items": summary.items,
+                "pairs": summary.pairs,
+                "items_prepared": summary.items_prepared,
+                "books_prepared": summary.books_prepared,
+                "tiers": summary.tiers,
+                "peak_rss_mb": _peak_rss_mb(),
+            }
+        )
+    )
+
+
+def fresh_process_run(db: Path, run_id: str) -> dict:
+    """`score_run` in a new Python process: its figures, and the whole process's wall time."""
+    clock = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, __file__, "--run", str(db), run_id], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"the score run in a fresh process failed:\n{done.stderr.strip()}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["process_seconds"] = round(time.perf_counter() - clock, 2)
+    return figures
+
+
+def score_step(data: dict[str, pl.DataFrame]) -> dict:
+    """The score step alone, in memory: prepared frames in (as the warehouse returns them, in item order),
+    scored pairs and matches out — `score_and_choose`'s parts."""
+    from tasks.scoring import book_frame, item_frame, load_model, score_and_choose
+
+    items = item_frame(data["evidence"], data["items"]).sort("item_id")
+    books = book_frame(data["hc_books"], data["hc_editions"], data["hc_contributions"], data["hc_series"])
+    candidates = data["candidates"].sort("item_id", "book_id")
+    model = load_model()
+    parts: dict[str, float] = {}
+    clock = time.perf_counter()
+    scored, _ = score_and_choose(candidates, items, books, items["item_id"], model, timings=parts)
+    return {
+        "seconds": round(time.perf_counter() - clock, 2),
+        "pairs": scored.height,
+        "breakdown_seconds": {name: round(value, 2) for name, value in parts.items()},
+    }
+
+
+def _commit() -> str | None:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return done.stdout.strip() or None
 
 
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--run":  # the child process of fresh_process_run
+        score_run(sys.argv[2], sys.argv[3])
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--items", type=int, default=50000)
     ap.add_argument("--candidates", type=int, default=10)
     ap.add_argument("--seed", type=int, default=77)
-    ap.add_argument("--repeat", type=int, default=5, help="score step runs; the median is reported")
     ap.add_argument(
-        "--warehouse", action="store_true", help="also time whole score runs on a DuckDB file (cold, warm)"
+        "--warehouse", action="store_true", help="whole score runs on a DuckDB file (the default)"
     )
+    ap.add_argument("--step", action="store_true", help="also the score step alone, in memory, by part")
     args = ap.parse_args()
 
-    from tasks.scoring import book_frame, item_frame, load_model, score_and_choose
-    from tasks.scoring.kernel import warm_up
-
-    t0 = time.perf_counter()
+    clock = time.perf_counter()
     data = setup(args.items, args.candidates, args.seed)
-    setup_s = time.perf_counter() - t0
-    model = load_model()
-    # The setup's candidate search normalises the same titles; its lru caches would hand the timed
-    # part normalisation done outside the clock. A score run starts cold: clear them.
-    cleared = _clear_normalise_caches()
-
-    load0 = os.getloadavg()[0]
-    t = time.perf_counter()
-    items = item_frame(data["evidence"], data["items"])
-    t_items = time.perf_counter() - t
-    # As a score run reads them from the warehouse: prepared items and candidate pairs in item order
-    # (score_prepared_items.sql, score_candidates.sql). Not timed: DuckDB does it.
-    items = items.sort("item_id")
-    data["candidates"] = data["candidates"].sort("item_id", "book_id")
-    data["items"] = data["items"].sort("item_id")  # score_items.sql
-    t = time.perf_counter()
-    books = book_frame(data["hc_books"], data["hc_editions"], data["hc_contributions"], data["hc_series"])
-    t_books = time.perf_counter() - t
-
-    # The kernel is compiled once per machine (numba's cache) and loaded once per process: not a cost of
-    # scoring pairs, so it happens before the clock (and is reported).
-    jit_seconds = warm_up()
-
-    def score_step() -> tuple[pl.DataFrame, pl.DataFrame, dict[str, float]]:
-        """What score_prepared computes: prepared frames in, scored pairs (with rank) and matches out."""
-        times: dict[str, float] = {}
-        scored, matches = score_and_choose(
-            data["candidates"], items, books, data["items"]["item_id"], model, timings=times
-        )
-        return scored, matches, times
-
-    # The machine is shared and memory-bound work moves ±30 % with the neighbours: the score step runs
-    # `--repeat` times on the same input; `seconds` is the median run, the first and fastest are reported.
-    runs = []
-    for _ in range(max(args.repeat, 1)):
-        scored = matches = None  # the previous run's output is not kept alive through the next
-        cpu0 = time.process_time()
-        scored, matches, times = score_step()
-        runs.append((sum(times.values()), time.process_time() - cpu0, times))
-    load1 = os.getloadavg()[0]
-    by_total = sorted(runs, key=lambda r: r[0])
-    total, cpu, median_times = by_total[len(by_total) // 2]
-
-    pairs = scored.height
-    prepare = t_items + t_books
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    setup_seconds = round(time.perf_counter() - clock, 1)
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="shelfmatch-bench-") as folder:
+        db = Path(folder) / "bench-scoring.duckdb"
+        seed_warehouse(data, db)
+        cold = fresh_process_run(db, "bench-cold")
+        warm = fresh_process_run(db, "bench-warm")
+        db_mb = round(db.stat().st_size / 2**20, 1)
     result = {
-        "items": matches.height,
-        "pairs": pairs,
-        "seconds": round(total, 3),
-        "pairs_per_second": int(pairs / total),
-        "repeat": len(runs),
-        "seconds_first": round(runs[0][0], 3),
-        "seconds_fastest": round(by_total[0][0], 3),
-        "prepare_seconds": round(prepare, 3),
-        "cold_pairs_per_second": int(pairs / (prepare + total)),
-        "breakdown_seconds": {
-            "item_frame": round(t_items, 3),
-            "book_frame": round(t_books, 3),
-            **{name: round(value, 3) for name, value in median_times.items()},
-        },
-        "cpu_seconds": round(cpu, 3),  # the median score step, all threads
-        "load_average_1m": [round(load0, 2), round(load1, 2)],  # before preparing, after scoring
-        "books": books.height,
-        "explanations": int(scored["explanation"].is_not_null().sum()),
-        "setup_seconds": round(setup_s, 1),
-        "jit_load_seconds": round(jit_seconds, 2),
-        "normalise_caches_cleared": cleared,
-        "peak_rss_mb": round(peak_mb, 1),
+        "items": cold["items"],
+        "pairs": cold["pairs"],
+        "seconds": cold["seconds"],
+        "warm_seconds": warm["seconds"],
+        "cpu_seconds": cold["cpu_seconds"],
+        "warm_cpu_seconds": warm["cpu_seconds"],
+        "breakdown_seconds": cold["breakdown_seconds"],
+        "warm_breakdown_seconds": warm["breakdown_seconds"],
+        "peak_rss_mb": cold["peak_rss_mb"],
+        "warm_peak_rss_mb": warm["peak_rss_mb"],
+        "process_seconds": cold["process_seconds"],
+        "items_prepared": cold["items_prepared"],
+        "books_prepared": cold["books_prepared"],
+        "warm_items_prepared": warm["items_prepared"],
+        "tiers": cold["tiers"],
+        "db_mb": db_mb,
+        "setup_seconds": setup_seconds,
     }
-    if args.warehouse:
-        del scored, matches
-        with tempfile.TemporaryDirectory(prefix="shelfmatch-bench-") as folder:
-            result["warehouse"] = warehouse_runs(data, Path(folder))
+    if args.step:
+        result["step"] = score_step(data)
+    result.update(
+        cores=os.cpu_count(),
+        load_average_1m=[round(load_before, 2), round(os.getloadavg()[0], 2)],
+        commit=_commit(),
+        utc=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+    )
     print("RESULT " + json.dumps(result))
 
 

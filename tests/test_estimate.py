@@ -24,7 +24,7 @@ from tasks.scoring.estimate import (
     fit,
     pava_non_increasing,
 )
-from tasks.scoring.features import COMPARISONS, NULL
+from tasks.scoring.comparisons import COMPARISONS, NULL
 from tasks.scoring.model import MAX_BITS, MAX_IDENTIFIER_BITS, Model, apply
 from tasks.scoring.tiers import choose_matches
 

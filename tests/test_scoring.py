@@ -433,20 +433,3 @@ def test_metadata_copied_from_a_series_neighbour_does_not_hold_back_the_book_the
     assert "series_position" not in row["caps"]
     hg = scored.filter(pl.col("book_id") == HUNGER_GAMES).row(0, named=True)
     assert hg["position_level"] == "null"  # ABS's "#2" describes Catching Fire, not this candidate
-
-
-def test_cap_lists_name_every_true_cap_in_order_for_more_than_eight_caps():
-    """Each row's caps column lists the names of its true caps in the caps' order (empty when none),
-    also past the first byte of the bit code."""
-    import numpy as np
-
-    from tasks.scoring.tiers import _caps_column
-
-    rng = np.random.default_rng(3)
-    names = [f"cap{k}" for k in range(11)]
-    caps = {name: rng.random(500) < 0.3 for name in names}
-    lists, capped = _caps_column(caps)
-    want = [[name for name in names if caps[name][row]] for row in range(500)]
-    assert lists.to_list() == want
-    assert capped.tolist() == [bool(w) for w in want]
-    assert lists.dtype == pl.List(pl.String)

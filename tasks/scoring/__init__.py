@@ -13,13 +13,17 @@ import time
 
 import polars as pl
 
-from tasks.scoring.features import COMPARISONS, pair_features, pair_features_and_runs
+from tasks.scoring.comparisons import COMPARISON_BY_NAME, COMPARISONS, NULL, Comparison
+from tasks.scoring.features import pair_features
 from tasks.scoring.model import MODEL_PATH, Model, apply, fit
 from tasks.scoring.prepare import book_frame, item_frame
 from tasks.scoring.tiers import choose_matches, rank_and_choose
 
 __all__ = [
     "COMPARISONS",
+    "COMPARISON_BY_NAME",
+    "NULL",
+    "Comparison",
     "MODEL_PATH",
     "Model",
     "apply",
@@ -68,8 +72,7 @@ def score_and_choose(
     timings: dict[str, float] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The score step of a run: every candidate pair scored and ranked (match_scores), and one match per
-    item of `item_ids` (matches). The item runs found while computing the features are reused to choose
-    (and, when `item_ids` are the items' ids, which item each run is).
+    item of `item_ids` (matches).
     `timings`, when given, receives the seconds of each part (pair_features, apply, rank_and_choose)."""
     clock = time.perf_counter()
 
@@ -80,21 +83,10 @@ def score_and_choose(
             timings[name] = now - clock
         clock = now
 
-    features, runs = pair_features_and_runs(candidates, items, books)
+    features = pair_features(candidates, items, books)
     lap("pair_features")
     scored = apply(features, model or load_model())
     lap("apply")
-    run_rows = None
-    if runs is not None and pl.Series(item_ids, dtype=pl.String).equals(items["item_id"].cast(pl.String)):
-        run_rows = runs.rows  # the runs' items are rows of `items`, which are the `item_ids`
-    result = rank_and_choose(
-        scored,
-        item_ids,
-        auto_threshold,
-        pending_threshold,
-        runner_up_margin,
-        item_starts=None if runs is None else runs.starts,
-        run_rows=run_rows,
-    )
+    result = rank_and_choose(scored, item_ids, auto_threshold, pending_threshold, runner_up_margin)
     lap("rank_and_choose")
     return result

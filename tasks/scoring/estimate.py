@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from tasks.scoring.features import COMPARISONS, NULL
+from tasks.scoring.comparisons import COMPARISONS, NULL
 from tasks.scoring.model import MAX_BITS, MAX_IDENTIFIER_BITS, Model, _platt, isotonic_knots
 
 # Chains of levels from closest to farthest: each chain's weights are non-increasing. A level is in at

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import json
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
-from tasks.scoring.features import COMPARISONS, NULL, PARALLEL_FROM, level_codes
-from tasks.scoring.keys import arrow
+from tasks.scoring.comparisons import COMPARISONS, NULL
 
 MODEL_PATH = Path(__file__).resolve().parent / "model_v1.json"
 MAX_BITS = 8.0
@@ -39,7 +36,6 @@ class Model:
     knots: list[tuple[float, float]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     levels: dict[str, dict[str, dict]] = field(default_factory=dict)  # full m/u table, as stored
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # built expressions
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> Model:
@@ -67,48 +63,26 @@ class Model:
         )
 
     def expressions(self) -> tuple[pl.Expr, pl.Expr]:
-        """(match weight, explanation) as Polars expressions over the level columns — built once per model."""
-        if "expressions" not in self._cache:
-            weights, shown = [], []
-            for comp in COMPARISONS:
-                table = self.weights[comp.name]
-                by_level = pl.Series(
-                    [0.0 if lv == NULL else float(table.get(lv, 0.0)) for lv in comp.level_names],
-                    dtype=pl.Float64,
-                )
-                level = pl.col(f"{comp.name}_level").cast(comp.dtype).to_physical()
-                weights.append(pl.lit(by_level).gather(level))
-                # The explanation shows weights rounded to 2 decimals: the rounded table, taken the same way.
-                shown.append(pl.lit(by_level.round(2)).gather(level))
-            total = pl.lit(self.prior_log2_odds) + pl.sum_horizontal(weights)
-            explanation = pl.struct(
-                [
-                    pl.struct(level=pl.col(f"{comp.name}_level"), weight=weight).alias(comp.name)
-                    for comp, weight in zip(COMPARISONS, shown, strict=True)
-                ]
+        """(match weight, explanation) as Polars expressions over the level columns.
+
+        A level's weight is the model's table looked up by the level's position in its comparison's Enum
+        (`null` = 0; a row without a level, a match without candidates, adds 0 too). The weights are added
+        one comparison after the other, always in comparison order, so a pair's match weight is the same
+        float on every run (a horizontal sum may add in another order and differ in the last bit). The
+        explanation shows each level with its weight rounded to 0.01 bits."""
+        total, shown = pl.lit(0.0), []
+        for comp in COMPARISONS:
+            table = self.weights[comp.name]
+            by_level = pl.Series(
+                [0.0 if lv == NULL else float(table.get(lv, 0.0)) for lv in comp.level_names]
             )
-            self._cache["expressions"] = (total, explanation)
-        return self._cache["expressions"]
-
-    def tables(self) -> tuple[np.ndarray, np.ndarray]:
-        """(weight, weight rounded as shown) by comparison × level code (rows in comparison order, columns
-        in each Enum's order, `null` = 0, unused cells 0) — built once per model."""
-        if "tables" not in self._cache:
-            width = max(len(comp.level_names) for comp in COMPARISONS)
-            table = np.zeros((len(COMPARISONS), width), dtype=np.float64)
-            for k, comp in enumerate(COMPARISONS):
-                weights = self.weights[comp.name]
-                for j, level in enumerate(comp.level_names):
-                    table[k, j] = 0.0 if level == NULL else float(weights.get(level, 0.0))
-            self._cache["tables"] = (table, np.round(table, 2))
-        return self._cache["tables"]
-
-    def curve(self) -> tuple[np.ndarray, np.ndarray]:
-        """The calibration knots as (match weights, probabilities) arrays (empty without knots)."""
-        if not self.knots:
-            return np.zeros(0), np.zeros(0)
-        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*self.knots, strict=True))
-        return xs, ps
+            level = pl.col(f"{comp.name}_level")
+            code = level.cast(comp.dtype).to_physical()
+            total = total + pl.lit(by_level).gather(code).fill_null(0.0)
+            shown.append(
+                pl.struct(level=level, weight=pl.lit(by_level.round(2)).gather(code)).alias(comp.name)
+            )
+        return pl.lit(self.prior_log2_odds) + total, pl.struct(shown)
 
     def to_json(self) -> dict:
         return {
@@ -131,107 +105,35 @@ class Model:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
 
 
-def _all_level_codes(features: pl.DataFrame) -> tuple[np.ndarray, ...] | None:
-    """Every comparison's level codes (`level_codes`), when every level column carries its comparison's
-    own Enum and no null — as `pair_features` makes them; else None."""
-    codes = []
-    for comp in COMPARISONS:
-        found = None if features[f"{comp.name}_level"].null_count() else level_codes(features, comp.name)
-        if found is None:
-            return None
-        codes.append(np.ascontiguousarray(found, dtype=np.uint8))
-    return tuple(codes)
-
-
 def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.DataFrame:
     """Add `match_weight` (log2 odds: the prior plus each comparison's level weight), `confidence` and
     `explanation` columns.
 
     `explanation` is a struct {comparison: {level, weight}} in comparison order (weights in bits, rounded
-    to 2 decimals) — built from the level columns, free to make for millions of pairs, and stored as JSON
-    by the score flow. The exact weight of a level is the model's (`model.weights`).
-
-    On level columns as `pair_features` makes them, one compiled pass (kernel.weigh) looks the weights up,
-    adds them in comparison order, so a pair's match weight is the same float on every run (a horizontal
-    sum in Polars may add in another order and differ in the last bit), and reads the calibration curve;
-    other level columns (strings, nulls) take the same table through Polars expressions and np.interp.
+    to 2 decimals), stored as JSON by the score flow. The exact weight of a level is the model's
+    (`model.weights`).
     """
-    codes = _all_level_codes(features)
-    shown = None
-    if codes is None:
-        total, explanation = model.expressions()
-        out = features.with_columns(match_weight=total)
-        confidence = None
-    else:
-        from tasks.scoring.kernel import weigh
-
-        table, rounded = model.tables()
-        xs, ps = model.curve()
-        n = features.height
-        match_weight, confidence = np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float64)
-        shown = np.empty((len(COMPARISONS), n), dtype=np.float64)
-        prior = float(model.prior_log2_odds)
-
-        def part(lo: int, hi: int) -> None:
-            parts = tuple(c[lo:hi] for c in codes)
-            weigh(
-                parts, table, rounded, prior, xs, ps, match_weight[lo:hi], confidence[lo:hi], shown[:, lo:hi]
-            )
-
-        if n < PARALLEL_FROM:
-            part(0, n)
-        else:  # two halves on two threads: the pass writes every shown weight (memory-bound), without the GIL
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                list(pool.map(part, (0, n // 2), (n // 2, n)))
-        out = features.with_columns(match_weight=pl.Series(match_weight))
+    match_weight, explanation = model.expressions()
+    out = features.with_columns(match_weight=match_weight)
     if model.knots:
-        if confidence is None:
-            confidence = np.interp(out["match_weight"].to_numpy(), *model.curve())
+        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*model.knots, strict=True))
+        confidence = np.interp(out["match_weight"].to_numpy(), xs, ps)
         out = out.with_columns(confidence=pl.Series(confidence, dtype=pl.Float64))
     else:
         logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
         out = out.with_columns(confidence=1.0 / (1.0 + (-logit).exp()))
     if explain:
-        if shown is not None:
-            explanation = pl.struct(
-                [
-                    pl.struct(level=pl.col(f"{comp.name}_level"), weight=pl.Series(shown[k])).alias(comp.name)
-                    for k, comp in enumerate(COMPARISONS)
-                ]
-            )
         out = out.with_columns(explanation=explanation)
     return out
 
 
 def explanation_json(frame: pl.DataFrame) -> pl.Series:
     """The `explanation` struct column as JSON text, exactly as DuckDB's `to_json` writes it (what
-    match_scores and matches store; null where a row has no explanation). An explanation is a function
-    of the row's levels (each level's shown weight is the model's), so each distinct combination of
-    levels — about 3 k among 414 k pairs — is encoded once, and the column is those texts as a dictionary
-    (Categorical) with each row's index: ~50 ms and a few MB where `to_json` on every row took ~0.4 s
-    of the insert and a column of texts ~170 MB. Frames whose level columns are not their comparisons'
-    Enums are encoded row by row."""
+    match_scores and matches store); null where a row has no explanation."""
     explanation = frame["explanation"]
-    valid = explanation.is_not_null().to_numpy()
-    codes = [level_codes(frame, comp.name) for comp in COMPARISONS]
-    key = (~valid).astype(np.int64)  # a row without explanation is its own kind
-    shift = 1
-    for code, comp in zip(codes, COMPARISONS, strict=True):
-        if code is None:
-            break
-        key |= code.astype(np.int64) << shift
-        shift += (len(comp.level_names) + 1).bit_length()  # codes 0..len(levels), the last one null
-    if frame.height == 0 or any(code is None for code in codes) or shift > 63:  # row by row
-        encoded = explanation.struct.json_encode()
-        if not valid.all():  # SQL NULL, not the text 'null'
-            encoded = pl.select(pl.when(pl.Series(valid)).then(encoded)).to_series()
-        return encoded.alias("explanation")
-    rows = pl.DataFrame({"key": key}).with_row_index("row")
-    first = rows.group_by("key").agg(pl.col("row").first()).with_row_index("combo")
-    combo = rows.join(first.select("key", "combo"), on="key", how="left", maintain_order="left")["combo"]
-    texts = arrow(explanation.gather(first["row"]).struct.json_encode())
-    indices = pa.array(combo.cast(pl.UInt32).to_numpy(), mask=None if valid.all() else ~valid)
-    return pl.Series("explanation", pa.DictionaryArray.from_arrays(indices, texts))
+    return pl.select(
+        pl.when(explanation.is_not_null()).then(explanation.struct.json_encode()).alias("explanation")
+    ).to_series()
 
 
 def fit(

@@ -1,0 +1,58 @@
+"""Ranks and the choice of one match per item do not depend on the order the pairs come in; ties are
+broken the same way every time."""
+
+from __future__ import annotations
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from tasks.scoring import book_frame, choose_matches, rank_and_choose, score_pairs
+from tasks.scoring.labelled import catalogue_tables, labelled_corpus
+
+
+def _scored(n_items: int, seed: int) -> tuple[pl.DataFrame, pl.Series]:
+    corpus = labelled_corpus(n_items, seed=seed, profile="hostile")
+    t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    return score_pairs(corpus.candidates, corpus.items, books), corpus.items["item_id"]
+
+
+def test_ranks_order_each_items_candidates_by_confidence_with_ties_in_row_order():
+    scored, ids = _scored(60, seed=6)
+    scored = pl.concat([scored, scored.head(3)])  # exact ties
+    ranked, _ = rank_and_choose(scored, ids)
+    by_item = ranked.with_row_index("row").group_by("item_id").agg("row", "confidence", "rank")
+    for rows, confidences, ranks in by_item.select("row", "confidence", "rank").iter_rows():
+        order = sorted(range(len(rows)), key=lambda k: (-confidences[k], rows[k]))
+        assert [ranks[k] for k in order] == list(range(1, len(rows) + 1))
+    assert ranked["rank"].dtype == pl.Int32 and ranked["rank"].max() > 1
+
+
+def test_matches_do_not_depend_on_the_order_of_the_pairs():
+    scored, ids = _scored(120, seed=6)
+    grouped = choose_matches(scored, ids)
+    shuffled = choose_matches(scored.sample(fraction=1.0, shuffle=True, seed=3), ids)
+    assert_frame_equal(shuffled.sort("item_id"), grouped.sort("item_id"))
+    assert grouped["tier"].n_unique() == 3 and grouped["runner_up_book_id"].null_count() < grouped.height
+
+
+def test_equal_confidences_go_to_the_lowest_book_id_then_the_first_row():
+    scored, ids = _scored(20, seed=7)
+    item = scored["item_id"][0]
+    one = scored.filter(pl.col("item_id") == item).head(1)
+    tied = pl.concat(
+        [
+            one.with_columns(book_id=pl.lit(30, pl.Int64), edition_id=pl.lit(1, pl.Int64)),
+            one.with_columns(book_id=pl.lit(20, pl.Int64), edition_id=pl.lit(2, pl.Int64)),
+            one.with_columns(book_id=pl.lit(20, pl.Int64), edition_id=pl.lit(3, pl.Int64)),
+            one.with_columns(book_id=pl.lit(10, pl.Int64), confidence=pl.col("confidence") / 2),
+        ]
+    )
+    ranked, matches = rank_and_choose(tied, [item, "no-candidates"])
+    best = matches.row(0, named=True)
+    assert (best["book_id"], best["edition_id"]) == (20, 2)
+    assert (best["runner_up_book_id"], best["margin"]) == (20, 0.0) and "runner_up" in best["caps"]
+    assert ranked["rank"].to_list() == [1, 2, 3, 4]
+    none = matches.row(1, named=True)
+    assert none["book_id"] is None and none["confidence"] == 0.0 and none["margin"] is None
+    assert none["tier"] == "reject" and none["caps"] == ["no_candidates"]
