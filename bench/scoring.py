@@ -146,17 +146,28 @@ def fresh_process_run(db: Path, run_id: str) -> dict:
 def score_step(data: dict[str, pl.DataFrame]) -> dict:
     """The score step alone, in memory: prepared frames in (as the warehouse returns them, in item order),
     scored pairs and matches out — `score_and_choose`'s parts."""
-    from tasks.scoring import book_frame, item_frame, load_model, score_and_choose
+    from tasks.scoring import apply, book_frame, item_frame, load_model, pair_features, rank_and_choose
 
     items = item_frame(data["evidence"], data["items"]).sort("item_id")
     books = book_frame(data["hc_books"], data["hc_editions"], data["hc_contributions"], data["hc_series"])
     candidates = data["candidates"].sort("item_id", "book_id")
     model = load_model()
     parts: dict[str, float] = {}
-    clock = time.perf_counter()
-    scored, _ = score_and_choose(candidates, items, books, items["item_id"], model, timings=parts)
+    start = clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        parts[name] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
+    features = pair_features(candidates, items, books)
+    lap("pair_features")
+    scored = apply(features, model)
+    lap("apply")
+    scored, _ = rank_and_choose(scored, items["item_id"])
+    lap("rank_and_choose")
     return {
-        "seconds": round(time.perf_counter() - clock, 2),
+        "seconds": round(time.perf_counter() - start, 2),
         "pairs": scored.height,
         "breakdown_seconds": {name: round(value, 2) for name, value in parts.items()},
     }

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     pending_threshold: float = 0.70
     runner_up_margin: float = 0.05
     auto_counts_as_approved: bool = True
+    # The scoring model file; default: the model shipped with shelfmatch (tasks/scoring/model_v*.json).
+    model_path: Path | None = None
+    # Re-estimate the model on each score run's own candidate pairs (Splink-style EM, the shipped model as
+    # the prior, review decisions as labels); runs of fewer items reuse the library's latest adaptation.
+    adapt_model: bool = False
+    adapt_min_items: int = Field(default=200, ge=1)
     # match_scores keeps every pair of this many latest score runs (run history to compare), and always
     # the pairs of each item's current match run (review lists them); older rows are deleted by the
     # score run. A nightly sync of 50 k items adds ~400 k pairs: without a bound the file grows by

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tasks.scoring.comparisons import COMPARISONS, NULL
 from tasks.scoring.estimate import (
     MIN_ITEMS,
     ORDERS,
@@ -24,7 +25,6 @@ from tasks.scoring.estimate import (
     fit,
     pava_non_increasing,
 )
-from tasks.scoring.comparisons import COMPARISONS, NULL
 from tasks.scoring.model import MAX_BITS, MAX_IDENTIFIER_BITS, Model, apply
 from tasks.scoring.tiers import choose_matches
 
@@ -418,11 +418,11 @@ def test_the_adapted_model_names_itself_and_the_data_it_adapted_on():
 # -- generated libraries, real features, calibration and tiers ----------------------------------------
 
 
-def labelled_library(n_items: int, seed: int, profile: str) -> pl.DataFrame:
+def labelled_library(n_items: int, seed: int, family: str) -> pl.DataFrame:
+    from bench.labelled import catalogue_book_frame, labelled_corpus
     from tasks.scoring import pair_features
-    from tasks.scoring.labelled import catalogue_book_frame, labelled_corpus
 
-    corpus = labelled_corpus(n_items, seed=seed, profile=profile)
+    corpus = labelled_corpus(n_items, seed=seed, family=family)
     feats = pair_features(corpus.candidates, corpus.items, catalogue_book_frame())
     return feats.join(corpus.truth, on="item_id", how="left").with_columns(
         is_match=(pl.col("book_id") == pl.col("truth_book_id")).fill_null(False)
@@ -433,15 +433,20 @@ def labelled_library(n_items: int, seed: int, profile: str) -> pl.DataFrame:
 def trained() -> Model:
     """A model trained the new way on generated libraries (training seeds, as bench/train_scoring.py)."""
     frames = [
-        labelled_library(700, seed, profile)
-        for seed, profile in ((100, "clean"), (101, "default"), (102, "hostile"), (103, "hostile"))
+        labelled_library(700, seed, family)
+        for seed, family in (
+            (100, "shelfmatch"),
+            (101, "libation"),
+            (102, "shelfmatch-hostile"),
+            (103, "shelfmatch-hostile"),
+        )
     ]
     return fit(pl.concat(frames, how="diagonal_relaxed"), version="v2")
 
 
 @pytest.fixture(scope="module")
 def held_out() -> pl.DataFrame:
-    return labelled_library(1200, 931, "hostile")
+    return labelled_library(1200, 931, "shelfmatch-hostile")
 
 
 def tiers(frame: pl.DataFrame, model: Model) -> pl.DataFrame:

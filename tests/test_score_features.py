@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from emulators.hc_tables import catalogue_tables
 from tasks.scoring import book_frame, item_frame, pair_features
-from tasks.scoring.labelled import catalogue_tables
 from tasks.scoring.prepare import _book_schema, _empty_items, conform_books, conform_items
 from tests.test_scoring import DA_VINCI_CODE, DUNE, DUNE_MESSIAH, _evidence
 

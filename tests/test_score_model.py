@@ -7,13 +7,14 @@ import duckdb
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from bench.labelled import labelled_corpus
+from emulators.hc_tables import catalogue_tables
 from tasks.scoring import COMPARISONS, apply, book_frame, load_model, pair_features, score_and_choose
-from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 from tasks.scoring.model import explanation_json
 
 
 def _corpus(n_items: int, seed: int):
-    corpus = labelled_corpus(n_items, seed=seed, profile="hostile")
+    corpus = labelled_corpus(n_items, seed=seed, family="shelfmatch-hostile")
     t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
     books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
     return corpus, books

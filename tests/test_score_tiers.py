@@ -6,12 +6,13 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from bench.labelled import labelled_corpus
+from emulators.hc_tables import catalogue_tables
 from tasks.scoring import book_frame, choose_matches, rank_and_choose, score_pairs
-from tasks.scoring.labelled import catalogue_tables, labelled_corpus
 
 
 def _scored(n_items: int, seed: int) -> tuple[pl.DataFrame, pl.Series]:
-    corpus = labelled_corpus(n_items, seed=seed, profile="hostile")
+    corpus = labelled_corpus(n_items, seed=seed, family="shelfmatch-hostile")
     t = catalogue_tables(sorted(set(corpus.candidates["book_id"].to_list())))
     books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
     return score_pairs(corpus.candidates, corpus.items, books), corpus.items["item_id"]

@@ -9,13 +9,14 @@ scored, matches = score_and_choose(candidates, items, books, item_ids, ...)  # a
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 import polars as pl
 
 from tasks.scoring.comparisons import COMPARISON_BY_NAME, COMPARISONS, NULL, Comparison
+from tasks.scoring.estimate import adapt, fit
 from tasks.scoring.features import pair_features
-from tasks.scoring.model import MODEL_PATH, Model, apply, fit
+from tasks.scoring.model import MODEL_PATH, Model, apply
 from tasks.scoring.prepare import book_frame, item_frame
 from tasks.scoring.tiers import choose_matches, rank_and_choose
 
@@ -26,6 +27,7 @@ __all__ = [
     "Comparison",
     "MODEL_PATH",
     "Model",
+    "adapt",
     "apply",
     "book_frame",
     "choose_matches",
@@ -35,18 +37,19 @@ __all__ = [
     "pair_features",
     "rank_and_choose",
     "score_and_choose",
+    "score_features",
     "score_pairs",
 ]
 
-_MODEL: Model | None = None
+_MODELS: dict[Path, Model] = {}
 
 
-def load_model() -> Model:
-    """The versioned model shipped in the repo (read once per process)."""
-    global _MODEL
-    if _MODEL is None:
-        _MODEL = Model.load(MODEL_PATH)
-    return _MODEL
+def load_model(path: Path | str | None = None) -> Model:
+    """The model at `path` (default: the versioned model shipped in the repo), read once per process."""
+    key = Path(path or MODEL_PATH).resolve()
+    if key not in _MODELS:
+        _MODELS[key] = Model.load(key)
+    return _MODELS[key]
 
 
 def score_pairs(
@@ -60,6 +63,19 @@ def score_pairs(
     return apply(pair_features(candidates, items, books), model or load_model(), explain=explain)
 
 
+def score_features(
+    features: pl.DataFrame,
+    item_ids: pl.Series | list[str],
+    model: Model,
+    auto_threshold: float = 0.95,
+    pending_threshold: float = 0.70,
+    runner_up_margin: float = 0.05,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(every pair of `features` scored and ranked, one match per item of `item_ids`)."""
+    scored = apply(features, model)
+    return rank_and_choose(scored, item_ids, auto_threshold, pending_threshold, runner_up_margin)
+
+
 def score_and_choose(
     candidates: pl.DataFrame,
     items: pl.DataFrame,
@@ -69,24 +85,10 @@ def score_and_choose(
     auto_threshold: float = 0.95,
     pending_threshold: float = 0.70,
     runner_up_margin: float = 0.05,
-    timings: dict[str, float] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The score step of a run: every candidate pair scored and ranked (match_scores), and one match per
-    item of `item_ids` (matches).
-    `timings`, when given, receives the seconds of each part (pair_features, apply, rank_and_choose)."""
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        if timings is not None:
-            timings[name] = now - clock
-        clock = now
-
+    item of `item_ids` (matches)."""
     features = pair_features(candidates, items, books)
-    lap("pair_features")
-    scored = apply(features, model or load_model())
-    lap("apply")
-    result = rank_and_choose(scored, item_ids, auto_threshold, pending_threshold, runner_up_margin)
-    lap("rank_and_choose")
-    return result
+    return score_features(
+        features, item_ids, model or load_model(), auto_threshold, pending_threshold, runner_up_margin
+    )

@@ -361,7 +361,7 @@ def fit(
 ) -> Model:
     """Labelled pairs (`item_id`, the level columns, a boolean `label`) → Model: m/u under the
     uninformative prior, monotone levels and soft floors; the prior odds; and the calibration as
-    model.fit makes it (isotonic knots on each item's best candidate, logistic as fallback)."""
+    isotonic knots on each item's best candidate (a logistic fit as the fallback of a model without knots)."""
     for column in ("item_id", label):
         if column not in features.columns:
             raise ValueError(f"training pairs have no {column!r} column")

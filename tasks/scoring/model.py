@@ -1,11 +1,12 @@
 """The confidence model: Fellegi–Sunter match weights per comparison level, plus a calibration.
 
-Parameters are data (`model_v1.json` next to this file), not code: per comparison level, m =
+Parameters are data (the model file next to this file), not code: per comparison level, m =
 P(level | the candidate is the item's book) and u = P(level | it is not), estimated by
-`fit()` on labelled corpora (bench/train_scoring.py). A pair's match weight is
-`prior + Σ log2(m/u)`; the `null` level (evidence missing) adds 0 — missing data neither helps nor
-hurts. Because the features are not independent (title and source agreement move together), the
-summed log-odds are then calibrated with a logistic fit (Platt scaling) so that 0.95 means 95 %.
+`estimate.fit` on labelled corpora (bench/train_scoring.py) and, per library, by `estimate.adapt`.
+A pair's match weight is `prior + Σ log2(m/u)`; the `null` level (evidence missing) adds 0 — missing
+data neither helps nor hurts. Because the features are not independent (title and source agreement
+move together), the summed log-odds are then calibrated by an isotonic curve fitted on each item's
+best candidate (`isotonic_knots`), so that 0.95 means 95 %.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ class Model:
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> Model:
-        data = json.loads(Path(path).read_text())
+        return cls.from_json(json.loads(Path(path).read_text()), str(path))
+
+    @classmethod
+    def from_json(cls, data: dict, source: str = "model") -> Model:
+        """A model from its stored form (`to_json`)."""
         weights = {
             name: {level: spec["weight"] for level, spec in comp["levels"].items()}
             for name, comp in data["comparisons"].items()
@@ -47,7 +52,7 @@ class Model:
         missing = [comp.name for comp in COMPARISONS if comp.name not in weights]
         if missing:
             raise ValueError(
-                f"model {path} has no parameters for comparison(s) {missing}: "
+                f"{source} has no parameters for comparison(s) {missing}: "
                 "retrain with `uv run python bench/train_scoring.py`"
             )
         cal = data.get("calibration", {})
@@ -101,6 +106,13 @@ class Model:
             },
         }
 
+    def curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """The calibration knots as (match weights, probabilities) arrays (empty without knots)."""
+        if not self.knots:
+            return np.zeros(0), np.zeros(0)
+        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*self.knots, strict=True))
+        return xs, ps
+
     def save(self, path: Path | str = MODEL_PATH) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
 
@@ -116,8 +128,7 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     match_weight, explanation = model.expressions()
     out = features.with_columns(match_weight=match_weight)
     if model.knots:
-        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*model.knots, strict=True))
-        confidence = np.interp(out["match_weight"].to_numpy(), xs, ps)
+        confidence = np.interp(out["match_weight"].to_numpy(), *model.curve())
         out = out.with_columns(confidence=pl.Series(confidence, dtype=pl.Float64))
     else:
         logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
@@ -134,69 +145,6 @@ def explanation_json(frame: pl.DataFrame) -> pl.Series:
     return pl.select(
         pl.when(explanation.is_not_null()).then(explanation.struct.json_encode()).alias("explanation")
     ).to_series()
-
-
-def fit(
-    features: pl.DataFrame, label: str = "is_match", version: str = "v1", meta: dict | None = None
-) -> Model:
-    """Estimate m/u per level from labelled pairs (Laplace-smoothed), the prior, and the calibration."""
-    y = features[label].cast(pl.Boolean)
-    n_match = int(y.sum())
-    n_non = features.height - n_match
-    if n_match == 0 or n_non == 0:
-        raise ValueError("training needs both matching and non-matching pairs")
-    levels: dict[str, dict[str, dict]] = {}
-    weights: dict[str, dict[str, float]] = {}
-    for comp in COMPARISONS:
-        col = features[f"{comp.name}_level"]
-        names = comp.level_names
-        m_counts = col.filter(y).value_counts()
-        u_counts = col.filter(~y).value_counts()
-        mc = dict(zip(m_counts[col.name].to_list(), m_counts["count"].to_list(), strict=True))
-        uc = dict(zip(u_counts[col.name].to_list(), u_counts["count"].to_list(), strict=True))
-        k = len(names)
-        levels[comp.name] = {}
-        weights[comp.name] = {}
-        for level in names:
-            m = (mc.get(level, 0) + 0.5) / (n_match + 0.5 * k)
-            u = (uc.get(level, 0) + 0.5) / (n_non + 0.5 * k)
-            w = 0.0 if level == NULL else math.log2(m / u)
-            # A level seen (almost) only on one side in synthetic corpora would claim certainty;
-            # real libraries are messier, so no single non-identifier level may say more than MAX_BITS.
-            limit = MAX_IDENTIFIER_BITS if comp.name == "identifier" else MAX_BITS
-            w = max(-limit, min(limit, w))
-            levels[comp.name][level] = {
-                "m": round(m, 6),
-                "u": round(u, 6),
-                "weight": round(w, 4),
-                "n_match": mc.get(level, 0),
-                "n_non_match": uc.get(level, 0),
-            }
-            weights[comp.name][level] = round(w, 4)
-    prior = math.log2(n_match / n_non)
-    model = Model(
-        version=version,
-        prior_log2_odds=round(prior, 4),
-        weights=weights,
-        meta={
-            **(meta or {}),
-            "prior": {"lambda": round(n_match / (n_match + n_non), 6), "pairs": features.height},
-        },
-        levels=levels,
-    )
-    # Calibrate what the tiers use: each item's *best* candidate (by match weight), labelled right or
-    # wrong (items whose book is not in the catalogue only have wrong best candidates).
-    weighted = apply(features, model, explain=False).with_columns(y=y)
-    best = (
-        weighted.sort(["item_id", "match_weight"], descending=[False, True])
-        .group_by("item_id", maintain_order=True)
-        .first()
-    )
-    x, yy = best["match_weight"].to_numpy(), best["y"].to_numpy()
-    model.slope, model.intercept = _platt(x * math.log(2), yy)
-    model.knots = isotonic_knots(x, yy)
-    model.meta["calibration_items"] = best.height
-    return model
 
 
 def _platt(x: np.ndarray, y: np.ndarray, iters: int = 100, ridge: float = 10.0) -> tuple[float, float]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from tasks.scoring import load_model, score_and_choose
+from tasks.scoring import adaptation, load_model, pair_features, score_features
 from tasks.scoring.model import Model, explanation_json
 from tasks.scoring.prepare import PREPARE_VERSION, book_frame, conform_books, conform_items, item_frame
 from tasks.settings import Settings
@@ -136,13 +136,18 @@ def _store_prepared(
 def score_prepared(
     inputs: Inputs, settings: Settings, model: Model | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(scored pairs with rank, one match per item) from prepared keys."""
-    scored, matches = score_and_choose(
-        inputs.candidates,
-        inputs.prepared_items,
-        inputs.prepared_books,
+    """(scored pairs with rank, one match per item) from prepared keys, with `model`."""
+    features = pair_features(inputs.candidates, inputs.prepared_items, inputs.prepared_books)
+    return _score(features, inputs, settings, model or load_model(settings.model_path))
+
+
+def _score(
+    features: pl.DataFrame, inputs: Inputs, settings: Settings, model: Model
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    scored, matches = score_features(
+        features,
         inputs.items["item_id"],
-        model or load_model(),
+        model,
         settings.auto_threshold,
         settings.pending_threshold,
         settings.runner_up_margin,
@@ -156,16 +161,19 @@ def write_results(
     run_id: str,
     scored: pl.DataFrame,
     matches: pl.DataFrame,
-    model_version: str,
+    model: Model,
     keep_runs: int = 0,
 ) -> int:
-    """match_scores rows, matches rows and the three tier tables — all or nothing. With `keep_runs`, the
+    """match_scores rows, matches rows, the three tier tables and the run's model when it adapted one
+    (score_models) — all or nothing. With `keep_runs`, the
     same transaction deletes the match_scores rows beyond the history kept (score_prune_match_scores.sql);
     returns how many."""
     stamp = now()
     pruned = 0
+    model_version = model.version
     con.execute("BEGIN TRANSACTION")
     try:
+        adaptation.store(con, model, run_id)
         con.register("scored_pairs", scored.with_columns(explanation_json=explanation_json(scored)))
         con.register("new_matches", matches.with_columns(explanation_json=explanation_json(matches)))
         con.execute(
@@ -194,15 +202,17 @@ def write_results(
 def score_warehouse(
     db_path: str | Path, run_id: str, item_ids: list[str] | None, settings: Settings, conflicts: int = 10
 ) -> ScoreSummary:
-    model = load_model()
+    base = load_model(settings.model_path)
     seconds: dict[str, float] = {}
     with connect(db_path) as con:
         clock = time.perf_counter()
         inputs = load_inputs(con, item_ids)
         seconds["load"] = time.perf_counter() - clock
-        scored, matches = score_prepared(inputs, settings, model)
+        features = pair_features(inputs.candidates, inputs.prepared_items, inputs.prepared_books)
+        model = adaptation.model_for_run(con, features, inputs.items, base, settings)
+        scored, matches = _score(features, inputs, settings, model)
         seconds["score"] = time.perf_counter() - clock - seconds["load"]
-        pruned = write_results(con, run_id, scored, matches, model.version, settings.score_history_runs)
+        pruned = write_results(con, run_id, scored, matches, model, settings.score_history_runs)
         seconds["write"] = time.perf_counter() - clock - seconds["load"] - seconds["score"]
         tier_totals = [
             dict(zip(("tier", "items", "mean_confidence"), row, strict=True))
