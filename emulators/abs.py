@@ -711,6 +711,7 @@ class AbsEmulator(_CoverRoutes):
         item = self.items[item_id]
         _meta(item).update(metadata)
         refresh_derived(_meta(item))
+        self._register_entities(item)  # new author and series names exist in ABS from then on
         item["updatedAt"] = max(_now_ms(), int(_num(item.get("updatedAt"))) + 1)
         self._invalidate(item_id)
 

@@ -57,8 +57,8 @@ def store_image(con: duckdb.DuckDBPyConnection, data: bytes, ext: str) -> str:
 
 
 def stored_image(con: duckdb.DuckDBPyConnection, digest: str) -> tuple[bytes, str] | None:
-    row = con.execute(load_sql("cover_image_get"), [digest]).fetchone()
-    return (bytes(row[0]), row[1]) if row else None
+    rows = con.execute(load_sql("cover_image_get"), [digest]).fetchall()
+    return (bytes(rows[0][0]), rows[0][1]) if rows else None
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,11 @@ class CatalogueImages:
             self._session = None
 
     async def get(self, url: str) -> Image:
-        row = self.con.execute(load_sql("cover_source_get"), [url]).fetchone()
-        if row is not None:
-            kept = stored_image(self.con, row[0])
+        rows = self.con.execute(load_sql("cover_source_get"), [url]).fetchall()
+        if rows:
+            kept = stored_image(self.con, rows[0][0])
             if kept is not None:
-                return Image(row[0], kept[1], kept[0])
+                return Image(rows[0][0], kept[1], kept[0])
         assert self._session is not None, "use `async with CatalogueImages(...)`"
         try:
             async with self._session.get(url) as resp:
