@@ -206,3 +206,26 @@ async def test_under_update_a_cover_is_replaced_with_its_bytes_kept_and_rollback
     await rollback(run_id=replaced["run_id"], db_path=str(db_path))
     assert emu.items[hitch]["media"]["coverPath"] == path
     assert emu.server_files[path] == own
+
+
+async def test_the_dry_run_artifact_shows_the_head_of_the_plan_by_title_and_author(library, db_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterType
+
+    emu, by_title, _ = library
+    emu.touch(by_title["Hunger Games, The"], title=SCENE_TITLE, authors=[{"name": FOLDER_AUTHOR}])
+    await extract(db_path)
+    state = await writeback(db_path=str(db_path), return_state=True)
+    async with get_client() as client:
+        flt = ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            type=ArtifactFilterType(any_=["markdown"]),
+        )
+        (artifact,) = await client.read_artifacts(artifact_filter=flt)
+    text = artifact.data
+    assert "## The plan" in text
+    assert (
+        f"| {SCENE_TITLE} — {FOLDER_AUTHOR} | title | {SCENE_TITLE} → The Hunger Games | update | write |"
+        in text
+    )
+    assert f"| {SCENE_TITLE} — {FOLDER_AUTHOR} | authors | {FOLDER_AUTHOR} → Suzanne Collins |" in text
