@@ -69,9 +69,11 @@ async def test_a_cover_url_on_a_loopback_host_is_refused_by_the_ssrf_filter_unle
             async with http.post(f"{emu.url}/api/items/{item_id}/cover", data=b"") as resp:
                 assert (resp.status, await resp.text()) == (400, "Invalid request no file or url")
         # The cover route needs no key (Auth.js ignores it), like the real server.
-        async with aiohttp.ClientSession() as anonymous:
-            async with anonymous.get(f"{emu.url}/api/items/{item_id}/cover", params={"raw": "1"}) as resp:
-                assert resp.status == 200 and await resp.read() == png
+        async with (
+            aiohttp.ClientSession() as anonymous,
+            anonymous.get(f"{emu.url}/api/items/{item_id}/cover", params={"raw": "1"}) as resp,
+        ):
+            assert resp.status == 200 and await resp.read() == png
     finally:
         await runner.cleanup()
 
