@@ -2,19 +2,31 @@
 
     uv run python bench/writeback.py --items 5000
 
-Generates a library (emulators.corpus, profile "default"), serves it with the ABS emulator, extracts
-it (tasks.extract), fills the Hardcover tables from the catalogue and `matches` from the generator's
-truth with mixed tiers (auto / pending / reject; distractors are reject), records people's decisions
-(approve 2/3 of pending, reject the rest and 5% of auto), then: dry-run plan, apply, rollback.
+Generates a library (emulators.corpus, profile "default"), serves it with the ABS emulator (and the
+Hardcover emulator, for its cover images), extracts it (tasks.extract), fills the Hardcover tables from
+the catalogue and `matches` from the generator's truth with mixed tiers (auto / pending / reject;
+distractors are reject), records people's decisions (approve 2/3 of pending, reject the rest and 5% of
+auto), then: dry-run plan, people edit some approved items in ABS (after the sync), apply with the
+default policies (`update` for metadata, `fill_missing` for covers), rollback.
 The checks read the emulator's state, not our journal:
 
 - approved: approved items (auto without a reject + approved pending)
 - applied_verified: approved items whose every planned field ABS now holds, each journaled `verified`
-- unapproved_writes: items not approved whose metadata changed, plus unplanned fields changed on approved items
-- blanked_fields: fields that had a value before and are empty after apply
+- all_fields_right_after_apply: share of the approved items nobody edited whose title, authors, series
+  (with position) and narrators all equal the matched book's after apply (a field the book does not
+  know is not counted: a value is never replaced by an empty one)
+- human_edits / human_edits_overwritten: fields people changed in ABS between the sync and the apply
+  (narrators, publisher, and some titles, whose items are then held), and how many of them apply changed
+- covers_set / covers_verified (from the run) and covers_right: items whose cover ABS now serves is
+  their book's image, byte for byte
+- distractors_touched: items that are no catalogue book whose metadata or cover changed
+- unapproved_writes: items not approved whose metadata or cover changed, plus unplanned fields changed
+  on approved items
+- blanked_fields: fields (and covers) that had a value before and are empty after apply
 - rollback_exact: after rollback every item's stored media.metadata (all but the derived keys ABS
-  recomputes on save) equals the original; rollback_byte_exact compares the whole JSON byte for byte,
-  and rollback_derived_only_diffs counts items whose only difference is a derived key
+  recomputes on save) and its cover (coverPath and bytes) equal the original, people's edits aside
+  (they are conflicts rollback leaves alone); rollback_byte_exact compares the whole metadata JSON byte
+  for byte, and rollback_derived_only_diffs counts items whose only difference is a derived key
 
 Ends with one `RESULT {json}` line.
 """
@@ -34,11 +46,38 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def load_hardcover(con, books) -> None:
+def load_hardcover(con, books, image_base: str) -> None:
     """hc_* rows for the given catalogue books, in bulk (Arrow), as fetch_candidates would leave them."""
     from emulators.catalogue import load_hc_tables
 
-    load_hc_tables(con, books)
+    load_hc_tables(con, books, image_base=image_base)
+
+
+def cover_state(emu) -> dict[str, tuple]:
+    """item -> (coverPath, the bytes ABS serves for it)."""
+    out = {}
+    for item_id, item in emu.items.items():
+        path = item["media"].get("coverPath")
+        out[item_id] = (path, emu.server_files.get(path) if path else None)
+    return out
+
+
+def book_values(book, edition_id) -> dict:
+    """The identity fields of a catalogue book (and its edition's narrators) in the writeback's form."""
+    from tasks.writeback.plan import sequence_text
+
+    edition = (
+        next((e for e in book.editions if e.edition_id == edition_id), None) or book.default_audio_edition
+    )
+    series = []
+    if book.series_name:
+        series = [{"name": book.series_name, "sequence": sequence_text(book.position, book.position_details)}]
+    return {
+        "title": book.title,
+        "authors": list(book.authors),
+        "series": series,
+        "narrators": list(edition.narrators) if edition else [],
+    }
 
 
 DERIVED_KEYS = {
@@ -70,8 +109,9 @@ def main() -> None:
     import pyarrow as pa
 
     from emulators.abs import run_abs_emulator
-    from emulators.catalogue import load_catalogue
+    from emulators.catalogue import cover_bytes, load_catalogue
     from emulators.corpus import generate_library
+    from emulators.hardcover import run_hardcover_emulator
     from tasks.abs import AbsClient
     from tasks.extract import run_extract
     from tasks.review import decide
@@ -86,7 +126,7 @@ def main() -> None:
     cat = load_catalogue()
     rng = random.Random(args.seed)
 
-    with run_abs_emulator(lib.items, library=lib.library) as emu:
+    with run_hardcover_emulator() as hc, run_abs_emulator(lib.items, library=lib.library) as emu:
         os.environ["SHELFMATCH_ABS_URL"] = emu.url
         os.environ["SHELFMATCH_ABS_API_KEY"] = "test-key"
         settings = get_settings()
@@ -122,7 +162,7 @@ def main() -> None:
                 }
             )
         with connect(db) as con:
-            load_hardcover(con, list(books.values()))
+            load_hardcover(con, list(books.values()), hc.url.removesuffix("/v1/graphql"))
             con.register("incoming", pa.Table.from_pylist(rows))
             con.execute(
                 "INSERT INTO matches (item_id, run_id, book_id, edition_id, confidence, tier, evidence_hash, scored_at) "
@@ -140,6 +180,7 @@ def main() -> None:
         approved_ids = (set(autos) - set(reject)) | set(approve)
 
         original = {i: json.dumps(it["media"]["metadata"], sort_keys=True) for i, it in emu.items.items()}
+        original_covers = cover_state(emu)
         writes_before = emu.count("POST", "/api/items/batch/update") + emu.count("PATCH")
 
         t0 = time.perf_counter()
@@ -147,6 +188,20 @@ def main() -> None:
             dry = plan_from_warehouse(con, settings, "bench-dry").plans
         plan_seconds = time.perf_counter() - t0
         dry_run_writes = emu.count("POST", "/api/items/batch/update") + emu.count("PATCH") - writes_before
+
+        # People edit some approved items in ABS after the sync: the narrator or the publisher (a field
+        # apply must leave alone), or the title (the item is held until a sync has read it).
+        edits: dict[str, dict] = {}
+        for n, item_id in enumerate(sorted(approved_ids)):
+            if n % 50 == 7:
+                edits[item_id] = {"narrators": [f"Hand-Picked Narrator {n}"]}
+            elif n % 50 == 23:
+                edits[item_id] = {"publisher": f"Hand-Typed Publisher {n}"}
+            elif n % 100 == 41:
+                edits[item_id] = {"title": f"Hand-Typed Title {n}"}
+        for item_id, fields in edits.items():
+            emu.touch(item_id, **fields)
+        edited_json = {i: json.dumps(emu.items[i]["media"]["metadata"], sort_keys=True) for i in edits}
 
         async def write() -> dict:
             async with AbsClient.from_settings(settings) as client:
@@ -159,7 +214,8 @@ def main() -> None:
 
         with connect(db) as con:
             plan_rows = con.execute(
-                "SELECT item_id, field, after FROM writeback_plans WHERE run_id = 'bench-apply'"
+                "SELECT item_id, field, after FROM writeback_plans "
+                "WHERE run_id = 'bench-apply' AND coalesce(action, 'write') = 'write'"
             ).fetchall()
             verified = {
                 tuple(r)
@@ -171,18 +227,44 @@ def main() -> None:
         for item_id, field, after in plan_rows:
             planned.setdefault(item_id, {})[field] = loads(after)
 
-        applied_verified = unapproved_writes = blanked = 0
+        applied_verified = unapproved_writes = blanked = distractors_touched = 0
+        right = counted = human_overwritten = covers_right = 0
+        after_covers = cover_state(emu)
         for item_id, before_json in original.items():
             now_meta = emu.items[item_id]["media"]["metadata"]
+            if item_id in edits:  # compare with what the person left, not with the sync's state
+                before_json = edited_json[item_id]
+                human_overwritten += sum(
+                    1 for f, v in edits[item_id].items() if now_meta.get(FIELDS.get(f, f)) != v
+                )
             was, now_v = from_abs_metadata(json.loads(before_json)), from_abs_metadata(now_meta)
             blanked += sum(1 for f in FIELDS if not is_empty(was[f]) and is_empty(now_v[f]))
+            blanked += original_covers[item_id][0] is not None and after_covers[item_id][0] is None
+            changed = json.dumps(now_meta, sort_keys=True) != before_json
+            changed = changed or original_covers[item_id] != after_covers[item_id]
+            truth = lib.truth[item_id]
+            if truth.book_id is None:
+                distractors_touched += changed
             if item_id not in approved_ids:
-                unapproved_writes += json.dumps(now_meta, sort_keys=True) != before_json
+                unapproved_writes += changed
                 continue
             fields = planned.get(item_id, {})
             unapproved_writes += sum(1 for f in FIELDS if f not in fields and now_v[f] != was[f])
-            if all(same(f, now_v[f], after) and (item_id, f) in verified for f, after in fields.items()):
+            metadata_fields = {f: a for f, a in fields.items() if f != "cover"}
+            if all(same(f, now_v[f], a) and (item_id, f) in verified for f, a in metadata_fields.items()):
                 applied_verified += 1
+            book = cat.by_id[truth.book_id]
+            if item_id not in edits:
+                counted += 1
+                want = book_values(book, truth.edition_id)
+                right += all(same(f, now_v[f], v) for f, v in want.items() if v)
+            if "cover" in fields and after_covers[item_id][1] is not None:
+                edition = next((e for e in book.editions if e.edition_id == truth.edition_id), None)
+                edition = edition or book.default_audio_edition
+                image = (edition and cover_bytes("editions", edition.edition_id)) or cover_bytes(
+                    "books", book.book_id
+                )
+                covers_right += after_covers[item_id][1] == image
 
         async def undo() -> dict:
             async with AbsClient.from_settings(settings) as client:
@@ -195,14 +277,17 @@ def main() -> None:
         undone = asyncio.run(undo())
         rollback_seconds = time.perf_counter() - t0
         final = {i: json.dumps(it["media"]["metadata"], sort_keys=True) for i, it in emu.items.items()}
+        # A person's edit is not ours to undo: those items are compared with what the person left.
+        original.update(edited_json)
         rollback_byte_exact = final == original
         differing = [i for i in original if final[i] != original[i]]
+        covers_back = cover_state(emu) == original_covers
         # Derived keys (titleIgnorePrefix, authorName, ...) are functions of the stored fields that ABS
         # recomputes on every save; compare the stored fields, and report any derived-only difference.
         stored_differs = [
             i for i in differing if _stored(json.loads(final[i])) != _stored(json.loads(original[i]))
         ]
-        rollback_exact = not stored_differs
+        rollback_exact = not stored_differs and covers_back
         for item_id in differing[:3]:  # say what differs, so a failure can be read
             was, now_meta = json.loads(original[item_id]), json.loads(final[item_id])
             diff = {
@@ -218,9 +303,19 @@ def main() -> None:
         "profile": args.profile,
         "approved": len(approved_ids),
         "applied_verified": applied_verified,
+        "all_fields_right_after_apply": round(right / counted, 4) if counted else None,
+        "human_edits": sum(len(f) for f in edits.values()),
+        "human_edits_overwritten": human_overwritten,
+        "held_items": applied["held_items"],
+        "conflicts": applied["conflicts"],
+        "covers_set": applied["covers_set"],
+        "covers_verified": applied["covers_verified"],
+        "covers_right": covers_right,
+        "distractors_touched": distractors_touched,
         "unapproved_writes": unapproved_writes,
         "blanked_fields": blanked,
         "rollback_exact": rollback_exact,
+        "rollback_covers_exact": covers_back,
         "rollback_byte_exact": rollback_byte_exact,
         "rollback_derived_only_diffs": len(differing) - len(stored_differs),
         "dry_run_writes": dry_run_writes,
@@ -229,7 +324,7 @@ def main() -> None:
         "verified_fields": applied["verified"],
         "mismatch": applied["mismatch"],
         "rolled_back_fields": undone["rolled_back"],
-        "conflicts": undone["conflict_count"],
+        "rollback_conflicts": undone["conflict_count"],
         "extract_seconds": round(extract_seconds, 2),
         "plan_seconds": round(plan_seconds, 2),
         "apply_seconds": round(apply_seconds, 2),

@@ -13,7 +13,25 @@ It serves a list of EXPANDED item dicts (the shape of `emulators/data/abs-2.36.0
   whole batch 404 on one unknown id, updatedAt bump);
 - crashes: payloads that kill real ABS (`authors:[null]`, `series:[null]`, a batch element without a
   `mediaPayload`) drop the connection and the server stops listening until `restart()`;
-- files: `GET /api/items/:id/file/:ino` with HTTP Range, from `audio_root` (the library folder on disk).
+- files: `GET /api/items/:id/file/:ino` with HTTP Range, from `audio_root` (the library folder on disk);
+- covers (LibraryItemController uploadCover/updateCover/removeCover/getCover, CoverManager in 2.36.0),
+  over an in-memory server disk `server_files` (path → bytes; a `coverPath` the scanner found is there
+  with stand-in jpeg bytes, or read from `audio_root` when it maps):
+  `POST /api/items/:id/cover` takes a multipart field `cover` (the type is the file name's extension:
+  png/jpg/jpeg/webp, else 400 "Invalid image type .x (Supported: png,jpg,jpeg,webp)"; the bytes are not
+  checked) or JSON `{"url"}` (downloaded; the SSRF filter refuses loopback and private hosts unless
+  `ssrf_whitelist` names the host or `ssrf_filter=False` — 400 "Failed to download image from url"; the
+  bytes must be a png/jpeg/webp by their magic, else 400 "Invalid image"), neither → 400 "Invalid request
+  no file or url"; it stores `cover.<ext>` in the cover folder (`<metadata_path>/items/<id>`, or the item
+  folder with `store_cover_with_item` for a non-single-file item), removes the folder's other `cover.*`
+  images, sets `coverPath`, bumps updatedAt → `{success: true, cover: <path>}`.
+  `PATCH …/cover {"cover": path}`: no path → 400; an http(s) URL → 500 "Invalid cover path"; the current
+  path → `{success, cover}` with nothing changed; a path not on the disk → 500 "Cover path does not
+  exist"; not an image → 500 "Invalid image"; outside the cover folder → copied in as `cover.<ext>` and
+  that copy becomes `coverPath`. `DELETE …/cover` clears `coverPath` (the file stays) → 200 "OK".
+  `GET …/cover` needs no auth; `raw=1` sends the stored bytes, 404 without a cover or its file (without
+  `raw` real ABS sends a resized webp/jpeg; the emulator sends the stored bytes then too).
+  POST and PATCH need the update permission and DELETE the delete permission: `readonly_keys` have neither.
 
 Malformed items (missing `media`, nulls in lists, wrong types) are just data here: the emulator serves
 them as they are, like a server whose database holds odd values, and never fails on them.
@@ -386,7 +404,177 @@ def fixture_library() -> dict:
 # --- the emulator ----------------------------------------------------------------------------------------
 
 
-class AbsEmulator:
+# --- covers ------------------------------------------------------------------------------------------
+
+_COVER_ROUTE = re.compile(r"/api/items/[^/]+/cover")
+_SUPPORTED_IMAGE_EXTS = ("png", "jpg", "jpeg", "webp")
+_IMAGE_EXTS = (".jpeg", ".jpg", ".png", ".webp", ".jiff")  # CoverManager.removeOldCovers
+
+
+def image_type(data: bytes) -> str | None:
+    """The type ABS's image check finds from the first bytes (png, jpg, webp), or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def stand_in_jpeg(path: str) -> bytes:
+    """Bytes for a cover file the scanner found (jpeg magic, then a digest of the path): distinct per file."""
+    import hashlib
+
+    return b"\xff\xd8\xff\xe0" + hashlib.sha256(path.encode()).digest() + b"\xff\xd9"
+
+
+def _blocked_host(host: str) -> bool:
+    """ssrf-req-filter's refusal: loopback, private, link-local and unspecified addresses."""
+    import ipaddress
+
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified or ip.is_reserved
+
+
+class _CoverRoutes:
+    """The cover routes of AbsEmulator (see the module docstring)."""
+
+    items: dict[str, dict]
+    server_files: dict[str, bytes]
+    metadata_path: str
+    store_cover_with_item: bool
+    ssrf_filter: bool
+    ssrf_whitelist: set[str]
+    audio_root: Path | None
+
+    def _register_cover_file(self, item: dict) -> None:
+        path = _media(item).get("coverPath")
+        if isinstance(path, str) and path and path not in self.server_files:
+            self.server_files[path] = stand_in_jpeg(path)
+
+    def _cover_dir(self, item: dict) -> str:
+        if self.store_cover_with_item and not item.get("isFile") and isinstance(item.get("path"), str):
+            return item["path"]
+        return f"{self.metadata_path}/items/{item['id']}"
+
+    def _save_cover(self, item: dict, data: bytes, ext: str) -> str:
+        folder = self._cover_dir(item)
+        path = f"{folder}/cover.{ext}"
+        for other in list(self.server_files):
+            stem, _, suffix = PurePosixPath(other).name.rpartition(".")
+            same_folder = str(PurePosixPath(other).parent) == folder
+            if (
+                same_folder
+                and stem.lower() == "cover"
+                and f".{suffix.lower()}" in _IMAGE_EXTS
+                and other != path
+            ):
+                del self.server_files[other]
+        self.server_files[path] = data
+        return path
+
+    def _set_cover_path(self, item: dict, path: str | None) -> None:
+        item.setdefault("media", {})["coverPath"] = path
+        item["updatedAt"] = max(_now_ms(), int(_num(item.get("updatedAt"))) + 1)
+        self._invalidate(item["id"])  # type: ignore[attr-defined]
+
+    async def get_cover(self, request: web.Request) -> web.Response:
+        item = self.items.get(request.match_info["iid"])
+        path = _media(item).get("coverPath") if item else None
+        data = self.server_files.get(path) if isinstance(path, str) else None
+        if data is None:
+            return _text(404, "Not Found")
+        kind = image_type(data) or "jpeg"
+        return web.Response(body=data, content_type=f"image/{'jpeg' if kind == 'jpg' else kind}")
+
+    async def upload_cover(self, request: web.Request) -> web.Response:
+        self._check_can_update(request)  # type: ignore[attr-defined]
+        item = self.items.get(request.match_info["iid"])
+        if item is None:
+            return _text(404, "Not Found")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            upload = form.get("cover")
+            if not isinstance(upload, web.FileField):
+                return _text(400, "Invalid request no file or url")
+            ext = PurePosixPath(upload.filename.lower()).suffix
+            if not ext or ext[1:] not in _SUPPORTED_IMAGE_EXTS:
+                return _text(400, f"Invalid image type {ext} (Supported: {','.join(_SUPPORTED_IMAGE_EXTS)})")
+            path = self._save_cover(item, upload.file.read(), ext[1:])
+        else:
+            body = await self._body(request)  # type: ignore[attr-defined]
+            url = body.get("url") if isinstance(body, dict) else None
+            if not url:
+                return _text(400, "Invalid request no file or url")
+            data = await self._download(str(url))
+            if data is None:
+                return _text(400, "Failed to download image from url")
+            kind = image_type(data)
+            if kind is None:
+                return _text(400, "Invalid image")
+            path = self._save_cover(item, data, kind)
+        self._set_cover_path(item, path)
+        return _json({"success": True, "cover": path})
+
+    async def _download(self, url: str) -> bytes | None:
+        from urllib.parse import urlsplit
+
+        import aiohttp
+
+        host = urlsplit(url).hostname or ""
+        if self.ssrf_filter and host not in self.ssrf_whitelist and _blocked_host(host):
+            return None  # real ABS logs "Call to <ip> is blocked" and answers the download failure
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+                session.get(url) as resp,
+            ):
+                return await resp.read() if resp.status == 200 else None
+        except (aiohttp.ClientError, TimeoutError):
+            return None
+
+    async def update_cover(self, request: web.Request) -> web.Response:
+        self._check_can_update(request)  # type: ignore[attr-defined]
+        item = self.items.get(request.match_info["iid"])
+        if item is None:
+            return _text(404, "Not Found")
+        body = await self._body(request)  # type: ignore[attr-defined]
+        path = body.get("cover") if isinstance(body, dict) else None
+        if not path or not isinstance(path, str):
+            return _text(400, "Invalid request no cover path")
+        if path.startswith(("http:", "https:")):
+            return _text(500, "Invalid cover path")
+        path = path.replace("\\", "/")
+        if _media(item).get("coverPath") == path:
+            return _json({"success": True, "cover": path})
+        data = self.server_files.get(path)
+        if data is None:
+            return _text(500, "Cover path does not exist")
+        kind = image_type(data)
+        if kind is None:
+            return _text(500, "Invalid image")
+        if not path.startswith(self._cover_dir(item)):
+            path = self._save_cover(item, data, kind)  # copied into the cover folder
+        self._set_cover_path(item, path)
+        return _json({"success": True, "cover": path})
+
+    async def remove_cover(self, request: web.Request) -> web.Response:
+        self._check_can_update(request)  # type: ignore[attr-defined]
+        item = self.items.get(request.match_info["iid"])
+        if item is None:
+            return _text(404, "Not Found")
+        if _media(item).get("coverPath"):
+            self._set_cover_path(item, None)
+        return _text(200, "OK")
+
+
+class AbsEmulator(_CoverRoutes):
     """An ABS 2.36.0 server over a list of expanded items. `await start()` → base url; `await stop()`."""
 
     def __init__(
@@ -405,6 +593,10 @@ class AbsEmulator:
         fail_ids: Iterable[str] = (),
         record_bodies: bool = False,
         readonly_keys: Iterable[str] = (),
+        metadata_path: str = "/metadata",
+        store_cover_with_item: bool = False,
+        ssrf_filter: bool = True,
+        ssrf_whitelist: Iterable[str] = (),
     ) -> None:
         self.items: dict[str, dict] = {}
         for item in items:
@@ -447,6 +639,13 @@ class AbsEmulator:
         self._stopping: asyncio.Task | None = None
         for item in self.items.values():
             self._register_entities(item)
+        self.metadata_path = metadata_path.rstrip("/")
+        self.store_cover_with_item = store_cover_with_item
+        self.ssrf_filter = ssrf_filter
+        self.ssrf_whitelist = set(ssrf_whitelist)
+        self.server_files: dict[str, bytes] = {}
+        for item in self.items.values():
+            self._register_cover_file(item)
 
     # -- control -------------------------------------------------------------------------------
 
@@ -469,6 +668,7 @@ class AbsEmulator:
             self._expanded_cache.clear()
         for item in self.items.values():
             self._register_entities(item)
+            self._register_cover_file(item)
         for lib in self.libraries.values():
             if not (lib.get("settings") or {}).get("disableWatcher"):
                 self._add_task(
@@ -511,6 +711,7 @@ class AbsEmulator:
         item = self.items[item_id]
         _meta(item).update(metadata)
         refresh_derived(_meta(item))
+        self._register_entities(item)  # new author and series names exist in ABS from then on
         item["updatedAt"] = max(_now_ms(), int(_num(item.get("updatedAt"))) + 1)
         self._invalidate(item_id)
 
@@ -576,6 +777,10 @@ class AbsEmulator:
             ("GET", "/api/items/{iid}", self.get_item),
             ("PATCH", "/api/items/{iid}/media", self.patch_media),
             ("GET", "/api/items/{iid}/file/{ino}", self.get_file),
+            ("GET", "/api/items/{iid}/cover", self.get_cover),
+            ("POST", "/api/items/{iid}/cover", self.upload_cover),
+            ("PATCH", "/api/items/{iid}/cover", self.update_cover),
+            ("DELETE", "/api/items/{iid}/cover", self.remove_cover),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
@@ -604,7 +809,8 @@ class AbsEmulator:
             if request.transport is not None:
                 request.transport.abort()
             return _text(503, "never delivered: the connection was dropped")
-        if path.startswith("/api/") and not self._authorised(request):
+        open_route = request.method == "GET" and _COVER_ROUTE.fullmatch(path) is not None
+        if path.startswith("/api/") and not open_route and not self._authorised(request):
             entry["status"] = 401
             return _text(401, "Unauthorized")
         if self._fail_burst and path.startswith("/api/"):

@@ -492,15 +492,37 @@ def load_catalogue(path: Path = BOOKS_CSV) -> Catalogue:
     return Catalogue(books, by_id, {b.goodbooks_id: b for b in books}, author_ids, series_ids, editions)
 
 
-def hc_table_rows(books: Iterable[Book]) -> dict[str, list[dict]]:
+def cover_path(kind: str, ident: int) -> str | None:
+    """Where the emulated image CDN serves the cover of a book or an edition (`kind` "books" or
+    "editions"), or None when Hardcover has no image for it: one book in ten has none, and one audio
+    edition in three has an image of its own."""
+    if kind == "books":
+        return None if _h("cover", kind, ident) % 10 == 0 else f"/covers/books/{ident}.png"
+    return f"/covers/editions/{ident}.png" if _h("cover", kind, ident) % 3 == 0 else None
+
+
+def cover_bytes(kind: str, ident: int) -> bytes | None:
+    """The image served at cover_path(kind, ident)."""
+    from emulators.cover_images import cover_png
+
+    return cover_png(f"{kind}:{ident}") if cover_path(kind, ident) else None
+
+
+def hc_table_rows(books: Iterable[Book], image_base: str | None = None) -> dict[str, list[dict]]:
     """These books as rows of the warehouse's hc_* tables, as fetch_candidates would leave them
-    (authors as book contributions with a NULL role, narrators on their audio editions)."""
+    (authors as book contributions with a NULL role, narrators on their audio editions); image URLs
+    on `image_base` (the Hardcover emulator's address) when given."""
+
+    def image(kind: str, ident: int) -> str | None:
+        path = cover_path(kind, ident)
+        return f"{image_base.rstrip('/')}{path}" if image_base and path else None
+
     rows: dict[str, list[dict]] = {"hc_books": [], "hc_editions": [], "hc_contributions": [], "hc_series": []}
     for b in books:
         rows["hc_books"].append(
             {"book_id": b.book_id, "title": b.title, "subtitle": b.subtitle, "slug": b.slug,
              "release_year": b.release_year, "description": b.description, "genres": list(b.genres),
-             "compilation": b.compilation}
+             "compilation": b.compilation, "image_url": image("books", b.book_id)}
         )  # fmt: skip
         rows["hc_contributions"] += [
             {"contributable_type": "Book", "contributable_id": b.book_id, "author_id": None,
@@ -518,7 +540,8 @@ def hc_table_rows(books: Iterable[Book]) -> dict[str, list[dict]]:
                  "isbn_10": e.isbn_10, "isbn_13": e.isbn_13, "asin": e.asin,
                  "reading_format_id": e.reading_format_id, "edition_format": e.edition_format,
                  "audio_seconds": e.audio_seconds, "pages": e.pages, "release_year": e.release_year,
-                 "publisher": e.publisher, "language": e.language}
+                 "publisher": e.publisher, "language": e.language,
+                 "image_url": image("editions", e.edition_id)}
             )  # fmt: skip
             rows["hc_contributions"] += [
                 {"contributable_type": "Edition", "contributable_id": e.edition_id, "author_id": None,
@@ -528,16 +551,17 @@ def hc_table_rows(books: Iterable[Book]) -> dict[str, list[dict]]:
     return rows
 
 
-def load_hc_tables(con, books: Iterable[Book]) -> None:
+def load_hc_tables(con, books: Iterable[Book], image_base: str | None = None) -> None:
     """Insert these books into a warehouse's hc_* tables in bulk (Arrow), as fetch_candidates would.
 
-    For tests and benchmarks that need a Hardcover slice without running fetch_candidates."""
+    For tests and benchmarks that need a Hardcover slice without running fetch_candidates; cover
+    image URLs point at `image_base` (a running Hardcover emulator) when given."""
     import pyarrow as pa
 
     from tasks.warehouse import now
 
     stamp = now()
-    for name, rows in hc_table_rows(books).items():
+    for name, rows in hc_table_rows(books, image_base).items():
         if not rows:
             continue
         if name in ("hc_books", "hc_editions"):

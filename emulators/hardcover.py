@@ -6,7 +6,9 @@ buckets: burst 10 refilled at 60/min, and 5,000/day. Over 5 root fields or a sec
 403; an empty bucket → 429 with `Retry-After`; rejected requests still count. Every response
 carries `RateLimit-Policy` and `RateLimit` headers, so a client can learn the limits instead of
 hard-coding them. Faults (429 storms, 5xx bursts, slow responses, a low daily cap) are injected
-on request; `request_log` records what happened so tests can count.
+on request; `request_log` records what happened so tests can count. Cover images (`image { url }` of
+books and editions) are served, like Hardcover's image CDN, at `/covers/<books|editions>/<id>.png` on
+the emulator's own address: small deterministic PNGs (emulators/cover_images.py), no auth, no budget.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from graphql import (
     validate,
 )
 
-from emulators.catalogue import Catalogue, load_catalogue
+from emulators.catalogue import Catalogue, cover_bytes, load_catalogue
 from emulators.hardcover_resolvers import build_db, make_field_resolver
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "hardcover" / "schema.graphql"
@@ -133,6 +135,7 @@ class HardcoverEmulator:
         self.request_log: list[LogEntry] = []
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
+        self.asset_base = ""  # where the cover images are served (set by start())
 
     # --- fault injection --------------------------------------------------------------------------
     def inject_429_storm(self, n: int, retry_after: int = 1) -> None:
@@ -191,7 +194,17 @@ class HardcoverEmulator:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_post("/v1/graphql", self._handle)
         app.router.add_post("/", self._handle)
+        app.router.add_get("/covers/{kind}/{name}", self._cover)
         return app
+
+    async def _cover(self, request: web.Request) -> web.Response:
+        """The image CDN: a cover named by a book's or an edition's `image { url }` (no auth, no budget)."""
+        kind, name = request.match_info["kind"], request.match_info["name"]
+        stem = name.removesuffix(".png")
+        data = cover_bytes(kind, int(stem)) if kind in ("books", "editions") and stem.isdigit() else None
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data, content_type="image/png")
 
     async def _handle(self, request: web.Request) -> web.Response:
         if self._faults.slow > 0:
@@ -282,7 +295,13 @@ class HardcoverEmulator:
             return reply(status, {"error": text}, "injected_5xx")
         if validation_errors:
             return reply(200, {"errors": validation_errors}, "validation")
-        result = execute(load_schema(), doc, variable_values=variables, field_resolver=self._resolver)
+        result = execute(
+            load_schema(),
+            doc,
+            variable_values=variables,
+            field_resolver=self._resolver,
+            context_value={"asset_base": self.asset_base},
+        )
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [
@@ -297,7 +316,8 @@ class HardcoverEmulator:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         sock = site._server.sockets[0]  # type: ignore[union-attr]
-        self.url = f"http://{host}:{sock.getsockname()[1]}/v1/graphql"
+        self.asset_base = f"http://{host}:{sock.getsockname()[1]}"
+        self.url = f"{self.asset_base}/v1/graphql"
         return self.url
 
     async def stop(self) -> None:

@@ -20,7 +20,7 @@ from anyascii import anyascii
 from graphql import GraphQLError, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 from rapidfuzz import fuzz, process
 
-from emulators.catalogue import Catalogue, load_catalogue
+from emulators.catalogue import Catalogue, cover_path, load_catalogue
 
 DISABLED_OPERATORS = frozenset(
     {
@@ -210,6 +210,21 @@ def _build_db(cat: Catalogue) -> Db:
     for fid, name in READING_FORMATS.items():
         t["reading_formats"].append(Rec("reading_formats", {"id": fid, "format": name}))
 
+    def image(kind: str, ident: int, imageable: str) -> int | None:
+        """An `images` row for the cover the catalogue has for this book or edition, if any."""
+        path = cover_path(kind, ident)
+        if path is None:
+            return None
+        image_id = len(t["images"]) + 1
+        t["images"].append(
+            Rec(
+                "images",
+                {"id": image_id, "path": path, "width": 6, "height": 9, "ratio": 1.5, "color": None,
+                 "imageable_type": imageable, "imageable_id": ident},
+            )
+        )  # fmt: skip
+        return image_id
+
     for book in cat.books:
         audio = book.default_audio_edition
         physical = book.physical_edition
@@ -285,6 +300,7 @@ def _build_db(cat: Catalogue) -> Db:
                         "Genre": [{"tag": g, "count": 100 - 10 * i} for i, g in enumerate(book.genres)]
                     },
                     "cached_image": {},
+                    "image_id": image("books", book.book_id, "Book"),
                     "activities_count": book.users_count // 5,
                     "lists_count": 0,
                     "reviews_count": 0,
@@ -332,6 +348,7 @@ def _build_db(cat: Catalogue) -> Db:
                         "state": "normalized",
                         "canonical_id": None,
                         "compilation": book.compilation,
+                        "image_id": image("editions", e.edition_id, "Edition"),
                     },
                 )
             )
@@ -386,6 +403,7 @@ def _wire_relationships(db: Db) -> None:
                 lambda d: one["book_series"].get(d["featured_book_series_id"]),
             ),
             "canonical": ("books", False, lambda d: None),
+            "image": ("images", False, lambda d: one.get("images", {}).get(d.get("image_id"))),
         },
         "editions": {
             "book": ("books", False, lambda d: one["books"].get(d["book_id"])),
@@ -397,6 +415,7 @@ def _wire_relationships(db: Db) -> None:
             ),
             "publisher": ("publishers", False, lambda d: one["publishers"].get(d["publisher_id"])),
             "language": ("languages", False, lambda d: one["languages"].get(d["language_id"])),
+            "image": ("images", False, lambda d: one.get("images", {}).get(d.get("image_id"))),
         },
         "contributions": {
             "author": ("authors", False, lambda d: one["authors"].get(d["author_id"])),
@@ -622,6 +641,8 @@ def make_field_resolver(db: Db) -> Callable[..., Any]:
                 target, is_array, get = rel
                 related = get(source.d)
                 return select(db, target, related, args) if is_array else related
+            if source.t == "images" and name == "url":  # on the emulator's own address, like a CDN URL
+                return (info.context or {}).get("asset_base", "") + source.d["path"]
             value = source.d.get(name)
             return _default_for(info.return_type) if value is None else value
         if isinstance(source, dict):

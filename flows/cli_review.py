@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tasks.review import Reviewer, bulk_check, record_decisions, select_items, show_value
+from tasks.review import Reviewer, bulk_check, record_decisions, select_items
 from tasks.settings import get_settings
 from tasks.warehouse import connect, fetch_dicts, load_sql
 
@@ -222,19 +222,24 @@ PLAN_ROWS_SHOWN = 200
 
 
 def print_plan(db_path: str, run_id: str) -> None:
+    """The stored plan of a run: per item (title — author) and field, ABS now → the book's value,
+    the policy, and why (a conflict says why it is left alone)."""
+    from tasks.writeback.display import item_text, value_text
+
     with connect(db_path) as con:
         rows = fetch_dicts(con, load_sql("writeback_plan_rows"), [run_id])
     table = Table(title=f"writeback plan {run_id}")
-    for col in ("item", "field", "policy", "ABS now", "→ new"):
+    for col in ("item", "field", "ABS now", "→ book", "policy", "why"):
         table.add_column(col)
     for r in rows[:PLAN_ROWS_SHOWN]:
-        before, after = json.loads(r["before"]), json.loads(r["after"])
+        conflict = r["action"] == "conflict"
         table.add_row(
-            r["item_id"],
+            escape(item_text(r)),
             r["field"],
+            f"[red]{escape(value_text(r['field'], r['before']))}[/red]",
+            f"[{'dim' if conflict else 'green'}]{escape(value_text(r['field'], r['after']))}[/]",
             r["policy"],
-            f"[red]{show_value(r['field'], before)}[/red]",
-            f"[green]{show_value(r['field'], after)}[/green]",
+            f"[yellow]{escape(r['reason'] or '')}[/yellow]" if conflict else escape(r["reason"] or ""),
         )
     console.print(table)
     if len(rows) > PLAN_ROWS_SHOWN:
@@ -242,7 +247,12 @@ def print_plan(db_path: str, run_id: str) -> None:
             f"(first {PLAN_ROWS_SHOWN} rows shown; all are in SQL: "
             f"SELECT * FROM writeback_plans WHERE run_id = '{run_id}')"
         )
-    console.print(f"{len(rows)} field change(s) on {len({r['item_id'] for r in rows})} item(s)")
+    writes = [r for r in rows if r["action"] == "write"]
+    conflicts = len(rows) - len(writes)
+    console.print(
+        f"{len(writes)} field change(s) on {len({r['item_id'] for r in writes})} item(s)"
+        + (f"; {conflicts} field(s) a person changed in ABS left alone (conflicts)" if conflicts else "")
+    )
 
 
 def print_holds(db_path: str, run_id: str) -> None:

@@ -12,8 +12,9 @@ from prefect.cache_policies import NO_CACHE
 from tasks.abs import AbsClient
 from tasks.artifacts import progress
 from tasks.settings import Settings, get_settings
-from tasks.warehouse import connect, run_record
+from tasks.warehouse import connect, fetch_dicts, load_sql, run_record
 from tasks.writeback.apply import apply_writeback
+from tasks.writeback.display import markdown_head
 from tasks.writeback.plan import plan_from_warehouse
 
 
@@ -26,6 +27,9 @@ def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) ->
         "approved": len(plans) + len(planned.holds),
         "planned_items": sum(1 for p in plans if p.changes),
         "planned_fields": sum(len(p.changes) for p in plans),
+        "already_equal": sum(len(p.already) for p in plans),
+        "conflicts": sum(len(p.conflicts) for p in plans),
+        "covers": sum(1 for p in plans for c in p.changes if c.field == "cover"),
         "held_after_rollback": sum(len(p.held) for p in plans),
         "held_items": len(planned.holds),
     }
@@ -59,7 +63,10 @@ async def writeback(
         else:
             run.counts.update(plan_changes(settings, run.run_id, item_ids))
     summary = {"run_id": run.run_id, "apply": apply, **run.counts}
-    await acreate_markdown_artifact(markdown=report("writeback", summary), key="writeback-summary")
+    with connect(settings.duckdb_path) as con:
+        rows = fetch_dicts(con, load_sql("writeback_plan_rows"), [run.run_id])
+    plan = f"\n## The plan (what changes, and why)\n\n{markdown_head(rows, run.run_id)}\n"
+    await acreate_markdown_artifact(markdown=report("writeback", summary) + plan, key="writeback-summary")
     return summary
 
 

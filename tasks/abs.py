@@ -4,7 +4,8 @@
 - Reads: `libraries()`, `library_item_ids()` (the minified list with `limit=0`: id + updatedAt),
   `get_items()` (`POST /api/items/batch/get` in chunks; ABS silently drops unknown ids, so the ids it
   did not return are reported as missing), `get_item()`.
-- Writes (used by writeback): `patch_item_media()`, `batch_update()`. They are sent once: a dropped
+- Writes (used by writeback): `patch_item_media()`, `batch_update()`, and the cover calls
+  `upload_cover()`, `delete_cover()` (`get_cover()` reads the image's bytes). They are sent once: a dropped
   connection on a write may mean ABS died on the payload (reference/abs-api.md §3.3), so it is reported,
   not replayed.
 - Audio: `file_size()` and `open_file_range()` (HTTP Range on `/api/items/:id/file/:ino`).
@@ -119,6 +120,7 @@ class AbsClient:
         *,
         params: dict | None = None,
         json_body: Any = None,
+        data: Any = None,
         headers: dict | None = None,
         idempotent: bool = True,
         what: str | None = None,
@@ -135,7 +137,7 @@ class AbsClient:
             self.requests += 1
             try:
                 async with self._session.request(
-                    method, url, params=params, json=json_body, headers=headers
+                    method, url, params=params, json=json_body, data=data, headers=headers
                 ) as resp:
                     body = await resp.read()
                     if resp.status < 400:
@@ -365,6 +367,47 @@ class AbsClient:
             json_body=updates,
             idempotent=False,
             what=f"batch-updating {len(updates)} items",
+        )
+
+    # -- covers (reference/abs-api.md §3.5) ---------------------------------------------------------------
+
+    async def get_cover(self, item_id: str) -> bytes | None:
+        """The item's cover image as stored (`GET /api/items/:id/cover?raw=1`), or None when it has none
+        (no coverPath, or the file is gone). Without `raw` ABS answers a resized webp/jpeg copy."""
+        try:
+            _, _, body = await self._request(
+                "GET",
+                f"/api/items/{item_id}/cover",
+                params={"raw": "1"},
+                headers={"Accept": "image/*"},
+                raw=True,
+                what=f"reading the cover of item {item_id}",
+            )
+        except AbsNotFound:
+            return None
+        return body
+
+    async def upload_cover(self, item_id: str, image: bytes, filename: str) -> dict:
+        """`POST /api/items/:id/cover` with the image as the multipart field `cover` → `{success, cover}`
+        (`cover` = the server path ABS stored it at; the extension of `filename` names its type)."""
+        form = aiohttp.FormData()
+        form.add_field("cover", image, filename=filename, content_type="application/octet-stream")
+        return await self._request(
+            "POST",
+            f"/api/items/{item_id}/cover",
+            data=form,
+            idempotent=False,
+            what=f"uploading the cover of item {item_id}",
+        )
+
+    async def delete_cover(self, item_id: str) -> None:
+        """`DELETE /api/items/:id/cover`: the item has no cover afterwards (ABS keeps the file on disk)."""
+        await self._request(
+            "DELETE",
+            f"/api/items/{item_id}/cover",
+            idempotent=False,
+            raw=True,
+            what=f"removing the cover of item {item_id}",
         )
 
     # -- audio files -------------------------------------------------------------------------------------

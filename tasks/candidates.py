@@ -273,7 +273,7 @@ def book_rows(books: list[dict]) -> dict[str, pl.DataFrame]:
             "compilation": b.get("compilation"),
             "canonical_id": b.get("canonical_id"),
             "genres": genres,
-            "image_url": None,
+            "image_url": (b.get("image") or {}).get("url"),
             "fetched_at": fetched,
         }
         for i, c in enumerate(b.get("contributions") or []):
@@ -314,6 +314,7 @@ def book_rows(books: list[dict]) -> dict[str, pl.DataFrame]:
                 "release_year": e.get("release_year"),
                 "publisher": (e.get("publisher") or {}).get("name"),
                 "language": (e.get("language") or {}).get("language"),
+                "image_url": (e.get("image") or {}).get("url"),
                 "fetched_at": fetched,
             }
             for i, c in enumerate(e.get("contributions") or []):
@@ -359,6 +360,7 @@ def book_rows(books: list[dict]) -> dict[str, pl.DataFrame]:
             "release_year": pl.Int64,
             "publisher": pl.Utf8,
             "language": pl.Utf8,
+            "image_url": pl.Utf8,
             "fetched_at": pl.Datetime,
         },
         "new_contributions": {

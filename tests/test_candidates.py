@@ -306,3 +306,28 @@ def test_an_author_prefix_copied_into_the_title_is_not_searched():
     item = ItemQuery("li_b", ["Lewis, Michael - Boomerang", "Boomerang"], ["Michael Lewis"])
     assert search_title(item) == "Boomerang"
     assert search_title(ItemQuery("li_d", ["Dune - Messiah"], ["Frank Herbert"])) == "Dune"
+
+
+def test_fetched_books_and_editions_keep_their_cover_image_urls_and_the_images_are_served(db_path):
+    import urllib.request
+
+    from emulators.catalogue import cover_bytes, load_catalogue
+
+    items = catalogue_items(12, start=4000)
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+        with connect(db_path) as con:
+            books = dict(con.execute("SELECT book_id, image_url FROM hc_books").fetchall())
+            editions = dict(con.execute("SELECT edition_id, image_url FROM hc_editions").fetchall())
+        cat = load_catalogue()
+        assert books and editions
+        for book_id, url in books.items():
+            expected = cover_bytes("books", book_id)
+            assert (url is None) == (expected is None), book_id
+            if url:
+                with urllib.request.urlopen(url) as resp:  # the emulator's image CDN, on loopback
+                    assert resp.read() == expected
+        with_image = [e for e, url in editions.items() if url]
+        assert with_image and all(cover_bytes("editions", e) for e in with_image)
+        assert any(books[b.book_id] for b in cat.books if b.book_id in books)

@@ -56,8 +56,8 @@ def test_review_keys_apply_skip_reject_choose_another_and_enter_an_id(db_path, p
     assert "li_1" in result.output and books[0].title in result.output
     assert "confidence 90.0%" in result.output
     assert "title: exact" in result.output
-    assert "Someone Else" in result.output  # current narrator, kept under fill_missing
-    assert "keep (fill_missing)" in result.output
+    assert "Someone Else" in result.output  # the current narrator, replaced under the default update
+    assert "keep (" not in result.output
 
 
 def test_a_later_review_asks_only_about_undecided_items_or_those_whose_evidence_changed(

@@ -29,7 +29,7 @@ def test_writeback_shows_the_plan_by_default_applies_with_apply_and_rollback_und
     dry = runner.invoke(app, ["writeback"])
     assert dry.exit_code == 0, dry.output
     assert "writeback plan" in dry.output and "nothing was written" in dry.output
-    assert "fill_missing" in dry.output and "field change(s) on 6 item(s)" in dry.output
+    assert "update" in dry.output and "field change(s) on 6 item(s)" in dry.output
     assert writes(emu) == [] and metadata_json(emu) == original
 
     applied = runner.invoke(app, ["writeback", "--apply"])

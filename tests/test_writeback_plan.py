@@ -10,6 +10,7 @@ from tasks.warehouse import connect
 from tasks.writeback.plan import (
     approved_items,
     field_policies,
+    person_name,
     plan_from_warehouse,
     plan_item,
     sequence_text,
@@ -36,7 +37,7 @@ POLICY = dict.fromkeys(
 )
 
 
-def test_fill_missing_writes_only_empty_fields_and_overwrite_replaces_different_ones():
+def test_fill_missing_writes_only_empty_fields_and_update_replaces_different_ones():
     current = {"title": "Hunger Games, The", "authors": [], "narrators": ["Tatiana Maslany"], "asin": None}
     target = {
         "title": "The Hunger Games",
@@ -47,23 +48,23 @@ def test_fill_missing_writes_only_empty_fields_and_overwrite_replaces_different_
     changes, _ = plan_item(current, target, POLICY)
     assert {c.field: c.after for c in changes} == {"authors": ["Suzanne Collins"], "asin": "B002UZJGYY"}
 
-    changes, _ = plan_item(current, target, {**POLICY, "title": "overwrite", "asin": "never"})
+    changes, _ = plan_item(current, target, {**POLICY, "title": "update", "asin": "never"})
     assert {c.field: (c.before, c.after) for c in changes} == {
         "title": ("Hunger Games, The", "The Hunger Games"),
         "authors": ([], ["Suzanne Collins"]),
     }
 
 
-def test_a_value_is_never_replaced_by_an_empty_one_even_under_overwrite():
+def test_a_value_is_never_replaced_by_an_empty_one_even_under_update():
     current = {"subtitle": "A Novel", "genres": ["Sci-Fi"], "isbn": "9780593135204"}
     target = {"subtitle": None, "genres": [], "isbn": ""}
-    changes, _ = plan_item(current, target, dict.fromkeys(POLICY, "overwrite"))
+    changes, _ = plan_item(current, target, dict.fromkeys([*POLICY, "cover"], "update"))
     assert changes == []
 
 
 def test_fields_already_holding_the_target_are_reported_not_planned():
     changes, already = plan_item(
-        {"authors": ["andy weir"]}, {"authors": ["Andy Weir"]}, dict.fromkeys(POLICY, "overwrite")
+        {"authors": ["andy weir"]}, {"authors": ["Andy Weir"]}, dict.fromkeys(POLICY, "update")
     )
     assert changes == [] and already == ["authors"]
 
@@ -104,6 +105,38 @@ def test_target_values_come_from_the_book_and_its_audio_edition():
     assert target["series"][0]["name"] == book.series_name
     assert isinstance(target["series"][0]["sequence"], str)
     assert target["published_year"] == str(book.release_year)
+
+
+def test_the_published_year_is_the_books_first_publication_not_the_audio_release():
+    target = target_values({"title": "Dune", "release_year": 1965}, {"release_year": 2007})
+    assert target["published_year"] == "1965"
+    assert target_values({"title": "Dune"}, {"release_year": 2007})["published_year"] == "2007"
+
+
+def test_update_is_the_default_for_metadata_fill_missing_for_the_cover_and_overwrite_means_update(db_path):
+    policies = field_policies(get_settings(duckdb_path=db_path))
+    assert {f: p for f, p in policies.items() if f != "cover"} == dict.fromkeys(POLICY, "update")
+    assert policies["cover"] == "fill_missing"
+    aliased = field_policies(get_settings(writeback_policy={"title": "overwrite", "cover": "update"}))
+    assert (aliased["title"], aliased["cover"]) == ("update", "update")
+
+    current = {"title": "Dune - Frank Herbert (Unabridged) 64kbps", "authors": ["Audiobooks"], "cover": None}
+    target = {"title": "Dune", "authors": ["Frank Herbert"], "cover": {"url": "https://img/1.png"}}
+    changes = {c.field: c for c in plan_item(current, target, policies)[0]}
+    assert changes["title"].after == "Dune" and changes["title"].reason == "differs from the matched book"
+    assert changes["authors"].after == ["Frank Herbert"]
+    assert changes["cover"].reason == "ABS has no cover"
+    kept = plan_item({**current, "cover": "/metadata/items/x/cover.jpg"}, target, policies)[0]
+    assert "cover" not in {c.field for c in kept}  # fill_missing keeps a cover the item has
+
+
+def test_names_are_written_first_name_first():
+    assert person_name("Herbert, Frank") == "Frank Herbert"
+    assert person_name("Le Guin, Ursula K.") == "Ursula K. Le Guin"
+    assert person_name("Martin Luther King, Jr.") == "Martin Luther King, Jr."
+    assert person_name("Andy Weir") == "Andy Weir"
+    target = target_values({"title": "Dune", "authors": ["Herbert, Frank"]}, {"narrators": ["Vance, Simon"]})
+    assert (target["authors"], target["narrators"]) == (["Frank Herbert"], ["Simon Vance"])
 
 
 def test_an_unknown_policy_is_a_settings_error_that_names_the_fix():
@@ -156,6 +189,4 @@ def test_the_dry_run_plan_is_stored_with_its_run_id(db_path):
         ("li_0", list(books[0].authors)),
         ("li_1", list(books[1].authors)),
     ]
-    assert all(
-        c.field != "title" for p in plans for c in p.changes
-    )  # titles were there: fill_missing keeps them
+    assert all(c.field != "title" for p in plans for c in p.changes)  # the titles are the books' already

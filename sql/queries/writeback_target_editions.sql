@@ -1,4 +1,4 @@
--- Every edition of the approved books, with narrators; the plan uses the approved edition or,
+-- Every edition of the approved books, with narrators and image; the plan uses the approved edition or,
 -- without one, the book's first audio edition.
 SELECT
     e.edition_id,
@@ -10,6 +10,7 @@ SELECT
     e.release_year,
     e.publisher,
     e.language,
+    e.image_url,
     (
         SELECT list(c.author_name ORDER BY c.ordinal NULLS LAST, c.author_name)
         FROM hc_contributions AS c

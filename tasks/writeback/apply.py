@@ -7,10 +7,11 @@ run settles by reading ABS (`reconcile_open_intents`) before planning anything â
 never unrecorded and never sent twice.
 
 An item is written only from what the last sync read of it: held items (see writeback_approved.sql)
-are not sent, and neither is an item whose live ABS `updatedAt` is newer than the warehouse's â€” it
-changed in ABS since the sync, so its match and approval may describe another book (`force` writes
-those, planned against their live values). ABS's `updatedAt` after shelfmatch's own writes is kept in
-`writeback_item_stamps`, so those writes do not count as changes.
+are not sent. A field a person changed in ABS (since shelfmatch last read or wrote it, see
+conflicts.py) is a conflict, left alone; an item whose title or authors changed since the last sync
+is held whole (`changed_in_abs`): its match may describe another book. `force` writes both, planned
+against their live values. ABS's `updatedAt` after shelfmatch's own writes is kept in
+`writeback_item_stamps`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import duckdb
 from tasks.abs import AbsClient, AbsError, AbsNotFound, AbsUnavailable
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, now, record_error
+from tasks.writeback.conflicts import COVER, baseline, edited_fields, identity_changed, our_writes
+from tasks.writeback.covers import CatalogueImages, cover_holds, write_covers
 from tasks.writeback.payload import PayloadError, from_abs_metadata, same, to_media_payload, validate_batch
 from tasks.writeback.plan import (
     Hold,
@@ -36,6 +39,7 @@ from tasks.writeback.plan import (
     held_fields,
     hold_of,
     insert_rows,
+    item_labels,
     load_targets,
     loads,
     split_holds,
@@ -61,7 +65,10 @@ class WriteSummary:
     missing: int = 0
     refused: int = 0
     failed: int = 0
-    already_applied: int = 0
+    already_equal: int = 0  # fields ABS already holds the book's value of
+    conflicts: int = 0  # fields a person changed in ABS: left alone
+    covers_set: int = 0
+    covers_verified: int = 0
     held_after_rollback: int = 0
     held_items: int = 0
     reconciled: int = 0
@@ -136,7 +143,9 @@ async def read_items(client: AbsClient, ids: list[str]) -> dict[str, dict]:
 
 
 def current_values(item: dict) -> dict[str, Any]:
-    return from_abs_metadata((item.get("media") or {}).get("metadata") or {})
+    """Canonical values of every writeback field of an expanded item; the cover as its path."""
+    media = item.get("media") if isinstance(item.get("media"), dict) else {}
+    return {**from_abs_metadata(media.get("metadata") or {}), COVER: media.get("coverPath") or None}
 
 
 STAMP_COLUMNS = ["item_id", "updated_at", "run_id", "read_at"]
@@ -153,30 +162,58 @@ def record_stamps(con: duckdb.DuckDBPyConnection, run_id: str, items: Iterable[d
     insert_rows(con, "writeback_upsert_stamps", STAMP_COLUMNS, rows)
 
 
-def live_holds(rows: list[dict], live: dict[str, dict], force: bool) -> tuple[list[dict], list[Hold]]:
+def live_holds(
+    rows: list[dict], live: dict[str, dict], force: bool, edited: dict[str, dict[str, str]]
+) -> tuple[list[dict], list[Hold]]:
     """(rows still writable, holds) once ABS has been read: an item ABS marks missing is never written;
-    one changed in ABS since the last sync (live updatedAt newer than known) only with `force`.
-
-    Without both stamps there is nothing to compare, and the item is not held for it.
-    """
+    one whose title or authors a person changed since the last sync (`edited`, see conflicts.py) only
+    with `force`. Other fields a person changed are conflicts of the plan, not holds of the item."""
     ready, holds = [], []
     for r in rows:
         item = live.get(r["item_id"])
-        stamp = item.get("updatedAt") if item else None
-        known = r.get("known_updated_at")
         if item is not None and item.get("isMissing") is True:
             holds.append(hold_of(r, "missing_files"))
-        elif (
-            not force
-            and isinstance(stamp, int | float)
-            and not isinstance(stamp, bool)
-            and known is not None
-            and stamp > known
-        ):
+        elif not force and identity_changed(edited.get(r["item_id"], {})):
             holds.append(hold_of(r, "changed_in_abs"))
         else:
             ready.append(r)
     return ready, holds
+
+
+def changed_since_sync(rows: list[dict], live: dict[str, dict]) -> set[str]:
+    """Items whose live ABS updatedAt is newer than the last sync's (or our own write's)."""
+    out = set()
+    for r in rows:
+        stamp = (live.get(r["item_id"]) or {}).get("updatedAt")
+        known = r.get("known_updated_at")
+        if (
+            isinstance(stamp, int | float)
+            and not isinstance(stamp, bool)
+            and known is not None
+            and stamp > known
+        ):
+            out.add(r["item_id"])
+    return out
+
+
+COVER_CHANGED = "the item changed in ABS since the last sync and its cover may be a person's: left alone; --force replaces it"
+
+
+def find_edits(
+    con: duckdb.DuckDBPyConnection, rows: list[dict], live: dict[str, dict], current: dict[str, dict]
+) -> dict[str, dict[str, str]]:
+    """item -> field -> why it is taken for a person's edit (conflicts.py), for the live items of `rows`.
+
+    A cover replaced by hand at the same path is not visible in `coverPath`: an item changed since the
+    sync has its existing cover counted as edited too (only `update` would replace it)."""
+    ids = [r["item_id"] for r in rows if r["item_id"] in current]
+    edited = edited_fields(
+        {i: current[i] for i in ids}, baseline(con, current_from_warehouse(con, ids)), our_writes(con, ids)
+    )
+    for item_id in changed_since_sync(rows, live):
+        if current.get(item_id, {}).get(COVER):
+            edited.setdefault(item_id, {}).setdefault(COVER, COVER_CHANGED)
+    return edited
 
 
 async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClient, run_id: str) -> int:
@@ -193,7 +230,11 @@ async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClie
         note = f"reconciled by run {run_id} after an interrupted run"
         if item is None:
             status, note = "missing", f"{note}: ABS no longer has the item"
-        elif same(i["field"], current_values(item)[i["field"]], after):
+        elif (
+            await cover_holds(client, item, after)
+            if i["field"] == COVER
+            else same(i["field"], current_values(item)[i["field"]], after)
+        ):
             status = "rolled_back" if i["undoes_run_id"] else "verified"
         else:
             status = "not_applied"
@@ -256,6 +297,42 @@ async def send(
     return sent, failed
 
 
+def _author_names(item: dict) -> list[str]:
+    return current_values(item)["authors"]
+
+
+async def fix_author_order(
+    client: AbsClient, changes: dict[str, list[tuple[str, Any, Any]]], live: dict[str, dict]
+) -> dict[str, dict]:
+    """Put authors in the order written where ABS kept another one; returns the items read again.
+
+    ABS keeps the authors an item already had in their old place and appends new names, so writing
+    ["A", "B"] over ["B"] leaves ["B", "A"]. Writing the first name alone, then the list, links them
+    in the order given (ABS removes and re-adds the others in between).
+    """
+    wrong = {}
+    for item_id, fields in changes.items():
+        wanted = next((after for f, _, after in fields if f == "authors"), None)
+        item = live.get(item_id)
+        if (
+            wanted
+            and item is not None
+            and same("authors", _author_names(item), wanted)
+            and [a.casefold() for a in _author_names(item)] != [a.casefold() for a in wanted]
+        ):
+            wrong[item_id] = wanted
+    if not wrong:
+        return {}
+    for step in ([names[:1] for names in wrong.values()], list(wrong.values())):
+        batch = [
+            {"id": i, "mediaPayload": to_media_payload({"authors": names})}
+            for i, names in zip(wrong, step, strict=True)
+        ]
+        validate_batch(batch)
+        await client.batch_update(batch)
+    return await read_items(client, list(wrong))
+
+
 async def write_changes(
     con: duckdb.DuckDBPyConnection,
     client: AbsClient,
@@ -309,6 +386,7 @@ async def write_changes(
     log_rows(con, outcome)
 
     live = await read_items(client, sent)
+    live.update(await fix_author_order(client, changes, live))
     record_stamps(con, run_id, live.values())
     outcome = []
     for item_id in sent:
@@ -370,35 +448,59 @@ async def apply_writeback(
     done = 0
     if on_progress is not None:
         on_progress(0, len(ready))
-    for chunk in chunks(ready, settings.writeback_batch_size):
-        ids = [r["item_id"] for r in chunk]
-        try:
-            live = await read_items(client, ids)
-            fresh, changed = live_holds(chunk, live, force)
-            summary.held_items += store_holds(con, run_id, changed)
-            plans = build_plans(
-                fresh, targets, {i: current_values(it) for i, it in live.items()}, policies, held
-            )
-            _log_missing(
-                con, run_id, [r for r in chunk if r["item_id"] not in live], targets, policies, summary
-            )
-            store_plans(con, run_id, plans)
-            _tally(summary, plans)
-            changes = {
-                p.item_id: [(c.field, c.before, c.after) for c in p.changes] for p in plans if p.changes
-            }
-            await write_changes(con, client, run_id, changes, summary.counts)
-        except AbsUnavailable as exc:
-            left = f"{len(ready) - done} approved items left"
-            raise not_answering(
-                con, run_id, FLOW, settings.abs_url, exc, left, "shelfmatch writeback --apply"
-            ) from exc
-        done += len(chunk)
-        if on_progress is not None:
-            on_progress(done, len(ready))
-    for key in ("verified", "mismatch", "missing", "refused", "failed"):
+    images = CatalogueImages(con, timeout=settings.hardcover_timeout_seconds)
+    async with images:
+        for chunk in chunks(ready, settings.writeback_batch_size):
+            ids = [r["item_id"] for r in chunk]
+            try:
+                await _write_chunk(
+                    con, client, run_id, chunk, targets, policies, held, force, images, summary
+                )
+            except AbsUnavailable as exc:
+                left = f"{len(ready) - done} approved items left"
+                raise not_answering(
+                    con, run_id, FLOW, settings.abs_url, exc, left, "shelfmatch writeback --apply"
+                ) from exc
+            done += len(ids)
+            if on_progress is not None:
+                on_progress(done, len(ready))
+    for key in ("verified", "mismatch", "missing", "refused", "failed", "already_equal"):
         setattr(summary, key, getattr(summary, key) + summary.counts.get(key, 0))
+    summary.covers_set = summary.counts.get("covers_set", 0)
+    summary.covers_verified = summary.counts.get("covers_verified", 0)
     return summary
+
+
+async def _write_chunk(
+    con: duckdb.DuckDBPyConnection,
+    client: AbsClient,
+    run_id: str,
+    chunk: list[dict],
+    targets: dict,
+    policies: dict,
+    held: set[tuple[str, str]],
+    force: bool,
+    images: CatalogueImages,
+    summary: WriteSummary,
+) -> None:
+    """Plan one chunk against live ABS values and write it: metadata in one batch, then covers."""
+    live = await read_items(client, [r["item_id"] for r in chunk])
+    current = {i: current_values(it) for i, it in live.items()}
+    edited = find_edits(con, chunk, live, current)
+    fresh, changed = live_holds(chunk, live, force, edited)
+    summary.held_items += store_holds(con, run_id, changed)
+    plans = build_plans(fresh, targets, current, policies, held, {} if force else edited)
+    _log_missing(con, run_id, [r for r in chunk if r["item_id"] not in live], targets, policies, summary)
+    store_plans(con, run_id, plans, item_labels(con, [p.item_id for p in plans]))
+    _tally(summary, plans)
+    changes = {
+        p.item_id: [(c.field, c.before, c.after) for c in p.changes if c.field != COVER]
+        for p in plans
+        if any(c.field != COVER for c in p.changes)
+    }
+    await write_changes(con, client, run_id, changes, summary.counts)
+    read_back = await write_covers(con, client, run_id, plans, live, summary.counts, images)
+    record_stamps(con, run_id, read_back)
 
 
 def _log_missing(
@@ -437,5 +539,6 @@ def _log_missing(
 def _tally(summary: WriteSummary, plans: list[ItemPlan]) -> None:
     summary.planned_items += sum(1 for p in plans if p.changes)
     summary.planned_fields += sum(len(p.changes) for p in plans)
-    summary.already_applied += sum(len(p.already) for p in plans)
+    summary.already_equal += sum(len(p.already) for p in plans)
+    summary.conflicts += sum(len(p.conflicts) for p in plans)
     summary.held_after_rollback += sum(len(p.held) for p in plans)

@@ -4,11 +4,17 @@ Plain functions over the warehouse; the same `plan_item` is used by the dry-run 
 extract) and by `--apply` (against what ABS says right now), so what is shown is what is sent.
 An approved item that must not be written now (its approval was made on other evidence, it is gone
 or unreadable) is a `Hold`: listed with the plan and stored in `writeback_holds`, never sent.
+
+Policies, per field (`SHELFMATCH_WRITEBACK_POLICY`): `update` (the default for every metadata field:
+an approved match brings each field the book knows to the book's value), `fill_missing` (only where
+ABS has nothing; the cover's default, see DEFAULT_POLICIES), `never`. A value is never replaced by an
+empty one. A field a person changed in ABS is a conflict, left alone (see conflicts.py).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +23,18 @@ import pyarrow as pa
 
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, now
+from tasks.writeback.conflicts import COVER, edited_fields, our_writes
 from tasks.writeback.payload import FIELDS, canonical, is_empty, same
 
-POLICIES = ("fill_missing", "overwrite", "never")
+POLICIES = ("update", "fill_missing", "never")
+# `overwrite` is accepted as another name for `update` (settings written for it keep their meaning).
+POLICY_ALIASES = {"overwrite": "update"}
+POLICY_FIELDS = (*FIELDS, COVER)
+# Every metadata field the matched book knows is brought to the book's value. The cover only fills a
+# missing one: an item's own cover is most often the audiobook's art (embedded in the files or the
+# folder's cover.jpg), which a catalogue image is not better than, and two images of one cover never
+# compare equal byte for byte, so `update` would replace every cover on every book.
+DEFAULT_POLICIES = {**dict.fromkeys(FIELDS, "update"), COVER: "fill_missing"}
 READING_FORMAT_AUDIO = 2
 READING_FORMAT_BOTH = 3
 
@@ -30,6 +45,7 @@ class Change:
     policy: str
     before: Any
     after: Any
+    reason: str = ""
 
 
 @dataclass
@@ -39,8 +55,9 @@ class ItemPlan:
     edition_id: int | None
     approval: str  # auto | approved
     changes: list[Change] = field(default_factory=list)
-    already: list[str] = field(default_factory=list)  # fields that already hold the target value
+    already: list[str] = field(default_factory=list)  # fields already equal to the book's value
     held: list[str] = field(default_factory=list)  # fields a rollback took back (not written again)
+    conflicts: list[Change] = field(default_factory=list)  # fields a person changed in ABS: left alone
 
 
 HOLD_REASONS = {
@@ -93,14 +110,17 @@ def split_holds(approved: list[dict]) -> tuple[list[dict], list[Hold]]:
 
 def field_policies(settings: Settings) -> dict[str, str]:
     """The policy of every writeback field; unknown fields or policies are a settings error."""
-    policy = dict.fromkeys(FIELDS, "fill_missing")
+    policy = dict(DEFAULT_POLICIES)
     for name, value in settings.writeback_policy.items():
-        if name not in FIELDS:
+        if name not in POLICY_FIELDS:
             raise ValueError(
-                f"writeback_policy names unknown field {name!r}; fields are: {', '.join(FIELDS)}"
+                f"SHELFMATCH_WRITEBACK_POLICY names unknown field {name!r}; fields are: {', '.join(POLICY_FIELDS)}"
             )
+        value = POLICY_ALIASES.get(value, value)
         if value not in POLICIES:
-            raise ValueError(f"writeback_policy[{name!r}] = {value!r}; use one of {', '.join(POLICIES)}")
+            raise ValueError(
+                f"SHELFMATCH_WRITEBACK_POLICY[{name!r}] = {value!r}; use one of {', '.join(POLICIES)}"
+            )
         policy[name] = value
     return policy
 
@@ -114,16 +134,39 @@ def sequence_text(position: float | None, details: str | None) -> str | None:
     return str(int(position)) if float(position).is_integer() else f"{position:g}"
 
 
+_LAST_FIRST = re.compile(r"^\s*([^,]+?),\s*([^,]+?)\s*$")
+_NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "md"}
+
+
+def person_name(name: str) -> str:
+    """ "Herbert, Frank" -> "Frank Herbert": ABS shows and matches "First Last" (it derives the
+    "Last, First" sort form itself), so the inverted form is never written. "Martin Luther King, Jr."
+    stays as it is."""
+    m = _LAST_FIRST.match(name or "")
+    if m is None or m.group(2).strip().lower() in _NAME_SUFFIXES:
+        return name
+    return f"{m.group(2)} {m.group(1)}"
+
+
 def target_values(book: dict, edition: dict | None) -> dict[str, Any]:
-    """What Hardcover says each writeback field should be, in canonical form."""
+    """What Hardcover says each writeback field should be, in canonical form.
+
+    Work-level fields (title, subtitle, authors, series, description, genres) come from the book;
+    what belongs to a recording (narrators, ASIN, ISBN, publisher, language) from the matched audio
+    edition. The published year is the book's first publication year, the edition's release year
+    only when the book has none: it is one value per work, the same whichever edition a library
+    holds, and what people search and sort by ("Dune, 1965"), while an audio edition's release year
+    is that recording's date and often missing or a re-release's on Hardcover.
+    The cover is the audio edition's image (square audiobook art), else the book's.
+    """
     edition = edition or {}
-    year = edition.get("release_year") or book.get("release_year")
+    year = book.get("release_year") or edition.get("release_year")
     isbn = edition.get("isbn_13") or edition.get("isbn_10")
     raw = {
         "title": book.get("title"),
         "subtitle": book.get("subtitle"),
-        "authors": book.get("authors") or [],
-        "narrators": edition.get("narrators") or [],
+        "authors": [person_name(a) for a in book.get("authors") or [] if a],
+        "narrators": [person_name(n) for n in edition.get("narrators") or [] if n],
         "series": [
             {"name": s["name"], "sequence": sequence_text(s.get("position"), s.get("details"))}
             for s in book.get("series") or []
@@ -136,28 +179,41 @@ def target_values(book: dict, edition: dict | None) -> dict[str, Any]:
         "isbn": isbn,
         "asin": edition.get("asin"),
     }
-    return {f: canonical(f, v) for f, v in raw.items()}
+    target = {f: canonical(f, v) for f, v in raw.items()}
+    image = edition.get("image_url") or book.get("image_url")
+    target[COVER] = {"url": image} if image else None
+    return target
 
 
 def plan_item(
     current: dict[str, Any], target: dict[str, Any], policies: dict[str, str]
 ) -> tuple[list[Change], list[str]]:
-    """Changes for one item, and the fields that already hold their target.
+    """Changes for one item, and the fields already equal to the book's value.
 
-    fill_missing writes only where ABS has nothing; overwrite writes where the values differ;
-    never skips. A value is never replaced by an empty one: an empty target is no change.
+    fill_missing writes only where ABS has nothing; update writes where the values differ; never
+    skips. A value is never replaced by an empty one: an empty target is no change. The cover is
+    compared by path here (ABS's `coverPath`); apply compares the images themselves before replacing one.
     """
     changes, already = [], []
-    for name in FIELDS:
-        policy = policies[name]
+    for name in POLICY_FIELDS:
+        policy = POLICY_ALIASES.get(policies.get(name, "never"), policies.get(name, "never"))
         after = target.get(name)
         if policy == "never" or is_empty(after):
             continue
         before = current.get(name)
-        if same(name, before, after):
+        if name == COVER:
+            if is_empty(before):
+                changes.append(Change(name, policy, None, after, "ABS has no cover"))
+            elif policy == "update":
+                changes.append(
+                    Change(name, policy, {"path": before}, after, "replace the cover with the book's")
+                )
+        elif same(name, before, after):
             already.append(name)
-        elif policy == "overwrite" or is_empty(before):
-            changes.append(Change(name, policy, before, after))
+        elif is_empty(before):
+            changes.append(Change(name, policy, before, after, "ABS has none"))
+        elif policy == "update":
+            changes.append(Change(name, policy, before, after, "differs from the matched book"))
     return changes, already
 
 
@@ -205,9 +261,18 @@ def choose_edition(editions: list[dict], edition_id: int | None) -> dict | None:
 
 
 def current_from_warehouse(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """item_id -> canonical field values as the last extract saw them."""
+    """item_id -> canonical field values as the last extract saw them (the cover as its path)."""
     rows = fetch_dicts(con, load_sql("writeback_current_items"), {"item_ids": list(item_ids)})
-    return {r["item_id"]: {f: canonical(f, r[f]) for f in FIELDS} for r in rows}
+    return {
+        r["item_id"]: {**{f: canonical(f, r[f]) for f in FIELDS}, COVER: r["cover_path"] or None}
+        for r in rows
+    }
+
+
+def item_labels(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """item_id -> (title, author) as the last extract saw them, to name items in the plan."""
+    rows = fetch_dicts(con, load_sql("writeback_current_items"), {"item_ids": list(item_ids)})
+    return {r["item_id"]: (r["title"] or r["rel_path"] or "", ", ".join(r["authors"] or [])) for r in rows}
 
 
 def held_fields(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
@@ -221,8 +286,13 @@ def build_plans(
     current: dict[str, dict],
     policies: dict[str, str],
     held: set[tuple[str, str]] = frozenset(),
+    edited: dict[str, dict[str, str]] | None = None,
 ) -> list[ItemPlan]:
-    """One ItemPlan per approved item that ABS has and Hardcover data exists for."""
+    """One ItemPlan per approved item that ABS has and Hardcover data exists for.
+
+    `edited` maps an item to the fields a person changed in ABS (field -> why it is taken for a
+    person's edit): a change to such a field becomes a conflict, listed and left alone.
+    """
     plans = []
     for r in approved:
         item_id = r["item_id"]
@@ -230,9 +300,12 @@ def build_plans(
             continue
         changes, already = plan_item(current[item_id], targets[item_id], policies)
         plan = ItemPlan(item_id, r["book_id"], r["edition_id"], r["approval"], [], already)
+        mine = (edited or {}).get(item_id, {})
         for c in changes:
             if (item_id, c.field) in held:
                 plan.held.append(c.field)
+            elif c.field in mine:
+                plan.conflicts.append(Change(c.field, c.policy, c.before, c.after, mine[c.field]))
             else:
                 plan.changes.append(c)
         plans.append(plan)
@@ -261,11 +334,23 @@ PLAN_COLUMNS = [
     "edition_id",
     "approval",
     "planned_at",
+    "action",
+    "reason",
+    "item_title",
+    "item_author",
 ]
 
 
-def store_plans(con: duckdb.DuckDBPyConnection, run_id: str, plans: list[ItemPlan]) -> int:
-    """Insert the plan rows of a run (one statement); returns the number of field changes."""
+def store_plans(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    plans: list[ItemPlan],
+    labels: dict[str, tuple[str, str]] | None = None,
+) -> int:
+    """Insert the plan rows of a run (one statement): the writes and the conflicts, each with its reason
+    and the item's title and author; returns the number of field changes to write."""
+    labels = labels or {}
+    at = now()
     rows = [
         [
             run_id,
@@ -277,13 +362,17 @@ def store_plans(con: duckdb.DuckDBPyConnection, run_id: str, plans: list[ItemPla
             p.book_id,
             p.edition_id,
             p.approval,
-            now(),
+            at,
+            action,
+            c.reason,
+            *labels.get(p.item_id, (None, None)),
         ]
         for p in plans
-        for c in p.changes
+        for action, group in (("write", p.changes), ("conflict", p.conflicts))
+        for c in group
     ]
     insert_rows(con, "writeback_insert_plan", PLAN_COLUMNS, rows)
-    return len(rows)
+    return sum(len(p.changes) for p in plans)
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, query: str, columns: list[str], rows: list[list]) -> None:
@@ -317,8 +406,12 @@ def plan_from_warehouse(
     under run_id, send nothing."""
     ready, holds = split_holds(approved_items(con, settings, item_ids))
     targets = load_targets(con, ready)
-    current = current_from_warehouse(con, [r["item_id"] for r in ready])
-    plans = build_plans(ready, targets, current, field_policies(settings), held_fields(con))
-    store_plans(con, run_id, plans)
+    ids = [r["item_id"] for r in ready]
+    current = current_from_warehouse(con, ids)
+    # The last extract is the only state the dry-run knows: what it can show is a field a person
+    # changed after shelfmatch wrote it (a sync has read the person's value since).
+    edited = edited_fields(current, current, our_writes(con, ids))
+    plans = build_plans(ready, targets, current, field_policies(settings), held_fields(con), edited)
+    store_plans(con, run_id, plans, item_labels(con, ids))
     store_holds(con, run_id, holds)
     return Planned(plans, holds)

@@ -2,6 +2,9 @@
 
 A field changed again after our write (ABS no longer holds our `after`) is a conflict: reported,
 journaled, and left alone unless forced — someone (a person, another tool) meant that value.
+A cover is put back from the bytes kept in `cover_images` (uploaded under its own type, so ABS
+stores it under the path it had when that path is in ABS's cover folder), or removed when the item
+had none; the read-back compares the image bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from tasks.writeback.apply import (
     reconcile_open_intents,
     write_changes,
 )
+from tasks.writeback.conflicts import COVER
+from tasks.writeback.covers import Image, cover_holds, put_cover, stored_image
 from tasks.writeback.payload import same
 from tasks.writeback.plan import dumps, loads
 
@@ -141,6 +146,9 @@ async def apply_rollback(
                             for r in u.runs
                         ]
                         continue
+                    if u.field == COVER:
+                        rows += await _undo_cover(con, client, run_id, item, u, force, summary)
+                        continue
                     now_value = current_values(item)[u.field]
                     if same(u.field, now_value, u.restore):
                         # Already back to the old value (by hand): nothing to send, the write is undone.
@@ -188,3 +196,56 @@ async def apply_rollback(
         if on_progress is not None:
             on_progress(done, len(item_list))
     return summary
+
+
+async def _undo_cover(
+    con: duckdb.DuckDBPyConnection,
+    client: AbsClient,
+    run_id: str,
+    item: dict,
+    u: Undo,
+    force: bool,
+    summary: RollbackSummary,
+) -> list[list]:
+    """Put back the cover an item had before our writes (journaled here); returns the rows still to log."""
+    item_id = item["id"]
+
+    def rows(before: Any, status: str, error: str | None = None) -> list[list]:
+        return [log_row(run_id, item_id, COVER, before, u.restore, status, error, r) for r in u.runs]
+
+    now_value = {"path": current_values(item)[COVER]}
+    if await cover_holds(client, item, u.restore):
+        summary.rolled_back += 1
+        return rows(now_value, "rolled_back", "ABS already held the before cover")
+    if not force and not await cover_holds(client, item, u.expected):
+        message = (
+            f"cover of {item_id} changed after our write: ABS has {dumps(now_value)}, we set "
+            f"{dumps(u.expected)}; left alone (use --force to restore anyway)"
+        )
+        summary.conflicts.append({"item_id": item_id, "field": COVER, "message": message})
+        record_error(con, run_id, FLOW, item_id, "rollback_conflict", message)
+        return rows(now_value, "conflict", message)
+    image = None
+    if isinstance(u.restore, dict) and u.restore.get("sha256"):
+        kept = stored_image(con, u.restore["sha256"])
+        if kept is None:
+            summary.refused += 1
+            message = (
+                f"the cover {u.restore['sha256']} of {item_id} is not in cover_images; nothing to put back"
+            )
+            record_error(con, run_id, FLOW, item_id, "rollback_refused", message)
+            return rows(now_value, "refused", message)
+        image = Image(u.restore["sha256"], kept[1], kept[0])
+    log_rows(con, rows(now_value, "intent"))
+    status, holds, error, _ = await put_cover(con, client, run_id, FLOW, item_id, image)
+    if status == "ok":
+        status = "rolled_back"
+        moved = image is not None and (holds or {}).get("path") != u.restore.get("path")
+        if moved:  # ABS keeps a given cover in its cover folder; the item's own file is untouched
+            error = f"the image is back byte for byte, stored by ABS at {holds['path']} (it was {u.restore['path']})"
+        summary.rolled_back += 1
+    elif status == "mismatch":
+        summary.mismatch += 1
+    else:
+        summary.missing += status == "missing"
+    return rows(now_value, status, error)
