@@ -252,19 +252,24 @@ def plot(per_family: dict[str, dict], out: Path, title: str) -> None:
 
 
 def show_errors(ev: Evaluation) -> None:
+    """Every wrong auto match, and every matchable item that is not auto with why (development families
+    only: looking at a family's errors makes it development data)."""
     m = ev.matches.join(ev.truth, on="item_id")
+    shown = ("rel_path", "item_title", "book_title", "kind", "tier", "confidence", "caps")
     wrong = m.filter(
         (pl.col("tier") == "auto") & (pl.col("book_id") != pl.col("truth_book_id")).fill_null(True)
     )
     for row in wrong.iter_rows(named=True):
-        print("WRONG AUTO", ev.family, {k: row[k] for k in ("rel_path", "item_title", "book_title", "kind")})
-    lost = m.filter((pl.col("tier") == "reject") & (pl.col("book_id") == pl.col("truth_book_id")))
-    for row in lost.iter_rows(named=True):
-        print(
-            "SILENT REJECT",
-            ev.family,
-            {k: row[k] for k in ("rel_path", "item_title", "confidence", "explanation")},
-        )
+        print("WRONG AUTO", ev.family, {k: row[k] for k in shown})
+    missed = m.filter(pl.col("truth_book_id").is_not_null() & (pl.col("tier") != "auto"))
+    for row in missed.sort("tier", "confidence").iter_rows(named=True):
+        right = "right" if row["book_id"] == row["truth_book_id"] else "WRONG-BOOK"
+        levels = {
+            name: f"{v['level']}{v['weight']:+.1f}"
+            for name, v in (json.loads(row["explanation"]) if row["explanation"] else {}).items()
+            if v["level"] != "null"
+        }
+        print("NOT AUTO", ev.family, right, {k: row[k] for k in shown}, levels)
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ from tasks.hardcover import (
     HcCache,
 )
 from tasks.normalise import (
+    is_placeholder_title,
     name_key,
     normalise_name,
     normalise_series,
@@ -182,18 +183,6 @@ def title_similarity(item_keys: list[str], book_title: str, book_subtitle: str |
 
 
 # Folder names ripped or dumped without care: "51515", "rip_67414", "book79832", "Part 1", "Track 03".
-_PLACEHOLDER_TITLE = re.compile(
-    r"^(?:\d{5,}|(?:rip|book|track|cd|disc|disk|part|chapter|audiobook|audio|file)\s*\d+)$"
-)
-
-
-def is_placeholder_title(title: str) -> bool:
-    """A title that names no book (a number, "Part 1"): searching it would only spend a request.
-    Short numbers stay searchable: "1984" and "11/22/63" are real titles."""
-    text = re.sub(r"[\s_\-.]+", " ", title.strip().lower()).strip()
-    return bool(_PLACEHOLDER_TITLE.match(text))
-
-
 def search_title(item: ItemQuery) -> str | None:
     """The title to search for: the most trusted real title, without series brackets, edition notes,
     release tags or a leading author name, in words ("John_Grisham_A_Time_to_Kill" -> "A Time to Kill"

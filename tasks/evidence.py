@@ -1453,6 +1453,7 @@ def evidence_for_item(
         parse_filename(meta.get("filename") or "", known + parsed.values("author")) if files else []
     )
     abs_rows = _discount_misread(abs_rows, parsed.misread)
+    abs_rows = _mark_folder_name_title(abs_rows, rel_path, item.get("isFile") is True)
 
     # The tags' people are checked against what sources independent of them say. ABS metadata counts
     # only where it did not come from these tags (authors <- artist, narrators <- composer).
@@ -1465,6 +1466,21 @@ def evidence_for_item(
     known_n += [e.value for e in abs_rows if e.field == "narrator" and _name_key(e.value) not in from_tags_n]
     tag_rows = [row for tags, rule in tag_sets for row in tags_evidence(tags, rule, known_a, known_n)]
     return [*abs_rows, *parsed.readings, *filename_rows, *tag_rows]
+
+
+def _mark_folder_name_title(rows: list[Evidence], rel_path: str, is_file: bool) -> list[Evidence]:
+    """An ABS title that is the item's folder (or root file) name verbatim is what ABS's scanner fell back
+    to when nothing else named the book: the path source already reads that name, so the row is kept
+    for people (rule `abs.metadata.folder_name`) but is not a second, independent title."""
+    name = rel_path.rstrip("/").rsplit("/", 1)[-1]
+    if is_file:
+        name = _split_ext(name)[0]
+    return [
+        e._replace(rule="abs.metadata.folder_name")
+        if e.field == "title" and e.source == "abs" and e.value.strip() == name.strip()
+        else e
+        for e in rows
+    ]
 
 
 def _tag_names(tags: dict) -> dict[str, list[str]]:

@@ -549,3 +549,15 @@ def normalise_series(s: str | None) -> str:
     norm = strip_article(normalise_text(s))
     norm = _SERIES_WORD_RE.sub("", norm)
     return norm
+
+
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(?:\d{5,}|(?:rip|book|track|cd|disc|disk|part|chapter|audiobook|audio|file)\s*\d+)$"
+)
+
+
+def is_placeholder_title(title: str) -> bool:
+    """A title that names no book (a number, "Part 1"): searching it would only spend a request.
+    Short numbers stay searchable: "1984" and "11/22/63" are real titles."""
+    text = re.sub(r"[\s_\-.]+", " ", title.strip().lower()).strip()
+    return bool(_PLACEHOLDER_TITLE.match(text))

@@ -19,6 +19,7 @@ import polars as pl
 import pyarrow as pa
 
 from tasks.normalise import (
+    is_placeholder_title,
     name_key,
     normalise_name,
     normalise_series,
@@ -31,7 +32,8 @@ from tasks.normalise import (
 
 # Bump when a normalisation rule (tasks/normalise.py) or the shape of these frames changes: the keys
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
-PREPARE_VERSION = "1"
+PREPARE_VERSION = "2"
+FOLDER_NAME_RULE = "abs.metadata.folder_name"
 
 # Evidence sources, each a bit in a title variant's `sources` mask (so "which sources agree" is one OR).
 SOURCES = ("abs", "path", "filename", "tags", "transcript")
@@ -153,7 +155,10 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         item_ids = pl.concat([item_ids, items.select(pl.col("item_id").cast(pl.String))]).unique()
 
     # --- titles: pair each title with the subtitle from the same (source, rule, ordinal) reading -----------------
-    titles = ev.filter(pl.col("field") == "title").join(
+    # A placeholder ("Track 01", "Part 2") names no book, and an ABS title that is the folder name verbatim
+    # repeats the path source: neither is a title source of its own.
+    titles = ev.filter((pl.col("field") == "title") & (pl.col("rule") != FOLDER_NAME_RULE))
+    titles = titles.filter(~_map_unique(titles["value"], is_placeholder_title, pl.Boolean)).join(
         ev.filter(pl.col("field") == "subtitle").select(
             "item_id", "source", "rule", "ordinal", subtitle="value"
         ),

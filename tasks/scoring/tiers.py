@@ -3,7 +3,9 @@
 Like beets' recommendation: the tier comes from the confidence and thresholds in settings, then
 *caps* can only lower it — a series-position disagreement, an author disagreement, evidence sources
 that disagree with nothing independent to settle it, or a runner-up within `runner_up_margin` keep an
-otherwise-auto match in `pending` for a person to look at.
+otherwise-auto match in `pending` for a person to look at. Nothing plausible is rejected silently: a
+best candidate below the pending threshold that agrees on the title, the author or an identifier is
+`pending` with the reason `low_confidence`.
 
 An item's candidates are ordered by confidence (highest first), then book id (lowest first), then their
 order in `scored`: the first is the match, the second the runner-up. `rank` orders them by confidence
@@ -101,6 +103,18 @@ def choose_matches(
             [pl.when(cond).then(pl.lit(name)) for name, cond in caps.items()]
         ).list.drop_nulls()
     )
+    # Below the pending threshold, a best candidate that still agrees on the title, the author or an
+    # identifier is plausible: a person decides (pending, `low_confidence`), it is not silently rejected.
+    # `reject` means nothing plausible was found.
+    plausible = (
+        _level_is("title", "exact", "close")
+        | _level_is("author", "exact", "close")
+        | _level_is("identifier", "asin", "isbn")
+    )
+    low = c("book_id").is_not_null() & (c("confidence") < pending_threshold) & plausible
+    best = best.with_columns(
+        caps=pl.when(low).then(c("caps").list.concat(pl.lit(["low_confidence"]))).otherwise(c("caps"))
+    )
     # The tier: from the confidence and the thresholds; a cap keeps an otherwise-auto match in pending.
     auto = c("confidence") >= auto_threshold
     tier = (
@@ -108,7 +122,7 @@ def choose_matches(
         .then(pl.lit("reject"))
         .when(auto & (c("caps").list.len() == 0))
         .then(pl.lit("auto"))
-        .when((c("confidence") >= pending_threshold) | auto)
+        .when((c("confidence") >= pending_threshold) | auto | low)
         .then(pl.lit("pending"))
         .otherwise(pl.lit("reject"))
     )
