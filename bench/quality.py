@@ -260,16 +260,16 @@ def show_errors(ev: Evaluation) -> None:
         (pl.col("tier") == "auto") & (pl.col("book_id") != pl.col("truth_book_id")).fill_null(True)
     )
     for row in wrong.iter_rows(named=True):
-        print("WRONG AUTO", ev.family, {k: row[k] for k in shown})
+        print("WRONG AUTO", ev.family, {k: row[k] for k in shown}, _levels(row["explanation"]))
     missed = m.filter(pl.col("truth_book_id").is_not_null() & (pl.col("tier") != "auto"))
     for row in missed.sort("tier", "confidence").iter_rows(named=True):
         right = "right" if row["book_id"] == row["truth_book_id"] else "WRONG-BOOK"
-        levels = {
-            name: f"{v['level']}{v['weight']:+.1f}"
-            for name, v in (json.loads(row["explanation"]) if row["explanation"] else {}).items()
-            if v["level"] != "null"
-        }
-        print("NOT AUTO", ev.family, right, {k: row[k] for k in shown}, levels)
+        print("NOT AUTO", ev.family, right, {k: row[k] for k in shown}, _levels(row["explanation"]))
+
+
+def _levels(explanation: str | None) -> dict[str, str]:
+    found = json.loads(explanation) if explanation else {}
+    return {name: f"{v['level']}{v['weight']:+.1f}" for name, v in found.items() if v["level"] != "null"}
 
 
 def main() -> None:
