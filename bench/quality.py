@@ -55,6 +55,7 @@ class Evaluation:
     truth: pl.DataFrame  # item_id, truth_book_id, kind, truth_in_candidates (+ listen columns)
     billed_first: int
     billed_rerun: int
+    requests_by_strategy: dict[str, int]
 
 
 def run_family(
@@ -75,6 +76,7 @@ def run_family(
 
     matches, truths = [], []
     billed_first = billed_rerun = 0
+    by_strategy: dict[str, int] = {}
     for seed in seeds:
         lib = generate(family, n_items, seed)
         if listen:
@@ -116,6 +118,12 @@ def run_family(
                 fetch_candidates(db_path=str(db))
                 score(db_path=str(db))
             first = hc.billed()
+            with connect(db) as con:
+                for (counts,) in con.execute(
+                    "SELECT counts FROM runs WHERE flow = 'fetch_candidates' ORDER BY started_at"
+                ).fetchall():
+                    for strategy, n in (json.loads(counts).get("requests_by_strategy") or {}).items():
+                        by_strategy[strategy] = by_strategy.get(strategy, 0) + n
             fetch_candidates(db_path=str(db))  # nothing changed: everything must come from the cache
             billed_first += first
             billed_rerun += hc.billed() - first
@@ -146,6 +154,7 @@ def run_family(
         pl.concat(truths, how="diagonal_relaxed"),
         billed_first,
         billed_rerun,
+        by_strategy,
     )
 
 
@@ -182,6 +191,7 @@ def metrics(ev: Evaluation, auto_threshold: float) -> dict:
         "silent_reject_right": _ratio(silent.height, matchable),
         "requests_per_item": _ratio(ev.billed_first, n),
         "rerun_requests": ev.billed_rerun,
+        "requests_by_strategy": ev.requests_by_strategy,
         "auto_band_right": _ratio(int(band["correct"].sum()), band.height),
         "pending_share": _ratio(per_tier["pending"]["items"], n),
         "candidate_recall": _ratio(reachable.height, matchable),
@@ -284,6 +294,12 @@ def main() -> None:
     ap.add_argument("--train-items", type=int, default=1500, help="items per training corpus")
     ap.add_argument("--train-seeds", type=int, default=2, help="training corpora per family")
     ap.add_argument("--listen", action=argparse.BooleanOptionalAction, default=False)
+    ap.add_argument(
+        "--adapt",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="per-library adaptation on/off (SHELFMATCH_ADAPT_MODEL); default: the product's setting",
+    )
     ap.add_argument("--plot", type=Path, default=None)
     ap.add_argument("--show-errors", action="store_true")
     ap.add_argument(
@@ -307,6 +323,8 @@ def main() -> None:
     from bench.train_scoring import train
     from tasks.settings import get_settings
 
+    if args.adapt is not None:
+        os.environ["SHELFMATCH_ADAPT_MODEL"] = "true" if args.adapt else "false"
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from prefect.testing.utilities import prefect_test_harness
@@ -347,6 +365,7 @@ def main() -> None:
         "seeds": seeds,
         "items_per_family": args.items * len(seeds),
         "listen": args.listen,
+        "adapt": get_settings().adapt_model,
         "seconds": round(time.perf_counter() - t0, 1),
     }
     with contextlib.suppress(KeyError):

@@ -17,6 +17,10 @@ from tasks.settings import get_settings
 from tasks.warehouse import run_record
 
 
+class HardcoverUnreachable(RuntimeError):
+    """Hardcover stopped answering during the run: what was fetched is kept, the rest waits."""
+
+
 @task(name="fetch-candidates", cache_policy=NO_CACHE)
 def fetch_task(
     db_path: str, item_ids: list[str] | None, max_requests: int | None, run_id: str
@@ -55,6 +59,9 @@ def fetch_candidates(
         )
         if result.message:
             log.warning(result.message)
+        if result.stopped_unreachable:
+            # An outage is not a result: the run fails (the sync exits non-zero) and its items stay waiting.
+            raise HardcoverUnreachable(result.message or "Hardcover did not answer")
     summary = {"run_id": run.run_id, **run.counts, "message": result.message}
     create_markdown_artifact(
         markdown=_report(summary),

@@ -1,4 +1,5 @@
-"""score: every candidate pair → calibrated confidence → one match per item → auto / pending / reject.
+"""score: every candidate pair → calibrated confidence → one match per item → auto / pending / reject
+(or waiting, when Hardcover could not be asked about the item yet).
 
 Prepares (normalises) only the items and books that are new or changed since the last run (their keys
 persist in score_prepared_items / score_prepared_books), reads candidates + prepared keys, writes match_scores, matches and the tier tables
@@ -43,6 +44,7 @@ def score(item_ids: list[str] | None = None, db_path: str | None = None) -> dict
             "auto": result.tiers["auto"],
             "pending": result.tiers["pending"],
             "reject": result.tiers["reject"],
+            "waiting (candidates not fetched yet)": result.tiers["waiting"],
             "no candidates": result.items_without_candidates,
         },
         sections={"All matches by tier": result.tier_totals, "Top conflicts (pending)": result.conflicts},

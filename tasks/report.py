@@ -63,6 +63,7 @@ def sync_counts(steps: dict[str, dict], state: dict[str, Any]) -> dict[str, Any]
         "pending": tiers.get("pending", 0),
         "reject": tiers.get("reject", 0),
         "unscored": tiers.get("unscored", 0),
+        "waiting": tiers.get("waiting", 0),
         "hardcover_requests_used": hardcover.get("requests_used") or 0,
         "hardcover_budget_left": hardcover.get("budget_left"),
         "hardcover_budget_resets_at": hardcover.get("resets_at"),
@@ -80,6 +81,12 @@ def sync_notes(
     budget_message = ((steps or {}).get("candidates") or {}).get("message")
     if budget_message:
         notes.append(f"**Hardcover:** {budget_message}")
+    candidates = (steps or {}).get("candidates") or {}
+    if counts.get("waiting") and (candidates.get("stopped_unreachable") or "candidates" in failed_steps):
+        notes.append(
+            f"**Hardcover unreachable: {counts['waiting']} items waiting** — their candidates were not fetched; "
+            "they are not rejected, and the next sync asks again."
+        )
     if failed_steps:
         notes.append(
             f"**Failed steps:** {', '.join(failed_steps)} — see their flow runs' logs and the errors table."
@@ -183,7 +190,13 @@ def print_result(result: QueryResult, console: Console, fmt: str = "table") -> N
 
 # --- HTML report -------------------------------------------------------------------------------------
 
-TIER_COLOURS = {"auto": "#2e7d32", "pending": "#f9a825", "reject": "#c62828", "unscored": "#9e9e9e"}
+TIER_COLOURS = {
+    "auto": "#2e7d32",
+    "pending": "#f9a825",
+    "reject": "#c62828",
+    "waiting": "#1565c0",
+    "unscored": "#9e9e9e",
+}
 
 
 def _png(fig) -> str:
@@ -198,7 +211,7 @@ def _png(fig) -> str:
 def _tier_chart(tiers: dict[str, int]) -> str:
     import matplotlib.pyplot as plt
 
-    order = [t for t in ("auto", "pending", "reject", "unscored") if t in tiers]
+    order = [t for t in ("auto", "pending", "reject", "waiting", "unscored") if t in tiers]
     fig, ax = plt.subplots(figsize=(6, 2.6))
     bars = ax.barh(order, [tiers[t] for t in order], color=[TIER_COLOURS[t] for t in order])
     ax.bar_label(bars, padding=3)

@@ -216,6 +216,27 @@ def test_a_dead_server_stops_the_run_after_a_few_requests_with_a_clear_message(d
     assert kinds == [("hardcover_request", 3)] and status == 0
 
 
+def test_items_hardcover_could_not_be_asked_about_wait_and_are_not_rejected(db_path):
+    """An outage is not a verdict: with Hardcover down, the items are `waiting`, never `reject`."""
+    import socket
+
+    from tasks.scoring.store import score_warehouse
+
+    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(4, start=8100)]
+    seed_items(db_path, items)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/graphql"
+    s = get_settings(hardcover_url=dead, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+    fetch_candidates_for(str(db_path), s, run_id="r", client_options={"retries": 0, "backoff_base": 0.01})
+    summary = score_warehouse(db_path, "score-1", None, s)
+    assert summary.tiers["waiting"] == 4 and summary.tiers["reject"] == 0
+    with connect(db_path) as con:
+        rows = con.execute("SELECT tier, caps FROM matches").fetchall()
+        waiting = con.execute("SELECT count(*) FROM matches_waiting").fetchone()[0]
+    assert rows == [("waiting", ["candidates_not_fetched"])] * 4 and waiting == 4
+
+
 def fetch_with_progress(db_path, emu, run_id, **kw) -> tuple[object, list[tuple[int, int]]]:
     calls: list[tuple[int, int]] = []
     summary = fetch_candidates_for(

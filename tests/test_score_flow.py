@@ -64,6 +64,11 @@ def seed_warehouse(db_path) -> None:
                     "INSERT INTO candidates (item_id, book_id, strategy, rank, found_at) VALUES (?, ?, 'search', ?, ?)",
                     [item_id, book_id, rank, now()],
                 )
+            # fetch_candidates finished the item (it was asked about), whether or not it found anything.
+            con.execute(
+                "INSERT INTO hc_item_status (item_id, evidence_hash, n_candidates, fetched_at) VALUES (?, '', ?, ?)",
+                [item_id, len(ids), now()],
+            )
         for name, frame in tables.items():
             con.register("frame", frame)
             con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame")

@@ -373,7 +373,7 @@ def test_part_two_of_a_serial_is_not_matched_to_the_whole_novel():
     assert whole["series_level"] == "item_only" and whole["confidence"] < 0.70
 
 
-def test_scoring_an_empty_warehouse_or_items_without_evidence_completes_with_rejects(db_path):
+def test_scoring_items_without_evidence_waits_until_asked_then_rejects(db_path):
     from tasks.scoring.store import score_warehouse
     from tasks.settings import get_settings
     from tasks.warehouse import connect, now
@@ -390,7 +390,16 @@ def test_scoring_an_empty_warehouse_or_items_without_evidence_completes_with_rej
             "INSERT INTO item_evidence (item_id, source, field, value) VALUES ('titled', 'abs', 'title', 'Dune')"
         )
     summary = score_warehouse(db_path, "run-2", None, settings)
-    assert summary.items == 2 and summary.tiers["reject"] == 2 and summary.items_without_candidates == 2
+    # Never asked about: waiting for Hardcover, not rejected.
+    assert summary.items == 2 and summary.tiers["waiting"] == 2 and summary.items_without_candidates == 2
+    with connect(db_path) as con:
+        con.execute(
+            "INSERT INTO hc_item_status (item_id, evidence_hash, n_candidates, fetched_at) "
+            "VALUES ('bare', '', 0, ?), ('titled', '', 0, ?)",
+            [now(), now()],
+        )
+    summary = score_warehouse(db_path, "run-3", None, settings)
+    assert summary.tiers["reject"] == 2 and summary.tiers["waiting"] == 0
     with connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM matches_reject").fetchall() == [(2,)]
 

@@ -1,4 +1,4 @@
--- matches_auto / matches_pending / matches_reject: each tier's items with the book and the reasons,
+-- matches_auto / matches_pending / matches_reject / matches_waiting: each tier's items with the book and the reasons,
 -- rebuilt after every score run from one shared select (so the three tables never drift apart).
 CREATE OR REPLACE TEMP VIEW scored_tier_rows AS
 SELECT
@@ -18,5 +18,8 @@ SELECT * EXCLUDE (tier) FROM scored_tier_rows WHERE tier = 'pending' ORDER BY co
 
 CREATE OR REPLACE TABLE matches_reject AS
 SELECT * EXCLUDE (tier) FROM scored_tier_rows WHERE tier = 'reject' ORDER BY confidence DESC, item_id;
+
+CREATE OR REPLACE TABLE matches_waiting AS
+SELECT * EXCLUDE (tier) FROM scored_tier_rows WHERE tier = 'waiting' ORDER BY item_id;
 
 DROP VIEW scored_tier_rows;

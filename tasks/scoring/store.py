@@ -21,10 +21,11 @@ import polars as pl
 from tasks.scoring import adaptation, load_model, pair_features, score_features
 from tasks.scoring.model import Model, explanation_json
 from tasks.scoring.prepare import PREPARE_VERSION, book_frame, conform_books, conform_items, item_frame
+from tasks.scoring.tiers import mark_waiting
 from tasks.settings import Settings
 from tasks.warehouse import connect, load_sql, now
 
-TIERS = ("auto", "pending", "reject")
+TIERS = ("auto", "pending", "reject", "waiting")
 
 
 @dataclass
@@ -152,6 +153,8 @@ def _score(
         settings.pending_threshold,
         settings.runner_up_margin,
     )
+    if "fetched" in inputs.items.columns:
+        matches = mark_waiting(matches, inputs.items)
     matches = matches.join(inputs.items.select("item_id", "evidence_hash"), on="item_id", how="left")
     return scored, matches
 

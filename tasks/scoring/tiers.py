@@ -5,7 +5,8 @@ Like beets' recommendation: the tier comes from the confidence and thresholds in
 that disagree with nothing independent to settle it, or a runner-up within `runner_up_margin` keep an
 otherwise-auto match in `pending` for a person to look at. Nothing plausible is rejected silently: a
 best candidate below the pending threshold that agrees on the title, the author or an identifier is
-`pending` with the reason `low_confidence`.
+`pending` with the reason `low_confidence`; an item Hardcover could not be asked about yet is `waiting`
+(`mark_waiting`).
 
 An item's candidates are ordered by confidence (highest first), then book id (lowest first), then their
 order in `scored`: the first is the match, the second the runner-up. `rank` orders them by confidence
@@ -147,3 +148,20 @@ def rank_and_choose(
     """(`scored` with each pair's `rank` among its item's candidates, `choose_matches` of it)."""
     ranked = scored.with_columns(RANK)
     return ranked, choose_matches(ranked, item_ids, auto_threshold, pending_threshold, runner_up_margin)
+
+
+def mark_waiting(matches: pl.DataFrame, fetched: pl.DataFrame) -> pl.DataFrame:
+    """Items whose candidates were never fetched (Hardcover unreachable, the daily cap) are `waiting`,
+    not `reject`: an outage is not a verdict. `fetched`: item_id, fetched (bool)."""
+    unfetched = matches.join(fetched.select("item_id", "fetched"), on="item_id", how="left")["fetched"]
+    waiting = (matches["tier"] == "reject") & ~unfetched.fill_null(False)
+    return matches.with_columns(
+        tier=pl.when(waiting).then(pl.lit("waiting")).otherwise(c("tier")),
+        caps=pl.when(waiting)
+        .then(
+            pl.concat_list(
+                pl.lit(["candidates_not_fetched"]), c("caps").list.set_difference(["no_candidates"])
+            )
+        )
+        .otherwise(c("caps")),
+    )
