@@ -24,7 +24,14 @@ import duckdb
 from tasks.abs import AbsClient, AbsError, AbsNotFound, AbsUnavailable
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, now, record_error
-from tasks.writeback.payload import PayloadError, from_abs_metadata, same, to_media_payload, validate_batch
+from tasks.writeback.payload import (
+    FIELDS,
+    PayloadError,
+    from_abs_metadata,
+    same,
+    to_media_payload,
+    validate_batch,
+)
 from tasks.writeback.plan import (
     Hold,
     ItemPlan,
@@ -105,10 +112,10 @@ def log_row(
 def not_answering(
     con: duckdb.DuckDBPyConnection, run_id: str, flow: str, url: str, exc: Exception, left: str, command: str
 ) -> AbsNotAnswering:
-    """The stop message (and its `errors` row) when ABS dies mid-run: what happened, what is left, how to resume."""
+    """The stop message (and its `errors` row) when ABS stops a run: what was seen, what is left, how to resume."""
     message = (
-        f"ABS at {url} is not answering; {left}. Everything sent so far is journaled and open intents are "
-        f"settled by reading ABS on the next run: re-run `{command}` to resume once ABS is back. Cause: {exc}"
+        f"Stopped: {exc}. {left[:1].upper()}{left[1:]}; everything sent so far is journaled and open intents "
+        f"are settled by reading ABS ({url}) on the next run: re-run `{command}` to resume once ABS answers."
     )
     record_error(con, run_id, flow, None, "abs_unavailable", message)
     return AbsNotAnswering(message)
@@ -216,6 +223,15 @@ async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClie
     return len(rows)
 
 
+def landed(item: dict | None, payload: dict) -> bool:
+    """Whether ABS already holds every value `payload` sets (a write it handled but we did not hear)."""
+    if item is None:
+        return False
+    held = current_values(item)
+    sent = payload.get("metadata") or {}
+    return all(same(f, held[f], sent[key]) for f, key in FIELDS.items() if key in sent)
+
+
 async def send(
     con: duckdb.DuckDBPyConnection,
     client: AbsClient,
@@ -223,17 +239,32 @@ async def send(
     payloads: dict[str, dict],
     flow: str = FLOW,
 ) -> tuple[list[str], dict[str, str]]:
-    """batch/update the payloads; on a 404 fall back to one PATCH per item. Returns (sent ids, {id: failure status})."""
+    """batch/update the payloads; on a 404 fall back to one PATCH per item. Returns (sent ids, {id: failure status}).
+
+    A retry after an attempt ABS may have handled first reads the items back and sends only the
+    updates that did not land, so no update is applied twice.
+    """
+
+    async def unlanded(batch: list[dict]) -> list[dict] | None:
+        live = await read_items(client, [u["id"] for u in batch])
+        left = [u for u in batch if not landed(live.get(u["id"]), u["mediaPayload"])]
+        return left or None
+
     batch = [{"id": item_id, "mediaPayload": p} for item_id, p in payloads.items()]
     try:
-        await client.batch_update(batch)
+        await client.batch_update(batch, settle=unlanded)
         return list(payloads), {}
     except AbsNotFound:
         pass  # one unknown id makes ABS refuse the whole batch, so find which item it was
     sent, failed = [], {}
     for item_id, payload in payloads.items():
+
+        async def unlanded_one(body: dict, item_id: str = item_id) -> dict | None:
+            left = await unlanded([{"id": item_id, "mediaPayload": body}])
+            return body if left else None
+
         try:
-            await client.patch_item_media(item_id, payload)
+            await client.patch_item_media(item_id, payload, settle=unlanded_one)
             sent.append(item_id)
         except AbsNotFound:
             failed[item_id] = "missing"
