@@ -23,14 +23,24 @@ from typing import Any
 
 import duckdb
 
+from tasks.errors import ShelfmatchError
+
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 QUERIES_DIR = SQL_DIR / "queries"
 VIEWS_DIR = SQL_DIR / "views"
 
 
-class WarehouseLocked(RuntimeError):
+class WarehouseLocked(ShelfmatchError, RuntimeError):
     """Another process holds the DuckDB file's write lock."""
+
+
+class WarehouseMissing(ShelfmatchError, FileNotFoundError):
+    """A read-only command was pointed at a file that does not exist."""
+
+
+class WarehouseUnreadable(ShelfmatchError, RuntimeError):
+    """The file exists but DuckDB cannot open it (not a DuckDB file, damaged, or a newer format)."""
 
 
 def _lock_message(path: Path, exc: Exception) -> str:
@@ -47,21 +57,29 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def open_connection(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB file; raise WarehouseLocked (not a traceback) when another process holds it."""
+def open_connection(
+    path: Path | str, read_only: bool = False, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file; raise WarehouseLocked / WarehouseUnreadable (not a traceback) when it cannot be."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.exists():
-        raise FileNotFoundError(
-            f"No warehouse at {path}: run `shelfmatch sync` (or `shelfmatch demo`) first."
-        )
+        raise WarehouseMissing(f"No warehouse at {path}: run `shelfmatch sync` (or `shelfmatch demo`) first.")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.IOException as exc:
         if "Could not set lock" in str(exc) or "Conflicting lock" in str(exc):
             raise WarehouseLocked(_lock_message(path, exc)) from exc
-        raise
+        raise WarehouseUnreadable(
+            f"DuckDB cannot open the warehouse {path} ({exc}) — point SHELFMATCH_DUCKDB_PATH (or --db) at the "
+            "warehouse file, or move this file away and run `shelfmatch sync` to build a new one."
+        ) from exc
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(
+            f"DuckDB cannot open the warehouse {path} ({type(exc).__name__}: {exc}) — point "
+            "SHELFMATCH_DUCKDB_PATH (or --db) at the warehouse file."
+        ) from exc
 
 
 @contextmanager
