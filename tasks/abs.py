@@ -22,13 +22,14 @@ from typing import Any
 
 import aiohttp
 
+from tasks.errors import ShelfmatchError
 from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retry_after_seconds
 from tasks.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class AbsError(RuntimeError):
+class AbsError(ShelfmatchError, RuntimeError):
     """Something went wrong talking to ABS; the message names the server and the fix."""
 
     def __init__(self, message: str, status: int | None = None) -> None:

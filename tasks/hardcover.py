@@ -32,6 +32,7 @@ import aiohttp
 import duckdb
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 
+from tasks.errors import ShelfmatchError
 from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retry_after_seconds
 from tasks.settings import Settings
 from tasks.warehouse import load_sql, now
@@ -44,7 +45,7 @@ MAX_ROOT_FIELDS = 5
 # --- errors -------------------------------------------------------------------------------------
 
 
-class HardcoverError(Exception):
+class HardcoverError(ShelfmatchError):
     """A Hardcover request failed; the message says what and what to do."""
 
 

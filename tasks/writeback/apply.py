@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 
 from tasks.abs import AbsClient, AbsError, AbsNotFound, AbsUnavailable
+from tasks.errors import ShelfmatchError
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, now, record_error
 from tasks.writeback.payload import (
@@ -53,7 +54,7 @@ from tasks.writeback.plan import (
 FLOW = "writeback"
 
 
-class AbsNotAnswering(RuntimeError):
+class AbsNotAnswering(ShelfmatchError, RuntimeError):
     """ABS stopped answering mid-run; everything sent so far is journaled, the rest waits for a re-run."""
 
 
