@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,19 +149,80 @@ class RunRecord:
         self.counts[key] = self.counts.get(key, 0) + n
 
 
+def process_started(pid: int) -> float | None:
+    """When process `pid` started (epoch seconds), from /proc; None where that cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime")
+        )
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_alive(pid: int, started: float | None) -> bool:
+    """Whether process `pid` still runs and is the one that started at `started` (not a reused pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, as another user
+    if started is None:
+        return True
+    now_started = process_started(pid)
+    return now_started is None or abs(now_started - started) < 2.0
+
+
+def mark_crashed_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Runs left 'running' by a process of this host that is gone become 'crashed'; returns their ids."""
+    host = socket.gethostname()
+    crashed = []
+    for run_id, pid, started in con.execute(load_sql("runs_running_here"), [host]).fetchall():
+        if process_alive(pid, started):
+            continue
+        con.execute(
+            load_sql("runs_mark_crashed"),
+            [
+                now(),
+                f"its process (pid {pid} on {host}) ended before the run finished (killed or stopped); "
+                "the run's writes are journaled: run the same command again to settle and resume",
+                run_id,
+            ],
+        )
+        crashed.append(run_id)
+    return crashed
+
+
 @contextmanager
 def run_record(
     db_path: Path | str, flow: str, parameters: dict | None = None, run_id: str | None = None
 ) -> Iterator[RunRecord]:
     """Record a flow run in `runs`: a 'running' row first, then 'completed' or 'failed' with counts.
 
-    Opens its own short connections so the flow's work can use the file in between.
+    The row names the process (pid, host), and runs that an earlier, vanished process left
+    'running' are marked 'crashed' first. Opens its own short connections so the flow's work can
+    use the file in between. A failed run keeps whatever counts it had gathered.
     """
     rec = RunRecord(run_id=run_id or str(uuid.uuid4()), flow=flow)
+    pid = os.getpid()
     with connect(db_path) as con:
+        mark_crashed_runs(con)
         con.execute(
-            "INSERT INTO runs(run_id, flow, parameters, started_at, status) VALUES (?, ?, ?, ?, 'running')",
-            [rec.run_id, flow, json.dumps(parameters or {}, default=str), now()],
+            load_sql("runs_insert"),
+            [
+                rec.run_id,
+                flow,
+                json.dumps(parameters or {}, default=str),
+                now(),
+                pid,
+                socket.gethostname(),
+                process_started(pid),
+            ],
         )
     status = "failed"
     try:
