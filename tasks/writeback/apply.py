@@ -55,7 +55,13 @@ FLOW = "writeback"
 
 
 class AbsNotAnswering(ShelfmatchError, RuntimeError):
-    """ABS stopped answering mid-run; everything sent so far is journaled, the rest waits for a re-run."""
+    """ABS stopped answering mid-run; everything sent so far is journaled, the rest waits for a re-run.
+
+    `counts` are what the run did before it stopped (kept in its `runs` row)."""
+
+    def __init__(self, message: str, counts: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.counts = counts or {}
 
 
 @dataclass
@@ -77,6 +83,13 @@ class WriteSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "counts"}
+
+    def so_far(self) -> dict[str, Any]:
+        """The counts of a run that stops before its end (outcomes still in `counts` included)."""
+        out = self.as_dict()
+        for key in ("verified", "mismatch", "missing", "refused", "failed"):
+            out[key] += self.counts.get(key, 0)
+        return out
 
 
 LOG_COLUMNS = [
@@ -111,7 +124,14 @@ def log_row(
 
 
 def not_answering(
-    con: duckdb.DuckDBPyConnection, run_id: str, flow: str, url: str, exc: Exception, left: str, command: str
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    flow: str,
+    url: str,
+    exc: Exception,
+    left: str,
+    command: str,
+    counts: dict[str, Any] | None = None,
 ) -> AbsNotAnswering:
     """The stop message (and its `errors` row) when ABS stops a run: what was seen, what is left, how to resume."""
     message = (
@@ -119,7 +139,7 @@ def not_answering(
         f"are settled by reading ABS ({url}) on the next run: re-run `{command}` to resume once ABS answers."
     )
     record_error(con, run_id, flow, None, "abs_unavailable", message)
-    return AbsNotAnswering(message)
+    return AbsNotAnswering(message, counts)
 
 
 def chunks(seq: list, size: int) -> Iterable[list]:
@@ -378,7 +398,14 @@ async def apply_writeback(
         summary.reconciled = await reconcile_open_intents(con, client, run_id)
     except AbsUnavailable as exc:
         raise not_answering(
-            con, run_id, FLOW, settings.abs_url, exc, "no items written yet", "shelfmatch writeback --apply"
+            con,
+            run_id,
+            FLOW,
+            settings.abs_url,
+            exc,
+            "no items written yet",
+            "shelfmatch writeback --apply",
+            summary.so_far(),
         ) from exc
     policies = field_policies(settings)
     approved = approved_items(con, settings, item_ids)
@@ -423,7 +450,14 @@ async def apply_writeback(
         except AbsUnavailable as exc:
             left = f"{len(ready) - done} approved items left"
             raise not_answering(
-                con, run_id, FLOW, settings.abs_url, exc, left, "shelfmatch writeback --apply"
+                con,
+                run_id,
+                FLOW,
+                settings.abs_url,
+                exc,
+                left,
+                "shelfmatch writeback --apply",
+                summary.so_far(),
             ) from exc
         done += len(chunk)
         if on_progress is not None:
