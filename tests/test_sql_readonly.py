@@ -9,31 +9,11 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from emulators.drills import SQL_BYPASSES
 from flows.cli import app
 from tasks.warehouse import connect
 
-BYPASSES = {
-    "plain delete": "DELETE FROM matches",
-    "attach, use, detach, re-attach read-write": (
-        "ATTACH '{other}' AS other (READ_WRITE); USE other; DETACH warehouse; "
-        "ATTACH '{db}' AS w (READ_WRITE); DELETE FROM w.matches"
-    ),
-    "attach the warehouse again read-write": "ATTACH '{db}' AS w (READ_WRITE)",
-    "attach a new file": "ATTACH '{other}' AS other",
-    "copy to a file": "COPY (SELECT * FROM matches) TO '{out}'",
-    "copy a table": "COPY matches TO '{out}' (FORMAT csv)",
-    "export the database": "EXPORT DATABASE '{outdir}'",
-    "turn read-write back on": "SET access_mode = 'READ_WRITE'",
-    "turn file access back on": "SET enable_external_access = true",
-    "a pragma that writes": "PRAGMA enable_profiling = 'json'",
-    "install an extension": "INSTALL httpfs",
-    "load an extension": "LOAD httpfs",
-    "a temp table": "CREATE TEMP TABLE t AS SELECT * FROM matches",
-    "a checkpoint": "CHECKPOINT",
-    "a select then a delete": "SELECT 1; DELETE FROM matches",
-    "read a file": "SELECT * FROM read_csv('/etc/passwd')",
-    "write through a file function": "SELECT * FROM glob('{dir}/*')",
-}
+BYPASSES = SQL_BYPASSES
 
 
 @pytest.fixture
