@@ -42,12 +42,14 @@ class PrefectUnavailable(ShelfmatchError):
 
 
 def expected(exc: BaseException) -> ShelfmatchError | None:
-    """The expected failure behind `exc` (itself, or what it was raised from), if any."""
+    """The expected failure behind `exc` (itself, or what it was explicitly raised from), if any.
+
+    Only `raise ... from` links count: a bug raised while handling an expected failure stays a bug."""
     seen = 0
     while exc is not None and seen < 10:
         if isinstance(exc, ShelfmatchError):
             return exc
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        exc = exc.__cause__  # type: ignore[assignment]
         seen += 1
     return None
 
