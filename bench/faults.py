@@ -1,4 +1,6 @@
-"""Fault drills, all of them, for one figure: the drill code the tests run (emulators/drills.py).
+"""Fault drills, all of them, for one figure: the drill code the tests run.
+
+The drills are emulators/drills.py and emulators/bad_input.py.
 
     uv run python bench/faults.py
 
@@ -35,7 +37,7 @@ def main() -> None:
 
     from prefect.testing.utilities import prefect_test_harness
 
-    from emulators import drills
+    from emulators import bad_input, drills
     from emulators.abs import fixture_items, run_abs_emulator
 
     started = time.monotonic()
@@ -56,16 +58,16 @@ def main() -> None:
         hc = drills.hardcover_drill(tmp)
         results.append(hc.as_dict())
         with run_abs_emulator(fixture_items(), api_key=drills.API_KEY) as emu:
-            for case in drills.bad_input_cases(tmp / "bad-input", emu.url):
-                cli_outcomes.append(drills.run_bad_input(case, tmp))
+            for case in bad_input.bad_input_cases(tmp / "bad-input", emu.url):
+                cli_outcomes.append(bad_input.run_bad_input(case, tmp))
         with drills.world(tmp / "wrong-key") as w:
             env = {
                 "SHELFMATCH_ABS_URL": w.proxy.url,
                 "SHELFMATCH_DUCKDB_PATH": str(w.db),
                 "SHELFMATCH_LOG_FILE": str(tmp / "shelfmatch.log"),
             }
-            cli_outcomes.append(drills.wrong_key_writeback(tmp, env))
-        bypasses, broken = drills.sql_bypasses(tmp)
+            cli_outcomes.append(bad_input.wrong_key_writeback(tmp, env))
+        bypasses, broken = bad_input.sql_bypasses(tmp)
 
     write = [r for r in results if r["name"] in drills.WRITE_DRILLS]
     failed = [r["name"] for r in results if not r["passed"]] + [o.case for o in cli_outcomes if not o.ok]
@@ -81,7 +83,7 @@ def main() -> None:
         "rollback_exact": all(r["rollback_exact"] for r in write),
         "bad_input_cases": len(cli_outcomes),
         "tracebacks_on_terminal": sum(o.tracebacks for o in cli_outcomes),
-        "sql_bypass_attempts": len(drills.SQL_BYPASSES),
+        "sql_bypass_attempts": len(bad_input.SQL_BYPASSES),
         "sql_bypasses": bypasses,
         "failed": failed,
         "seconds": round(time.monotonic() - started, 1),

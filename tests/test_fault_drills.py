@@ -1,5 +1,6 @@
-"""Fault drills (emulators/drills.py) as tests: the product's real flows against the ABS emulator behind
-the fault-injecting proxy, the Hardcover client through it, and the real CLI on bad input.
+"""Fault drills (emulators/drills.py, emulators/bad_input.py) as tests: the product's real flows
+against the ABS emulator behind the fault-injecting proxy, the Hardcover client through it, and the
+real CLI on bad input.
 
 Every write drill asserts on the emulator's state and the warehouse: nothing lost, nothing written
 twice, nothing written to an item that changed in ABS, every field's journal settled, and a rollback
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulators import drills
+from emulators import bad_input, drills
 from emulators.abs import fixture_items, run_abs_emulator
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -39,8 +40,8 @@ def answering_abs():
 
 @pytest.mark.parametrize("index", range(12))
 def test_bad_input_is_one_line_and_no_traceback(index, tmp_path, answering_abs):
-    case = drills.bad_input_cases(tmp_path, answering_abs.url)[index]
-    outcome = drills.run_bad_input(case, tmp_path)
+    case = bad_input.bad_input_cases(tmp_path, answering_abs.url)[index]
+    outcome = bad_input.run_bad_input(case, tmp_path)
     assert outcome.tracebacks == 0, (case.name, outcome)
     assert outcome.exit_code == 1 and outcome.error_lines == 1 and outcome.named, (case.name, outcome)
 
@@ -52,12 +53,12 @@ def test_a_wrong_abs_key_in_writeback_apply_is_one_line(tmp_path):
             "SHELFMATCH_DUCKDB_PATH": str(w.db),
             "SHELFMATCH_LOG_FILE": str(tmp_path / "shelfmatch.log"),
         }
-        outcome = drills.wrong_key_writeback(tmp_path, env)
+        outcome = bad_input.wrong_key_writeback(tmp_path, env)
         untouched = drills.metadata(w.emu) == w.original
     assert outcome.ok, outcome
     assert untouched
 
 
 def test_no_sql_statement_gets_past_the_read_only_connection(tmp_path):
-    count, broken = drills.sql_bypasses(tmp_path)
+    count, broken = bad_input.sql_bypasses(tmp_path)
     assert count == 0, broken

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from emulators.drills import SQL_BYPASSES
+from emulators.bad_input import SQL_BYPASSES
 from flows.cli import app
 from tasks.warehouse import connect
 
