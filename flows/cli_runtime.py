@@ -79,17 +79,13 @@ class ShelfmatchGroup(TyperGroup):
 
 @contextlib.contextmanager
 def runtime(debug: bool, command: str | None) -> Iterator[None]:
-    from tasks.settings import Settings, SettingsInvalid, get_settings
+    from tasks.settings import SettingsInvalid, get_settings
 
     try:
         settings, invalid = get_settings(), None
     except SettingsInvalid as exc:
         settings, invalid = None, exc
-    log_file = (
-        settings.log_path
-        if settings
-        else Settings.model_fields["duckdb_path"].default.parent / "shelfmatch.log"
-    )
+    log_file = settings.log_path if settings else fallback_log_path()
     timeout = math.ceil(settings.prefect_startup_timeout_seconds) if settings else 90
     prefect_defaults(timeout)
     route_logs(log_file, debug)
@@ -100,6 +96,16 @@ def runtime(debug: bool, command: str | None) -> Iterator[None]:
             yield
     else:
         yield
+
+
+def fallback_log_path() -> Path:
+    """Where the log goes when the settings cannot be read: the variables that place it, if they are set."""
+    from tasks.settings import Settings
+
+    if os.environ.get("SHELFMATCH_LOG_FILE"):
+        return Path(os.environ["SHELFMATCH_LOG_FILE"])
+    db = os.environ.get("SHELFMATCH_DUCKDB_PATH") or str(Settings.model_fields["duckdb_path"].default)
+    return Path(db).parent / "shelfmatch.log"
 
 
 def prefect_defaults(startup_timeout: int) -> None:
