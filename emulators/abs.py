@@ -12,7 +12,9 @@ It serves a list of EXPANDED item dicts (the shape of `emulators/data/abs-2.36.0
   (`updated` absent when nothing changed, wrong types silently ignored, numeric series sequence → null,
   whole batch 404 on one unknown id, updatedAt bump);
 - crashes: payloads that kill real ABS (`authors:[null]`, `series:[null]`, a batch element without a
-  `mediaPayload`) drop the connection and the server stops listening until `restart()`;
+  `mediaPayload`, a series name holding U+0000) drop the connection and the server stops listening
+  until `restart()`. The U+0000 crash comes after ABS saved the item's other fields (observed on
+  2.36: `SQLITE_ERROR: unrecognized token`): they stay changed, `updatedAt` does not move;
 - files: `GET /api/items/:id/file/:ino` with HTTP Range, from `audio_root` (the library folder on disk);
 - covers (LibraryItemController uploadCover/updateCover/removeCover/getCover, CoverManager in 2.36.0),
   over an in-memory server disk `server_files` (path → bytes; a `coverPath` the scanner found is there
@@ -1273,7 +1275,13 @@ class AbsEmulator(_CoverRoutes):
             if isinstance(new_meta.get("authors"), list):
                 changed |= self._set_authors(meta, new_meta["authors"])
             if isinstance(new_meta.get("series"), list):
-                changed |= self._set_series(meta, new_meta["series"])
+                try:
+                    changed |= self._set_series(meta, new_meta["series"])
+                except _Crash:
+                    # What was set before the series query stays saved; updatedAt is bumped after it, so not.
+                    refresh_derived(meta)
+                    self._invalidate(item["id"])
+                    raise
         tags = payload.get("tags")
         if isinstance(tags, list) and all(isinstance(t, str) for t in tags) and media.get("tags") != tags:
             media["tags"], changed = list(tags), True
@@ -1313,6 +1321,8 @@ class AbsEmulator(_CoverRoutes):
     def _set_series(self, meta: dict, series: list) -> bool:
         if any(s is None for s in series):
             raise _Crash("series: [null]")
+        if any(isinstance(s, dict) and "\x00" in str(s.get("name") or "") for s in series):
+            raise _Crash("SQLITE_ERROR: unrecognized token (a series name holding U+0000)")
         if not all(isinstance(s, dict) and isinstance(s.get("name"), str) and s["name"] for s in series):
             return False  # any element without a string name → the series update is skipped
         new = []

@@ -3,17 +3,32 @@ Settings, and call a flow or a plain function; the work lives in flows/ and task
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
+
+from flows.cli_runtime import ShelfmatchGroup
 
 app = typer.Typer(
     name="shelfmatch",
     help="Keep an Audiobookshelf library's metadata right, against Hardcover.app.",
     no_args_is_help=True,
     add_completion=False,
+    cls=ShelfmatchGroup,
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show every log record and traceback on the terminal too")
+    ] = False,
+) -> None:
+    """Keep an Audiobookshelf library's metadata right, against Hardcover.app."""
+
 
 # --- review / approve / reject / writeback / rollback (issue 6; flows/cli_review.py) ---
 from flows.cli_review import register as _register_review  # noqa: E402
@@ -22,7 +37,6 @@ _register_review(app)
 # --- end issue 6 ---
 
 # --- extract (issue 2; flows/extract.py) ---
-from typing import Annotated  # noqa: E402
 
 
 @app.command("extract")
@@ -40,14 +54,8 @@ def extract_command(
 ) -> None:
     """Read the ABS catalogue into DuckDB (incremental: only new and changed items are fetched in full)."""
     from flows.extract import extract_abs
-    from tasks.abs import AbsError
-    from tasks.warehouse import WarehouseLocked
 
-    try:
-        summary = extract_abs(library_ids=library_id or None, full_refresh=full_refresh, db_path=db_path)
-    except (AbsError, WarehouseLocked) as exc:
-        err_console.print(f"[red]extract failed:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    summary = extract_abs(library_ids=library_id or None, full_refresh=full_refresh, db_path=db_path)
     console.print(
         f"extracted {summary['extracted']} of {summary['items_seen']} items "
         f"({summary['new']} new, {summary['changed']} changed, {summary['unchanged']} unchanged, "
@@ -72,13 +80,8 @@ def score_command(
 ) -> None:
     """Score every fetched candidate and sort items into auto / pending / reject (writes only DuckDB)."""
     from flows.score import score
-    from tasks.warehouse import WarehouseLocked
 
-    try:
-        summary = score(item_ids=item_id or None, db_path=db_path)
-    except WarehouseLocked as exc:
-        err_console.print(f"[red]score failed:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    summary = score(item_ids=item_id or None, db_path=db_path)
     console.print(
         f"scored {summary['items']} items ({summary['pairs']} candidate pairs, model {summary['model_version']}): "
         f"{summary['auto']} auto, {summary['pending']} pending, {summary['reject']} reject"

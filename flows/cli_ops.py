@@ -6,22 +6,15 @@ a flow or a plain function in tasks/; errors become one red line and a non-zero 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 err_console = Console(stderr=True)
-
-
-def _quiet_prefect_defaults() -> None:
-    """Ephemeral Prefect on a small box: no telemetry, time to start its API, readable logs."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 def sync_command(
@@ -40,7 +33,6 @@ def sync_command(
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
 ) -> None:
     """Extract ABS → fetch Hardcover candidates → score → listen → score. Writes only DuckDB."""
-    _quiet_prefect_defaults()
     from flows.sync import sync
     from tasks.report import print_sync_summary
 
@@ -54,7 +46,7 @@ def sync_command(
         return_state=True,
     )
     if not state.is_completed():
-        err_console.print(f"[red]✗ sync failed:[/red] {state.message}")
+        err_console.print(f"[red]✗ sync failed:[/red] {escape(str(state.message))}", soft_wrap=True)
         raise typer.Exit(1)
     print_sync_summary(state.result(), console)
 
@@ -68,16 +60,11 @@ def sql_command(
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
 ) -> None:
     """Run SQL over the warehouse on a READ-ONLY connection and print the result."""
-    from tasks.report import QueryError, print_result, run_readonly_query
+    from tasks.report import print_result, run_readonly_query
     from tasks.settings import get_settings
-    from tasks.warehouse import WarehouseLocked
 
     path = db or get_settings().duckdb_path
-    try:
-        result = run_readonly_query(path, query, limit=limit)
-    except (WarehouseLocked, FileNotFoundError, QueryError) as exc:
-        err_console.print(f"[red]✗[/red] {exc}")
-        raise typer.Exit(1) from None
+    result = run_readonly_query(path, query, limit=limit)
     print_result(result, console, fmt)
 
 
@@ -90,21 +77,14 @@ def report_command(
     """Write an HTML report: tier counts, confidence histogram, metadata coverage before/after."""
     from tasks.report import write_report
     from tasks.settings import get_settings
-    from tasks.warehouse import WarehouseLocked
 
     path = db or get_settings().duckdb_path
-    try:
-        written = write_report(path, out)
-    except (WarehouseLocked, FileNotFoundError) as exc:
-        err_console.print(f"[red]✗[/red] {exc}")
-        raise typer.Exit(1) from None
+    written = write_report(path, out)
     console.print(f"[green]✓[/green] report written to {written.resolve()}")
 
 
 def doctor_command() -> None:
     """Check ABS, Hardcover (token, scope, budget), DuckDB, the ASR model and ffmpeg/PyAV."""
-    # An empty key makes settings look for a Prefect Secret block, which may start Prefect's local API.
-    _quiet_prefect_defaults()
     from tasks.doctor import FAIL, OK, run_checks
 
     checks = run_checks()
@@ -126,7 +106,6 @@ def demo_command(
     seed: Annotated[int, typer.Option(help="Corpus seed")] = 7,
 ) -> None:
     """Run the whole pipeline against emulated ABS + Hardcover on loopback, then show what to try next."""
-    _quiet_prefect_defaults()
     from tasks.demo import run_demo
 
     code = run_demo(db_path=db, quick=quick, n_items=items, seed=seed, console=console)

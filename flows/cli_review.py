@@ -160,16 +160,11 @@ def writeback_cmd(
     the last sync is held — listed under the plan and in `writeback_holds`, not written.
     """
     from flows.writeback import writeback
-    from tasks.writeback.apply import AbsNotAnswering
 
     settings = get_settings(duckdb_path=db)
-    try:
-        summary = asyncio.run(
-            writeback(apply=apply, item_ids=items, db_path=str(settings.duckdb_path), force=force)
-        )
-    except AbsNotAnswering as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+    summary = asyncio.run(
+        writeback(apply=apply, item_ids=items, db_path=str(settings.duckdb_path), force=force)
+    )
     if not apply:
         print_plan(str(settings.duckdb_path), summary["run_id"])
         print_holds(str(settings.duckdb_path), summary["run_id"])
@@ -193,19 +188,14 @@ def rollback_cmd(
 ) -> None:
     """Restore the values ABS had before a writeback run (or before any write to the given items)."""
     from flows.rollback import rollback
-    from tasks.writeback.apply import AbsNotAnswering
 
     if not run and not items:
         err_console.print("Name what to undo: --run <writeback run id> and/or --items <item id> ...")
         raise typer.Exit(2)
     settings = get_settings(duckdb_path=db)
-    try:
-        summary = asyncio.run(
-            rollback(run_id=run, item_ids=items, force=force, db_path=str(settings.duckdb_path))
-        )
-    except AbsNotAnswering as exc:
-        err_console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+    summary = asyncio.run(
+        rollback(run_id=run, item_ids=items, force=force, db_path=str(settings.duckdb_path))
+    )
     if not summary.get("writes"):
         console.print(
             f"Nothing to undo: no verified writes for run={run} items={items} that are not rolled back yet."

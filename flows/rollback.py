@@ -11,6 +11,7 @@ from tasks.abs import AbsClient
 from tasks.artifacts import progress
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import connect, run_record
+from tasks.writeback.apply import AbsNotAnswering
 from tasks.writeback.rollback import apply_rollback
 
 
@@ -36,7 +37,11 @@ async def rollback(
     settings = get_settings(duckdb_path=db_path)
     params = {"run_id": run_id, "item_ids": item_ids, "force": force}
     with run_record(settings.duckdb_path, "rollback", params) as run:
-        run.counts.update(await restore(settings, run.run_id, run_id, item_ids, force))
+        try:
+            run.counts.update(await restore(settings, run.run_id, run_id, item_ids, force))
+        except AbsNotAnswering as exc:
+            run.counts.update(exc.counts)  # a stopped run keeps the counts of what it did
+            raise
     summary = {**run.counts, "run_id": run.run_id, "undid_run_id": run_id}
     await acreate_markdown_artifact(markdown=report("rollback", summary), key="rollback-summary")
     return summary

@@ -13,7 +13,7 @@ from tasks.abs import AbsClient
 from tasks.artifacts import progress
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import connect, fetch_dicts, load_sql, run_record
-from tasks.writeback.apply import apply_writeback
+from tasks.writeback.apply import AbsNotAnswering, apply_writeback
 from tasks.writeback.display import markdown_head
 from tasks.writeback.plan import plan_from_warehouse
 
@@ -59,7 +59,11 @@ async def writeback(
     params = {"apply": apply, "item_ids": item_ids, "force": force}
     with run_record(settings.duckdb_path, "writeback", params) as run:
         if apply:
-            run.counts.update(await apply_changes(settings, run.run_id, item_ids, force))
+            try:
+                run.counts.update(await apply_changes(settings, run.run_id, item_ids, force))
+            except AbsNotAnswering as exc:
+                run.counts.update(exc.counts)  # a stopped run keeps the counts of what it did
+                raise
         else:
             run.counts.update(plan_changes(settings, run.run_id, item_ids))
     summary = {"run_id": run.run_id, "apply": apply, **run.counts}

@@ -5,11 +5,13 @@
   `get_items()` (`POST /api/items/batch/get` in chunks; ABS silently drops unknown ids, so the ids it
   did not return are reported as missing), `get_item()`.
 - Writes (used by writeback): `patch_item_media()`, `batch_update()`, and the cover calls
-  `upload_cover()`, `delete_cover()` (`get_cover()` reads the image's bytes). They are sent once: a dropped
-  connection on a write may mean ABS died on the payload (reference/abs-api.md §3.3), so it is reported,
-  not replayed.
+  `upload_cover()`, `delete_cover()` (`get_cover()` reads the image's bytes). After an attempt ABS may have
+  handled (a 5xx, a dropped connection, a timeout) a write is sent again only for what a read-back
+  shows did not land (the caller's `settle`); a write without `settle` is not sent again, so nothing
+  is written twice.
 - Audio: `file_size()` and `open_file_range()` (HTTP Range on `/api/items/:id/file/:ino`).
-- Reads retry connection errors, timeouts and 5xx with exponential backoff and jitter; 4xx never retry.
+- Every request follows the one retry policy (tasks/retry.py): 429 waits out `Retry-After`; 5xx,
+  dropped connections and timeouts back off with jitter; other 4xx are never retried.
 """
 
 from __future__ import annotations
@@ -17,18 +19,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
 
+from tasks.errors import ShelfmatchError
+from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retry_after_seconds
 from tasks.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class AbsError(RuntimeError):
+class AbsError(ShelfmatchError, RuntimeError):
     """Something went wrong talking to ABS; the message names the server and the fix."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
@@ -52,8 +55,17 @@ class AbsUnavailable(AbsError):
     """ABS did not answer: connection refused/reset, timeouts, or 5xx after every retry."""
 
 
+class AbsThrottled(AbsUnavailable):
+    """429 on every attempt, or ABS asked to wait longer than a run waits."""
+
+
 class AbsBadRequest(AbsError):
     """400: ABS rejected the request (e.g. a negative limit, a duplicate id in a batch)."""
+
+
+# What a write's `settle` returns: the body still to send, or None when everything had landed.
+Settle = Callable[[Any], Awaitable[Any]]
+LANDED = {"landed": True}  # a write's answer when a read-back showed it had landed before
 
 
 class AbsClient:
@@ -68,14 +80,13 @@ class AbsClient:
         batch_size: int = 250,
         backoff: float = 0.5,
         max_backoff: float = 10.0,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.timeout = timeout
-        self.retries = retries
         self.batch_size = batch_size
-        self.backoff = backoff
-        self.max_backoff = max_backoff
+        self.policy = policy or RetryPolicy(attempts=retries + 1, backoff=backoff, max_backoff=max_backoff)
         self.requests = 0  # HTTP requests sent (attempts, including retries)
         self._session: aiohttp.ClientSession | None = None
 
@@ -91,8 +102,8 @@ class AbsClient:
             settings.abs_url,
             key,
             timeout=settings.abs_timeout_seconds,
-            retries=settings.abs_retries,
             batch_size=settings.abs_batch_size,
+            policy=settings.retry_policy(settings.abs_retries),
         )
 
     def __repr__(self) -> str:  # never show the key
@@ -120,46 +131,86 @@ class AbsClient:
         *,
         params: dict | None = None,
         json_body: Any = None,
-        data: Any = None,
+        form: Callable[[], aiohttp.FormData] | None = None,
         headers: dict | None = None,
-        idempotent: bool = True,
         what: str | None = None,
         raw: bool = False,
+        write: bool = False,
+        settle: Settle | None = None,
     ) -> Any:
+        """One request under the retry policy (tasks/retry.py).
+
+        A write whose earlier attempt may have been handled (a 5xx, a dropped connection, a timeout)
+        is sent again only after `settle(body)` has read ABS and returned what is still to send
+        (None: everything landed, nothing is sent); without `settle` it is not sent again. `form` makes a
+        multipart body afresh for each attempt (aiohttp consumes one as it sends it).
+        """
         if self._session is None:
             raise RuntimeError(
                 "use AbsClient as an async context manager: `async with AbsClient(...) as abs:`"
             )
-        url = self.base_url + path
         what = what or f"{method} {path}"
-        attempts = self.retries + 1 if idempotent else 1
-        for attempt in range(attempts):
-            self.requests += 1
-            try:
-                async with self._session.request(
-                    method, url, params=params, json=json_body, data=data, headers=headers
-                ) as resp:
-                    body = await resp.read()
-                    if resp.status < 400:
-                        if raw:
-                            return resp.status, resp.headers, body
-                        return json.loads(body) if body else None
-                    text = body.decode("utf-8", "replace").strip()[:300]
-                    if resp.status >= 500 and attempt + 1 < attempts:
-                        await self._sleep(attempt, f"{what}: ABS answered {resp.status}")
-                        continue
-                    raise self._http_error(resp.status, text, what)
-            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
-                if attempt + 1 < attempts:
-                    await self._sleep(attempt, f"{what}: {type(exc).__name__}")
-                    continue
-                raise self._unavailable(exc, what, idempotent) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+        body = json_body
 
-    async def _sleep(self, attempt: int, reason: str) -> None:
-        delay = min(self.max_backoff, self.backoff * 2**attempt) * random.uniform(0.5, 1.0)
-        log.warning("%s — retrying in %.1fs (attempt %d of %d)", reason, delay, attempt + 2, self.retries + 1)
-        await asyncio.sleep(delay)
+        async def attempt(previous: Transient | None) -> Any:
+            nonlocal body
+            if write and settle is not None and previous is not None and previous.maybe_handled:
+                body = await settle(body)
+                if body is None:
+                    return LANDED
+            try:
+                return await self._attempt(method, path, params, body, headers, what, raw, form)
+            except Transient as exc:
+                if write and settle is None and exc.maybe_handled:
+                    raise self._unheard(exc, what) from exc
+                raise
+
+        try:
+            return await self.policy.call(attempt, what)
+        except GaveUp as exc:
+            raise self._gave_up(exc) from exc
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: dict | None,
+        body: Any,
+        headers: dict | None,
+        what: str,
+        raw: bool,
+        form: Callable[[], aiohttp.FormData] | None = None,
+    ) -> Any:
+        assert self._session is not None
+        self.requests += 1
+        try:
+            async with self._session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=body,
+                data=form() if form is not None else None,
+                headers=headers,
+            ) as resp:
+                data = await resp.read()
+                status, resp_headers = resp.status, resp.headers
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise connection_failure(exc, self.timeout) from exc
+        if status < 400:
+            if raw:
+                return status, resp_headers, data
+            return json.loads(data) if data else None
+        text = data.decode("utf-8", "replace").strip()[:300]
+        if status == 429:
+            raise Transient(
+                "throttled",
+                f"ABS answered 429 {text!r}",
+                status=status,
+                retry_after=retry_after_seconds(resp_headers.get("Retry-After")),
+            )
+        if status >= 500:
+            raise Transient("server", f"ABS answered {status} {text!r}", status=status)
+        raise self._http_error(status, text, what)
 
     def _http_error(self, status: int, text: str, what: str) -> AbsError:
         if status == 401:
@@ -176,36 +227,27 @@ class AbsClient:
             return AbsNotFound(f"ABS at {self.base_url} has no such thing: {what} (404 {text!r})", status)
         if status == 400:
             return AbsBadRequest(f"ABS at {self.base_url} rejected {what} (400 {text!r})", status)
-        if status >= 500:
-            return AbsUnavailable(
-                f"ABS at {self.base_url} kept failing on {what} ({status} {text!r}) after {self.retries + 1} attempts "
-                "— check the server's logs",
-                status,
-            )
         return AbsError(f"ABS at {self.base_url} answered {status} {text!r} to {what}", status)
 
-    def _unavailable(self, exc: BaseException, what: str, idempotent: bool) -> AbsUnavailable:
-        if isinstance(exc, aiohttp.ClientConnectorError):
-            reason = (
-                f"cannot connect ({exc.os_error.strerror or exc.os_error})"
-                if exc.os_error
-                else "cannot connect"
-            )
-            return AbsUnavailable(
-                f"Cannot reach ABS at {self.base_url}: {reason} — is the server running? check SHELFMATCH_ABS_URL"
-            )
-        if isinstance(exc, TimeoutError):
-            return AbsUnavailable(
-                f"ABS at {self.base_url} did not answer {what} within {self.timeout:.0f}s — "
-                "raise SHELFMATCH_ABS_TIMEOUT_SECONDS or check the server"
-            )
-        hint = (
-            "ABS 2.36 exits on some malformed payloads (reference/abs-api.md §3.3): restart it and check the payload"
-            if not idempotent
-            else f"it failed {self.retries + 1} times"
-        )
+    def _gave_up(self, exc: GaveUp) -> AbsUnavailable:
+        last = exc.last
+        if last.kind == "refused":
+            advice = "is the server running? check SHELFMATCH_ABS_URL"
+        elif last.kind == "timeout":
+            advice = "raise SHELFMATCH_ABS_TIMEOUT_SECONDS or check the server"
+        elif last.kind == "throttled":
+            advice = "ABS (or a proxy in front of it) is limiting requests: try again later"
+        else:
+            advice = "check the server and its logs, then run the command again"
+        prefix = "Cannot reach ABS" if last.kind == "refused" else "ABS"
+        cls = AbsThrottled if last.kind == "throttled" else AbsUnavailable
+        return cls(f"{prefix} at {self.base_url}: {exc.describe()} — {advice}", last.status)
+
+    def _unheard(self, previous: Transient, what: str) -> AbsUnavailable:
         return AbsUnavailable(
-            f"ABS at {self.base_url} dropped the connection during {what} ({type(exc).__name__}) — {hint}"
+            f"ABS at {self.base_url}: {what}: {previous.seen}, so ABS may or may not have applied it; it was not "
+            "sent again — check that ABS is running, then read the item to see what it holds",
+            previous.status,
         )
 
     # -- reads ---------------------------------------------------------------------------------------
@@ -347,25 +389,31 @@ class AbsClient:
                 )
         return out
 
-    # -- writes (sent once; see module docstring) ------------------------------------------------------
+    # -- writes (sent again only for what did not land; see module docstring) -------------------------
 
-    async def patch_item_media(self, item_id: str, payload: dict) -> dict:
-        """`PATCH /api/items/:id/media` → `{updated?, libraryItem}` (`updated` absent when nothing changed)."""
+    async def patch_item_media(self, item_id: str, payload: dict, settle: Settle | None = None) -> dict:
+        """`PATCH /api/items/:id/media` → `{updated?, libraryItem}` (`updated` absent when nothing changed),
+        or `LANDED` when a retry's read-back found the payload already applied."""
         return await self._request(
             "PATCH",
             f"/api/items/{item_id}/media",
             json_body=payload,
-            idempotent=False,
+            write=True,
+            settle=settle,
             what=f"updating item {item_id}",
         )
 
-    async def batch_update(self, updates: list[dict]) -> dict:
-        """`POST /api/items/batch/update` with `[{"id", "mediaPayload"}]` → `{success, updates}`."""
+    async def batch_update(self, updates: list[dict], settle: Settle | None = None) -> dict:
+        """`POST /api/items/batch/update` with `[{"id", "mediaPayload"}]` → `{success, updates}`,
+        or `LANDED` when a retry's read-back found every update already applied.
+
+        `settle(updates)` returns the updates still to send (None when none): see `_request`."""
         return await self._request(
             "POST",
             "/api/items/batch/update",
             json_body=updates,
-            idempotent=False,
+            write=True,
+            settle=settle,
             what=f"batch-updating {len(updates)} items",
         )
 
@@ -390,13 +438,17 @@ class AbsClient:
     async def upload_cover(self, item_id: str, image: bytes, filename: str) -> dict:
         """`POST /api/items/:id/cover` with the image as the multipart field `cover` → `{success, cover}`
         (`cover` = the server path ABS stored it at; the extension of `filename` names its type)."""
-        form = aiohttp.FormData()
-        form.add_field("cover", image, filename=filename, content_type="application/octet-stream")
+
+        def form() -> aiohttp.FormData:
+            data = aiohttp.FormData()
+            data.add_field("cover", image, filename=filename, content_type="application/octet-stream")
+            return data
+
         return await self._request(
             "POST",
             f"/api/items/{item_id}/cover",
-            data=form,
-            idempotent=False,
+            form=form,
+            write=True,
             what=f"uploading the cover of item {item_id}",
         )
 
@@ -405,7 +457,7 @@ class AbsClient:
         await self._request(
             "DELETE",
             f"/api/items/{item_id}/cover",
-            idempotent=False,
+            write=True,
             raw=True,
             what=f"removing the cover of item {item_id}",
         )

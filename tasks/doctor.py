@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tasks.settings import Settings, get_settings
+from tasks.settings import Settings, SettingsInvalid, get_settings
 
 OK, FAIL, SKIP = "ok", "fail", "skip"
 
@@ -212,7 +212,11 @@ def check_media_tools(settings: Settings) -> Check:
 
 def run_checks(settings: Settings | None = None) -> list[Check]:
     """Run every check; a check that crashes becomes a failed line, never a traceback."""
-    settings = settings or get_settings()
+    if settings is None:
+        try:
+            settings = get_settings()
+        except SettingsInvalid as exc:
+            return [Check("Settings", FAIL, str(exc))]
     reading = _HardcoverReading()
     checks: list[Check] = []
 

@@ -3,7 +3,8 @@
 The plain functions behind the `extract_abs` flow:
 
 - `plan_fetch()` compares ABS's id list (id + updatedAt) with `abs_items.updated_at`: only new and
-  changed items are fetched in full (`full_refresh` fetches all); items gone from ABS get `removed_at`.
+  changed items, and items written to since they were read, are fetched in full (`full_refresh`
+  fetches all); items gone from ABS get `removed_at`.
 - `flatten_item()` checks one expanded item defensively and turns it into rows. A malformed item
   (no `media`, nulls inside lists, wrong types, overlong text, undecodable names) raises `MalformedItem`
   with the reason; the caller records one `errors` row (with the raw item) and goes on.
@@ -548,8 +549,8 @@ def plan_fetch(
 ) -> FetchPlan:
     """Which listed ids to fetch in full (new / changed / restored) and which known ids vanished."""
     known = {
-        item_id: (updated_at, removed_at)
-        for item_id, updated_at, removed_at in con.execute(
+        item_id: (updated_at, removed_at, written_since)
+        for item_id, updated_at, removed_at, written_since in con.execute(
             warehouse.load_sql("extract_known_items"), [library_id]
         ).fetchall()
     }
@@ -561,11 +562,17 @@ def plan_fetch(
         before = known.get(item_id)
         if before is None:
             new.append(item_id)
-        elif full_refresh or updated_at is None or before[0] != updated_at or before[1] is not None:
+        elif (
+            full_refresh
+            or updated_at is None
+            or before[0] != updated_at
+            or before[1] is not None
+            or before[2]
+        ):
             changed.append(item_id)
         else:
             unchanged += 1
-    removed = [i for i, (_, removed_at) in known.items() if i not in listed and removed_at is None]
+    removed = [i for i, (_, removed_at, _) in known.items() if i not in listed and removed_at is None]
     return FetchPlan(listed, new, changed, unchanged, removed)
 
 

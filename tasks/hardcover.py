@@ -8,13 +8,15 @@ the client
 - keeps one request in flight: a 429 makes that one request wait out `Retry-After` while the
   others queue behind it (no retry storm, since refused requests still count);
 - stops with `BudgetExhausted` when the daily bucket is empty, instead of hammering a closed door;
-- retries 5xx and timeouts with capped exponential backoff, every attempt paced and counted;
+- retries by the one retry policy (tasks/retry.py): 429 waits out `Retry-After`, 5xx, dropped
+  connections and timeouts back off with jitter; every attempt is paced and counted;
 - answers from `hc_requests` when the same query + variables was fetched within the TTL.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import re
@@ -30,6 +32,8 @@ import aiohttp
 import duckdb
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 
+from tasks.errors import ShelfmatchError
+from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retry_after_seconds
 from tasks.settings import Settings
 from tasks.warehouse import load_sql, now
 
@@ -41,7 +45,7 @@ MAX_ROOT_FIELDS = 5
 # --- errors -------------------------------------------------------------------------------------
 
 
-class HardcoverError(Exception):
+class HardcoverError(ShelfmatchError):
     """A Hardcover request failed; the message says what and what to do."""
 
 
@@ -369,12 +373,13 @@ class HardcoverClient:
         token: str,
         *,
         timeout: float = 30.0,
-        retries: int = 4,
-        backoff_base: float = 0.5,
-        backoff_cap: float = 8.0,
+        retries: int | None = None,
+        backoff_base: float | None = None,
+        backoff_cap: float | None = None,
         max_requests: int | None = None,
         cache: HcCache | None = None,
-        max_429_waits: int = 20,
+        max_429_waits: int | None = None,
+        policy: RetryPolicy | None = None,
     ):
         if not token:
             raise HardcoverAuthError(
@@ -382,8 +387,16 @@ class HardcoverClient:
                 "Prefect Secret block 'shelfmatch-hardcover-token'."
             )
         self.url, self._token = url, token
-        self.timeout, self.retries = timeout, retries
-        self.backoff_base, self.backoff_cap, self.max_429_waits = backoff_base, backoff_cap, max_429_waits
+        self.timeout = timeout
+        overrides = {
+            "attempts": None if retries is None else retries + 1,
+            "backoff": backoff_base,
+            "max_backoff": backoff_cap,
+            "max_throttled": max_429_waits,
+        }
+        self.policy = dataclasses.replace(
+            policy or RetryPolicy(), **{k: v for k, v in overrides.items() if v is not None}
+        )
         self.budget = Budget(max_requests=max_requests)
         self.cache = cache
         self.stats = ClientStats()
@@ -395,6 +408,7 @@ class HardcoverClient:
         cls, settings: Settings, cache: HcCache | None = None, max_requests: int | None = None, **kwargs: Any
     ) -> HardcoverClient:
         cap = max_requests if max_requests is not None else settings.hardcover_max_requests_per_run
+        kwargs.setdefault("policy", settings.retry_policy(settings.hardcover_retries))
         return cls(
             settings.hardcover_url,
             settings.hardcover_key(),
@@ -457,74 +471,72 @@ class HardcoverClient:
 
     async def _send(self, query: str, variables: dict, operation: str, cost: int) -> dict:
         assert self._session is not None, "use `async with HardcoverClient(...)`"
-        attempt = waits = 0
         self._last_readings: list[BucketState] = []
-        while True:
-            await self.budget.acquire(cost)
-            self.stats.http_requests += 1
-            self.stats.root_fields[operation] += cost
-            try:
-                async with self._session.post(
-                    self.url, json={"query": query, "variables": variables}
-                ) as resp:
-                    status, headers = resp.status, resp.headers
-                    text = await resp.text()
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                what = (
-                    "timed out" if isinstance(exc, TimeoutError) else f"failed ({type(exc).__name__}: {exc})"
-                )
-                attempt = await self._backoff(attempt, f"{operation}: request {what}")
-                continue
-            self._last_readings = self.budget.observe(headers)
-            if status != 200 and self.cache is not None:
-                self.cache.record_readings(self._last_readings)
-            body = _json(text)
-            if status == 200:
-                if body.get("errors"):
-                    msgs = "; ".join(str(e.get("message")) for e in body["errors"])[:500]
-                    raise HardcoverQueryError(f"{operation}: Hardcover answered with errors: {msgs}")
-                data = body.get("data") or {}
-                for alias, value in data.items():
-                    if isinstance(value, dict) and "results" in value and value.get("error"):
-                        raise HardcoverQueryError(
-                            f"{operation}: search {alias} was rejected: {value['error']}"
-                        )
-                return data
-            if status == 401:
-                raise HardcoverAuthError(
-                    "Hardcover refused the token (401 invalid_token): check SHELFMATCH_HARDCOVER_TOKEN — copy it "
-                    "again from hardcover.app/account/api (tokens expire; a pasted 'Bearer ' prefix is fine)."
-                )
-            if status == 429:
-                if self.budget.daily.remaining is not None and self.budget.daily.remaining <= 0:
-                    raise self.budget.exhausted("daily")
-                waits += 1
-                self.stats.waits_429 += 1
-                if waits > self.max_429_waits:
-                    raise HardcoverUnavailable(
-                        f"{operation}: still throttled (429) after {waits - 1} waits; try later."
-                    )
-                retry_after = _float(headers.get("Retry-After"), 1.0)
-                self.budget.blocked_until = time.monotonic() + retry_after
-                continue
-            if status == 403:
-                raise HardcoverForbidden(f"{operation}: Hardcover refused the request (403): {text[:300]}")
-            if status == 400:
-                raise HardcoverQueryError(
-                    f"{operation}: Hardcover could not read the request (400): {text[:300]}"
-                )
-            if status >= 500 or status == 408:
-                attempt = await self._backoff(attempt, f"{operation}: Hardcover answered {status}")
-                continue
-            raise HardcoverError(f"{operation}: unexpected HTTP {status} from Hardcover: {text[:300]}")
+        try:
+            return await self.policy.call(
+                lambda _previous: self._attempt(query, variables, operation, cost),
+                f"Hardcover {operation}",
+                on_retry=self._count_retry,
+            )
+        except GaveUp as exc:
+            advice = (
+                "Hardcover is limiting requests: run again later (cached answers are not asked again)"
+                if exc.last.kind == "throttled"
+                else f"is {self.url} reachable? run again later (cached answers are not asked again)"
+            )
+            raise HardcoverUnavailable(f"{exc.describe()} — {advice}") from exc
 
-    async def _backoff(self, attempt: int, what: str) -> int:
-        attempt += 1
-        if attempt > self.retries:
-            raise HardcoverUnavailable(f"{what}; gave up after {attempt} attempts. Is {self.url} reachable?")
-        self.stats.retries += 1
-        await asyncio.sleep(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
-        return attempt
+    def _count_retry(self, exc: Transient, wait: float) -> None:
+        if exc.kind == "throttled":
+            self.stats.waits_429 += 1
+        else:
+            self.stats.retries += 1
+
+    async def _attempt(self, query: str, variables: dict, operation: str, cost: int) -> dict:
+        assert self._session is not None
+        await self.budget.acquire(cost)
+        self.stats.http_requests += 1
+        self.stats.root_fields[operation] += cost
+        try:
+            async with self._session.post(self.url, json={"query": query, "variables": variables}) as resp:
+                status, headers = resp.status, resp.headers
+                text = await resp.text()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise connection_failure(exc, self.timeout) from exc
+        self._last_readings = self.budget.observe(headers)
+        if status != 200 and self.cache is not None:
+            self.cache.record_readings(self._last_readings)
+        body = _json(text)
+        if status == 200:
+            if body.get("errors"):
+                msgs = "; ".join(str(e.get("message")) for e in body["errors"])[:500]
+                raise HardcoverQueryError(f"{operation}: Hardcover answered with errors: {msgs}")
+            data = body.get("data") or {}
+            for alias, value in data.items():
+                if isinstance(value, dict) and "results" in value and value.get("error"):
+                    raise HardcoverQueryError(f"{operation}: search {alias} was rejected: {value['error']}")
+            return data
+        if status == 401:
+            raise HardcoverAuthError(
+                "Hardcover refused the token (401 invalid_token): check SHELFMATCH_HARDCOVER_TOKEN — copy it "
+                "again from hardcover.app/account/api (tokens expire; a pasted 'Bearer ' prefix is fine)."
+            )
+        if status == 429:
+            if self.budget.daily.remaining is not None and self.budget.daily.remaining <= 0:
+                raise self.budget.exhausted("daily")
+            retry_after = retry_after_seconds(headers.get("Retry-After"))
+            if retry_after is not None:  # the queue behind this request waits it out too
+                self.budget.blocked_until = time.monotonic() + retry_after
+            raise Transient("throttled", "Hardcover answered 429", status=429, retry_after=retry_after)
+        if status == 403:
+            raise HardcoverForbidden(f"{operation}: Hardcover refused the request (403): {text[:300]}")
+        if status == 400:
+            raise HardcoverQueryError(
+                f"{operation}: Hardcover could not read the request (400): {text[:300]}"
+            )
+        if status >= 500 or status == 408:
+            raise Transient("server", f"Hardcover answered {status} {text[:200]!r}", status=status)
+        raise HardcoverError(f"{operation}: unexpected HTTP {status} from Hardcover: {text[:300]}")
 
 
 def _json(text: str) -> dict:
@@ -533,10 +545,3 @@ def _json(text: str) -> dict:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _float(value: str | None, default: float) -> float:
-    try:
-        return float(value) if value is not None else default
-    except ValueError:
-        return default

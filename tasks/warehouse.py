@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,14 +25,24 @@ from typing import Any
 
 import duckdb
 
+from tasks.errors import ShelfmatchError
+
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 QUERIES_DIR = SQL_DIR / "queries"
 VIEWS_DIR = SQL_DIR / "views"
 
 
-class WarehouseLocked(RuntimeError):
+class WarehouseLocked(ShelfmatchError, RuntimeError):
     """Another process holds the DuckDB file's write lock."""
+
+
+class WarehouseMissing(ShelfmatchError, FileNotFoundError):
+    """A read-only command was pointed at a file that does not exist."""
+
+
+class WarehouseUnreadable(ShelfmatchError, RuntimeError):
+    """The file exists but DuckDB cannot open it (not a DuckDB file, damaged, or a newer format)."""
 
 
 def _lock_message(path: Path, exc: Exception) -> str:
@@ -47,21 +59,29 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def open_connection(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB file; raise WarehouseLocked (not a traceback) when another process holds it."""
+def open_connection(
+    path: Path | str, read_only: bool = False, config: dict | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB file; raise WarehouseLocked / WarehouseUnreadable (not a traceback) when it cannot be."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.exists():
-        raise FileNotFoundError(
-            f"No warehouse at {path}: run `shelfmatch sync` (or `shelfmatch demo`) first."
-        )
+        raise WarehouseMissing(f"No warehouse at {path}: run `shelfmatch sync` (or `shelfmatch demo`) first.")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.IOException as exc:
         if "Could not set lock" in str(exc) or "Conflicting lock" in str(exc):
             raise WarehouseLocked(_lock_message(path, exc)) from exc
-        raise
+        raise WarehouseUnreadable(
+            f"DuckDB cannot open the warehouse {path} ({exc}) — point SHELFMATCH_DUCKDB_PATH (or --db) at the "
+            "warehouse file, or move this file away and run `shelfmatch sync` to build a new one."
+        ) from exc
+    except duckdb.Error as exc:
+        raise WarehouseUnreadable(
+            f"DuckDB cannot open the warehouse {path} ({type(exc).__name__}: {exc}) — point "
+            "SHELFMATCH_DUCKDB_PATH (or --db) at the warehouse file."
+        ) from exc
 
 
 @contextmanager
@@ -129,19 +149,80 @@ class RunRecord:
         self.counts[key] = self.counts.get(key, 0) + n
 
 
+def process_started(pid: int) -> float | None:
+    """When process `pid` started (epoch seconds), from /proc; None where that cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime")
+        )
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_alive(pid: int, started: float | None) -> bool:
+    """Whether process `pid` still runs and is the one that started at `started` (not a reused pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, as another user
+    if started is None:
+        return True
+    now_started = process_started(pid)
+    return now_started is None or abs(now_started - started) < 2.0
+
+
+def mark_crashed_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Runs left 'running' by a process of this host that is gone become 'crashed'; returns their ids."""
+    host = socket.gethostname()
+    crashed = []
+    for run_id, pid, started in con.execute(load_sql("runs_running_here"), [host]).fetchall():
+        if process_alive(pid, started):
+            continue
+        con.execute(
+            load_sql("runs_mark_crashed"),
+            [
+                now(),
+                f"its process (pid {pid} on {host}) ended before the run finished (killed or stopped); "
+                "the run's writes are journaled: run the same command again to settle and resume",
+                run_id,
+            ],
+        )
+        crashed.append(run_id)
+    return crashed
+
+
 @contextmanager
 def run_record(
     db_path: Path | str, flow: str, parameters: dict | None = None, run_id: str | None = None
 ) -> Iterator[RunRecord]:
     """Record a flow run in `runs`: a 'running' row first, then 'completed' or 'failed' with counts.
 
-    Opens its own short connections so the flow's work can use the file in between.
+    The row names the process (pid, host), and runs that an earlier, vanished process left
+    'running' are marked 'crashed' first. Opens its own short connections so the flow's work can
+    use the file in between. A failed run keeps whatever counts it had gathered.
     """
     rec = RunRecord(run_id=run_id or str(uuid.uuid4()), flow=flow)
+    pid = os.getpid()
     with connect(db_path) as con:
+        mark_crashed_runs(con)
         con.execute(
-            "INSERT INTO runs(run_id, flow, parameters, started_at, status) VALUES (?, ?, ?, ?, 'running')",
-            [rec.run_id, flow, json.dumps(parameters or {}, default=str), now()],
+            load_sql("runs_insert"),
+            [
+                rec.run_id,
+                flow,
+                json.dumps(parameters or {}, default=str),
+                now(),
+                pid,
+                socket.gethostname(),
+                process_started(pid),
+            ],
         )
     status = "failed"
     try:

@@ -123,7 +123,7 @@ async def test_connection_refused_names_the_url_and_the_setting():
 async def test_a_payload_that_kills_abs_is_reported_not_replayed_and_restart_brings_it_back(abs_server):
     emu = abs_server()
     async with client(emu) as abs:
-        with pytest.raises(AbsUnavailable, match="restart"):
+        with pytest.raises(AbsUnavailable, match="may or may not have applied it; it was not sent again"):
             await abs.patch_item_media(HAIL_MARY, {"metadata": {"authors": [None]}})
         assert emu.count("PATCH") == 1
         with pytest.raises(AbsUnavailable, match="Cannot reach ABS"):

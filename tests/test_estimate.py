@@ -4,6 +4,7 @@ generated libraries scored with the real features, calibration and tiers."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -501,7 +502,9 @@ def test_one_soft_disagreement_lowers_but_cannot_sink_a_match_whose_title_author
             drop = agree["match_weight"].item() - scored["match_weight"].item()
             replaced = model.weights[name].get(AGREE.get(name, NULL), 0.0)  # series: exact gives way
             assert drop <= replaced - floor + 1e-9, (name, level)
-            assert scored["confidence"].item() >= 0.70, (name, level)  # pending at worst, never reject
+            # Pending at worst, never rejected: the title and the author still agree.
+            one = scored.with_columns(item_id=pl.lit("x"), book_id=pl.lit(1, pl.Int64))
+            assert choose_matches(one, ["x"])["tier"].item() in ("auto", "pending"), (name, level)
 
 
 def test_adapting_the_shipped_model_to_a_library_like_its_training_keeps_the_clear_cases(trained, held_out):
@@ -529,9 +532,11 @@ def test_adapting_the_shipped_model_to_a_library_like_its_training_keeps_the_cle
     assert wrong_auto(after) <= wrong_auto(before)
 
 
-def test_adaptation_recovers_right_books_another_release_of_the_audio_had_sunk(held_out):
+def test_adaptation_recovers_right_books_another_release_of_the_audio_had_sunk(held_out, trained):
     """A fifth of the right books' audio is 3–10 % off their edition (another release, trimmed credits):
-    the shipped v1 model weighs that like another book (−8 bits); adapted to this library it does not."""
+    a model that weighs that like another book (−8 bits, as one fitted on generated data without such
+    releases did) sinks them; adapted to this library it does not. (Caps such as `sources_disagree` act on
+    the levels either way; this is about the confidence the weights give.)"""
     rng = np.random.default_rng(11)
     hit = (
         held_out["is_match"].to_numpy()
@@ -544,17 +549,19 @@ def test_adaptation_recovers_right_books_another_release_of_the_audio_had_sunk(h
         .then(pl.lit("within_10pct", dtype=dtype))
         .otherwise(pl.col("duration_level"))
     )
-    shipped = Model.load()
-    assert shipped.weights["duration"]["within_10pct"] <= -8
-    adapted = adapt(shipped, shifted)
-    assert adapted.weights["duration"]["within_10pct"] >= -1.0
-    before, after = tiers(shifted, shipped), tiers(shifted, adapted)
-    right_auto = lambda t: int(((t["tier"] == "auto") & t["right"]).sum())  # noqa: E731
+    veto = copy.deepcopy(trained)
+    veto.weights["duration"]["within_10pct"] = veto.weights["duration"]["within_25pct"] = -8.0
+    veto.weights["duration"]["far"] = -8.0
+    adapted = adapt(veto, shifted)
+    assert adapted.weights["duration"]["within_10pct"] >= -2.5
+    moved = shifted.filter(pl.Series(hit))
+    before = apply(moved, veto, explain=False)["confidence"].to_numpy()
+    after = apply(moved, adapted, explain=False)["confidence"].to_numpy()
+    unvetoed = apply(moved, trained, explain=False)["confidence"].to_numpy()
+    sunk = before < 0.70
+    assert sunk.sum() > 50 and after[sunk].mean() - before[sunk].mean() > 0.3
+    assert (
+        after[sunk] >= unvetoed[sunk] - 0.05
+    ).mean() >= 0.6  # about where a model without the veto puts them
     wrong_auto = lambda t: int(((t["tier"] == "auto") & ~t["right"]).sum())  # noqa: E731
-    moved = shifted.filter(pl.Series(hit))["item_id"].to_list()
-    auto_right = (pl.col("tier") == "auto") & pl.col("right")
-    sunk = before.filter(pl.col("item_id").is_in(moved) & ~auto_right)["item_id"].to_list()
-    recovered = after.filter(pl.col("item_id").is_in(sunk) & auto_right)
-    assert len(sunk) > 50 and recovered.height >= 0.6 * len(sunk)
-    assert right_auto(after) > right_auto(before) + 0.3 * len(sunk)
-    assert wrong_auto(after) <= wrong_auto(before)
+    assert wrong_auto(tiers(shifted, adapted)) <= wrong_auto(tiers(shifted, veto))

@@ -4,7 +4,7 @@ import sys
 import duckdb
 import pytest
 
-from tasks.warehouse import WarehouseLocked, connect, migrate, record_error, run_record
+from tasks.warehouse import WarehouseLocked, WarehouseUnreadable, connect, migrate, record_error, run_record
 
 
 def test_migrations_apply_once_and_are_idempotent(db_path):
@@ -63,6 +63,7 @@ def test_a_second_process_gets_a_clear_lock_message(db_path):
 def test_lock_error_is_not_swallowed_for_other_io_errors(tmp_path):
     bad = tmp_path / "not-a-db.duckdb"
     bad.write_text("this is not a duckdb file")
-    with pytest.raises(duckdb.Error) as info:
+    with pytest.raises(WarehouseUnreadable) as info:
         connect(bad).__enter__()
     assert not isinstance(info.value, WarehouseLocked)
+    assert str(bad) in str(info.value) and isinstance(info.value.__cause__, duckdb.Error)

@@ -52,7 +52,7 @@ def test_a_dead_abs_gives_a_message_that_says_how_to_resume(library, db_path, mo
     result = runner.invoke(app, ["writeback", "--apply"])
     assert result.exit_code == 1
     text = " ".join(result.output.split())
-    assert "is not answering" in text and "approved items left" in text
+    assert text.startswith("✗ Stopped: ABS at") and "approved items left" in text
     assert "re-run `shelfmatch writeback --apply` to resume" in text
 
 

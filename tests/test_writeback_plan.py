@@ -140,9 +140,8 @@ def test_names_are_written_first_name_first():
 
 
 def test_an_unknown_policy_is_a_settings_error_that_names_the_fix():
-    settings = get_settings(writeback_policy={"title": "clobber"})
     try:
-        field_policies(settings)
+        field_policies(get_settings(writeback_policy={"title": "clobber"}))
     except ValueError as exc:
         assert "fill_missing" in str(exc) and "title" in str(exc)
     else:

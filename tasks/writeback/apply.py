@@ -23,11 +23,19 @@ from typing import Any
 import duckdb
 
 from tasks.abs import AbsClient, AbsError, AbsNotFound, AbsUnavailable
+from tasks.errors import ShelfmatchError
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, now, record_error
 from tasks.writeback.conflicts import COVER, baseline, edited_fields, identity_changed, our_writes
 from tasks.writeback.covers import CatalogueImages, cover_holds, write_covers
-from tasks.writeback.payload import PayloadError, from_abs_metadata, same, to_media_payload, validate_batch
+from tasks.writeback.payload import (
+    FIELDS,
+    PayloadError,
+    from_abs_metadata,
+    same,
+    to_media_payload,
+    validate_batch,
+)
 from tasks.writeback.plan import (
     Hold,
     ItemPlan,
@@ -50,8 +58,14 @@ from tasks.writeback.plan import (
 FLOW = "writeback"
 
 
-class AbsNotAnswering(RuntimeError):
-    """ABS stopped answering mid-run; everything sent so far is journaled, the rest waits for a re-run."""
+class AbsNotAnswering(ShelfmatchError, RuntimeError):
+    """ABS stopped answering mid-run; everything sent so far is journaled, the rest waits for a re-run.
+
+    `counts` are what the run did before it stopped (kept in its `runs` row)."""
+
+    def __init__(self, message: str, counts: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.counts = counts or {}
 
 
 @dataclass
@@ -76,6 +90,13 @@ class WriteSummary:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "counts"}
+
+    def so_far(self) -> dict[str, Any]:
+        """The counts of a run that stops before its end (outcomes still in `counts` included)."""
+        out = self.as_dict()
+        for key in ("verified", "mismatch", "missing", "refused", "failed"):
+            out[key] += self.counts.get(key, 0)
+        return out
 
 
 LOG_COLUMNS = [
@@ -110,15 +131,22 @@ def log_row(
 
 
 def not_answering(
-    con: duckdb.DuckDBPyConnection, run_id: str, flow: str, url: str, exc: Exception, left: str, command: str
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    flow: str,
+    url: str,
+    exc: Exception,
+    left: str,
+    command: str,
+    counts: dict[str, Any] | None = None,
 ) -> AbsNotAnswering:
-    """The stop message (and its `errors` row) when ABS dies mid-run: what happened, what is left, how to resume."""
+    """The stop message (and its `errors` row) when ABS stops a run: what was seen, what is left, how to resume."""
     message = (
-        f"ABS at {url} is not answering; {left}. Everything sent so far is journaled and open intents are "
-        f"settled by reading ABS on the next run: re-run `{command}` to resume once ABS is back. Cause: {exc}"
+        f"Stopped: {exc}. {left[:1].upper()}{left[1:]}; everything sent so far is journaled and open intents "
+        f"are settled by reading ABS ({url}) on the next run: re-run `{command}` to resume once ABS answers."
     )
     record_error(con, run_id, flow, None, "abs_unavailable", message)
-    return AbsNotAnswering(message)
+    return AbsNotAnswering(message, counts)
 
 
 def chunks(seq: list, size: int) -> Iterable[list]:
@@ -257,6 +285,15 @@ async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClie
     return len(rows)
 
 
+def landed(item: dict | None, payload: dict) -> bool:
+    """Whether ABS already holds every value `payload` sets (a write it handled but we did not hear)."""
+    if item is None:
+        return False
+    held = current_values(item)
+    sent = payload.get("metadata") or {}
+    return all(same(f, held[f], sent[key]) for f, key in FIELDS.items() if key in sent)
+
+
 async def send(
     con: duckdb.DuckDBPyConnection,
     client: AbsClient,
@@ -264,17 +301,32 @@ async def send(
     payloads: dict[str, dict],
     flow: str = FLOW,
 ) -> tuple[list[str], dict[str, str]]:
-    """batch/update the payloads; on a 404 fall back to one PATCH per item. Returns (sent ids, {id: failure status})."""
+    """batch/update the payloads; on a 404 fall back to one PATCH per item. Returns (sent ids, {id: failure status}).
+
+    A retry after an attempt ABS may have handled first reads the items back and sends only the
+    updates that did not land, so no update is applied twice.
+    """
+
+    async def unlanded(batch: list[dict]) -> list[dict] | None:
+        live = await read_items(client, [u["id"] for u in batch])
+        left = [u for u in batch if not landed(live.get(u["id"]), u["mediaPayload"])]
+        return left or None
+
     batch = [{"id": item_id, "mediaPayload": p} for item_id, p in payloads.items()]
     try:
-        await client.batch_update(batch)
+        await client.batch_update(batch, settle=unlanded)
         return list(payloads), {}
     except AbsNotFound:
         pass  # one unknown id makes ABS refuse the whole batch, so find which item it was
     sent, failed = [], {}
     for item_id, payload in payloads.items():
+
+        async def unlanded_one(body: dict, item_id: str = item_id) -> dict | None:
+            left = await unlanded([{"id": item_id, "mediaPayload": body}])
+            return body if left else None
+
         try:
-            await client.patch_item_media(item_id, payload)
+            await client.patch_item_media(item_id, payload, settle=unlanded_one)
             sent.append(item_id)
         except AbsNotFound:
             failed[item_id] = "missing"
@@ -424,7 +476,14 @@ async def apply_writeback(
         summary.reconciled = await reconcile_open_intents(con, client, run_id)
     except AbsUnavailable as exc:
         raise not_answering(
-            con, run_id, FLOW, settings.abs_url, exc, "no items written yet", "shelfmatch writeback --apply"
+            con,
+            run_id,
+            FLOW,
+            settings.abs_url,
+            exc,
+            "no items written yet",
+            "shelfmatch writeback --apply",
+            summary.so_far(),
         ) from exc
     policies = field_policies(settings)
     approved = approved_items(con, settings, item_ids)
@@ -459,7 +518,14 @@ async def apply_writeback(
             except AbsUnavailable as exc:
                 left = f"{len(ready) - done} approved items left"
                 raise not_answering(
-                    con, run_id, FLOW, settings.abs_url, exc, left, "shelfmatch writeback --apply"
+                    con,
+                    run_id,
+                    FLOW,
+                    settings.abs_url,
+                    exc,
+                    left,
+                    "shelfmatch writeback --apply",
+                    summary.so_far(),
                 ) from exc
             done += len(ids)
             if on_progress is not None:

@@ -4,12 +4,16 @@ Field values travel through shelfmatch in one canonical form (the `FIELDS` below
 strings or None, lists of strings, and series as `[{"name": str, "sequence": str | None}]`.
 `from_abs_metadata` reads that form out of an expanded item, `to_media_payload` turns changes
 into a PATCH/batch body, and `validate_media_payload` refuses any body ABS would crash on
-(`authors: [null]`, a missing `mediaPayload`) or silently corrupt (a numeric sequence becomes
-null, one non-string element drops a whole list, `[{"id": ..}]` authors remove every author).
+(`authors: [null]`, a missing `mediaPayload`, a U+0000 in a series name — ABS 2.36 dies with
+`SQLITE_ERROR: unrecognized token` after saving part of the item) or silently corrupt (a numeric
+sequence becomes null, one non-string element drops a whole list, `[{"id": ..}]` authors remove
+every author). Control characters and unpaired surrogates are refused in every text: they are
+never metadata, and ABS stores or crashes on them in ways nobody can read back.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 # shelfmatch field -> ABS media.metadata key
@@ -117,6 +121,47 @@ def to_media_payload(changes: dict[str, Any]) -> dict:
     return {"metadata": metadata}
 
 
+# Line breaks and tabs are text in a description; anywhere else they are control characters too.
+_DESCRIPTION_WHITESPACE = {"\n", "\r", "\t"}
+
+
+def _check_text(item_id: str, where: str, value: Any, multiline: bool = False) -> None:
+    """Refuse a control character (U+0000–U+001F, U+007F–U+009F) or an unpaired surrogate in a string."""
+    if not isinstance(value, str):
+        return
+    for i, ch in enumerate(value):
+        category = unicodedata.category(ch)
+        if category == "Cc" and not (multiline and ch in _DESCRIPTION_WHITESPACE):
+            raise PayloadError(
+                item_id, where, f"contains the control character U+{ord(ch):04X} at position {i}"
+            )
+        if category == "Cs":
+            raise PayloadError(
+                item_id, where, f"contains an unpaired surrogate U+{ord(ch):04X} at position {i} (not text)"
+            )
+
+
+def _check_texts(item_id: str, where: str, payload: dict) -> None:
+    """Every string a payload carries, wherever it sits."""
+    if isinstance(payload.get("tags"), list):
+        for i, tag in enumerate(payload["tags"]):
+            _check_text(item_id, f"tags[{i}]", tag)
+    metadata = payload.get("metadata")
+    if not isinstance(metadata, dict):
+        return
+    for key, value in metadata.items():
+        here = f"{where}.{key}"
+        if isinstance(value, str):
+            _check_text(item_id, here, value, multiline=key == "description")
+        elif isinstance(value, list):
+            for i, element in enumerate(value):
+                if isinstance(element, dict):
+                    for sub in ("name", "sequence"):
+                        _check_text(item_id, f"{here}[{i}].{sub}", element.get(sub))
+                else:
+                    _check_text(item_id, f"{here}[{i}]", element)
+
+
 def validate_media_payload(item_id: str, payload: Any, allow_clear: bool = False) -> None:
     """Raise PayloadError unless `payload` is a PATCH /media body ABS 2.36 applies exactly as meant.
 
@@ -125,6 +170,7 @@ def validate_media_payload(item_id: str, payload: Any, allow_clear: bool = False
     """
     if not isinstance(payload, dict):
         raise PayloadError(item_id, "mediaPayload", f"is {type(payload).__name__}, not an object")
+    _check_texts(item_id, "metadata", payload)
     if "tags" in payload and not _all_str(payload["tags"]):
         raise PayloadError(item_id, "tags", "must be a list of strings (top level, not inside metadata)")
     metadata = payload.get("metadata")

@@ -110,7 +110,7 @@ async def apply_rollback(
         summary.reconciled = await reconcile_open_intents(con, client, run_id)
     except AbsUnavailable as exc:
         raise not_answering(
-            con, run_id, FLOW, settings.abs_url, exc, "nothing restored yet", command
+            con, run_id, FLOW, settings.abs_url, exc, "nothing restored yet", command, summary.as_dict()
         ) from exc
     undos = undo_list(select_writes(con, target_run_id, item_ids))
     summary.writes = len(undos)  # (item, field) pairs; several runs' writes to one field restore as one
@@ -191,7 +191,9 @@ async def apply_rollback(
             summary.refused += counts.get("refused", 0)
         except AbsUnavailable as exc:
             left = f"{len(item_list) - done} items left to restore"
-            raise not_answering(con, run_id, FLOW, settings.abs_url, exc, left, command) from exc
+            raise not_answering(
+                con, run_id, FLOW, settings.abs_url, exc, left, command, summary.as_dict()
+            ) from exc
         done += len(chunk)
         if on_progress is not None:
             on_progress(done, len(item_list))
