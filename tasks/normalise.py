@@ -115,7 +115,10 @@ _RELEASE_TAIL_RE = re.compile(rf"(?:[\s._\-]+{_RELEASE_TOKEN}(?![a-z0-9]))+(?:-[
 _RELEASE_TOKEN_RE = re.compile(rf"(?<![a-z0-9]){_RELEASE_TOKEN}(?![a-z0-9])", re.I)
 _STRONG_RELEASE_RE = re.compile(rf"^(?:{_STRONG_RELEASE})$", re.I)
 _RELEASE_WINDOW = 160
-_SCENE_GROUP_RE = re.compile(rf"(?<![a-z0-9]){_RELEASE_TOKEN}-(?P<group>[A-Za-z0-9]+)$", re.I)
+# The group after the tags, then perhaps a file's track number ('…MP3-RAiN_03'), which stays.
+_SCENE_GROUP_RE = re.compile(
+    rf"(?<![a-z0-9]){_RELEASE_TOKEN}-(?P<group>[A-Za-z0-9]+?)(?P<track>[._]\d{{1,4}})?$", re.I
+)
 
 
 def uses_separators(text: str) -> bool:
@@ -177,7 +180,7 @@ def respace(text: str) -> str:
         return _respace_hyphens(text)
     m = _SCENE_GROUP_RE.search(text)
     if m and not _RELEASE_TOKEN_RE.fullmatch(m.group("group")):
-        text = text[: m.start("group") - 1]
+        text = text[: m.start("group") - 1] + (m.group("track") or "")
     if _DASH_PIECES_RE.search(text):
         text = _DASH_PIECES_RE.sub(" - ", text)
     else:

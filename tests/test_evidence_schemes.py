@@ -2,7 +2,10 @@
 retagged files, container folders. The examples follow those tools' public naming conventions
 (Libation's `<title short> [<id>]` folders and `<title> [<id>] - <ch# 0> - <ch title>` chapter files,
 Readarr's `{Author Name}/{Book Title}/{Author Name} - {Book Title}{ (PartNumber)}` and its
-`{Author.Name}`/`{Author_Name}` separator tokens, scene `Author.Title.Tags-GROUP` names, m4b-tool's
+`{Author.Name}`/`{Author_Name}` separator tokens, scene `Author.Title.Tags-GROUP` and
+`Title.by.Author.AUDIOBOOK.FORMAT-GROUP` names, the lowercase `author-title-abr-group` names of
+p2p releases, scene mp3 track files `NN-author_name-title.mp3`, rippers that copy the release name
+into the album tag and number the files `<name>-001`, tools that cut long names short, m4b-tool's
 `--writer` and tools that put the narrator in the artist tag), and what ABS 2.36 shows for them is
 written out by hand from reference/abs-api.md §6.2-6.3.
 """
@@ -178,6 +181,147 @@ FOLDERS = [
         },
         {("title", "Narrated by Frank Muller")},
     ),
+    # lowercase p2p names: hyphens for spaces, 'abr'/'unabr'/'2cd' tags, then the group
+    (
+        "Audiobooks/frances-mayes-bella-tuscany-abr-abook",
+        {
+            ("author", "Frances Mayes", "scheme.glued_author_title"),
+            ("title", "bella tuscany", "scheme.glued_author_title"),
+            ("title", "frances mayes bella tuscany", "scheme.separators"),
+            ("edition", "abridged", "scheme.edition_tag"),
+        },
+        {("title", "frances mayes bella tuscany abr abook"), ("title", "frances mayes bella tuscany abr")},
+    ),
+    (
+        "laini-taylor-dreams-of-gods-and-monsters-2cd-kawa",
+        {
+            ("author", "Laini Taylor", "scheme.glued_author_title"),
+            ("title", "dreams of gods and monsters", "scheme.glued_author_title"),
+        },
+        {("title", "laini taylor dreams of gods and monsters 2cd kawa"), ("title", "gods and monsters 2cd")},
+    ),
+    (
+        "clive-barker-the-great-and-secret-show-abr-flac0",
+        {
+            ("author", "Clive Barker", "scheme.glued_author_title"),
+            ("title", "the great and secret show", "scheme.glued_author_title"),
+            ("edition", "abridged", "scheme.edition_tag"),
+        },
+        {("title", "clive barker the great and secret show abr flac0")},
+    ),
+    (
+        "kiera-cass-the-one-abr-mp3profi",
+        {
+            ("author", "Kiera Cass", "scheme.glued_author_title"),
+            ("title", "the one", "scheme.glued_author_title"),
+        },
+        {("author", "Kiera Cass The"), ("title", "the one abr mp3profi")},
+    ),
+    (
+        "janet-evanovich-hard-eight-2cd-req",
+        {
+            ("author", "Janet Evanovich", "scheme.glued_author_title"),
+            ("title", "hard eight", "scheme.glued_author_title"),
+        },
+        {("title", "eight"), ("title", "hard eight 2cd req")},
+    ),
+    (
+        "eric-carle-the-very-busy-spider-unabr-abook",
+        {
+            ("author", "Eric Carle", "scheme.glued_author_title"),
+            ("title", "the very busy spider", "scheme.glued_author_title"),
+            ("edition", "unabridged", "scheme.edition_tag"),
+        },
+        set(),
+    ),
+    # a slug that kept the dash: 'Stephen King - The Stand' -> 'stephen-king---the-stand'
+    (
+        "stephen-king---the-stand",
+        {
+            ("author", "Stephen King", "scheme.author_dash_title"),
+            ("title", "the stand", "scheme.author_dash_title"),
+        },
+        set(),
+    ),
+    # scene 'Title.by.Author.AUDIOBOOK.FORMAT-GROUP'
+    (
+        "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN",
+        {
+            ("author", "Terry Brooks", "scheme.title_by_author"),
+            ("title", "The Elves Of Cintra", "scheme.title_by_author"),
+        },
+        {("title", "The Elves Of Cintra by Terry Brooks AUDIOBOOK MP3")},
+    ),
+    (
+        "Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW",
+        {
+            ("author", "J D Robb", "scheme.title_by_author"),
+            ("title", "Betrayal In Death", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    (
+        "Revolutionary.Road.by.Richard.Yates.AUDIOBOOK.AAC-CROSSBOW",
+        {
+            ("author", "Richard Yates", "scheme.title_by_author"),
+            ("title", "Revolutionary Road", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    (
+        "THE.STAND.BY.STEPHEN.KING.UNABRIDGED.MP3-GRP",
+        {
+            ("author", "Stephen King", "scheme.title_by_author"),
+            ("title", "THE STAND", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    (
+        "the-elves-of-cintra-by-terry-brooks-unabr-abook",
+        {
+            ("author", "Terry Brooks", "scheme.title_by_author"),
+            ("title", "the elves of cintra", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    # under the author's own folder the folder settles it
+    (
+        "Terry Brooks/The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN",
+        {("title", "The Elves Of Cintra", "scheme.title_by_author")},
+        set(),
+    ),
+    (
+        "Bella Tuscany by Frances Mayes [Unabridged]",
+        {
+            ("author", "Frances Mayes", "scheme.title_by_author"),
+            ("title", "Bella Tuscany", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    # a title that says 'by' is no author
+    ("Stand.By.Me.AUDIOBOOK.MP3-GRP", {("title", "Stand By Me", "scheme.separators")}, {("author", "Me")}),
+    ("Saved by Grace Alone", set(), {("author", "Grace Alone"), ("title", "Saved")}),
+    # a name a tool cut short inside a bracket
+    (
+        "Natsuo Kirino - Out (Unabridged) [MP3 19",
+        {
+            ("author", "Natsuo Kirino", "scheme.author_dash_title"),
+            ("title", "Out", "scheme.author_dash_title"),
+            ("title", "Natsuo Kirino - Out", "scheme.clean_title"),
+            ("edition", "unabridged", "scheme.edition_tag"),
+        },
+        {("title", "Out [MP3 19"), ("title", "Natsuo Kirino - Out [MP3 19")},
+    ),
+    (
+        "Stephen King - The Stand (Unabr",
+        {("title", "The Stand", "scheme.author_dash_title"), ("edition", "unabridged", "scheme.edition_tag")},
+        {("title", "The Stand (Unabr")},
+    ),
+    (
+        "Kiera Cass - The One [2CD]",
+        {("title", "The One", "scheme.author_dash_title")},
+        {("title", "The One [2CD]")},
+    ),
     # the title part of a split download
     (
         "John_Grisham_A_Time_to_Kill_Part01",
@@ -242,6 +386,60 @@ FILES = [
     (
         "The Stand - Read by Frank Muller.m4b",
         {("title", "The Stand", "filename.stem"), ("narrator", "Frank Muller", "scheme.read_by")},
+        set(),
+    ),
+    # a ripper's '<release name>-NN' files: hyphens for spaces, author glued to the title, a track number
+    (
+        "max-frisch-homo-faber-01.mp3",
+        {
+            ("title", "max frisch homo faber", "filename.stem"),
+            ("author", "Max Frisch", "scheme.glued_author_title"),
+            ("title", "homo faber", "scheme.glued_author_title"),
+        },
+        {
+            ("title", "max-frisch-homo-faber"),
+            ("title", "max-frisch-homo-faber-01"),
+            ("title", "homo faber 01"),
+        },
+    ),
+    (
+        "laini-taylor-dreams-of-gods-and-monsters-2cd-kawa-07.mp3",
+        {
+            ("title", "laini taylor dreams of gods and monsters", "filename.stem"),
+            ("title", "dreams of gods and monsters", "scheme.glued_author_title"),
+        },
+        {("title", "laini taylor dreams of gods and monsters 2cd kawa")},
+    ),
+    (
+        "eric-carle-the-very-busy-spider-unabr-abook.m4b",
+        {
+            ("title", "the very busy spider", "scheme.glued_author_title"),
+            ("edition", "unabridged", "scheme.edition_tag"),
+        },
+        set(),
+    ),
+    # the release name cut short by a tool, then the track number
+    (
+        "Natsuo Kirino - Out (Unabridged) [MP3 19-001.mp3",
+        {
+            ("title", "Natsuo Kirino - Out", "filename.stem"),
+            ("author", "Natsuo Kirino", "scheme.author_dash_title"),
+            ("title", "Out", "scheme.author_dash_title"),
+        },
+        {("title", "Out [MP3 19"), ("title", "Natsuo Kirino - Out [MP3 19")},
+    ),
+    (
+        "Stephen King - The Stand (Unabridged) [M-014.mp3",
+        {("title", "The Stand", "scheme.author_dash_title")},
+        {("title", "The Stand [M")},
+    ),
+    # a scene release name with the track number after the group
+    (
+        "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN_03.mp3",
+        {
+            ("author", "Terry Brooks", "scheme.title_by_author"),
+            ("title", "The Elves Of Cintra", "scheme.title_by_author"),
+        },
         set(),
     ),
 ]
