@@ -6,6 +6,7 @@ rows for the `item_evidence` table. Sources:
 - `abs`: the item's current ABS metadata (what the user sees today), less the authors and series
   that are only container folders ABS read into those slots ("Audiobooks", "mp3", "Unknown") or
   placeholder names ("Unknown Artist"): they name nothing and would contradict every right answer.
+  A title written like a release name (ABS took it from the album tag) is read with the schemes too.
 - `path`: the folder path, read twice over: once exactly as ABS 2.36's scanner reads it
   (`getBookDataFromDir`, rules `abs.*`; an author/series folder that is a container gets no row)
   and once with the common naming schemes ABS misses (rules `scheme.*`). Both readings are kept,
@@ -13,7 +14,8 @@ rows for the `item_evidence` table. Sources:
 - `filename`: the first audio file's name, unless it is only a track/part/chapter name.
 - `tags`: the first audio file's tags, from ABS's `metaTags` (rule `tags.abs_metatags`) and, when
   `settings.path_map` makes the file readable here, straight from the file with mutagen
-  (rule `tags.file.<format>`). People in swapped roles are put back (suffixed rules below).
+  (rule `tags.file.<format>`). People in swapped roles are put back (suffixed rules below). An
+  album (or, without one, a title) written like a release name is read with the schemes too.
 
 Fields (the vocabulary scoring reads): `title`, `subtitle`, `author`, `narrator`, `series`,
 `sequence` (series position as text, `ordinal` ties it to the `series` row with the same ordinal),
@@ -26,7 +28,8 @@ Rules (the `rule` column), so SQL can weigh or filter readings:
 - ABS's own folder reading (source `path`): `abs.title_folder`, `abs.single_file` (a root file),
   `abs.author_folder`, `abs.series_folder`, `abs.sequence`, `abs.year`, `abs.narrators`, `abs.asin`,
   `abs.subtitle` (only with scannerParseSubtitle), `abs.disc_folder`.
-- Common schemes (sources `path` and `filename`): `scheme.author_dash_title`, `scheme.title_dash_author`,
+- Common schemes (sources `path` and `filename`, and the `abs` and `tags` titles written like
+  release names, see `title_readings`): `scheme.author_dash_title`, `scheme.title_dash_author`,
   `scheme.title_by_author` ('Title.by.Author.AUDIOBOOK.M4B-GROUP'), `scheme.title_paren_series`,
   `scheme.series_number_title`, `scheme.book_number`, `scheme.part_number`, `scheme.title_year`,
   `scheme.clean_title` (noise such as "[Unabridged]", "(64kbps)", "[m4b]", "Unabridged 2011 MP3
@@ -75,6 +78,7 @@ __all__ = [
     "parse_name_string",
     "read_file_tags",
     "tags_evidence",
+    "title_readings",
 ]
 
 
@@ -995,6 +999,46 @@ def _glued_author_title(
         titles.append((title, rule))
 
 
+def title_readings(
+    value: str | None, source: str, known_authors: Iterable[str] = (), track: bool = False
+) -> list[Evidence]:
+    """The schemes' readings of a title another source carries (a tag album, an ABS title), as rows
+    of that `source` with `scheme.*` rules, so each source's own best reading can agree with the book.
+
+    Rippers copy the release name into the album tag and ABS copies it into the title when nothing
+    better exists ('frances-mayes-bella-tuscany-abr-abook', 'Max_Frisch_Homo_Faber'), so a title
+    written like a release name (separators, release tags, bracketed notes, a cut-off bracket, a
+    'Read by' note) is read the way a folder is. Any other title is read only when that reading takes
+    out an author `known_authors` names ('Natsuo Kirino - Out' tagged by Natsuo Kirino): 'Star Wars
+    - Thrawn' as an ABS title is a title, not an author and a title. `track=True` is a track's own
+    title (a tag title standing in for the album): a trailing track number goes first.
+    """
+    rows: list[Evidence] = []
+    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_SCHEME_LEN:
+        return rows
+    text = value.strip()
+    separated = uses_separators(text)
+    spaced = respace(text)
+    base = text
+    if track:
+        if _TRACK_ONLY.match(spaced) or _CHAPTERISH.match(spaced):
+            return rows  # 'Part 1', 'Chapter 3': the track's name, not the book's
+        cut = _TRAILING_TRACK.sub("", spaced, count=1).strip()
+        if cut and cut != spaced and not _CHAPTERISH.match(cut):
+            base = spaced = cut
+    plain, narrators = _strip_read_by(spaced)
+    release = separated or spaced != text or bool(narrators) or bool(_strip_noise(plain)[1])
+    known = frozenset(_name_key(n) for n in known_authors)
+    _schemes(
+        rows, base, has_author_folder=False, abs_title=text, source=source, known=known, separated=separated
+    )
+    if base != text and not any(e.field == "title" for e in rows):
+        _add(rows, source, "title", base, "scheme.clean_title")
+    if release or any(e.field == "author" and _name_key(e.value) in known for e in rows):
+        return rows
+    return []
+
+
 # ---------------------------------------------------------------------------------------------
 # File names
 # ---------------------------------------------------------------------------------------------
@@ -1115,7 +1159,8 @@ def tags_evidence(
             v = str(v)
         return v.strip() if isinstance(v, str) and v.strip() else None
 
-    _add(rows, "tags", "title", get("tagAlbum") or get("tagTitle"), rule)
+    title = get("tagAlbum") or get("tagTitle")
+    _add(rows, "tags", "title", title, rule)
     _add(rows, "tags", "subtitle", get("tagSubtitle"), rule)
     if known_authors is None and known_narrators is None:
         authors = [(n, rule) for n in parse_name_string(get("tagArtist") or get("tagAlbumArtist"))]
@@ -1126,6 +1171,9 @@ def tags_evidence(
         _add(rows, "tags", "author", name, how, i)
     for i, (name, how) in enumerate(narrators):
         _add(rows, "tags", "narrator", name, how, i)
+    # A release name copied into the album: read like the folder, the tags' own authors settling it.
+    people = [n for n, _ in authors] + list(known_authors or ())
+    rows += title_readings(title, "tags", people, track=not get("tagAlbum"))
 
     series, parts = get("tagSeries"), get("tagSeriesPart")
     if series:
@@ -1498,6 +1546,12 @@ def evidence_for_item(
     )
     abs_rows = _discount_misread(abs_rows, parsed.misread)
     abs_rows = _mark_folder_name_title(abs_rows, rel_path, item.get("isFile") is True)
+    # An ABS title that is a release name but not the folder's (ABS took it from the album tag):
+    # read like the folder. A title copied from the folder is the path's reading already.
+    abs_titles = [e.value for e in abs_rows if e.field == "title" and e.rule == "abs.metadata"]
+    everyone = known + parsed.values("author") + [e.value for e in filename_rows if e.field == "author"]
+    for value in abs_titles:
+        abs_rows += title_readings(value, "abs", everyone)
 
     # The tags' people are checked against what sources independent of them say. ABS metadata counts
     # only where it did not come from these tags (authors <- artist, narrators <- composer).

@@ -22,6 +22,7 @@ import pytest
 from tasks.candidates import ItemQuery, fetch_candidates_for, search_title
 from tasks.evidence import evidence_for_item, parse_filename, parse_folder
 from tasks.scoring import item_frame
+from tasks.scoring.prepare import SOURCE_BIT
 from tasks.settings import get_settings
 from tasks.warehouse import connect, now
 from tests.plugins.hardcover_fixtures import HC_TOKEN, fast_limits
@@ -622,6 +623,120 @@ def test_retagged_roles_are_put_back_in_the_tag_evidence(
     assert "Unknown Artist" not in _values(rows, "author")
 
 
+# --- release names copied into the tags: (metaTags, tag readings that must be there, (field, value) that must not)
+TAG_TITLES = [
+    # a ripper copied the release name into the album; the artist tag settles the glued author
+    (
+        {"tagAlbum": "frances-mayes-bella-tuscany-abr-abook", "tagArtist": "Mayes, Frances"},
+        {
+            ("title", "bella tuscany", "scheme.glued_author_title"),
+            ("edition", "abridged", "scheme.edition_tag"),
+        },
+        {("title", "frances mayes bella tuscany abr abook")},
+    ),
+    (
+        {"tagAlbum": "Max_Frisch_Homo_Faber", "tagArtist": "Max Frisch"},
+        {("title", "Homo Faber", "scheme.glued_author_title")},
+        set(),
+    ),
+    (
+        {"tagAlbum": "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN"},
+        {
+            ("author", "Terry Brooks", "scheme.title_by_author"),
+            ("title", "The Elves Of Cintra", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    (
+        {"tagAlbum": "Natsuo Kirino - Out (Unabridged)", "tagArtist": "Natsuo Kirino"},
+        {("title", "Out", "scheme.author_dash_title"), ("edition", "unabridged", "scheme.edition_tag")},
+        set(),
+    ),
+    # a plain 'Author - Title' album is split only where the tags name that author
+    (
+        {"tagAlbum": "Natsuo Kirino - Out", "tagArtist": "Natsuo Kirino"},
+        {("title", "Out", "scheme.author_dash_title")},
+        set(),
+    ),
+    ({"tagAlbum": "Star Wars - Thrawn", "tagArtist": "Timothy Zahn"}, set(), {("author", "Star Wars")}),
+    # no album: the track's own title stands in, its track number goes
+    (
+        {"tagTitle": "max-frisch-homo-faber-01", "tagArtist": "Max Frisch"},
+        {("title", "homo faber", "scheme.glued_author_title")},
+        {("title", "max frisch homo faber 01"), ("title", "homo faber 01")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("meta_tags", "expected", "absent"), TAG_TITLES, ids=[json.dumps(t[0]) for t in TAG_TITLES]
+)
+def test_release_names_in_the_album_tag_are_read_like_the_folder(meta_tags, expected, absent):
+    rows = evidence_for_item(_item("Unrelated Folder", {"title": "Unrelated Folder"}, meta_tags, "01.mp3"))
+    tag_rows = [e for e in rows if e.source == "tags"]
+    assert expected <= _readings(tag_rows)
+    assert not {(e.field, e.value) for e in tag_rows} & absent
+    # The tags keep what ABS reads from them, as ABS reads it.
+    title = meta_tags.get("tagAlbum") or meta_tags["tagTitle"]
+    assert ("title", title, "tags.abs_metatags") in _readings(tag_rows)
+
+
+def test_plain_titles_in_tags_and_abs_give_no_scheme_rows():
+    item = _item(
+        "Brandon Sanderson/The Way of Kings",
+        {"title": "The Way of Kings (The Stormlight Archive, Book 1)", "authors": ["Brandon Sanderson"]},
+        {"tagAlbum": "Hunger Games, The", "tagArtist": "Collins, Suzanne"},
+        "01.mp3",
+    )
+    rows = evidence_for_item(item)
+    assert not [e for e in rows if e.source in ("abs", "tags") and (e.rule or "").startswith("scheme.")]
+
+
+# ABS shows the album tag as the title (audio metatags outrank the folder in its default precedence):
+# (relPath, title ABS shows, its authors, title readings the abs source must give)
+ABS_TITLES = [
+    (
+        "Frances Mayes/Bella Tuscany",
+        "frances-mayes-bella-tuscany-abr-abook",
+        ["Frances Mayes"],
+        {("title", "bella tuscany", "scheme.glued_author_title")},
+    ),
+    (
+        "Max Frisch/Homo Faber",
+        "Max_Frisch_Homo_Faber",
+        ["Max Frisch"],
+        {("title", "Homo Faber", "scheme.glued_author_title")},
+    ),
+    (
+        "Terry Brooks/The Elves of Cintra",
+        "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN",
+        ["Terry Brooks"],
+        {("title", "The Elves Of Cintra", "scheme.title_by_author")},
+    ),
+    (
+        "Natsuo Kirino/Out",
+        "Out by Natsuo Kirino",
+        ["Natsuo Kirino"],
+        {("title", "Out", "scheme.title_by_author")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "shown_title", "authors", "expected"), ABS_TITLES, ids=[a[1] for a in ABS_TITLES]
+)
+def test_release_names_in_the_abs_title_are_read_like_the_folder(rel_path, shown_title, authors, expected):
+    rows = evidence_for_item(_item(rel_path, {"title": shown_title, "authors": authors}))
+    abs_rows = [e for e in rows if e.source == "abs"]
+    assert expected <= _readings(abs_rows)
+    assert ("title", shown_title, "abs.metadata") in _readings(abs_rows)
+
+
+def test_an_abs_title_copied_from_the_folder_stays_the_path_s_reading():
+    rows = evidence_for_item(_item("Max_Frisch_Homo_Faber", {"title": "Max_Frisch_Homo_Faber"}))
+    assert not [e for e in rows if e.source == "abs" and (e.rule or "").startswith("scheme.")]
+
+
 # --- what scoring and candidate search get from such items ----------------------------------------------------
 
 
@@ -671,6 +786,109 @@ def test_scoring_gets_the_glued_name_split_and_cleaned():
     prepared = _frame(evidence_for_item(item))
     assert "john grisham" in (prepared["authors"] or [])
     assert "time to kill" in {v["text"] for v in prepared["title_variants"]}
+
+
+# (relPath, what ABS shows, metaTags, first file name, the clean title's key, sources that carried the name)
+RELEASE_ITEMS = [
+    (
+        "Max_Frisch_Homo_Faber",
+        {"title": "Max_Frisch_Homo_Faber"},
+        {},
+        "max-frisch-homo-faber-01.mp3",
+        "homo faber",
+        {"path", "filename"},
+    ),
+    (
+        "Audiobooks/frances-mayes-bella-tuscany-abr-abook",
+        {"title": "frances-mayes-bella-tuscany-abr-abook", "authors": ["Audiobooks"]},
+        {"tagAlbum": "frances-mayes-bella-tuscany-abr-abook", "tagArtist": "Mayes, Frances"},
+        "Bella Tuscany - Part 1 of 22.mp3",
+        "bella tuscany",
+        {"path", "tags", "filename"},
+    ),
+    (
+        "Natsuo Kirino - Out (Unabridged) [MP3 192kbps]",
+        {"title": "Natsuo Kirino - Out (Unabridged) [MP3 192kbps]"},
+        {},
+        "Natsuo Kirino - Out (Unabridged) [MP3 19-001.mp3",
+        "out",
+        {"path", "filename"},
+    ),
+    (
+        "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN",
+        {"title": "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN"},
+        {"tagAlbum": "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN", "tagArtist": "Terry Brooks"},
+        "01-terry_brooks-the_elves_of_cintra.mp3",
+        "elves of cintra",
+        {"path", "tags", "filename"},
+    ),
+    (
+        "Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW",
+        {"title": "Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW"},
+        {"tagAlbum": "Betrayal In Death", "tagArtist": "J.D. Robb"},
+        "Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW.m4b",
+        "betrayal in death",
+        {"path", "tags", "filename"},
+    ),
+    (
+        "Revolutionary.Road.by.Richard.Yates.AUDIOBOOK.AAC-CROSSBOW",
+        {"title": "Revolutionary.Road.by.Richard.Yates.AUDIOBOOK.AAC-CROSSBOW"},
+        {},
+        "Revolutionary.Road.by.Richard.Yates.AUDIOBOOK.AAC-CROSSBOW.m4a",
+        "revolutionary road",
+        {"path", "filename"},
+    ),
+    (
+        "kiera-cass-the-one-abr-mp3profi",
+        {"title": "kiera-cass-the-one-abr-mp3profi"},
+        {"tagAlbum": "kiera-cass-the-one-abr-mp3profi", "tagArtist": "Kiera Cass"},
+        "kiera-cass-the-one-abr-mp3profi-01.mp3",
+        "1",  # 'The One' as a comparison key
+        {"path", "tags", "filename"},
+    ),
+    (
+        "eric-carle-the-very-busy-spider-unabr-abook.m4b",
+        {"title": "eric-carle-the-very-busy-spider-unabr-abook"},
+        {},
+        "eric-carle-the-very-busy-spider-unabr-abook.m4b",
+        "very busy spider",
+        {"path", "filename"},
+    ),
+    # the album tag ABS shows as the title: the abs source carries the name too
+    (
+        "Frances Mayes/Bella Tuscany",
+        {"title": "frances-mayes-bella-tuscany-abr-abook", "authors": ["Frances Mayes"]},
+        {"tagAlbum": "frances-mayes-bella-tuscany-abr-abook", "tagArtist": "Mayes, Frances"},
+        "01.mp3",
+        "bella tuscany",
+        {"abs", "path", "tags"},
+    ),
+    (
+        "Max Frisch/Homo Faber",
+        {"title": "Max_Frisch_Homo_Faber", "authors": ["Max Frisch"]},
+        {"tagAlbum": "Max_Frisch_Homo_Faber", "tagArtist": "Max Frisch"},
+        "max-frisch-homo-faber-01.mp3",
+        "homo faber",
+        {"abs", "path", "filename", "tags"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "shown", "meta_tags", "filename", "title", "sources"),
+    RELEASE_ITEMS,
+    ids=[f"{r[0]}|{r[3]}" for r in RELEASE_ITEMS],
+)
+def test_every_source_that_carried_a_release_name_agrees_on_the_clean_title(
+    rel_path, shown, meta_tags, filename, title, sources
+):
+    item = _item(rel_path, shown, meta_tags, filename)
+    if rel_path.endswith(".m4b"):
+        item["isFile"] = True
+    prepared = _frame(evidence_for_item(item))
+    agreeing = {v["text"]: v["sources"] for v in prepared["title_variants"]}
+    assert title in agreeing
+    assert {s for s, bit in SOURCE_BIT.items() if agreeing[title] & bit} == sources
 
 
 SEARCHES = [
