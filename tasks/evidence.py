@@ -71,6 +71,7 @@ __all__ = [
     "Evidence",
     "ParsedPath",
     "TagReadError",
+    "clean_release_name",
     "evidence_for_item",
     "filename_evidence",
     "parse_filename",
@@ -997,6 +998,16 @@ def _glued_author_title(
         for j, name in enumerate(names):
             _add(rows, source, "author", name, rule, i + j)
         titles.append((title, rule))
+
+
+def clean_release_name(value: str) -> str:
+    """A name without its separators, release notes, cut-off bracket and 'Read by' note:
+    'frances-mayes-bella-tuscany-abr-abook' -> 'frances mayes bella tuscany',
+    'Natsuo Kirino - Out (Unabridged) [MP3 19' -> 'Natsuo Kirino - Out'. Who wrote it stays."""
+    if not isinstance(value, str) or len(value) > _MAX_SCHEME_LEN:
+        return value
+    text, _ = _strip_noise(_strip_read_by(respace(value))[0])
+    return text or value
 
 
 def title_readings(

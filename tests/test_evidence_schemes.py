@@ -907,6 +907,13 @@ SEARCHES = [
         ["Mary Higgins", "Mary Higgins Clark"],
         "where are the children",
     ),
+    (["frances-mayes-bella-tuscany-abr-abook"], ["Mayes, Frances"], "bella tuscany"),
+    (["kiera-cass-the-one-abr-mp3profi"], ["Kiera Cass"], "the one"),
+    (["janet-evanovich-hard-eight-2cd-req"], ["Janet Evanovich"], "hard eight"),
+    (["The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN"], ["Terry Brooks"], "The Elves Of Cintra"),
+    (["Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW"], ["J.D. Robb"], "Betrayal In Death"),
+    (["Natsuo Kirino - Out (Unabridged) [MP3 192kbps]"], ["Natsuo Kirino"], "Out"),
+    (["Natsuo Kirino - Out (Unabridged) [MP3 19"], ["Natsuo Kirino"], "Out"),
 ]
 
 
