@@ -1040,6 +1040,8 @@ def title_readings(
     plain, narrators = _strip_read_by(spaced)
     release = separated or spaced != text or bool(narrators) or bool(_strip_noise(plain)[1])
     known = frozenset(_name_key(n) for n in known_authors)
+    if not release and not known:
+        return rows  # a plain title and nobody to take out of it
     _schemes(
         rows, base, has_author_folder=False, abs_title=text, source=source, known=known, separated=separated
     )
