@@ -30,7 +30,7 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from emulators.catalogue import isbn10_to_13
-from tasks.evidence import is_container_folder
+from tasks.evidence import clean_release_name, is_container_folder
 from tasks.hardcover import (
     BudgetExhausted,
     HardcoverAuthError,
@@ -45,10 +45,8 @@ from tasks.normalise import (
     normalise_name,
     normalise_series,
     parse_position,
-    respace,
     split_names,
     split_title,
-    strip_release_tags,
     title_variants,
 )
 from tasks.settings import Settings
@@ -185,17 +183,17 @@ def title_similarity(item_keys: list[str], book_title: str, book_subtitle: str |
 # Folder names ripped or dumped without care: "51515", "rip_67414", "book79832", "Part 1", "Track 03".
 def search_title(item: ItemQuery) -> str | None:
     """The title to search for: the most trusted real title, without series brackets, edition notes,
-    release tags or a leading author name, in words ("John_Grisham_A_Time_to_Kill" -> "A Time to Kill"
-    when the evidence names John Grisham)."""
+    release tags or the author's name before or after it, in words ("John_Grisham_A_Time_to_Kill" ->
+    "A Time to Kill" when the evidence names John Grisham; "The.Elves.Of.Cintra.by.Terry.Brooks.
+    AUDIOBOOK.MP3-RAiN" -> "The Elves Of Cintra" when it names Terry Brooks)."""
     authors = item.author_keys
     for raw in item.titles:
-        text, _ = strip_release_tags(respace(raw))
-        parts = split_title(text)
+        parts = split_title(clean_release_name(raw))
         title = parts.title.strip()
         if parts.subtitle and name_key(title) in authors:
             title = parts.subtitle.strip()  # an "Author - Title" folder name copied into the title
         else:
-            title = _without_author_prefix(title, item.authors)
+            title = _without_author_suffix(_without_author_prefix(title, item.authors), item.authors)
         if title and not is_placeholder_title(title) and not is_container_folder(title, title_slot=True):
             return title
     return None
@@ -213,6 +211,22 @@ def _without_author_prefix(title: str, authors: list[str]) -> str:
             rest = " ".join(words[k:]).lstrip(" -\u2013\u2014:,")
             if rest:
                 return rest
+    return title
+
+
+_BY_AUTHOR = re.compile(r"^(?P<title>.+)\s+by\s+(?P<name>[^-]+)$", re.I)
+
+
+def _without_author_suffix(title: str, authors: list[str]) -> str:
+    """'The Elves Of Cintra by Terry Brooks' -> 'The Elves Of Cintra' when Terry Brooks is one of
+    `authors` ('Stand by Me' keeps its 'by')."""
+    m = _BY_AUTHOR.match(title)
+    if not m:
+        return title
+    targets = {normalise_name(n) for a in authors for n in split_names(a)} - {""}
+    names = split_names(m.group("name"))
+    if names and all(normalise_name(n) in targets for n in names):
+        return m.group("title").strip()
     return title
 
 

@@ -6,6 +6,7 @@ rows for the `item_evidence` table. Sources:
 - `abs`: the item's current ABS metadata (what the user sees today), less the authors and series
   that are only container folders ABS read into those slots ("Audiobooks", "mp3", "Unknown") or
   placeholder names ("Unknown Artist"): they name nothing and would contradict every right answer.
+  A title written like a release name (ABS took it from the album tag) is read with the schemes too.
 - `path`: the folder path, read twice over: once exactly as ABS 2.36's scanner reads it
   (`getBookDataFromDir`, rules `abs.*`; an author/series folder that is a container gets no row)
   and once with the common naming schemes ABS misses (rules `scheme.*`). Both readings are kept,
@@ -13,7 +14,8 @@ rows for the `item_evidence` table. Sources:
 - `filename`: the first audio file's name, unless it is only a track/part/chapter name.
 - `tags`: the first audio file's tags, from ABS's `metaTags` (rule `tags.abs_metatags`) and, when
   `settings.path_map` makes the file readable here, straight from the file with mutagen
-  (rule `tags.file.<format>`). People in swapped roles are put back (suffixed rules below).
+  (rule `tags.file.<format>`). People in swapped roles are put back (suffixed rules below). An
+  album (or, without one, a title) written like a release name is read with the schemes too.
 
 Fields (the vocabulary scoring reads): `title`, `subtitle`, `author`, `narrator`, `series`,
 `sequence` (series position as text, `ordinal` ties it to the `series` row with the same ordinal),
@@ -26,16 +28,19 @@ Rules (the `rule` column), so SQL can weigh or filter readings:
 - ABS's own folder reading (source `path`): `abs.title_folder`, `abs.single_file` (a root file),
   `abs.author_folder`, `abs.series_folder`, `abs.sequence`, `abs.year`, `abs.narrators`, `abs.asin`,
   `abs.subtitle` (only with scannerParseSubtitle), `abs.disc_folder`.
-- Common schemes (sources `path` and `filename`): `scheme.author_dash_title`,
-  `scheme.title_dash_author`, `scheme.title_paren_series`, `scheme.series_number_title`,
-  `scheme.book_number`, `scheme.part_number`, `scheme.title_year`, `scheme.clean_title` (noise such
-  as "[Unabridged]", "(64kbps)", "[m4b]", "Unabridged 2011 MP3 64kbps-GROUP" removed),
+- Common schemes (sources `path` and `filename`, and the `abs` and `tags` titles written like
+  release names, see `title_readings`): `scheme.author_dash_title`, `scheme.title_dash_author`,
+  `scheme.title_by_author` ('Title.by.Author.AUDIOBOOK.M4B-GROUP'), `scheme.title_paren_series`,
+  `scheme.series_number_title`, `scheme.book_number`, `scheme.part_number`, `scheme.title_year`,
+  `scheme.clean_title` (noise such as "[Unabridged]", "(64kbps)", "[m4b]", "Unabridged 2011 MP3
+  64kbps-GROUP", "abr-abook", "2cd-kawa" and a bracket a tool cut off, "[MP3 19", removed),
   `scheme.edition_tag`, `scheme.release_tags` (a year among such release tags), `scheme.read_by`
   (a "Read by X" / "(Narrated by X)" note: the narrator, and the title without it),
-  `scheme.separators` (a name written with '_' or '.' for spaces, respaced and cleaned, whole;
-  also an author/series folder so written), `scheme.glued_author_title` / `scheme.glued_title_author`
-  (hypotheses for 'John_Grisham_A_Time_to_Kill': each name-shaped start gives an author and the
-  rest a title, one ordinal per hypothesis; settled to one when another source names the author),
+  `scheme.separators` (a name written with '_' or '.' for spaces, or with '-' and no space at all,
+  respaced and cleaned, whole; also an author/series folder so written),
+  `scheme.glued_author_title` / `scheme.glued_title_author` (hypotheses for
+  'John_Grisham_A_Time_to_Kill': each name-shaped start gives an author and the rest a title, one
+  ordinal per hypothesis; settled to one when another source names the author),
   `scheme.container_skipped` (the path read again without its container folders: the author one
   level under "Audiobooks/", the title folder above "…/mp3"), `scheme.asin` (a file name's
   "[ASIN]", Libation's convention).
@@ -66,6 +71,7 @@ __all__ = [
     "Evidence",
     "ParsedPath",
     "TagReadError",
+    "clean_release_name",
     "evidence_for_item",
     "filename_evidence",
     "parse_filename",
@@ -73,6 +79,7 @@ __all__ = [
     "parse_name_string",
     "read_file_tags",
     "tags_evidence",
+    "title_readings",
 ]
 
 
@@ -558,6 +565,8 @@ def parse_folder(
                 _add(rows, "path", "series", spaced, "scheme.separators")
 
     # The schemes read what ABS left of the name, so they only add what ABS missed.
+    # An author folder's own name settles 'Title by Author' under it.
+    known |= {_name_key(n) for n in effective_authors}
     _schemes(rows, scheme_title, has_author_folder=bool(effective_authors), abs_title=title, known=known)
     return parsed
 
@@ -621,8 +630,8 @@ _ROMAN = {
 _NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r"|[ivx]{1,4})"
 
 _NOISE_TOKEN = (
-    r"un-?abridged|abridged|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
-    r"audio ?books?|retail|m4b|m4a|mp3|aac|flac|opus|ogg|"
+    r"un-?abridged|abridged|un-?abr|abr|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
+    r"audio ?books?|retail|m4b|m4a|mp3|aac|flac|opus|ogg|\d{1,2}\s?cds?|"
     r"\d{2,3}\s?k(?:bps|bit/?s)?|\d{2,3}kbps|mono|stereo|vbr|cbr|\d{2}(?:\.\d)?\s?khz|(?:1[5-9]|20)\d{2}"
 )
 # '[Unabridged]', '(64kbps)', '[MP3 64kbps]', '(Retail, 2011)': a bracket of nothing but release notes
@@ -638,6 +647,10 @@ _READ_BY = re.compile(
     r"|\s+(?:-\s+)?(?:read|narrated|performed)\s+by:?\s+(?P<b>[^\[\](){}]+?)\s*$",
     re.I,
 )
+# A bracket opened and never closed: a tool cut the name short ('Out (Unabridged) [MP3 19').
+_UNCLOSED_BRACKET = re.compile(r"\s*[\[({][^\[\](){}]*$")
+# 'Title by Author' (scene names: 'The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN').
+_BY = re.compile(r"\s+by\s+", re.I)
 _TRAILING_NOISE = re.compile(r"\s*(?:-\s*)?\b(?P<noise>unabridged|abridged)\s*$", re.I)
 _TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*[\[(](?P<year>(?:1[5-9]|20)\d{2})[\])](?P<rest>.*)$")
 _PAREN_SERIES = re.compile(
@@ -729,9 +742,15 @@ def _looks_like_names(text: str) -> bool:
 
 
 def _strip_noise(text: str) -> tuple[str, list[str]]:
-    """(text, release notes found): bracketed notes, a trailing run of release tags ('Unabridged 2011
-    MP3 64kbps-GROUP') and a trailing '- Unabridged' go. Notes come back lower-case, one per token."""
+    """(text, release notes found): a bracket cut off at the end ('[MP3 19'), bracketed notes, a
+    trailing run of release tags ('Unabridged 2011 MP3 64kbps-GROUP') and a trailing '- Unabridged'
+    go. Notes come back lower-case, one per token."""
     found: list[str] = []
+    m = _UNCLOSED_BRACKET.search(text)
+    if m and text[: m.start()].strip(" -_.,"):
+        cut = m.group(0).strip()
+        found.extend([t.lower() for t in _NOISE_PIECE.findall(cut)] or [cut.lower()])
+        text = text[: m.start()]
 
     def _keep(m: re.Match[str]) -> str:
         tokens = [t.lower() for t in _NOISE_PIECE.findall(m.group("noise"))] or [m.group("noise").lower()]
@@ -761,9 +780,9 @@ def _strip_read_by(text: str) -> tuple[str, list[str]]:
 
 def _edition_of(noise: list[str]) -> str | None:
     for n in noise:
-        if "unabridged" in n or n.startswith("un-"):
+        if "unabridged" in n or n.startswith("un-") or n == "unabr":
             return "unabridged"
-        if "abridged" in n:
+        if "abridged" in n or n == "abr":
             return "abridged"
         if "dramati" in n or "full" in n:
             return "dramatized"
@@ -804,6 +823,15 @@ def _schemes(
     elif text and (noise or spaced != base):
         titles.append((text, "scheme.clean_title"))
 
+    author_rule: str | None = None  # the rule that took the author out of `text`
+    by = _title_by_author(text, has_author_folder, known, separated or bool(noise))
+    if by is not None:
+        names, text = by
+        author_rule = "scheme.title_by_author"
+        for i, name in enumerate(names):
+            _add(rows, source, "author", name, author_rule, i)
+        titles.append((text, author_rule))
+
     m = _TITLE_YEAR.match(text)
     if m and not m.group("rest").strip():
         _add(rows, source, "year", m.group("year"), "scheme.title_year")
@@ -826,13 +854,12 @@ def _schemes(
             titles.append((text, "scheme.part_number"))
 
     # 'Author - Series 03 - Title': a name-shaped first piece of three or more is the author.
-    author_taken = False
-    if not has_author_folder:
+    if not has_author_folder and author_rule is None:
         pieces = [p.strip() for p in text.split(" - ")]
         if len(pieces) >= 3 and all(pieces) and _looks_like_names(pieces[0]):
             for i, name in enumerate(parse_name_string(pieces[0])):
                 _add(rows, source, "author", name, "scheme.author_dash_title", i)
-            text, author_taken = " - ".join(pieces[1:]), True
+            text, author_rule = " - ".join(pieces[1:]), "scheme.author_dash_title"
 
     m = _SERIES_NUM_TITLE.match(text)
     if (
@@ -850,8 +877,8 @@ def _schemes(
             _add(rows, source, "sequence", pos, "scheme.book_number")
             text = m.group("title").strip(" -,")
             titles.append((text, "scheme.book_number"))
-    if author_taken:
-        titles.append((text, "scheme.author_dash_title"))
+    if author_rule is not None:
+        titles.append((text, author_rule))
 
     # 'Author - Title' / 'Title - Author' when no author folder says who wrote it.
     elif not has_author_folder:
@@ -886,6 +913,28 @@ def _schemes(
         if title and title not in seen:
             seen.add(title)
             _add(rows, source, "title", title, rule)
+
+
+def _title_by_author(
+    text: str, has_author_folder: bool, known: frozenset[str], release: bool
+) -> tuple[list[str], str] | None:
+    """(authors, title) of 'The Elves Of Cintra by Terry Brooks': what follows the last ' by ' is a
+    name another source gives, or, in a release name (`release`: separators or release notes) with
+    no author folder, name-shaped ('Stand by Me' has no author in it). A plain 'Saved by Grace
+    Alone' is left whole: titles say 'by' too."""
+    matches = list(_BY.finditer(text))
+    if not matches:
+        return None
+    found = matches[-1]
+    left, right = text[: found.start()].strip(" -,"), text[found.end() :].strip(" -,")
+    if not left or not right or " - " in right:
+        return None
+    names = parse_name_string(right)
+    if names and all(_name_key(n) in known for n in names):
+        return names, left
+    if not names or has_author_folder or not release or not _looks_like_names(right):
+        return None
+    return names, left
 
 
 def _glued_name(words: list[str], any_case: bool) -> bool:
@@ -949,6 +998,58 @@ def _glued_author_title(
         for j, name in enumerate(names):
             _add(rows, source, "author", name, rule, i + j)
         titles.append((title, rule))
+
+
+def clean_release_name(value: str) -> str:
+    """A name without its separators, release notes, cut-off bracket and 'Read by' note:
+    'frances-mayes-bella-tuscany-abr-abook' -> 'frances mayes bella tuscany',
+    'Natsuo Kirino - Out (Unabridged) [MP3 19' -> 'Natsuo Kirino - Out'. Who wrote it stays."""
+    if not isinstance(value, str) or len(value) > _MAX_SCHEME_LEN:
+        return value
+    text, _ = _strip_noise(_strip_read_by(respace(value))[0])
+    return text or value
+
+
+def title_readings(
+    value: str | None, source: str, known_authors: Iterable[str] = (), track: bool = False
+) -> list[Evidence]:
+    """The schemes' readings of a title another source carries (a tag album, an ABS title), as rows
+    of that `source` with `scheme.*` rules, so each source's own best reading can agree with the book.
+
+    Rippers copy the release name into the album tag and ABS copies it into the title when nothing
+    better exists ('frances-mayes-bella-tuscany-abr-abook', 'Max_Frisch_Homo_Faber'), so a title
+    written like a release name (separators, release tags, bracketed notes, a cut-off bracket, a
+    'Read by' note) is read the way a folder is. Any other title is read only when that reading takes
+    out an author `known_authors` names ('Natsuo Kirino - Out' tagged by Natsuo Kirino): 'Star Wars
+    - Thrawn' as an ABS title is a title, not an author and a title. `track=True` is a track's own
+    title (a tag title standing in for the album): a trailing track number goes first.
+    """
+    rows: list[Evidence] = []
+    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_SCHEME_LEN:
+        return rows
+    text = value.strip()
+    separated = uses_separators(text)
+    spaced = respace(text)
+    base = text
+    if track:
+        if _TRACK_ONLY.match(spaced) or _CHAPTERISH.match(spaced):
+            return rows  # 'Part 1', 'Chapter 3': the track's name, not the book's
+        cut = _TRAILING_TRACK.sub("", spaced, count=1).strip()
+        if cut and cut != spaced and not _CHAPTERISH.match(cut):
+            base = spaced = cut
+    plain, narrators = _strip_read_by(spaced)
+    release = separated or spaced != text or bool(narrators) or bool(_strip_noise(plain)[1])
+    known = frozenset(_name_key(n) for n in known_authors)
+    if not release and not known:
+        return rows  # a plain title and nobody to take out of it
+    _schemes(
+        rows, base, has_author_folder=False, abs_title=text, source=source, known=known, separated=separated
+    )
+    if base != text and not any(e.field == "title" for e in rows):
+        _add(rows, source, "title", base, "scheme.clean_title")
+    if release or any(e.field == "author" and _name_key(e.value) in known for e in rows):
+        return rows
+    return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1071,7 +1172,8 @@ def tags_evidence(
             v = str(v)
         return v.strip() if isinstance(v, str) and v.strip() else None
 
-    _add(rows, "tags", "title", get("tagAlbum") or get("tagTitle"), rule)
+    title = get("tagAlbum") or get("tagTitle")
+    _add(rows, "tags", "title", title, rule)
     _add(rows, "tags", "subtitle", get("tagSubtitle"), rule)
     if known_authors is None and known_narrators is None:
         authors = [(n, rule) for n in parse_name_string(get("tagArtist") or get("tagAlbumArtist"))]
@@ -1082,6 +1184,9 @@ def tags_evidence(
         _add(rows, "tags", "author", name, how, i)
     for i, (name, how) in enumerate(narrators):
         _add(rows, "tags", "narrator", name, how, i)
+    # A release name copied into the album: read like the folder, the tags' own authors settling it.
+    people = [n for n, _ in authors] + list(known_authors or ())
+    rows += title_readings(title, "tags", people, track=not get("tagAlbum"))
 
     series, parts = get("tagSeries"), get("tagSeriesPart")
     if series:
@@ -1454,6 +1559,12 @@ def evidence_for_item(
     )
     abs_rows = _discount_misread(abs_rows, parsed.misread)
     abs_rows = _mark_folder_name_title(abs_rows, rel_path, item.get("isFile") is True)
+    # An ABS title that is a release name but not the folder's (ABS took it from the album tag):
+    # read like the folder. A title copied from the folder is the path's reading already.
+    abs_titles = [e.value for e in abs_rows if e.field == "title" and e.rule == "abs.metadata"]
+    everyone = known + parsed.values("author") + [e.value for e in filename_rows if e.field == "author"]
+    for value in abs_titles:
+        abs_rows += title_readings(value, "abs", everyone)
 
     # The tags' people are checked against what sources independent of them say. ABS metadata counts
     # only where it did not come from these tags (authors <- artist, narrators <- composer).

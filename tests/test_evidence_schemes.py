@@ -2,7 +2,10 @@
 retagged files, container folders. The examples follow those tools' public naming conventions
 (Libation's `<title short> [<id>]` folders and `<title> [<id>] - <ch# 0> - <ch title>` chapter files,
 Readarr's `{Author Name}/{Book Title}/{Author Name} - {Book Title}{ (PartNumber)}` and its
-`{Author.Name}`/`{Author_Name}` separator tokens, scene `Author.Title.Tags-GROUP` names, m4b-tool's
+`{Author.Name}`/`{Author_Name}` separator tokens, scene `Author.Title.Tags-GROUP` and
+`Title.by.Author.AUDIOBOOK.FORMAT-GROUP` names, the lowercase `author-title-abr-group` names of
+p2p releases, scene mp3 track files `NN-author_name-title.mp3`, rippers that copy the release name
+into the album tag and number the files `<name>-001`, tools that cut long names short, m4b-tool's
 `--writer` and tools that put the narrator in the artist tag), and what ABS 2.36 shows for them is
 written out by hand from reference/abs-api.md §6.2-6.3.
 """
@@ -19,6 +22,7 @@ import pytest
 from tasks.candidates import ItemQuery, fetch_candidates_for, search_title
 from tasks.evidence import evidence_for_item, parse_filename, parse_folder
 from tasks.scoring import item_frame
+from tasks.scoring.prepare import SOURCE_BIT
 from tasks.settings import get_settings
 from tasks.warehouse import connect, now
 from tests.plugins.hardcover_fixtures import HC_TOKEN, fast_limits
@@ -178,6 +182,147 @@ FOLDERS = [
         },
         {("title", "Narrated by Frank Muller")},
     ),
+    # lowercase p2p names: hyphens for spaces, 'abr'/'unabr'/'2cd' tags, then the group
+    (
+        "Audiobooks/frances-mayes-bella-tuscany-abr-abook",
+        {
+            ("author", "Frances Mayes", "scheme.glued_author_title"),
+            ("title", "bella tuscany", "scheme.glued_author_title"),
+            ("title", "frances mayes bella tuscany", "scheme.separators"),
+            ("edition", "abridged", "scheme.edition_tag"),
+        },
+        {("title", "frances mayes bella tuscany abr abook"), ("title", "frances mayes bella tuscany abr")},
+    ),
+    (
+        "laini-taylor-dreams-of-gods-and-monsters-2cd-kawa",
+        {
+            ("author", "Laini Taylor", "scheme.glued_author_title"),
+            ("title", "dreams of gods and monsters", "scheme.glued_author_title"),
+        },
+        {("title", "laini taylor dreams of gods and monsters 2cd kawa"), ("title", "gods and monsters 2cd")},
+    ),
+    (
+        "clive-barker-the-great-and-secret-show-abr-flac0",
+        {
+            ("author", "Clive Barker", "scheme.glued_author_title"),
+            ("title", "the great and secret show", "scheme.glued_author_title"),
+            ("edition", "abridged", "scheme.edition_tag"),
+        },
+        {("title", "clive barker the great and secret show abr flac0")},
+    ),
+    (
+        "kiera-cass-the-one-abr-mp3profi",
+        {
+            ("author", "Kiera Cass", "scheme.glued_author_title"),
+            ("title", "the one", "scheme.glued_author_title"),
+        },
+        {("author", "Kiera Cass The"), ("title", "the one abr mp3profi")},
+    ),
+    (
+        "janet-evanovich-hard-eight-2cd-req",
+        {
+            ("author", "Janet Evanovich", "scheme.glued_author_title"),
+            ("title", "hard eight", "scheme.glued_author_title"),
+        },
+        {("title", "eight"), ("title", "hard eight 2cd req")},
+    ),
+    (
+        "eric-carle-the-very-busy-spider-unabr-abook",
+        {
+            ("author", "Eric Carle", "scheme.glued_author_title"),
+            ("title", "the very busy spider", "scheme.glued_author_title"),
+            ("edition", "unabridged", "scheme.edition_tag"),
+        },
+        set(),
+    ),
+    # a slug that kept the dash: 'Stephen King - The Stand' -> 'stephen-king---the-stand'
+    (
+        "stephen-king---the-stand",
+        {
+            ("author", "Stephen King", "scheme.author_dash_title"),
+            ("title", "the stand", "scheme.author_dash_title"),
+        },
+        set(),
+    ),
+    # scene 'Title.by.Author.AUDIOBOOK.FORMAT-GROUP'
+    (
+        "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN",
+        {
+            ("author", "Terry Brooks", "scheme.title_by_author"),
+            ("title", "The Elves Of Cintra", "scheme.title_by_author"),
+        },
+        {("title", "The Elves Of Cintra by Terry Brooks AUDIOBOOK MP3")},
+    ),
+    (
+        "Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW",
+        {
+            ("author", "J D Robb", "scheme.title_by_author"),
+            ("title", "Betrayal In Death", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    (
+        "Revolutionary.Road.by.Richard.Yates.AUDIOBOOK.AAC-CROSSBOW",
+        {
+            ("author", "Richard Yates", "scheme.title_by_author"),
+            ("title", "Revolutionary Road", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    (
+        "THE.STAND.BY.STEPHEN.KING.UNABRIDGED.MP3-GRP",
+        {
+            ("author", "Stephen King", "scheme.title_by_author"),
+            ("title", "THE STAND", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    (
+        "the-elves-of-cintra-by-terry-brooks-unabr-abook",
+        {
+            ("author", "Terry Brooks", "scheme.title_by_author"),
+            ("title", "the elves of cintra", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    # under the author's own folder the folder settles it
+    (
+        "Terry Brooks/The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN",
+        {("title", "The Elves Of Cintra", "scheme.title_by_author")},
+        set(),
+    ),
+    (
+        "Bella Tuscany by Frances Mayes [Unabridged]",
+        {
+            ("author", "Frances Mayes", "scheme.title_by_author"),
+            ("title", "Bella Tuscany", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    # a title that says 'by' is no author
+    ("Stand.By.Me.AUDIOBOOK.MP3-GRP", {("title", "Stand By Me", "scheme.separators")}, {("author", "Me")}),
+    ("Saved by Grace Alone", set(), {("author", "Grace Alone"), ("title", "Saved")}),
+    # a name a tool cut short inside a bracket
+    (
+        "Natsuo Kirino - Out (Unabridged) [MP3 19",
+        {
+            ("author", "Natsuo Kirino", "scheme.author_dash_title"),
+            ("title", "Out", "scheme.author_dash_title"),
+            ("title", "Natsuo Kirino - Out", "scheme.clean_title"),
+            ("edition", "unabridged", "scheme.edition_tag"),
+        },
+        {("title", "Out [MP3 19"), ("title", "Natsuo Kirino - Out [MP3 19")},
+    ),
+    (
+        "Stephen King - The Stand (Unabr",
+        {("title", "The Stand", "scheme.author_dash_title"), ("edition", "unabridged", "scheme.edition_tag")},
+        {("title", "The Stand (Unabr")},
+    ),
+    (
+        "Kiera Cass - The One [2CD]",
+        {("title", "The One", "scheme.author_dash_title")},
+        {("title", "The One [2CD]")},
+    ),
     # the title part of a split download
     (
         "John_Grisham_A_Time_to_Kill_Part01",
@@ -242,6 +387,60 @@ FILES = [
     (
         "The Stand - Read by Frank Muller.m4b",
         {("title", "The Stand", "filename.stem"), ("narrator", "Frank Muller", "scheme.read_by")},
+        set(),
+    ),
+    # a ripper's '<release name>-NN' files: hyphens for spaces, author glued to the title, a track number
+    (
+        "max-frisch-homo-faber-01.mp3",
+        {
+            ("title", "max frisch homo faber", "filename.stem"),
+            ("author", "Max Frisch", "scheme.glued_author_title"),
+            ("title", "homo faber", "scheme.glued_author_title"),
+        },
+        {
+            ("title", "max-frisch-homo-faber"),
+            ("title", "max-frisch-homo-faber-01"),
+            ("title", "homo faber 01"),
+        },
+    ),
+    (
+        "laini-taylor-dreams-of-gods-and-monsters-2cd-kawa-07.mp3",
+        {
+            ("title", "laini taylor dreams of gods and monsters", "filename.stem"),
+            ("title", "dreams of gods and monsters", "scheme.glued_author_title"),
+        },
+        {("title", "laini taylor dreams of gods and monsters 2cd kawa")},
+    ),
+    (
+        "eric-carle-the-very-busy-spider-unabr-abook.m4b",
+        {
+            ("title", "the very busy spider", "scheme.glued_author_title"),
+            ("edition", "unabridged", "scheme.edition_tag"),
+        },
+        set(),
+    ),
+    # the release name cut short by a tool, then the track number
+    (
+        "Natsuo Kirino - Out (Unabridged) [MP3 19-001.mp3",
+        {
+            ("title", "Natsuo Kirino - Out", "filename.stem"),
+            ("author", "Natsuo Kirino", "scheme.author_dash_title"),
+            ("title", "Out", "scheme.author_dash_title"),
+        },
+        {("title", "Out [MP3 19"), ("title", "Natsuo Kirino - Out [MP3 19")},
+    ),
+    (
+        "Stephen King - The Stand (Unabridged) [M-014.mp3",
+        {("title", "The Stand", "scheme.author_dash_title")},
+        {("title", "The Stand [M")},
+    ),
+    # a scene release name with the track number after the group
+    (
+        "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN_03.mp3",
+        {
+            ("author", "Terry Brooks", "scheme.title_by_author"),
+            ("title", "The Elves Of Cintra", "scheme.title_by_author"),
+        },
         set(),
     ),
 ]
@@ -424,6 +623,120 @@ def test_retagged_roles_are_put_back_in_the_tag_evidence(
     assert "Unknown Artist" not in _values(rows, "author")
 
 
+# --- release names copied into the tags: (metaTags, tag readings that must be there, (field, value) that must not)
+TAG_TITLES = [
+    # a ripper copied the release name into the album; the artist tag settles the glued author
+    (
+        {"tagAlbum": "frances-mayes-bella-tuscany-abr-abook", "tagArtist": "Mayes, Frances"},
+        {
+            ("title", "bella tuscany", "scheme.glued_author_title"),
+            ("edition", "abridged", "scheme.edition_tag"),
+        },
+        {("title", "frances mayes bella tuscany abr abook")},
+    ),
+    (
+        {"tagAlbum": "Max_Frisch_Homo_Faber", "tagArtist": "Max Frisch"},
+        {("title", "Homo Faber", "scheme.glued_author_title")},
+        set(),
+    ),
+    (
+        {"tagAlbum": "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN"},
+        {
+            ("author", "Terry Brooks", "scheme.title_by_author"),
+            ("title", "The Elves Of Cintra", "scheme.title_by_author"),
+        },
+        set(),
+    ),
+    (
+        {"tagAlbum": "Natsuo Kirino - Out (Unabridged)", "tagArtist": "Natsuo Kirino"},
+        {("title", "Out", "scheme.author_dash_title"), ("edition", "unabridged", "scheme.edition_tag")},
+        set(),
+    ),
+    # a plain 'Author - Title' album is split only where the tags name that author
+    (
+        {"tagAlbum": "Natsuo Kirino - Out", "tagArtist": "Natsuo Kirino"},
+        {("title", "Out", "scheme.author_dash_title")},
+        set(),
+    ),
+    ({"tagAlbum": "Star Wars - Thrawn", "tagArtist": "Timothy Zahn"}, set(), {("author", "Star Wars")}),
+    # no album: the track's own title stands in, its track number goes
+    (
+        {"tagTitle": "max-frisch-homo-faber-01", "tagArtist": "Max Frisch"},
+        {("title", "homo faber", "scheme.glued_author_title")},
+        {("title", "max frisch homo faber 01"), ("title", "homo faber 01")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("meta_tags", "expected", "absent"), TAG_TITLES, ids=[json.dumps(t[0]) for t in TAG_TITLES]
+)
+def test_release_names_in_the_album_tag_are_read_like_the_folder(meta_tags, expected, absent):
+    rows = evidence_for_item(_item("Unrelated Folder", {"title": "Unrelated Folder"}, meta_tags, "01.mp3"))
+    tag_rows = [e for e in rows if e.source == "tags"]
+    assert expected <= _readings(tag_rows)
+    assert not {(e.field, e.value) for e in tag_rows} & absent
+    # The tags keep what ABS reads from them, as ABS reads it.
+    title = meta_tags.get("tagAlbum") or meta_tags["tagTitle"]
+    assert ("title", title, "tags.abs_metatags") in _readings(tag_rows)
+
+
+def test_plain_titles_in_tags_and_abs_give_no_scheme_rows():
+    item = _item(
+        "Brandon Sanderson/The Way of Kings",
+        {"title": "The Way of Kings (The Stormlight Archive, Book 1)", "authors": ["Brandon Sanderson"]},
+        {"tagAlbum": "Hunger Games, The", "tagArtist": "Collins, Suzanne"},
+        "01.mp3",
+    )
+    rows = evidence_for_item(item)
+    assert not [e for e in rows if e.source in ("abs", "tags") and (e.rule or "").startswith("scheme.")]
+
+
+# ABS shows the album tag as the title (audio metatags outrank the folder in its default precedence):
+# (relPath, title ABS shows, its authors, title readings the abs source must give)
+ABS_TITLES = [
+    (
+        "Frances Mayes/Bella Tuscany",
+        "frances-mayes-bella-tuscany-abr-abook",
+        ["Frances Mayes"],
+        {("title", "bella tuscany", "scheme.glued_author_title")},
+    ),
+    (
+        "Max Frisch/Homo Faber",
+        "Max_Frisch_Homo_Faber",
+        ["Max Frisch"],
+        {("title", "Homo Faber", "scheme.glued_author_title")},
+    ),
+    (
+        "Terry Brooks/The Elves of Cintra",
+        "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN",
+        ["Terry Brooks"],
+        {("title", "The Elves Of Cintra", "scheme.title_by_author")},
+    ),
+    (
+        "Natsuo Kirino/Out",
+        "Out by Natsuo Kirino",
+        ["Natsuo Kirino"],
+        {("title", "Out", "scheme.title_by_author")},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "shown_title", "authors", "expected"), ABS_TITLES, ids=[a[1] for a in ABS_TITLES]
+)
+def test_release_names_in_the_abs_title_are_read_like_the_folder(rel_path, shown_title, authors, expected):
+    rows = evidence_for_item(_item(rel_path, {"title": shown_title, "authors": authors}))
+    abs_rows = [e for e in rows if e.source == "abs"]
+    assert expected <= _readings(abs_rows)
+    assert ("title", shown_title, "abs.metadata") in _readings(abs_rows)
+
+
+def test_an_abs_title_copied_from_the_folder_stays_the_path_s_reading():
+    rows = evidence_for_item(_item("Max_Frisch_Homo_Faber", {"title": "Max_Frisch_Homo_Faber"}))
+    assert not [e for e in rows if e.source == "abs" and (e.rule or "").startswith("scheme.")]
+
+
 # --- what scoring and candidate search get from such items ----------------------------------------------------
 
 
@@ -475,6 +788,109 @@ def test_scoring_gets_the_glued_name_split_and_cleaned():
     assert "time to kill" in {v["text"] for v in prepared["title_variants"]}
 
 
+# (relPath, what ABS shows, metaTags, first file name, the clean title's key, sources that carried the name)
+RELEASE_ITEMS = [
+    (
+        "Max_Frisch_Homo_Faber",
+        {"title": "Max_Frisch_Homo_Faber"},
+        {},
+        "max-frisch-homo-faber-01.mp3",
+        "homo faber",
+        {"path", "filename"},
+    ),
+    (
+        "Audiobooks/frances-mayes-bella-tuscany-abr-abook",
+        {"title": "frances-mayes-bella-tuscany-abr-abook", "authors": ["Audiobooks"]},
+        {"tagAlbum": "frances-mayes-bella-tuscany-abr-abook", "tagArtist": "Mayes, Frances"},
+        "Bella Tuscany - Part 1 of 22.mp3",
+        "bella tuscany",
+        {"path", "tags", "filename"},
+    ),
+    (
+        "Natsuo Kirino - Out (Unabridged) [MP3 192kbps]",
+        {"title": "Natsuo Kirino - Out (Unabridged) [MP3 192kbps]"},
+        {},
+        "Natsuo Kirino - Out (Unabridged) [MP3 19-001.mp3",
+        "out",
+        {"path", "filename"},
+    ),
+    (
+        "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN",
+        {"title": "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN"},
+        {"tagAlbum": "The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN", "tagArtist": "Terry Brooks"},
+        "01-terry_brooks-the_elves_of_cintra.mp3",
+        "elves of cintra",
+        {"path", "tags", "filename"},
+    ),
+    (
+        "Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW",
+        {"title": "Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW"},
+        {"tagAlbum": "Betrayal In Death", "tagArtist": "J.D. Robb"},
+        "Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW.m4b",
+        "betrayal in death",
+        {"path", "tags", "filename"},
+    ),
+    (
+        "Revolutionary.Road.by.Richard.Yates.AUDIOBOOK.AAC-CROSSBOW",
+        {"title": "Revolutionary.Road.by.Richard.Yates.AUDIOBOOK.AAC-CROSSBOW"},
+        {},
+        "Revolutionary.Road.by.Richard.Yates.AUDIOBOOK.AAC-CROSSBOW.m4a",
+        "revolutionary road",
+        {"path", "filename"},
+    ),
+    (
+        "kiera-cass-the-one-abr-mp3profi",
+        {"title": "kiera-cass-the-one-abr-mp3profi"},
+        {"tagAlbum": "kiera-cass-the-one-abr-mp3profi", "tagArtist": "Kiera Cass"},
+        "kiera-cass-the-one-abr-mp3profi-01.mp3",
+        "1",  # 'The One' as a comparison key
+        {"path", "tags", "filename"},
+    ),
+    (
+        "eric-carle-the-very-busy-spider-unabr-abook.m4b",
+        {"title": "eric-carle-the-very-busy-spider-unabr-abook"},
+        {},
+        "eric-carle-the-very-busy-spider-unabr-abook.m4b",
+        "very busy spider",
+        {"path", "filename"},
+    ),
+    # the album tag ABS shows as the title: the abs source carries the name too
+    (
+        "Frances Mayes/Bella Tuscany",
+        {"title": "frances-mayes-bella-tuscany-abr-abook", "authors": ["Frances Mayes"]},
+        {"tagAlbum": "frances-mayes-bella-tuscany-abr-abook", "tagArtist": "Mayes, Frances"},
+        "01.mp3",
+        "bella tuscany",
+        {"abs", "path", "tags"},
+    ),
+    (
+        "Max Frisch/Homo Faber",
+        {"title": "Max_Frisch_Homo_Faber", "authors": ["Max Frisch"]},
+        {"tagAlbum": "Max_Frisch_Homo_Faber", "tagArtist": "Max Frisch"},
+        "max-frisch-homo-faber-01.mp3",
+        "homo faber",
+        {"abs", "path", "filename", "tags"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "shown", "meta_tags", "filename", "title", "sources"),
+    RELEASE_ITEMS,
+    ids=[f"{r[0]}|{r[3]}" for r in RELEASE_ITEMS],
+)
+def test_every_source_that_carried_a_release_name_agrees_on_the_clean_title(
+    rel_path, shown, meta_tags, filename, title, sources
+):
+    item = _item(rel_path, shown, meta_tags, filename)
+    if rel_path.endswith(".m4b"):
+        item["isFile"] = True
+    prepared = _frame(evidence_for_item(item))
+    agreeing = {v["text"]: v["sources"] for v in prepared["title_variants"]}
+    assert title in agreeing
+    assert {s for s, bit in SOURCE_BIT.items() if agreeing[title] & bit} == sources
+
+
 SEARCHES = [
     # (titles in candidate-search order, authors the evidence names, the search string)
     (
@@ -491,6 +907,13 @@ SEARCHES = [
         ["Mary Higgins", "Mary Higgins Clark"],
         "where are the children",
     ),
+    (["frances-mayes-bella-tuscany-abr-abook"], ["Mayes, Frances"], "bella tuscany"),
+    (["kiera-cass-the-one-abr-mp3profi"], ["Kiera Cass"], "the one"),
+    (["janet-evanovich-hard-eight-2cd-req"], ["Janet Evanovich"], "hard eight"),
+    (["The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN"], ["Terry Brooks"], "The Elves Of Cintra"),
+    (["Betrayal.In.Death.by.J.D.Robb.AUDIOBOOK.M4B-CROSSBOW"], ["J.D. Robb"], "Betrayal In Death"),
+    (["Natsuo Kirino - Out (Unabridged) [MP3 192kbps]"], ["Natsuo Kirino"], "Out"),
+    (["Natsuo Kirino - Out (Unabridged) [MP3 19"], ["Natsuo Kirino"], "Out"),
 ]
 
 
