@@ -7,38 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = os.environ.get(
-    "SHELFMATCH_SCREENSHOT_DIR"
-)  # e.g. docs/img: where the README's picture comes from
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make setup` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+# Where the README's pictures come from: SHELFMATCH_SCREENSHOT_DIR=docs/img uv run pytest tests/test_review_page_browser.py
+SCREENSHOTS = os.environ.get("SHELFMATCH_SCREENSHOT_DIR")
 
 
 def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
