@@ -112,7 +112,7 @@ def abs_sanitise(match: dict) -> dict:
 def _known(db: Path, sql: str) -> list[tuple]:
     from tasks.warehouse import connect
 
-    with connect(db, read_only=True) as con:
+    with connect(db, migrate_schema=False) as con:
         return con.execute(sql).fetchall()
 
 

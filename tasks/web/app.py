@@ -2,7 +2,8 @@
 
 `create_app(settings, security, runners)` builds the app; `runners` are the writeback and rollback flows
 (passed in by the `serve` command, so this package does not import flows/). Every request opens its own
-short connection to the warehouse, so the CLI and SQL can use the file between requests.
+short connection to the warehouse (tasks/web/warehouse.py: cheap while people click, the file free again
+when they stop).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from fastapi.templating import Jinja2Templates
 
 from tasks.review import bulk_check, fetch_book, record_decisions, select_items, show_value
 from tasks.settings import Settings
-from tasks.warehouse import connect, fetch_dicts, load_sql
+from tasks.warehouse import WarehouseLocked, fetch_dicts, load_sql
 from tasks.web import provider
 from tasks.web.decisions import record_web_decision
 from tasks.web.item import ItemNotFound, item_view
 from tasks.web.queue import CAPS, SORTS, FilterError, Filters, queue_item_ids, queue_page, selection_digest
 from tasks.web.security import COOKIE, Security
+from tasks.web.warehouse import Warehouse
 from tasks.writeback.payload import FIELDS
 
 HERE = Path(__file__).resolve().parent
@@ -68,9 +70,12 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
     pages = templates()
     db_path = settings.duckdb_path
 
+    warehouse = Warehouse(db_path)
+    app.state.warehouse = warehouse
+
     @contextmanager
     def db() -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(db_path, migrate_schema=False) as con:
+        with warehouse.connect() as con:
             yield con
 
     def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -132,6 +137,16 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
     @app.exception_handler(FilterError)
     async def bad_filter(request: Request, exc: FilterError) -> HTMLResponse:
         return render(request, "message.html", status=400, text=str(exc))
+
+    @app.exception_handler(WarehouseLocked)
+    async def locked(request: Request, exc: WarehouseLocked) -> Response:
+        if request.url.path.startswith("/abs/"):
+            return JSONResponse({"error": str(exc)}, status_code=500)
+        return render(request, "message.html", status=503, text=str(exc))
+
+    @app.on_event("shutdown")
+    def release() -> None:
+        warehouse.close()
 
     @app.exception_handler(ItemNotFound)
     async def no_item(request: Request, exc: ItemNotFound) -> HTMLResponse:
@@ -350,7 +365,7 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
         if not query:
             return JSONResponse({"error": "query (the title) is required"}, status_code=400)
         try:
-            with connect(db_path, migrate_schema=False) as con:
+            with db() as con:
                 matches = await provider.search(
                     con, settings, query, q.get("author") or None, q.get("isbn") or None, browse=browse
                 )

@@ -63,8 +63,12 @@ def _isbn(value: str | None) -> str | None:
 def known_items(
     con: duckdb.DuckDBPyConnection, title: str, author: str | None, isbn: str | None
 ) -> list[str]:
+    """Items the query names: by ABS's own title/author/ISBN first (what Quick Match sends), else by evidence."""
     params = {"title": _norm(title), "author": _norm(author), "isbn": _isbn(isbn)}
-    return [r[0] for r in con.execute(load_sql("web_provider_items"), params).fetchall()]
+    found = [r[0] for r in con.execute(load_sql("web_provider_items"), params).fetchall()]
+    if not found:
+        found = [r[0] for r in con.execute(load_sql("web_provider_evidence_items"), params).fetchall()]
+    return found
 
 
 def rank_known(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> list[Ranked]:
