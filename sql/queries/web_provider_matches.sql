@@ -3,7 +3,7 @@
 WITH latest AS (
     SELECT *
     FROM review_decisions
-    WHERE item_id IN (SELECT unnest($item_ids::VARCHAR[]))
+    WHERE item_id = ANY($item_ids::VARCHAR[])
     QUALIFY row_number() OVER (PARTITION BY item_id ORDER BY seq DESC) = 1
 )
 SELECT m.item_id, m.book_id AS match_book_id, m.edition_id AS match_edition_id, m.tier, m.confidence AS match_confidence,
@@ -13,5 +13,5 @@ SELECT m.item_id, m.book_id AS match_book_id, m.edition_id AS match_edition_id, 
 FROM matches AS m
 LEFT JOIN latest AS d ON d.item_id = m.item_id
 LEFT JOIN match_scores AS s ON s.item_id = m.item_id AND s.run_id = m.run_id
-WHERE m.item_id IN (SELECT unnest($item_ids::VARCHAR[]))
+WHERE m.item_id = ANY($item_ids::VARCHAR[])
 ORDER BY m.item_id, s.confidence DESC NULLS LAST, s.book_id

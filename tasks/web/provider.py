@@ -34,7 +34,7 @@ import polars as pl
 from tasks.hardcover import HardcoverError
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql
-from tasks.writeback.plan import load_targets
+from tasks.writeback.plan import choose_edition, target_values
 
 log = logging.getLogger(__name__)
 MAX_MATCHES = 10
@@ -63,12 +63,21 @@ def _isbn(value: str | None) -> str | None:
 def known_items(
     con: duckdb.DuckDBPyConnection, title: str, author: str | None, isbn: str | None
 ) -> list[str]:
-    """Items the query names: by ABS's own title/author/ISBN first (what Quick Match sends), else by evidence."""
-    params = {"title": _norm(title), "author": _norm(author), "isbn": _isbn(isbn)}
-    found = [r[0] for r in con.execute(load_sql("web_provider_items"), params).fetchall()]
-    if not found:
-        found = [r[0] for r in con.execute(load_sql("web_provider_evidence_items"), params).fetchall()]
-    return found
+    """Items the query names: by ABS's own title or ISBN first (what Quick Match sends), else by evidence;
+    with an author, only items whose ABS authors ("A, B") or evidence name that author."""
+    params = {"title": _norm(title), "isbn": _isbn(isbn)}
+    rows = con.execute(load_sql("web_provider_title_items"), params).fetchall()
+    if not rows:
+        rows = con.execute(load_sql("web_provider_evidence_items"), params).fetchall()
+    wanted = _norm(author)
+    if wanted is None or not rows:
+        return [r[0] for r in rows]
+    ok = {item_id for item_id, authors in rows if authors == wanted}
+    others = [item_id for item_id, _ in rows if item_id not in ok]
+    if others:
+        found = con.execute(load_sql("web_provider_author_evidence"), {"item_ids": others, "author": wanted})
+        ok |= {r[0] for r in found.fetchall()}
+    return [item_id for item_id, _ in rows if item_id in ok]
 
 
 def rank_known(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> list[Ranked]:
@@ -218,28 +227,21 @@ def abs_match(target: dict[str, Any], image_url: str | None, audio_seconds: floa
 
 
 def to_matches(con: duckdb.DuckDBPyConnection, ranked: list[Ranked]) -> list[dict[str, Any]]:
-    rows = [
-        {"item_id": str(n), "book_id": c.book_id, "edition_id": c.edition_id} for n, c in enumerate(ranked)
-    ]
-    targets = load_targets(con, rows)
-    extra = {
-        r["book_id"]: r
-        for r in fetch_dicts(
-            con,
-            load_sql("web_provider_books"),
-            {
-                "book_ids": [c.book_id for c in ranked],
-                "edition_ids": [c.edition_id for c in ranked if c.edition_id],
-            },
-        )
-    }
+    """The ranked books in ABS's shape; the values are the writeback plan's (`target_values`, same edition
+    choice), read with queries that touch only these books."""
+    ids = {"book_ids": sorted({c.book_id for c in ranked})}
+    books = {b["book_id"]: b for b in fetch_dicts(con, load_sql("web_provider_target_books"), ids)}
+    editions: dict[int, list[dict]] = {}
+    for e in fetch_dicts(con, load_sql("web_provider_target_editions"), ids):
+        editions.setdefault(e["book_id"], []).append(e)
     out = []
-    for n, c in enumerate(ranked):
-        target = targets.get(str(n))
-        if target is None or not target.get("title"):
+    for c in ranked:
+        book = books.get(c.book_id)
+        if book is None or not book.get("title"):
             continue  # a book the warehouse does not hold: nothing to answer with
-        info = extra.get(c.book_id, {})
-        out.append(abs_match(target, info.get("image_url"), info.get("audio_seconds")))
+        edition = choose_edition(editions.get(c.book_id, []), c.edition_id)
+        seconds = (edition or {}).get("audio_seconds") or book.get("audio_seconds")
+        out.append(abs_match(target_values(book, edition), book.get("image_url"), seconds))
     return out
 
 
