@@ -51,7 +51,9 @@ def test_entering_another_book_and_approving_it_records_that_book(review_page):
     assert (book_id, via) == (other, "web") and note == f"chose book {other} over the matched {matched}"
 
     unknown = client.post(f"/item/{item_id}/enter", data={"csrf": csrf, "key": "no-such-book-slug"})
-    assert unknown.status_code == 404 and "No book &#39;no-such-book-slug&#39; in the warehouse" in unknown.text
+    assert (
+        unknown.status_code == 404 and "No book &#39;no-such-book-slug&#39; in the warehouse" in unknown.text
+    )
 
 
 def test_filters_that_cannot_be_used_are_one_line_errors(review_page):
