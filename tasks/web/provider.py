@@ -142,14 +142,15 @@ def score_query(
         pl.DataFrame({"item_id": [pid], "duration": [None]}, schema_overrides={"duration": pl.Float64}),
     )
     pairs = pl.DataFrame({"book_id": book_ids}, schema={"book_id": pl.Int64})
-    con.register("pairs", pairs)
+    cur = con.cursor()  # its own: a lookup just before may leave a result pending on `con`
     try:
+        cur.register("pairs", pairs)
         t = {
-            name: con.sql(load_sql(f"score_{name}")).pl()
+            name: cur.sql(load_sql(f"score_{name}")).pl()
             for name in ("books", "editions", "contributions", "series")
         }
     finally:
-        con.unregister("pairs")
+        cur.close()
     books = book_frame(t["books"], t["editions"], t["contributions"], t["series"])
     candidates = pl.DataFrame(
         {
