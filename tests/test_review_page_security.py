@@ -108,7 +108,7 @@ def test_the_cover_comes_through_the_app_and_the_key_never_reaches_the_page(revi
     cover = client.get(f"/cover/{item_id}")
     assert cover.status_code in (200, 302)
     if cover.status_code == 200:
-        assert cover.headers["content-type"].startswith("image/") and cover.content[:4] == b"\x89PNG"
+        assert cover.headers["content-type"].startswith("image/") and len(cover.content) > 8
 
 
 def test_beyond_loopback_needs_a_token_the_user_set(monkeypatch):

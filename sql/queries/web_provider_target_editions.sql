@@ -11,7 +11,7 @@ n AS (
     GROUP BY 1
 )
 SELECT e.edition_id, e.book_id, e.isbn_10, e.isbn_13, e.asin, e.reading_format_id, e.release_year, e.publisher,
-       e.language, e.audio_seconds, n.narrators
+       e.language, e.audio_seconds, e.image_url, n.narrators
 FROM e
 LEFT JOIN n USING (edition_id)
 ORDER BY e.book_id, e.edition_id

@@ -32,6 +32,7 @@ from tasks.web.item import ItemNotFound, item_view
 from tasks.web.queue import CAPS, SORTS, FilterError, Filters, queue_item_ids, queue_page, selection_digest
 from tasks.web.security import COOKIE, Security
 from tasks.web.warehouse import Warehouse
+from tasks.writeback.display import value_text
 from tasks.writeback.payload import FIELDS
 
 HERE = Path(__file__).resolve().parent
@@ -283,8 +284,8 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
                 counts = fetch_dicts(con, load_sql("web_plan_counts"), {"run_id": run_id})[0]
                 holds = fetch_dicts(con, load_sql("writeback_hold_rows"), [run_id])[:PLAN_ROWS_SHOWN]
             for r in rows:
-                r["before_text"] = show_value(r["field"], json.loads(r["before"]) if r["before"] else None)
-                r["after_text"] = show_value(r["field"], json.loads(r["after"]) if r["after"] else None)
+                r["before_text"] = value_text(r["field"], r["before"])
+                r["after_text"] = value_text(r["field"], r["after"])
         return render(
             request, "plan.html", run_id=run_id, rows=rows, counts=counts, holds=holds, shown=PLAN_ROWS_SHOWN
         )
@@ -336,6 +337,7 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
     async def cover(item_id: str) -> Response:
         """The item's ABS cover, fetched with the server-side key (the page never sees the key)."""
         from tasks.abs import AbsClient, AbsError
+        from tasks.writeback.covers import image_ext
 
         placeholder = RedirectResponse("/static/no-cover.svg", status_code=302)
         key = settings.abs_api_key.get_secret_value()
@@ -343,12 +345,14 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
             return placeholder
         try:
             async with AbsClient(settings.abs_url, key, timeout=10, retries=0) as client:
-                body, content_type = await client.cover(item_id, width=300)
+                image = await client.get_cover(item_id)
         except AbsError:
             return placeholder
-        if not content_type.startswith("image/"):
+        ext = image_ext(image) if image else None
+        if ext is None:
             return placeholder
-        return Response(body, media_type=content_type, headers={"Cache-Control": "private, max-age=300"})
+        media = {"jpg": "image/jpeg", "jpeg": "image/jpeg"}.get(ext, f"image/{ext}")
+        return Response(image, media_type=media, headers={"Cache-Control": "private, max-age=300"})
 
     # --- the ABS custom metadata provider -----------------------------------------------------------------
 

@@ -64,6 +64,7 @@ class ItemView:
     candidates: list[dict] = field(default_factory=list)
     heard: str | None = None
     listen: dict | None = None
+    cover_url: str | None = None  # the book's image (its audio edition's when it has one)
     decision: str | None = None
 
 
@@ -149,6 +150,8 @@ def item_view(
     target = load_targets(con, [{"item_id": item_id, "book_id": chosen, "edition_id": edition_id}]).get(
         item_id
     )
+    cover = (target or {}).get("cover") or {}
+    view.cover_url = cover.get("url") or (view.book or {}).get("image_url")
     current = {f: canonical(f, item.get(f)) for f in FIELDS}
     previous: dict[str, bool] = {}
     if match["decision_seq"] is not None and match["decision_current"] and match["decided_book_id"] == chosen:

@@ -211,7 +211,7 @@ def abs_match(target: dict[str, Any], image_url: str | None, audio_seconds: floa
         "publisher": target.get("publisher"),
         "publishedYear": target.get("published_year"),
         "description": target.get("description"),
-        "cover": image_url or None,
+        "cover": (target.get("cover") or {}).get("url") or image_url or None,
         "isbn": target.get("isbn"),
         "asin": target.get("asin"),
         "genres": list(target.get("genres") or []) or None,

@@ -57,6 +57,20 @@
     }
   });
 
+  // A cover the browser cannot show (an odd file in ABS) becomes the placeholder.
+  function fallback(img) {
+    var placeholder = img.getAttribute("data-fallback");
+    if (placeholder && img.getAttribute("src") !== placeholder) {
+      img.setAttribute("src", placeholder);
+    }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("img[data-fallback]"), function (img) {
+    img.addEventListener("error", function () { fallback(img); });
+    if (img.complete && img.naturalWidth === 0) {
+      fallback(img);
+    }
+  });
+
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) {
