@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 # Where the README's pictures come from: SHELFMATCH_SCREENSHOT_DIR=docs/img uv run pytest tests/test_review_page_browser.py
-SCREENSHOTS = os.environ.get("SHELFMATCH_SCREENSHOT_DIR")
+# (resolved here, before the tests change into their temporary folders).
+SCREENSHOTS = os.environ.get("SHELFMATCH_SCREENSHOT_DIR") and str(
+    Path(os.environ["SHELFMATCH_SCREENSHOT_DIR"]).resolve()
+)
 
 
 def sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
