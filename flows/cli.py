@@ -36,6 +36,12 @@ from flows.cli_review import register as _register_review  # noqa: E402
 _register_review(app)
 # --- end issue 6 ---
 
+# --- serve: the review page and the ABS provider (flows/cli_serve.py) ---
+from flows.cli_serve import register as _register_serve  # noqa: E402
+
+_register_serve(app)
+# --- end serve ---
+
 # --- extract (issue 2; flows/extract.py) ---
 
 

@@ -91,6 +91,12 @@ class Settings(BaseSettings):
     # items than this, or would approve reject-tier items.
     confirm_bulk_over: int = Field(default=50, ge=0)
 
+    # --- Review page and ABS provider (`shelfmatch serve`) -------------------------------------
+    # The page's token (empty: a random one per start, printed); needed to listen beyond loopback.
+    serve_token: SecretStr = SecretStr("")
+    # The Authorization value ABS sends to the shelfmatch provider (empty: the provider is off, 401).
+    provider_key: SecretStr = SecretStr("")
+
     # --- Writeback (issue 6) ----------------------------------------------------------------
     # Per-field policy: fill_missing (default for every field not listed), overwrite, never.
     # Fields: title subtitle authors narrators series publisher published_year description
@@ -203,7 +209,7 @@ class Settings(BaseSettings):
     def redacted(self) -> dict:
         """Settings safe to log or store (secrets masked)."""
         data = self.model_dump(mode="json")
-        for key in ("abs_api_key", "hardcover_token"):
+        for key in ("abs_api_key", "hardcover_token", "serve_token", "provider_key"):
             data[key] = "***" if data.get(key) else ""
         return data
 

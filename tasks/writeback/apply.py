@@ -46,6 +46,7 @@ from tasks.writeback.plan import (
     field_policies,
     held_fields,
     hold_of,
+    honour_field_choices,
     insert_rows,
     item_labels,
     load_targets,
@@ -53,6 +54,7 @@ from tasks.writeback.plan import (
     split_holds,
     store_holds,
     store_plans,
+    unchosen_fields,
 )
 
 FLOW = "writeback"
@@ -556,6 +558,7 @@ async def _write_chunk(
     fresh, changed = live_holds(chunk, live, force, edited)
     summary.held_items += store_holds(con, run_id, changed)
     plans = build_plans(fresh, targets, current, policies, held, {} if force else edited)
+    honour_field_choices(plans, unchosen_fields(con))
     _log_missing(con, run_id, [r for r in chunk if r["item_id"] not in live], targets, policies, summary)
     store_plans(con, run_id, plans, item_labels(con, [p.item_id for p in plans]))
     _tally(summary, plans)

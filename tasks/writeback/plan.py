@@ -280,6 +280,19 @@ def held_fields(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     return {(i, f) for i, f in con.execute(load_sql("writeback_held_fields")).fetchall()}
 
 
+def unchosen_fields(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(item, field) pairs a person unticked with the item's latest decision (review page)."""
+    return {(i, f) for i, f in con.execute(load_sql("writeback_unchosen_fields")).fetchall()}
+
+
+def honour_field_choices(plans: list[ItemPlan], unchosen: set[tuple[str, str]]) -> list[ItemPlan]:
+    """The plans without the changes to fields the person chose not to write (in place; returns them)."""
+    if unchosen:
+        for p in plans:
+            p.changes = [c for c in p.changes if (p.item_id, c.field) not in unchosen]
+    return plans
+
+
 def build_plans(
     approved: list[dict],
     targets: dict[str, dict],
@@ -412,6 +425,7 @@ def plan_from_warehouse(
     # changed after shelfmatch wrote it (a sync has read the person's value since).
     edited = edited_fields(current, current, our_writes(con, ids))
     plans = build_plans(ready, targets, current, field_policies(settings), held_fields(con), edited)
+    honour_field_choices(plans, unchosen_fields(con))
     store_plans(con, run_id, plans, item_labels(con, ids))
     store_holds(con, run_id, holds)
     return Planned(plans, holds)

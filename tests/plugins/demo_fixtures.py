@@ -27,6 +27,8 @@ class DemoWarehouse:
     results: dict[str, dict] = field(default_factory=dict)  # flow name -> returned summary
     approved_item: str | None = None
     abs_items_after: dict = field(default_factory=dict)  # ABS emulator state after the writes
+    library: dict = field(default_factory=dict)  # the ABS library the items belong to (to serve them again)
+    audio_root: Path | None = None
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +49,7 @@ def demo_warehouse(prefect_harness, tmp_path_factory) -> DemoWarehouse:
     )
     lib.items.extend(hostile.items)
     lib.truth.update(hostile.truth)
-    demo = DemoWarehouse(db_path=db, truth=lib.truth)
+    demo = DemoWarehouse(db_path=db, truth=lib.truth, library=lib.library, audio_root=audio_root)
 
     with (
         pytest.MonkeyPatch.context() as mp,
