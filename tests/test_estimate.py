@@ -515,7 +515,10 @@ def test_adapting_the_shipped_model_to_a_library_like_its_training_keeps_the_cle
     clear_reject = both.filter((pl.col("tier") == "reject") & (pl.col("confidence") <= 0.2))
     assert clear_auto.height > 300 and clear_reject.height > 100
     assert (clear_auto["tier_adapted"] == "auto").mean() >= 0.98
-    assert (clear_reject["tier_adapted"] == "reject").all()
+    # A clear reject stays unsure (a near-tied other candidate may now be the best, and plausible enough
+    # to be shown for review, but never surer).
+    assert (clear_reject["tier_adapted"] != "auto").all()
+    assert (clear_reject["confidence_adapted"] <= 0.3).all()
     # Never surer on evidence the shipped model counted in favour only.
     scored_before = apply(held_out, trained, explain=False)
     scored_after = apply(held_out, adapted, explain=False)

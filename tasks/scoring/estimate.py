@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 
 from tasks.scoring.comparisons import COMPARISONS, NULL
-from tasks.scoring.model import MAX_BITS, MAX_IDENTIFIER_BITS, Model, _platt, isotonic_knots
+from tasks.scoring.model import MAX_BITS, MAX_IDENTIFIER_BITS, Model, _platt, conflicting, isotonic_knots
 
 # Chains of levels from closest to farthest: each chain's weights are non-increasing. A level is in at
 # most one chain; a level in none is bounded but unordered. Title containment (`candidate_longer`,
@@ -400,8 +400,11 @@ def fit(
     best = best_rows(features["item_id"], x)
     xb, yb = x[best], y[best]
     model.slope, model.intercept = _platt(xb * math.log(2), yb)
-    model.knots = isotonic_knots(xb, yb)
+    conflict = conflicting(features)[best]
+    model.knots = isotonic_knots(xb[~conflict], yb[~conflict])
+    model.conflict_knots = isotonic_knots(xb[conflict], yb[conflict]) if conflict.any() else []
     model.meta["calibration_items"] = len(best)
+    model.meta["calibration_items_conflicting"] = int(conflict.sum())
     return model
 
 
@@ -476,11 +479,12 @@ def _e_step(
     codes: dict[str, np.ndarray],
     weights: Table,
     prior: np.ndarray | float,
-    curve: tuple[np.ndarray, np.ndarray] | None,
+    curve: Model | None,
     item: np.ndarray,
     n_items: int,
     state: np.ndarray,
     free: np.ndarray,
+    conflict: np.ndarray | None = None,
 ) -> np.ndarray:
     """P(match) of every pair, given that an item is one book: at most one of its candidates matches.
 
@@ -489,8 +493,9 @@ def _e_step(
     P(j) = 2^score_j / (1 + Σ_k 2^score_k) — with `prior` = log2(π / ((1 − π)·n_i)) the exact
     posterior when an item's book is among its n_i candidates with probability π, at any place.
     Summing correlated evidence (one wrong ABS record carries title, author and series at once)
-    makes that posterior too sure, so with a `curve` (match weight → P(the item's best candidate is
-    right), the shipped calibration; `prior` = the model's prior odds) an item's match mass is the
+    makes that posterior too sure, so with a `curve` (the shipped model, whose calibration maps match weight
+    → P(the item's best candidate is right) on the segment of that best candidate, `conflict`; `prior` =
+    the model's prior odds) an item's match mass is the
     calibrated confidence of its best candidate — what the adapted model reports — shared among its
     candidates by their odds. Labelled pairs keep their label; a rejected pair does not compete; the
     candidates of an item with an approved book are fixed by it."""
@@ -499,6 +504,11 @@ def _e_step(
         score += weights[comp.name][codes[comp.name]]
     top = np.full(n_items, -np.inf)
     np.maximum.at(top, item[free], score[free])
+    top_conflict = np.zeros(n_items, dtype=bool)  # is the item's best (free) candidate's segment conflicting?
+    if curve is not None and conflict is not None and free.any():
+        rows = np.flatnonzero(free)
+        at_top = rows[score[rows] == top[item[rows]]]
+        top_conflict[item[at_top]] = conflict[at_top]
     if curve is None:
         top = np.maximum(top, 0.0)  # "none" scores 0: subtracting the larger keeps the sums finite
     top_of = np.where(free, top[item], 0.0)
@@ -507,7 +517,7 @@ def _e_step(
     if curve is None:
         mass, total = np.ones(n_items), np.exp2(-top) + share
     else:
-        mass, total = np.interp(top, *curve), np.where(share > 0, share, 1.0)
+        mass, total = curve.calibrate(top, top_conflict), np.where(share > 0, share, 1.0)
     return np.where(free, mass[item] * odds / total[item], (state == 1).astype(float))
 
 
@@ -599,7 +609,8 @@ def estimate_library(
     m = dict(m0)
     raw = {name: log_ratio(m[name], u[name]) for name in m}
     n_match = {name: np.zeros_like(m0[name]) for name in m0}
-    curve = model.curve() if model.knots else None
+    curve = model if model.knots else None
+    conflict = conflicting(pairs)
     # π: the share of items whose book is among their candidates; its prior from the model's λ (matches
     # per pair × pairs per item), worth as many items as `strength` is worth pairs.
     per_item = n / max(n_items, 1)
@@ -611,7 +622,7 @@ def estimate_library(
     while iterations < max_iterations:
         iterations += 1
         prior = model.prior_log2_odds if curve is not None else np.log2(pi / ((1 - pi) * candidates))
-        posterior = _e_step(codes, likelihood, prior, curve, item, n_items, state, free)
+        posterior = _e_step(codes, likelihood, prior, curve, item, n_items, state, free, conflict)
         # M-step: m and π from the expected matches, with the prior's pseudo-counts.
         total = float(posterior.sum())
         n_match = count_levels(codes, posterior)
@@ -697,6 +708,7 @@ def adapt(
         slope=model.slope,
         intercept=model.intercept,
         knots=list(model.knots),
+        conflict_knots=list(model.conflict_knots),
         meta={
             **model.meta,
             "adaptation": {

@@ -24,6 +24,18 @@ from tasks.scoring.comparisons import COMPARISONS, NULL
 MODEL_PATH = Path(__file__).resolve().parent / "model_v1.json"
 MAX_BITS = 8.0
 MAX_IDENTIFIER_BITS = 14.0
+# Calibration is fitted per segment of best candidates. When the evidence sources name other titles too
+# (`sources` some / none), one source can carry title, author and series of another book at once: the
+# same summed weight is right far less often than when the sources agree, and one curve over both would
+# understate the consistent case and overstate the conflicting one.
+CONFLICTING_SOURCES = ("some", "none")
+
+
+def conflicting(frame: pl.DataFrame) -> np.ndarray:
+    """Per row: do the evidence sources conflict (the calibration segment of `conflict_knots`)?"""
+    if "sources_level" not in frame.columns:
+        return np.zeros(frame.height, dtype=bool)
+    return frame["sources_level"].cast(pl.String).is_in(CONFLICTING_SOURCES).fill_null(False).to_numpy()
 
 
 @dataclass
@@ -33,8 +45,10 @@ class Model:
     weights: dict[str, dict[str, float]]  # comparison -> level -> weight (bits)
     slope: float = 1.0
     intercept: float = 0.0
-    # Isotonic calibration: knots (match weight in bits, P(best candidate is right)), increasing.
+    # Isotonic calibration: knots (match weight in bits, P(best candidate is right)), increasing — for best
+    # candidates whose sources agree, and (`conflict_knots`, when fitted) for those whose sources conflict.
     knots: list[tuple[float, float]] = field(default_factory=list)
+    conflict_knots: list[tuple[float, float]] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     levels: dict[str, dict[str, dict]] = field(default_factory=dict)  # full m/u table, as stored
 
@@ -63,6 +77,7 @@ class Model:
             slope=cal.get("slope", 1.0),
             intercept=cal.get("intercept", 0.0),
             knots=[tuple(k) for k in cal.get("knots", [])],
+            conflict_knots=[tuple(k) for k in cal.get("conflict_knots", [])],
             meta={k: v for k, v in data.items() if k not in ("comparisons",)},
             levels={name: comp["levels"] for name, comp in data["comparisons"].items()},
         )
@@ -95,10 +110,13 @@ class Model:
             "model_version": self.version,
             "prior": {"log2_odds": self.prior_log2_odds, **self.meta.get("prior", {})},
             "calibration": {
-                "method": "isotonic (pool-adjacent-violators) on each item's best candidate; logistic as fallback",
+                "method": "isotonic (pool-adjacent-violators) on each item's best candidate, one curve where "
+                "the evidence sources agree (knots) and one where they conflict (conflict_knots: sources "
+                f"{' / '.join(CONFLICTING_SOURCES)}); logistic as fallback",
                 "slope": self.slope,
                 "intercept": self.intercept,
                 "knots": [[round(x, 4), round(p, 6)] for x, p in self.knots],
+                "conflict_knots": [[round(x, 4), round(p, 6)] for x, p in self.conflict_knots],
             },
             "comparisons": {
                 comp.name: {"description": comp.description, "levels": self.levels[comp.name]}
@@ -106,12 +124,21 @@ class Model:
             },
         }
 
-    def curve(self) -> tuple[np.ndarray, np.ndarray]:
-        """The calibration knots as (match weights, probabilities) arrays (empty without knots)."""
-        if not self.knots:
+    def curve(self, conflict: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The calibration knots as (match weights, probabilities) arrays (empty without knots); with
+        `conflict`, the curve of best candidates whose sources conflict (the shared one when not fitted)."""
+        knots = self.conflict_knots if conflict and self.conflict_knots else self.knots
+        if not knots:
             return np.zeros(0), np.zeros(0)
-        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*self.knots, strict=True))
+        xs, ps = (np.array(v, dtype=np.float64) for v in zip(*knots, strict=True))
         return xs, ps
+
+    def calibrate(self, match_weight: np.ndarray, conflict: np.ndarray) -> np.ndarray:
+        """P(right) of each match weight, on its segment's curve."""
+        out = np.interp(match_weight, *self.curve())
+        if self.conflict_knots and conflict.any():
+            out = np.where(conflict, np.interp(match_weight, *self.curve(conflict=True)), out)
+        return out
 
     def save(self, path: Path | str = MODEL_PATH) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=2) + "\n")
@@ -128,7 +155,7 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     match_weight, explanation = model.expressions()
     out = features.with_columns(match_weight=match_weight)
     if model.knots:
-        confidence = np.interp(out["match_weight"].to_numpy(), *model.curve())
+        confidence = model.calibrate(out["match_weight"].to_numpy(), conflicting(out))
         out = out.with_columns(confidence=pl.Series(confidence, dtype=pl.Float64))
     else:
         logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
