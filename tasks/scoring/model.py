@@ -24,18 +24,27 @@ from tasks.scoring.comparisons import COMPARISONS, NULL
 MODEL_PATH = Path(__file__).resolve().parent / "model_v1.json"
 MAX_BITS = 8.0
 MAX_IDENTIFIER_BITS = 14.0
-# Calibration is fitted per segment of best candidates. When the evidence sources name other titles too
-# (`sources` some / none), one source can carry title, author and series of another book at once: the
-# same summed weight is right far less often than when the sources agree, and one curve over both would
-# understate the consistent case and overstate the conflicting one.
+# Calibration is fitted per segment of best candidates, because summed weights overcount correlated
+# evidence differently by what agrees. When the evidence sources name other titles too (`sources` some /
+# none), one source can carry title, author and series of another book at once, and the same summed weight
+# is right far less often than when the sources agree; when the title and the author both agree and the
+# sources do not conflict, the same sum is right more often than when one of them is unknown. One curve
+# over all of them would understate the one and overstate the other.
 CONFLICTING_SOURCES = ("some", "none")
+SEGMENTS = ("identity", "partial", "conflict")  # "partial" is the shared curve (`knots`)
 
 
-def conflicting(frame: pl.DataFrame) -> np.ndarray:
-    """Per row: do the evidence sources conflict (the calibration segment of `conflict_knots`)?"""
-    if "sources_level" not in frame.columns:
-        return np.zeros(frame.height, dtype=bool)
-    return frame["sources_level"].cast(pl.String).is_in(CONFLICTING_SOURCES).fill_null(False).to_numpy()
+def segments(frame: pl.DataFrame) -> np.ndarray:
+    """Per row, its calibration segment as an index into SEGMENTS."""
+
+    def level_in(name: str, levels: tuple[str, ...]) -> np.ndarray:
+        if f"{name}_level" not in frame.columns:
+            return np.zeros(frame.height, dtype=bool)
+        return frame[f"{name}_level"].cast(pl.String).is_in(levels).fill_null(False).to_numpy()
+
+    conflict = level_in("sources", CONFLICTING_SOURCES)
+    identity = level_in("title", ("exact", "close")) & level_in("author", ("exact", "close")) & ~conflict
+    return np.where(conflict, 2, np.where(identity, 0, 1)).astype(np.int8)
 
 
 @dataclass
@@ -45,10 +54,10 @@ class Model:
     weights: dict[str, dict[str, float]]  # comparison -> level -> weight (bits)
     slope: float = 1.0
     intercept: float = 0.0
-    # Isotonic calibration: knots (match weight in bits, P(best candidate is right)), increasing — for best
-    # candidates whose sources agree, and (`conflict_knots`, when fitted) for those whose sources conflict.
+    # Isotonic calibration: knots (match weight in bits, P(best candidate is right)), increasing — the
+    # shared curve, and one per other segment of SEGMENTS when fitted (`segment_knots`).
     knots: list[tuple[float, float]] = field(default_factory=list)
-    conflict_knots: list[tuple[float, float]] = field(default_factory=list)
+    segment_knots: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     levels: dict[str, dict[str, dict]] = field(default_factory=dict)  # full m/u table, as stored
 
@@ -77,7 +86,9 @@ class Model:
             slope=cal.get("slope", 1.0),
             intercept=cal.get("intercept", 0.0),
             knots=[tuple(k) for k in cal.get("knots", [])],
-            conflict_knots=[tuple(k) for k in cal.get("conflict_knots", [])],
+            segment_knots={
+                name: [tuple(k) for k in knots] for name, knots in cal.get("segment_knots", {}).items()
+            },
             meta={k: v for k, v in data.items() if k not in ("comparisons",)},
             levels={name: comp["levels"] for name, comp in data["comparisons"].items()},
         )
@@ -110,13 +121,16 @@ class Model:
             "model_version": self.version,
             "prior": {"log2_odds": self.prior_log2_odds, **self.meta.get("prior", {})},
             "calibration": {
-                "method": "isotonic (pool-adjacent-violators) on each item's best candidate, one curve where "
-                "the evidence sources agree (knots) and one where they conflict (conflict_knots: sources "
-                f"{' / '.join(CONFLICTING_SOURCES)}); logistic as fallback",
+                "method": "isotonic (pool-adjacent-violators) on each item's best candidate, one curve per "
+                "segment: identity (title and author agree, sources do not conflict), conflict (sources "
+                f"{' / '.join(CONFLICTING_SOURCES)}), partial (the rest: knots); logistic as fallback",
                 "slope": self.slope,
                 "intercept": self.intercept,
                 "knots": [[round(x, 4), round(p, 6)] for x, p in self.knots],
-                "conflict_knots": [[round(x, 4), round(p, 6)] for x, p in self.conflict_knots],
+                "segment_knots": {
+                    name: [[round(x, 4), round(p, 6)] for x, p in knots]
+                    for name, knots in self.segment_knots.items()
+                },
             },
             "comparisons": {
                 comp.name: {"description": comp.description, "levels": self.levels[comp.name]}
@@ -124,20 +138,22 @@ class Model:
             },
         }
 
-    def curve(self, conflict: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """The calibration knots as (match weights, probabilities) arrays (empty without knots); with
-        `conflict`, the curve of best candidates whose sources conflict (the shared one when not fitted)."""
-        knots = self.conflict_knots if conflict and self.conflict_knots else self.knots
+    def curve(self, segment: str = "partial") -> tuple[np.ndarray, np.ndarray]:
+        """The calibration knots of `segment` as (match weights, probabilities) arrays (the shared curve
+        when the segment has none of its own; empty without knots)."""
+        knots = self.segment_knots.get(segment) or self.knots
         if not knots:
             return np.zeros(0), np.zeros(0)
         xs, ps = (np.array(v, dtype=np.float64) for v in zip(*knots, strict=True))
         return xs, ps
 
-    def calibrate(self, match_weight: np.ndarray, conflict: np.ndarray) -> np.ndarray:
-        """P(right) of each match weight, on its segment's curve."""
+    def calibrate(self, match_weight: np.ndarray, segment: np.ndarray) -> np.ndarray:
+        """P(right) of each match weight, on the curve of its segment (indices into SEGMENTS)."""
         out = np.interp(match_weight, *self.curve())
-        if self.conflict_knots and conflict.any():
-            out = np.where(conflict, np.interp(match_weight, *self.curve(conflict=True)), out)
+        for k, name in enumerate(SEGMENTS):
+            rows = segment == k
+            if name in self.segment_knots and rows.any():
+                out[rows] = np.interp(match_weight[rows], *self.curve(name))
         return out
 
     def save(self, path: Path | str = MODEL_PATH) -> None:
@@ -155,7 +171,7 @@ def apply(features: pl.DataFrame, model: Model, explain: bool = True) -> pl.Data
     match_weight, explanation = model.expressions()
     out = features.with_columns(match_weight=match_weight)
     if model.knots:
-        confidence = model.calibrate(out["match_weight"].to_numpy(), conflicting(out))
+        confidence = model.calibrate(out["match_weight"].to_numpy(), segments(out))
         out = out.with_columns(confidence=pl.Series(confidence, dtype=pl.Float64))
     else:
         logit = pl.lit(model.slope * math.log(2)) * pl.col("match_weight") + pl.lit(model.intercept)
