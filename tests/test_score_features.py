@@ -88,3 +88,21 @@ def test_narrator_similarity_is_the_best_rapidfuzz_ratio_over_both_lists():
     ]
     assert got["narrator_sim"].to_list() == want
     assert set(got["narrator_level"].cast(pl.String)) >= {"exact", "close", "far"}
+
+
+def test_a_title_written_with_its_authors_name_agrees_on_title_and_author():
+    """`J_R_R_Tolkien_The_Hobbit`: what is left of the item's title without the candidate's title is the
+    candidate's author, so both agree; a longer title that is not an author's name stays `item_longer`."""
+    from tests.test_scoring import score_items
+
+    the_hobbit = 155433  # J.R.R. Tolkien
+    _, scored = score_items(
+        {
+            "glued": ({"path": {"title": "J R R Tolkien The Hobbit"}}, None, [the_hobbit]),
+            "longer": ({"path": {"title": "The Hobbit Graphic Novel"}}, None, [the_hobbit]),
+        }
+    )
+    by_item = {row["item_id"]: row for row in scored.iter_rows(named=True)}
+    assert by_item["glued"]["title_with_author"] and by_item["glued"]["title_level"] == "exact"
+    assert by_item["glued"]["author_level"] == "exact"
+    assert not by_item["longer"]["title_with_author"] and by_item["longer"]["title_level"] == "item_longer"

@@ -29,13 +29,15 @@ SAME_TITLE = 90
 # The columns of `pair_features` before `edition_id` and the levels, in order.
 _COLUMNS = (
     *("pair", "item_id", "book_id", "hint_edition_id", "asin_match", "isbn_match", "position_equal"),
-    *("title_sim", "title_item_in_candidate", "title_candidate_in_item", "sources_agree", "agree_mask"),
+    *("title_sim", "title_item_in_candidate", "title_candidate_in_item", "title_with_author"),
+    *("sources_agree", "agree_mask"),
     *("author_sim", "narrator_sim", "series_sim", "duration_diff", "year_diff"),
     *("title_sources", "item_has_series", "item_has_id"),
     *("book_has_series", "book_position", "book_has_id", "item_has_position"),
 )
 # Flags are false, not null, where the pair has nothing to compare (or no prepared item or book).
 _FLAGS = ("asin_match", "isbn_match", "position_equal", "title_item_in_candidate", "title_candidate_in_item")
+_FLAGS += ("title_with_author",)
 _FLAGS += ("item_has_series", "item_has_id", "book_has_series", "book_has_id", "item_has_position")
 
 
@@ -158,14 +160,49 @@ def _titles(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.
     it = vocab.encode(it.rename({"text": "l"}), "l", "lc")
     bt = vocab.encode(bt, "r", "rc")
     long = _similarity(base.join(it, on="item_idx").join(bt, on="book_id"), vocab, containment=True)
+    # "John Grisham A Time to Kill" names the book and its author at once when what is left of it without
+    # the candidate's title is the candidate's author: the title agrees (and so does the author).
+    glued = _author_and_title(long, vocab, books)
+    long = long.join(glued, on=["pair", "lc", "rc"], how="left").with_columns(
+        sim=pl.when(c("glued")).then(100).otherwise(c("sim")),
+        candidate_in_item=c("candidate_in_item") & c("glued").is_null(),
+    )
     long = long.with_columns(agree_bits=pl.when(c("sim") >= SAME_TITLE).then(c("sources")).otherwise(0))
     return long.group_by("pair").agg(
         title_sim=c("sim").max(),
         title_item_in_candidate=c("item_in_candidate").any(),
         title_candidate_in_item=c("candidate_in_item").any(),
+        title_with_author=c("glued").any(),
         sources_agree=c("agree_bits").bitwise_or().bitwise_count_ones().cast(pl.Int32),
         agree_mask=c("agree_bits").bitwise_or().cast(pl.Int32),
     )
+
+
+def _author_and_title(long: pl.DataFrame, vocab: _Vocab, books: pl.DataFrame) -> pl.DataFrame:
+    """The (pair, lc, rc) rows whose item title is the candidate's title with one of its authors before or
+    after it (`glued` = True): the book's title is a whole-word part of the item's, and the rest is an
+    author's name (ratio ≥ SAME_TITLE)."""
+    rows = long.filter(c("candidate_in_item")).select("pair", "book_id", "lc", "rc")
+    if rows.height == 0:
+        return pl.DataFrame(schema={"pair": pl.UInt32, "lc": pl.UInt32, "rc": pl.UInt32, "glued": pl.Boolean})
+    padded = " " + vocab.strings + " "
+    # Normalised titles are ASCII, so the byte offset `find` gives is the character offset `slice` takes.
+    rows = rows.with_columns(l=padded.gather(rows["lc"]), r=padded.gather(rows["rc"]))
+    rows = rows.with_columns(at=c("l").str.find(c("r"), literal=True))
+    rows = rows.with_columns(
+        rest=(
+            c("l").str.slice(0, c("at")) + " " + c("l").str.slice(c("at") + c("r").str.len_chars())
+        ).str.strip_chars()
+    )
+    # Compared without spaces ("j r r tolkien" = "jrr tolkien") and without the article the book's
+    # title variants drop ("j r r tolkien the" + "hobbit").
+    article = r"^(?:the|a|an) | (?:the|a|an)$"
+    rows = rows.with_columns(rest=c("rest").str.replace_all(article, "").str.replace_all(" ", ""))
+    authors = _explode(books, "book_id", {"a": "authors"}).with_columns(a=c("a").str.replace_all(" ", ""))
+    rows = rows.join(authors, on="book_id").filter(c("rest") != "")
+    rows = rows.with_columns(sim=_ratio(rows["rest"], rows["a"]))
+    hits = rows.filter(c("sim") >= SAME_TITLE).select("pair", "lc", "rc").unique()
+    return hits.with_columns(glued=pl.lit(True))
 
 
 def _editions(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
@@ -287,7 +324,10 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     out = out.join(item_columns, on="item_idx", how="left", maintain_order="left")
     out = out.join(book_columns, on="book_id", how="left", maintain_order="left")
     assert out.height == pairs.height, "pair features must keep one row per pair"
-    out = out.with_columns(c(name).fill_null(False) for name in _FLAGS).select(
+    out = out.with_columns(c(name).fill_null(False) for name in _FLAGS)
+    # The item's title carried the candidate's author (see _author_and_title): the author agrees too.
+    out = out.with_columns(author_sim=pl.when(c("title_with_author")).then(100).otherwise(c("author_sim")))
+    out = out.select(
         *_COLUMNS,
         # The audio edition chosen, else the candidate's own edition, else any edition of the book.
         edition_id=pl.coalesce("audio_edition_id", "hint_edition_id", "any_edition_id"),
