@@ -13,6 +13,7 @@ Labelled features are cached per (family, seed, items) under --cache, so leave-o
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import tempfile
@@ -27,15 +28,27 @@ import polars as pl  # noqa: E402
 CACHE = Path(tempfile.gettempdir()) / "shelfmatch-labelled"
 
 
+def _code_version() -> str:
+    """A hash of the code a labelled corpus's features come from (generators, evidence, scoring): a cached
+    corpus is used only by the code that made it."""
+    root = Path(__file__).resolve().parent.parent
+    files = sorted(
+        [*root.glob("emulators/**/*.py"), *root.glob("tasks/scoring/*.py"), root / "bench" / "labelled.py"]
+        + [root / "tasks" / name for name in ("evidence.py", "normalise.py")]
+    )
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def labelled_features(family: str, seed: int, n_items: int, cache: Path | None = CACHE) -> pl.DataFrame:
     """Every candidate pair of one generated corpus with its levels and `is_match`."""
     from bench.labelled import catalogue_book_frame, labelled_corpus
     from tasks.scoring import pair_features
-    from tasks.scoring.prepare import PREPARE_VERSION
-
     path = None
     if cache is not None:
-        path = cache / f"{family}-{seed}-{n_items}-p{PREPARE_VERSION}.parquet"
+        path = cache / f"{family}-{seed}-{n_items}-{_code_version()}.parquet"
         if path.exists():
             return pl.read_parquet(path)
     corpus = labelled_corpus(n_items, seed=seed, family=family)

@@ -118,7 +118,7 @@ def test_score_flow_fills_matches_and_tier_tables_and_publishes_an_artifact(pref
 
     # Every pair is kept with its named features and an explanation; the tier tables mirror matches.
     assert pairs.height == sum(len(ids) for *_, ids in ITEMS.values())
-    assert pairs["title_level"].null_count() == 0 and pairs["model_version"].unique().to_list() == ["v1"]
+    assert pairs["title_level"].null_count() == 0 and pairs["model_version"].unique().to_list() == ["v2"]
     explanation = json.loads(pairs.filter(pl.col("book_id") == DUNE)["explanation"].item())
     assert set(explanation) >= {"title", "author", "duration", "identifier"}
     assert explanation["title"] == {"level": "exact", "weight": pytest.approx(explanation["title"]["weight"])}
@@ -157,4 +157,4 @@ def test_shelfmatch_score_prints_the_tier_counts(prefect_harness, db_path):
     seed_warehouse(db_path)
     result = CliRunner().invoke(app, ["score", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
-    assert "scored 4 items (5 candidate pairs, model v1): 1 auto, 1 pending, 2 reject" in result.output
+    assert "scored 4 items (5 candidate pairs, model v2): 1 auto, 1 pending, 2 reject" in result.output

@@ -18,13 +18,13 @@ def _scored(n_items: int, seed: int) -> tuple[pl.DataFrame, pl.Series]:
     return score_pairs(corpus.candidates, corpus.items, books), corpus.items["item_id"]
 
 
-def test_ranks_order_each_items_candidates_by_confidence_with_ties_in_row_order():
+def test_ranks_order_each_items_candidates_by_match_weight_with_ties_in_row_order():
     scored, ids = _scored(60, seed=6)
     scored = pl.concat([scored, scored.head(3)])  # exact ties
     ranked, _ = rank_and_choose(scored, ids)
-    by_item = ranked.with_row_index("row").group_by("item_id").agg("row", "confidence", "rank")
-    for rows, confidences, ranks in by_item.select("row", "confidence", "rank").iter_rows():
-        order = sorted(range(len(rows)), key=lambda k: (-confidences[k], rows[k]))
+    by_item = ranked.with_row_index("row").group_by("item_id").agg("row", "match_weight", "rank")
+    for rows, weights, ranks in by_item.select("row", "match_weight", "rank").iter_rows():
+        order = sorted(range(len(rows)), key=lambda k: (-weights[k], rows[k]))
         assert [ranks[k] for k in order] == list(range(1, len(rows) + 1))
     assert ranked["rank"].dtype == pl.Int32 and ranked["rank"].max() > 1
 
@@ -37,7 +37,7 @@ def test_matches_do_not_depend_on_the_order_of_the_pairs():
     assert grouped["tier"].n_unique() == 3 and grouped["runner_up_book_id"].null_count() < grouped.height
 
 
-def test_equal_confidences_go_to_the_lowest_book_id_then_the_first_row():
+def test_equal_match_weights_go_to_the_lowest_book_id_then_the_first_row():
     scored, ids = _scored(20, seed=7)
     item = scored["item_id"][0]
     one = scored.filter(pl.col("item_id") == item).head(1)
@@ -46,7 +46,11 @@ def test_equal_confidences_go_to_the_lowest_book_id_then_the_first_row():
             one.with_columns(book_id=pl.lit(30, pl.Int64), edition_id=pl.lit(1, pl.Int64)),
             one.with_columns(book_id=pl.lit(20, pl.Int64), edition_id=pl.lit(2, pl.Int64)),
             one.with_columns(book_id=pl.lit(20, pl.Int64), edition_id=pl.lit(3, pl.Int64)),
-            one.with_columns(book_id=pl.lit(10, pl.Int64), confidence=pl.col("confidence") / 2),
+            one.with_columns(
+                book_id=pl.lit(10, pl.Int64),
+                match_weight=pl.col("match_weight") - 3,
+                confidence=pl.col("confidence") / 2,
+            ),
         ]
     )
     ranked, matches = rank_and_choose(tied, [item, "no-candidates"])

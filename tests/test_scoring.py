@@ -1,5 +1,5 @@
 """The matching traps, pinned: each test scores a hand-made item against real catalogue books with the
-shipped model (tasks/scoring/model_v1.json) and checks which book wins and which tier it lands in."""
+shipped model (tasks/scoring/model_v2.json) and checks which book wins and which tier it lands in."""
 
 from __future__ import annotations
 
@@ -325,7 +325,7 @@ def test_the_shipped_model_has_parameters_for_every_comparison_level():
     model = load_model()
     for comp in COMPARISONS:
         for level in comp.level_names:
-            assert level in model.levels[comp.name], f"{comp.name}.{level} missing from model_v1.json"
+            assert level in model.levels[comp.name], f"{comp.name}.{level} missing from the shipped model"
             spec = model.levels[comp.name][level]
             assert 0 < spec["m"] <= 1 and 0 < spec["u"] <= 1
     assert model.levels["identifier"]["asin"]["weight"] > 10  # near-certain

@@ -416,6 +416,12 @@ def fit(
         for k, name in enumerate(SEGMENTS)
         if name != "partial" and (segment == k).sum() >= 50  # a curve needs items to stand on
     }
+    if "conflict" in model.segment_knots:
+        # Conflicting evidence is never worth more than the same weight without the conflict.
+        xs, ps = model.curve()
+        model.segment_knots["conflict"] = [
+            (x, min(p, float(np.interp(x, xs, ps)))) for x, p in model.segment_knots["conflict"]
+        ]
     model.meta["calibration_items"] = len(best)
     model.meta["calibration_items_by_segment"] = {
         name: int((segment == k).sum()) for k, name in enumerate(SEGMENTS)

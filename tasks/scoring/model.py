@@ -21,7 +21,7 @@ import polars as pl
 
 from tasks.scoring.comparisons import COMPARISONS, NULL
 
-MODEL_PATH = Path(__file__).resolve().parent / "model_v1.json"
+MODEL_PATH = Path(__file__).resolve().parent / "model_v2.json"
 MAX_BITS = 8.0
 MAX_IDENTIFIER_BITS = 14.0
 # Calibration is fitted per segment of best candidates, because summed weights overcount correlated

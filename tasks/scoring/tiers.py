@@ -8,9 +8,12 @@ best candidate below the pending threshold that agrees on the title, the author 
 `pending` with the reason `low_confidence`; an item Hardcover could not be asked about yet is `waiting`
 (`mark_waiting`).
 
-An item's candidates are ordered by confidence (highest first), then book id (lowest first), then their
-order in `scored`: the first is the match, the second the runner-up. `rank` orders them by confidence
-alone (ties in row order).
+An item's candidates are ordered by match weight (highest first; confidence when there is none), then
+book id (lowest first), then their order in `scored`: the first is the match, the second the runner-up.
+The confidence is calibrated per evidence segment (model.py), so two candidates of one item may sit on
+different curves: the weights rank them, the confidence says how sure the chosen one is, and a runner-up
+whose confidence comes within `runner_up_margin` (or above) keeps the match in pending. `rank` orders
+them the same way (ties in row order).
 """
 
 from __future__ import annotations
@@ -21,7 +24,12 @@ from tasks.scoring.comparisons import NULL
 
 c = pl.col
 
-RANK = c("confidence").rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
+
+def _rank(scored: pl.DataFrame) -> pl.Expr:
+    """Each pair's rank among its item's candidates: by match weight (the candidates' evidence, on one
+    scale), else by confidence; ties in row order."""
+    key = "match_weight" if "match_weight" in scored.columns else "confidence"
+    return c(key).rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
 
 
 def _level_is(name: str, *levels: str) -> pl.Expr:
@@ -34,17 +42,19 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
     confidence (null without one) and `_same_title`, how many of its candidates have a matching title
     (exact or close) from a source that also names the best candidate's title."""
     agree_mask = c("agree_mask").cast(pl.Int32).fill_null(0) if "agree_mask" in scored.columns else pl.lit(0)
+    key = c("match_weight") if "match_weight" in scored.columns else c("confidence")
     preferred = scored.select(
         "item_id",
         "confidence",
         c("book_id").cast(pl.Int64),
+        _key=key,
         _title_match=_level_is("title", "exact", "close"),
         _mask=agree_mask,
     ).with_row_index("_row")
     # A stable sort: an item's candidates together, best first; equal ones stay in row order.
     preferred = preferred.sort(
         "item_id",
-        "confidence",
+        "_key",
         "book_id",
         descending=[False, True, False],
         nulls_last=True,
@@ -146,7 +156,7 @@ def rank_and_choose(
     runner_up_margin: float = 0.05,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(`scored` with each pair's `rank` among its item's candidates, `choose_matches` of it)."""
-    ranked = scored.with_columns(RANK)
+    ranked = scored.with_columns(_rank(scored))
     return ranked, choose_matches(ranked, item_ids, auto_threshold, pending_threshold, runner_up_margin)
 
 
