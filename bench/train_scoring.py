@@ -46,6 +46,7 @@ def labelled_features(family: str, seed: int, n_items: int, cache: Path | None =
     """Every candidate pair of one generated corpus with its levels and `is_match`."""
     from bench.labelled import catalogue_book_frame, labelled_corpus
     from tasks.scoring import pair_features
+
     path = None
     if cache is not None:
         path = cache / f"{family}-{seed}-{n_items}-{_code_version()}.parquet"

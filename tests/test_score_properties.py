@@ -1,0 +1,107 @@
+"""Properties the shipped model must keep on libraries it was not tuned on: ordered levels weigh in order,
+soft evidence cannot sink agreeing title and author, a one-letter typo is still the book, and an invented
+title by a real author is never matched automatically. Each case scores hand-made evidence against real
+catalogue books with the shipped model (tasks/scoring/model_v2.json)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tasks.scoring import load_model
+from tasks.scoring.comparisons import COMPARISON_BY_NAME
+from tasks.scoring.estimate import ORDERS
+from tests.test_scoring import CATCHING_FIRE, DUNE, HUNGER_GAMES, MOCKINGJAY, one
+
+HUNGER_GAMES_SECONDS = 27921  # the unabridged audio edition
+DUNE_SECONDS = 14862
+
+
+@pytest.mark.parametrize("name", sorted(ORDERS))
+def test_a_closer_level_never_weighs_less(name):
+    weights = load_model().weights[name]
+    for chain in ORDERS[name]:
+        values = [weights[level] for level in chain]
+        assert values == sorted(values, reverse=True), (name, dict(zip(chain, values, strict=True)))
+
+
+def test_every_level_of_every_comparison_is_in_an_order_or_declared_unordered():
+    for name, chains in ORDERS.items():
+        ordered = {level for chain in chains for level in chain}
+        assert ordered <= set(COMPARISON_BY_NAME[name].level_names), name
+
+
+@pytest.mark.parametrize("off", [0.05, -0.05, 0.08])
+def test_a_true_match_a_few_percent_off_in_duration_with_agreeing_title_author_and_series_is_auto(off):
+    """Another release of the audio (trimmed credits, another encoder) is still the book."""
+    row, scored = one(
+        {
+            "x": (
+                {
+                    "tags": {"title": "The Hunger Games", "author": "Suzanne Collins"},
+                    "path": {"title": "The Hunger Games", "series": "The Hunger Games", "sequence": "1"},
+                },
+                HUNGER_GAMES_SECONDS * (1 + off),
+                [HUNGER_GAMES, CATCHING_FIRE, MOCKINGJAY],
+            )
+        }
+    )
+    level = scored.filter(pl.col("book_id") == HUNGER_GAMES)["duration_level"].item()
+    assert level == "within_10pct"
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto", row
+
+
+def test_a_one_letter_typo_in_the_title_with_the_author_agreeing_is_auto():
+    row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "The Hungre Games", "author": "Suzanne Collins"}},
+                HUNGER_GAMES_SECONDS,
+                [HUNGER_GAMES, CATCHING_FIRE],
+            )
+        }
+    )
+    assert scored.filter(pl.col("book_id") == HUNGER_GAMES)["title_level"].item() == "close"
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto", row
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["The Silver Cartographer", "Orchards of the Drowned Foundry", "The Lantern Meridian"],
+)
+def test_an_invented_title_by_a_real_author_is_never_auto(title):
+    """The author's real books are candidates (as the author lookup brings them); none is the item. Every
+    source's title names another book, so its author testifies for that book, not this one."""
+    row, _ = one(
+        {
+            "x": (
+                {"abs": {"title": title, "author": "Frank Herbert"}, "path": {"title": title}},
+                30000.0,
+                [DUNE],
+            )
+        }
+    )
+    assert row["tier"] != "auto" and row["confidence"] < 0.7
+
+
+def test_nothing_plausible_is_a_reject_and_a_plausible_weak_match_is_pending():
+    row, _ = one({"x": ({"abs": {"title": "Untitled Recording", "author": "Nobody Known"}}, 3000.0, [DUNE])})
+    assert row["tier"] == "reject"
+    # The title agrees, nothing else is known and the audio is far too short: weak, but a person decides.
+    row, _ = one({"x": ({"path": {"title": "Dune"}}, 3000.0, [DUNE])})
+    assert row["book_id"] == DUNE and row["tier"] == "pending" and row["confidence"] < 0.7, row
+    assert "low_confidence" in row["caps"]
+
+
+def test_the_year_of_the_audio_release_does_not_sink_an_agreeing_book():
+    row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "Dune", "author": "Frank Herbert", "year": "2007"}},
+                DUNE_SECONDS,
+                [DUNE],
+            )
+        }
+    )
+    assert scored["year_level"].item() == "far"
+    assert row["tier"] == "auto", row
