@@ -41,6 +41,7 @@ from tasks.scoring.comparisons import COMPARISONS, NULL
 from tasks.scoring.model import (
     MAX_BITS,
     MAX_IDENTIFIER_BITS,
+    SEGMENT_PRIOR_ITEMS,
     SEGMENTS,
     Model,
     _platt,
@@ -409,18 +410,17 @@ def fit(
     xb, yb = x[best], y[best]
     model.slope, model.intercept = _platt(xb * math.log(2), yb)
     segment = segments(features)[best]
-    shared = segment == SEGMENTS.index("partial")
-    model.knots = isotonic_knots(xb[shared], yb[shared]) if shared.any() else isotonic_knots(xb, yb)
+    model.knots = isotonic_knots(xb, yb)
+    pooled = model.curve()
     model.segment_knots = {
-        name: isotonic_knots(xb[segment == k], yb[segment == k])
+        name: isotonic_knots(xb[segment == k], yb[segment == k], prior=pooled, strength=SEGMENT_PRIOR_ITEMS)
         for k, name in enumerate(SEGMENTS)
-        if name != "partial" and (segment == k).sum() >= 50  # a curve needs items to stand on
+        if (segment == k).any()
     }
     if "conflict" in model.segment_knots:
-        # Conflicting evidence is never worth more than the same weight without the conflict.
-        xs, ps = model.curve()
+        # Conflicting evidence is never worth more than the same weight in general.
         model.segment_knots["conflict"] = [
-            (x, min(p, float(np.interp(x, xs, ps)))) for x, p in model.segment_knots["conflict"]
+            (x, min(p, float(np.interp(x, *pooled)))) for x, p in model.segment_knots["conflict"]
         ]
     model.meta["calibration_items"] = len(best)
     model.meta["calibration_items_by_segment"] = {

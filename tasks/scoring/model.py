@@ -31,7 +31,8 @@ MAX_IDENTIFIER_BITS = 14.0
 # sources do not conflict, the same sum is right more often than when one of them is unknown. One curve
 # over all of them would understate the one and overstate the other.
 CONFLICTING_SOURCES = ("some", "none")
-SEGMENTS = ("identity", "partial", "conflict")  # "partial" is the shared curve (`knots`)
+SEGMENTS = ("identity", "partial", "conflict")
+SEGMENT_PRIOR_ITEMS = 50.0  # each segment's curve is shrunk towards the curve of all items, worth this many
 
 
 def segments(frame: pl.DataFrame) -> np.ndarray:
@@ -55,7 +56,7 @@ class Model:
     slope: float = 1.0
     intercept: float = 0.0
     # Isotonic calibration: knots (match weight in bits, P(best candidate is right)), increasing — the
-    # shared curve, and one per other segment of SEGMENTS when fitted (`segment_knots`).
+    # curve of all items, and one per segment of SEGMENTS when fitted (`segment_knots`).
     knots: list[tuple[float, float]] = field(default_factory=list)
     segment_knots: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
@@ -121,9 +122,10 @@ class Model:
             "model_version": self.version,
             "prior": {"log2_odds": self.prior_log2_odds, **self.meta.get("prior", {})},
             "calibration": {
-                "method": "isotonic (pool-adjacent-violators) on each item's best candidate, one curve per "
-                "segment: identity (title and author agree, sources do not conflict), conflict (sources "
-                f"{' / '.join(CONFLICTING_SOURCES)}), partial (the rest: knots); logistic as fallback",
+                "method": "isotonic (pool-adjacent-violators) on each item's best candidate: all items "
+                "(knots), and one curve per segment shrunk towards it — identity (title and author agree, "
+                f"sources do not conflict), conflict (sources {' / '.join(CONFLICTING_SOURCES)}), partial "
+                "(the rest); logistic as fallback",
                 "slope": self.slope,
                 "intercept": self.intercept,
                 "knots": [[round(x, 4), round(p, 6)] for x, p in self.knots],
@@ -138,10 +140,10 @@ class Model:
             },
         }
 
-    def curve(self, segment: str = "partial") -> tuple[np.ndarray, np.ndarray]:
-        """The calibration knots of `segment` as (match weights, probabilities) arrays (the shared curve
-        when the segment has none of its own; empty without knots)."""
-        knots = self.segment_knots.get(segment) or self.knots
+    def curve(self, segment: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The calibration knots of `segment` as (match weights, probabilities) arrays (the curve of all
+        items without a segment or when the segment has none of its own; empty without knots)."""
+        knots = (self.segment_knots.get(segment) if segment else None) or self.knots
         if not knots:
             return np.zeros(0), np.zeros(0)
         xs, ps = (np.array(v, dtype=np.float64) for v in zip(*knots, strict=True))
@@ -228,12 +230,20 @@ def _platt(x: np.ndarray, y: np.ndarray, iters: int = 100, ridge: float = 10.0) 
     return round(float(a), 6), round(float(b), 6)
 
 
-def isotonic_knots(x: np.ndarray, y: np.ndarray, min_block: int = 25) -> list[tuple[float, float]]:
+def isotonic_knots(
+    x: np.ndarray,
+    y: np.ndarray,
+    min_block: int = 25,
+    prior: tuple[np.ndarray, np.ndarray] | None = None,
+    strength: float = 0.0,
+) -> list[tuple[float, float]]:
     """Monotone calibration curve: pool adjacent violators over items sorted by match weight.
 
     Each block's probability is Laplace-smoothed ((right + 1) / (n + 2)), so even a block of only
     correct items never claims certainty; blocks smaller than `min_block` are pooled with a
-    neighbour. Knots sit at each block's mean weight; `np.interp` joins them.
+    neighbour. Knots sit at each block's mean weight; `np.interp` joins them. With a `prior` curve
+    (knots as arrays) worth `strength` items, each block is shrunk towards the prior's value at its mean
+    weight: a segment with few items somewhere says what its items say, and the prior the rest.
     """
     order = np.argsort(x, kind="stable")
     xs, ys = x[order].astype(float), y[order].astype(float)
@@ -250,7 +260,13 @@ def isotonic_knots(x: np.ndarray, y: np.ndarray, min_block: int = 25) -> list[tu
     if len(blocks) > 1 and blocks[-1][1] < min_block:
         sy, n, sx = blocks.pop()
         blocks[-1] = [blocks[-1][0] + sy, blocks[-1][1] + n, blocks[-1][2] + sx]
-    knots = [(sx / n, (sy + 1) / (n + 2)) for sy, n, sx in blocks]
+    knots = []
+    for sy, n, sx in blocks:
+        if prior is not None and strength > 0 and len(prior[0]):
+            q = float(np.interp(sx / n, *prior))
+            knots.append((sx / n, (sy + strength * q + 1) / (n + strength + 2)))
+        else:
+            knots.append((sx / n, (sy + 1) / (n + 2)))
     # Smoothing can undo monotonicity between a small block and its neighbour: keep the running max.
     running = 0.0
     out = []
