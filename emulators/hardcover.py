@@ -81,6 +81,7 @@ class _Faults:
     storm_retry_after: int = 1
     burst_5xx: int = 0
     status_5xx: int = 503
+    after_5xx: int = 0  # requests answered normally before the burst starts
     slow: int = 0
     slow_seconds: float = 0.0
 
@@ -142,8 +143,9 @@ class HardcoverEmulator:
         """The next `n` requests answer 429 with `Retry-After: retry_after` (and still count)."""
         self._faults.storm_429, self._faults.storm_retry_after = n, retry_after
 
-    def inject_5xx(self, n: int, status: int = 503) -> None:
-        self._faults.burst_5xx, self._faults.status_5xx = n, status
+    def inject_5xx(self, n: int, status: int = 503, after: int = 0) -> None:
+        """The `n` requests after the next `after` ones are answered `status`."""
+        self._faults.burst_5xx, self._faults.status_5xx, self._faults.after_5xx = n, status, after
 
     def inject_slow(self, n: int, seconds: float) -> None:
         """The next `n` requests take `seconds` before answering (to outlast a client's timeout)."""
@@ -288,7 +290,9 @@ class HardcoverEmulator:
                 {"Retry-After": str(wait)},
             )
         self._tokens -= log.cost
-        if self._faults.burst_5xx > 0:
+        if self._faults.burst_5xx > 0 and self._faults.after_5xx > 0:
+            self._faults.after_5xx -= 1
+        elif self._faults.burst_5xx > 0:
             self._faults.burst_5xx -= 1
             status = self._faults.status_5xx
             text = "Service temporarily unavailable" if status == 503 else "An unknown error occurred"

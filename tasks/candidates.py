@@ -5,9 +5,11 @@ Requests per item is the measure (Hardcover bills each root field; 5,000 a day o
    values per root field, five root fields per request; hits come back with the whole book;
 2. author books — every book of ~100 exact author names per root field (name variants included),
    then titles matched locally; again whole books, so no hydration;
-3. search — one title-only `search` per item still without a strong candidate, re-ranked locally
+3. titles — every book whose title is exactly one of ~100 item titles (a couple of spellings each) per
+   root field, for the items still without a strong candidate: whole books again;
+4. search — one title-only `search` per item still without a strong candidate, re-ranked locally
    by title, author, series and duration;
-4. hydration — the search picks not yet in `hc_books`, 100 ids per root field, five per request.
+5. hydration — the search picks not yet in `hc_books`, 100 ids per root field, five per request.
 
 Items are finished together at the end of a run (candidates + `hc_item_status`), so a run stopped
 by the daily cap rebuilds exactly the same batches next time and gets them all from the cache.
@@ -57,6 +59,8 @@ IDS_PER_FIELD = 100
 NAMES_PER_FIELD = 100
 AUTHOR_PAGE = 500
 HYDRATE_PER_FIELD = 100
+TITLES_PER_FIELD = 100
+TITLE_PAGE = 500
 SEARCH_PER_PAGE = 10
 SEARCH_KEEP = 5
 SEARCH_BATCH_ITEMS = 100  # searched items finished (hydrated) together
@@ -246,8 +250,9 @@ _STRATEGY_ORDER = {
     "isbn": 1,
     "author_books": 2,
     "series_books": 3,
-    "search": 4,
-    "transcript_search": 5,
+    "title": 4,
+    "search": 5,
+    "transcript_search": 6,
 }
 
 
@@ -721,6 +726,79 @@ async def author_phase(
             state.add(it.item_id, Cand(b["id"], "series_books", score))
 
 
+_SMALL_WORDS = frozenset(
+    ["a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor", "of", "on", "or", "the"]
+    + ["to", "with"]
+)
+
+
+def title_forms(title: str) -> list[str]:
+    """The spellings a catalogue may hold an item's title in, exactly: as the evidence gives it, and in
+    title case ("the elves of cintra" -> "The Elves of Cintra"; words already in mixed or upper case
+    keep their case)."""
+    words = title.split()
+    if not words:
+        return []
+    cased = [
+        w
+        if not w.islower()
+        else (w if 0 < i < len(words) - 1 and w in _SMALL_WORDS else w[:1].upper() + w[1:])
+        for i, w in enumerate(words)
+    ]
+    return list(dict.fromkeys([" ".join(words), " ".join(cased)]))
+
+
+async def title_phase(
+    state: FetchState, items: list[ItemQuery], titles: dict[int, tuple[str, str | None]]
+) -> None:
+    """Books whose title is exactly the item's (a few spellings of it), for many items in one request:
+    what a title search would find first for most items that name no author the catalogue knows."""
+    items_of: dict[str, list[str]] = defaultdict(list)
+    for it in items:
+        title = search_title(it)
+        for form in title_forms(title) if title else []:
+            items_of[form].append(it.item_id)
+    values = sorted(items_of)
+    if not values:
+        return
+    chunks = _chunks(values, TITLES_PER_FIELD)
+    found: dict[str, list[dict]] = defaultdict(list)
+    queue = [(i, 0) for i in range(len(chunks))]  # (chunk, offset); full pages enqueue the next
+    pos = 0
+    while pos < len(queue):
+        group = queue[pos : pos + 5]
+        pos += len(group)
+        per_field = [{"titles": chunks[i], "limit": TITLE_PAGE, "offset": off} for i, off in group]
+
+        def on_result(k: int, books: list[dict], group: list[tuple[int, int]] = group) -> None:
+            state.keep(books)
+            for b in books:
+                titles[b["id"]] = (b.get("title") or "", b.get("subtitle"))
+                found[b.get("title") or ""].append(b)
+            if len(books) >= TITLE_PAGE:
+                i, off = group[k]
+                queue.append((i, off + TITLE_PAGE))
+
+        await _packed(
+            state,
+            "books_by_titles",
+            per_field,
+            on_result,
+            lambda k, group=group: sorted({x for t in chunks[group[k][0]] for x in items_of[t]}),
+            "title lookup",
+        )
+    by_item: dict[str, list[dict]] = defaultdict(list)
+    for form, ids in items_of.items():
+        for item_id in ids:
+            by_item[item_id] += found.get(form, [])
+    for it in items:
+        for b in by_item.get(it.item_id, []):
+            state.add(
+                it.item_id,
+                Cand(b["id"], "title", title_similarity(it.title_keys, b["title"] or "", b.get("subtitle"))),
+            )
+
+
 def rerank_hits(item: ItemQuery, hits: list[dict]) -> list[tuple[float, dict]]:
     """Local re-ranking of search hits by title, author, series and duration (Typesense only saw the title)."""
     keys = item.title_keys
@@ -867,7 +945,9 @@ async def fetch_async(
         need_authors = [it for it in items if _needs_more(state, it, titles)]
         resolved(total - len(need_authors))
         await author_phase(state, need_authors, titles)
-        need_search = [it for it in need_authors if _needs_more(state, it, titles)]
+        need_titles = [it for it in need_authors if _needs_more(state, it, titles)]
+        await title_phase(state, need_titles, titles)
+        need_search = [it for it in need_titles if _needs_more(state, it, titles)]
         searched = {it.item_id for it in need_search}
         finished = [it.item_id for it in items if it.item_id not in searched]
         resolved(len(finished))

@@ -17,7 +17,13 @@ from tasks.candidates import (
 )
 from tasks.settings import get_settings
 from tasks.warehouse import connect
-from tests.plugins.hardcover_fixtures import HC_TOKEN, catalogue_items, fast_limits, seed_items
+from tests.plugins.hardcover_fixtures import (
+    HC_TOKEN,
+    catalogue_items,
+    fast_limits,
+    searching_items,
+    seed_items,
+)
 
 
 def settings_for(emu, db_path):
@@ -49,7 +55,7 @@ def test_author_name_variants_cover_inversions_and_initial_spacing():
 
 
 def test_placeholder_titles_are_not_searched_but_short_real_titles_are():
-    from tasks.candidates import is_placeholder_title
+    from tasks.normalise import is_placeholder_title
 
     assert all(is_placeholder_title(t) for t in ["51515", "rip_67414", "book79832", "Part 1", "Track 03"])
     assert not any(is_placeholder_title(t) for t in ["1984", "11/22/63", "2001", "The 5th Wave", "Dune"])
@@ -106,8 +112,8 @@ def test_changed_evidence_is_fetched_again_and_only_that_item(db_path):
 
 
 def test_the_daily_cap_stops_the_run_and_the_next_run_resumes_without_repeating_a_request(db_path):
-    # Title-only items (no author, no identifiers): one search each, so the cap falls mid-run.
-    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(12, start=4000)]
+    # Items that need a title search each (a typo, no author, no identifiers): the cap falls mid-run.
+    items = searching_items(12, start=4000)
     seed_items(db_path, items)
     emu = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())
     emu.set_daily_remaining(7)
@@ -123,13 +129,13 @@ def test_the_daily_cap_stops_the_run_and_the_next_run_resumes_without_repeating_
     assert len(day1) == 7 and all(e.status == 200 for e in emu.request_log)
     assert set(day1).isdisjoint(day2) and len(set(day2)) == len(day2)
     assert resumed.stopped_by_budget == 0 and resumed.items_done == 12
-    assert resumed.cache_hits.get("search") == 7
+    assert resumed.cache_hits.get("books_by_titles", 0) + resumed.cache_hits.get("search", 0) == 7
     found = candidates_by_item(db_path)
     assert sum(it["truth"] in found.get(it["item_id"], []) for it in items) >= 11
 
 
 def test_a_run_cap_stops_like_the_daily_cap(db_path):
-    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(5, start=4500)]
+    items = searching_items(5, start=4500)
     seed_items(db_path, items)
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), max_requests=2, run_id="r")
@@ -138,10 +144,11 @@ def test_a_run_cap_stops_like_the_daily_cap(db_path):
 
 
 def test_a_failed_request_fails_its_items_with_a_reason_and_the_rest_go_on(db_path):
-    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(3, start=5000)]
+    items = searching_items(3, start=5000)
     seed_items(db_path, items)
     emu = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())
-    emu.inject_5xx(2, status=500)  # the first search fails twice: its only attempt and its one retry
+    # After the exact-title lookup, the first search fails twice: its only attempt and its one retry.
+    emu.inject_5xx(2, status=500, after=1)
     with run_hardcover_emulator(emu):
         summary = fetch_candidates_for(
             str(db_path),
@@ -182,7 +189,7 @@ def test_search_for_item_adds_transcript_candidates(db_path):
 def test_the_flow_records_a_run_and_completes_at_the_cap(db_path, hc_server, prefect_harness):
     from flows.candidates import fetch_candidates
 
-    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(4, start=7000)]
+    items = searching_items(4, start=7000)
     seed_items(db_path, items)
     hc_server.set_daily_remaining(2)
     summary = fetch_candidates(db_path=str(db_path))
@@ -196,7 +203,7 @@ def test_the_flow_records_a_run_and_completes_at_the_cap(db_path, hc_server, pre
 def test_a_dead_server_stops_the_run_after_a_few_requests_with_a_clear_message(db_path):
     import socket
 
-    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(6, start=8000)]
+    items = searching_items(6, start=8000)
     seed_items(db_path, items)
     with socket.socket() as sock:  # a port nobody listens on: connection refused
         sock.bind(("127.0.0.1", 0))
@@ -213,7 +220,7 @@ def test_a_dead_server_stops_the_run_after_a_few_requests_with_a_clear_message(d
     with connect(db_path) as con:
         kinds = con.execute("SELECT kind, count(*) FROM errors GROUP BY 1").fetchall()
         status = con.execute("SELECT count(*) FROM hc_item_status").fetchone()[0]
-    assert kinds == [("hardcover_request", 3)] and status == 0
+    assert kinds == [("hardcover_request", 6)] and status == 0  # every item: its title lookup failed
 
 
 def test_items_hardcover_could_not_be_asked_about_wait_and_are_not_rejected(db_path):
@@ -222,7 +229,7 @@ def test_items_hardcover_could_not_be_asked_about_wait_and_are_not_rejected(db_p
 
     from tasks.scoring.store import score_warehouse
 
-    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(4, start=8100)]
+    items = searching_items(4, start=8100)
     seed_items(db_path, items)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -253,7 +260,7 @@ def test_progress_counts_items_as_each_strategy_pass_and_search_group_resolves_t
     import tasks.candidates
 
     monkeypatch.setattr(tasks.candidates, "SEARCH_BATCH_ITEMS", 3)
-    title_only = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(7, start=5000)]
+    title_only = searching_items(7, start=5000)
     items = catalogue_items(16, start=5100) + title_only
     seed_items(db_path, items)
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
@@ -271,7 +278,7 @@ def test_progress_counts_items_as_each_strategy_pass_and_search_group_resolves_t
 
 
 def test_progress_stops_short_when_the_budget_stops_the_run(db_path):
-    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(6, start=5200)]
+    items = searching_items(6, start=5200)
     seed_items(db_path, items)
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         summary, calls = fetch_with_progress(db_path, emu, "r", max_requests=2)
@@ -352,3 +359,19 @@ def test_fetched_books_and_editions_keep_their_cover_image_urls_and_the_images_a
         with_image = [e for e, url in editions.items() if url]
         assert with_image and all(cover_bytes("editions", e) for e in with_image)
         assert any(books[b.book_id] for b in cat.books if b.book_id in books)
+
+
+def test_items_that_name_only_their_title_are_found_by_one_exact_title_lookup_without_searches(db_path):
+    """Ten title-only items (no author, no identifier; lower-case ones too, as folder names are): one
+    `books_by_titles` request finds them all, and no title search is spent."""
+    items = [dict(it, authors=[], asin=None, isbn=None) for it in catalogue_items(10, start=3000)]
+    items = [it for it in items if it["title"] == it["title"].strip()][:10]
+    for it in items[::2]:
+        it["title"] = it["title"].lower()
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+    found = candidates_by_item(db_path)
+    assert all(it["truth"] in found.get(it["item_id"], []) for it in items)
+    assert summary.requests.get("books_by_titles") == 1
+    assert summary.requests.get("search", 0) == 1  # catalogue_items' one typo'd title still needs it

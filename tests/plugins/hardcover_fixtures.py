@@ -72,6 +72,18 @@ def catalogue_items(n: int, start: int = 0) -> list[dict]:
     return items
 
 
+def searching_items(n: int, start: int = 0) -> list[dict]:
+    """Catalogue items with only a title, one letter dropped from it: neither the identifier, the author nor
+    the exact-title lookup can find them, so each one needs a title search of its own."""
+    items = []
+    for it in catalogue_items(n, start):
+        title = it["title"]
+        longest = max(title.split(), key=len)
+        at = title.index(longest) + len(longest) // 2  # a letter from the middle of its longest word
+        items.append(dict(it, title=title[:at] + title[at + 1 :], authors=[], asin=None, isbn=None))
+    return items
+
+
 def seed_items(db_path, items: list[dict]) -> None:
     """abs_items + item_evidence rows for `items` (as `catalogue_items` makes them)."""
     from tasks.warehouse import connect, now
