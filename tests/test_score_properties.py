@@ -105,3 +105,22 @@ def test_the_year_of_the_audio_release_does_not_sink_an_agreeing_book():
     )
     assert scored["year_level"].item() == "far"
     assert row["tier"] == "auto", row
+
+
+def test_tags_of_another_book_keep_a_match_pending_even_when_the_audio_is_as_long():
+    """The folder names one book, the tags another (left from a rip of it); a duration within 3 % of the
+    tags' book does not settle which: books of one kind are as long as each other."""
+    row, scored = one(
+        {
+            "x": (
+                {
+                    "path": {"title": "Catching Fire"},
+                    "tags": {"title": "The Hunger Games", "author": "Suzanne Collins"},
+                },
+                HUNGER_GAMES_SECONDS,
+                [HUNGER_GAMES],
+            )
+        }
+    )
+    assert scored["duration_level"].item() == "within_3pct" and scored["sources_level"].item() == "some"
+    assert "sources_disagree" in row["caps"] and row["tier"] != "auto"

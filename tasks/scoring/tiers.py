@@ -97,11 +97,12 @@ def choose_matches(
         # The audio is more than 25 % longer or shorter than every audio edition of the book:
         # another edition (abridged, dramatised), an omnibus, or another book with the same words.
         "duration": _level_is("duration", "far"),
-        # Most evidence sources name another title and nothing independent of the text (duration,
-        # identifier, narrator) settles it: one wrong source (often ABS metadata copied from a series
-        # neighbour) can carry title, author and series at once, which the weights count as three.
-        "sources_disagree": _level_is("sources", "some", "none")
-        & ~(_level_is("duration", "within_3pct") | settled),
+        # Most evidence sources name another title and nothing independent of the text (identifier,
+        # narrator) settles it: one wrong source (often ABS metadata copied from a series neighbour, or
+        # tags left from another book) can carry title, author and series at once, which the weights
+        # count as three. A duration within 3 % does not settle it: books of one kind (children's
+        # books, novellas) are as long as each other.
+        "sources_disagree": _level_is("sources", "some", "none") & ~settled,
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
         "title_ambiguous": (c("_same_title").fill_null(0) > 1) & _level_is("author", NULL) & ~settled,
