@@ -87,6 +87,8 @@ def seed_warehouse(data: dict[str, pl.DataFrame], db: Path) -> None:
             rank=pl.int_range(pl.len()).over("item_id").cast(pl.Int32),
             found_at=pl.lit(stamp),
         ),
+        # Every item was asked about (as after a finished candidates run): none is waiting.
+        "hc_item_status": data["items"].select("item_id", evidence_hash=pl.lit(""), fetched_at=pl.lit(stamp)),
         **{name: data[name] for name in ("hc_books", "hc_editions", "hc_contributions", "hc_series")},
     }
     with connect(db) as con:
