@@ -225,7 +225,25 @@ def test_an_abridged_recording_matches_the_book_and_points_at_the_abridged_editi
 
 
 def test_asin_agreement_is_near_certain():
+    """(ABS metadata is the only source here: the audio's length bears it out, see the next test.)"""
     row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "Hunger Games", "asin": "B0I3VQJ5L3"}},
+                27921.0 * 1.01,
+                [HUNGER_GAMES, HUNGER_GAMES_EGAN],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto"
+    assert scored.filter(pl.col("book_id") == HUNGER_GAMES)["identifier_level"].item() == "asin"
+    assert row["edition_id"] == 1079193
+
+
+def test_abs_metadata_alone_is_not_trusted_without_the_audio_bearing_it_out():
+    """A garbage folder, no tags: ABS's metadata (title, ASIN) is all there is, and it may be an earlier
+    wrong Quick Match. Without a duration that agrees it stays pending (`metadata_only`)."""
+    row, _ = one(
         {
             "x": (
                 {"abs": {"title": "Hunger Games", "asin": "B0I3VQJ5L3"}},
@@ -234,9 +252,9 @@ def test_asin_agreement_is_near_certain():
             )
         }
     )
-    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto"
-    assert scored.filter(pl.col("book_id") == HUNGER_GAMES)["identifier_level"].item() == "asin"
-    assert row["edition_id"] == 1079193
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "pending" and "metadata_only" in row["caps"]
+    row, _ = one({"x": ({"abs": {"title": "Dune", "author": "Frank Herbert"}}, 14862.0 * 1.3, [DUNE])})
+    assert "metadata_only" in row["caps"] and row["tier"] != "auto"
 
 
 def test_series_position_disagreement_caps_the_tier_at_pending():

@@ -21,6 +21,7 @@ from __future__ import annotations
 import polars as pl
 
 from tasks.scoring.comparisons import NULL
+from tasks.scoring.prepare import SOURCE_BIT
 
 c = pl.col
 
@@ -35,6 +36,11 @@ def _rank(scored: pl.DataFrame) -> pl.Expr:
 def _level_is(name: str, *levels: str) -> pl.Expr:
     """Is the `name` comparison's level one of `levels`? (False where the row has no level.)"""
     return c(f"{name}_level").cast(pl.String).is_in(levels).fill_null(False)
+
+
+def _column(frame: pl.DataFrame, name: str, default: int) -> pl.Expr:
+    """`name` (nulls as `default`), or `default` where the frame has no such column."""
+    return c(name).fill_null(default) if name in frame.columns else pl.lit(default)
 
 
 def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
@@ -103,6 +109,12 @@ def choose_matches(
         # count as three. A duration within 3 % does not settle it: books of one kind (children's
         # books, novellas) are as long as each other.
         "sources_disagree": _level_is("sources", "some", "none") & ~settled,
+        # ABS's own metadata is the only source naming the book (no folder, file name, tag or transcript
+        # does) and the audio's length does not bear it out: that metadata may be an earlier wrong match
+        # (ABS applies a provider's first result unchecked), so a person decides.
+        "metadata_only": (_column(best, "title_sources", 0) == 1)
+        & (_column(best, "agree_mask", 0) == SOURCE_BIT["abs"])
+        & ~_level_is("duration", "within_3pct"),
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
         "title_ambiguous": (c("_same_title").fill_null(0) > 1) & _level_is("author", NULL) & ~settled,
