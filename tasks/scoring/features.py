@@ -18,8 +18,11 @@ import polars as pl
 from rapidfuzz import fuzz, process
 
 from tasks.scoring.comparisons import level_exprs
+from tasks.scoring.prepare import SOURCE_BIT
 
 c = pl.col
+
+ABS_BIT = SOURCE_BIT["abs"]
 
 # A title this similar counts as the same title: a source whose title scores this against the candidate
 # names the candidate; below it, containment ("dune" in "dune messiah") is looked for.
@@ -31,7 +34,7 @@ _COLUMNS = (
     *("pair", "item_id", "book_id", "hint_edition_id", "asin_match", "isbn_match", "position_equal"),
     *("title_sim", "title_item_in_candidate", "title_candidate_in_item", "title_with_author"),
     *("sources_agree", "agree_mask"),
-    *("author_sim", "narrator_sim", "series_sim", "duration_diff", "year_diff"),
+    *("author_sim", "author_own_sim", "narrator_sim", "series_sim", "duration_diff", "year_diff"),
     *("title_sources", "item_has_series", "item_has_id"),
     *("book_has_series", "book_position", "book_has_id", "item_has_position"),
 )
@@ -263,6 +266,13 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         _explode(books, "book_id", {"r": "authors", "rk": "author_keys"}),
         discount,
     )
+    # The same, over the authors the item's own files name (folder, file names, tags, transcript; not ABS's
+    # metadata, which an earlier match may have written): tiers compare the two.
+    own_authors = _explode(items, "item_idx", {"l": "authors", "lk": "author_keys", "src": "author_sources"})
+    own_authors = own_authors.filter((c("src") & ~ABS_BIT) != 0)
+    author_own = _best_over_lists(
+        base, own_authors, _explode(books, "book_id", {"r": "authors", "rk": "author_keys"})
+    )
     narrator = _best_over_lists(
         base, _explode(items, "item_idx", {"l": "narrators"}), _explode(books, "book_id", {"r": "narrators"})
     )
@@ -314,6 +324,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         position.rename({"hit": "position_equal"}),
         title,
         author.rename({"sim": "author_sim"}),
+        author_own.rename({"sim": "author_own_sim"}),
         narrator.rename({"sim": "narrator_sim"}),
         series.rename({"sim": "series_sim"}),
         _editions(base, items, books),

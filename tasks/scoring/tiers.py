@@ -115,6 +115,10 @@ def choose_matches(
         "metadata_only": (_column(best, "title_sources", 0) == 1)
         & (_column(best, "agree_mask", 0) == SOURCE_BIT["abs"])
         & ~_level_is("duration", "within_3pct"),
+        # ABS's metadata names the book's author, but the item's own files (folder, file names, tags) name
+        # someone else: the metadata may be an earlier wrong match of a book with the same title.
+        "authors_disagree": _level_is("author", "exact", "close")
+        & (_column(best, "author_own_sim", 100) < 70),
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
         "title_ambiguous": (c("_same_title").fill_null(0) > 1) & _level_is("author", NULL) & ~settled,
