@@ -124,3 +124,22 @@ def test_tags_of_another_book_keep_a_match_pending_even_when_the_audio_is_as_lon
     )
     assert scored["duration_level"].item() == "within_3pct" and scored["sources_level"].item() == "some"
     assert "sources_disagree" in row["caps"] and row["tier"] != "auto"
+
+
+def test_a_same_title_book_quick_matched_to_the_catalogue_one_is_not_auto():
+    """The folder says the book is Fenwick Lindqvist's "The Hunger Games"; ABS's metadata (an earlier Quick
+    Match took the provider's first result) says Suzanne Collins's, with its ASIN. The item's own files
+    name another author: a person decides (`authors_disagree`)."""
+    row, _ = one(
+        {
+            "x": (
+                {
+                    "path": {"title": "The Hunger Games", "author": "Fenwick Lindqvist"},
+                    "abs": {"title": "The Hunger Games", "author": "Suzanne Collins", "asin": "B0I3VQJ5L3"},
+                },
+                HUNGER_GAMES_SECONDS * 1.2,
+                [HUNGER_GAMES],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES and "authors_disagree" in row["caps"] and row["tier"] == "pending"
