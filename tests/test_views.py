@@ -56,8 +56,8 @@ def test_item_overview_has_one_row_per_item_with_its_match(con):
     )
 
 
-def test_match_review_queue_holds_undecided_pending_matches_best_first(con, demo_warehouse):
-    queue = rows(con, "SELECT item_id, confidence FROM match_review_queue")
+def test_match_review_queue_holds_undecided_pending_matches_by_expected_gain(con, demo_warehouse):
+    queue = rows(con, "SELECT item_id, confidence, fields_to_fix, expected_gain FROM match_review_queue")
     pending = {
         r
         for (r,) in con.execute(
@@ -67,8 +67,11 @@ def test_match_review_queue_holds_undecided_pending_matches_best_first(con, demo
     assert {r["item_id"] for r in queue} <= pending
     assert demo_warehouse.approved_item not in {r["item_id"] for r in queue}
     assert len(queue) == len(pending) - 1  # everything pending except the one approved
-    confidences = [r["confidence"] for r in queue]
-    assert confidences == sorted(confidences, reverse=True)
+    gains = [(r["expected_gain"], r["confidence"]) for r in queue]
+    assert gains == sorted(gains, reverse=True)
+    for r in queue:  # the chance it is right times the identity fields it would correct
+        assert abs(r["expected_gain"] - r["confidence"] * r["fields_to_fix"]) < 0.002
+    assert any(r["fields_to_fix"] for r in queue)
 
 
 def test_metadata_issues_lists_every_item_without_a_narrator(con):
