@@ -15,8 +15,14 @@ distractor, same_title_trap, audio_only (a real book whose only evidence is its 
 Families:
 - `shelfmatch` / `shelfmatch-hostile`: the original generator (emulators.corpus, profiles default and
   hostile);
-- `libation`, `readarr`, `scene`: see their modules;
-- `tagger` (FROZEN): tools' tag roles and Quick-Matched items.
+- `libation`, `readarr`, `scene`, `tagger`: see their modules;
+- `archive` (FROZEN): OpenAudible, Audible download names, AAXtoMP3, AudioBookConverter, Calibre and
+  CD-rip layouts, and metadata edited by hand after a migration.
+
+`tagger` was the first frozen family. It was consulted twice to report (auto_precision 0.9909, 6
+distractors in auto on 1,000 items at the first frozen seed) and has since been development data:
+once its numbers were read it could no longer stay unseen. `archive` replaces it, written from the
+public sources of tools no other family covers and never looked at while tuning.
 
 Protocol (to keep one honest number):
 - tune, fit and look at errors only on the non-frozen families, fitting on TRAINING seeds and judging
@@ -34,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from emulators.corpus import GeneratedLibrary, generate_library
-from emulators.families import libation, readarr, scene, tagger
+from emulators.families import archive, libation, readarr, scene, tagger
 
 __all__ = ["DEVELOPMENT_SEEDS", "FAMILIES", "FROZEN_SEEDS", "TRAINING_SEEDS", "Family", "generate", "seeds"]
 
@@ -75,7 +81,13 @@ FAMILIES: dict[str, Family] = {
     "scene": Family(
         "scene", False, "release names, container folders, part files, bare tags", scene.generate
     ),
-    "tagger": Family("tagger", True, "retagging tools' tag roles, Quick-Matched items", tagger.generate),
+    "tagger": Family("tagger", False, "retagging tools' tag roles, Quick-Matched items", tagger.generate),
+    "archive": Family(
+        "archive",
+        True,
+        "OpenAudible, AAXtoMP3, AudioBookConverter, Calibre, CD rips, hand edits",
+        archive.generate,
+    ),
 }
 
 
