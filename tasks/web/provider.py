@@ -166,7 +166,13 @@ def score_query(
         settings.auto_threshold, settings.pending_threshold, settings.runner_up_margin,
     )  # fmt: skip
     match = matches.row(0, named=True) if matches.height else {}
-    sure_book = match.get("book_id") if match.get("tier") == "auto" else None
+    # The query is ABS's metadata and nothing else; `metadata_only` (that metadata may be an earlier wrong
+    # match) asks whether the *item* is this book, which a query cannot tell either way: answering the
+    # book its own metadata names confirms what ABS holds.
+    caps = set(match.get("caps") or []) - {"metadata_only"}
+    confident = (match.get("confidence") or 0.0) >= settings.auto_threshold
+    sure = match.get("tier") == "auto" or (match.get("tier") == "pending" and confident and not caps)
+    sure_book = match.get("book_id") if sure else None
     ranked = [
         Ranked(int(r["book_id"]), r.get("edition_id"), float(r["confidence"]), int(r["book_id"]) == sure_book)
         for r in scored.sort("confidence", descending=True).iter_rows(named=True)
