@@ -346,7 +346,8 @@ def test_the_shipped_model_has_parameters_for_every_comparison_level():
             assert level in model.levels[comp.name], f"{comp.name}.{level} missing from the shipped model"
             spec = model.levels[comp.name][level]
             assert 0 < spec["m"] <= 1 and 0 < spec["u"] <= 1
-    assert model.levels["identifier"]["asin"]["weight"] > 10  # near-certain
+    # A shared ASIN is near-certain: it outweighs any single disagreement but a title veto.
+    assert model.levels["identifier"]["asin"]["weight"] > 8
     assert model.levels["title"]["candidate_longer"]["weight"] < 0  # the subset trap costs, not pays
 
 
