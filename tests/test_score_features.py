@@ -106,3 +106,16 @@ def test_a_title_written_with_its_authors_name_agrees_on_title_and_author():
     assert by_item["glued"]["title_with_author"] and by_item["glued"]["title_level"] == "exact"
     assert by_item["glued"]["author_level"] == "exact"
     assert not by_item["longer"]["title_with_author"] and by_item["longer"]["title_level"] == "item_longer"
+
+
+def test_a_few_minutes_of_a_long_book_are_an_excerpt_not_another_edition():
+    """A five-minute sample of Dune is not compared on length (its duration says nothing about which book it
+    is from); a 40-minute file against the same edition is, and is far off; so is a long file."""
+    from tests.test_scoring import score_items
+
+    heard = {"transcript": {"title": "Dune", "author": "Frank Herbert"}}
+    _, scored = score_items(
+        {"sample": (heard, 300.0, [DUNE]), "part": (heard, 2400.0, [DUNE]), "whole": (heard, 14800.0, [DUNE])}
+    )
+    level = {row["item_id"]: row["duration_level"] for row in scored.iter_rows(named=True)}
+    assert level == {"sample": "null", "part": "far", "whole": "within_3pct"}

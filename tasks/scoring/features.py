@@ -28,6 +28,10 @@ ABS_BIT = SOURCE_BIT["abs"]
 # names the candidate; below it, containment ("dune" in "dune messiah") is looked for.
 SAME_TITLE = 90
 
+# Shorter than this, and under a quarter of the edition's length, an item is an excerpt (a publisher's
+# sample, a single part of a split book, a truncated download), not an edition of its own.
+EXCERPT_SECONDS = 600
+
 
 # The columns of `pair_features` before `edition_id` and the levels, in order.
 _COLUMNS = (
@@ -218,7 +222,13 @@ def _editions(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> p
     asin_hit = long.join(_explode(items, "item_idx", {"asin": "asins"}), on=["item_idx", "asin"], how="semi")
     long = long.join(
         asin_hit.select("pair", "edition_id", asin_hit=pl.lit(True)), on=["pair", "edition_id"], how="left"
-    ).with_columns(diff=(c("duration") - c("audio_seconds")).abs() / c("audio_seconds"))
+    ).with_columns(
+        # A file of a few minutes against an edition of hours is a sample or a broken rip: its length
+        # says nothing about which book it is from, so it is not compared at all.
+        diff=pl.when((c("duration") < EXCERPT_SECONDS) & (c("duration") * 4 < c("audio_seconds")))
+        .then(None)
+        .otherwise((c("duration") - c("audio_seconds")).abs() / c("audio_seconds"))
+    )
     long = long.with_columns(rank_key=pl.when(c("asin_hit")).then(-1.0).otherwise(c("diff").fill_null(1e9)))
     return (
         long.sort("pair", "rank_key", "edition_id")
