@@ -75,8 +75,11 @@ def serve_abs(items: int, seed: int, profile: str, audio_root: str | None) -> No
 
 
 def child(args: list[str]) -> tuple[subprocess.Popen, dict]:
+    from flows.cli_runtime import _die_with_parent
+
     proc = subprocess.Popen(
         [sys.executable, *args],
+        preexec_fn=_die_with_parent,  # an interrupted benchmark leaves no emulator behind
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
