@@ -1034,7 +1034,7 @@ def fetch_candidates_for(
         items = [it for it in all_items if not it.done]
 
         async def go() -> FetchSummary:
-            cache = HcCache(con, settings.hardcover_cache_ttl_days, run_id)
+            cache = HcCache(con, settings.hardcover_cache_ttl_days, run_id, preload_keys=True)
             options = client_options or {}
             async with HardcoverClient.from_settings(
                 settings, cache=cache, max_requests=max_requests, **options

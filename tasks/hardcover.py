@@ -290,10 +290,24 @@ class Budget:
 class HcCache:
     """`hc_requests` as a cache: successful responses by (normalised query, canonical variables)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, ttl_days: float = 30.0, run_id: str | None = None):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ttl_days: float = 30.0,
+        run_id: str | None = None,
+        preload_keys: bool = False,
+    ):
         self.con, self.ttl_days, self.run_id = con, ttl_days, run_id
+        # A run that asks thousands of questions (candidates) reads the fresh keys once, so a miss
+        # costs a set lookup instead of a query; a single lookup (the provider) does not pay for it.
+        self._fresh: set[str] | None = None
+        if preload_keys:
+            cutoff = now() - timedelta(days=ttl_days)
+            self._fresh = {r[0] for r in con.execute(load_sql("hc_cache_keys"), [cutoff]).fetchall()}
 
     def get(self, key: str) -> dict | None:
+        if self._fresh is not None and key not in self._fresh:
+            return None
         cutoff = now() - timedelta(days=self.ttl_days)
         row = self.con.execute(load_sql("hc_cache_get"), [key, cutoff]).fetchone()
         return json.loads(row[0]) if row else None
@@ -331,6 +345,8 @@ class HcCache:
         except Exception:
             self.con.execute("ROLLBACK")
             raise
+        if self._fresh is not None and status == 200:
+            self._fresh.add(key)
 
     def record_readings(self, readings: list[BucketState]) -> None:
         for b in readings:
