@@ -357,3 +357,38 @@ def run_hardcover_emulator(
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)
         loop.close()
+
+
+def _serve_main() -> None:
+    """`python -m emulators.hardcover` — serve the emulated catalogue in its own process (deployments, benchmarks)."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 = a free port (printed)")
+    parser.add_argument("--token", default="test-token", help="the bearer token it accepts")
+    parser.add_argument(
+        "--per-minute", type=int, default=Limits.per_minute, help="refill of the burst bucket"
+    )
+    parser.add_argument("--burst", type=int, default=Limits.burst)
+    parser.add_argument("--daily", type=int, default=Limits.daily, help="requests per day")
+    args = parser.parse_args()
+    limits = Limits(per_minute=args.per_minute, burst=args.burst, daily=args.daily)
+
+    async def main() -> None:
+        emu = HardcoverEmulator(token=args.token, limits=limits)
+        url = await emu.start(args.host, args.port)
+        print(json.dumps({"url": url, "books": len(emu.catalogue)}), flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await emu.stop()
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    _serve_main()

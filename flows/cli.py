@@ -21,10 +21,22 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"shelfmatch {version('shelfmatch')}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show every log record and traceback on the terminal too")
+    ] = False,
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit", callback=_print_version, is_eager=True),
     ] = False,
 ) -> None:
     """Keep an Audiobookshelf library's metadata right, against Hardcover.app."""

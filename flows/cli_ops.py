@@ -60,9 +60,10 @@ def sql_command(
     db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
 ) -> None:
     """Run SQL over the warehouse on a READ-ONLY connection and print the result."""
-    from tasks.report import print_result, run_readonly_query
+    from tasks.report import check_format, print_result, run_readonly_query
     from tasks.settings import get_settings
 
+    check_format(fmt)
     path = db or get_settings().duckdb_path
     result = run_readonly_query(path, query, limit=limit)
     print_result(result, console, fmt)

@@ -16,6 +16,7 @@ from flows.extract import extract_abs
 from flows.listen import listen
 from flows.score import score
 from tasks.artifacts import progress, publish_summary, publish_table
+from tasks.notify import notify_sync
 from tasks.report import review_queue_head, sync_counts, sync_notes, warehouse_state
 from tasks.settings import get_settings
 from tasks.warehouse import now, run_record
@@ -91,6 +92,8 @@ def sync(
         steps = [{"step": n, "run_id": r.get("run_id"), "status": "failed" if n in failures else "completed",
                   "note": failures.get(n, "")} for n, r in results.items()]  # fmt: skip
         publish(db, run.counts, state, steps, list(failures), results)
+        # Best effort and after the summary: a message that cannot go out never changes the outcome.
+        notify_sync(db, since, dict(run.counts), failures, return_state=True)
         if failures:
             run.message = "; ".join(f"{n}: {m}" for n, m in failures.items())
             raise RuntimeError(f"sync finished with failed steps — {run.message}")

@@ -971,7 +971,8 @@ async def fetch_async(
             "remain. Check SHELFMATCH_HARDCOVER_URL and the network, then run fetch_candidates again "
             "(responses already fetched are not asked again)."
         )
-    done = [it for it in items if it.item_id in set(finished) - state.failed]
+    finished_ok = set(finished) - state.failed  # once, not once per item
+    done = [it for it in items if it.item_id in finished_ok]
     write = {it.item_id: state.found.get(it.item_id, {}) for it in done}
     # After a budget stop, candidates are written but items are not marked done, so the next run
     # rebuilds the same batches (all cache hits) instead of new ones that would ask again.
@@ -1033,7 +1034,7 @@ def fetch_candidates_for(
         items = [it for it in all_items if not it.done]
 
         async def go() -> FetchSummary:
-            cache = HcCache(con, settings.hardcover_cache_ttl_days, run_id)
+            cache = HcCache(con, settings.hardcover_cache_ttl_days, run_id, preload_keys=True)
             options = client_options or {}
             async with HardcoverClient.from_settings(
                 settings, cache=cache, max_requests=max_requests, **options

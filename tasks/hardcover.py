@@ -287,16 +287,45 @@ class Budget:
 # --- cache ----------------------------------------------------------------------------------------
 
 
+SMALL_RESPONSE_CHARS = 4096  # a search's ids, a lookup that found little
+
+
 class HcCache:
     """`hc_requests` as a cache: successful responses by (normalised query, canonical variables)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, ttl_days: float = 30.0, run_id: str | None = None):
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        ttl_days: float = 30.0,
+        run_id: str | None = None,
+        preload_keys: bool = False,
+    ):
         self.con, self.ttl_days, self.run_id = con, ttl_days, run_id
+        # A run that asks thousands of questions (candidates) reads the fresh keys once, so a miss
+        # costs a set lookup instead of a query; a single lookup (the provider) does not pay for it.
+        self._fresh: set[str] | None = None
+        # Such a run also asks the same small question again (one search for several items): the
+        # small answers it has seen stay in memory as text, a few MB at most.
+        self._small: dict[str, str] = {}
+        if preload_keys:
+            cutoff = now() - timedelta(days=ttl_days)
+            self._fresh = {r[0] for r in con.execute(load_sql("hc_cache_keys"), [cutoff]).fetchall()}
 
     def get(self, key: str) -> dict | None:
+        if self._fresh is not None and key not in self._fresh:
+            return None
+        if (text := self._small.get(key)) is not None:
+            return json.loads(text)
         cutoff = now() - timedelta(days=self.ttl_days)
         row = self.con.execute(load_sql("hc_cache_get"), [key, cutoff]).fetchone()
-        return json.loads(row[0]) if row else None
+        if row is None:
+            return None
+        self._remember(key, row[0])
+        return json.loads(row[0])
+
+    def _remember(self, key: str, text: str) -> None:
+        if self._fresh is not None and len(text) <= SMALL_RESPONSE_CHARS:
+            self._small[key] = text
 
     def put(
         self,
@@ -310,6 +339,7 @@ class HcCache:
         readings: list[BucketState],
     ) -> None:
         """The response and the budget readings it came with, in one transaction."""
+        text = json.dumps(data)
         self.con.execute("BEGIN TRANSACTION")
         try:
             self.con.execute(
@@ -320,7 +350,7 @@ class HcCache:
                     query,
                     json.dumps(variables),
                     status,
-                    json.dumps(data),
+                    text,
                     root_fields,
                     now(),
                     self.run_id,
@@ -331,6 +361,9 @@ class HcCache:
         except Exception:
             self.con.execute("ROLLBACK")
             raise
+        if self._fresh is not None and status == 200:
+            self._fresh.add(key)
+            self._remember(key, text)
 
     def record_readings(self, readings: list[BucketState]) -> None:
         for b in readings:

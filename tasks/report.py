@@ -183,10 +183,22 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+OUTPUT_FORMATS = ("table", "csv", "json")
+
+
+def check_format(fmt: str) -> str:
+    """The output format, or QueryError naming the ones there are (before any query runs)."""
+    if fmt not in OUTPUT_FORMATS:
+        raise QueryError(f"unknown format {fmt!r}: use {', '.join(OUTPUT_FORMATS)}")
+    return fmt
+
+
 def print_result(result: QueryResult, console: Console, fmt: str = "table") -> None:
+    check_format(fmt)
     if fmt == "csv":
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        # Unix line endings: the output goes to a terminal or a pipe, not to a CSV file for Excel.
+        writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(result.columns)
         writer.writerows([[_text(v) for v in row] for row in result.rows])
         console.file.write(buf.getvalue())

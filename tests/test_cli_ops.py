@@ -129,3 +129,20 @@ def test_sync_command_reports_a_failed_step_in_one_line_and_exits_non_zero(
     result = run("sync", "--skip-listen", "--db", str(db_path))
     assert result.exit_code == 1
     assert "sync failed" in result.output and "extract" in result.output and "127.0.0.1:9" in result.output
+
+
+def test_sql_csv_lines_end_in_a_newline_not_crlf(warehouse):
+    result = run(
+        "sql", "--db", str(warehouse), "-f", "csv", "SELECT item_id, tier FROM item_overview LIMIT 3"
+    )
+    assert result.exit_code == 0, result.output
+    raw = result.stdout_bytes  # `output` turns CRLF into LF itself
+    assert b"\r" not in raw and raw.count(b"\n") == 4
+
+
+def test_sql_refuses_an_unknown_format_in_one_line(warehouse):
+    result = run("sql", "--db", str(warehouse), "-f", "xml", "SELECT 1")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "unknown format 'xml': use table, csv, json" in lines[0], result.output
+    assert "Traceback" not in result.output

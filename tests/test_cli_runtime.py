@@ -134,3 +134,12 @@ def test_a_prefect_api_that_does_not_start_is_one_line_naming_the_setting(tmp_pa
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "did not start within 5s" in lines[0]
     assert "SHELFMATCH_PREFECT_STARTUP_TIMEOUT_SECONDS" in lines[0]
+
+
+def test_version_prints_the_installed_version_and_needs_no_settings(monkeypatch):
+    from importlib.metadata import version
+
+    monkeypatch.setenv("SHELFMATCH_ABS_URL", "not a url")  # --version reads no setting
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"shelfmatch {version('shelfmatch')}\n"

@@ -147,3 +147,28 @@ async def test_a_day_already_spent_costs_one_refused_request_then_stops(hc_emula
         with pytest.raises(BudgetExhausted):
             await hc.query("books_by_ids", {"ids": [1]})
     assert [e.status for e in hc_emulator.request_log] == [429]
+
+
+async def test_a_cache_with_preloaded_keys_answers_like_one_that_asks_the_table(hc_emulator, db_path):
+    """Fresh keys hit, stale and unknown ones miss, and a response stored during the run hits."""
+    with connect(db_path) as con:
+        async with client(hc_emulator.url, cache=HcCache(con, ttl_days=1, run_id="r")) as hc:
+            fresh = await hc.query("books_by_ids", IDS)
+            await hc.query("books_by_ids", {"ids": [2]})
+        con.execute(
+            "UPDATE hc_requests SET fetched_at = fetched_at - INTERVAL 3 DAY WHERE variables::VARCHAR LIKE '%[2]%'"
+        )
+        [(fresh_key,)] = con.execute(
+            "SELECT cache_key FROM hc_requests WHERE fetched_at > now() - INTERVAL 1 DAY"
+        ).fetchall()
+        [(stale_key,)] = con.execute(
+            "SELECT cache_key FROM hc_requests WHERE fetched_at < now() - INTERVAL 1 DAY"
+        ).fetchall()
+        plain, preloaded = HcCache(con, ttl_days=1), HcCache(con, ttl_days=1, preload_keys=True)
+        for key in (fresh_key, stale_key, "no-such-key"):
+            assert preloaded.get(key) == plain.get(key)
+        assert preloaded.get(fresh_key) == fresh and preloaded.get(stale_key) is None
+        async with client(hc_emulator.url, cache=preloaded) as hc:
+            third = await hc.query("books_by_ids", {"ids": [3]})
+            again = await hc.query("books_by_ids", {"ids": [3]})
+        assert third == again and hc.stats.cache_hits["books_by_ids"] == 1

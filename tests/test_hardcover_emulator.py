@@ -176,3 +176,35 @@ async def test_hasura_filter_semantics_order_distinct_and_by_pk(hc_emulator):
     assert data["audio"] == sorted(data["audio"], key=lambda e: e["id"])
     assert data["pk"]["id"] == 107919 and data["none"] is None
     assert [a["name"] for a in data["others"]] == ["Suzanne Collins"] and data["others"][0]["books_count"] > 0
+
+
+async def test_python_m_emulators_hardcover_serves_the_catalogue_with_the_given_token_and_limits():
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulators.hardcover", "--token", "cli-token", "--daily", "77"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        line = await asyncio.to_thread(proc.stdout.readline)
+        started = json.loads(line)
+        assert started["books"] == len(load_catalogue())
+        status, headers, body = await post(
+            started["url"], books_fields(1), headers={"authorization": "Bearer cli-token"}
+        )
+        assert status == 200 and len(body["data"]["b0"]) == 1
+        assert '"daily";q=77' in headers["RateLimit-Policy"]
+        status, _, _ = await post(started["url"], books_fields(1), headers=AUTH)
+        assert status == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
