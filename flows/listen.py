@@ -53,13 +53,22 @@ def listen(
     with run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}) as run:
         jobs = load_jobs(db, item_ids, max_items)
         can_search = bool(jobs) and search_available(settings)
+        run_cap = min(
+            settings.listen_search_requests_per_run,
+            settings.hardcover_max_requests_per_run
+            if settings.hardcover_max_requests_per_run is not None
+            else settings.listen_search_requests_per_run,
+        )
+        spent = 0
         verdicts: Counter[str] = Counter()
         heard = []
         by_id = {job.item_id: job for job in jobs}
         for future in as_completed([listen_item.submit(job) for job in jobs]):
             result, candidates, search_error = future.result(), None, None
+            cap = min(settings.listen_search_requests_per_item, run_cap - spent)
             try:
-                candidates = follow_up(db, run.run_id, result, can_search)
+                candidates, outcome = follow_up(db, run.run_id, result, can_search and cap > 0, cap, settings)
+                spent += outcome.requests
             except SearchFailed as exc:
                 search_error = str(exc)
                 # the daily budget is spent: the rest of the run listens without searching
@@ -71,7 +80,7 @@ def listen(
             verdicts[result.verdict] += 1
             heard.append(result.item_id)
         rescored = rescore(heard, db)
-        run.counts.update(items=len(jobs), rescored=rescored, **verdicts)
+        run.counts.update(items=len(jobs), rescored=rescored, search_requests=spent, **verdicts)
     summary = {"run_id": run.run_id, **run.counts}
     create_markdown_artifact(
         markdown=_report(summary), key="listen-summary", description="What the listen flow heard"

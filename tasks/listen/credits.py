@@ -24,6 +24,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from tasks.listen.cues import Reading, read_spans
 from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS
 
 IDENTIFIED, UNCERTAIN, MISMATCH = "identified", "uncertain", "mismatch"
@@ -191,6 +192,9 @@ class Credits:
     audible_intro: bool = False
     audible_outro: bool = False
     rules: dict[str, str] = field(default_factory=dict)
+    # Other readings of the same words (cue spans): what the targeted search may also try.
+    title_spans: list[str] = field(default_factory=list)
+    name_spans: list[str] = field(default_factory=list)
 
     @property
     def heard(self) -> bool:
@@ -212,6 +216,8 @@ class Credits:
                 self.rules[name] = other.rules.get(name, "")
         self.audible_intro |= other.audible_intro
         self.audible_outro |= other.audible_outro
+        self.title_spans = list(dict.fromkeys(self.title_spans + other.title_spans))
+        self.name_spans = list(dict.fromkeys(self.name_spans + other.name_spans))
         return self
 
     def evidence(self) -> list[tuple[str, str, int, str]]:
@@ -341,7 +347,30 @@ def extract_credits(text: str) -> Credits:
             break
         _parse_title_chunk(lead, credits, prefix)
         break
+    _fill_from_cues(credits, read_spans(text))
     return credits
+
+
+def _fill_from_cues(credits: Credits, reading: Reading) -> None:
+    """What the Audible-shaped parse missed, from the template-free cue reading of the same words."""
+    if credits.title is None and reading.titles:
+        credits.title, credits.rules["title"] = (
+            reading.titles[0],
+            reading.rules.get("title", "transcript.cue"),
+        )
+    if not credits.authors and reading.authors:
+        credits.authors = list(reading.authors)
+        credits.rules["authors"] = reading.rules.get("authors", "transcript.cue")
+    if not credits.narrators and reading.narrators:
+        credits.narrators = list(reading.narrators)
+        credits.rules["narrators"] = reading.rules.get("narrators", "transcript.cue")
+    if credits.position is None and reading.position is not None:
+        credits.series, credits.position = reading.series or credits.series, reading.position
+        credits.rules["series"] = reading.rules.get("series", "transcript.cue")
+    if credits.publisher is None and reading.publisher:
+        credits.publisher, credits.rules["publisher"] = reading.publisher, "transcript.cue.presents"
+    credits.title_spans = list(dict.fromkeys(([credits.title] if credits.title else []) + reading.titles))
+    credits.name_spans = list(dict.fromkeys(credits.authors + reading.authors + reading.names))
 
 
 # --- containment and verdict ---------------------------------------------------------------------------
