@@ -185,6 +185,11 @@ def _names(span: str) -> list[str]:
     out = []
     for raw in re.split(r"\s*(?:,|\band\b|&)\s*", span):
         words = raw.split()
+        # "read by the talented Scott Brick", "your narrator is Scott Brick": the name starts capitalised
+        while len(words) > 1 and words[0][:1].islower() and words[0].lower() not in _PARTICLES:
+            words = words[1:]
+        if not words or (words[0][:1].islower() and words[0].lower() not in _PARTICLES):
+            continue
         kept: list[str] = []
         for w in words:
             if kept and w[:1].islower() and w.lower() not in _PARTICLES:
