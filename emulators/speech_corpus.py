@@ -270,12 +270,19 @@ def mix(speech_wav: Path, out_wav: Path, kind: str, snr_db: float, seed: int = 0
 
 
 def render_item(
-    phrasing: Phrasing, book: CorpusBook, folder: Path, seed: int, ext: str = ".m4b"
+    phrasing: Phrasing,
+    book: CorpusBook,
+    folder: Path,
+    seed: int,
+    ext: str = ".m4b",
+    rendering: Rendering | None = None,
+    publisher: str | None = None,
 ) -> tuple[list[Path], Rendering]:
-    """The item's audio files (in play order) under `folder`, and how they were rendered."""
+    """The item's audio files (in play order) under `folder`, and how they were rendered (seeded, unless
+    `rendering` fixes it)."""
     rng = random.Random(f"{phrasing.name}:{seed}")
-    rendering = choose_rendering(rng)
-    publisher = rng.choice(PUBLISHERS)
+    rendering = rendering or choose_rendering(rng)
+    publisher = publisher or rng.choice(PUBLISHERS)
     [credit_file] = _segments(phrasing, book, publisher, seed)
     body = [speech.speech(speech.filler_text(22, seed))]
     n = rendering.files

@@ -165,10 +165,18 @@ _AUTHOR_RE = re.compile(
     rf"\b(?:(?P<written>(?:[Ww]r|[Rr])itten\s*by)\s+(?:{_NAMES.replace('<names>', '<wnames>')}"
     rf"|(?P<lower>[a-z][\w'\-]*(?:\s+[A-Za-z][\w'\-]*){{1,3}}))|(?:[Bb]y|[Mm]y)\s+{_NAMES})"
 )
-_AUDIBLE_RE = re.compile(r"\bthis is audible\b[\s.,!'\"]*", re.I)
-_THIS_IS_RE = re.compile(r"(?:^|(?<=[.!?]\s))['\"]?this is\s+(?!audible)", re.I)
+# "ordinal", "organizational": how tiny.en hears a synthetic "Audible".
+_AUDIBLE_WORD = r"(?:audible|ordinal|organizational|adorable)"
+_AUDIBLE_RE = re.compile(rf"\bthis is {_AUDIBLE_WORD}\b[\s.,!'\"]*", re.I)
+_THIS_IS_RE = re.compile(rf"(?:^|(?<=[.!?]\s))['\"]?this is\s+(?!{_AUDIBLE_WORD})", re.I)
 _PRESENTS_RE = re.compile(r"(?P<pub>[^.!?]{2,80}?)\s+presents?\b[\s:,'\"]*", re.I)
-_CLOSING_RE = re.compile(r"\bthis has been\s+", re.I)
+_CLOSING_RE = re.compile(
+    r"\b(?:this has been|you(?:'ve|\s+have)\s+(?:just\s+)?been\s+listening\s+to|this concludes|"
+    r"thank you for listening to)\s+",
+    re.I,
+)
+# A chapter or part heading read before the credits is not part of the title.
+_HEADING_RE = re.compile(r"^(?:part|chapter|section)\s+(?:\d+|[a-z]+)$|^prologue$|^introduction$", re.I)
 _PRODUCTION_RE = re.compile(
     r"^\s*(?:a|an)\s+(?:[\w\-]+\s+){0,3}(?:production|recording|audiobook|presentation)(?:\s+of)?\b", re.I
 )
@@ -262,7 +270,7 @@ def _parse_title_chunk(chunk: str, credits: Credits, rule_prefix: str) -> None:
     chunk = _PRODUCTION_RE.sub("", chunk)
     chunk = _BOOK_WORD_RE.sub(lambda m: f"book {m.group('n')}", chunk)
     parts = [_clean(p) for p in re.split(r"[,.;:]\s+|\.\s*$", chunk) if _clean(p)]
-    parts = [p for p in parts if not _PRODUCTION_RE.match(p + " ")]
+    parts = [p for p in parts if not _PRODUCTION_RE.match(p + " ") and not _HEADING_RE.match(p)]
     if not parts:
         return
     title_parts: list[str] = []
@@ -352,7 +360,11 @@ def extract_credits(text: str) -> Credits:
 
 
 def _fill_from_cues(credits: Credits, reading: Reading) -> None:
-    """What the Audible-shaped parse missed, from the template-free cue reading of the same words."""
+    """What the Audible-shaped parse missed, from the template-free cue reading of the same words.
+    A template title that still holds a cue phrase ("You have been listening to …", "Part 1 Chapter 1
+    …") was cut in the wrong place: the cue reading's title replaces it."""
+    if credits.title and reading.titles and polluted(credits.title):
+        credits.title = None
     if credits.title is None and reading.titles:
         credits.title, credits.rules["title"] = (
             reading.titles[0],
@@ -371,6 +383,13 @@ def _fill_from_cues(credits: Credits, reading: Reading) -> None:
         credits.publisher, credits.rules["publisher"] = reading.publisher, "transcript.cue.presents"
     credits.title_spans = list(dict.fromkeys(([credits.title] if credits.title else []) + reading.titles))
     credits.name_spans = list(dict.fromkeys(credits.authors + reading.authors + reading.names))
+
+
+def polluted(title: str) -> bool:
+    """A heard title that holds a cue phrase (other than a bare "by")."""
+    from tasks.listen.cues import parts_of
+
+    return any(p.label not in ("free", "author") for p in parts_of(title))
 
 
 # --- containment and verdict ---------------------------------------------------------------------------
@@ -445,7 +464,10 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
         else None
     )
     series = phrase_containment(candidate.series, heard) if candidate.series else None
-    precision = _title_precision(credits.title, candidate) if credits.title else None
+    # The heard title's alternatives (an author-first "Wonderland, Millions of Cats" may be cut either
+    # way): the one this candidate explains best.
+    spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
+    precision = max((_title_precision(t, candidate) for t in spans), default=None)
 
     weights = {"title": 0.35, "author": 0.40}
     values = {"title": title, "author": author}

@@ -84,7 +84,14 @@ _CUES: list[tuple[str, str]] = [
         rf"\b(?:the\s+)?(?P<n2>{_NUMBER})\s+(?:book|novel|volume|instal+ment)\s+(?:of|in)\s+(?:the\s+)?",
     ),
     ("series_after", rf"\b(?:book|volume)\s+(?P<n3>{_NUMBER})\b(?!\s+(?:of|in)\b)"),
-    ("opener", r"\bthis is audible\b"),
+    # "ordinal", "organizational": how a small model hears a synthetic "Audible"
+    ("opener", r"\bthis is (?:audible|ordinal|organizational|adorable)\b"),
+    # credits for other people: what follows is a name, but neither the author's nor the narrator's
+    (
+        "other_credit",
+        r"\b(?:translated|illustrated|edited|adapted|introduced|abridged|dramati[sz]ed)\s+(?:by|bye|my)\b"
+        r"|\b(?:with\s+)?(?:a\s+)?(?:foreword|introduction|afterword)\s+by\b",
+    ),
     ("publisher", r"(?:^|(?<=[.!?,]\s))[^.!?,]{2,60}?\s+presents?\b"),
     ("opener", r"\b(?:an?\s+)?(?:[\w\-]+\s+){0,3}(?:production|recording|presentation)\s+of\b"),
     ("closer", r"\bthis has been\b"),
@@ -96,7 +103,9 @@ _CUES: list[tuple[str, str]] = [
     ("closer", r"(?:^|(?<=[.!?]\s))['\"]?this is\b(?!\s+(?:the end|audible))"),
     (
         "narrator",
-        r"\b(?:narrated|read|performed|reads|voiced|raided|rated|raded)\s+(?:for you\s+|aloud\s+)?(?:by|my)\b"
+        r"\b(?:narrated|read|performed|reads|voiced|raided|rated|raded)\s+(?:for you\s+|aloud\s+)?(?:by|bye|my)\b"
+        # "Naveted by", "Nowated by": a garbled "narrated by" still ends in -ated/-eted
+        r"|\b[A-Za-z]{2,}(?:ated|eted|aded)\s+(?:by|bye)\b"
         r"|\bwith\s+a\s+performance\s+by\b|\bnarrator[,:]?\s",
     ),
     (
@@ -105,11 +114,14 @@ _CUES: list[tuple[str, str]] = [
         r"(?:author|writer)\b"
         r"|\b(?:a|the)\s+(?:novel|story|book|memoir)\s+by\b"
         r"|\b(?:wr|r)itten\s*by\b|\bauthor[,:]?\s"
-        r"|\bby\b|\bmy(?=\s+[A-Z])",
+        # "Riven by", "Rippen By", "Rhin By": a small model's "written by"
+        r"|\b(?:riven|rippen|rhin|ritten|written)\s*(?:by|bye|my)\b"
+        r"|\bby(?:e)?\b|\bmy(?=\s+[A-Z])",
     ),
     (
         "stop",
         r"\b(?:un)?abridged\b(?:\s+(?:edition|recording|version))?"
+        r"|\b(?:an?|and|un)[\s-]*a?bridged?\b"  # how a small model writes "unabridged"
         r"|\b(?:chapter|part)\s+(?:one|1|first|i)\b|\bprologue\b|\bepilogue\b|\bcopyright\b|\ball rights reserved\b"
         r"|\baudible hopes you have enjoyed this program\b|\bopening credits\b|\bend credits\b|\bthe end\b",
     ),
@@ -313,7 +325,10 @@ def read_spans(text: str) -> Reading:
     for k, p in enumerate(parts):
         if p.label != "free":
             continue
-        near = [q for q in (parts[k - 1] if k else None, parts[k + 1] if k + 1 < len(parts) else None) if q]
+        before = parts[k - 1] if k else None
+        if before is not None and before.sentence != p.sentence and before.label in ("narrator", "author"):
+            before = None  # "… narrated by X. There was a letter …": the next sentence is the book's prose
+        near = [q for q in (before, parts[k + 1] if k + 1 < len(parts) else None) if q]
         cued = any(
             q.label in ("narrator", "series", "series_after", "lead", "opener", "closer", "publisher")
             or (q.label == "author" and q in authors_heard)

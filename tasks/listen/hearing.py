@@ -18,6 +18,8 @@ from tasks.listen.credits import Credits, Expected, phrase_containment, tokens
 _SAME_FIELD = 60.0  # rapidfuzz ratio of heard span to candidate field: the span is that field, garbled
 _SAME_NAME = 0.85  # phonetic containment: a name heard as the candidate's name
 _SAME_SERIES = 0.75
+# A narrator spelt further from the catalogue than this scores as another person: better unsaid.
+_NARRATOR_SPELLING = 85.0
 
 
 def aligned(expected: str, text: str) -> tuple[float, str]:
@@ -69,7 +71,11 @@ def best_hearing(result, candidate: Expected) -> None:
     narrators = []
     for name in candidate.narrators:
         score, span, w = _best(name, windows)
-        if w is not None and phrase_containment(name, span, phonetic=True) >= _SAME_NAME:
+        if (
+            w is not None
+            and score >= _NARRATOR_SPELLING
+            and phrase_containment(name, span, phonetic=True) >= _SAME_NAME
+        ):
             narrators.append(span)
             credits.rules["narrators"] = "transcript.heard_narrator" + _where(w)
     credits.narrators = narrators
@@ -98,7 +104,12 @@ def evidence_rows(result) -> list[tuple[str, str, int, str]]:
     narrators = {
         n
         for n in credits.narrators
-        if any(phrase_containment(e, n, phonetic=True) >= _SAME_NAME for c in candidates for e in c.narrators)
+        if any(
+            phrase_containment(e, n, phonetic=True) >= _SAME_NAME
+            and fuzz.ratio(" ".join(tokens(e)), " ".join(tokens(n))) >= _NARRATOR_SPELLING
+            for c in candidates
+            for e in c.narrators
+        )
     }
     series_ok = bool(credits.series) and any(
         c.series and phrase_containment(c.series, credits.series) >= _SAME_SERIES for c in candidates
