@@ -543,6 +543,8 @@ def heard_other_author(
     measures must be low: word-by-word phonetic containment below `floor` and the letters' overall
     similarity (rapidfuzz ratio) below `spelling_floor`. On the benchmarks' hearings the garbled true
     authors score ≥ 47 and the other people ≤ 33."""
+    if credits.rules.get("authors") == "transcript.cue.name_before_title":
+        return False  # a name-like span guessed to be the author ("Johnny Tremain, …") says nothing against
     heard = [name for name in credits.authors if sum(len(t) > 1 for t in tokens(name)) >= 2]
     if not heard or not candidate.authors:
         return False
