@@ -465,9 +465,13 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     )
     series = phrase_containment(candidate.series, heard) if candidate.series else None
     # The heard title's alternatives (an author-first "Wonderland, Millions of Cats" may be cut either
-    # way): the one this candidate explains best.
+    # way): judged by the one that holds this candidate's title best, the longest among equals, so a
+    # shorter reading ("Naruto" of "Naruto, Vol. 0.5") never hides words the candidate lacks.
     spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
-    precision = max((_title_precision(t, candidate) for t in spans), default=None)
+    span = max(
+        spans, key=lambda t: (round(phrase_containment(candidate.title, t), 2), len(tokens(t))), default=None
+    )
+    precision = _title_precision(span, candidate) if span else None
 
     weights = {"title": 0.35, "author": 0.40}
     values = {"title": title, "author": author}

@@ -251,6 +251,10 @@ def parts_of(text: str) -> list[Part]:
             label = "free" if label != "closer" else "lead"
             if parts[-1].label == "opener":
                 label = "lead"
+            # "Part One. Chapter One. <Title>, by …": a heading before anything else opens the credits
+            heading = re.match(r"(?i)(?:chapter|part|prologue)\b", parts[-1].text)
+            if heading and all(q.label == "stop" for q in parts) and not text[pos : m.start()].strip(" ,.;:"):
+                label = "lead"
         pos = m.end()
     emit(text[pos:], label, position)
     return parts
@@ -365,7 +369,8 @@ def read_spans(text: str) -> Reading:
     if not reading.authors and reading.names:
         reading.authors = [reading.names[0]]
         reading.rules["authors"] = "transcript.cue.name_before_title"
-        reading.titles = [t for t in reading.titles if t != reading.names[0]]
+        # still a title to try last: two capitalised words may be a title ("Fruits Basket") as well
+        reading.titles = [t for t in reading.titles if t != reading.names[0]] + [reading.names[0]]
     if not (reading.authors or reading.narrators or reading.position is not None):
         # A cue and a phrase alone ("The end of the video…", what Whisper writes over music) name nobody.
         return Reading()
