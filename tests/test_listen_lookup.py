@@ -58,3 +58,38 @@ def test_the_per_item_cap_bounds_the_requests_sent(db_path):
     assert sent == outcome.requests == 1 and result.verdict != IDENTIFIED
     result, _candidates, outcome, sent = _lookup(db_path, "li-none2", text, cap=0)
     assert sent == 0 and not outcome.searched
+
+
+def test_a_clearer_rehearing_is_looked_up_with_what_is_left_of_the_cap(db_path):
+    from tasks.listen.item import hinted_credits
+
+    book = _book("The Name of the Wind")
+    seed_items(db_path, [{"item_id": "li-rehear", "title": "Unknown 0001", "authors": []}])
+    result = ListenResult(item_id="li-rehear", verdict="uncertain")
+    result.windows.append(
+        WindowResult(
+            "1", "intro", 0.0, 30.0, "The Gnome of the Wend, by Petrick Rathfoos. Read by Nick.", {}, 1.0
+        )
+    )
+    result.windows.append(
+        WindowResult(
+            "1",
+            "intro",
+            0.0,
+            30.0,
+            "The Name of the Wind, by Patrick Rothfuss. Read by Nick Podehl.",
+            {},
+            1.0,
+            True,
+        )
+    )
+    evaluate(result, [])
+    finish_verdict(result)
+    assert result.credits.title == "The Gnome of the Wend"
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+        _candidates, outcome = follow_up(
+            db_path, "run-1", result, True, 2, settings, credits=hinted_credits(result)
+        )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, book.book_id)
+    assert outcome.requests <= 2

@@ -218,6 +218,11 @@ def _read(windows: list[WindowResult]) -> tuple[str, Credits]:
     return text, extract_credits(intro).merge(extract_credits(outro))
 
 
+def hinted_credits(result: ListenResult) -> Credits:
+    """The credits as the hinted re-hearing reads them (a second spelling to look the book up with)."""
+    return _read(current_windows(result.windows, hinted=True))[1]
+
+
 def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
     """Credits (evidence, search) come from the plain hearing only. Candidates are judged on the plain
     hearing and, when it does not identify one, on the hinted re-hearing with the same rules."""

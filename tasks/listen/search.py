@@ -172,18 +172,19 @@ def follow_up(
     search_enabled: bool = True,
     max_requests: int = 0,
     settings=None,
+    credits: Credits | None = None,
 ) -> tuple[list | None, SearchOutcome]:
     """After listening: if credits were heard but no candidate is identified, look the spoken book up
     and judge the transcript again against the enlarged candidate list. Returns the item's candidates
     after a lookup (None when none was made) and what it cost; raises SearchFailed (with the reason)
-    when the lookup itself failed."""
+    when the lookup itself failed. `credits` (default: the plain hearing's) are what is looked up."""
     from tasks.listen.credits import IDENTIFIED
     from tasks.listen.item import evaluate, finish_verdict
     from tasks.listen.store import candidates_for
     from tasks.settings import get_settings
     from tasks.warehouse import connect
 
-    credits = result.credits
+    credits = credits or result.credits
     if (
         not search_enabled
         or result.error_kind
