@@ -12,7 +12,7 @@ of the product's parser: this module imports nothing from `tasks/`. Phrasings co
 
 An item is rendered with a seeded choice of espeak-ng voice, speed (140-200 words a minute), background
 (none, a music bed or noise mixed at 10-20 dB SNR), and layout (credits at the start, after a chapter
-heading, or only at the end; one in four books split over several files).
+heading, or only at the end; two books in five split over two or three files).
 """
 
 from __future__ import annotations
