@@ -19,6 +19,7 @@ from tasks.listen.item import (
     ListenJob,
     ListenResult,
     confirmation_job,
+    hinted_credits,
     listen_to_item,
     merge_confirmation,
     needs_confirmation,
@@ -53,13 +54,22 @@ def listen(
     with run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}) as run:
         jobs = load_jobs(db, item_ids, max_items)
         can_search = bool(jobs) and search_available(settings)
+        run_cap = min(
+            settings.listen_search_requests_per_run,
+            settings.hardcover_max_requests_per_run
+            if settings.hardcover_max_requests_per_run is not None
+            else settings.listen_search_requests_per_run,
+        )
+        spent = 0
         verdicts: Counter[str] = Counter()
         heard = []
         by_id = {job.item_id: job for job in jobs}
         for future in as_completed([listen_item.submit(job) for job in jobs]):
             result, candidates, search_error = future.result(), None, None
+            cap = min(settings.listen_search_requests_per_item, run_cap - spent)
             try:
-                candidates = follow_up(db, run.run_id, result, can_search)
+                candidates, outcome = follow_up(db, run.run_id, result, can_search and cap > 0, cap, settings)
+                spent, cap = spent + outcome.requests, cap - outcome.requests
             except SearchFailed as exc:
                 search_error = str(exc)
                 # the daily budget is spent: the rest of the run listens without searching
@@ -67,11 +77,22 @@ def listen(
             if candidates and needs_confirmation(result, candidates):  # hear the credits again, hinted
                 confirmation = listen_item.submit(confirmation_job(by_id[result.item_id], candidates, result))
                 merge_confirmation(result, confirmation.result(), candidates)
+                # The re-hearing may spell the book better than the first: what is left of the item's
+                # cap looks that spelling up too (identical lookups are answered from the cache).
+                if result.verdict != "identified" and can_search and cap > 0 and search_error is None:
+                    try:
+                        more, again = follow_up(
+                            db, run.run_id, result, True, cap, settings, credits=hinted_credits(result)
+                        )
+                        spent, candidates = spent + again.requests, more or candidates
+                    except SearchFailed as exc:
+                        search_error = str(exc)
+                        can_search = type(exc.__cause__).__name__ != "BudgetExhausted"
             store_result(db, run.run_id, result, candidates is not None, search_error)
             verdicts[result.verdict] += 1
             heard.append(result.item_id)
         rescored = rescore(heard, db)
-        run.counts.update(items=len(jobs), rescored=rescored, **verdicts)
+        run.counts.update(items=len(jobs), rescored=rescored, search_requests=spent, **verdicts)
     summary = {"run_id": run.run_id, **run.counts}
     create_markdown_artifact(
         markdown=_report(summary), key="listen-summary", description="What the listen flow heard"

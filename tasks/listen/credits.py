@@ -24,6 +24,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from tasks.listen.cues import Reading, read_spans
 from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS
 
 IDENTIFIED, UNCERTAIN, MISMATCH = "identified", "uncertain", "mismatch"
@@ -164,10 +165,18 @@ _AUTHOR_RE = re.compile(
     rf"\b(?:(?P<written>(?:[Ww]r|[Rr])itten\s*by)\s+(?:{_NAMES.replace('<names>', '<wnames>')}"
     rf"|(?P<lower>[a-z][\w'\-]*(?:\s+[A-Za-z][\w'\-]*){{1,3}}))|(?:[Bb]y|[Mm]y)\s+{_NAMES})"
 )
-_AUDIBLE_RE = re.compile(r"\bthis is audible\b[\s.,!'\"]*", re.I)
-_THIS_IS_RE = re.compile(r"(?:^|(?<=[.!?]\s))['\"]?this is\s+(?!audible)", re.I)
+# "ordinal", "organizational": how tiny.en hears a synthetic "Audible".
+_AUDIBLE_WORD = r"(?:audible|ordinal|organizational|adorable)"
+_AUDIBLE_RE = re.compile(rf"\bthis is {_AUDIBLE_WORD}\b[\s.,!'\"]*", re.I)
+_THIS_IS_RE = re.compile(rf"(?:^|(?<=[.!?]\s))['\"]?this is\s+(?!{_AUDIBLE_WORD})", re.I)
 _PRESENTS_RE = re.compile(r"(?P<pub>[^.!?]{2,80}?)\s+presents?\b[\s:,'\"]*", re.I)
-_CLOSING_RE = re.compile(r"\bthis has been\s+", re.I)
+_CLOSING_RE = re.compile(
+    r"\b(?:this has been|you(?:'ve|\s+have)\s+(?:just\s+)?been\s+listening\s+to|this concludes|"
+    r"thank you for listening to)\s+",
+    re.I,
+)
+# A chapter or part heading read before the credits is not part of the title.
+_HEADING_RE = re.compile(r"^(?:part|chapter|section)\s+(?:\d+|[a-z]+)$|^prologue$|^introduction$", re.I)
 _PRODUCTION_RE = re.compile(
     r"^\s*(?:a|an)\s+(?:[\w\-]+\s+){0,3}(?:production|recording|audiobook|presentation)(?:\s+of)?\b", re.I
 )
@@ -191,6 +200,9 @@ class Credits:
     audible_intro: bool = False
     audible_outro: bool = False
     rules: dict[str, str] = field(default_factory=dict)
+    # Other readings of the same words (cue spans): what the targeted search may also try.
+    title_spans: list[str] = field(default_factory=list)
+    name_spans: list[str] = field(default_factory=list)
 
     @property
     def heard(self) -> bool:
@@ -212,6 +224,8 @@ class Credits:
                 self.rules[name] = other.rules.get(name, "")
         self.audible_intro |= other.audible_intro
         self.audible_outro |= other.audible_outro
+        self.title_spans = list(dict.fromkeys(self.title_spans + other.title_spans))
+        self.name_spans = list(dict.fromkeys(self.name_spans + other.name_spans))
         return self
 
     def evidence(self) -> list[tuple[str, str, int, str]]:
@@ -256,7 +270,7 @@ def _parse_title_chunk(chunk: str, credits: Credits, rule_prefix: str) -> None:
     chunk = _PRODUCTION_RE.sub("", chunk)
     chunk = _BOOK_WORD_RE.sub(lambda m: f"book {m.group('n')}", chunk)
     parts = [_clean(p) for p in re.split(r"[,.;:]\s+|\.\s*$", chunk) if _clean(p)]
-    parts = [p for p in parts if not _PRODUCTION_RE.match(p + " ")]
+    parts = [p for p in parts if not _PRODUCTION_RE.match(p + " ") and not _HEADING_RE.match(p)]
     if not parts:
         return
     title_parts: list[str] = []
@@ -341,7 +355,41 @@ def extract_credits(text: str) -> Credits:
             break
         _parse_title_chunk(lead, credits, prefix)
         break
+    _fill_from_cues(credits, read_spans(text))
     return credits
+
+
+def _fill_from_cues(credits: Credits, reading: Reading) -> None:
+    """What the Audible-shaped parse missed, from the template-free cue reading of the same words.
+    A template title that still holds a cue phrase ("You have been listening to …", "Part 1 Chapter 1
+    …") was cut in the wrong place: the cue reading's title replaces it."""
+    if credits.title and reading.titles and polluted(credits.title):
+        credits.title = None
+    if credits.title is None and reading.titles:
+        credits.title, credits.rules["title"] = (
+            reading.titles[0],
+            reading.rules.get("title", "transcript.cue"),
+        )
+    if not credits.authors and reading.authors:
+        credits.authors = list(reading.authors)
+        credits.rules["authors"] = reading.rules.get("authors", "transcript.cue")
+    if not credits.narrators and reading.narrators:
+        credits.narrators = list(reading.narrators)
+        credits.rules["narrators"] = reading.rules.get("narrators", "transcript.cue")
+    if credits.position is None and reading.position is not None:
+        credits.series, credits.position = reading.series or credits.series, reading.position
+        credits.rules["series"] = reading.rules.get("series", "transcript.cue")
+    if credits.publisher is None and reading.publisher:
+        credits.publisher, credits.rules["publisher"] = reading.publisher, "transcript.cue.presents"
+    credits.title_spans = list(dict.fromkeys(([credits.title] if credits.title else []) + reading.titles))
+    credits.name_spans = list(dict.fromkeys(credits.authors + reading.authors + reading.names))
+
+
+def polluted(title: str) -> bool:
+    """A heard title that holds a cue phrase (other than a bare "by")."""
+    from tasks.listen.cues import parts_of
+
+    return any(p.label not in ("free", "author") for p in parts_of(title))
 
 
 # --- containment and verdict ---------------------------------------------------------------------------
@@ -416,7 +464,14 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
         else None
     )
     series = phrase_containment(candidate.series, heard) if candidate.series else None
-    precision = _title_precision(credits.title, candidate) if credits.title else None
+    # The heard title's alternatives (an author-first "Wonderland, Millions of Cats" may be cut either
+    # way): judged by the one that holds this candidate's title best, the longest among equals, so a
+    # shorter reading ("Naruto" of "Naruto, Vol. 0.5") never hides words the candidate lacks.
+    spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
+    span = max(
+        spans, key=lambda t: (round(phrase_containment(candidate.title, t), 2), len(tokens(t))), default=None
+    )
+    precision = _title_precision(span, candidate) if span else None
 
     weights = {"title": 0.35, "author": 0.40}
     values = {"title": title, "author": author}
@@ -492,6 +547,8 @@ def heard_other_author(
     measures must be low: word-by-word phonetic containment below `floor` and the letters' overall
     similarity (rapidfuzz ratio) below `spelling_floor`. On the benchmarks' hearings the garbled true
     authors score ≥ 47 and the other people ≤ 33."""
+    if credits.rules.get("authors") == "transcript.cue.name_before_title":
+        return False  # a name-like span guessed to be the author ("Johnny Tremain, …") says nothing against
     heard = [name for name in credits.authors if sum(len(t) > 1 for t in tokens(name)) >= 2]
     if not heard or not candidate.authors:
         return False

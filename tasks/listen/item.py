@@ -23,6 +23,7 @@ from tasks.listen.credits import (
     judge,
     resolve_series,
 )
+from tasks.listen.hearing import best_hearing
 from tasks.settings import Settings
 
 NO_CREDITS = "no_credits"
@@ -65,6 +66,7 @@ class ListenResult:
     error: str | None = None
     error_detail: dict = field(default_factory=dict)
     wall_seconds: float = 0.0
+    expected: list[Expected] = field(default_factory=list)  # the candidates last judged against
 
     @property
     def audio_seconds(self) -> float:
@@ -216,10 +218,16 @@ def _read(windows: list[WindowResult]) -> tuple[str, Credits]:
     return text, extract_credits(intro).merge(extract_credits(outro))
 
 
+def hinted_credits(result: ListenResult) -> Credits:
+    """The credits as the hinted re-hearing reads them (a second spelling to look the book up with)."""
+    return _read(current_windows(result.windows, hinted=True))[1]
+
+
 def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
     """Credits (evidence, search) come from the plain hearing only. Candidates are judged on the plain
     hearing and, when it does not identify one, on the hinted re-hearing with the same rules."""
     text, result.credits = _read(current_windows(result.windows))
+    result.expected = list(candidates)
     result.judgement = judge(candidates, text, result.credits) if candidates else None
     if candidates and result.judgement.verdict != IDENTIFIED and any(w.hinted for w in result.windows):
         hinted_text, hinted_credits = _read(current_windows(result.windows, hinted=True))
@@ -248,6 +256,7 @@ def finish_verdict(result: ListenResult) -> None:
         )
         if result.judgement.candidate is not None:
             resolve_series(result.credits, result.judgement.candidate)
+            best_hearing(result, result.judgement.candidate)
     elif not result.credits.heard:
         result.verdict, result.book_id, result.complete = NO_CREDITS, None, False
     else:

@@ -14,6 +14,7 @@ import duckdb
 
 from tasks.listen.audio import AudioFileRef
 from tasks.listen.credits import Expected
+from tasks.listen.hearing import evidence_rows
 from tasks.listen.item import ListenJob, ListenResult
 from tasks.warehouse import connect, fetch_dicts, load_sql, now, record_error
 
@@ -108,7 +109,7 @@ def _write(con: duckdb.DuckDBPyConnection, run_id: str, result: ListenResult, se
         )
     if result.error_kind is None:
         con.execute(load_sql("listen_delete_transcript_evidence"), {"item_id": result.item_id})
-        for field, value, ordinal, rule in result.credits.evidence():
+        for field, value, ordinal, rule in evidence_rows(result):
             con.execute(
                 load_sql("listen_insert_evidence"),
                 {

@@ -1,0 +1,185 @@
+"""Template-free credit reading: one case per cue family, on transcripts as tiny.en writes them (no audio
+here; tests/test_listen_corpus.py hears the same families spoken)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.listen.credits import IDENTIFIED, Expected, extract_credits, judge
+from tasks.listen.cues import read_spans
+
+CUE_FAMILIES = [
+    # (family, transcript, title, authors, narrators, series, position)
+    (
+        "author_first_no_by",
+        "William Shakespeare, Romeo and Juliet, performed by Kenneth Branagh, unabridged.",
+        "Romeo and Juliet",
+        ["William Shakespeare"],
+        ["Kenneth Branagh"],
+        None,
+        None,
+    ),
+    (
+        "publisher_presents",
+        "Tantor Audio presents Dune, by Frank Herbert. Read by Scott Brick. Chapter 1.",
+        "Dune",
+        ["Frank Herbert"],
+        ["Scott Brick"],
+        None,
+        None,
+    ),
+    (
+        "this_is_audible",
+        "This is Audible. Circe, written by Madeline Miller, narrated by Perdita Weeks.",
+        "Circe",
+        ["Madeline Miller"],
+        ["Perdita Weeks"],
+        None,
+        None,
+    ),
+    (
+        "possessive",
+        "Jane Austen's Pride and Prejudice. Narrated by Rosamund Pike. An unabridged production of Audible Studios.",
+        "Pride and Prejudice",
+        ["Jane Austen"],
+        ["Rosamund Pike"],
+        None,
+        None,
+    ),
+    (
+        "book_n_of_series",
+        "Leviathan Wakes. Book 1 of the Expanse. Written by James S. A. Corey. Read for you by Jefferson Mays.",
+        "Leviathan Wakes",
+        ["James S. A. Corey"],
+        ["Jefferson Mays"],
+        "Expanse",
+        1.0,
+    ),
+    (
+        "nth_book_in_series",
+        "Macmillan Audio presents The Name of the Wind, the first book in the Kingkiller Chronicle series, "
+        "by Patrick Rothfuss, narrated by Nick Podehl.",
+        "The Name of the Wind",
+        ["Patrick Rothfuss"],
+        ["Nick Podehl"],
+        "Kingkiller Chronicle",
+        1.0,
+    ),
+    (
+        "after_chapter_heading",
+        "Part 1 Chapter 1 The Night Circus, by Erin Morgenstern, narrated by Jim Dale. The road climbed slowly.",
+        "The Night Circus",
+        ["Erin Morgenstern"],
+        ["Jim Dale"],
+        None,
+        None,
+    ),
+    (
+        "you_have_been_listening_to",
+        "He counted the coins twice. You have been listening to Rebecca, by Daphne du Maurier. "
+        "It was read by Anna Massey. Copyright 1938 by Daphne du Maurier.",
+        "Rebecca",
+        ["Daphne du Maurier"],
+        ["Anna Massey"],
+        None,
+        None,
+    ),
+    (
+        "this_concludes",
+        "This concludes The Road, written by Cormac McCarthy, and narrated by Tom Stechschulte.",
+        "The Road",
+        ["Cormac McCarthy"],
+        ["Tom Stechschulte"],
+        None,
+        None,
+    ),
+    (
+        "the_end_of",
+        "and the sea was very clear. The end of Moby Dick, by Herman Melville. Thank you for listening.",
+        "Moby Dick",
+        ["Herman Melville"],
+        [],
+        None,
+        None,
+    ),
+    (
+        "a_novel_by",
+        "Beloved. A novel by Toni Morrison. Read by the author. This is an unabridged recording.",
+        "Beloved",
+        ["Toni Morrison"],
+        [],
+        None,
+        None,
+    ),
+    (
+        "from_the_author",
+        "Gone Girl, from the bestselling author Gillian Flynn. Read by Julia Whelan.",
+        "Gone Girl",
+        ["Gillian Flynn"],
+        ["Julia Whelan"],
+        None,
+        None,
+    ),
+    (
+        "run_on_author_title",
+        "William Shakespeare Romeo and Juliet performed by Kenneth Branagh unabridged",
+        "Romeo and Juliet",
+        ["William Shakespeare"],
+        ["Kenneth Branagh"],
+        None,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("family", "text", "title", "authors", "narrators", "series", "position"),
+    CUE_FAMILIES,
+    ids=[c[0] for c in CUE_FAMILIES],
+)
+def test_each_cue_family_reads_title_author_narrator(
+    family, text, title, authors, narrators, series, position
+):
+    credits = extract_credits(text)
+    assert title in ([credits.title] + credits.title_spans)
+    assert credits.authors[: len(authors)] == authors or authors[0] in credits.name_spans
+    assert [n for n in credits.narrators if n in narrators] == narrators
+    assert (credits.series, credits.position) == (series, position)
+
+
+@pytest.mark.parametrize(
+    ("family", "text", "title", "authors", "narrators", "series", "position"), CUE_FAMILIES[:6]
+)
+def test_each_cue_family_identifies_its_book_among_near_neighbours(
+    family, text, title, authors, narrators, series, position
+):
+    book = Expected(1, title, tuple(authors), tuple(narrators), series, position)
+    same_author = Expected(2, "Another Book Entirely", tuple(authors), tuple(narrators))
+    judgement = judge([same_author, book], text, extract_credits(text))
+    assert (judgement.verdict, judgement.book_id) == (IDENTIFIED, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The rain had not stopped for three days and the river was rising along the old stone wall.",
+        "By the time the lamps were lit, the market square was nearly empty.",
+        "The end of the video is on the right side of the video.",  # tiny.en over a music bed
+        "Thank you for watching. Please subscribe.",
+        "It was written by my hand, and read by nobody.",
+        "",
+    ],
+)
+def test_prose_and_hallucinations_name_no_book(text):
+    assert not read_spans(text).heard
+    assert not extract_credits(text).heard
+
+
+def test_publisher_names_are_never_the_title():
+    credits = extract_credits("This has been a production of Audible Studios. Narrated by Simon Prebble.")
+    assert credits.title is None and credits.publisher is None or "Audible" not in (credits.title or "")
+
+
+def test_names_after_credit_words_skip_the_lower_case_lead_in():
+    reading = read_spans("Dune. Read by the talented Scott Brick. Unabridged.")
+    assert reading.narrators == ["Scott Brick"]

@@ -1,0 +1,108 @@
+"""Which hearing is believed: the window (or re-hearing) that holds the identified book best gives the
+evidence, and a misheard narrator is soft — it never sinks a book whose title and author were heard."""
+
+from __future__ import annotations
+
+from tasks.listen.credits import IDENTIFIED, Expected
+from tasks.listen.hearing import evidence_rows
+from tasks.listen.item import ListenResult, WindowResult, evaluate, finish_verdict
+
+NIGHT_CIRCUS = Expected(31, "The Night Circus", ("Erin Morgenstern",), ("Jim Dale",))
+OTHER = Expected(32, "The Starless Sea", ("Erin Morgenstern",), ("Dominic Hoffman",))
+
+
+def _result(*windows: tuple[str, float, bool, str]) -> ListenResult:
+    result = ListenResult(item_id="li-1", verdict="uncertain")
+    for kind, start, hinted, text in windows:
+        result.windows.append(WindowResult("1", kind, start, 30.0, text, {}, 1.0, hinted=hinted))
+    evaluate(result, [OTHER, NIGHT_CIRCUS])
+    finish_verdict(result)
+    return result
+
+
+def _rows(result: ListenResult) -> dict[str, tuple[str, str]]:
+    return {f: (v, rule) for f, v, _o, rule in evidence_rows(result)}
+
+
+def test_a_later_clearer_rehearing_gives_the_evidence_and_says_which_window():
+    result = _result(
+        (
+            "intro",
+            0.0,
+            False,
+            "This is ordinal. The Nite Circass, written by Erin Morgenstern, narrated by Jim Dale.",
+        ),
+        (
+            "intro",
+            0.0,
+            True,
+            "This is Audible. The Night Circus, written by Erin Morgenstern, narrated by Jim Dale.",
+        ),
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 31)
+    rows = _rows(result)
+    assert rows["title"] == ("The Night Circus", "transcript.heard_title@intro:0+hinted")
+    assert rows["author"][0] == "Erin Morgenstern"
+
+
+def test_the_closing_credits_replace_a_garbled_opening():
+    result = _result(
+        (
+            "intro",
+            0.0,
+            False,
+            "The Nigh Sir Cuss, by Erin Morgenstern. Chapter one. The rain had not stopped.",
+        ),
+        ("outro", 120.0, False, "This has been The Night Circus, by Erin Morgenstern. Read by Jim Dale."),
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 31)
+    assert _rows(result)["title"] == ("The Night Circus", "transcript.heard_title@outro:120")
+
+
+def test_a_misheard_narrator_does_not_sink_a_book_whose_title_and_author_were_heard():
+    result = _result(
+        (
+            "intro",
+            0.0,
+            False,
+            "This is Audible. The Night Circus, written by Erin Morgenstern, narrated by Tom Bale.",
+        ),
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 31)
+    rows = _rows(result)
+    assert "narrator" not in rows, "a narrator the catalogue does not have is left unsaid, not scored as far"
+    assert rows["title"][0] == "The Night Circus" and rows["author"][0] == "Erin Morgenstern"
+
+
+def test_a_narrator_heard_right_is_evidence():
+    result = _result(
+        (
+            "intro",
+            0.0,
+            False,
+            "This is Audible. The Night Circus, written by Erin Morgenstern, narrated by Jim Dale.",
+        ),
+    )
+    assert _rows(result)["narrator"][0] == "Jim Dale"
+
+
+def test_before_anything_is_identified_only_a_narrator_some_candidate_has_is_evidence():
+    result = _result(
+        (
+            "intro",
+            0.0,
+            False,
+            "This is Audible. The Glass Orchard, written by Anna Quill, narrated by Jim Dale.",
+        ),
+    )
+    assert result.verdict != IDENTIFIED
+    assert _rows(result)["narrator"][0] == "Jim Dale"
+    result = _result(
+        (
+            "intro",
+            0.0,
+            False,
+            "This is Audible. The Glass Orchard, written by Anna Quill, narrated by Ray Porter.",
+        ),
+    )
+    assert "narrator" not in _rows(result) and _rows(result)["title"][0] == "The Glass Orchard"
