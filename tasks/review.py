@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from tasks.settings import Settings
-from tasks.warehouse import fetch_dicts, load_sql, now
+from tasks.warehouse import fetch_dicts, insert_rows, load_sql, now
 from tasks.writeback.payload import FIELDS, canonical, is_empty, same
-from tasks.writeback.plan import field_policies, insert_rows, load_targets, plan_item
+from tasks.writeback.plan import field_policies, load_targets, plan_item
 
 DECISIONS = ("approve", "reject")
 DECISION_COLUMNS = [
