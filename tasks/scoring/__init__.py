@@ -1,4 +1,4 @@
-"""Match scoring: pure functions over Polars frames (see DESIGN.md "Confidence").
+"""Match scoring: pure functions over Polars frames, from evidence to a calibrated confidence per pair.
 
 items = item_frame(evidence, abs_items)                 # prepare.py
 books = book_frame(hc_books, hc_editions, hc_contributions, hc_series)
