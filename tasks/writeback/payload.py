@@ -175,7 +175,7 @@ def validate_media_payload(item_id: str, payload: Any, allow_clear: bool = False
         raise PayloadError(item_id, "tags", "must be a list of strings (top level, not inside metadata)")
     metadata = payload.get("metadata")
     if metadata is None:
-        return  # a mediaPayload without metadata is fine (ABS §3.3)
+        return  # ABS 2.36 accepts a mediaPayload without metadata
     if not isinstance(metadata, dict):
         raise PayloadError(item_id, "metadata", f"is {type(metadata).__name__}, not an object")
     if "tags" in metadata:
