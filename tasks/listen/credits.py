@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass, field
 from tasks.listen.cues import Reading, read_spans
 from tasks.listen.phrases import BOOK_WORD_RE, POSITION_HOMOPHONES, number_value
 
-# --- extraction -------------------------------------------------------------------------------------
-
 # A name word: a capitalised word, an initial ("J."), or a particle. A full word never takes the
 # following full stop, so "by Andy Weir. Narrated by" ends the author at "Weir".
 _NAME_WORD = r"(?:St\.|[A-Z][\w'\-]+|[A-Z]\.?|de|da|di|del|van|von|der|le|la|du)"

@@ -66,9 +66,6 @@ _MIN_TOKEN_SIM = 0.6
 _PHONETIC_SIM = 0.85
 
 
-# --- tokens ---------------------------------------------------------------------------------------
-
-
 def number_value(word: str) -> str | None:
     """'two' / 'second' / '2' -> '2'; anything else -> None."""
     w = word.lower().strip(".,")

@@ -13,7 +13,6 @@ from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.phrases import STOP_WORDS, phrase_containment, token_similarity, tokens
 
 IDENTIFIED, UNCERTAIN, MISMATCH = "identified", "uncertain", "mismatch"
-# --- containment and verdict ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
