@@ -47,10 +47,13 @@ Rules (the `rule` column), so SQL can weigh or filter readings:
 - `filename.stem` — the first audio file's name without extension, track numbers and noise.
 - `tags.abs_metatags` / `tags.file.<ext>` — ABS's tag mapping over metaTags / over the file itself;
   with `.album_artist_as_author`, `.composer_as_author`, `.artist_as_narrator` appended where the
-  roles were put back (see `_tag_people`).
+  roles were put back (see `tags._tag_people`).
 
-Everything here is plain Python over dicts (one module a source: `folders`, `schemes`, `filenames`, `tags`, `item`): regexes are compiled once, nothing touches the network,
-and files are only opened when the path map says they are local.
+Modules: `abs_names` (ABS's name parser), `folders` (the path as ABS reads it), `schemes` and
+`release_names` (the common naming schemes), `tracks` (names that only number a track),
+`filenames`, `tags`, `item` (one whole item), `rows` (the row type and shared helpers). Everything is
+plain Python over dicts: regexes are compiled once, nothing touches the network, and files are only
+opened when the path map says they are local.
 """
 
 from tasks.evidence.abs_names import parse_name_string

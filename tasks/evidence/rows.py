@@ -69,6 +69,7 @@ def js_number_string(seq: str) -> str:
 
 
 def add_row(rows: list[Evidence], source: str, fld: str, value: Any, rule: str, ordinal: int = 0) -> None:
+    """Append one reading; a value that is empty, blank or not text or a number says nothing and is left out."""
     if value is None:
         return
     if not isinstance(value, str):
@@ -81,6 +82,7 @@ def add_row(rows: list[Evidence], source: str, fld: str, value: Any, rule: str, 
 
 
 def split_ext(name: str) -> tuple[str, str]:
+    """(stem, extension) when the name ends in a media extension, else (name, ''): a dot in a title stays."""
     stem, dot, ext = name.rpartition(".")
     if dot and stem and ("." + ext.lower()) in MEDIA_EXTS:
         return stem, "." + ext.lower()
@@ -88,6 +90,7 @@ def split_ext(name: str) -> tuple[str, str]:
 
 
 def audio_files(item: dict) -> list[dict]:
+    """The item's audio files ABS plays, in its order (by `index`; files without one last)."""
     media = item.get("media")
     files = media.get("audioFiles") if isinstance(media, dict) else None
     if not isinstance(files, list):
@@ -103,4 +106,5 @@ def audio_files(item: dict) -> list[dict]:
 
 @lru_cache(maxsize=65536)
 def fold_key(name: str) -> str:
+    """Case- and punctuation-free form of a name, to tell whether two readings name the same person."""
     return "".join(c for c in name.casefold() if c.isalnum())

@@ -7,7 +7,9 @@ Two kinds of function:
 - `normalise_*` / `name_key` produce comparison keys: ASCII, lower case, no punctuation, articles and
   noise ("[Unabridged]", "CD 1", "64kbps") removed, numerals as digits.
 
-All functions are pure and cheap; the scoring pipeline calls them once per *unique* string.
+All functions are pure and cheap; the scoring pipeline calls them once per *unique* string. Modules:
+`numbers` (number words, Roman numerals, series positions), `release` (separators and release tags),
+`titles`, `names`.
 """
 
 from tasks.normalise.names import name_key, normalise_name, split_credits, split_names
