@@ -33,8 +33,13 @@ def _code_version() -> str:
     corpus is used only by the code that made it."""
     root = Path(__file__).resolve().parent.parent
     files = sorted(
-        [*root.glob("emulators/**/*.py"), *root.glob("tasks/scoring/*.py"), root / "bench" / "labelled.py"]
-        + [root / "tasks" / name for name in ("evidence.py", "normalise.py")]
+        [
+            *root.glob("emulators/**/*.py"),
+            *root.glob("tasks/scoring/*.py"),
+            *root.glob("tasks/evidence/*.py"),
+            *root.glob("tasks/normalise/*.py"),
+            root / "bench" / "labelled.py",
+        ]
     )
     digest = hashlib.sha256()
     for file in files:

@@ -2,8 +2,8 @@
 (or waiting, when Hardcover could not be asked about the item yet).
 
 Prepares (normalises) only the items and books that are new or changed since the last run (their keys
-persist in score_prepared_items / score_prepared_books), reads candidates + prepared keys, writes match_scores, matches and the tier tables
-(matches_auto, matches_pending, matches_reject) in one transaction (tasks/scoring/store.py), and
+persist in score_prepared_items / score_prepared_books), reads candidates + prepared keys, writes match_scores, matches and refills the tier tables
+(matches_auto, matches_pending, matches_reject, matches_waiting) in one transaction (tasks/scoring/store.py), and
 publishes the tier counts and the top conflicts as a Prefect artifact.
 """
 

@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from tasks.settings import Settings
-from tasks.warehouse import fetch_dicts, load_sql, now
+from tasks.warehouse import fetch_dicts, insert_rows, load_sql, now
 from tasks.writeback.payload import FIELDS, canonical, is_empty, same
-from tasks.writeback.plan import field_policies, insert_rows, load_targets, plan_item
+from tasks.writeback.plan import field_policies, load_targets, plan_item
 
 DECISIONS = ("approve", "reject")
 DECISION_COLUMNS = [
@@ -218,7 +218,9 @@ def bulk_check(matches: list[dict], decision: str, limit: int) -> BulkCheck:
 # --- the interactive prompt ------------------------------------------------------------------------
 
 
-def show_value(field: str, value: Any) -> str:
+def show_value(field: str, value: Any, width: int | None = 60) -> str:
+    """A field value as one line of the prompt, cut to `width` characters; `width=None` keeps it whole
+    (the web page wraps it)."""
     value = canonical(field, value)
     if is_empty(value):
         return ""
@@ -227,7 +229,7 @@ def show_value(field: str, value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(value)
     text = str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+    return text if width is None or len(text) <= width else text[: width - 3] + "…"
 
 
 def top_reasons(explanation: Any, n: int = 3) -> list[str]:

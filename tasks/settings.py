@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     # The Authorization value ABS sends to the shelfmatch provider (empty: the provider is off, 401).
     provider_key: SecretStr = SecretStr("")
 
-    # --- Writeback (issue 6) ----------------------------------------------------------------
+    # --- Writeback --------------------------------------------------------------------------
     # Per-field policy: fill_missing (default for every field not listed), overwrite, never.
     # Fields: title subtitle authors narrators series publisher published_year description
     # genres language isbn asin. e.g. SHELFMATCH_WRITEBACK_POLICY='{"title": "overwrite"}'

@@ -138,6 +138,24 @@ def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) ->
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, query: str, columns: list[str], rows: list[list]) -> None:
+    """Run a named INSERT … SELECT over `rows` registered as the Arrow table `incoming_rows`.
+
+    One statement is atomic and ~100x faster than executemany (which runs once per row).
+    """
+    if not rows:
+        return
+    import pyarrow as pa  # only writers need it, and it is slow to import for every command
+
+    data = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+    data["row_no"] = list(range(len(rows)))
+    con.register("incoming_rows", pa.table(data))
+    try:
+        con.execute(load_sql(query))
+    finally:
+        con.unregister("incoming_rows")
+
+
 @dataclass
 class RunRecord:
     run_id: str

@@ -1,6 +1,7 @@
-"""The estimator (tasks/scoring/estimate.py): priors that keep rare levels from becoming vetoes, monotone
-levels, soft floors, and per-library EM — on count tables, on pairs sampled from a known world, and on
-generated libraries scored with the real features, calibration and tiers."""
+"""The estimator (tasks/scoring/estimate.py, rules.py, library_estimate.py): priors that keep rare
+levels from becoming vetoes, monotone levels, soft floors, and per-library EM — on count tables, on pairs
+sampled from a known world, and on generated libraries scored with the real features, calibration and
+tiers."""
 
 from __future__ import annotations
 
@@ -14,19 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tasks.scoring.comparisons import COMPARISONS, NULL
-from tasks.scoring.estimate import (
-    MIN_ITEMS,
-    ORDERS,
-    SOFT_FLOORS,
-    STRONG_LEVELS,
-    adapt,
-    constrain,
-    estimate,
-    estimate_library,
-    fit,
-    pava_non_increasing,
-)
+from tasks.scoring.estimate import estimate, fit
+from tasks.scoring.library_estimate import MIN_ITEMS, adapt, estimate_library
 from tasks.scoring.model import MAX_BITS, MAX_IDENTIFIER_BITS, Model, apply
+from tasks.scoring.rules import ORDERS, SOFT_FLOORS, STRONG_LEVELS, constrain, pava_non_increasing
 from tasks.scoring.tiers import choose_matches
 
 NAMES = [comp.name for comp in COMPARISONS]

@@ -7,8 +7,8 @@ import pytest
 from emulators.abs import default_library
 from emulators.speech import expanded_item
 from tasks.listen.audio import AudioFileRef
-from tasks.listen.credits import IDENTIFIED, Expected
 from tasks.listen.item import ListenJob, listen_to_item
+from tasks.listen.verdict import IDENTIFIED, Expected
 from tasks.settings import Settings
 
 pytestmark = pytest.mark.audio

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.listen.credits import (
+from tasks.listen.credits import Credits, extract_credits
+from tasks.listen.phrases import phrase_containment
+from tasks.listen.verdict import (
     IDENTIFIED,
     MISMATCH,
     UNCERTAIN,
-    Credits,
     Expected,
     containment,
-    extract_credits,
     heard_other_author,
     judge,
-    phrase_containment,
 )
 
 EXTRACTION_CASES = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.listen.credits import IDENTIFIED, Expected, extract_credits, judge
+from tasks.listen.credits import extract_credits
 from tasks.listen.cues import read_spans
+from tasks.listen.verdict import IDENTIFIED, Expected, judge
 
 CUE_FAMILIES = [
     # (family, transcript, title, authors, narrators, series, position)

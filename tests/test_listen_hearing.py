@@ -3,9 +3,9 @@ evidence, and a misheard narrator is soft — it never sinks a book whose title 
 
 from __future__ import annotations
 
-from tasks.listen.credits import IDENTIFIED, Expected
 from tasks.listen.hearing import evidence_rows
 from tasks.listen.item import ListenResult, WindowResult, evaluate, finish_verdict
+from tasks.listen.verdict import IDENTIFIED, Expected
 
 NIGHT_CIRCUS = Expected(31, "The Night Circus", ("Erin Morgenstern",), ("Jim Dale",))
 OTHER = Expected(32, "The Starless Sea", ("Erin Morgenstern",), ("Dominic Hoffman",))

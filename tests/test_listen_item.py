@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tasks.listen.audio import AudioFileRef
-from tasks.listen.credits import IDENTIFIED, Expected
 from tasks.listen.item import NO_CREDITS, ListenJob, listen_to_item
+from tasks.listen.verdict import IDENTIFIED, Expected
 from tasks.settings import Settings
 
 pytestmark = pytest.mark.audio

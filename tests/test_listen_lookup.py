@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from emulators.catalogue import load_catalogue
 from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
-from tasks.listen.credits import IDENTIFIED
 from tasks.listen.item import ListenResult, WindowResult, evaluate, finish_verdict
 from tasks.listen.search import follow_up
+from tasks.listen.verdict import IDENTIFIED
 from tasks.settings import get_settings
 from tests.plugins.hardcover_fixtures import HC_TOKEN, fast_limits, seed_items
 

@@ -16,8 +16,9 @@ from tasks.abs import AbsClient, AbsUnavailable
 from tasks.extract import run_extract
 from tasks.settings import get_settings
 from tasks.warehouse import connect
-from tasks.writeback.apply import log_row, log_rows, write_changes
+from tasks.writeback.journal import log_row, log_rows
 from tasks.writeback.payload import PayloadError, validate_batch
+from tasks.writeback.send import write_changes
 
 HAIL_MARY = "1a2e1eec-0d8d-482c-a299-11a3a72ded0d"
 NUL_SERIES = {"name": "Hail Mary\x00 Cycle", "sequence": "1"}

@@ -10,7 +10,7 @@ import pytest
 
 from tasks.scoring import load_model
 from tasks.scoring.comparisons import COMPARISON_BY_NAME
-from tasks.scoring.estimate import ORDERS
+from tasks.scoring.rules import ORDERS
 from tests.test_scoring import CATCHING_FIRE, DUNE, HUNGER_GAMES, MOCKINGJAY, one
 
 HUNGER_GAMES_SECONDS = 27921  # the unabridged audio edition

@@ -14,7 +14,8 @@ from flows.writeback import writeback
 from tasks.abs import AbsClient, AbsUnavailable
 from tasks.settings import get_settings
 from tasks.warehouse import connect, fetch_dicts
-from tasks.writeback.apply import AbsNotAnswering, write_changes
+from tasks.writeback.apply import AbsNotAnswering
+from tasks.writeback.send import write_changes
 from tests.test_writeback_data import (  # noqa: F401
     APPROVED_TITLES,
     delivered_writes,

@@ -1,4 +1,4 @@
--- Review, writeback and rollback (issue 6). Append-only: every decision and every field write is a
+-- Review, writeback and rollback. Append-only: every decision and every field write is a
 -- new row, so the history of who approved what, and what was written and undone, is kept.
 CREATE SEQUENCE IF NOT EXISTS review_decisions_seq;
 CREATE SEQUENCE IF NOT EXISTS writeback_log_seq;

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from tasks.listen.credits import Credits, Expected, phrase_containment, tokens
+from tasks.listen.credits import Credits
+from tasks.listen.phrases import phrase_containment, tokens
+from tasks.listen.verdict import Expected
 
 _SAME_FIELD = 60.0  # rapidfuzz ratio of heard span to candidate field: the span is that field, garbled
 _SAME_NAME = 0.85  # phonetic containment: a name heard as the candidate's name

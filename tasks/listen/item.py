@@ -14,16 +14,9 @@ from pathlib import Path
 
 from tasks.listen.asr import AsrFailed, get_model, model_name, transcribe_window
 from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
-from tasks.listen.credits import (
-    IDENTIFIED,
-    Credits,
-    Expected,
-    Judgement,
-    extract_credits,
-    judge,
-    resolve_series,
-)
+from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.hearing import best_hearing
+from tasks.listen.verdict import IDENTIFIED, Expected, Judgement, judge, resolve_series
 from tasks.settings import Settings
 
 NO_CREDITS = "no_credits"

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from tasks.listen.credits import Credits, phrase_containment
+from tasks.listen.credits import Credits
+from tasks.listen.phrases import phrase_containment
 
 log = logging.getLogger(__name__)
 
@@ -178,9 +179,9 @@ def follow_up(
     and judge the transcript again against the enlarged candidate list. Returns the item's candidates
     after a lookup (None when none was made) and what it cost; raises SearchFailed (with the reason)
     when the lookup itself failed. `credits` (default: the plain hearing's) are what is looked up."""
-    from tasks.listen.credits import IDENTIFIED
     from tasks.listen.item import evaluate, finish_verdict
     from tasks.listen.store import candidates_for
+    from tasks.listen.verdict import IDENTIFIED
     from tasks.settings import get_settings
     from tasks.warehouse import connect
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 
 from tasks.listen.audio import AudioFileRef
-from tasks.listen.credits import Expected
 from tasks.listen.hearing import evidence_rows
 from tasks.listen.item import ListenJob, ListenResult
+from tasks.listen.verdict import Expected
 from tasks.warehouse import connect, fetch_dicts, load_sql, now, record_error
 
 

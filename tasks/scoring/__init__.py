@@ -1,4 +1,4 @@
-"""Match scoring: pure functions over Polars frames (see DESIGN.md "Confidence").
+"""Match scoring: pure functions over Polars frames, from evidence to a calibrated confidence per pair.
 
 items = item_frame(evidence, abs_items)                 # prepare.py
 books = book_frame(hc_books, hc_editions, hc_contributions, hc_series)
@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 
 from tasks.scoring.comparisons import COMPARISON_BY_NAME, COMPARISONS, NULL, Comparison
-from tasks.scoring.estimate import adapt, fit
+from tasks.scoring.estimate import fit
 from tasks.scoring.features import pair_features
+from tasks.scoring.library_estimate import adapt
 from tasks.scoring.model import MODEL_PATH, Model, apply
 from tasks.scoring.prepare import book_frame, item_frame
 from tasks.scoring.tiers import choose_matches, rank_and_choose

@@ -1,7 +1,7 @@
 """Which model a score run scores with: the shipped one, or the shipped one adapted to this library.
 
 With `settings.adapt_model`, a run that scores at least `settings.adapt_min_items` items re-estimates
-the model on its own candidate pairs (`estimate.adapt`: u from the pairs that are very likely not the
+the model on its own candidate pairs (`library_estimate.adapt`: u from the pairs that are very likely not the
 item's book, m by EM, the shipped model as the prior, the review decisions still valid for today's
 evidence as labels) and the run stores it in `score_models` with its results; a smaller run (a nightly sync that saw a few new
 items) scores with the library's latest adaptation of the same shipped model, so one library is not
@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from tasks.scoring.comparisons import COMPARISONS
-from tasks.scoring.estimate import adapt
+from tasks.scoring.library_estimate import adapt
 from tasks.scoring.model import Model
 from tasks.settings import Settings
 from tasks.warehouse import load_sql, now

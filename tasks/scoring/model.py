@@ -2,7 +2,7 @@
 
 Parameters are data (the model file next to this file), not code: per comparison level, m =
 P(level | the candidate is the item's book) and u = P(level | it is not), estimated by
-`estimate.fit` on labelled corpora (bench/train_scoring.py) and, per library, by `estimate.adapt`.
+`estimate.fit` on labelled corpora (bench/train_scoring.py) and, per library, by `library_estimate.adapt`.
 A pair's match weight is `prior + Σ log2(m/u)`; the `null` level (evidence missing) adds 0 — missing
 data neither helps nor hurts. Because the features are not independent (title and source agreement
 move together), the summed log-odds are then calibrated by an isotonic curve fitted on each item's

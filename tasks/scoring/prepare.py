@@ -30,7 +30,7 @@ from tasks.normalise import (
     strip_article,
 )
 
-# Bump when a normalisation rule (tasks/normalise.py) or the shape of these frames changes: the keys
+# Bump when a normalisation rule (tasks/normalise/) or the shape of these frames changes: the keys
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
 PREPARE_VERSION = "2"
 FOLDER_NAME_RULE = "abs.metadata.folder_name"

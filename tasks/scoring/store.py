@@ -167,7 +167,7 @@ def write_results(
     model: Model,
     keep_runs: int = 0,
 ) -> int:
-    """match_scores rows, matches rows, the three tier tables and the run's model when it adapted one
+    """match_scores rows, matches rows, the four tier tables refilled and the run's model when it adapted one
     (score_models) — all or nothing. With `keep_runs`, the
     same transaction deletes the match_scores rows beyond the history kept (score_prune_match_scores.sql);
     returns how many."""

@@ -6,9 +6,8 @@ from __future__ import annotations
 import duckdb
 
 from tasks.review import DECISIONS, current_user
-from tasks.warehouse import load_sql, now
+from tasks.warehouse import insert_rows, load_sql, now
 from tasks.writeback.payload import FIELDS
-from tasks.writeback.plan import insert_rows
 
 CHOICE_COLUMNS = ["decision_seq", "item_id", "field", "write"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 
-from tasks.review import top_reasons
+from tasks.review import show_value, top_reasons
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql
 from tasks.web.queue import CAPS
@@ -66,18 +66,6 @@ class ItemView:
     listen: dict | None = None
     cover_url: str | None = None  # the book's image (its audio edition's when it has one)
     decision: str | None = None
-
-
-def _long(name: str, value: Any) -> str:
-    """A field value in full (the page wraps it), as the prompt's show_value but without truncation."""
-    value = canonical(name, value)
-    if is_empty(value):
-        return ""
-    if name == "series":
-        return "; ".join(s["name"] + (f" #{s['sequence']}" if s["sequence"] else "") for s in value)
-    if isinstance(value, list):
-        return ", ".join(value)
-    return str(value)
 
 
 def not_auto_reasons(match: dict, settings: Settings) -> list[str]:
@@ -173,7 +161,7 @@ def item_view(
             action = "none"
         view.fields.append(
             FieldRow(
-                f, LABELS[f], _long(f, current[f]), _long(f, new), action, policies[f],
+                f, LABELS[f], show_value(f, current[f], None), show_value(f, new, None), action, policies[f],
                 offered=f in changes, checked=f in changes and previous.get(f, True),
             )
         )  # fmt: skip

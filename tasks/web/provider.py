@@ -9,7 +9,7 @@ answer is shaped for that:
   leaves the item alone.
 - `/abs/browse/search` (a second provider for the Match dialog's manual search, which a person inspects
   before applying): the candidates ranked by shelfmatch's confidence, the sure one first. A request that
-  carries `isbn` comes from Quick Match (ABS's manual search never sends it, reference/abs-api.md §5.4),
+  carries `isbn` comes from Quick Match (ABS 2.36's manual search never sends it),
   so it gets the sure-only answer here too.
 
 Which book: the query (title, author, ISBN as ABS sends them) is looked up in the warehouse first — ABS

@@ -24,6 +24,7 @@ import duckdb
 from tasks.abs import AbsClient, AbsError, AbsNotFound, AbsUnavailable
 from tasks.warehouse import load_sql, now, record_error
 from tasks.writeback.conflicts import COVER
+from tasks.writeback.journal import log_row, log_rows
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 # ABS 2.36 takes png, jpg/jpeg and webp covers (utils/globals.js SupportedImageTypes).
@@ -181,7 +182,6 @@ async def write_covers(
 ) -> list[dict]:
     """Set the planned covers (field `cover` of ItemPlan.changes): keep the current image, journal the
     intent, upload, read back. Returns the items as read back (their updatedAt is our write's)."""
-    from tasks.writeback.apply import log_row, log_rows
 
     def bump(key: str) -> None:
         counts[key] = counts.get(key, 0) + 1

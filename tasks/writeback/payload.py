@@ -1,4 +1,5 @@
-"""The ONE place that knows the ABS 2.36 write contract (reference/abs-api.md §3).
+"""The one place that knows the ABS 2.36 write contract (`PATCH /api/items/:id/media` and
+`POST /api/items/batch/update`).
 
 Field values travel through shelfmatch in one canonical form (the `FIELDS` below):
 strings or None, lists of strings, and series as `[{"name": str, "sequence": str | None}]`.
@@ -42,9 +43,6 @@ STRING_FIELDS = {
     "asin",
 }
 STRING_LIST_FIELDS = {"narrators", "genres"}
-# ABS matches authors and series by name case-insensitively and keeps link order, so a
-# capitalisation-only or order-only difference is not a change it can make (or show).
-UNORDERED_CASELESS = {"authors", "series"}
 _ABS_STRING_KEYS = {FIELDS[f] for f in STRING_FIELDS} | {"publishedDate"}
 _ABS_BOOL_KEYS = {"explicit", "abridged"}
 
@@ -89,6 +87,8 @@ def is_empty(value: Any) -> bool:
 
 
 def _key(field: str, value: Any) -> Any:
+    # ABS matches authors and series by name case-insensitively and keeps link order, so a
+    # capitalisation-only or order-only difference is not a change it can make (or show).
     value = canonical(field, value)
     if field == "authors":
         return sorted(v.casefold() for v in value)
@@ -175,7 +175,7 @@ def validate_media_payload(item_id: str, payload: Any, allow_clear: bool = False
         raise PayloadError(item_id, "tags", "must be a list of strings (top level, not inside metadata)")
     metadata = payload.get("metadata")
     if metadata is None:
-        return  # a mediaPayload without metadata is fine (ABS §3.3)
+        return  # ABS 2.36 accepts a mediaPayload without metadata
     if not isinstance(metadata, dict):
         raise PayloadError(item_id, "metadata", f"is {type(metadata).__name__}, not an object")
     if "tags" in metadata:

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from tasks.settings import Settings
-from tasks.warehouse import fetch_dicts, load_sql, now
+from tasks.warehouse import fetch_dicts, insert_rows, load_sql, now
 from tasks.writeback.conflicts import COVER, edited_fields, our_writes
 from tasks.writeback.payload import FIELDS, canonical, is_empty, same
 
@@ -386,22 +385,6 @@ def store_plans(
     ]
     insert_rows(con, "writeback_insert_plan", PLAN_COLUMNS, rows)
     return sum(len(p.changes) for p in plans)
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, query: str, columns: list[str], rows: list[list]) -> None:
-    """Run a named INSERT … SELECT over `rows` registered as the Arrow table `incoming_rows`.
-
-    One statement is atomic and ~100x faster than executemany (which runs once per row).
-    """
-    if not rows:
-        return
-    data = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
-    data["row_no"] = list(range(len(rows)))
-    con.register("incoming_rows", pa.table(data))
-    try:
-        con.execute(load_sql(query))
-    finally:
-        con.unregister("incoming_rows")
 
 
 def dumps(value: Any) -> str:

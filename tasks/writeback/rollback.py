@@ -18,20 +18,14 @@ import duckdb
 from tasks.abs import AbsClient, AbsUnavailable
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql, record_error
-from tasks.writeback.apply import (
-    chunks,
-    current_values,
-    log_row,
-    log_rows,
-    not_answering,
-    read_items,
-    reconcile_open_intents,
-    write_changes,
-)
+from tasks.writeback.apply import not_answering
 from tasks.writeback.conflicts import COVER
 from tasks.writeback.covers import Image, cover_holds, put_cover, stored_image
+from tasks.writeback.journal import log_row, log_rows
+from tasks.writeback.live import current_values, read_items
 from tasks.writeback.payload import same
 from tasks.writeback.plan import dumps, loads
+from tasks.writeback.send import chunks, reconcile_open_intents, write_changes
 
 FLOW = "rollback"
 

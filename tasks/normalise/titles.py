@@ -1,0 +1,274 @@
+"""Titles: what a title string holds (series, position, subtitle, edition flags) and its comparison keys."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from anyascii import anyascii
+
+from tasks.normalise.numbers import number_token, parse_position
+
+_ARTICLES = ("the", "a", "an")
+_EDITION_FLAGS = {
+    "unabridged": "unabridged",
+    "abridged": "abridged",
+    "dramatized": "dramatized",
+    "dramatised": "dramatized",
+    "full cast": "dramatized",
+    "full-cast": "dramatized",
+    "radio drama": "dramatized",
+}
+# Bracketed noise that says nothing about which book it is (only about the edition or the rip).
+_BRACKET_NOISE_RE = re.compile(
+    r"\s*[\(\[\{]\s*(?P<noise>(?:un)?abridged|dramati[sz]ed(?: adaptation)?|full[- ]cast(?: edition)?|"
+    r"radio drama|audio ?book|audible(?: audio)?|retail|a novel|novel|\d{2,3}\s*k(?:bps)?|m4b|mp3|"
+    r"(?:19|20)\d\d|unknown|narrated by [^\)\]\}]*|read by [^\)\]\}]*)\s*[\)\]\}]",
+    re.I,
+)
+# "(Series, #3)", "(Series #3)", "(Series Book 3)", "(Series, Book Three)", "(Series Vol. 2)", "[Series 3]"
+_BRACKET_SERIES_RE = re.compile(
+    r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?)[,;:]?\s*(?:#\s*|\b(?:book|bk|vol(?:ume)?|part|no|number)\.?\s*#?\s*)"
+    r"(?P<pos>\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?|[A-Za-z]+)\s*[\)\]]\s*$",
+    re.I,
+)
+_BRACKET_SERIES_NUM_RE = re.compile(
+    r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?[A-Za-z][^\(\)\[\]#]*?),?\s+(?P<pos>\d+(?:\.\d+)?)\s*[\)\]]\s*$"
+)
+# Trailing media/rip noise outside brackets: "CD 1", "Disc 2", "64kbps", "m4b", "- Unabridged".
+_TRAILING_NOISE_RE = re.compile(
+    r"(?:[\s,\-_:;.]+(?:(?:cd|disc|disk)\s*\d+|\d{2,3}\s*kbps|\d{2,3}k|m4b|mp3|m4a|aac|flac|"
+    r"(?:un)?abridged|audiobook|audio ?book|retail|a novel))+\s*$",
+    re.I,
+)
+_LEADING_NOISE_RE = re.compile(r"^\s*(?:(?:cd|disc|disk)\s*\d+)\s*[-_:.]\s*", re.I)
+# "Title, Book 3" / "Title Book Three" / "Title, Vol. 2" / "Title - Part III" at the end (no series name).
+_TRAILING_POSITION_RE = re.compile(
+    r"[\s,:;\-]+(?:book|bk|vol(?:ume)?|part|pt)\.?\s*#?\s*(?P<pos>\d+(?:\.\d+)?|[ivxlIVXL]+|[A-Za-z]+)\s*$",
+    re.I,
+)
+# "Series, Book 3: Title" / "Series Book 3 - Title" / "Series #3 - Title" at the start.
+_LEADING_SERIES_RE = re.compile(
+    r"^\s*(?P<series>[^:#]+?)[,\s]+(?:#\s*|(?:book|bk|vol(?:ume)?)\.?\s*#?\s*)(?P<pos>\d+(?:\.\d+)?|[A-Za-z]+)\s*[:\-–—]\s*(?P<title>.+)$",
+    re.I,
+)
+_POSITION_WORD_RE = re.compile(r"^(?:book|bk|vol(?:ume)?|part|pt)\b", re.I)
+_SUBTITLE_SPLIT_RE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
+_INVERTED_ARTICLE_RE = re.compile(r"^(?P<rest>.+?),\s*(?P<art>the|a|an)(?P<tail>\s*(?:[:(\[].*)?)$", re.I)
+
+
+_FLAG_RE = re.compile(r"\b(?:unabridged|abridged|dramati[sz]ed|full[ -]cast|radio drama)\b")
+# Anything split_title might act on; a title without any of these is returned as it is.
+_NEEDS_PARSING_RE = re.compile(
+    r"[\(\[\{:,;#\-–—]|\d|\b(?:cd|disc|disk|kbps|m4b|mp3|m4a|aac|flac|abridged|unabridged|audio ?book|"
+    r"retail|novel|book|bk|vol|volume|part|pt)\b",
+    re.I,
+)
+
+
+class TitleParts(NamedTuple):
+    title: str
+    subtitle: str | None = None
+    series: str | None = None
+    position: float | None = None
+    flags: tuple[str, ...] = ()  # edition notes captured from the title: unabridged, abridged, dramatized
+
+
+SPACES_RE = re.compile(r"\s+")
+WORD_RE = re.compile(r"[a-z0-9]+")
+_DIGIT_RE = re.compile(r"\d")
+# How a title must end (lower case, besides a digit) for _TRAILING_NOISE_RE to match: checking first
+# skips a regex search that tries every position of every title.
+_TRAILING_NOISE_ENDS = (
+    "k",
+    "kbps",
+    "m4b",
+    "mp3",
+    "m4a",
+    "aac",
+    "flac",
+    "abridged",
+    "book",
+    "retail",
+    "novel",
+)
+
+
+def _clean_spaces(s: str) -> str:
+    return SPACES_RE.sub(" ", s).strip(" \t,;:-_.")
+
+
+def _position_value(raw: str) -> float | None:
+    raw = raw.strip()
+    if "-" in raw and raw[0].isdigit():  # omnibus "1-3": the first volume is the position
+        raw = raw.split("-", 1)[0]
+    return parse_position(raw)
+
+
+def _uninvert(s: str) -> str:
+    """'Hunger Games, The' -> 'The Hunger Games' (also before a bracketed tail)."""
+    m = _INVERTED_ARTICLE_RE.match(s)
+    if m and "," not in m.group("rest"):
+        return f"{m.group('art')} {m.group('rest')}{m.group('tail')}"
+    return s
+
+
+@lru_cache(maxsize=200_000)
+def split_title(s: str | None) -> TitleParts:
+    """Split a raw title into title, subtitle, series and position, capturing edition notes.
+
+    "Allegiant (Divergent, #3)" -> TitleParts("Allegiant", None, "Divergent", 3.0);
+    "Dune [Unabridged]" -> TitleParts("Dune", flags=("unabridged",));
+    "Hunger Games, The" -> TitleParts("The Hunger Games").
+    """
+    if not s:
+        return TitleParts("")
+    text = SPACES_RE.sub(" ", str(s).replace("_", " ")).strip()
+    if not _NEEDS_PARSING_RE.search(text):  # most titles: nothing to split or strip
+        return TitleParts(text.strip(" \t,;:-_."))
+    flags: list[str] = []
+    series = None
+    position = None
+
+    def note_flags(fragment: str) -> None:
+        for m in _FLAG_RE.finditer(fragment.lower()):
+            flag = _EDITION_FLAGS[m.group(0).replace("  ", " ")]
+            if flag not in flags:
+                flags.append(flag)
+
+    # The noise/series patterns below need a bracket, a digit or a noise word; most titles have none
+    # of some, and skipping a search that cannot match changes nothing but the time.
+    if _DIGIT_RE.search(text):
+        text = _LEADING_NOISE_RE.sub("", text)
+    # Peel trailing noise and series brackets in any order until nothing changes.
+    for _ in range(6):
+        before = text
+        brackets = "(" in text or "[" in text
+        m = _BRACKET_NOISE_RE.search(text) if brackets or "{" in text else None
+        while m:
+            note_flags(m.group("noise"))
+            text = (text[: m.start()] + " " + text[m.end() :]).strip()
+            m = _BRACKET_NOISE_RE.search(text)
+        # Both patterns below are anchored at the end: a match needs the title to end in a digit or
+        # noise word (trailing noise) or in a closing bracket (series brackets).
+        tail = text.rstrip().lower()
+        maybe_noise = tail[-1:].isdigit() or tail.endswith(_TRAILING_NOISE_ENDS)
+        m = _TRAILING_NOISE_RE.search(text) if maybe_noise else None
+        if m and m.start() > 0:
+            note_flags(m.group(0))
+            text = text[: m.start()].strip()
+        if series is None and position is None and text.rstrip().endswith((")", "]")):
+            m = _BRACKET_SERIES_RE.search(text) or _BRACKET_SERIES_NUM_RE.search(text)
+            if m and m.start() > 0:
+                pos = _position_value(m.group("pos"))
+                if pos is not None:
+                    series = _clean_spaces(m.group("series")) or None
+                    position = pos
+                    text = text[: m.start()].strip()
+        if text == before:
+            break
+    text = _uninvert(text)
+    if series is None and position is None:
+        m = _LEADING_SERIES_RE.match(text)
+        if m and parse_position(m.group("pos")) is not None:
+            series, position, text = (
+                _clean_spaces(m.group("series")),
+                parse_position(m.group("pos")),
+                m.group("title"),
+            )
+    parts = _SUBTITLE_SPLIT_RE.split(text, maxsplit=1)
+    title = _clean_spaces(parts[0])
+    subtitle = _clean_spaces(parts[1]) if len(parts) > 1 else None
+    if position is None:
+        # "Foundation, Part III" / "The Green Mile, Part 2: The Mouse on the Mile"
+        m = _TRAILING_POSITION_RE.search(title)
+        if m and m.start() > 0:
+            pos = parse_position(m.group("pos"))
+            if pos is not None:
+                position = pos
+                title = _clean_spaces(title[: m.start()])
+    if position is None and subtitle and _POSITION_WORD_RE.match(subtitle):
+        pos = parse_position(subtitle)  # "Title - Part III", "Title: Book Two"
+        if pos is not None:
+            position, subtitle = pos, None
+    if subtitle and subtitle.lower() in ("a novel", "a novella", "novel"):
+        subtitle = None
+    if not title and subtitle:
+        title, subtitle = subtitle, None
+    return TitleParts(title, subtitle or None, series, position, tuple(flags))
+
+
+def _ascii_words(s: str) -> list[str]:
+    s = (
+        (s if s.isascii() else anyascii(s))
+        .lower()
+        .replace("&", " and ")
+        .replace("'", "")
+        .replace("\u2019", "")
+    )
+    return WORD_RE.findall(s)
+
+
+@lru_cache(maxsize=400_000)
+def normalise_text(s: str | None) -> str:
+    """ASCII, lower case, '&'->'and', punctuation removed, numerals as digits (no article stripping)."""
+    if not s:
+        return ""
+    words = []
+    for w in _ascii_words(s):
+        n = number_token(w)
+        words.append(str(n) if n is not None else w)
+    return " ".join(words)
+
+
+@lru_cache(maxsize=400_000)
+def normalise_title(s: str | None) -> str:
+    """Comparison key for a title: noise, series brackets and subtitle-free, article-free, ASCII.
+
+    "The Hunger Games" == "Hunger Games, The" == "Hunger Games (The Hunger Games, #1) [Unabridged]".
+    The subtitle is kept (use `split_title` for the bare title); a leading article is dropped.
+    """
+    if not s:
+        return ""
+    parts = split_title(s)
+    text = parts.title if not parts.subtitle else f"{parts.title} {parts.subtitle}"
+    norm = normalise_text(text)
+    return strip_article(norm)
+
+
+def strip_article(norm: str) -> str:
+    head, _, rest = norm.partition(" ")
+    return rest if head in _ARTICLES and rest else norm
+
+
+@lru_cache(maxsize=400_000)
+def title_variants(s: str | None) -> tuple[str, ...]:
+    """Normalised variants to compare: full (title + subtitle), bare title, subtitle-as-title."""
+    if not s:
+        return ()
+    parts = split_title(s)
+    out = [normalise_title(s), strip_article(normalise_text(parts.title))]
+    return tuple(dict.fromkeys(v for v in out if v))
+
+
+_SERIES_WORD_RE = re.compile(r"\s+(?:series|trilogy|saga|sequence|cycle|chronicles?|quartet|duology)$")
+
+
+def normalise_series(s: str | None) -> str:
+    """Comparison form of a series name: 'The Hunger Games Trilogy' -> 'hunger games'."""
+    norm = strip_article(normalise_text(s))
+    norm = _SERIES_WORD_RE.sub("", norm)
+    return norm
+
+
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(?:\d{5,}|(?:rip|book|track|cd|disc|disk|part|chapter|audiobook|audio|file)\s*\d+)$"
+)
+
+
+def is_placeholder_title(title: str) -> bool:
+    """A title that names no book (a number, "Part 1"): searching it would only spend a request.
+    Short numbers stay searchable: "1984" and "11/22/63" are real titles."""
+    text = re.sub(r"[\s_\-.]+", " ", title.strip().lower()).strip()
+    return bool(_PLACEHOLDER_TITLE.match(text))
