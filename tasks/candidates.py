@@ -31,7 +31,6 @@ import duckdb
 import polars as pl
 from rapidfuzz import fuzz
 
-from emulators.catalogue import isbn10_to_13
 from tasks.evidence import clean_release_name, is_container_folder
 from tasks.hardcover import (
     BudgetExhausted,
@@ -41,6 +40,7 @@ from tasks.hardcover import (
     HardcoverUnavailable,
     HcCache,
 )
+from tasks.identifiers import isbn_forms, normalise_asin
 from tasks.normalise import (
     is_placeholder_title,
     name_key,
@@ -126,31 +126,7 @@ def _uniq(values: list[str] | None) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values or [] if v and v.strip()))
 
 
-# --- identifiers and names ------------------------------------------------------------------------
-
-
-def normalise_asin(raw: str) -> str | None:
-    value = re.sub(r"[^0-9A-Za-z]", "", raw or "").upper()
-    return value if len(value) == 10 and not value.isdigit() else None
-
-
-def isbn13_to_10(isbn13: str) -> str | None:
-    if len(isbn13) != 13 or not isbn13.startswith("978"):
-        return None
-    core = isbn13[3:12]
-    total = sum((10 - i) * int(c) for i, c in enumerate(core))
-    check = (11 - total % 11) % 11
-    return core + ("X" if check == 10 else str(check))
-
-
-def isbn_forms(raw: str) -> tuple[str | None, str | None]:
-    """(isbn13, isbn10) for one raw ISBN of either length; ASIN-looking values give (None, None)."""
-    value = re.sub(r"[^0-9Xx]", "", raw or "").upper()
-    if len(value) == 10 and value[:9].isdigit():
-        return isbn10_to_13(value), value
-    if len(value) == 13 and value.isdigit():
-        return value, isbn13_to_10(value)
-    return None, None
+# --- names and titles -----------------------------------------------------------------------------
 
 
 def name_variants(raw: str) -> list[str]:

@@ -9,10 +9,7 @@ import pytest
 from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
 from tasks.candidates import (
     fetch_candidates_for,
-    isbn13_to_10,
-    isbn_forms,
     name_variants,
-    normalise_asin,
     search_for_item,
 )
 from tasks.settings import get_settings
@@ -39,13 +36,6 @@ def candidates_by_item(db_path) -> dict[str, list[int]]:
 
 def sent_requests(emu) -> list[str]:
     return [e.query + json.dumps(e.variables, sort_keys=True) for e in emu.request_log if e.status == 200]
-
-
-def test_identifiers_convert_between_isbn_forms_and_asins_normalise():
-    assert isbn_forms("0-441-17271-7") == ("9780441172719", "0441172717")
-    assert isbn_forms("978-0-441-17271-9") == ("9780441172719", "0441172717")
-    assert isbn13_to_10("9790000000001") is None
-    assert normalise_asin(" b00b7nppi0 ") == "B00B7NPPI0" and normalise_asin("0441172717") is None
 
 
 def test_author_name_variants_cover_inversions_and_initial_spacing():
