@@ -17,12 +17,9 @@ by the daily cap rebuilds exactly the same batches next time and gets them all f
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import re
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -31,6 +28,7 @@ import duckdb
 import polars as pl
 from rapidfuzz import fuzz
 
+from tasks.aio import run_async
 from tasks.evidence import clean_release_name, is_container_folder
 from tasks.hardcover import (
     BudgetExhausted,
@@ -964,31 +962,6 @@ async def fetch_async(
         int(client.budget.daily.remaining) if client.budget.daily.remaining is not None else None
     )
     return summary
-
-
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine from sync code, even when this thread already runs an event loop (Prefect)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
-    # The thread sees this one's context (Prefect's run and settings), so callbacks such as a
-    # progress artifact update still know their run and API.
-    context = contextvars.copy_context()
-
-    def target() -> None:
-        try:
-            box["value"] = context.run(asyncio.run, coro)
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def fetch_candidates_for(

@@ -75,13 +75,13 @@ def lookup_spoken_book(
     """Ask Hardcover for the spoken book (names, exact titles, then a title search) within
     `max_requests`; `identified(con)` is called after each step that added candidates and stops the
     plan when it returns True. The daily budget running out raises `BudgetExhausted`."""
+    from tasks.aio import run_async
     from tasks.candidates import (
         AUTHOR_PAGE,
         Cand,
         FetchState,
         ItemQuery,
         hydrate,
-        run_async,
         search_one,
         write_candidates,
     )
