@@ -37,7 +37,7 @@ from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retr
 from tasks.settings import Settings
 from tasks.warehouse import load_sql, now
 
-QUERIES_DIR = Path(__file__).resolve().parent / "queries"
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 USER_AGENT = "shelfmatch/0.1.0 (+https://github.com/shelfmatch)"
 MAX_ROOT_FIELDS = 5
 
