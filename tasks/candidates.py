@@ -30,14 +30,9 @@ from rapidfuzz import fuzz
 
 from tasks.aio import run_async
 from tasks.evidence import clean_release_name, is_container_folder
-from tasks.hardcover import (
-    BudgetExhausted,
-    HardcoverAuthError,
-    HardcoverClient,
-    HardcoverError,
-    HardcoverUnavailable,
-    HcCache,
-)
+from tasks.hardcover.cache import HcCache
+from tasks.hardcover.client import HardcoverClient
+from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverError, HardcoverUnavailable
 from tasks.identifiers import isbn_forms, normalise_asin
 from tasks.normalise import (
     is_placeholder_title,

@@ -429,7 +429,9 @@ def fetch_book(con: duckdb.DuckDBPyConnection, settings: Settings, key: str) -> 
     import asyncio
 
     from tasks.candidates import store_books
-    from tasks.hardcover import HardcoverClient, HcCache, with_fragments
+    from tasks.hardcover.cache import HcCache
+    from tasks.hardcover.client import HardcoverClient
+    from tasks.hardcover.queries import with_fragments
 
     where = {"id": {"_eq": int(key)}} if key.isdigit() else {"slug": {"_eq": key}}
 

@@ -1,4 +1,8 @@
-"""Hardcover: the GraphQL client, its queries, the request budget and the response cache."""
+"""Hardcover's GraphQL API, within its request budget.
 
-from tasks.hardcover.client import *  # noqa: F403  (moved; split into modules next)
-from tasks.hardcover.client import QUERIES_DIR  # noqa: F401
+- `client`: `HardcoverClient`, which paces, retries, caches and counts every request;
+- `queries`: the operations in tasks/queries/ and how several lookups share one request;
+- `budget`: the rate-limit buckets learned from the response headers;
+- `cache`: `HcCache`, answers already paid for, kept in `hc_requests`;
+- `errors`: `HardcoverError` and its kinds (`BudgetExhausted` stops a run to resume later).
+"""

@@ -85,7 +85,8 @@ def lookup_spoken_book(
         search_one,
         write_candidates,
     )
-    from tasks.hardcover import HardcoverClient, HcCache
+    from tasks.hardcover.cache import HcCache
+    from tasks.hardcover.client import HardcoverClient
     from tasks.warehouse import connect, load_sql, now
 
     outcome = SearchOutcome()
