@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from emulators.corpus import generate_library  # noqa: E402
 from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator  # noqa: E402
-from tasks.candidates import fetch_candidates_for  # noqa: E402
+from tasks.candidates.fetch import fetch_candidates_for  # noqa: E402
 from tasks.settings import get_settings  # noqa: E402
 from tasks.warehouse import connect  # noqa: E402
 

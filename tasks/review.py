@@ -428,7 +428,7 @@ def fetch_book(con: duckdb.DuckDBPyConnection, settings: Settings, key: str) -> 
     """Fetch one Hardcover book by id or slug into hc_* (one request, through the budgeted, cached client)."""
     import asyncio
 
-    from tasks.candidates import store_books
+    from tasks.candidates.store import store_books
     from tasks.hardcover.cache import HcCache
     from tasks.hardcover.client import HardcoverClient
     from tasks.hardcover.queries import with_fragments

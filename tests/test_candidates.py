@@ -7,11 +7,8 @@ import json
 import pytest
 
 from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
-from tasks.candidates import (
-    fetch_candidates_for,
-    name_variants,
-    search_for_item,
-)
+from tasks.candidates.fetch import fetch_candidates_for, search_for_item
+from tasks.candidates.titles import name_variants
 from tasks.settings import get_settings
 from tasks.warehouse import connect
 from tests.plugins.hardcover_fixtures import (
@@ -247,9 +244,9 @@ def fetch_with_progress(db_path, emu, run_id, **kw) -> tuple[object, list[tuple[
 
 
 def test_progress_counts_items_as_each_strategy_pass_and_search_group_resolves_them(db_path, monkeypatch):
-    import tasks.candidates
+    import tasks.candidates.strategies
 
-    monkeypatch.setattr(tasks.candidates, "SEARCH_BATCH_ITEMS", 3)
+    monkeypatch.setattr(tasks.candidates.strategies, "SEARCH_BATCH_ITEMS", 3)
     title_only = searching_items(7, start=5000)
     items = catalogue_items(16, start=5100) + title_only
     seed_items(db_path, items)
@@ -277,7 +274,7 @@ def test_progress_stops_short_when_the_budget_stops_the_run(db_path):
 
 
 def test_a_title_that_is_only_part_of_a_book_title_does_not_count_as_found():
-    from tasks.candidates import strong_title
+    from tasks.candidates.titles import strong_title
     from tasks.normalise import title_variants
 
     assert not strong_title(title_variants("Lost"), "The Lost City of Faar")
@@ -319,7 +316,8 @@ def test_a_wrong_earlier_match_still_brings_the_authors_other_books_of_that_seri
 
 
 def test_an_author_prefix_copied_into_the_title_is_not_searched():
-    from tasks.candidates import ItemQuery, search_title
+    from tasks.candidates.items import ItemQuery
+    from tasks.candidates.titles import search_title
 
     item = ItemQuery("li_b", ["Lewis, Michael - Boomerang", "Boomerang"], ["Michael Lewis"])
     assert search_title(item) == "Boomerang"

@@ -187,7 +187,9 @@ async def lookup_books(
     the project's client, its cache and its budget (at most LOOKUP_MAX_REQUESTS root fields)."""
     from datetime import timedelta
 
-    from tasks.candidates import FetchState, ItemQuery, hydrate, identifier_phase, search_one
+    from tasks.candidates.items import ItemQuery
+    from tasks.candidates.state import FetchState
+    from tasks.candidates.strategies import hydrate, identifier_phase, search_one
     from tasks.hardcover.cache import HcCache
     from tasks.hardcover.client import HardcoverClient
     from tasks.warehouse import now
