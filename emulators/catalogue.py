@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from tasks.identifiers import isbn10_to_13
-
 DATA_DIR = Path(__file__).resolve().parent / "data"
 BOOKS_CSV = DATA_DIR / "goodbooks-10k" / "books.csv"
 
@@ -194,6 +192,15 @@ def _h(*parts: object) -> int:
     """A stable 64-bit hash (Python's hash() is salted per process)."""
     digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
+
+
+def isbn10_to_13(isbn10: str) -> str | None:
+    digits = re.sub(r"[^0-9Xx]", "", isbn10 or "")
+    if len(digits) != 10:
+        return None
+    core = "978" + digits[:9]
+    total = sum((1 if i % 2 == 0 else 3) * int(c) for i, c in enumerate(core))
+    return core + str((10 - total % 10) % 10)
 
 
 def normalise_isbn10(raw: str) -> str | None:

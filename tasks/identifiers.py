@@ -21,9 +21,9 @@ def isbn10_to_13(isbn10: str) -> str | None:
     digits = re.sub(r"[^0-9Xx]", "", isbn10 or "")
     if len(digits) != 10:
         return None
-    core = "978" + digits[:9]
-    total = sum((1 if i % 2 == 0 else 3) * int(c) for i, c in enumerate(core))
-    return core + str((10 - total % 10) % 10)
+    body = "978" + digits[:9]  # the ISBN-10's own check digit is dropped: ISBN-13 has its own
+    weighted = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str(-weighted % 10)
 
 
 def isbn13_to_10(isbn13: str) -> str | None:
