@@ -417,7 +417,7 @@ class AbsClient:
             what=f"batch-updating {len(updates)} items",
         )
 
-    # -- covers (reference/abs-api.md §3.5) ---------------------------------------------------------------
+    # -- covers -----------------------------------------------------------------------------------------------
 
     async def get_cover(self, item_id: str) -> bytes | None:
         """The item's cover image as stored (`GET /api/items/:id/cover?raw=1`), or None when it has none

@@ -106,26 +106,31 @@ async def paged(
     state: FetchState,
     name: str,
     key: str,
-    chunks: list[list[str]],
-    page: int,
-    on_books: Callable[[list[dict]], None],
     items_of: dict[str, list[str]],
+    per_field: int,
+    page: int,
+    titles: dict[int, tuple[str, str | None]],
+    on_books: Callable[[list[dict]], None],
     what: str,
 ) -> None:
-    """Every page of `name` for each chunk of values (passed as `key`), five root fields a request.
+    """Every page of `name` for the values in `items_of` (value → the items asking for it).
 
-    A full page asks for the next one in a later request; `on_books` sees each page after it is stored,
-    and a failed request fails the items (`items_of` value) of its chunks.
+    The values go `per_field` to a root field (as the variable `key`), five root fields to a request;
+    a full page asks for the next one in a later request. Each page's books are stored, their titles
+    noted in `titles`, then handed to `on_books`; a failed request fails the items of its values.
     """
+    chunks = in_chunks(sorted(items_of), per_field)
     queue = [(i, 0) for i in range(len(chunks))]  # (chunk, offset); full pages enqueue the next
     pos = 0
     while pos < len(queue):
         group = queue[pos : pos + 5]
         pos += len(group)
-        per_field = [{key: chunks[i], "limit": page, "offset": off} for i, off in group]
+        lookups = [{key: chunks[i], "limit": page, "offset": off} for i, off in group]
 
         def on_result(k: int, books: list[dict], group: list[tuple[int, int]] = group) -> None:
             state.keep(books)
+            for b in books:
+                titles[b["id"]] = (b.get("title") or "", b.get("subtitle"))
             on_books(books)
             if len(books) >= page:  # a full page: there may be more
                 i, off = group[k]
@@ -134,7 +139,7 @@ async def paged(
         await packed(
             state,
             name,
-            per_field,
+            lookups,
             on_result,
             lambda k, group=group: sorted({x for v in chunks[group[k][0]] for x in items_of[v]}),
             what,

@@ -114,21 +114,24 @@ async def author_phase(
         for raw in it.authors:
             for v in name_variants(raw):
                 names_of[v].append(it.item_id)
-    names = sorted(names_of)
-    if not names:
-        return
     books_by_key: dict[str, list[dict]] = defaultdict(list)
 
-    def on_books(books: list[dict]) -> None:
+    def by_author(books: list[dict]) -> None:
         for b in books:
-            titles[b["id"]] = (b.get("title") or "", b.get("subtitle"))
             for c in b.get("contributions") or []:
                 if c.get("contribution") in (None, "Author") and (c.get("author") or {}).get("name"):
                     books_by_key[name_key(c["author"]["name"])].append(b)
 
-    chunked = in_chunks(names, NAMES_PER_FIELD)
     await paged(
-        state, "books_by_authors", "names", chunked, AUTHOR_PAGE, on_books, names_of, "author books lookup"
+        state,
+        "books_by_authors",
+        "names",
+        names_of,
+        NAMES_PER_FIELD,
+        AUTHOR_PAGE,
+        titles,
+        by_author,
+        "author books lookup",
     )
     for it in items:
         keys = it.title_keys
@@ -155,18 +158,23 @@ async def title_phase(
         title = search_title(it)
         for form in title_forms(title) if title else []:
             items_of[form].append(it.item_id)
-    values = sorted(items_of)
-    if not values:
-        return
     found: dict[str, list[dict]] = defaultdict(list)
 
-    def on_books(books: list[dict]) -> None:
+    def by_title(books: list[dict]) -> None:
         for b in books:
-            titles[b["id"]] = (b.get("title") or "", b.get("subtitle"))
             found[b.get("title") or ""].append(b)
 
-    chunked = in_chunks(values, TITLES_PER_FIELD)
-    await paged(state, "books_by_titles", "titles", chunked, TITLE_PAGE, on_books, items_of, "title lookup")
+    await paged(
+        state,
+        "books_by_titles",
+        "titles",
+        items_of,
+        TITLES_PER_FIELD,
+        TITLE_PAGE,
+        titles,
+        by_title,
+        "title lookup",
+    )
     by_item: dict[str, list[dict]] = defaultdict(list)
     for form, ids in items_of.items():
         for item_id in ids:

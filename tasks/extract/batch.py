@@ -7,7 +7,8 @@ import json
 import re
 import resource
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,19 @@ class PreparedBatch:
     peak_rss_mb: float = 0.0  # of the process that prepared it
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # A batch makes ~100k short-lived objects that reference counting frees; the cyclic GC scanning
+    # them meanwhile costs ~20% of the time, so it is paused for the batch.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 def prepare_batch(
     body: bytes,
     asked: list[str],
@@ -43,55 +57,41 @@ def prepare_batch(
     evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
 ) -> PreparedBatch:
     """Parse a `batch/get` answer, check and flatten every item, and build the batch's Arrow tables."""
-    # A batch makes ~100k short-lived objects that reference counting frees; the cyclic GC scanning
-    # them meanwhile costs ~20% of the time, so it is paused for the batch.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _prepare_batch(body, asked, run_id, evidence_fn)
-    finally:
-        if paused:
-            gc.enable()
-
-
-def _prepare_batch(
-    body: bytes,
-    asked: list[str],
-    run_id: str | None,
-    evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
-) -> PreparedBatch:
-    cpu = time.process_time()
-    pairs = split_batch(body)
-    if pairs is None:  # not the usual envelope: parse it whole, re-serialise each item for `raw`
-        items, missing = AbsClient.parse_items(body, asked)
-        pairs = [(item, None) for item in items]
-    else:
-        got = {item.get("id") for item, _ in pairs}
-        missing = [i for i in asked if i not in got]
-    stamp = warehouse.now()
-    flats: list[FlatItem] = []
-    malformed: list[tuple[str | None, str, dict]] = []
-    for item, raw in pairs:
-        item_id = item.get("id") if isinstance(item.get("id"), str) else None
-        try:
-            flats.append(flatten_item(item, run_id, stamp, evidence_fn, raw))
-        except MalformedItem as exc:
-            malformed.append((item_id, f"item {item_id}: {exc} — skipped; fix it in ABS", error_detail(item)))
-    return PreparedBatch(
-        tables={
-            "extract_items": table([f.item for f in flats], ITEM_SCHEMA),
-            "extract_audio_files": table([r for f in flats for r in f.audio_files], AUDIO_SCHEMA),
-            "extract_files": table([r for f in flats for r in f.files], FILE_SCHEMA),
-            "extract_evidence": table([r for f in flats for r in f.evidence], EVIDENCE_SCHEMA),
-        },
-        item_ids=[f.item["item_id"] for f in flats],
-        problems=[(f.item["item_id"], kind, msg) for f in flats for kind, msg in f.problems],
-        malformed=malformed,
-        missing=missing,
-        fetched=len(pairs),
-        cpu_seconds=time.process_time() - cpu,
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    )
+    with _gc_paused():
+        cpu = time.process_time()
+        pairs = split_batch(body)
+        if pairs is None:  # not the usual envelope: parse it whole, re-serialise each item for `raw`
+            items, missing = AbsClient.parse_items(body, asked)
+            pairs = [(item, None) for item in items]
+        else:
+            got = {item.get("id") for item, _ in pairs}
+            missing = [i for i in asked if i not in got]
+        stamp = warehouse.now()
+        flats: list[FlatItem] = []
+        malformed: list[tuple[str | None, str, dict]] = []
+        for item, raw in pairs:
+            item_id = item.get("id") if isinstance(item.get("id"), str) else None
+            try:
+                flats.append(flatten_item(item, run_id, stamp, evidence_fn, raw))
+            except MalformedItem as exc:
+                malformed.append(
+                    (item_id, f"item {item_id}: {exc} — skipped; fix it in ABS", error_detail(item))
+                )
+        return PreparedBatch(
+            tables={
+                "extract_items": table([f.item for f in flats], ITEM_SCHEMA),
+                "extract_audio_files": table([r for f in flats for r in f.audio_files], AUDIO_SCHEMA),
+                "extract_files": table([r for f in flats for r in f.files], FILE_SCHEMA),
+                "extract_evidence": table([r for f in flats for r in f.evidence], EVIDENCE_SCHEMA),
+            },
+            item_ids=[f.item["item_id"] for f in flats],
+            problems=[(f.item["item_id"], kind, msg) for f in flats for kind, msg in f.problems],
+            malformed=malformed,
+            missing=missing,
+            fetched=len(pairs),
+            cpu_seconds=time.process_time() - cpu,
+            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        )
 
 
 _DECODER = json.JSONDecoder()

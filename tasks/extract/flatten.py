@@ -122,13 +122,7 @@ def flatten_item(
     seen_inos: set[str] = set()
     for i, af in enumerate(check_list("media.audioFiles", media.get("audioFiles"))):
         where = f"media.audioFiles[{i}]"
-        fmeta = file_meta(where, af)
-        ino = opt_id(f"{where}.ino", af.get("ino"))
-        if ino is None:
-            raise MalformedItem(f"{where}.ino is missing")
-        if ino in seen_inos:
-            raise MalformedItem(f"{where}.ino {ino} appears twice")
-        seen_inos.add(ino)
+        fmeta, ino = _file_ino(where, af, seen_inos)
         tags_json = af.get("metaTags")
         if tags_json is not None and not isinstance(tags_json, dict):
             raise MalformedItem(f"{where}.metaTags is {type_name(tags_json)}, expected an object")
@@ -140,11 +134,7 @@ def flatten_item(
                 "item_id": item_id,
                 "ino": ino,
                 "idx": opt_int(f"{where}.index", af.get("index")),
-                "filename": check_text(f"{where}.metadata.filename", fmeta.get("filename"), 1000),
-                "ext": check_text(f"{where}.metadata.ext", fmeta.get("ext"), 50),
-                "path": check_text(f"{where}.metadata.path", fmeta.get("path"), 4000),
-                "rel_path": check_text(f"{where}.metadata.relPath", fmeta.get("relPath"), 4000),
-                "size": opt_int(f"{where}.metadata.size", fmeta.get("size")),
+                **_file_columns(where, fmeta),
                 "duration": opt_float(f"{where}.duration", af.get("duration")),
                 "format": check_text(f"{where}.format", af.get("format"), 200),
                 "codec": check_text(f"{where}.codec", af.get("codec"), 100),
@@ -159,22 +149,12 @@ def flatten_item(
     seen_inos = set()
     for i, lf in enumerate(check_list("libraryFiles", item.get("libraryFiles"))):
         where = f"libraryFiles[{i}]"
-        fmeta = file_meta(where, lf)
-        ino = opt_id(f"{where}.ino", lf.get("ino"))
-        if ino is None:
-            raise MalformedItem(f"{where}.ino is missing")
-        if ino in seen_inos:
-            raise MalformedItem(f"{where}.ino {ino} appears twice")
-        seen_inos.add(ino)
+        fmeta, ino = _file_ino(where, lf, seen_inos)
         file_rows.append(
             {
                 "item_id": item_id,
                 "ino": ino,
-                "filename": check_text(f"{where}.metadata.filename", fmeta.get("filename"), 1000),
-                "ext": check_text(f"{where}.metadata.ext", fmeta.get("ext"), 50),
-                "path": check_text(f"{where}.metadata.path", fmeta.get("path"), 4000),
-                "rel_path": check_text(f"{where}.metadata.relPath", fmeta.get("relPath"), 4000),
-                "size": opt_int(f"{where}.metadata.size", fmeta.get("size")),
+                **_file_columns(where, fmeta),
                 "file_type": check_text(f"{where}.fileType", lf.get("fileType"), 50),
                 "is_supplementary": opt_bool(f"{where}.isSupplementary", lf.get("isSupplementary")),
             }
@@ -270,6 +250,29 @@ def flatten_item(
             if isinstance(ev.value, str) and ev.value and not text_problem(ev.value)
         ]
     return flat
+
+
+def _file_ino(where: str, entry: Any, seen: set[str]) -> tuple[dict, str]:
+    """A file entry's metadata and its inode, which must be there and unique within the item."""
+    fmeta = file_meta(where, entry)
+    ino = opt_id(f"{where}.ino", entry.get("ino"))
+    if ino is None:
+        raise MalformedItem(f"{where}.ino is missing")
+    if ino in seen:
+        raise MalformedItem(f"{where}.ino {ino} appears twice")
+    seen.add(ino)
+    return fmeta, ino
+
+
+def _file_columns(where: str, fmeta: dict) -> dict:
+    """The columns audio files and library files share, each checked."""
+    return {
+        "filename": check_text(f"{where}.metadata.filename", fmeta.get("filename"), 1000),
+        "ext": check_text(f"{where}.metadata.ext", fmeta.get("ext"), 50),
+        "path": check_text(f"{where}.metadata.path", fmeta.get("path"), 4000),
+        "rel_path": check_text(f"{where}.metadata.relPath", fmeta.get("relPath"), 4000),
+        "size": opt_int(f"{where}.metadata.size", fmeta.get("size")),
+    }
 
 
 @dataclass
