@@ -28,6 +28,18 @@ from tasks.normalise import split_title
 from tasks.settings import Settings
 from tasks.warehouse import connect, load_sql, now
 
+# Plain counts, in the order `runs.counts` lists them (requests follow: the total, then by strategy).
+_COUNTS = (
+    "items",
+    "items_done",
+    "items_with_candidates",
+    "candidates",
+    "skipped_unchanged",
+    "errors",
+    "stopped_by_budget",
+    "stopped_unreachable",
+)
+
 
 @dataclass
 class FetchSummary:
@@ -52,14 +64,7 @@ class FetchSummary:
     def counts(self) -> dict:
         """The run's counts as `runs.counts` records them (requests: the total and by strategy)."""
         return {
-            "items": self.items,
-            "items_done": self.items_done,
-            "items_with_candidates": self.items_with_candidates,
-            "candidates": self.candidates,
-            "skipped_unchanged": self.skipped_unchanged,
-            "errors": self.errors,
-            "stopped_by_budget": self.stopped_by_budget,
-            "stopped_unreachable": self.stopped_unreachable,
+            **{k: getattr(self, k) for k in _COUNTS},
             "requests": self.requests_total,
             "requests_by_strategy": self.requests,
             "http_requests": self.http_requests,

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from tasks.artifacts import summary_markdown
 
+# Plain counts, in the order the summary dict (and `runs.counts`) lists them.
+_COUNTS = ("items_seen", "new", "changed", "unchanged", "removed", "fetched", "missing", "extracted")
+
 
 @dataclass
 class Summary:
@@ -27,14 +30,7 @@ class Summary:
     def as_dict(self) -> dict:
         return {
             "libraries": self.libraries,
-            "items_seen": self.items_seen,
-            "new": self.new,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "removed": self.removed,
-            "fetched": self.fetched,
-            "missing": self.missing,
-            "extracted": self.extracted,
+            **{k: getattr(self, k) for k in _COUNTS},
             "errors": dict(self.errors),
             "error_count": sum(self.errors.values()),
             "abs_requests": self.requests,
