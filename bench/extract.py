@@ -4,7 +4,7 @@
 
 The emulator runs in a subprocess (`python -m emulators.abs --prewarm`, serving
 `emulators.corpus.generate_library`, every response body serialised before the clock starts) so
-`peak_rss_mb` is the extractor's own and the emulator's JSON encoding is not timed. What is timed is the plain function `tasks.extract.extract`
+`peak_rss_mb` is the extractor's own and the emulator's JSON encoding is not timed. What is timed is the plain function `tasks.extract.fetch.extract`
 (the work inside the `extract_abs` flow, without Prefect's ~1 s of orchestration), evidence included.
 Ends with one line: RESULT {json}.
 """
@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from tasks import warehouse  # noqa: E402
 from tasks.abs import AbsClient  # noqa: E402
-from tasks.extract import default_evidence, extract  # noqa: E402
+from tasks.extract.fetch import extract  # noqa: E402
+from tasks.extract.flatten import default_evidence  # noqa: E402
 
 
 def start_emulator(n: int, seed: int, profile: str) -> tuple[subprocess.Popen, dict]:
@@ -112,7 +113,7 @@ def main() -> None:
         "db_mb": round(db_mb, 1),
         "profile": args.profile,
         "workers": args.workers,
-        "what": "tasks.extract.extract (plain function, evidence included); emulator in a subprocess",
+        "what": "tasks.extract.fetch.extract (plain function, evidence included); emulator in a subprocess",
     }
     print("RESULT " + json.dumps(result))
 

@@ -3,7 +3,7 @@
     uv run python bench/requests.py --items 10000 [--profile default] [--seed 0] [--per-minute 60000 --burst 50]
 
 A generated library (`emulators.corpus.generate_library`) is served by the ABS emulator and
-extracted into `abs_items`/`item_evidence` by extract_abs's own code (`tasks.extract.run_extract`),
+extracted into `abs_items`/`item_evidence` by extract_abs's own code (`tasks.extract.fetch.run_extract`),
 then `fetch_candidates` runs against the Hardcover
 emulator: the Free plan's limits (5 root fields, one search, 5,000/day) except a raised per-minute
 refill and burst so it finishes in minutes — which the client must learn from the headers. A second
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from emulators.corpus import generate_library  # noqa: E402
 from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator  # noqa: E402
-from tasks.candidates import fetch_candidates_for  # noqa: E402
+from tasks.candidates.fetch import fetch_candidates_for  # noqa: E402
 from tasks.settings import get_settings  # noqa: E402
 from tasks.warehouse import connect  # noqa: E402
 
@@ -34,7 +34,7 @@ TOKEN = "bench-token"
 def load_library(db: Path, lib) -> int:
     """extract_abs's own path (ABS emulator → AbsClient → flatten → DuckDB), without Prefect."""
     from emulators.abs import run_abs_emulator
-    from tasks.extract import run_extract
+    from tasks.extract.fetch import run_extract
 
     with run_abs_emulator(lib.items, library=lib.library) as abs_emu:
         settings = get_settings(abs_url=abs_emu.url, abs_api_key="test-key", duckdb_path=db)

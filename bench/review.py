@@ -4,8 +4,8 @@
 
 Setup (not timed; skipped when --db names a warehouse this bench built before): a generated library
 (`emulators.corpus.generate_library`) served by the ABS emulator → extract_abs's code
-(`tasks.extract.run_extract`) → fetch_candidates against the Hardcover emulator (Free-plan request shapes,
-raised refill, burst and daily cap so 50,000 items finish in minutes; `tasks.candidates.fetch_candidates_for`)
+(`tasks.extract.fetch.run_extract`) → fetch_candidates against the Hardcover emulator (Free-plan request shapes,
+raised refill, burst and daily cap so 50,000 items finish in minutes; `tasks.candidates.fetch.fetch_candidates_for`)
 → the score step (`tasks.scoring.store.score_warehouse`). The timings run on a copy of that file.
 
 Timed, over HTTP against `shelfmatch serve`'s app under uvicorn (a thread of this process; the client
@@ -44,8 +44,8 @@ def build_warehouse(db: Path, items: int, seed: int, profile: str) -> dict:
     from emulators.abs import run_abs_emulator
     from emulators.corpus import generate_library
     from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator
-    from tasks.candidates import fetch_candidates_for
-    from tasks.extract import run_extract
+    from tasks.candidates.fetch import fetch_candidates_for
+    from tasks.extract.fetch import run_extract
     from tasks.scoring.store import score_warehouse
     from tasks.settings import get_settings
 

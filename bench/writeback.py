@@ -113,7 +113,7 @@ def main() -> None:
     from emulators.corpus import generate_library
     from emulators.hardcover import run_hardcover_emulator
     from tasks.abs import AbsClient
-    from tasks.extract import run_extract
+    from tasks.extract.fetch import run_extract
     from tasks.review import decide
     from tasks.settings import get_settings
     from tasks.warehouse import connect, now

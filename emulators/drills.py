@@ -466,7 +466,7 @@ def hardcover_drill(tmp: Path) -> DrillResult:
     """The Hardcover client through the proxy: two 429s with Retry-After, a 503, a reset — every query answered,
     each refused attempt counted, the wait as long as Hardcover asked."""
     from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator
-    from tasks.hardcover import HardcoverClient
+    from tasks.hardcover.client import HardcoverClient
 
     result = DrillResult("hardcover_faults", passed=False)
     with (

@@ -1,6 +1,6 @@
 """fetch_candidates: find Hardcover books for each item within the request budget.
 
-identifiers → author books → title search → hydration (tasks/candidates.py), every response cached
+identifiers → author books → title search → hydration (tasks/candidates/), every response cached
 in `hc_requests`. At the daily cap the run completes (not fails) with `stopped_by_budget` items and
 a message saying when to resume; the next run continues from the cache.
 """
@@ -11,8 +11,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks.artifacts import progress
-from tasks.candidates import FetchSummary, fetch_candidates_for
+from tasks.artifacts import progress, summary_markdown
+from tasks.candidates.fetch import FetchSummary, fetch_candidates_for
 from tasks.settings import get_settings
 from tasks.warehouse import run_record
 
@@ -39,20 +39,7 @@ def fetch_candidates(
     log = get_run_logger()
     with run_record(db, "fetch_candidates", {"item_ids": item_ids, "max_requests": max_requests}) as run:
         result = fetch_task(db, item_ids, max_requests, run.run_id)
-        run.counts.update(
-            items=result.items,
-            items_done=result.items_done,
-            items_with_candidates=result.items_with_candidates,
-            candidates=result.candidates,
-            skipped_unchanged=result.skipped_unchanged,
-            errors=result.errors,
-            stopped_by_budget=result.stopped_by_budget,
-            stopped_unreachable=result.stopped_unreachable,
-            requests=result.requests_total,
-            requests_by_strategy=result.requests,
-            http_requests=result.http_requests,
-            budget_left=result.budget_left,
-        )
+        run.counts.update(result.counts())
         run.message = result.message
         log.info(
             "Hardcover requests by strategy: %s (budget left today: %s)", result.requests, result.budget_left
@@ -63,20 +50,16 @@ def fetch_candidates(
             # An outage is not a result: the run fails (the sync exits non-zero) and its items stay waiting.
             raise HardcoverUnreachable(result.message or "Hardcover did not answer")
     summary = {"run_id": run.run_id, **run.counts, "message": result.message}
+    # The flow returns the totals; the per-strategy counts are in the report and in `runs.counts`.
+    by_strategy = summary.pop("requests_by_strategy", {}) or {}
     create_markdown_artifact(
-        markdown=_report(summary),
+        markdown=summary_markdown(
+            "fetch_candidates",
+            {k: v for k, v in summary.items() if k != "message"},
+            {"Requests (root fields) by strategy": dict(sorted(by_strategy.items()))},
+            [f"> {result.message}"] if result.message else [],
+        ),
         key="fetch-candidates-summary",
         description="Hardcover candidates and requests spent",
     )
     return summary
-
-
-def _report(summary: dict) -> str:
-    by_strategy = summary.pop("requests_by_strategy", {}) or {}
-    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.items() if k != "message")
-    strat = "\n".join(f"| {k} | {v} |" for k, v in sorted(by_strategy.items()))
-    note = f"\n> {summary['message']}\n" if summary.get("message") else ""
-    return (
-        f"# fetch_candidates\n{note}\n| | |\n|---|---|\n{rows}\n\n"
-        f"## Requests (root fields) by strategy\n\n| strategy | requests |\n|---|---|\n{strat}\n"
-    )

@@ -11,7 +11,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tasks.artifacts import progress
-from tasks.extract import FLOW, run_extract, summary_markdown
+from tasks.extract.fetch import FLOW, run_extract
+from tasks.extract.summary import report
 from tasks.settings import get_settings
 from tasks.warehouse import run_record
 
@@ -37,7 +38,5 @@ def extract_abs(
         "%(unchanged)d unchanged, %(removed)d removed, %(error_count)d errors)",
         summary,
     )
-    create_markdown_artifact(
-        markdown=summary_markdown(summary), key="extract-abs-summary", description="ABS extract"
-    )
+    create_markdown_artifact(markdown=report(summary), key="extract-abs-summary", description="ABS extract")
     return {"run_id": run.run_id, **summary}

@@ -8,13 +8,17 @@ author (and series) are heard. The flow's main process alone writes DuckDB.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from flows.score import score
+from tasks.artifacts import summary_markdown
+from tasks.hardcover.errors import BudgetExhausted
 from tasks.listen.item import (
     ListenJob,
     ListenResult,
@@ -30,7 +34,7 @@ from tasks.settings import Settings, get_settings
 from tasks.warehouse import run_record
 
 
-def task_runner(settings: Settings | None = None):
+def task_runner(settings: Settings | None = None) -> TaskRunner:
     """Dask when an address is configured (ASR is the CPU-heavy step), else local threads."""
     settings = settings or get_settings()
     if settings.dask_address:
@@ -40,12 +44,44 @@ def task_runner(settings: Settings | None = None):
     return ThreadPoolTaskRunner(max_workers=settings.listen_workers)
 
 
+class SettingsTaskRunner(TaskRunner):
+    """The task runner the settings name, chosen as each flow run starts.
+
+    Importing the flow reads no settings: the environment the run starts in (a worker's, the CLI's,
+    a test's) decides between Dask and threads.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._runner: TaskRunner | None = None
+
+    def duplicate(self) -> SettingsTaskRunner:
+        return type(self)()
+
+    def __enter__(self) -> SettingsTaskRunner:
+        super().__enter__()
+        self._runner = task_runner().__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if self._runner is not None:
+                self._runner.__exit__(*exc)
+        finally:
+            self._runner = None
+            super().__exit__(*exc)
+
+    def submit(self, task, parameters, wait_for=None, dependencies=None):  # type: ignore[override]
+        assert self._runner is not None, "the task runner is used inside a flow run"
+        return self._runner.submit(task, parameters, wait_for, dependencies)
+
+
 @task(name="listen-to-item", cache_policy=NO_CACHE, task_run_name="listen-{job.item_id}")
 def listen_item(job: ListenJob) -> ListenResult:
     return listen_to_item(job, get_settings())
 
 
-@flow(name="listen", task_runner=task_runner())
+@flow(name="listen", task_runner=SettingsTaskRunner())
 def listen(
     item_ids: list[str] | None = None, max_items: int | None = None, db_path: str | None = None
 ) -> dict:
@@ -73,7 +109,7 @@ def listen(
             except SearchFailed as exc:
                 search_error = str(exc)
                 # the daily budget is spent: the rest of the run listens without searching
-                can_search = type(exc.__cause__).__name__ != "BudgetExhausted"
+                can_search = not isinstance(exc.__cause__, BudgetExhausted)
             if candidates and needs_confirmation(result, candidates):  # hear the credits again, hinted
                 confirmation = listen_item.submit(confirmation_job(by_id[result.item_id], candidates, result))
                 merge_confirmation(result, confirmation.result(), candidates)
@@ -87,7 +123,7 @@ def listen(
                         spent, candidates = spent + again.requests, more or candidates
                     except SearchFailed as exc:
                         search_error = str(exc)
-                        can_search = type(exc.__cause__).__name__ != "BudgetExhausted"
+                        can_search = not isinstance(exc.__cause__, BudgetExhausted)
             store_result(db, run.run_id, result, candidates is not None, search_error)
             verdicts[result.verdict] += 1
             heard.append(result.item_id)
@@ -95,23 +131,16 @@ def listen(
         run.counts.update(items=len(jobs), rescored=rescored, search_requests=spent, **verdicts)
     summary = {"run_id": run.run_id, **run.counts}
     create_markdown_artifact(
-        markdown=_report(summary), key="listen-summary", description="What the listen flow heard"
+        markdown=summary_markdown("listen", summary),
+        key="listen-summary",
+        description="What the listen flow heard",
     )
     return summary
 
 
 def rescore(item_ids: list[str], db) -> bool:
-    """Re-score the items just heard with the scoring flow (its own run), when it exists."""
+    """Re-score the items just heard with the scoring flow (its own run)."""
     if not item_ids:
-        return False
-    try:
-        from flows.score import score
-    except ImportError:
         return False
     score(item_ids=item_ids, db_path=str(db))
     return True
-
-
-def _report(summary: dict) -> str:
-    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.items())
-    return f"# listen\n\n| | |\n|---|---|\n{rows}\n"

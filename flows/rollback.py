@@ -6,9 +6,8 @@ from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.writeback import report
 from tasks.abs import AbsClient
-from tasks.artifacts import progress
+from tasks.artifacts import progress, summary_markdown
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import connect, run_record
 from tasks.writeback.apply import AbsNotAnswering
@@ -43,5 +42,5 @@ async def rollback(
             run.counts.update(exc.counts)  # a stopped run keeps the counts of what it did
             raise
     summary = {**run.counts, "run_id": run.run_id, "undid_run_id": run_id}
-    await acreate_markdown_artifact(markdown=report("rollback", summary), key="rollback-summary")
+    await acreate_markdown_artifact(markdown=summary_markdown("rollback", summary), key="rollback-summary")
     return summary

@@ -10,7 +10,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tasks.abs import AbsClient
-from tasks.artifacts import progress
+from tasks.artifacts import progress, summary_markdown
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import connect, fetch_dicts, load_sql, run_record
 from tasks.writeback.apply import AbsNotAnswering, apply_writeback
@@ -70,10 +70,7 @@ async def writeback(
     with connect(settings.duckdb_path) as con:
         rows = fetch_dicts(con, load_sql("writeback_plan_rows"), [run.run_id])
     plan = f"\n## The plan (what changes, and why)\n\n{markdown_head(rows, run.run_id)}\n"
-    await acreate_markdown_artifact(markdown=report("writeback", summary) + plan, key="writeback-summary")
+    await acreate_markdown_artifact(
+        markdown=summary_markdown("writeback", summary) + plan, key="writeback-summary"
+    )
     return summary
-
-
-def report(title: str, summary: dict) -> str:
-    rows = "\n".join(f"| {k} | {v} |" for k, v in summary.items() if not isinstance(v, list | dict))
-    return f"# {title}\n\n| | |\n|---|---|\n{rows}\n"

@@ -84,7 +84,8 @@ def check_abs(settings: Settings) -> Check:
 
 
 def check_hardcover(settings: Settings, reading: _HardcoverReading) -> Check:
-    from tasks.hardcover import HardcoverClient, HardcoverError
+    from tasks.hardcover.client import HardcoverClient
+    from tasks.hardcover.errors import HardcoverError
 
     name = "Hardcover"
     token = settings.hardcover_key()

@@ -430,8 +430,10 @@ def fetch_book(con: duckdb.DuckDBPyConnection, settings: Settings, key: str) -> 
     """Fetch one Hardcover book by id or slug into hc_* (one request, through the budgeted, cached client)."""
     import asyncio
 
-    from tasks.candidates import store_books
-    from tasks.hardcover import HardcoverClient, HcCache, with_fragments
+    from tasks.candidates.store import store_books
+    from tasks.hardcover.cache import HcCache
+    from tasks.hardcover.client import HardcoverClient
+    from tasks.hardcover.queries import with_fragments
 
     where = {"id": {"_eq": int(key)}} if key.isdigit() else {"slug": {"_eq": key}}
 

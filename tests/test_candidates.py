@@ -7,14 +7,8 @@ import json
 import pytest
 
 from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
-from tasks.candidates import (
-    fetch_candidates_for,
-    isbn13_to_10,
-    isbn_forms,
-    name_variants,
-    normalise_asin,
-    search_for_item,
-)
+from tasks.candidates.fetch import fetch_candidates_for, search_for_item
+from tasks.candidates.titles import name_variants
 from tasks.settings import get_settings
 from tasks.warehouse import connect
 from tests.plugins.hardcover_fixtures import (
@@ -39,13 +33,6 @@ def candidates_by_item(db_path) -> dict[str, list[int]]:
 
 def sent_requests(emu) -> list[str]:
     return [e.query + json.dumps(e.variables, sort_keys=True) for e in emu.request_log if e.status == 200]
-
-
-def test_identifiers_convert_between_isbn_forms_and_asins_normalise():
-    assert isbn_forms("0-441-17271-7") == ("9780441172719", "0441172717")
-    assert isbn_forms("978-0-441-17271-9") == ("9780441172719", "0441172717")
-    assert isbn13_to_10("9790000000001") is None
-    assert normalise_asin(" b00b7nppi0 ") == "B00B7NPPI0" and normalise_asin("0441172717") is None
 
 
 def test_author_name_variants_cover_inversions_and_initial_spacing():
@@ -257,9 +244,9 @@ def fetch_with_progress(db_path, emu, run_id, **kw) -> tuple[object, list[tuple[
 
 
 def test_progress_counts_items_as_each_strategy_pass_and_search_group_resolves_them(db_path, monkeypatch):
-    import tasks.candidates
+    import tasks.candidates.strategies
 
-    monkeypatch.setattr(tasks.candidates, "SEARCH_BATCH_ITEMS", 3)
+    monkeypatch.setattr(tasks.candidates.strategies, "SEARCH_BATCH_ITEMS", 3)
     title_only = searching_items(7, start=5000)
     items = catalogue_items(16, start=5100) + title_only
     seed_items(db_path, items)
@@ -287,7 +274,7 @@ def test_progress_stops_short_when_the_budget_stops_the_run(db_path):
 
 
 def test_a_title_that_is_only_part_of_a_book_title_does_not_count_as_found():
-    from tasks.candidates import strong_title
+    from tasks.candidates.titles import strong_title
     from tasks.normalise import title_variants
 
     assert not strong_title(title_variants("Lost"), "The Lost City of Faar")
@@ -329,7 +316,8 @@ def test_a_wrong_earlier_match_still_brings_the_authors_other_books_of_that_seri
 
 
 def test_an_author_prefix_copied_into_the_title_is_not_searched():
-    from tasks.candidates import ItemQuery, search_title
+    from tasks.candidates.items import ItemQuery
+    from tasks.candidates.titles import search_title
 
     item = ItemQuery("li_b", ["Lewis, Michael - Boomerang", "Boomerang"], ["Michael Lewis"])
     assert search_title(item) == "Boomerang"

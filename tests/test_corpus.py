@@ -305,7 +305,8 @@ def test_items_added_to_an_existing_library_share_its_folder():
 def test_generated_items_flatten_cleanly_and_malformed_ones_are_refused_with_a_reason():
     """The extract step's own validator is the judge: good items pass, each bad one names its fault."""
     from tasks import warehouse
-    from tasks.extract import MalformedItem, default_evidence, flatten_item
+    from tasks.extract.flatten import default_evidence, flatten_item
+    from tasks.extract.validate import MalformedItem
 
     evidence = default_evidence(None)
     for item in generate_library(400, seed=6, profile="hostile").items:

@@ -19,7 +19,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tasks.candidates import ItemQuery, fetch_candidates_for, search_title
+from tasks.candidates.fetch import fetch_candidates_for
+from tasks.candidates.items import ItemQuery
+from tasks.candidates.titles import search_title
 from tasks.evidence import evidence_for_item, parse_filename, parse_folder
 from tasks.scoring import item_frame
 from tasks.scoring.prepare import SOURCE_BIT

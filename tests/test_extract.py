@@ -11,7 +11,9 @@ import pytest
 from emulators.abs import fixture_items
 from tasks import warehouse
 from tasks.abs import AbsClient, AbsUnavailable
-from tasks.extract import MalformedItem, default_evidence, extract, flatten_item, looks_mis_decoded
+from tasks.extract.fetch import extract
+from tasks.extract.flatten import default_evidence, flatten_item
+from tasks.extract.validate import MalformedItem, looks_mis_decoded
 
 FINAL_EMPIRE = "4341567a-1abe-4854-bdcc-9617a0449a42"
 HAIL_MARY = "1a2e1eec-0d8d-482c-a299-11a3a72ded0d"
@@ -267,9 +269,9 @@ def test_extract_flow_completes_with_bad_items_and_records_its_run(
 
 
 def test_worker_processes_store_the_same_rows_as_inline_extraction(abs_server, tmp_path, monkeypatch):
-    import tasks.extract
+    import tasks.extract.fetch
 
-    monkeypatch.setattr(tasks.extract, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(tasks.extract.fetch, "PARALLEL_FROM", 1)
     bad = bad_items()
     emu = abs_server(fixture_items() + [item for item, _ in bad.values()])
     snapshots = []
@@ -301,7 +303,7 @@ def test_worker_processes_store_the_same_rows_as_inline_extraction(abs_server, t
 
 
 def test_a_batch_answer_is_split_into_items_with_their_own_json_text():
-    from tasks.extract import split_batch
+    from tasks.extract.batch import split_batch
 
     items = fixture_items()[:3]
     body = json.dumps({"libraryItems": items}, indent=1).encode()
@@ -357,9 +359,9 @@ def extract_with_progress(emu, db_path, run_id="p", workers=0) -> tuple[dict, li
 def test_progress_counts_every_item_asked_for_batch_by_batch_in_this_process(
     abs_server, db_path, monkeypatch, workers
 ):
-    import tasks.extract
+    import tasks.extract.fetch
 
-    monkeypatch.setattr(tasks.extract, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(tasks.extract.fetch, "PARALLEL_FROM", 1)
     bad = bad_items()
     emu = abs_server(fixture_items() + [item for item, _ in bad.values()])
     n = 10 + len(bad)  # malformed items were asked for too: they count as done (as errors)

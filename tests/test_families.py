@@ -402,7 +402,7 @@ def test_shelfmatch_families_are_the_original_generator():
 def test_items_flatten_cleanly_in_the_extract_step(libs, family):
     """The extract step's own validator accepts every generated item."""
     from tasks import warehouse
-    from tasks.extract import default_evidence, flatten_item
+    from tasks.extract.flatten import default_evidence, flatten_item
 
     evidence = default_evidence(None)
     for item in libs[family].items[:300]:

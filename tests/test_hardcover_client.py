@@ -8,13 +8,9 @@ import time
 import pytest
 
 from emulators.hardcover import HardcoverEmulator, Limits
-from tasks.hardcover import (
-    BudgetExhausted,
-    HardcoverAuthError,
-    HardcoverClient,
-    HardcoverQueryError,
-    HcCache,
-)
+from tasks.hardcover.cache import HcCache
+from tasks.hardcover.client import HardcoverClient
+from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverQueryError
 from tasks.warehouse import connect
 from tests.plugins.hardcover_fixtures import HC_TOKEN
 

@@ -156,3 +156,16 @@ def test_listen_flow_runs_on_a_local_dask_cluster(prefect_harness, listen_env, s
         ).fetchall()
     assert verdicts["li-hail_mary_mp3"] == "identified"
     assert [t.lower() for (t,) in title] == ["dune"]
+
+
+def test_the_listen_flow_reads_its_task_runner_settings_when_a_run_starts(monkeypatch):
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.listen import listen
+
+    monkeypatch.setenv("SHELFMATCH_LISTEN_WORKERS", "3")
+    monkeypatch.delenv("SHELFMATCH_DASK_ADDRESS", raising=False)
+    with listen.task_runner.duplicate() as runner:
+        used = getattr(runner, "_runner", runner)
+        assert isinstance(used, ThreadPoolTaskRunner)
+        assert used._max_workers == 3

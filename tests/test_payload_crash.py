@@ -13,7 +13,7 @@ import pytest
 
 from emulators.abs import fixture_items
 from tasks.abs import AbsClient, AbsUnavailable
-from tasks.extract import run_extract
+from tasks.extract.fetch import run_extract
 from tasks.settings import get_settings
 from tasks.warehouse import connect
 from tasks.writeback.journal import log_row, log_rows

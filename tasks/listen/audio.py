@@ -9,17 +9,17 @@ Whisper wants). An m4b whose `moov` atom sits at the end costs one extra Range r
 
 from __future__ import annotations
 
-import asyncio
 import io
-import threading
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
+
+from tasks.aio import LoopThread
 
 SAMPLE_RATE = 16_000
 
@@ -125,23 +125,6 @@ class RangeFile(io.RawIOBase):
         return done
 
 
-class LoopThread:
-    """An asyncio loop on a daemon thread, so sync code (PyAV's reads) can await the async ABS client."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="shelfmatch-range", daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float | None = None) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
-        self.loop.close()
-
-
 class AbsFileStreamer:
     """Opens an item's audio files as `RangeFile`s over one AbsClient session (used from sync code).
 
@@ -151,7 +134,7 @@ class AbsFileStreamer:
     """
 
     def __init__(self, client_factory: Callable[[], Any], timeout: float = 60.0) -> None:
-        self._runner = LoopThread()
+        self._runner = LoopThread("shelfmatch-range")
         self._timeout = timeout
         self._client = self._runner.run(self._enter(client_factory), timeout)
         self.files: list[RangeFile] = []

@@ -50,14 +50,14 @@ def search_available(settings) -> bool:
 
 
 def _name_forms(credits: Credits) -> list[str]:
-    from tasks.candidates import name_variants
+    from tasks.candidates.titles import name_variants
 
     names = list(dict.fromkeys(credits.authors + credits.name_spans))
     return list(dict.fromkeys(v for n in names for v in name_variants(n)))[:100]
 
 
 def _title_forms(credits: Credits) -> list[str]:
-    from tasks.candidates import title_forms
+    from tasks.candidates.titles import title_forms
 
     spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
     return list(dict.fromkeys(f for s in spans for f in title_forms(s)))[:100]
@@ -76,17 +76,13 @@ def lookup_spoken_book(
     """Ask Hardcover for the spoken book (names, exact titles, then a title search) within
     `max_requests`; `identified(con)` is called after each step that added candidates and stops the
     plan when it returns True. The daily budget running out raises `BudgetExhausted`."""
-    from tasks.candidates import (
-        AUTHOR_PAGE,
-        Cand,
-        FetchState,
-        ItemQuery,
-        hydrate,
-        run_async,
-        search_one,
-        write_candidates,
-    )
-    from tasks.hardcover import HardcoverClient, HcCache
+    from tasks.aio import run_async
+    from tasks.candidates.items import ItemQuery
+    from tasks.candidates.state import FetchState
+    from tasks.candidates.store import Cand, write_candidates
+    from tasks.candidates.strategies import AUTHOR_PAGE, hydrate, search_one
+    from tasks.hardcover.cache import HcCache
+    from tasks.hardcover.client import HardcoverClient
     from tasks.warehouse import connect, load_sql, now
 
     outcome = SearchOutcome()

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from tasks.identifiers import isbn10_to_13
 from tasks.normalise import (
     is_placeholder_title,
     name_key,
@@ -97,8 +98,6 @@ def _clean_id(value: str | None) -> str | None:
 
 def _isbn_keys(value: str | None) -> list[str]:
     """ISBN-13 and -10 forms of one ISBN, so either matches either."""
-    from emulators.catalogue import isbn10_to_13
-
     v = _clean_id(value)
     if not v:
         return []

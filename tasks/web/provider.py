@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from tasks.hardcover import HardcoverError
+from tasks.hardcover.errors import HardcoverError
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql
 from tasks.writeback.plan import choose_edition, target_values
@@ -187,8 +187,11 @@ async def lookup_books(
     the project's client, its cache and its budget (at most LOOKUP_MAX_REQUESTS root fields)."""
     from datetime import timedelta
 
-    from tasks.candidates import FetchState, ItemQuery, hydrate, identifier_phase, search_one
-    from tasks.hardcover import HardcoverClient, HcCache
+    from tasks.candidates.items import ItemQuery
+    from tasks.candidates.state import FetchState
+    from tasks.candidates.strategies import hydrate, identifier_phase, search_one
+    from tasks.hardcover.cache import HcCache
+    from tasks.hardcover.client import HardcoverClient
     from tasks.warehouse import now
 
     item = ItemQuery("abs-query", [title], [author] if author else [], isbns=[isbn] if isbn else [])

@@ -1,0 +1,278 @@
+"""The lookups, cheapest first: identifiers, author books, exact titles, then one title search per item.
+
+Each pass asks only for the items the passes before it left without a strong candidate; the search's
+picks are hydrated (their whole book fetched) in groups, so a stopped run loses at most one group.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from tasks.candidates.items import ItemQuery
+from tasks.candidates.state import FLOW, FetchState, in_chunks, packed, paged
+from tasks.candidates.store import Cand
+from tasks.candidates.titles import name_variants, search_title, strong_title, title_forms, title_similarity
+from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverError
+from tasks.identifiers import isbn_forms, normalise_asin
+from tasks.normalise import name_key, normalise_series
+from tasks.warehouse import record_error
+
+IDS_PER_FIELD = 100
+NAMES_PER_FIELD = 100
+AUTHOR_PAGE = 500
+HYDRATE_PER_FIELD = 100
+TITLES_PER_FIELD = 100
+TITLE_PAGE = 500
+SEARCH_PER_PAGE = 10
+SEARCH_KEEP = 5
+SEARCH_BATCH_ITEMS = 100  # searched items finished (hydrated) together
+WEAK_TITLE = 80.0
+# A wrong earlier match (ABS metadata of a series neighbour) is the usual way the right book hides:
+# the author's other books in the item's series come along (already fetched, so free), nearest first.
+SERIES_NEIGHBOURS = 10
+
+
+async def identifier_phase(state: FetchState, items: list[ItemQuery]) -> None:
+    asin_items: dict[str, list[str]] = defaultdict(list)
+    isbn_items: dict[str, list[str]] = defaultdict(list)
+    for it in items:
+        for raw in it.asins:
+            if a := normalise_asin(raw):
+                asin_items[a].append(it.item_id)
+        for raw in it.isbns:
+            i13, i10 = isbn_forms(raw)
+            for v in (i13, i10):
+                if v:
+                    isbn_items[v].append(it.item_id)
+            if not (i13 or i10) and (a := normalise_asin(raw)):  # an ASIN filed as ISBN
+                asin_items[a].append(it.item_id)
+    values = [("asin", v) for v in sorted(asin_items)] + [("isbn", v) for v in sorted(isbn_items)]
+    chunks = in_chunks(values, IDS_PER_FIELD)
+    per_field = [
+        {
+            "asins": [v for k, v in c if k == "asin"],
+            "isbn13": [v for k, v in c if k == "isbn" and len(v) == 13],
+            "isbn10": [v for k, v in c if k == "isbn" and len(v) == 10],
+        }
+        for c in chunks
+    ]
+
+    def items_of(i: int) -> list[str]:
+        return sorted({x for k, v in chunks[i] for x in (asin_items if k == "asin" else isbn_items)[v]})
+
+    def on_result(_: int, editions: list[dict]) -> None:
+        state.keep([e["book"] for e in editions if e.get("book")])
+        for e in editions:
+            book = e.get("book") or {}
+            if book.get("id") is None:
+                continue
+            for item_id in asin_items.get(e.get("asin") or "", []):
+                state.add(item_id, Cand(book["id"], "asin", 100.0, e["id"]))
+            for v in (e.get("isbn_13"), e.get("isbn_10")):
+                for item_id in isbn_items.get(v or "", []):
+                    state.add(item_id, Cand(book["id"], "isbn", 100.0, e["id"]))
+
+    await packed(state, "editions_by_identifiers", per_field, on_result, items_of, "identifier lookup")
+
+
+def needs_more(state: FetchState, it: ItemQuery, titles: dict[int, tuple[str, str | None]]) -> bool:
+    """True unless a candidate already has (close to) the item's title."""
+    keys = it.title_keys
+    if not keys:
+        return not state.found.get(it.item_id)
+    return not any(
+        strong_title(keys, *titles[c.book_id])
+        for c in state.found.get(it.item_id, {}).values()
+        if c.book_id in titles
+    )
+
+
+def series_neighbours(it: ItemQuery, books: list[dict]) -> list[tuple[float, dict]]:
+    """The author's books in a series the item names, nearest the item's position first (at most
+    SERIES_NEIGHBOURS), each with a score below any title match (50 minus the position distance)."""
+    wanted = {normalise_series(s) for s in it.series} - {""}
+    if not wanted:
+        return []
+    out = []
+    for b in books:
+        for bs in b.get("book_series") or []:
+            if normalise_series((bs.get("series") or {}).get("name")) in wanted:
+                pos = bs.get("position")
+                dist = min((abs(pos - p) for p in it.positions), default=0.0) if pos is not None else 25.0
+                out.append((max(0.0, 50.0 - dist), b))
+                break
+    out.sort(key=lambda x: (-x[0], x[1]["id"]))
+    return out[:SERIES_NEIGHBOURS]
+
+
+async def author_phase(
+    state: FetchState, items: list[ItemQuery], titles: dict[int, tuple[str, str | None]]
+) -> None:
+    names_of: dict[str, list[str]] = defaultdict(list)
+    for it in items:
+        for raw in it.authors:
+            for v in name_variants(raw):
+                names_of[v].append(it.item_id)
+    books_by_key: dict[str, list[dict]] = defaultdict(list)
+
+    def by_author(books: list[dict]) -> None:
+        for b in books:
+            for c in b.get("contributions") or []:
+                if c.get("contribution") in (None, "Author") and (c.get("author") or {}).get("name"):
+                    books_by_key[name_key(c["author"]["name"])].append(b)
+
+    await paged(
+        state,
+        "books_by_authors",
+        "names",
+        names_of,
+        NAMES_PER_FIELD,
+        AUTHOR_PAGE,
+        titles,
+        by_author,
+        "author books lookup",
+    )
+    for it in items:
+        keys = it.title_keys
+        seen: dict[int, dict] = {}
+        for key in it.author_keys:
+            for b in books_by_key.get(key, []):
+                if b["id"] in seen:
+                    continue
+                seen[b["id"]] = b
+                sim = title_similarity(keys, b.get("title") or "", b.get("subtitle"))
+                if sim >= WEAK_TITLE:
+                    state.add(it.item_id, Cand(b["id"], "author_books", sim))
+        for score, b in series_neighbours(it, list(seen.values())):
+            state.add(it.item_id, Cand(b["id"], "series_books", score))
+
+
+async def title_phase(
+    state: FetchState, items: list[ItemQuery], titles: dict[int, tuple[str, str | None]]
+) -> None:
+    """Books whose title is exactly the item's (a few spellings of it), for many items in one request:
+    what a title search would find first for most items that name no author the catalogue knows."""
+    items_of: dict[str, list[str]] = defaultdict(list)
+    for it in items:
+        title = search_title(it)
+        for form in title_forms(title) if title else []:
+            items_of[form].append(it.item_id)
+    found: dict[str, list[dict]] = defaultdict(list)
+
+    def by_title(books: list[dict]) -> None:
+        for b in books:
+            found[b.get("title") or ""].append(b)
+
+    await paged(
+        state,
+        "books_by_titles",
+        "titles",
+        items_of,
+        TITLES_PER_FIELD,
+        TITLE_PAGE,
+        titles,
+        by_title,
+        "title lookup",
+    )
+    by_item: dict[str, list[dict]] = defaultdict(list)
+    for form, ids in items_of.items():
+        for item_id in ids:
+            by_item[item_id] += found.get(form, [])
+    for it in items:
+        for b in by_item.get(it.item_id, []):
+            state.add(
+                it.item_id,
+                Cand(b["id"], "title", title_similarity(it.title_keys, b["title"] or "", b.get("subtitle"))),
+            )
+
+
+def rerank_hits(item: ItemQuery, hits: list[dict]) -> list[tuple[float, dict]]:
+    """Local re-ranking of search hits by title, author, series and duration (Typesense only saw the title)."""
+    keys = item.title_keys
+    authors = item.author_keys
+    series = {normalise_series(s) for s in item.series} - {""}
+    ranked = []
+    for h in hits:
+        doc = h.get("document") or {}
+        score = title_similarity(keys, doc.get("title") or "", doc.get("subtitle"))
+        if authors and authors & {name_key(n) for n in doc.get("author_names") or []}:
+            score += 30
+        if series and series & {normalise_series(s) for s in doc.get("series_names") or []}:
+            score += 10
+        if item.duration and doc.get("audio_seconds"):
+            ratio = doc["audio_seconds"] / item.duration
+            score += 10 if 0.9 <= ratio <= 1.1 else 0
+        ranked.append((score, doc))
+    ranked.sort(key=lambda x: -x[0])
+    return ranked
+
+
+async def hydrate(
+    state: FetchState, book_ids: list[int], item_ids_of: Callable[[list[int]], list[str]]
+) -> None:
+    todo = sorted({b for b in book_ids if b not in state.known})
+    chunks = in_chunks(todo, HYDRATE_PER_FIELD)
+    await packed(
+        state,
+        "books_by_ids",
+        [{"ids": c} for c in chunks],
+        lambda _, books: state.keep(books),
+        lambda i: item_ids_of(chunks[i]),
+        "hydration",
+    )
+
+
+async def search_one(state: FetchState, item: ItemQuery, title: str, strategy: str = "search") -> list[int]:
+    """One title search for one item; the re-ranked top picks become candidates. Returns their ids."""
+    try:
+        data = await state.client.query(
+            "search_books", {"query": title, "per_page": SEARCH_PER_PAGE}, "search"
+        )
+    except (BudgetExhausted, HardcoverAuthError):
+        raise
+    except HardcoverError as exc:
+        state.fail([item.item_id], exc, f"search for {title!r}")
+        return []
+    state.ok()
+    hits = ((data.get("search") or {}).get("results") or {}).get("hits") or []
+    picks = []
+    for score, doc in rerank_hits(item, hits)[:SEARCH_KEEP]:
+        book_id = int(doc["id"])
+        state.add(item.item_id, Cand(book_id, strategy, score))
+        picks.append(book_id)
+    return picks
+
+
+async def search_phase(
+    state: FetchState, items: list[ItemQuery], on_group: Callable[[int], None] | None = None
+) -> list[str]:
+    """Searches in groups of SEARCH_BATCH_ITEMS, each group hydrated before the next; returns items done.
+
+    `on_group(n)` is called as each group of n items is finished.
+    """
+    done: list[str] = []
+    for group in in_chunks(items, SEARCH_BATCH_ITEMS):
+        picks: dict[int, list[str]] = defaultdict(list)
+        for it in group:
+            title = search_title(it)
+            if title is None:
+                record_error(
+                    state.con,
+                    state.run_id,
+                    FLOW,
+                    it.item_id,
+                    "no_usable_title",
+                    f"no usable title (evidence has {it.titles[:3]!r}), so a title search would only spend a "
+                    "Hardcover request; the listen flow can identify it from its audio, or fix the title in ABS",
+                    {"titles": it.titles[:5]},
+                )
+                state.errors += 1
+                continue
+            for book_id in await search_one(state, it, title):
+                picks[book_id].append(it.item_id)
+        await hydrate(state, list(picks), lambda ids, picks=picks: sorted({i for b in ids for i in picks[b]}))
+        done += [it.item_id for it in group]
+        if on_group is not None:
+            on_group(len(group))
+    return done
