@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from flows.cli_runtime import ShelfmatchGroup
+from flows.cli_runtime import ShelfmatchGroup, no_telemetry
+
+no_telemetry()  # before anything below imports Prefect
 
 app = typer.Typer(
     name="shelfmatch",

@@ -108,10 +108,27 @@ def fallback_log_path() -> Path:
     return Path(db).parent / "shelfmatch.log"
 
 
+# Prefect 3.8 phones home from two places: the API server's heartbeat (PREFECT_SERVER_ANALYTICS_ENABLED;
+# offline it logs an ERROR "Failed to send telemetry") and the SDK's usage events on import (DO_NOT_TRACK);
+# orchestration telemetry is a Cloud setting. A command line that talks to the user's own servers
+# sends none of them — the local API it starts inherits this environment.
+NO_TELEMETRY = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+}
+
+
+def no_telemetry() -> None:
+    """Turn Prefect's telemetry off in this process; call it before Prefect is imported (Prefect reads its
+    settings once, on import)."""
+    os.environ.update(NO_TELEMETRY)
+
+
 def prefect_defaults(startup_timeout: int) -> None:
     """Before Prefect is imported: no telemetry, quiet logs, and the one start-up timeout (for any
     local API Prefect starts by itself, e.g. to read a Secret block)."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    no_telemetry()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = str(startup_timeout)
 
