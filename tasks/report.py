@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tasks.errors import ShelfmatchError
@@ -53,6 +54,8 @@ def review_queue_head(db_path: Path | str, limit: int = QUEUE_HEAD) -> list[dict
 def sync_counts(steps: dict[str, dict], state: dict[str, Any]) -> dict[str, Any]:
     """The numbers a person wants after a sync, flat (for the runs row and the artifact)."""
     extract = steps.get("extract") or {}
+    listen = steps.get("listen") or {}
+    listened, listen_failed = listen.get("items") or 0, listen.get("error") or 0
     tiers = state["tiers"]
     hardcover = state["hardcover"]
     errors = state["errors"]
@@ -67,18 +70,39 @@ def sync_counts(steps: dict[str, dict], state: dict[str, Any]) -> dict[str, Any]
         "waiting": tiers.get("waiting", 0),
         "hardcover_requests_used": hardcover.get("requests_used") or 0,
         "hardcover_budget_left": hardcover.get("budget_left"),
-        "hardcover_budget_resets_at": hardcover.get("resets_at"),
+        # Text with its time zone: the summary, the runs row and the notification all show it as is.
+        "hardcover_budget_resets_at": summary_value(hardcover.get("resets_at")) or None,
         # Hardcover's daily cap is not a failure: the next run resumes from the cache.
         "items_waiting_for_hardcover_budget": (steps.get("candidates") or {}).get("stopped_by_budget") or 0,
-        "items_listened": (steps.get("listen") or {}).get("items"),
+        # An item whose audio could not be read (verdict "error") was not listened to: counted apart.
+        "items_listened": listened - listen_failed if listen else None,
+        "items_listen_failed": listen_failed if listen else None,
         "errors": sum(e["errors"] for e in errors),
     }
 
 
+def listen_failures(counts: dict[str, Any], errors: list[dict] | None = None) -> str | None:
+    """One line when the listen step could not hear some items (they are not counted as listened)."""
+    failed = counts.get("items_listen_failed") or 0
+    if not failed:
+        return None
+    tried = failed + (counts.get("items_listened") or 0)
+    kinds = ", ".join(f"{e['kind']}: {e['errors']}" for e in errors or [] if e.get("flow") == "listen")
+    return (
+        f"listening failed for {failed} of {tried} items{f' ({kinds})' if kinds else ''} — they are not "
+        "counted as listened; why: shelfmatch sql \"SELECT * FROM errors WHERE flow = 'listen'\""
+    )
+
+
 def sync_notes(
-    counts: dict[str, Any], failed_steps: list[str], steps: dict[str, dict] | None = None
+    counts: dict[str, Any],
+    failed_steps: list[str],
+    steps: dict[str, dict] | None = None,
+    errors: list[dict] | None = None,
 ) -> list[str]:
     notes = []
+    if (listen := listen_failures(counts, errors)) is not None:
+        notes.append(f"**Warning: {listen}**")
     budget_message = ((steps or {}).get("candidates") or {}).get("message")
     if budget_message:
         notes.append(f"**Hardcover:** {budget_message}")
@@ -102,12 +126,24 @@ def sync_notes(
     return notes
 
 
+def summary_value(value: Any) -> str:
+    """A summary value as text; the warehouse's times are UTC, and say so."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    return str(value)
+
+
 def print_sync_summary(summary: dict, console: Console) -> None:
     table = Table(title="sync", show_header=False, title_justify="left")
     for key, value in summary.items():
         if not isinstance(value, dict | list):
-            table.add_row(key.replace("_", " "), "" if value is None else str(value))
+            style = "yellow" if key == "items_listen_failed" and value else None
+            table.add_row(key.replace("_", " "), summary_value(value), style=style)
     console.print(table)
+    if (listen := listen_failures(summary)) is not None:
+        console.print(f"[yellow]warning:[/yellow] {escape(listen)}", soft_wrap=True, highlight=False)
 
 
 # --- shelfmatch sql ---------------------------------------------------------------------------------
