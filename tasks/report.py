@@ -229,7 +229,10 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def print_result(result: QueryResult, console: Console, fmt: str = "table") -> None:
+def print_result(result: QueryResult, console: Console, fmt: str = "table", width: int | None = None) -> None:
+    """Print a query result. A table is `width` characters wide: 0 = as wide as its rows need; None = the
+    terminal's width on a terminal, as wide as needed in a pipe or file. A value that does not fit
+    wraps inside its cell, never cut to "…"."""
     check_format(fmt)
     if fmt == "csv":
         buf = io.StringIO()
@@ -243,10 +246,21 @@ def print_result(result: QueryResult, console: Console, fmt: str = "table") -> N
         records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
         console.file.write(json.dumps(records, default=str, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(*result.columns, show_lines=False, highlight=True)
+    table = Table(show_lines=False, highlight=True)
+    for column in result.columns:
+        table.add_column(column, overflow="fold")
     for row in result.rows:
         table.add_row(*(_text(v) for v in row))
-    console.print(table)
+    if width is None and console.is_terminal:
+        console.print(table)
+    else:
+        # Wider than the console when asked or piped: each row stays on one line, whole.
+        wanted = width or console.measure(table, options=console.options.update_width(10**6)).maximum
+        saved, console.width = console.width, wanted
+        try:
+            console.print(table)
+        finally:
+            console.width = saved
     more = " (more rows: raise --limit, 0 = all)" if result.truncated else ""
     console.print(f"[dim]{len(result.rows)} rows{more}[/dim]")
 
