@@ -51,7 +51,7 @@ def report_command(
     db: DbOption = None,
 ) -> None:
     """Write an HTML report: tier counts, confidence histogram, metadata coverage before/after."""
-    from tasks.report import write_report
+    from tasks.report_html import write_report
     from tasks.settings import get_settings
 
     path = db or get_settings().duckdb_path
