@@ -1,7 +1,7 @@
-"""CLI commands for running and looking: `sync`, `sql`, `report`, `doctor`, `demo` (issue 7).
+"""CLI commands for looking and checking: `sql`, `report`, `doctor`, `demo`.
 
-Registered on the main app by one line in flows/cli.py. Commands are thin: options → Settings →
-a flow or a plain function in tasks/; errors become one red line and a non-zero exit.
+Commands are thin: options → Settings → a plain function in tasks/; errors become one red line and a
+non-zero exit.
 """
 
 from __future__ import annotations
@@ -11,44 +11,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+
+from flows.cli_options import DbOption
 
 console = Console()
 err_console = Console(stderr=True)
-
-
-def sync_command(
-    library: Annotated[
-        list[str] | None, typer.Option("--library", "-l", help="ABS library id (repeat); default: all")
-    ] = None,
-    full_refresh: Annotated[bool, typer.Option(help="Re-fetch every item, not only changed ones")] = False,
-    max_requests: Annotated[int | None, typer.Option(help="Cap on Hardcover requests this run")] = None,
-    max_listen: Annotated[
-        int,
-        typer.Option(
-            help="Items to listen to this run (CPU-bound, ~seconds each); the rest wait for the next run"
-        ),
-    ] = 200,
-    skip_listen: Annotated[bool, typer.Option("--skip-listen", help="Do not transcribe audio")] = False,
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
-) -> None:
-    """Extract ABS → fetch Hardcover candidates → score → listen → score. Writes only DuckDB."""
-    from flows.sync import sync
-    from tasks.report import print_sync_summary
-
-    state = sync(
-        library_ids=library or None,
-        full_refresh=full_refresh,
-        max_requests=max_requests,
-        max_listen=max_listen,
-        skip_listen=skip_listen,
-        db_path=str(db) if db else None,
-        return_state=True,
-    )
-    if not state.is_completed():
-        err_console.print(f"[red]✗ sync failed:[/red] {escape(str(state.message))}", soft_wrap=True)
-        raise typer.Exit(1)
-    print_sync_summary(state.result(), console)
 
 
 def sql_command(
@@ -57,7 +24,15 @@ def sql_command(
     ],
     limit: Annotated[int, typer.Option(help="Rows to show (0 = all)")] = 50,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
+    width: Annotated[
+        int | None,
+        typer.Option(
+            "--width",
+            help="Table width in characters; 0 = as wide as the rows need (default: the terminal's "
+            "width on a terminal, as wide as needed in a pipe or file). Long values wrap, never cut.",
+        ),
+    ] = None,
+    db: DbOption = None,
 ) -> None:
     """Run SQL over the warehouse on a READ-ONLY connection and print the result."""
     from tasks.report import check_format, print_result, run_readonly_query
@@ -66,17 +41,17 @@ def sql_command(
     check_format(fmt)
     path = db or get_settings().duckdb_path
     result = run_readonly_query(path, query, limit=limit)
-    print_result(result, console, fmt)
+    print_result(result, console, fmt, width=width)
 
 
 def report_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write")] = Path(
         "shelfmatch-report.html"
     ),
-    db: Annotated[Path | None, typer.Option(help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")] = None,
+    db: DbOption = None,
 ) -> None:
     """Write an HTML report: tier counts, confidence histogram, metadata coverage before/after."""
-    from tasks.report import write_report
+    from tasks.report_html import write_report
     from tasks.settings import get_settings
 
     path = db or get_settings().duckdb_path
@@ -114,7 +89,6 @@ def demo_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("sync")(sync_command)
     app.command("sql")(sql_command)
     app.command("report")(report_command)
     app.command("doctor")(doctor_command)

@@ -1,7 +1,4 @@
-"""CLI commands for review and writeback: review, approve, reject, writeback, rollback.
-
-Registered on the main `shelfmatch` app by `register(app)` (one line in flows/cli.py).
-"""
+"""CLI commands for review and writeback: review, approve, reject, writeback, rollback."""
 
 from __future__ import annotations
 
@@ -15,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from flows.cli_options import DbOption, ItemAlias, ItemIds, item_option, merged
 from tasks.review import Reviewer, bulk_check, record_decisions, select_items
 from tasks.settings import get_settings
 from tasks.warehouse import connect, fetch_dicts, load_sql
@@ -22,7 +20,6 @@ from tasks.warehouse import connect, fetch_dicts, load_sql
 console = Console()
 err_console = Console(stderr=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")]
 ByOption = Annotated[str | None, typer.Option("--by", help="Who decided (default: your OS user name)")]
 WhereOption = Annotated[
     str | None,
@@ -113,35 +110,38 @@ def refuse(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def approve(
-    item_ids: Annotated[list[str] | None, typer.Argument(help="ABS item ids")] = None,
-    where: WhereOption = None,
-    by: ByOption = None,
-    note: NoteOption = None,
-    yes: YesOption = False,
-    db: DbOption = None,
-) -> None:
-    """Approve the matched book of items (by id or --where); they are written by `writeback --apply`."""
-    _decide("approve", item_ids, where, by, note, db, yes)
+def decision_command(decision: str, summary: str):  # noqa: ANN201 — a typer command function
+    """The `approve` / `reject` command: the same options, one recorded decision."""
+
+    def command(
+        item_ids: Annotated[list[str] | None, typer.Argument(help="ABS item ids")] = None,
+        where: WhereOption = None,
+        by: ByOption = None,
+        note: NoteOption = None,
+        yes: YesOption = False,
+        db: DbOption = None,
+    ) -> None:
+        _decide(decision, item_ids, where, by, note, db, yes)
+
+    command.__name__ = decision
+    command.__doc__ = f"{summary}\n\n{BULK_HELP}"
+    return command
 
 
-def reject(
-    item_ids: Annotated[list[str] | None, typer.Argument(help="ABS item ids")] = None,
-    where: WhereOption = None,
-    by: ByOption = None,
-    note: NoteOption = None,
-    yes: YesOption = False,
-    db: DbOption = None,
-) -> None:
-    """Reject the matched book of items (by id or --where); a rejected item is never written."""
-    _decide("reject", item_ids, where, by, note, db, yes)
+approve = decision_command(
+    "approve",
+    "Approve the matched book of items (by id or --where); they are written by `writeback --apply`.",
+)
+reject = decision_command(
+    "reject", "Reject the matched book of items (by id or --where); a rejected item is never written."
+)
 
 
 def writeback_cmd(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write to ABS (default: only show and store the plan)")
     ] = False,
-    items: Annotated[list[str] | None, typer.Option("--items", help="Only these item ids")] = None,
+    item: Annotated[ItemIds, item_option("Only this item")] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -152,6 +152,7 @@ def writeback_cmd(
         ),
     ] = False,
     db: DbOption = None,
+    item_alias: ItemAlias = None,
 ) -> None:
     """Show (and store) the field-level plan of approved changes; with --apply, write it to ABS.
 
@@ -163,7 +164,9 @@ def writeback_cmd(
 
     settings = get_settings(duckdb_path=db)
     summary = asyncio.run(
-        writeback(apply=apply, item_ids=items, db_path=str(settings.duckdb_path), force=force)
+        writeback(
+            apply=apply, item_ids=merged(item, item_alias), db_path=str(settings.duckdb_path), force=force
+        )
     )
     if not apply:
         print_plan(str(settings.duckdb_path), summary["run_id"])
@@ -178,19 +181,19 @@ def writeback_cmd(
 
 def rollback_cmd(
     run: Annotated[str | None, typer.Option("--run", help="The writeback run id to undo")] = None,
-    items: Annotated[
-        list[str] | None, typer.Option("--items", "--item", help="Undo every write to these item ids")
-    ] = None,
+    item: Annotated[ItemIds, item_option("Undo every write to this item")] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Also restore fields changed after our write")
     ] = False,
     db: DbOption = None,
+    item_alias: ItemAlias = None,
 ) -> None:
     """Restore the values ABS had before a writeback run (or before any write to the given items)."""
     from flows.rollback import rollback
 
+    items = merged(item, item_alias)
     if not run and not items:
-        err_console.print("Name what to undo: --run <writeback run id> and/or --items <item id> ...")
+        err_console.print("Name what to undo: --run <writeback run id> and/or --item <item id> ...")
         raise typer.Exit(2)
     settings = get_settings(duckdb_path=db)
     summary = asyncio.run(
@@ -267,7 +270,7 @@ def print_holds(db_path: str, run_id: str) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("review")(review)
-    app.command("approve", help=f"{approve.__doc__}\n\n{BULK_HELP}")(approve)
-    app.command("reject", help=f"{reject.__doc__}\n\n{BULK_HELP}")(reject)
+    app.command("approve")(approve)
+    app.command("reject")(reject)
     app.command("writeback")(writeback_cmd)
     app.command("rollback")(rollback_cmd)

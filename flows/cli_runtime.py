@@ -35,10 +35,17 @@ from tasks.errors import ShelfmatchError
 log = logging.getLogger("shelfmatch.cli")
 # Commands that run Prefect flows (and so need its API).
 FLOW_COMMANDS = {"extract", "score", "sync", "writeback", "rollback", "demo"}
+# The credentials a command cannot start without: checked before a Prefect API starts (tens of seconds)
+# and before the warehouse file is created, so a run that cannot start says so at once and leaves nothing.
+CREDENTIALS = {"sync": ("abs", "hardcover"), "extract": ("abs",)}
 
 
 class PrefectUnavailable(ShelfmatchError):
     """The local Prefect API did not start."""
+
+
+class NotConfigured(ShelfmatchError):
+    """A command needs a credential that is not set."""
 
 
 def expected(exc: BaseException) -> ShelfmatchError | None:
@@ -59,7 +66,10 @@ class ShelfmatchGroup(TyperGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
-        command = (ctx._protected_args or ctx.args or [None])[0]
+        args = [*ctx._protected_args, *ctx.args]
+        command = args[0] if args else None
+        if "--help" in args[1:]:
+            command = None  # help needs no settings, credentials or Prefect API
         try:
             with runtime(debug, command):
                 return super().invoke(ctx)
@@ -89,8 +99,12 @@ def runtime(debug: bool, command: str | None) -> Iterator[None]:
     timeout = math.ceil(settings.prefect_startup_timeout_seconds) if settings else 90
     prefect_defaults(timeout)
     route_logs(log_file, debug)
-    if invalid is not None and command != "doctor":  # doctor reports it as its first check
+    if invalid is not None and command not in ("doctor", None):  # doctor reports it as its first check
         raise invalid
+    if settings is not None and command in CREDENTIALS:
+        missing = settings.missing_credentials(*CREDENTIALS[command])
+        if missing:
+            raise NotConfigured(f"{command} cannot start: " + "; ".join(missing))
     if command in FLOW_COMMANDS and settings is not None:
         with prefect_api(timeout):
             yield
@@ -108,10 +122,27 @@ def fallback_log_path() -> Path:
     return Path(db).parent / "shelfmatch.log"
 
 
+# Prefect 3.8 phones home from two places: the API server's heartbeat (PREFECT_SERVER_ANALYTICS_ENABLED;
+# offline it logs an ERROR "Failed to send telemetry") and the SDK's usage events on import (DO_NOT_TRACK);
+# orchestration telemetry is a Cloud setting. A command line that talks to the user's own servers
+# sends none of them — the local API it starts inherits this environment.
+NO_TELEMETRY = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+}
+
+
+def no_telemetry() -> None:
+    """Turn Prefect's telemetry off in this process; call it before Prefect is imported (Prefect reads its
+    settings once, on import)."""
+    os.environ.update(NO_TELEMETRY)
+
+
 def prefect_defaults(startup_timeout: int) -> None:
     """Before Prefect is imported: no telemetry, quiet logs, and the one start-up timeout (for any
     local API Prefect starts by itself, e.g. to read a Secret block)."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    no_telemetry()
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = str(startup_timeout)
 

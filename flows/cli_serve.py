@@ -1,7 +1,4 @@
-"""`shelfmatch serve`: the review page and the ABS custom metadata provider, on 127.0.0.1 by default.
-
-Registered on the main `shelfmatch` app by `register(app)` (one line in flows/cli.py).
-"""
+"""`shelfmatch serve`: the review page and the ABS custom metadata provider, on 127.0.0.1 by default."""
 
 from __future__ import annotations
 
@@ -10,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from flows.cli_options import DbOption
 from tasks.settings import get_settings
 
 console = Console()
@@ -40,9 +38,7 @@ def serve(
         typer.Option("--host", help="Address to listen on (beyond loopback: needs SHELFMATCH_SERVE_TOKEN)"),
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port")] = 8765,
-    db: Annotated[
-        str | None, typer.Option("--db", help="DuckDB file (default: SHELFMATCH_DUCKDB_PATH)")
-    ] = None,
+    db: DbOption = None,
 ) -> None:
     """The review page (queue, item, plan, history) and the ABS custom metadata provider at /abs."""
     import uvicorn

@@ -2,9 +2,10 @@
 (or waiting, when Hardcover could not be asked about the item yet).
 
 Prepares (normalises) only the items and books that are new or changed since the last run (their keys
-persist in score_prepared_items / score_prepared_books), reads candidates + prepared keys, writes match_scores, matches and refills the tier tables
-(matches_auto, matches_pending, matches_reject, matches_waiting) in one transaction (tasks/scoring/store.py), and
-publishes the tier counts and the top conflicts as a Prefect artifact.
+persist in score_prepared_items / score_prepared_books), reads candidates + prepared keys, writes match_scores,
+matches and refills the tier tables (matches_auto, matches_pending, matches_reject, matches_waiting) in one
+transaction (tasks/scoring/store.py), shows its stages as a progress artifact, and publishes the tier counts and
+the top conflicts as artifacts.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.artifacts import publish_summary, publish_table
-from tasks.scoring.store import ScoreSummary, score_warehouse
+from tasks.artifacts import progress, publish_summary, publish_table
+from tasks.scoring.store import SCORE_STAGES, ScoreSummary, score_warehouse
 from tasks.settings import get_settings
 from tasks.warehouse import run_record
 
 
 @task(name="score-pairs", cache_policy=NO_CACHE)
 def score_task(db_path: str, run_id: str, item_ids: list[str] | None) -> ScoreSummary:
-    return score_warehouse(db_path, run_id, item_ids, get_settings(duckdb_path=db_path))
+    # The longest step of a first run: its stages show as a progress artifact (and a bar on a terminal).
+    with progress(len(SCORE_STAGES), f"score: {', '.join(SCORE_STAGES)}") as bar:
+        return score_warehouse(
+            db_path, run_id, item_ids, get_settings(duckdb_path=db_path), on_progress=bar.update
+        )
 
 
 @flow(name="score")

@@ -17,7 +17,7 @@ from flows.listen import listen
 from flows.score import score
 from tasks.artifacts import progress, publish_summary, publish_table
 from tasks.notify import notify_sync
-from tasks.report import review_queue_head, sync_counts, sync_notes, warehouse_state
+from tasks.report import listen_failures, review_queue_head, sync_counts, sync_notes, warehouse_state
 from tasks.settings import get_settings
 from tasks.warehouse import now, run_record
 
@@ -39,7 +39,7 @@ def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[
         "shelfmatch sync",
         counts,
         sections={"Steps": steps, "Errors by kind": errors or "none"},
-        notes=sync_notes(counts, failed, results),
+        notes=sync_notes(counts, failed, results, state["errors"]),
     )
 
 
@@ -89,6 +89,8 @@ def sync(
         bar.advance()
         state = read_state(db, since)
         run.counts.update(sync_counts(results, state))
+        if (listen_failed := listen_failures(run.counts, state["errors"])) is not None:
+            get_run_logger().warning(listen_failed)
         steps = [{"step": n, "run_id": r.get("run_id"), "status": "failed" if n in failures else "completed",
                   "note": failures.get(n, "")} for n, r in results.items()]  # fmt: skip
         publish(db, run.counts, state, steps, list(failures), results)

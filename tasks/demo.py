@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from tasks.warehouse import connect, fetch_dicts
+from tasks.warehouse import connect, fetch_dicts, load_sql
 
 DEMO_ABS_KEY = "demo-abs-key"
 DEMO_HC_TOKEN = "demo-hardcover-token"
@@ -61,7 +61,7 @@ def _accuracy(db_path: Path, truth: dict) -> dict[str, tuple[int, int]]:
     """Per tier: (items, items where the tier is right by the generated truth). Auto/pending are right
     when the matched book is the true one; reject is right when the true book is not in the catalogue."""
     with connect(db_path) as con:
-        rows = fetch_dicts(con, "SELECT item_id, tier, book_id FROM matches")
+        rows = fetch_dicts(con, load_sql("demo_matches"))
     out: dict[str, list[int]] = {}
     for r in rows:
         t = truth.get(r["item_id"])
@@ -80,7 +80,7 @@ def _accuracy(db_path: Path, truth: dict) -> dict[str, tuple[int, int]]:
 def _listening(db_path: Path, spoken_ids: list[str], truth: dict) -> str | None:
     """One line on what the listen step heard, and how the spoken-credit items fared."""
     with connect(db_path) as con:
-        rows = fetch_dicts(con, "SELECT item_id, verdict, book_id FROM listen_results")
+        rows = fetch_dicts(con, load_sql("demo_listen_results"))
     if not rows:
         return None
     verdicts = Counter(r["verdict"] for r in rows)
@@ -98,13 +98,75 @@ def _listening(db_path: Path, spoken_ids: list[str], truth: dict) -> str | None:
 
 def _plan_sample(db_path: Path, run_id: str, limit: int = 8) -> list[dict]:
     with connect(db_path) as con:
-        return fetch_dicts(
-            con,
-            "SELECT i.title AS item, p.field, CAST(p.before AS VARCHAR) AS before, CAST(p.after AS VARCHAR) AS after "
-            "FROM writeback_plans p JOIN abs_items i USING (item_id) WHERE p.run_id = ? "
-            "ORDER BY p.field = 'narrators' DESC, i.title, p.field LIMIT ?",
-            [run_id, limit],
+        return fetch_dicts(con, load_sql("demo_plan_sample"), {"run_id": run_id, "limit": limit})
+
+
+# What each kind of generated item is, and so what the right answer for it is.
+KINDS = {
+    "matchable": "whose audiobook edition is in the catalogue",
+    "no_audio_edition": "whose book is in the catalogue without an audio edition",
+    "distractor": "invented books the catalogue does not have",
+    "same_title_trap": "with a catalogue book's title but another author (not in the catalogue)",
+}
+
+
+def library_line(truth: dict) -> str:
+    """The generated library in words: how many items of each kind, largest first."""
+    kinds = Counter(t.kind for t in truth.values())
+    parts = [f"{n} {KINDS.get(kind, kind)}" for kind, n in kinds.most_common()]
+    return (
+        f"Library: {len(truth)} generated items with known answers — {'; '.join(parts)}. "
+        "The last two kinds are right when rejected."
+    )
+
+
+def tier_lines(settings) -> list[str]:  # noqa: ANN001 — tasks.settings.Settings
+    """How an item gets its tier, in two lines (the thresholds are the settings in use)."""
+    return [
+        f"auto: confidence ≥ {settings.auto_threshold} and nothing holds it back. pending: "
+        f"{settings.pending_threshold}–{settings.auto_threshold}, or any confidence held back by a cap "
+        "(capped_by: the author or series position disagrees, a runner-up is close, the sources disagree) — "
+        "why an item at 0.997 can wait for review — or a weaker match that still agrees on the title, "
+        "author or an identifier (low_confidence). reject: nothing plausible.",
+    ]
+
+
+def try_next(db_path: Path) -> list[str]:
+    """Commands to run next, exactly as printed (from the project folder, as `make demo` leaves it)."""
+    db = str(db_path)
+    return [
+        f'uv run shelfmatch sql --db {db} "SELECT abs_title, hc_title, confidence, capped_by '
+        'FROM match_review_queue LIMIT 10"',
+        f'uv run shelfmatch sql --db {db} "SELECT issue, count(*) AS items FROM metadata_issues GROUP BY ALL"',
+        f"uv run shelfmatch sql --db {db} sql/analysis/authors_missing_narrators.sql",
+        f"uv run shelfmatch report --db {db} --out demo-report.html    # plots; open it in a browser",
+        f"uv run shelfmatch review --db {db}    # approve/reject the pending matches one by one",
+        f"uv run shelfmatch serve --db {db}     # the same in the browser",
+    ]
+
+
+def where_to_look(db_path: Path, summary: dict, accuracy: dict) -> list[str]:
+    """For each number that needs a look (errors, rejects, pending), the query that shows the items."""
+    db = str(db_path)
+    lines = []
+    if summary.get("errors"):
+        lines.append(
+            f"{summary['errors']} errors — what and where: uv run shelfmatch sql --db {db} "
+            '"SELECT flow, kind, item_id, message FROM errors"'
         )
+    rejects, rejects_right = accuracy.get("reject", (0, 0))
+    if rejects > rejects_right:
+        lines.append(
+            f"{rejects - rejects_right} rejected items whose book the catalogue has: uv run shelfmatch sql "
+            f'--db {db} "SELECT item_title, item_authors, book_title, confidence FROM matches_reject"'
+        )
+    pending, pending_right = accuracy.get("pending", (0, 0))
+    if pending > pending_right:
+        lines.append(
+            f"{pending - pending_right} pending items whose best candidate is not the true book: that is what "
+            "review is for (they are never written unless approved) — the first suggestion below lists them"
+        )
+    return lines
 
 
 def _show(
@@ -115,6 +177,7 @@ def _show(
     sample: list[dict],
     db_path: Path,
     seconds: float,
+    settings,  # noqa: ANN001 — tasks.settings.Settings
 ) -> None:
     tiers = Table(title="Match tiers", title_justify="left")
     tiers.add_column("tier")
@@ -125,18 +188,26 @@ def _show(
         n, right = accuracy.get(tier, (0, 0))
         tiers.add_row(tier, str(n), f"{right}/{n} {meaning[tier]}" if n else "–")
     console.print(tiers)
+    for line in tier_lines(settings):
+        console.print(line, soft_wrap=True, highlight=False)
 
     facts = Table(show_header=False, title="This sync", title_justify="left")
-    for key in (
-        "items_seen",
-        "items_changed",
-        "hardcover_requests_used",
-        "hardcover_budget_left",
-        "items_listened",
-        "errors",
-    ):
-        facts.add_row(key.replace("_", " "), str(summary.get(key)))
+    listened = summary.get("items_listened")
+    rows = {
+        "items seen": summary.get("items_seen"),
+        "items new or changed": summary.get("items_changed"),
+        "Hardcover requests used": summary.get("hardcover_requests_used"),
+        "Hardcover budget left today": summary.get("hardcover_budget_left"),
+        "items listened to": "skipped (--quick)" if listened is None else listened,
+        "errors": summary.get("errors"),
+    }
+    if summary.get("items_listen_failed"):
+        rows["items whose audio could not be read"] = summary["items_listen_failed"]
+    for key, value in rows.items():
+        facts.add_row(key, str(value))
     console.print(facts)
+    for line in where_to_look(db_path, summary, accuracy):
+        console.print(line, soft_wrap=True, highlight=False)
 
     table = Table(title=f"Dry-run writeback plan: {plan.get('planned_fields', 0)} fields on "
                   f"{plan.get('planned_items', 0)} items (first rows; nothing was written)", title_justify="left")  # fmt: skip
@@ -146,19 +217,20 @@ def _show(
         table.add_row(*(str(row[c] or "") for c in ("item", "field", "before", "after")))
     console.print(table)
 
-    db = str(db_path)
-    lines = [
-        f"[bold]Done in {seconds:.0f} s.[/bold] The demo warehouse is {db}. Try next:",
-        f'  shelfmatch sql --db {db} "SELECT * FROM match_review_queue LIMIT 10"',
-        f'  shelfmatch sql --db {db} "SELECT issue, count(*) FROM metadata_issues GROUP BY ALL"',
-        f"  shelfmatch sql --db {db} sql/analysis/authors_missing_narrators.sql",
-        f"  shelfmatch report --db {db} --out demo-report.html    # plots; open it in a browser",
-        f"  SHELFMATCH_DUCKDB_PATH={db} shelfmatch review        # approve/reject pending matches",
-        "  prefect server start    # the UI at http://127.0.0.1:4200 (run history, artifacts), see README",
-        "Your own library: README.md, 'Use it with your Audiobookshelf'.",
-    ]
-    for line in lines:
-        console.print(line, soft_wrap=True, highlight=False)
+    console.print(
+        f"[bold]Done in {seconds:.0f} s.[/bold] The demo warehouse is {db_path}. Try next:", highlight=False
+    )
+    for line in try_next(db_path):
+        console.print(f"  {line}", soft_wrap=True, highlight=False, markup=False)
+    console.print(
+        "Run history and artifacts in Prefect's UI: `uv run prefect config set "
+        "PREFECT_API_URL=http://127.0.0.1:4200/api`, then `uv run prefect server start` in another terminal, "
+        "and run the demo again (README, 'Running it on a schedule').",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
+    console.print("Your own library: README.md, 'Use it with your Audiobookshelf'.", highlight=False)
 
 
 def run_demo(
@@ -229,9 +301,10 @@ def run_demo(
         plan = plan_state.result()
         accuracy = _accuracy(db_path, lib.truth)
         sample = _plan_sample(db_path, plan["run_id"])
-        kinds = Counter(t.kind for t in lib.truth.values())
-        console.print(f"library: {dict(kinds)}", soft_wrap=True)
+        console.print(library_line(lib.truth), soft_wrap=True, highlight=False)
         if (heard := _listening(db_path, spoken, lib.truth)) is not None:
             console.print(heard, soft_wrap=True)
-        _show(console, summary, accuracy, plan, sample, db_path, time.monotonic() - started)
+        from tasks.settings import get_settings
+
+        _show(console, summary, accuracy, plan, sample, db_path, time.monotonic() - started, get_settings())
     return 0

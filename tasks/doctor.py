@@ -52,12 +52,7 @@ def check_abs(settings: Settings) -> Check:
     name = "ABS"
     key = settings.abs_key()
     if not key:
-        return Check(
-            name,
-            FAIL,
-            f"no API key for {settings.abs_url} — set SHELFMATCH_ABS_API_KEY "
-            f"(ABS → Settings → API Keys) or the Prefect Secret block '{settings.abs_api_key_secret_block}'",
-        )
+        return Check(name, FAIL, settings.missing_credentials("abs")[0])
 
     async def probe() -> list[dict]:
         client = AbsClient(
@@ -90,12 +85,7 @@ def check_hardcover(settings: Settings, reading: _HardcoverReading) -> Check:
     name = "Hardcover"
     token = settings.hardcover_key()
     if not token:
-        return Check(
-            name,
-            FAIL,
-            "no token — set SHELFMATCH_HARDCOVER_TOKEN (hardcover.app/account/api) "
-            f"or the Prefect Secret block '{settings.hardcover_token_secret_block}'",
-        )
+        return Check(name, FAIL, settings.missing_credentials("hardcover")[0])
 
     async def probe() -> dict:
         timeout = min(settings.hardcover_timeout_seconds, DOCTOR_TIMEOUT_SECONDS)

@@ -1,14 +1,13 @@
-"""What people read: the sync summary, `shelfmatch sql` results, and the HTML report.
+"""What people read in a terminal or an artifact: the sync summary and `shelfmatch sql` results.
 
 Plain functions over the warehouse (tests call them directly); the sync flow wraps a few as tasks
-and publishes their output as Prefect artifacts via `tasks.artifacts`.
+and publishes their output as Prefect artifacts via `tasks.artifacts`. The HTML report is
+tasks/report_html.py.
 """
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
 import io
 import json
 from dataclasses import dataclass
@@ -18,11 +17,12 @@ from typing import Any
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tasks.errors import ShelfmatchError
 from tasks.settings import PROJECT_ROOT
-from tasks.warehouse import connect, fetch_dicts, load_sql, now, open_connection
+from tasks.warehouse import connect, fetch_dicts, load_sql, open_connection
 
 QUEUE_HEAD = 20
 
@@ -41,18 +41,14 @@ def warehouse_state(db_path: Path | str, since: datetime) -> dict[str, Any]:
 def review_queue_head(db_path: Path | str, limit: int = QUEUE_HEAD) -> list[dict]:
     """The first rows of `match_review_queue` (what a person should review next)."""
     with connect(db_path) as con:
-        rows = fetch_dicts(
-            con,
-            "SELECT item_id, abs_title, abs_authors, hc_title, hc_authors, confidence, margin_over_runner_up, "
-            "capped_by, why_asked FROM match_review_queue LIMIT ?",
-            [limit],
-        )
-    return rows
+        return fetch_dicts(con, load_sql("report_review_queue_head"), {"limit": limit})
 
 
 def sync_counts(steps: dict[str, dict], state: dict[str, Any]) -> dict[str, Any]:
     """The numbers a person wants after a sync, flat (for the runs row and the artifact)."""
     extract = steps.get("extract") or {}
+    listen = steps.get("listen") or {}
+    listened, listen_failed = listen.get("items") or 0, listen.get("error") or 0
     tiers = state["tiers"]
     hardcover = state["hardcover"]
     errors = state["errors"]
@@ -67,18 +63,39 @@ def sync_counts(steps: dict[str, dict], state: dict[str, Any]) -> dict[str, Any]
         "waiting": tiers.get("waiting", 0),
         "hardcover_requests_used": hardcover.get("requests_used") or 0,
         "hardcover_budget_left": hardcover.get("budget_left"),
-        "hardcover_budget_resets_at": hardcover.get("resets_at"),
+        # Text with its time zone: the summary, the runs row and the notification all show it as is.
+        "hardcover_budget_resets_at": summary_value(hardcover.get("resets_at")) or None,
         # Hardcover's daily cap is not a failure: the next run resumes from the cache.
         "items_waiting_for_hardcover_budget": (steps.get("candidates") or {}).get("stopped_by_budget") or 0,
-        "items_listened": (steps.get("listen") or {}).get("items"),
+        # An item whose audio could not be read (verdict "error") was not listened to: counted apart.
+        "items_listened": listened - listen_failed if listen else None,
+        "items_listen_failed": listen_failed if listen else None,
         "errors": sum(e["errors"] for e in errors),
     }
 
 
+def listen_failures(counts: dict[str, Any], errors: list[dict] | None = None) -> str | None:
+    """One line when the listen step could not hear some items (they are not counted as listened)."""
+    failed = counts.get("items_listen_failed") or 0
+    if not failed:
+        return None
+    tried = failed + (counts.get("items_listened") or 0)
+    kinds = ", ".join(f"{e['kind']}: {e['errors']}" for e in errors or [] if e.get("flow") == "listen")
+    return (
+        f"listening failed for {failed} of {tried} items{f' ({kinds})' if kinds else ''} — they are not "
+        "counted as listened; why: shelfmatch sql \"SELECT * FROM errors WHERE flow = 'listen'\""
+    )
+
+
 def sync_notes(
-    counts: dict[str, Any], failed_steps: list[str], steps: dict[str, dict] | None = None
+    counts: dict[str, Any],
+    failed_steps: list[str],
+    steps: dict[str, dict] | None = None,
+    errors: list[dict] | None = None,
 ) -> list[str]:
     notes = []
+    if (listen := listen_failures(counts, errors)) is not None:
+        notes.append(f"**Warning: {listen}**")
     budget_message = ((steps or {}).get("candidates") or {}).get("message")
     if budget_message:
         notes.append(f"**Hardcover:** {budget_message}")
@@ -102,12 +119,24 @@ def sync_notes(
     return notes
 
 
+def summary_value(value: Any) -> str:
+    """A summary value as text; the warehouse's times are UTC, and say so."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    return str(value)
+
+
 def print_sync_summary(summary: dict, console: Console) -> None:
     table = Table(title="sync", show_header=False, title_justify="left")
     for key, value in summary.items():
         if not isinstance(value, dict | list):
-            table.add_row(key.replace("_", " "), "" if value is None else str(value))
+            style = "yellow" if key == "items_listen_failed" and value else None
+            table.add_row(key.replace("_", " "), summary_value(value), style=style)
     console.print(table)
+    if (listen := listen_failures(summary)) is not None:
+        console.print(f"[yellow]warning:[/yellow] {escape(listen)}", soft_wrap=True, highlight=False)
 
 
 # --- shelfmatch sql ---------------------------------------------------------------------------------
@@ -193,7 +222,10 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def print_result(result: QueryResult, console: Console, fmt: str = "table") -> None:
+def print_result(result: QueryResult, console: Console, fmt: str = "table", width: int | None = None) -> None:
+    """Print a query result. A table is `width` characters wide: 0 = as wide as its rows need; None = the
+    terminal's width on a terminal, as wide as needed in a pipe or file. A value that does not fit
+    wraps inside its cell, never cut to "…"."""
     check_format(fmt)
     if fmt == "csv":
         buf = io.StringIO()
@@ -207,170 +239,20 @@ def print_result(result: QueryResult, console: Console, fmt: str = "table") -> N
         records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
         console.file.write(json.dumps(records, default=str, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(*result.columns, show_lines=False, highlight=True)
+    table = Table(show_lines=False, highlight=True)
+    for column in result.columns:
+        table.add_column(column, overflow="fold")
     for row in result.rows:
         table.add_row(*(_text(v) for v in row))
-    console.print(table)
+    if width is None and console.is_terminal:
+        console.print(table)
+    else:
+        # Wider than the console when asked or piped: each row stays on one line, whole.
+        wanted = width or console.measure(table, options=console.options.update_width(10**6)).maximum
+        saved, console.width = console.width, wanted
+        try:
+            console.print(table)
+        finally:
+            console.width = saved
     more = " (more rows: raise --limit, 0 = all)" if result.truncated else ""
     console.print(f"[dim]{len(result.rows)} rows{more}[/dim]")
-
-
-# --- HTML report -------------------------------------------------------------------------------------
-
-TIER_COLOURS = {
-    "auto": "#2e7d32",
-    "pending": "#f9a825",
-    "reject": "#c62828",
-    "waiting": "#1565c0",
-    "unscored": "#9e9e9e",
-}
-
-
-def _png(fig) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _tier_chart(tiers: dict[str, int]) -> str:
-    import matplotlib.pyplot as plt
-
-    order = [t for t in ("auto", "pending", "reject", "waiting", "unscored") if t in tiers]
-    fig, ax = plt.subplots(figsize=(6, 2.6))
-    bars = ax.barh(order, [tiers[t] for t in order], color=[TIER_COLOURS[t] for t in order])
-    ax.bar_label(bars, padding=3)
-    ax.invert_yaxis()
-    ax.set_xlabel("items")
-    ax.set_title("Items by match tier")
-    ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
-
-
-def _confidence_chart(rows: list[dict], auto: float, pending: float) -> str:
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    fig, ax = plt.subplots(figsize=(7, 3))
-    bins = np.linspace(0, 1, 41)
-    for tier in ("reject", "pending", "auto"):
-        values = [r["confidence"] for r in rows if r["tier"] == tier]
-        if values:
-            ax.hist(values, bins=bins, color=TIER_COLOURS[tier], label=f"{tier} ({len(values)})", alpha=0.9)
-    for x, label in ((pending, "pending ≥"), (auto, "auto ≥")):
-        ax.axvline(x, color="#424242", linestyle="--", linewidth=1)
-        ax.text(x, ax.get_ylim()[1] * 0.95, f" {label} {x:.2f}", fontsize=8, va="top")
-    ax.set_xlabel("confidence of the best candidate")
-    ax.set_ylabel("items")
-    ax.set_title("How sure is each match?")
-    ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
-
-
-def _coverage_chart(rows: list[dict]) -> str:
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    fields = [r["field"] for r in rows]
-    before = [100.0 * r["before"] / r["items"] if r["items"] else 0 for r in rows]
-    after = [100.0 * r["after"] / r["items"] if r["items"] else 0 for r in rows]
-    y = np.arange(len(fields))
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(fields) + 1.2))
-    ax.barh(y - 0.2, before, height=0.4, color="#90a4ae", label="in ABS now")
-    ax.barh(y + 0.2, after, height=0.4, color="#1565c0", label="after the planned writes")
-    ax.set_yticks(y, fields)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("% of items with a value")
-    ax.set_title("Metadata coverage, before and after")
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
-
-
-def _html_table(rows: list[dict], limit: int = 15) -> str:
-    if not rows:
-        return "<p class='none'>none</p>"
-    cols = list(rows[0].keys())
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_text(r[c]))}</td>" for c in cols) + "</tr>" for r in rows[:limit]
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def report_data(db_path: Path | str) -> dict[str, Any]:
-    """Everything the report shows, read on a read-only connection (a running sync only blocks the read)."""
-    con = open_connection(db_path, read_only=True)
-    try:
-        tiers = {r["tier"]: r["items"] for r in fetch_dicts(con, load_sql("sync_tier_counts"))}
-        return {
-            "tiers": tiers,
-            "confidences": fetch_dicts(con, load_sql("report_confidences")),
-            "coverage": fetch_dicts(con, load_sql("report_coverage")),
-            "issues": fetch_dicts(
-                con, "SELECT issue, count(*) AS items FROM metadata_issues GROUP BY issue ORDER BY items DESC"
-            ),
-            "series_gaps": fetch_dicts(
-                con, "SELECT series_name, owned, missing, missing_positions FROM series_gaps LIMIT 10"
-            ),
-            "queue": fetch_dicts(
-                con, "SELECT abs_title, hc_title, confidence, capped_by FROM match_review_queue LIMIT 10"
-            ),
-            "runs": fetch_dicts(
-                con,
-                "SELECT flow, status, started_at, finished_at, message FROM runs ORDER BY started_at DESC LIMIT 10",
-            ),
-        }
-    finally:
-        con.close()
-
-
-def write_report(db_path: Path | str, out: Path | str, settings=None) -> Path:
-    """Write a self-contained HTML report (PNG plots embedded as base64) and return its path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from tasks.settings import get_settings
-
-    settings = settings or get_settings()
-    data = report_data(db_path)
-    total = sum(data["tiers"].values())
-    parts = [
-        f"<h1>shelfmatch report</h1><p class='meta'>{html.escape(str(db_path))} · {total} items · "
-        f"generated {now():%Y-%m-%d %H:%M} UTC</p>"
-    ]
-    if total:
-        parts.append(f"<img alt='items by tier' src='data:image/png;base64,{_tier_chart(data['tiers'])}'>")
-    if data["confidences"]:
-        chart = _confidence_chart(data["confidences"], settings.auto_threshold, settings.pending_threshold)
-        parts.append(f"<img alt='confidence histogram' src='data:image/png;base64,{chart}'>")
-    if data["coverage"]:
-        parts.append(
-            f"<img alt='metadata coverage' src='data:image/png;base64,{_coverage_chart(data['coverage'])}'>"
-        )
-    parts += [
-        "<h2>Review next</h2>",
-        _html_table(data["queue"]),
-        "<p class='hint'>Review with <code>shelfmatch review</code>; all of it: "
-        '<code>shelfmatch sql "SELECT * FROM match_review_queue"</code></p>',
-        "<h2>Metadata issues</h2>",
-        _html_table(data["issues"]),
-        "<h2>Series with gaps</h2>",
-        _html_table(data["series_gaps"]),
-        "<h2>Recent runs</h2>",
-        _html_table(data["runs"]),
-    ]
-    style = (
-        "body{font-family:system-ui,sans-serif;max-width:920px;margin:2em auto;color:#212121}"
-        "img{display:block;margin:1em 0;max-width:100%}table{border-collapse:collapse;font-size:13px}"
-        "td,th{border-bottom:1px solid #e0e0e0;padding:4px 8px;text-align:left}.meta,.hint,.none{color:#757575}"
-    )
-    page = f"<!doctype html><html><head><meta charset='utf-8'><title>shelfmatch report</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out

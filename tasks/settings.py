@@ -1,13 +1,17 @@
 """Settings: one place for every knob, read from CLI flags > env (`SHELFMATCH_*`) > `.env` > defaults.
 
 Secrets (ABS API key, Hardcover token) are `SecretStr`: they never appear in reprs, logs, DuckDB
-or artifacts. When the env var is empty, a Prefect Secret block named by `*_secret_block` is tried.
+or artifacts. When the env var is empty and a Prefect API is configured (PREFECT_API_URL), the Prefect
+Secret block named by `*_secret_block` is tried.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
+import tomllib
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
@@ -226,11 +230,48 @@ class Settings(BaseSettings):
             data[key] = "***" if data.get(key) else ""
         return data
 
+    def missing_credentials(self, *services: str) -> list[str]:
+        """One line per service ("abs", "hardcover") that has neither a variable nor a readable Secret block."""
+        found = {"abs": self.abs_key, "hardcover": self.hardcover_key}
+        how = {
+            "abs": f"no ABS API key for {self.abs_url} — set SHELFMATCH_ABS_API_KEY (ABS → Settings → API Keys)",
+            "hardcover": "no Hardcover token — set SHELFMATCH_HARDCOVER_TOKEN (hardcover.app/account/api)",
+        }
+        block = {"abs": self.abs_api_key_secret_block, "hardcover": self.hardcover_token_secret_block}
+        where = "" if prefect_api_url() else " with PREFECT_API_URL set"
+        return [
+            f"{how[s]}, or the Prefect Secret block '{block[s]}'{where}" for s in services if not found[s]()
+        ]
+
+
+def prefect_api_url() -> str | None:
+    """The Prefect API a Secret block would be read from — without importing Prefect when it is not loaded.
+
+    Inside a run (or once a command has started its API) Prefect's own settings say; before that,
+    PREFECT_API_URL in the environment or in the active Prefect profile (`prefect config set`)."""
+    if "prefect.settings" in sys.modules:
+        from prefect.settings import get_current_settings
+
+        return get_current_settings().api.url
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
+    return (profiles.get("profiles", {}).get(active) or {}).get("PREFECT_API_URL") or None
+
 
 def _secret_value(value: SecretStr, block_name: str) -> str:
     raw = value.get_secret_value()
     if raw:
         return raw
+    # Without a Prefect API to ask, Prefect would start a temporary one (tens of seconds) to find nothing.
+    if not prefect_api_url():
+        return ""
     try:  # a Prefect Secret block, for UI-managed secrets
         from prefect.blocks.system import Secret
 

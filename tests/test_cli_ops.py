@@ -99,14 +99,14 @@ def test_sql_on_a_missing_file_says_to_run_sync_first(tmp_path):
     assert "shelfmatch sync" in result.output
 
 
-def test_report_writes_html_with_three_embedded_plots(warehouse, tmp_path):
+def test_report_writes_html_with_three_inline_charts(warehouse, tmp_path):
     out = tmp_path / "report.html"
     result = run("report", "--db", str(warehouse), "--out", str(out))
     assert result.exit_code == 0, result.output
     page = out.read_text()
-    assert page.count("src='data:image/png;base64,") == 3
-    for alt in ("items by tier", "confidence histogram", "metadata coverage"):
-        assert f"alt='{alt}'" in page
+    assert page.count("<svg") == 3
+    for chart in ("items by tier", "confidence histogram", "metadata coverage"):
+        assert f"data-chart='{chart}'" in page
     assert "Review next" in page and "Series with gaps" in page
 
 

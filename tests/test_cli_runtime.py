@@ -143,3 +143,23 @@ def test_version_prints_the_installed_version_and_needs_no_settings(monkeypatch)
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0, result.output
     assert result.output == f"shelfmatch {version('shelfmatch')}\n"
+
+
+def test_the_command_line_turns_prefect_telemetry_off_before_prefect_is_imported():
+    """Offline, Prefect's API server logs an ERROR "Failed to send telemetry" for its heartbeat, and the
+    SDK sends usage events on import: the CLI's process (and the local API it starts, which inherits
+    its environment) has both off, whatever the user's shell had."""
+    code = (
+        "import flows.cli, sys\n"
+        "assert 'prefect' not in sys.modules\n"
+        "from prefect.settings import get_current_settings\n"
+        "from prefect._internal.analytics import is_telemetry_enabled\n"
+        "print(get_current_settings().server.analytics_enabled, is_telemetry_enabled())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DO_NOT_TRACK", "CI")}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "true"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]

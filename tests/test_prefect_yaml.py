@@ -69,3 +69,21 @@ def test_no_secret_is_written_in_the_file():
     env = DEPLOYMENTS["nightly-sync"]["work_pool"]["job_variables"]["env"]
     assert not any("key" in k.lower() or "token" in k.lower() for k in env)
     assert "prefect.blocks.secret" not in text
+
+
+def test_the_worker_s_warehouse_path_is_not_overridden(tmp_path, monkeypatch):
+    """A process worker runs a flow with its own environment updated by the job variables' env: a
+    shelfmatch setting there would win over the worker's, and a worker started with another warehouse
+    file would silently sync into a second, empty one."""
+    from tasks.settings import PROJECT_ROOT, get_settings
+
+    mine = tmp_path / "elsewhere.duckdb"
+    for deployment in DEPLOYMENTS.values():
+        job_env = (deployment["work_pool"].get("job_variables") or {}).get("env") or {}
+        monkeypatch.setenv("SHELFMATCH_DUCKDB_PATH", str(mine))
+        for key, value in job_env.items():
+            monkeypatch.setenv(key, str(value))
+        assert get_settings().duckdb_path == mine, f"{deployment['name']} overrides the worker's warehouse"
+        monkeypatch.delenv("SHELFMATCH_DUCKDB_PATH")
+        # Unset on the worker: the default is the project's own file (what the CLI uses too).
+        assert get_settings().duckdb_path == PROJECT_ROOT / "data" / "shelfmatch.duckdb"

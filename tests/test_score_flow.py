@@ -133,6 +133,9 @@ def test_score_flow_fills_matches_and_tier_tables_and_publishes_an_artifact(pref
     assert "| auto | 1 |" in artifact.data and "Top conflicts" in artifact.data
     assert "The Hunger Games" in artifact.data
     assert "score-conflicts" in artifacts_of(state.state_details.flow_run_id)
+    # The score step's stages show as a progress artifact that ends at 100 %.
+    progress = artifacts_of(state.state_details.flow_run_id)[None]
+    assert progress.type == "progress" and float(progress.data) == 100.0
 
 
 def test_rescoring_replaces_matches_but_keeps_every_runs_pairs(prefect_harness, db_path):

@@ -131,3 +131,57 @@ def test_a_sync_stopped_by_the_hardcover_budget_completes_and_says_what_remains(
             "SELECT count(*), count(DISTINCT cache_key) FROM hc_requests"
         ).fetchall()
     assert keys == distinct
+
+
+def run_logs(state, min_level: int) -> list[str]:
+    """The messages the flow run logged to Prefect's API at `min_level` or above."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
+
+    async def read():
+        async with get_client() as client:
+            flt = LogFilter(
+                flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+                level=LogFilterLevel(ge_=min_level),
+            )
+            return await client.read_logs(log_filter=flt)
+
+    return [log.message for log in asyncio.run(read())]
+
+
+def test_items_whose_audio_cannot_be_read_are_counted_as_failed_listens_not_listened(
+    prefect_harness, abs_server, abs_settings, hc_server, db_path
+):
+    """The recorded ABS items are served without their audio files (404): every listen attempt fails."""
+    from flows.cli_runtime import flush_prefect_logs
+    from flows.sync import sync
+
+    abs_settings(abs_server())
+    state = sync(db_path=str(db_path), max_listen=3, return_state=True)
+    assert state.is_completed(), state.message
+    summary = state.result()
+    with connect(db_path) as con:
+        [(attempted, failed)] = con.execute(
+            "SELECT count(*), count(*) FILTER (verdict = 'error') FROM listen_results"
+        ).fetchall()
+    assert attempted == failed == 3
+    assert summary["items_listened"] == 0 and summary["items_listen_failed"] == 3
+    text = artifacts_of(state)["sync-summary"].data
+    assert "listening failed for 3 of 3 items (abs_unavailable: 3)" in text
+    flush_prefect_logs()
+    assert any("listening failed for 3 of 3 items" in m for m in run_logs(state, 30))
+
+
+def test_the_budget_reset_time_is_shown_with_its_time_zone(demo_warehouse):
+    import io
+
+    from rich.console import Console
+
+    from tasks.report import print_sync_summary
+
+    summary = demo_warehouse.results["sync"]
+    assert summary["hardcover_budget_resets_at"].endswith(" UTC")
+    out = io.StringIO()
+    print_sync_summary(summary, Console(file=out, width=200))
+    [line] = [line for line in out.getvalue().splitlines() if "hardcover budget resets at" in line]
+    assert line.rstrip(" │").endswith(" UTC")

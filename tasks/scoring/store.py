@@ -10,7 +10,7 @@ atomically.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,21 +202,38 @@ def write_results(
     return pruned
 
 
+# The stages of a score run, in order: `on_progress(done, len(SCORE_STAGES))` follows them.
+SCORE_STAGES = ("prepare and load", "compare pairs", "fit the model", "score", "write")
+
+
 def score_warehouse(
-    db_path: str | Path, run_id: str, item_ids: list[str] | None, settings: Settings, conflicts: int = 10
+    db_path: str | Path,
+    run_id: str,
+    item_ids: list[str] | None,
+    settings: Settings,
+    conflicts: int = 10,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> ScoreSummary:
     base = load_model(settings.model_path)
     seconds: dict[str, float] = {}
+    stages = len(SCORE_STAGES)
+    step = on_progress or (lambda done, total: None)
     with connect(db_path) as con:
         clock = time.perf_counter()
+        step(0, stages)
         inputs = load_inputs(con, item_ids)
         seconds["load"] = time.perf_counter() - clock
+        step(1, stages)
         features = pair_features(inputs.candidates, inputs.prepared_items, inputs.prepared_books)
+        step(2, stages)
         model = adaptation.model_for_run(con, features, inputs.items, base, settings)
+        step(3, stages)
         scored, matches = _score(features, inputs, settings, model)
         seconds["score"] = time.perf_counter() - clock - seconds["load"]
+        step(4, stages)
         pruned = write_results(con, run_id, scored, matches, model, settings.score_history_runs)
         seconds["write"] = time.perf_counter() - clock - seconds["load"] - seconds["score"]
+        step(5, stages)
         tier_totals = [
             dict(zip(("tier", "items", "mean_confidence"), row, strict=True))
             for row in con.execute(load_sql("score_tier_counts")).fetchall()

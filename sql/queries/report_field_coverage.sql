@@ -9,13 +9,15 @@ WITH items AS (
         coalesce(isbn, '') <> ''                   AS isbn,
         coalesce(published_year, '') <> ''         AS published_year,
         coalesce(publisher, '') <> ''              AS publisher,
+        coalesce(language, '') <> ''               AS language,
         coalesce(description, '') <> ''            AS description,
         len(coalesce(genres, [])) > 0              AS genres
     FROM abs_items
     WHERE removed_at IS NULL
 ),
 before AS (
-    UNPIVOT items ON authors, narrators, series, asin, isbn, published_year, publisher, description, genres
+    UNPIVOT items
+    ON authors, narrators, series, asin, isbn, published_year, publisher, language, description, genres
     INTO NAME field VALUE has_value
 ),
 newest_plan AS (
