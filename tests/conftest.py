@@ -15,7 +15,7 @@ pytest_plugins = [
     "tests.plugins.abs_fixtures",
     "tests.plugins.hardcover_fixtures",
     "tests.plugins.audio_fixtures",
-    "tests.plugins.demo_fixtures",  # issue 7: a demo-sized warehouse built once per session by the real flows
+    "tests.plugins.demo_fixtures",  # a demo-sized warehouse built once per session by the real flows
     "tests.plugins.web_fixtures",  # the review page served over a copy of the demo warehouse
 ]
 

@@ -77,7 +77,7 @@ def select_writes(
     con: duckdb.DuckDBPyConnection, target_run_id: str | None, item_ids: list[str] | None
 ) -> list[dict]:
     if target_run_id is None and not item_ids:
-        raise ValueError("Name what to undo: --run <writeback run id> and/or --items <item ids>.")
+        raise ValueError("Name what to undo: --run <writeback run id> and/or --item <item id> (repeatable).")
     writes = fetch_dicts(con, load_sql("writeback_active_writes"))
     if target_run_id is not None:
         writes = [w for w in writes if w["run_id"] == target_run_id]
@@ -99,7 +99,7 @@ async def apply_rollback(
 ) -> RollbackSummary:
     """Restore the `before` values chunk by chunk; `on_progress(done, total)` counts items, once per chunk."""
     summary = RollbackSummary(run_id)
-    command = "shelfmatch rollback " + (f"--run {target_run_id}" if target_run_id else "--items ...")
+    command = "shelfmatch rollback " + (f"--run {target_run_id}" if target_run_id else "--item ...")
     try:
         summary.reconciled = await reconcile_open_intents(con, client, run_id)
     except AbsUnavailable as exc:

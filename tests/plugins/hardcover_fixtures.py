@@ -1,6 +1,6 @@
 """Shared pytest fixtures (registered in tests/conftest.py)."""
 
-# --- Hardcover (issue 3): emulator fixtures and a small library of items with known answers ---------
+# --- Hardcover: emulator fixtures and a small library of items with known answers ---------
 from __future__ import annotations
 
 import pytest
