@@ -8,16 +8,17 @@ author (and series) are heard. The flow's main process alone writes DuckDB.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import ExitStack
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.score import score
-from tasks.artifacts import summary_markdown
+from tasks.artifacts import progress, summary_markdown
 from tasks.hardcover.errors import BudgetExhausted
 from tasks.listen.item import (
     ListenJob,
@@ -87,7 +88,8 @@ def listen(
 ) -> dict:
     settings = get_settings(duckdb_path=db_path)
     db = settings.duckdb_path
-    with run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}) as run:
+    with ExitStack() as stack:
+        run = stack.enter_context(run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}))
         jobs = load_jobs(db, item_ids, max_items)
         can_search = bool(jobs) and search_available(settings)
         run_cap = min(
@@ -100,6 +102,7 @@ def listen(
         verdicts: Counter[str] = Counter()
         heard = []
         by_id = {job.item_id: job for job in jobs}
+        bar = stack.enter_context(progress(len(jobs), "items listened to"))
         for future in as_completed([listen_item.submit(job) for job in jobs]):
             result, candidates, search_error = future.result(), None, None
             cap = min(settings.listen_search_requests_per_item, run_cap - spent)
@@ -127,6 +130,10 @@ def listen(
             store_result(db, run.run_id, result, candidates is not None, search_error)
             verdicts[result.verdict] += 1
             heard.append(result.item_id)
+            if result.verdict == "error":
+                # An item whose audio could not be read was not listened to: people need to see it.
+                get_run_logger().warning("listen: %s could not be heard: %s", result.item_id, result.error)
+            bar.advance()
         rescored = rescore(heard, db)
         run.counts.update(items=len(jobs), rescored=rescored, search_requests=spent, **verdicts)
     summary = {"run_id": run.run_id, **run.counts}

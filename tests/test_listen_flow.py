@@ -95,7 +95,8 @@ def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
         spoken_books,
         {"final_empire": [12, 11], "hail_mary_m4b": [], "music": [21], "corrupt": [21, 22]},
     )
-    summary = listen(db_path=str(db_path))
+    state = listen(db_path=str(db_path), return_state=True)
+    summary = state.result()
     assert summary["items"] == 4
     with connect(db_path) as con:
         results = {r["item_id"]: r for r in fetch_dicts(con, "SELECT * FROM listen_results")}
@@ -132,6 +133,13 @@ def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
     assert "corrupt.m4b" in error["message"]
     assert all(t["cpu_seconds"] > 0 and t["model"] for t in transcripts if t["text"])
     assert run["status"] == "completed" and json.loads(run["counts"])["identified"] == 1
+    # the run shows its progress over the items, and says at WARNING which item could not be heard
+    from flows.cli_runtime import flush_prefect_logs
+    from tests.test_sync_flow import artifacts_of, run_logs
+
+    assert float(artifacts_of(state)["progress"].data) == 100.0
+    flush_prefect_logs()
+    assert any("li-corrupt could not be heard" in m for m in run_logs(state, 30))
 
     # a second run hears nothing again: every item was heard (the corrupt one is retried)
     again = listen(db_path=str(db_path))
