@@ -461,3 +461,23 @@ def test_metadata_copied_from_a_series_neighbour_does_not_hold_back_the_book_the
     assert "series_position" not in row["caps"]
     hg = scored.filter(pl.col("book_id") == HUNGER_GAMES).row(0, named=True)
     assert hg["position_level"] == "null"  # ABS's "#2" describes Catching Fire, not this candidate
+
+
+def test_a_placeholder_folder_name_is_no_title_source_that_disagrees_with_the_heard_title():
+    # A ripper's "Unknown 0042" folder names no book: the spoken credits are the item's one title
+    # source, so they do not count as contradicted (no sources_disagree cap, no conflict segment).
+    row, _ = one(
+        {
+            "x": (
+                {
+                    "path": {"title": "Unknown 0042"},
+                    "transcript": {"title": "The Hunger Games", "author": "Suzanne Collins"},
+                },
+                None,
+                [HUNGER_GAMES, CATCHING_FIRE],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES
+    assert row["sources_level"] == "single" and "sources_disagree" not in row["caps"]
+
