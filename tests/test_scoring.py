@@ -481,3 +481,20 @@ def test_a_placeholder_folder_name_is_no_title_source_that_disagrees_with_the_he
     assert row["book_id"] == HUNGER_GAMES
     assert row["sources_level"] == "single" and "sources_disagree" not in row["caps"]
 
+
+def test_a_volume_said_by_series_and_number_matches_the_volume_whose_catalogue_title_has_a_subtitle():
+    # Hardcover titles a comics volume "The Walking Dead, Vol. 14: No Way Out"; folders and spoken
+    # credits name it "The Walking Dead, Vol. 14". The number picks the volume, not a sibling.
+    walking_dead_14, walking_dead_13, walking_dead_book_two = 1061574, 238748, 1069493
+    row, scored = one(
+        {
+            "x": (
+                {"transcript": {"title": "The Walking Dead, Volume 14", "author": "Robert Kirkman"}},
+                None,
+                [walking_dead_book_two, walking_dead_13, walking_dead_14],
+            )
+        }
+    )
+    assert row["book_id"] == walking_dead_14
+    assert row["title_level"] == "exact" and row["position_level"] == "equal"
+    assert scored.filter(pl.col("book_id") == walking_dead_13)["title_level"].item() != "exact"
