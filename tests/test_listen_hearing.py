@@ -106,3 +106,21 @@ def test_before_anything_is_identified_only_a_narrator_some_candidate_has_is_evi
         ),
     )
     assert "narrator" not in _rows(result) and _rows(result)["title"][0] == "The Glass Orchard"
+
+
+def test_the_plain_hearings_title_and_the_rehearings_names_identify_the_book_together():
+    # Neither hearing alone: the plain one garbles the author and narrator, the hinted one the title.
+    plain = "This is ordinal. The Night Circus, written by Aaron Morgan's turn, narrated by Tim Bail."
+    hinted = "This is Audible. The Nightly Surplus, written by Erin Morgenstern, narrated by Jim Dale."
+    assert _result(("intro", 0.0, False, plain)).verdict != IDENTIFIED
+    assert _result(("intro", 0.0, True, hinted)).verdict != IDENTIFIED
+    result = _result(("intro", 0.0, False, plain), ("intro", 0.0, True, hinted))
+    assert result.verdict == IDENTIFIED and result.book_id == NIGHT_CIRCUS.book_id
+    assert _rows(result)["author"][0] == "Erin Morgenstern"
+
+
+def test_hearings_together_never_identify_a_book_whose_title_neither_said():
+    # The author's other book: its names are in the re-hearing, its title in no hearing.
+    plain = "This is ordinal. The Nightly Surplus, written by Aaron Morgan's turn, narrated by Tim Bail."
+    hinted = "This is Audible. The Nightly Surplus, written by Erin Morgenstern, narrated by Jim Dale."
+    assert _result(("intro", 0.0, False, plain), ("intro", 0.0, True, hinted)).verdict != IDENTIFIED
