@@ -498,3 +498,12 @@ def test_a_volume_said_by_series_and_number_matches_the_volume_whose_catalogue_t
     assert row["book_id"] == walking_dead_14
     assert row["title_level"] == "exact" and row["position_level"] == "equal"
     assert scored.filter(pl.col("book_id") == walking_dead_13)["title_level"].item() != "exact"
+
+
+def test_a_title_and_the_position_its_source_gives_name_the_numbered_volume():
+    # "Naruto ... book 5 of the Naruto": the title and the number heard apart still name "Naruto, Vol. 05".
+    naruto_5, naruto_1, naruto_11 = 1051446, 712347, 827672
+    heard = {"title": "Naruto", "author": "Masashi Kishimoto", "series": "Naruto", "sequence": "5"}
+    row, scored = one({"x": ({"transcript": heard}, None, [naruto_1, naruto_11, naruto_5])})
+    assert row["book_id"] == naruto_5 and row["title_level"] == "exact" and row["position_level"] == "equal"
+    assert scored.filter(pl.col("book_id") == naruto_1)["title_level"].item() != "exact"

@@ -193,6 +193,24 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     )
     titles = titles.with_columns(k=keys).unnest("k")
     titles = titles.with_columns(numbered=_map_unique(titles["raw"], _numbered_title, pl.String))
+    # A title and the one position its source gives ("Naruto" and "book 5" heard together; tags' title
+    # and series part) name the numbered volume as much as "Naruto, Vol. 5" does.
+    seq = ev.filter(pl.col("field") == "sequence")
+    seq = seq.select(
+        "item_id", "source", p=_map_unique(seq["value"], parse_position, pl.Float64)
+    ).drop_nulls()
+    seq = (
+        seq.group_by("item_id", "source")
+        .agg(p=pl.col("p").unique())
+        .filter(pl.col("p").list.len() == 1)
+        .select("item_id", "source", p=pl.col("p").list.first())
+    )
+    titles = titles.join(seq, on=["item_id", "source"], how="left")
+    titles = titles.with_columns(
+        numbered=pl.when(pl.col("numbered").is_null() & pl.col("p").is_not_null() & (pl.col("bare") != ""))
+        .then(pl.col("bare") + " " + _map_unique(titles["p"], lambda v: normalise_text(f"{v:g}"), pl.String))
+        .otherwise(pl.col("numbered"))
+    ).drop("p")
     variants = (
         pl.concat(
             [
