@@ -94,9 +94,9 @@ def number_value(word: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def tokens(text: str) -> tuple[str, ...]:
-    """Lower-case ASCII word tokens, number words as digits ("book two" -> book 2)."""
+    """Lower-case ASCII word tokens, number words as digits ("book two" -> book 2, "Vol. 05" -> vol 5)."""
     words = re.findall(r"[a-z0-9]+", anyascii(text or "").lower().replace("'", ""))
-    return tuple(_NUMBERS.get(w, w) for w in words)
+    return tuple(str(int(w)) if w.isdigit() else _NUMBERS.get(w, w) for w in words)
 
 
 @lru_cache(maxsize=65536)
@@ -447,6 +447,8 @@ def _title_precision(heard_title: str, candidate: Expected) -> float:
             forms.append(words[i - 1] + words[i])
         if i + 1 < len(words):
             forms.append(words[i] + words[i + 1])
+        # "Vol. 05" written "0.5": the joined digits are the number
+        forms = [str(int(f)) if f.isdigit() else f for f in forms]
         return any(token_similarity(f, e, False) >= 0.8 for f in forms for e in exp)
 
     return sum(explained(i) for i in content) / len(content)

@@ -83,7 +83,7 @@ _CUES: list[tuple[str, str]] = [
         "series",
         rf"\b(?:the\s+)?(?P<n2>{_NUMBER})\s+(?:book|novel|volume|instal+ment)\s+(?:of|in)\s+(?:the\s+)?",
     ),
-    ("series_after", rf"\b(?:book|volume)\s+(?P<n3>{_NUMBER})\b(?!\s+(?:of|in)\b)"),
+    ("series_after", rf"\b(?:book|volume|vol\.?)\s+(?P<n3>{_NUMBER})\b(?!\s+(?:of|in)\b)"),
     # "ordinal", "organizational": how a small model hears a synthetic "Audible"
     ("opener", r"\bthis is (?:audible|ordinal|organizational|adorable)\b"),
     # credits for other people: what follows is a name, but neither the author's nor the narrator's
