@@ -260,6 +260,20 @@ def parts_of(text: str) -> list[Part]:
     return parts
 
 
+def _closing_production(parts: list[Part], k: int) -> bool:
+    """Is part k what follows "a … production of" said after a narrator or author credit? Then it
+    names who produced the recording, not the book ("A Tantor production of Dune, by …" opens the
+    credits; "… narrated by X, an unabridged production of Tantor Audio" closes them)."""
+    prev = parts[k - 1] if k else None
+    if (
+        prev is None
+        or prev.label != "opener"
+        or not re.search(r"(?i)\b(?:production|recording)\s+of$", prev.text)
+    ):
+        return False
+    return any(q.label in ("narrator", "author") for q in parts[: k - 1])
+
+
 def read_spans(text: str) -> Reading:
     """Title, author, narrator and series spans from one hearing, without assuming a sentence shape."""
     parts = parts_of(text)
@@ -317,6 +331,9 @@ def read_spans(text: str) -> Reading:
                 reading.rules["series"] = "transcript.cue.series_book"
                 prev.label = "used"
         elif p.label == "publisher":
+            reading.publisher = reading.publisher or p.text
+        elif p.label == "lead" and _closing_production(parts, k):
+            # "… Narrated by X. An unabridged production of <Publisher>": the credits were said already
             reading.publisher = reading.publisher or p.text
         elif p.label == "lead":
             # "<Author>, <Title>" after an opener or on its own: a name then a title
