@@ -298,6 +298,8 @@ def read_spans(text: str) -> Reading:
     ranked: list[tuple[int, int, str]] = []  # (rank, order, span)
     names: list[str] = []
 
+    series_after: Part | None = None  # the name a "<Name>, volume N" reading took as the series
+
     def add_title(rank: int, k: int, span: str) -> None:
         if span and len(span.split()) <= _MAX_SPAN_WORDS and span.lower() not in _STOP:
             ranked.append((rank, k, span))
@@ -317,9 +319,14 @@ def read_spans(text: str) -> Reading:
         elif p.label == "narrator":
             reading.narrators += [n for n in _names(p.text) if n not in reading.narrators]
             reading.rules.setdefault("narrators", "transcript.cue.read_by")
-        elif p.label == "series" and reading.position is None:
+        elif p.label == "series" and (reading.position is None or series_after is not None):
             series = re.sub(r"\s+series$", "", p.text, flags=re.I)
             if series and len(series.split()) <= 6:
+                # "book N of the <Series>" says outright what "<Name>, volume N" only implies: it
+                # wins, and the name before "volume" is a title again ("One Piece, volume 1").
+                if series_after is not None:
+                    series_after.label = "free"
+                    series_after = None
                 reading.series, reading.position = series, p.position
                 reading.rules["series"] = "transcript.cue.book_of_series"
         elif p.label == "series_after" and reading.position is None and prev is not None:
@@ -330,6 +337,7 @@ def read_spans(text: str) -> Reading:
                 )
                 reading.rules["series"] = "transcript.cue.series_book"
                 prev.label = "used"
+                series_after = prev
         elif p.label == "publisher":
             reading.publisher = reading.publisher or p.text
         elif p.label == "lead" and _closing_production(parts, k):
