@@ -45,7 +45,9 @@ def test_placeholder_titles_are_not_searched_but_short_real_titles_are():
     from tasks.normalise import is_placeholder_title
 
     assert all(is_placeholder_title(t) for t in ["51515", "rip_67414", "book79832", "Part 1", "Track 03"])
+    assert all(is_placeholder_title(t) for t in ["Unknown 0042", "Untitled 2", "Unknown Album"])
     assert not any(is_placeholder_title(t) for t in ["1984", "11/22/63", "2001", "The 5th Wave", "Dune"])
+    assert not any(is_placeholder_title(t) for t in ["The Unknown", "Unknown Soldier", "Untitled Love Story"])
 
 
 def test_an_item_with_only_a_placeholder_title_costs_no_request_and_says_why(db_path):

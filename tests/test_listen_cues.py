@@ -184,3 +184,22 @@ def test_publisher_names_are_never_the_title():
 def test_names_after_credit_words_skip_the_lower_case_lead_in():
     reading = read_spans("Dune. Read by the talented Scott Brick. Unabridged.")
     assert reading.narrators == ["Scott Brick"]
+
+
+def test_a_production_credit_after_the_narrator_names_the_producer_not_the_book():
+    # The producer's name misheard, so no publisher list knows it; it still closes the credits.
+    credits = extract_credits(
+        "Ursula Le Guin, The Lathe of Heaven, narrated by George Guidall, an unabridged production "
+        "of Blackmore Audion. Chapter 1. The road climbed slowly."
+    )
+    assert credits.title == "The Lathe of Heaven"
+    assert "Blackmore" not in " ".join(credits.title_spans)
+    # Said first, a production credit still opens the credits and the book follows it.
+    assert extract_credits("A Blackmore Audion production of Dune, by Frank Herbert.").title == "Dune"
+
+
+def test_book_n_of_the_series_wins_over_a_misheard_volume_number_and_the_name_stays_a_title():
+    # "Volume 01" written "volume 0, one"; the credits say the position again, outright.
+    reading = read_spans("Hellboy, volume 0, one, book 1 of the Hellboy series, written by Mike Mignola.")
+    assert (reading.series, reading.position) == ("Hellboy", 1.0)
+    assert reading.titles[0] == "Hellboy"

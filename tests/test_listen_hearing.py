@@ -106,3 +106,55 @@ def test_before_anything_is_identified_only_a_narrator_some_candidate_has_is_evi
         ),
     )
     assert "narrator" not in _rows(result) and _rows(result)["title"][0] == "The Glass Orchard"
+
+
+def test_the_plain_hearings_title_and_the_rehearings_names_identify_the_book_together():
+    # Neither hearing alone: the plain one garbles the author and narrator, the hinted one the title.
+    plain = "This is ordinal. The Night Circus, written by Aaron Morgan's turn, narrated by Tim Bail."
+    hinted = "This is Audible. The Nightly Surplus, written by Erin Morgenstern, narrated by Jim Dale."
+    assert _result(("intro", 0.0, False, plain)).verdict != IDENTIFIED
+    assert _result(("intro", 0.0, True, hinted)).verdict != IDENTIFIED
+    result = _result(("intro", 0.0, False, plain), ("intro", 0.0, True, hinted))
+    assert result.verdict == IDENTIFIED and result.book_id == NIGHT_CIRCUS.book_id
+    assert _rows(result)["author"][0] == "Erin Morgenstern"
+
+
+def test_hearings_together_never_identify_a_book_whose_title_neither_said():
+    # The author's other book: its names are in the re-hearing, its title in no hearing.
+    plain = "This is ordinal. The Nightly Surplus, written by Aaron Morgan's turn, narrated by Tim Bail."
+    hinted = "This is Audible. The Nightly Surplus, written by Erin Morgenstern, narrated by Jim Dale."
+    assert _result(("intro", 0.0, False, plain), ("intro", 0.0, True, hinted)).verdict != IDENTIFIED
+
+
+NARUTO_5 = Expected(41, "Naruto, Vol. 05", ("Masashi Kishimoto",), ("Michael Rudnicki",), "Naruto", 5.0)
+NARUTO_1 = Expected(42, "Naruto, Vol. 01", ("Masashi Kishimoto",), ("Saskia Reading",), "Naruto", 1.0)
+
+
+def _heard(text: str, candidates: list[Expected]) -> ListenResult:
+    result = ListenResult(item_id="li-2", verdict="uncertain")
+    result.windows.append(WindowResult("1", "intro", 0.0, 30.0, text, {}, 1.0))
+    evaluate(result, candidates)
+    finish_verdict(result)
+    return result
+
+
+def test_a_volume_number_said_plainly_picks_the_volume():
+    # "Vol. 5" is volume 05 of the catalogue: a number is the same with or without a leading zero.
+    result = _heard(
+        "This is Audible. Naruto, Vol. 5, written by Masashi Kishimoto, narrated by Michael Rudnicki.",
+        [NARUTO_1, NARUTO_5],
+    )
+    assert result.verdict == IDENTIFIED and result.book_id == NARUTO_5.book_id
+    assert _rows(result)["sequence"][0] == "5"
+
+
+def test_a_volume_number_heard_apart_is_evidence_with_the_volumes_name_not_a_garbled_title():
+    # "Vol. 05" written "well, 0.5"; the number is said again in "book 5 of the Naruto".
+    result = _heard(
+        "Naruto, well, 0.5, book 5 of the Naruto, written by Masashi Kishimoto, read for you by "
+        "Michael Ranikit. Chapter 1. By the time the lamps were lit",
+        [NARUTO_1, NARUTO_5],
+    )
+    assert result.verdict == IDENTIFIED and result.book_id == NARUTO_5.book_id
+    rows = _rows(result)
+    assert rows["title"][0] == "Naruto" and rows["sequence"][0] == "5" and rows["series"][0] == "Naruto"

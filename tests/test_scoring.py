@@ -461,3 +461,49 @@ def test_metadata_copied_from_a_series_neighbour_does_not_hold_back_the_book_the
     assert "series_position" not in row["caps"]
     hg = scored.filter(pl.col("book_id") == HUNGER_GAMES).row(0, named=True)
     assert hg["position_level"] == "null"  # ABS's "#2" describes Catching Fire, not this candidate
+
+
+def test_a_placeholder_folder_name_is_no_title_source_that_disagrees_with_the_heard_title():
+    # A ripper's "Unknown 0042" folder names no book: the spoken credits are the item's one title
+    # source, so they do not count as contradicted (no sources_disagree cap, no conflict segment).
+    row, _ = one(
+        {
+            "x": (
+                {
+                    "path": {"title": "Unknown 0042"},
+                    "transcript": {"title": "The Hunger Games", "author": "Suzanne Collins"},
+                },
+                None,
+                [HUNGER_GAMES, CATCHING_FIRE],
+            )
+        }
+    )
+    assert row["book_id"] == HUNGER_GAMES
+    assert row["sources_level"] == "single" and "sources_disagree" not in row["caps"]
+
+
+def test_a_volume_said_by_series_and_number_matches_the_volume_whose_catalogue_title_has_a_subtitle():
+    # Hardcover titles a comics volume "The Walking Dead, Vol. 14: No Way Out"; folders and spoken
+    # credits name it "The Walking Dead, Vol. 14". The number picks the volume, not a sibling.
+    walking_dead_14, walking_dead_13, walking_dead_book_two = 1061574, 238748, 1069493
+    row, scored = one(
+        {
+            "x": (
+                {"transcript": {"title": "The Walking Dead, Volume 14", "author": "Robert Kirkman"}},
+                None,
+                [walking_dead_book_two, walking_dead_13, walking_dead_14],
+            )
+        }
+    )
+    assert row["book_id"] == walking_dead_14
+    assert row["title_level"] == "exact" and row["position_level"] == "equal"
+    assert scored.filter(pl.col("book_id") == walking_dead_13)["title_level"].item() != "exact"
+
+
+def test_a_title_and_the_position_its_source_gives_name_the_numbered_volume():
+    # "Naruto ... book 5 of the Naruto": the title and the number heard apart still name "Naruto, Vol. 05".
+    naruto_5, naruto_1, naruto_11 = 1051446, 712347, 827672
+    heard = {"title": "Naruto", "author": "Masashi Kishimoto", "series": "Naruto", "sequence": "5"}
+    row, scored = one({"x": ({"transcript": heard}, None, [naruto_1, naruto_11, naruto_5])})
+    assert row["book_id"] == naruto_5 and row["title_level"] == "exact" and row["position_level"] == "equal"
+    assert scored.filter(pl.col("book_id") == naruto_1)["title_level"].item() != "exact"

@@ -83,7 +83,7 @@ _CUES: list[tuple[str, str]] = [
         "series",
         rf"\b(?:the\s+)?(?P<n2>{_NUMBER})\s+(?:book|novel|volume|instal+ment)\s+(?:of|in)\s+(?:the\s+)?",
     ),
-    ("series_after", rf"\b(?:book|volume)\s+(?P<n3>{_NUMBER})\b(?!\s+(?:of|in)\b)"),
+    ("series_after", rf"\b(?:book|volume|vol\.?)\s+(?P<n3>{_NUMBER})\b(?!\s+(?:of|in)\b)"),
     # "ordinal", "organizational": how a small model hears a synthetic "Audible"
     ("opener", r"\bthis is (?:audible|ordinal|organizational|adorable)\b"),
     # credits for other people: what follows is a name, but neither the author's nor the narrator's
@@ -260,6 +260,20 @@ def parts_of(text: str) -> list[Part]:
     return parts
 
 
+def _closing_production(parts: list[Part], k: int) -> bool:
+    """Is part k what follows "a … production of" said after a narrator or author credit? Then it
+    names who produced the recording, not the book ("A Tantor production of Dune, by …" opens the
+    credits; "… narrated by X, an unabridged production of Tantor Audio" closes them)."""
+    prev = parts[k - 1] if k else None
+    if (
+        prev is None
+        or prev.label != "opener"
+        or not re.search(r"(?i)\b(?:production|recording)\s+of$", prev.text)
+    ):
+        return False
+    return any(q.label in ("narrator", "author") for q in parts[: k - 1])
+
+
 def read_spans(text: str) -> Reading:
     """Title, author, narrator and series spans from one hearing, without assuming a sentence shape."""
     parts = parts_of(text)
@@ -284,6 +298,8 @@ def read_spans(text: str) -> Reading:
     ranked: list[tuple[int, int, str]] = []  # (rank, order, span)
     names: list[str] = []
 
+    series_after: Part | None = None  # the name a "<Name>, volume N" reading took as the series
+
     def add_title(rank: int, k: int, span: str) -> None:
         if span and len(span.split()) <= _MAX_SPAN_WORDS and span.lower() not in _STOP:
             ranked.append((rank, k, span))
@@ -303,9 +319,14 @@ def read_spans(text: str) -> Reading:
         elif p.label == "narrator":
             reading.narrators += [n for n in _names(p.text) if n not in reading.narrators]
             reading.rules.setdefault("narrators", "transcript.cue.read_by")
-        elif p.label == "series" and reading.position is None:
+        elif p.label == "series" and (reading.position is None or series_after is not None):
             series = re.sub(r"\s+series$", "", p.text, flags=re.I)
             if series and len(series.split()) <= 6:
+                # "book N of the <Series>" says outright what "<Name>, volume N" only implies: it
+                # wins, and the name before "volume" is a title again ("One Piece, volume 1").
+                if series_after is not None:
+                    series_after.label = "free"
+                    series_after = None
                 reading.series, reading.position = series, p.position
                 reading.rules["series"] = "transcript.cue.book_of_series"
         elif p.label == "series_after" and reading.position is None and prev is not None:
@@ -316,7 +337,11 @@ def read_spans(text: str) -> Reading:
                 )
                 reading.rules["series"] = "transcript.cue.series_book"
                 prev.label = "used"
+                series_after = prev
         elif p.label == "publisher":
+            reading.publisher = reading.publisher or p.text
+        elif p.label == "lead" and _closing_production(parts, k):
+            # "… Narrated by X. An unabridged production of <Publisher>": the credits were said already
             reading.publisher = reading.publisher or p.text
         elif p.label == "lead":
             # "<Author>, <Title>" after an opener or on its own: a name then a title

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from tasks.listen.credits import Credits
 from tasks.listen.phrases import phrase_containment, tokens
 from tasks.listen.verdict import Expected
+from tasks.normalise import split_title
 
 _SAME_FIELD = 60.0  # rapidfuzz ratio of heard span to candidate field: the span is that field, garbled
 _SAME_NAME = 0.85  # phonetic containment: a name heard as the candidate's name
@@ -59,6 +60,13 @@ def best_hearing(result, candidate: Expected) -> None:
     credits: Credits = result.credits
     windows = [w for w in result.windows if w.text]
     score, span, w = _best(candidate.title, windows)
+    # "Naruto, Vol. 05" heard as "Naruto, well, 0.5 … book 5 of the Naruto": the volume's name is
+    # heard better without its number, which the position evidence carries when it was said.
+    bare = split_title(candidate.title)
+    if bare.position is not None and bare.title and bare.title != candidate.title:
+        bare_score, bare_span, bare_w = _best(bare.title, windows)
+        if bare_w is not None and bare_score > score:
+            score, span, w = bare_score, bare_span, bare_w
     if w is not None and score >= _SAME_FIELD:
         credits.title = span
         credits.rules["title"] = "transcript.heard_title" + _where(w)

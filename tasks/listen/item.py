@@ -232,6 +232,18 @@ def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
             hinted_judgement.book_id, result
         ):
             result.judgement = hinted_judgement
+            return
+        # Each hearing may hold a different half: the plain one the title (hotwords can bend an
+        # unusual title towards a candidate's name), the hinted one the names the plain one garbled.
+        # Judged together, the title is read from the spans of both and every word counts once;
+        # the same rules (and the plain hearing's objections) still hold.
+        both = Credits().merge(result.credits).merge(hinted_credits)
+        both.title_spans = list(dict.fromkeys(result.credits.title_spans + hinted_credits.title_spans))
+        both_judgement = judge(candidates, f"{text} {hinted_text}", both)
+        if both_judgement.verdict == IDENTIFIED and not _plain_hearing_objects(
+            both_judgement.book_id, result
+        ):
+            result.judgement = both_judgement
 
 
 def _plain_hearing_objects(book_id: int, result: ListenResult) -> bool:

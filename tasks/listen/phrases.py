@@ -76,9 +76,9 @@ def number_value(word: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def tokens(text: str) -> tuple[str, ...]:
-    """Lower-case ASCII word tokens, number words as digits ("book two" -> book 2)."""
+    """Lower-case ASCII word tokens, number words as digits ("book two" -> book 2, "Vol. 05" -> vol 5)."""
     words = re.findall(r"[a-z0-9]+", anyascii(text or "").lower().replace("'", ""))
-    return tuple(_NUMBERS.get(w, w) for w in words)
+    return tuple(str(int(w)) if w.isdigit() else _NUMBERS.get(w, w) for w in words)
 
 
 @lru_cache(maxsize=65536)

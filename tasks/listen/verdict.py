@@ -67,6 +67,8 @@ def _title_precision(heard_title: str, candidate: Expected) -> float:
             forms.append(words[i - 1] + words[i])
         if i + 1 < len(words):
             forms.append(words[i] + words[i + 1])
+        # "Vol. 05" written "0.5": the joined digits are the number
+        forms = [str(int(f)) if f.isdigit() else f for f in forms]
         return any(token_similarity(f, e, False) >= 0.8 for f in forms for e in exp)
 
     return sum(explained(i) for i in content) / len(content)

@@ -262,13 +262,17 @@ def normalise_series(s: str | None) -> str:
     return norm
 
 
+# "Unknown 0003", "Untitled 2", "Unknown Album": what rippers and taggers write when they know nothing.
 _PLACEHOLDER_TITLE = re.compile(
-    r"^(?:\d{5,}|(?:rip|book|track|cd|disc|disk|part|chapter|audiobook|audio|file)\s*\d+)$"
+    r"^(?:\d{5,}|(?:rip|book|track|cd|disc|disk|part|chapter|audiobook|audio|file)\s*\d+"
+    r"|(?:unknown|untitled)(?:\s+(?:title|album|book|audiobook))?\s*\d+"
+    r"|(?:unknown|untitled)\s+(?:title|album|book|audiobook))$"
 )
 
 
 def is_placeholder_title(title: str) -> bool:
-    """A title that names no book (a number, "Part 1"): searching it would only spend a request.
+    """A title that names no book (a number, "Part 1", "Unknown 0003"): searching it would only spend a
+    request, and as evidence it would contradict every right answer.
     Short numbers stay searchable: "1984" and "11/22/63" are real titles."""
     text = re.sub(r"[\s_\-.]+", " ", title.strip().lower()).strip()
     return bool(_PLACEHOLDER_TITLE.match(text))

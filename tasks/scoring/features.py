@@ -27,6 +27,7 @@ ABS_BIT = SOURCE_BIT["abs"]
 # A title this similar counts as the same title: a source whose title scores this against the candidate
 # names the candidate; below it, containment ("dune" in "dune messiah") is looked for.
 SAME_TITLE = 90
+FAIR_TITLE = 75  # comparisons.py: the title's `fair` level starts here
 
 # Shorter than this, and under a quarter of the edition's length, an item is an excerpt (a publisher's
 # sample, a single part of a split book, a truncated download), not an edition of its own.
@@ -87,6 +88,14 @@ def _similarity(long: pl.DataFrame, vocab: _Vocab, containment: bool = False) ->
         sim=_ratio(vocab.strings.gather(distinct["lc"]), vocab.strings.gather(distinct["rc"]))
     )
     if containment:
+        # Titles whose numbers differ name different books ("walking dead 14" / "walking dead 11",
+        # "2001 a space odyssey" / "2010 odyssey two"; "walking dead" is the series, not volume 7),
+        # however close the letters: under `FAIR_TITLE`, where only containment can still relate them.
+        numbers = vocab.strings.str.extract_all(r"\b\d+\b").list.sort()
+        differ = numbers.gather(distinct["lc"]) != numbers.gather(distinct["rc"])
+        distinct = distinct.with_columns(
+            sim=pl.when(differ).then(pl.min_horizontal(c("sim"), FAIR_TITLE - 1)).otherwise(c("sim"))
+        )
         # Only below SAME_TITLE, where it can change the level (two equal strings are never there).
         padded = " " + vocab.strings + " "
         left, right = padded.gather(distinct["lc"]), padded.gather(distinct["rc"])

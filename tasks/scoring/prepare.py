@@ -33,7 +33,7 @@ from tasks.normalise import (
 
 # Bump when a normalisation rule (tasks/normalise/) or the shape of these frames changes: the keys
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
-PREPARE_VERSION = "2"
+PREPARE_VERSION = "3"
 FOLDER_NAME_RULE = "abs.metadata.folder_name"
 
 # Evidence sources, each a bit in a title variant's `sources` mask (so "which sources agree" is one OR).
@@ -87,6 +87,17 @@ def _title_keys(raw: str) -> tuple[str, str, str | None, float | None, tuple[str
     full = strip_article(normalise_text(f"{parts.title} {parts.subtitle}" if parts.subtitle else parts.title))
     bare = strip_article(normalise_text(parts.title))
     return full, bare, parts.series, parts.position, parts.flags
+
+
+def _numbered_title(raw: str) -> str | None:
+    """The title as a numbered volume ("The Walking Dead, Vol. 14: No Way Out" -> "walking dead 14"), when
+    it carries a position: comics and manga are shelved and spoken by series and number, while the
+    catalogue's bare title is the volume's own name ("no way out")."""
+    parts = split_title(raw)
+    if parts.position is None:
+        return None
+    name = strip_article(normalise_text(parts.series or parts.title))
+    return f"{name} {normalise_text(f'{parts.position:g}')}" if name else None
 
 
 def _clean_id(value: str | None) -> str | None:
@@ -180,14 +191,34 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         ),
     )
     titles = titles.with_columns(k=keys).unnest("k")
+    titles = titles.with_columns(numbered=_map_unique(titles["raw"], _numbered_title, pl.String))
+    # A title and the one position its source gives ("Naruto" and "book 5" heard together; tags' title
+    # and series part) name the numbered volume as much as "Naruto, Vol. 5" does.
+    seq = ev.filter(pl.col("field") == "sequence")
+    seq = seq.select(
+        "item_id", "source", p=_map_unique(seq["value"], parse_position, pl.Float64)
+    ).drop_nulls()
+    seq = (
+        seq.group_by("item_id", "source")
+        .agg(p=pl.col("p").unique())
+        .filter(pl.col("p").list.len() == 1)
+        .select("item_id", "source", p=pl.col("p").list.first())
+    )
+    titles = titles.join(seq, on=["item_id", "source"], how="left")
+    titles = titles.with_columns(
+        numbered=pl.when(pl.col("numbered").is_null() & pl.col("p").is_not_null() & (pl.col("bare") != ""))
+        .then(pl.col("bare") + " " + _map_unique(titles["p"], lambda v: normalise_text(f"{v:g}"), pl.String))
+        .otherwise(pl.col("numbered"))
+    ).drop("p")
     variants = (
         pl.concat(
             [
                 titles.select("item_id", "bit", text="full"),
                 titles.select("item_id", "bit", text="bare"),
+                titles.select("item_id", "bit", text="numbered"),
             ]
         )
-        .filter(pl.col("text") != "")
+        .filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
         .group_by("item_id", "text")
         .agg(sources=pl.col("bit").bitwise_or())
         .group_by("item_id")
@@ -348,7 +379,7 @@ def book_frame(
     b = b.with_columns(raw=raw.otherwise(pl.col("title")).fill_null(""))
     keys = _map_unique(
         b["raw"],
-        lambda r: list(dict.fromkeys(v for v in _title_keys(r)[:2] if v)),
+        lambda r: list(dict.fromkeys(v for v in (*_title_keys(r)[:2], _numbered_title(r)) if v)),
         pl.List(pl.String),
     )
     b = b.with_columns(title_variants=keys)
