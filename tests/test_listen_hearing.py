@@ -158,3 +158,21 @@ def test_a_volume_number_heard_apart_is_evidence_with_the_volumes_name_not_a_gar
     assert result.verdict == IDENTIFIED and result.book_id == NARUTO_5.book_id
     rows = _rows(result)
     assert rows["title"][0] == "Naruto" and rows["sequence"][0] == "5" and rows["series"][0] == "Naruto"
+
+
+WALKING_DEAD_14 = Expected(
+    51, "The Walking Dead, Vol. 14", ("Robert Kirkman",), ("Phil Gigante",), "The Walking Dead", 14.0
+)
+
+
+def test_a_volume_whose_number_was_not_heard_as_a_position_keeps_the_number_in_its_title_evidence():
+    # "Vol. 14" heard as "Fall, 14": the number is no position cue, so the volume's bare name alone
+    # would be the series' first book to the scorer; the title evidence keeps the number it was said with.
+    result = _heard(
+        "This concludes the Walking Dead, Fall, 14, Written by Robert Kirkman, and narrated by Phil "
+        "Gigante. Produced by Image Comics.",
+        [WALKING_DEAD_14],
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 51)
+    title = _rows(result)["title"][0]
+    assert "14" in title, title

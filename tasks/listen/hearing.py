@@ -61,9 +61,15 @@ def best_hearing(result, candidate: Expected) -> None:
     windows = [w for w in result.windows if w.text]
     score, span, w = _best(candidate.title, windows)
     # "Naruto, Vol. 05" heard as "Naruto, well, 0.5 … book 5 of the Naruto": the volume's name is
-    # heard better without its number, which the position evidence carries when it was said.
+    # heard better without its number, which the position evidence carries — but only when that very
+    # number was heard as a position; otherwise the bare name would read as the series' other books.
     bare = split_title(candidate.title)
-    if bare.position is not None and bare.title and bare.title != candidate.title:
+    if (
+        bare.position is not None
+        and bare.title
+        and bare.title != candidate.title
+        and credits.position == bare.position
+    ):
         bare_score, bare_span, bare_w = _best(bare.title, windows)
         if bare_w is not None and bare_score > score:
             score, span, w = bare_score, bare_span, bare_w
