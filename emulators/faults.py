@@ -21,7 +21,6 @@ upstream saw it.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +28,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from emulators.serving import serve_in_thread
 
 FAULTS = ("reset_before", "reset_after", "status", "latency")
 _HOP_HEADERS = {
@@ -196,22 +197,5 @@ def _cut(request: web.Request) -> web.StreamResponse:
 def run_fault_proxy(upstream: str) -> Iterator[FaultProxy]:
     """Run a proxy to `upstream` on its own event loop in a thread; `proxy.call(coro)` runs a coroutine there
     (e.g. `proxy.call(proxy.down(1.0))`)."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="fault-proxy", daemon=True)
-    thread.start()
-
-    def call(coro: Any, timeout: float = 60) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
-
-    proxy = FaultProxy(upstream)
-    proxy.call = call  # type: ignore[attr-defined]
-    call(proxy.start())
-    try:
+    with serve_in_thread(FaultProxy(upstream), "fault-proxy") as proxy:
         yield proxy
-    finally:
-        try:
-            call(proxy.stop())
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            loop.close()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +39,7 @@ from graphql import (
 
 from emulators.catalogue import Catalogue, cover_bytes, load_catalogue
 from emulators.hardcover_resolvers import build_db, make_field_resolver
+from emulators.serving import serve_in_thread, serve_until_signalled
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "hardcover" / "schema.graphql"
 MAX_ROOT_FIELDS = 5
@@ -336,33 +336,13 @@ def run_hardcover_emulator(
 ) -> Iterator[HardcoverEmulator]:
     """Serve an emulator from a background thread with its own event loop (for sync code, flows,
     benchmarks and the demo); yields the emulator, whose `.url` is set."""
-    emu = emulator or HardcoverEmulator(**kwargs)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(emu.start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, name="hardcover-emulator", daemon=True)
-    thread.start()
-    if not ready.wait(60):
-        raise RuntimeError("the Hardcover emulator did not start within 60 s")
-    try:
+    with serve_in_thread(emulator or HardcoverEmulator(**kwargs), "hardcover-emulator") as emu:
         yield emu
-    finally:
-        asyncio.run_coroutine_threadsafe(emu.stop(), loop).result(30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(30)
-        loop.close()
 
 
 def _serve_main() -> None:
     """`python -m emulators.hardcover` — serve the emulated catalogue in its own process (deployments, benchmarks)."""
     import argparse
-    import signal
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -375,19 +355,11 @@ def _serve_main() -> None:
     parser.add_argument("--daily", type=int, default=Limits.daily, help="requests per day")
     args = parser.parse_args()
     limits = Limits(per_minute=args.per_minute, burst=args.burst, daily=args.daily)
-
-    async def main() -> None:
-        emu = HardcoverEmulator(token=args.token, limits=limits)
-        url = await emu.start(args.host, args.port)
-        print(json.dumps({"url": url, "books": len(emu.catalogue)}), flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        await emu.stop()
-
-    asyncio.run(main())
+    serve_until_signalled(
+        lambda: HardcoverEmulator(token=args.token, limits=limits),
+        lambda emu: emu.start(args.host, args.port),
+        lambda emu: {"url": emu.url, "books": len(emu.catalogue)},
+    )
 
 
 if __name__ == "__main__":
