@@ -619,30 +619,53 @@ class LibraryScanState:
                 self.series[key] = (self.new_id(), name)
             sid, sname = self.series[key]
             series.append({"id": sid, "name": sname, "sequence": seq})
-        narrators = list(md["narrators"])
         description = md.get("description")
-        return {
-            "title": md["title"],
-            "subtitle": md["subtitle"],
-            "authors": authors,
-            "narrators": narrators,
-            "series": series,
-            "genres": list(md["genres"]),
-            "publishedYear": md["publishedYear"],
-            "publishedDate": None,
-            "publisher": md["publisher"],
-            "description": description,
-            "isbn": md["isbn"],
-            "asin": md["asin"],
-            "language": md["language"],
-            "explicit": bool(md.get("explicit")),
-            "abridged": bool(md.get("abridged")),
-            "titleIgnorePrefix": title_prefix_at_end(md["title"]),
-            "authorName": ", ".join(a["name"] for a in authors),
-            "authorNameLF": ", ".join(name_to_last_first(a["name"]) or "" for a in authors),
-            "narratorName": ", ".join(narrators),
-            "seriesName": ", ".join(
-                f"{s['name']} #{s['sequence']}" if s["sequence"] else s["name"] for s in series
-            ),
-            "descriptionPlain": re.sub(r"<[^>]*>", "", description) if description else None,
-        }
+        return metadata_record(
+            md,
+            authors,
+            series,
+            title_ignore_prefix=title_prefix_at_end(md["title"]),
+            author_name_lf=", ".join(name_to_last_first(a["name"]) or "" for a in authors),
+            explicit=bool(md.get("explicit")),
+            description_plain=re.sub(r"<[^>]*>", "", description) if description else None,
+        )
+
+
+def metadata_record(
+    md: dict,
+    authors: list[dict],
+    series: list[dict],
+    *,
+    title_ignore_prefix: str | None,
+    author_name_lf: str,
+    explicit: bool,
+    description_plain: str | None,
+) -> dict:
+    """media.metadata in the key order of GET /api/items/:id?expanded=1, from scan-shaped `md`, the linked
+    authors and series, and the derived fields the caller computes."""
+    narrators = list(md["narrators"])
+    return {
+        "title": md["title"],
+        "subtitle": md["subtitle"],
+        "authors": authors,
+        "narrators": narrators,
+        "series": series,
+        "genres": list(md["genres"]),
+        "publishedYear": md["publishedYear"],
+        "publishedDate": None,
+        "publisher": md["publisher"],
+        "description": md.get("description"),
+        "isbn": md["isbn"],
+        "asin": md["asin"],
+        "language": md["language"],
+        "explicit": explicit,
+        "abridged": bool(md.get("abridged")),
+        "titleIgnorePrefix": title_ignore_prefix,
+        "authorName": ", ".join(a["name"] for a in authors),
+        "authorNameLF": author_name_lf,
+        "narratorName": ", ".join(narrators),
+        "seriesName": ", ".join(
+            f"{s['name']} #{s['sequence']}" if s["sequence"] else s["name"] for s in series
+        ),
+        "descriptionPlain": description_plain,
+    }
