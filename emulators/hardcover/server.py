@@ -1,15 +1,5 @@
-"""A Hardcover GraphQL API emulator (aiohttp + graphql-core) that enforces the real rules.
-
-Every request is parsed and validated against the real schema (`data/hardcover/schema.graphql`),
-costs one request per top-level field (aliases included), and goes through the Free plan's
-buckets: burst 10 refilled at 60/min, and 5,000/day. Over 5 root fields or a second `search` →
-403; an empty bucket → 429 with `Retry-After`; rejected requests still count. Every response
-carries `RateLimit-Policy` and `RateLimit` headers, so a client can learn the limits instead of
-hard-coding them. Faults (429 storms, 5xx bursts, slow responses, a low daily cap) are injected
-on request; `request_log` records what happened so tests can count. Cover images (`image { url }` of
-books and editions) are served, like Hardcover's image CDN, at `/covers/<books|editions>/<id>.png` on
-the emulator's own address: small deterministic PNGs (emulators/cover_images.py), no auth, no budget.
-"""
+"""The Hardcover emulator's server: the GraphQL endpoint, its rate limits and injected faults, and the
+cover images."""
 
 from __future__ import annotations
 
@@ -38,10 +28,10 @@ from graphql import (
 )
 
 from emulators.catalogue import Catalogue, cover_bytes, load_catalogue
-from emulators.hardcover_resolvers import build_db, make_field_resolver
-from emulators.serving import serve_in_thread, serve_until_signalled
+from emulators.hardcover.resolvers import build_db, make_field_resolver
+from emulators.serving import serve_in_thread
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "hardcover" / "schema.graphql"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "hardcover" / "schema.graphql"
 MAX_ROOT_FIELDS = 5
 
 
@@ -52,7 +42,7 @@ def load_schema() -> GraphQLSchema:
 
 @dataclass
 class Limits:
-    """The plan's limits; defaults are Hardcover's Free plan (docs, Aug 2026)."""
+    """The plan's limits; the defaults are Hardcover's Free plan."""
 
     per_minute: int = 60  # refill of the burst bucket, per `window` seconds
     burst: int = 10
@@ -338,29 +328,3 @@ def run_hardcover_emulator(
     benchmarks and the demo); yields the emulator, whose `.url` is set."""
     with serve_in_thread(emulator or HardcoverEmulator(**kwargs), "hardcover-emulator") as emu:
         yield emu
-
-
-def _serve_main() -> None:
-    """`python -m emulators.hardcover` — serve the emulated catalogue in its own process (deployments, benchmarks)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 = a free port (printed)")
-    parser.add_argument("--token", default="test-token", help="the bearer token it accepts")
-    parser.add_argument(
-        "--per-minute", type=int, default=Limits.per_minute, help="refill of the burst bucket"
-    )
-    parser.add_argument("--burst", type=int, default=Limits.burst)
-    parser.add_argument("--daily", type=int, default=Limits.daily, help="requests per day")
-    args = parser.parse_args()
-    limits = Limits(per_minute=args.per_minute, burst=args.burst, daily=args.daily)
-    serve_until_signalled(
-        lambda: HardcoverEmulator(token=args.token, limits=limits),
-        lambda emu: emu.start(args.host, args.port),
-        lambda emu: {"url": emu.url, "books": len(emu.catalogue)},
-    )
-
-
-if __name__ == "__main__":
-    _serve_main()
