@@ -101,6 +101,23 @@ def _js_trim(s: str) -> str:
                    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")  # fmt: skip
 
 
+def _take_words(
+    parts: list[str], commas: list[str | None], vocabulary: tuple[str, ...], lowest: int
+) -> str | None:
+    """Remove the words of `vocabulary` (a trailing '.' optional) from `parts`, from the last down to
+    index `lowest`, keeping `commas` aligned; the removed words joined by ", ", or None."""
+    found: list[str] = []
+    for i in range(len(parts) - 1, lowest - 1, -1):
+        check = parts[i][:-1].lower() if parts[i][-1:] == "." else parts[i].lower()
+        if check in vocabulary or (check + ".") in vocabulary:
+            found = [parts.pop(i), *found]
+            if commas[i] == ",":
+                del commas[i + 1]
+            else:
+                del commas[i]
+    return ", ".join(found) if found else None
+
+
 def parse_full_name(name_to_parse: str | None) -> dict[str, str]:
     """parseFullName(name) with its defaults: {title, first, middle, last, nick, suffix}."""
     parsed = {"title": "", "first": "", "middle": "", "last": "", "nick": "", "suffix": ""}
@@ -136,36 +153,15 @@ def parse_full_name(name_to_parse: str | None) -> dict[str, str]:
         parts.append(part)
         commas.append(comma)
 
-    found_parts: list[str] = []
-    for i in range(len(parts) - 1, 0, -1):
-        check = parts[i][:-1].lower() if parts[i][-1:] == "." else parts[i].lower()
-        if check in _SUFFIXES or (check + ".") in _SUFFIXES:
-            found_parts = [parts.pop(i), *found_parts]
-            if commas[i] == ",":
-                del commas[i + 1]
-            else:
-                del commas[i]
-    if len(found_parts) == 1:
-        parsed["suffix"] = found_parts[0]
-    elif len(found_parts) > 1:
-        parsed["suffix"] = ", ".join(found_parts)
-    found_parts = []
+    suffix = _take_words(parts, commas, _SUFFIXES, lowest=1)  # the first word is never a suffix
+    if suffix is not None:
+        parsed["suffix"] = suffix
     if not parts:
         return done()
 
-    for i in range(len(parts) - 1, -1, -1):
-        check = parts[i][:-1].lower() if parts[i][-1:] == "." else parts[i].lower()
-        if check in _TITLES or (check + ".") in _TITLES:
-            found_parts = [parts.pop(i), *found_parts]
-            if commas[i] == ",":
-                del commas[i + 1]
-            else:
-                del commas[i]
-    if len(found_parts) == 1:
-        parsed["title"] = found_parts[0]
-    elif len(found_parts) > 1:
-        parsed["title"] = ", ".join(found_parts)
-    found_parts = []
+    title = _take_words(parts, commas, _TITLES, lowest=0)
+    if title is not None:
+        parsed["title"] = title
     if not parts:
         return done()
 
@@ -186,6 +182,7 @@ def parse_full_name(name_to_parse: str | None) -> dict[str, str]:
                 i -= 1
             i -= 1
 
+    found_parts: list[str] = []  # trailing comma-separated parts: suffixes after all ("Smith, John, Jr")
     commas.pop()
     first_comma = _js_index(commas, ",")
     remaining = sum(1 for c in commas if c is not None)
@@ -494,6 +491,24 @@ _TAG_MAP = (  # (tag, altTag, key) in AudioFileScanner's order
 )
 
 
+def empty_book_metadata(title: str | None = None) -> dict:
+    """Scan-shaped book metadata before any source has been read."""
+    return {
+        "title": title,
+        "subtitle": None,
+        "authors": [],
+        "narrators": [],
+        "series": [],
+        "genres": [],
+        "publishedYear": None,
+        "publisher": None,
+        "description": None,
+        "isbn": None,
+        "asin": None,
+        "language": None,
+    }
+
+
 def scan_book_metadata(
     rel_path: str,
     is_file: bool,
@@ -509,20 +524,7 @@ def scan_book_metadata(
         folder = {"title": _basename_without_ext(rel_path)}
     else:
         folder = book_data_from_dir(rel_path, parse_subtitle)
-    md: dict = {
-        "title": folder["title"],
-        "subtitle": None,
-        "authors": [],
-        "narrators": [],
-        "series": [],
-        "genres": [],
-        "publishedYear": None,
-        "publisher": None,
-        "description": None,
-        "isbn": None,
-        "asin": None,
-        "language": None,
-    }
+    md = empty_book_metadata(folder["title"])
     # folderStructure (LibraryItemScanData.setBookMetadataFromFilenames)
     for key in ("title", "subtitle", "publishedYear", "asin"):
         if folder.get(key):

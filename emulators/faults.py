@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from emulators.serving import serve_in_thread
+from emulators.serving import AppServer, serve_in_thread
 
 FAULTS = ("reset_before", "reset_after", "status", "latency")
 _HOP_HEADERS = {
@@ -60,7 +60,7 @@ class Rule:
 
 
 @dataclass
-class FaultProxy:
+class FaultProxy(AppServer):
     upstream: str
     host: str = "127.0.0.1"
     port: int = 0
@@ -108,25 +108,13 @@ class FaultProxy:
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024**2)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), auto_decompress=False)
-        await self._listen()
-        return self.url  # type: ignore[return-value]
-
-    async def _listen(self) -> None:
-        assert self._runner is not None
-        self._site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-        await self._site.start()
-        self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://{self.host}:{self.port}"
+        return await self._serve(app)
 
     async def stop(self) -> None:
         if self._back is not None:
             self._back.cancel()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._close()
         if self._session is not None:
             await self._session.close()
             self._session = None

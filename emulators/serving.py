@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
+from aiohttp import web
+
 
 class Server(Protocol):
     async def start(self) -> str: ...
@@ -41,6 +43,35 @@ class LoopThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.loop.close()
+
+
+class AppServer:
+    """An aiohttp application on a TCP port that can stop listening and listen again on the same port
+    (the address is reused, so a restarted server keeps its url)."""
+
+    host: str
+    port: int  # 0 until the first listen picks a free port
+    url: str | None
+    _runner: web.AppRunner | None
+    _site: web.TCPSite | None
+
+    async def _serve(self, app: web.Application) -> str:
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        await self._listen()
+        return self.url  # type: ignore[return-value]
+
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        await self._site.start()
+        self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://{self.host}:{self.port}"
+
+    async def _close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
 
 
 @contextmanager

@@ -48,7 +48,14 @@ writes and their rules), `covers`, `faults` (fault knobs and crashes), `state` (
 
 from emulators.abs.common import ROUTER_BASE_PATH, SERVER_VERSION
 from emulators.abs.covers import image_type, stand_in_jpeg
-from emulators.abs.fixtures import FIXTURES, clone_fixture_items, fixture_items, fixture_library, load_items
+from emulators.abs.fixtures import (
+    FIXTURES,
+    TRUE_TITLES,
+    clone_fixture_items,
+    fixture_items,
+    fixture_library,
+    load_items,
+)
 from emulators.abs.server import AbsEmulator, run_abs_emulator
 from emulators.abs.shapes import default_library, minified, old_json, refresh_derived
 
@@ -56,6 +63,7 @@ __all__ = [
     "FIXTURES",
     "ROUTER_BASE_PATH",
     "SERVER_VERSION",
+    "TRUE_TITLES",
     "AbsEmulator",
     "clone_fixture_items",
     "default_library",

@@ -8,6 +8,16 @@ import uuid
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent.parent / "data" / "abs-2.36.0"
+# The recorded library's item titles and the real books they are (catalogue titles).
+TRUE_TITLES = {
+    "Hunger Games, The": "The Hunger Games",
+    "The Hitchhiker's Guide to the Galaxy": "The Hitchhiker's Guide to the Galaxy",
+    "The Colour of Magic": "The Colour of Magic",
+    "The Final Empire": "The Final Empire",
+    "Dune - Frank Herbert (Unabridged)": "Dune",
+    "Part 1": "The Way of Kings",
+    "Good Omens": "Good Omens",
+}
 
 
 def fixture_items() -> list[dict]:

@@ -18,10 +18,10 @@ from emulators.abs.fixtures import fixture_library
 from emulators.abs.routes import ReadRoutes
 from emulators.abs.shapes import default_library
 from emulators.abs.writes import WriteRoutes
-from emulators.serving import serve_in_thread
+from emulators.serving import AppServer, serve_in_thread
 
 
-class AbsEmulator(FaultInjection, ReadRoutes, WriteRoutes, CoverRoutes):
+class AbsEmulator(FaultInjection, ReadRoutes, WriteRoutes, CoverRoutes, AppServer):
     """An ABS 2.36.0 server over a list of expanded items. `await start()` → base url; `await stop()`."""
 
     def __init__(
@@ -126,24 +126,14 @@ class AbsEmulator(FaultInjection, ReadRoutes, WriteRoutes, CoverRoutes):
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024**2, middlewares=[self._middleware])
         self._routes(app)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        await self._listen()
-        return self.url  # type: ignore[return-value]
+        return await self._serve(app)
 
     async def _listen(self) -> None:
-        assert self._runner is not None
-        self._site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-        await self._site.start()
-        sock = self._site._server.sockets[0]  # type: ignore[union-attr]
-        self.port = sock.getsockname()[1]
-        self.url = f"http://{self.host}:{self.port}"
+        await super()._listen()
         self.crashed = False
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._close()
 
     async def restart(self) -> None:
         """Bring a crashed server back on the same port (like restarting the ABS process)."""

@@ -10,6 +10,8 @@ from typing import Any
 from emulators.abs.common import SERVER_VERSION, media_of, meta_of, now_ms
 
 _TITLE_PREFIXES = ("the ", "a ")  # ABS default sortingPrefixes
+# Metadata fields stored as plain strings (or null), in ABS's key order.
+TEXT_META_KEYS = ("publishedYear", "publishedDate", "publisher", "description", "isbn", "asin", "language")
 # Keys of media.metadata in ABS's minified list shape (Book.toOldJSONMinified), in its order.
 _MINIFIED_META_KEYS = (
     "title",
@@ -20,13 +22,7 @@ _MINIFIED_META_KEYS = (
     "narratorName",
     "seriesName",
     "genres",
-    "publishedYear",
-    "publishedDate",
-    "publisher",
-    "description",
-    "isbn",
-    "asin",
-    "language",
+    *TEXT_META_KEYS,
     "explicit",
     "abridged",
 )
@@ -37,16 +33,29 @@ _OLD_META_KEYS = (
     "narrators",
     "series",
     "genres",
-    "publishedYear",
-    "publishedDate",
-    "publisher",
-    "description",
-    "isbn",
-    "asin",
-    "language",
+    *TEXT_META_KEYS,
     "explicit",
     "abridged",
 )
+# Item keys of both the minified and the non-expanded shape: the files and times of the item, then its state.
+_ITEM_FILE_KEYS = (
+    "id",
+    "ino",
+    "oldLibraryItemId",
+    "libraryId",
+    "folderId",
+    "path",
+    "relPath",
+    "isFile",
+    "mtimeMs",
+    "ctimeMs",
+    "birthtimeMs",
+    "addedAt",
+    "updatedAt",
+)
+_ITEM_STATE_KEYS = ("isMissing", "isInvalid", "mediaType")
+_MINIFIED_ITEM_KEYS = (*_ITEM_FILE_KEYS, *_ITEM_STATE_KEYS)
+_OLD_ITEM_KEYS = (*_ITEM_FILE_KEYS, "lastScan", "scanVersion", *_ITEM_STATE_KEYS)
 
 
 # --- derived fields -----------------------------------------------------------------------------------
@@ -113,27 +122,7 @@ def minified(item: dict) -> dict:
             out_meta[key] = ""
     if out_meta["titleIgnorePrefix"] is None:
         out_meta["titleIgnorePrefix"] = ignore_prefix(meta.get("title"))
-    out: dict[str, Any] = {
-        k: item.get(k)
-        for k in (
-            "id",
-            "ino",
-            "oldLibraryItemId",
-            "libraryId",
-            "folderId",
-            "path",
-            "relPath",
-            "isFile",
-            "mtimeMs",
-            "ctimeMs",
-            "birthtimeMs",
-            "addedAt",
-            "updatedAt",
-            "isMissing",
-            "isInvalid",
-            "mediaType",
-        )
-    }
+    out: dict[str, Any] = {k: item.get(k) for k in _MINIFIED_ITEM_KEYS}
     out["media"] = (
         {
             "id": media.get("id"),
@@ -156,29 +145,7 @@ def minified(item: dict) -> dict:
 
 def old_json(item: dict) -> dict:
     """`GET /api/items/:id` without expanded=1 (toOldJSON): no duration/size/tracks/num* fields."""
-    out = {
-        k: item.get(k)
-        for k in (
-            "id",
-            "ino",
-            "oldLibraryItemId",
-            "libraryId",
-            "folderId",
-            "path",
-            "relPath",
-            "isFile",
-            "mtimeMs",
-            "ctimeMs",
-            "birthtimeMs",
-            "addedAt",
-            "updatedAt",
-            "lastScan",
-            "scanVersion",
-            "isMissing",
-            "isInvalid",
-            "mediaType",
-        )
-    }
+    out = {k: item.get(k) for k in _OLD_ITEM_KEYS}
     media = item.get("media")
     if isinstance(media, dict):
         meta = meta_of(item)

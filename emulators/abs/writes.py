@@ -11,20 +11,10 @@ from typing import Any
 from aiohttp import web
 
 from emulators.abs.common import Crash, json_response, now_ms, num, text
-from emulators.abs.shapes import old_json, refresh_derived
+from emulators.abs.shapes import TEXT_META_KEYS, old_json, refresh_derived
 from emulators.abs.state import AbsState
 
-_STRING_KEYS = (
-    "title",
-    "subtitle",
-    "publishedYear",
-    "publishedDate",
-    "publisher",
-    "description",
-    "isbn",
-    "asin",
-    "language",
-)
+_STRING_KEYS = ("title", "subtitle", *TEXT_META_KEYS)
 
 
 class WriteRoutes(AbsState):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emulators.abs_scanner import metadata_record, scan_book_metadata
+from emulators.abs_scanner import empty_book_metadata, metadata_record, scan_book_metadata
 from emulators.catalogue import Book, make_asin
 from emulators.corpus.assembly import (
     audio_file,
@@ -46,19 +46,7 @@ def _metadata_dict(b: Builder, md: dict, description: str | None) -> dict:
     )
 
 
-_GOOD_BASE = {
-    "title": None,
-    "subtitle": None,
-    "authors": [],
-    "narrators": [],
-    "series": [],
-    "genres": [],
-    "publishedYear": None,
-    "publisher": None,
-    "isbn": None,
-    "asin": None,
-    "language": None,
-}
+_GOOD_BASE = empty_book_metadata()
 
 
 def _choose_metadata(b: Builder, f: Facts, quality: str, scanned: dict, id_kind: str) -> dict:

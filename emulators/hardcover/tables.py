@@ -284,78 +284,45 @@ def _wire_relationships(db: Db) -> None:
     def contribs(kind: str) -> Callable[[dict], list[Rec]]:
         return lambda d: [c for c in edition_contribs.get(d["id"], ()) if c.d["contributable_type"] == kind]
 
+    def to_one(table: str, column: str) -> tuple[str, bool, Callable[[dict], Any]]:
+        """The row of `table` whose id is this row's `column`."""
+        return table, False, lambda d: one[table].get(d[column])
+
+    def to_many(table: str, column: str) -> tuple[str, bool, Callable[[dict], Any]]:
+        """The rows of `table` whose `column` is this row's id."""
+        return table, True, lambda d: db.index(table, column).get(d["id"], [])
+
+    image = ("images", False, lambda d: one.get("images", {}).get(d.get("image_id")))
     db.rels = {
         "books": {
-            "editions": ("editions", True, lambda d: db.index("editions", "book_id").get(d["id"], [])),
+            "editions": to_many("editions", "book_id"),
             "contributions": ("contributions", True, contribs("Book")),
-            "book_series": (
-                "book_series",
-                True,
-                lambda d: db.index("book_series", "book_id").get(d["id"], []),
-            ),
-            "default_audio_edition": (
-                "editions",
-                False,
-                lambda d: one["editions"].get(d["default_audio_edition_id"]),
-            ),
-            "default_physical_edition": (
-                "editions",
-                False,
-                lambda d: one["editions"].get(d["default_physical_edition_id"]),
-            ),
-            "default_ebook_edition": (
-                "editions",
-                False,
-                lambda d: one["editions"].get(d["default_ebook_edition_id"]),
-            ),
-            "default_cover_edition": (
-                "editions",
-                False,
-                lambda d: one["editions"].get(d["default_cover_edition_id"]),
-            ),
-            "featured_book_series": (
-                "book_series",
-                False,
-                lambda d: one["book_series"].get(d["featured_book_series_id"]),
-            ),
+            "book_series": to_many("book_series", "book_id"),
+            "default_audio_edition": to_one("editions", "default_audio_edition_id"),
+            "default_physical_edition": to_one("editions", "default_physical_edition_id"),
+            "default_ebook_edition": to_one("editions", "default_ebook_edition_id"),
+            "default_cover_edition": to_one("editions", "default_cover_edition_id"),
+            "featured_book_series": to_one("book_series", "featured_book_series_id"),
             "canonical": ("books", False, lambda d: None),
-            "image": ("images", False, lambda d: one.get("images", {}).get(d.get("image_id"))),
+            "image": image,
         },
         "editions": {
-            "book": ("books", False, lambda d: one["books"].get(d["book_id"])),
+            "book": to_one("books", "book_id"),
             "contributions": ("contributions", True, contribs("Edition")),
-            "reading_format": (
-                "reading_formats",
-                False,
-                lambda d: one["reading_formats"].get(d["reading_format_id"]),
-            ),
-            "publisher": ("publishers", False, lambda d: one["publishers"].get(d["publisher_id"])),
-            "language": ("languages", False, lambda d: one["languages"].get(d["language_id"])),
-            "image": ("images", False, lambda d: one.get("images", {}).get(d.get("image_id"))),
+            "reading_format": to_one("reading_formats", "reading_format_id"),
+            "publisher": to_one("publishers", "publisher_id"),
+            "language": to_one("languages", "language_id"),
+            "image": image,
         },
         "contributions": {
-            "author": ("authors", False, lambda d: one["authors"].get(d["author_id"])),
-            "book": ("books", False, lambda d: one["books"].get(d["book_id"])),
+            "author": to_one("authors", "author_id"),
+            "book": to_one("books", "book_id"),
         },
-        "authors": {
-            "contributions": (
-                "contributions",
-                True,
-                lambda d: db.index("contributions", "author_id").get(d["id"], []),
-            ),
-        },
-        "series": {
-            "book_series": (
-                "book_series",
-                True,
-                lambda d: db.index("book_series", "series_id").get(d["id"], []),
-            ),
-        },
+        "authors": {"contributions": to_many("contributions", "author_id")},
+        "series": {"book_series": to_many("book_series", "series_id")},
         "book_series": {
-            "book": ("books", False, lambda d: one["books"].get(d["book_id"])),
-            "series": ("series", False, lambda d: one["series"].get(d["series_id"])),
+            "book": to_one("books", "book_id"),
+            "series": to_one("series", "series_id"),
         },
-        "publishers": {
-            "editions": ("editions", True, lambda d: db.index("editions", "publisher_id").get(d["id"], [])),
-        },
+        "publishers": {"editions": to_many("editions", "publisher_id")},
     }
