@@ -15,7 +15,7 @@ from tasks.abs import AbsClient, AbsUnavailable
 from tasks.settings import get_settings
 from tasks.warehouse import connect, fetch_dicts
 from tasks.writeback.apply import AbsNotAnswering, write_changes
-from tests.test_writeback_data import (  # noqa: F401
+from tests.writeback_data import (  # noqa: F401
     APPROVED_TITLES,
     delivered_writes,
     extract,

@@ -20,7 +20,7 @@ from flows.cli import app
 from flows.rollback import rollback
 from flows.writeback import writeback
 from tasks.warehouse import connect, fetch_dicts
-from tests.test_writeback_data import extract, library_fixture, metadata_json  # noqa: F401
+from tests.writeback_data import extract, library_fixture, metadata_json  # noqa: F401
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 runner = CliRunner()

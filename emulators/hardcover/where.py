@@ -92,7 +92,7 @@ def matches(db: Db, table: str, row: dict, where: dict | None) -> bool:
     return True
 
 
-def _indexed(db: Db, table: str, where: dict | None) -> set[int] | None:
+def indexed_ids(db: Db, table: str, where: dict | None) -> set[int] | None:
     """Row ids that may match, from indexes, or None when a full scan is needed."""
     if not where:
         return None
@@ -100,10 +100,10 @@ def _indexed(db: Db, table: str, where: dict | None) -> set[int] | None:
     for key, cond in where.items():
         got: set[int] | None = None
         if key == "_and":
-            parts = [p for p in (_indexed(db, table, w) for w in cond) if p is not None]
+            parts = [p for p in (indexed_ids(db, table, w) for w in cond) if p is not None]
             got = set.intersection(*parts) if parts else None
         elif key == "_or":
-            parts = [_indexed(db, table, w) for w in cond]
+            parts = [indexed_ids(db, table, w) for w in cond]
             got = set().union(*parts) if parts and all(p is not None for p in parts) else None
         elif (
             isinstance(cond, dict) and ("_eq" in cond or "_in" in cond) and key not in db.rels.get(table, {})
@@ -117,9 +117,9 @@ def _indexed(db: Db, table: str, where: dict | None) -> set[int] | None:
             and isinstance(cond, dict)
         ):
             target = db.rels["books"][key][0]
-            inner = _indexed(db, target, cond)
+            inner = indexed_ids(db, target, cond)
             if key == "contributions" and inner is None and "author" in cond:
-                authors = _indexed(db, "authors", cond["author"])
+                authors = indexed_ids(db, "authors", cond["author"])
                 if authors is not None:
                     by_author = db.index("contributions", "author_id")
                     inner = {c.d["id"] for a in authors for c in by_author.get(a, ())}
@@ -156,7 +156,7 @@ def select(db: Db, table: str, rows: Iterable[Rec] | None, args: dict) -> list[R
     where = args.get("where")
     check_operators(where)
     if rows is None:
-        ids = _indexed(db, table, where)
+        ids = indexed_ids(db, table, where)
         rows = (
             db.tables.get(table, [])
             if ids is None
