@@ -41,7 +41,7 @@ Fault knobs: `drop_connection_on` (request numbers, 1-based) / `drop_paths` (pat
 `delay_seconds`, `fail_next(n, status)` (a 5xx burst), `fail_ids` (items whose reads answer 500).
 Use `run_abs_emulator(items, ...)` from sync code: it runs the server on its own loop in a thread.
 
-Modules: `server` (the emulator, its route table and lifecycle), `routes` (reads), `writes` (item
+Modules: `server` (the emulator, its route table and lifecycle), `routes` (server, libraries and reads), `writes` (item
 writes and their rules), `covers`, `faults` (fault knobs and crashes), `state` (what the routes share),
 `shapes` (the JSON shapes), `fixtures` (the recorded items), `__main__` (`python -m emulators.abs`).
 """

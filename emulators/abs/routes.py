@@ -1,5 +1,6 @@
-"""The read routes of the ABS emulator (and the server's own: status, users, keys, tasks, libraries):
-the list shape with ABS's paging, sorting and filters, single items, batches and audio files."""
+"""The ABS emulator's routes other than item writes and covers: status, the user, API keys, tasks,
+libraries (listed, created, scanned), the item list with ABS's paging, sorting and filters, single
+items, batches and audio files."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ _MIME = {
 }
 
 
-class ReadRoutes(AbsState):
+class LibraryRoutes(AbsState):
     # -- open routes -------------------------------------------------------------------------------
 
     async def ping(self, request: web.Request) -> web.Response:

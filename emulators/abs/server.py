@@ -15,13 +15,13 @@ from emulators.abs.common import ROUTER_BASE_PATH
 from emulators.abs.covers import CoverRoutes
 from emulators.abs.faults import FaultInjection
 from emulators.abs.fixtures import fixture_library
-from emulators.abs.routes import ReadRoutes
+from emulators.abs.routes import LibraryRoutes
 from emulators.abs.shapes import default_library
 from emulators.abs.writes import WriteRoutes
 from emulators.serving import AppServer, serve_in_thread
 
 
-class AbsEmulator(FaultInjection, ReadRoutes, WriteRoutes, CoverRoutes, AppServer):
+class AbsEmulator(FaultInjection, LibraryRoutes, WriteRoutes, CoverRoutes, AppServer):
     """An ABS 2.36.0 server over a list of expanded items. `await start()` → base url; `await stop()`."""
 
     def __init__(

@@ -52,7 +52,7 @@ class WriteRoutes(AbsState):
                 updates += 1
         return json_response({"success": True, "updates": updates})
 
-    # -- the write rules (reference/abs-api.md §3.1) ----------------------------------------------------
+    # -- the write rules ABS 2.36 applies to a media payload ----------------------------------------------
 
     def _apply_media_payload(self, item: dict, payload: Any) -> bool:
         if not isinstance(payload, dict):

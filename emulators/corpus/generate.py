@@ -27,8 +27,8 @@ _BASE_MS = 1_795_480_000_000
 
 
 def scanner_metadata(rel_path: str, is_file: bool, meta_tags: dict) -> dict:
-    """What ABS 2.36's scanner shows for a new item: folder reading, then non-empty tag values on top
-    (reference/abs-api.md §6.3), from the port of ABS's own scanner in emulators.abs_scanner."""
+    """What ABS 2.36's scanner shows for a new item: folder reading, then non-empty tag values on top,
+    from the port of ABS's own scanner in emulators.abs_scanner."""
     return scan_book_metadata(rel_path, is_file, meta_tags)
 
 

@@ -47,9 +47,9 @@ Conventions, each from the tool's public source:
   multi-disc names `1-01 Track 1.mp3` in one folder; CDDB tags: the album with a disc marker
   ("Title (Disc 1)", "Title [Disc 1 of 9]", "Title, CD 1"), the artist as the author (sometimes with
   the reader), a spoken-word genre, track titles "Track 01". ABS makes the parent of `CD N`/`Disc N`
-  folders the item and reads its metadata from the first file only (reference/abs-api.md §6.1, §6.3);
+  folders the item and reads its metadata from the first file only;
 - hand edits after a migration (styles of people retyping metadata, not a tool; ABS's item editor,
-  PATCH /api/items/:id/media, replaces the scan's metadata, reference/abs-api.md §3.1): titles
+  PATCH /api/items/:id/media, replaces the scan's metadata): titles
   abbreviated or with the series folded in ("Mistborn 01 - The Final Empire",
   "The Final Empire (Mistborn #1)"), sequences typed as "Vol. 1" or "Book 1", an author typed
   "Last, First" as one name, the subtitle appended to the title, narrators or the year dropped or

@@ -13,7 +13,7 @@ Conventions (documented release practice and what ABS makes of it):
 - part files named after the release: `Author_Title_01.mp3`, `author-title-01.mp3`,
   `01 - Title.mp3`, `Title - Part 1 of 8.mp3`, `CD1/Track 01.mp3` (ABS groups CD folders into one item);
 - a loose file in the library root becomes a single-file item titled with its file name
-  (`John Grisham - The Firm (Unabridged).mp3`, reference/abs-api.md §6.1);
+  (`John Grisham - The Firm (Unabridged).mp3`);
 - tags are absent or minimal: a ripper's title "Track 01", the release name as the album, the
   author in "Last, First" form, the group in the comment or encoder; sometimes the tags of another
   book left over from a re-used rip template (tags contradicting the folder).

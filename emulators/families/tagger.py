@@ -20,7 +20,7 @@ Conventions:
 - hand retagging seen in user libraries: the author only in album artist, the author in
   "Last, First" form, the narrator in artist and the author in composer (roles swapped both ways),
   the series only in the album ("Mistborn 1 - The Final Empire") or only in grouping;
-- ABS Quick Match (reference/abs-api.md §5): metadata replaced by a provider's record — Audible's
+- ABS Quick Match: metadata replaced by a provider's record — Audible's
   title and subtitle ("Series, Book N"), the audio release date as publishedYear, the audio ASIN —
   and sometimes the wrong record (a same-titled book or a series neighbour).
 """

@@ -261,7 +261,7 @@ class HardcoverEmulator:
                 "injected_429",
                 {"Retry-After": str(self._faults.storm_retry_after)},
             )
-        # Over the per-request cap is a 403 whatever the bucket holds (rreading-glasses #574/#595);
+        # Over the per-request cap is a 403 whatever the bucket holds, as the real API answers;
         # it still drains the bucket, like every refused request.
         over_cap = len(fields) > MAX_ROOT_FIELDS
         if over_cap or fields.count("search") > 1:
