@@ -50,7 +50,7 @@ from bench.queries import bench_sql  # noqa: E402
 
 def load_hardcover(con, books, image_base: str) -> None:
     """hc_* rows for the given catalogue books, in bulk (Arrow), as fetch_candidates would leave them."""
-    from emulators.catalogue import load_hc_tables
+    from emulators.hc_tables import load_hc_tables
 
     load_hc_tables(con, books, image_base=image_base)
 

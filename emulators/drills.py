@@ -30,8 +30,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from emulators.abs import TRUE_TITLES, fixture_items, run_abs_emulator
-from emulators.catalogue import load_catalogue, load_hc_tables
+from emulators.catalogue import load_catalogue
 from emulators.faults import FaultProxy, run_fault_proxy
+from emulators.hc_tables import load_hc_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test-key"

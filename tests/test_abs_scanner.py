@@ -236,10 +236,9 @@ def test_reader_txt_overrides_composer():
     assert md["narrators"] == ["Simon Vance"]
 
 
-SCANNER_MODULES = [
-    ROOT / "emulators" / "abs_scanner.py",
-    *sorted((ROOT / "emulators" / "corpus").glob("*.py")),
-]
+SCANNER_MODULES = sorted(
+    [*(ROOT / "emulators" / "abs_scanner").glob("*.py"), *(ROOT / "emulators" / "corpus").glob("*.py")]
+)
 
 
 @pytest.mark.parametrize("path", SCANNER_MODULES, ids=lambda p: str(p.relative_to(ROOT)))

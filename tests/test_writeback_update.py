@@ -14,8 +14,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from emulators.catalogue import cover_bytes, hc_table_rows
+from emulators.catalogue import cover_bytes
 from emulators.cover_images import cover_png
+from emulators.hc_tables import hc_table_rows
 from flows.cli import app
 from flows.rollback import rollback
 from flows.writeback import writeback

@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from emulators.abs import TRUE_TITLES
-from emulators.catalogue import Book, load_catalogue, load_hc_tables
+from emulators.catalogue import Book, load_catalogue
+from emulators.hc_tables import load_hc_tables
 from tasks.review import decide
 from tasks.warehouse import connect, now
 
