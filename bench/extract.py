@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.server_process import start_server  # noqa: E402
 from tasks import warehouse  # noqa: E402
 from tasks.abs import AbsClient  # noqa: E402
 from tasks.extract.fetch import extract  # noqa: E402
@@ -32,29 +33,8 @@ from tasks.extract.flatten import default_evidence  # noqa: E402
 
 
 def start_emulator(n: int, seed: int, profile: str) -> tuple[subprocess.Popen, dict]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emulators.abs",
-            "--items",
-            str(n),
-            "--seed",
-            str(seed),
-            "--profile",
-            profile,
-            "--prewarm",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    line = proc.stdout.readline() if proc.stdout else ""
-    if not line:
-        proc.kill()
-        raise SystemExit("the ABS emulator subprocess did not start (see its stderr above)")
-    return proc, json.loads(line)
+    args = ["-m", "emulators.abs", "--items", str(n), "--seed", str(seed), "--profile", profile, "--prewarm"]
+    return start_server(args)
 
 
 async def timed_extract(url: str, db: Path, run_id: str, workers: int = 2) -> tuple[dict, float]:

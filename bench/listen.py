@@ -37,6 +37,9 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.queries import bench_sql  # noqa: E402
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
@@ -193,12 +196,10 @@ def main() -> None:
     with connect(db) as con:
         results = fetch_dicts(
             con,
-            "SELECT l.item_id, l.verdict, l.book_id, l.windows, l.audio_seconds, l.cpu_seconds, l.searched, "
-            "m.book_id AS match_book, m.tier FROM listen_results l LEFT JOIN matches m USING (item_id) "
-            "WHERE l.run_id = ?",
+            bench_sql("listen_run_results"),
             [summary["run_id"]],
         )
-        errors = con.execute("SELECT count(*) FROM errors WHERE flow = 'listen'").fetchone()[0]
+        errors = con.execute(bench_sql("flow_error_count"), ["listen"]).fetchone()[0]
     per: dict[str, dict[str, int]] = defaultdict(lambda: {"items": 0, "identified": 0, "auto": 0, "wrong": 0})
     identified = auto = wrong = 0
     for r in results:

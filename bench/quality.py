@@ -42,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import polars as pl  # noqa: E402
 
+from bench.queries import bench_sql  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 LOWER_IS_WORSE = ("auto_precision", "auto_recall", "top1_accuracy", "auto_band_right")
 HIGHER_IS_WORSE = ("distractors_auto", "silent_reject_right", "requests_per_item", "rerun_requests")
@@ -119,9 +121,7 @@ def run_family(
                 score(db_path=str(db))
             first = hc.billed()
             with connect(db) as con:
-                for (counts,) in con.execute(
-                    "SELECT counts FROM runs WHERE flow = 'fetch_candidates' ORDER BY started_at"
-                ).fetchall():
+                for (counts,) in con.execute(bench_sql("run_counts"), ["fetch_candidates"]).fetchall():
                     for strategy, n in (json.loads(counts).get("requests_by_strategy") or {}).items():
                         by_strategy[strategy] = by_strategy.get(strategy, 0) + n
             fetch_candidates(db_path=str(db))  # nothing changed: everything must come from the cache
@@ -131,14 +131,9 @@ def run_family(
                 f"{family} seed {seed}: {len(lib.items)} items in {time.perf_counter() - t:.0f}s, {first} requests"
             )
         with connect(db) as con:
-            m = con.sql(
-                "SELECT m.item_id, m.book_id, m.tier, m.confidence, m.caps, m.model_version, i.rel_path, "
-                "i.title AS item_title, b.title AS book_title, m.explanation::VARCHAR AS explanation "
-                "FROM matches m LEFT JOIN abs_items i USING (item_id) "
-                "LEFT JOIN hc_books b ON b.book_id = m.book_id"
-            ).pl()
-            cands = con.sql("SELECT item_id, book_id FROM candidates").pl()
-            heard = con.sql("SELECT item_id, verdict, book_id AS heard_book_id FROM listen_results").pl()
+            m = con.sql(bench_sql("quality_matches")).pl()
+            cands = con.sql(bench_sql("candidate_pairs")).pl()
+            heard = con.sql(bench_sql("heard_books")).pl()
         found = truth.join(
             cands, left_on=["item_id", "truth_book_id"], right_on=["item_id", "book_id"], how="semi"
         )

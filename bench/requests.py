@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.queries import bench_sql  # noqa: E402
 from emulators.corpus import generate_library  # noqa: E402
 from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator  # noqa: E402
 from tasks.candidates.fetch import fetch_candidates_for  # noqa: E402
@@ -40,7 +41,7 @@ def load_library(db: Path, lib) -> int:
         settings = get_settings(abs_url=abs_emu.url, abs_api_key="test-key", duckdb_path=db)
         run_extract(settings, db, "bench-extract")
     with connect(db) as con:
-        return con.execute("SELECT count(*) FROM abs_items").fetchone()[0]
+        return con.execute(bench_sql("abs_item_count")).fetchone()[0]
 
 
 def main() -> None:
@@ -71,9 +72,7 @@ def main() -> None:
             http_first = first.http_requests
         with connect(db) as con:
             found: dict[str, set[int]] = {}
-            for item_id, book_ids in con.execute(
-                "SELECT item_id, list(book_id) FROM candidates GROUP BY 1"
-            ).fetchall():
+            for item_id, book_ids in con.execute(bench_sql("candidate_books_by_item")).fetchall():
                 found[item_id] = set(book_ids)
     matchable = {k: t.book_id for k, t in lib.truth.items() if t.book_id is not None}
     hit = sum(1 for k, b in matchable.items() if b in found.get(k, set()))

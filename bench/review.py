@@ -36,6 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.queries import bench_sql  # noqa: E402
+
 TOKEN = "bench-token"
 PROVIDER_KEY = "bench-provider-key"
 
@@ -106,30 +108,13 @@ def measure(db: Path, queue_requests: int, item_requests: int, provider_requests
     rng = random.Random(seed)
     try:
         with connect(db, migrate_schema=False) as con:
-            queue = [r[0] for r in con.execute("SELECT item_id FROM match_review_queue").fetchall()]
+            queue = [r[0] for r in con.execute(bench_sql("review_queue_ids")).fetchall()]
             [(queue_items,)] = con.execute(
-                "SELECT count(*) FROM matches m JOIN abs_items i USING (item_id) WHERE m.book_id IS NOT NULL "
-                "AND i.removed_at IS NULL AND (m.tier = 'pending' OR (m.tier = 'reject' AND m.confidence >= ?)) "
-                "AND item_id NOT IN (SELECT item_id FROM review_decisions)",
-                [max(0.0, settings.pending_threshold - 0.2)],
+                bench_sql("review_queue_count"), [max(0.0, settings.pending_threshold - 0.2)]
             ).fetchall()
-            authors = [
-                r[0]
-                for r in con.execute(
-                    "SELECT DISTINCT authors[1] FROM abs_items WHERE len(authors) > 0 LIMIT 200"
-                ).fetchall()
-            ]
-            series = [
-                r[0]
-                for r in con.execute(
-                    "SELECT DISTINCT series[1].name FROM abs_items WHERE len(series) > 0 LIMIT 200"
-                ).fetchall()
-            ]
-            unique_titles = con.execute(
-                "SELECT i.title, array_to_string(i.authors, ', ') FROM abs_items i JOIN matches m USING (item_id) "
-                "WHERE i.title IS NOT NULL AND m.book_id IS NOT NULL ORDER BY hash(i.item_id) LIMIT ?",
-                [provider_requests],
-            ).fetchall()
+            authors = [r[0] for r in con.execute(bench_sql("first_authors"), [200]).fetchall()]
+            series = [r[0] for r in con.execute(bench_sql("first_series"), [200]).fetchall()]
+            unique_titles = con.execute(bench_sql("matched_titles"), [provider_requests]).fetchall()
         client = httpx.Client(base_url=url, timeout=120, headers={"X-Shelfmatch-Token": TOKEN})
         client.get("/")  # warm: templates compiled, first connection
         variants = [
@@ -158,9 +143,7 @@ def measure(db: Path, queue_requests: int, item_requests: int, provider_requests
 
         with connect(db, migrate_schema=False) as con:
             top = queue_item_ids(con, settings, Filters())[:1000]
-            [(cut,)] = con.execute(
-                "SELECT min(confidence) FROM matches WHERE list_contains(?, item_id)", [top]
-            ).fetchall()
+            [(cut,)] = con.execute(bench_sql("min_confidence_of"), [top]).fetchall()
         form = {"decision": "approve", "min_confidence": repr(cut), "csrf": security.csrf}
         t = time.perf_counter()
         _, preview = timed(client, "POST", "/bulk", data=form)

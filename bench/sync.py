@@ -35,6 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.queries import bench_sql  # noqa: E402
+from bench.server_process import start_server  # noqa: E402
+
 ABS_KEY, HC_TOKEN = "bench-abs-key", "bench-hc-token"
 TOUCH_SUFFIX = " (Unabridged)"
 
@@ -74,35 +77,12 @@ def serve_abs(items: int, seed: int, profile: str, audio_root: str | None) -> No
 # --- the measuring process --------------------------------------------------------------------------------
 
 
-def child(args: list[str]) -> tuple[subprocess.Popen, dict]:
-    from flows.cli_runtime import _die_with_parent
-
-    proc = subprocess.Popen(
-        [sys.executable, *args],
-        preexec_fn=_die_with_parent,  # an interrupted benchmark leaves no emulator behind
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    line = proc.stdout.readline() if proc.stdout else ""
-    if not line:
-        proc.kill()
-        raise SystemExit(f"{' '.join(args[:2])} did not start (see its stderr above)")
-    return proc, json.loads(line)
-
-
 def step_seconds(db: Path, since) -> dict[str, float]:
     """Seconds per flow run recorded in `runs` since `since` (the sync's own row included)."""
     from tasks.warehouse import connect
 
     with connect(db, read_only=True) as con:
-        rows = con.execute(
-            "SELECT flow, epoch(finished_at) - epoch(started_at) FROM runs "
-            "WHERE started_at >= ? AND finished_at IS NOT NULL ORDER BY started_at",
-            [since],
-        ).fetchall()
+        rows = con.execute(bench_sql("flow_seconds_since"), [since]).fetchall()
     out: dict[str, float] = {}
     for flow, seconds in rows:
         name = {"extract_abs": "extract", "fetch_candidates": "candidates"}.get(flow, flow)
@@ -134,8 +114,8 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
     t0 = time.perf_counter()
     serve = [__file__, "--serve-abs", "--items", str(args.items), "--seed", str(args.seed)]
     serve += ["--profile", args.profile] + (["--audio-root", str(audio_root)] if audio_root else [])
-    abs_proc, abs_info = child(serve)
-    hc_proc, hc_info = child(
+    abs_proc, abs_info = start_server(serve)
+    hc_proc, hc_info = start_server(
         ["-m", "emulators.hardcover", "--token", HC_TOKEN, "--per-minute", "6000000", "--burst", "100000"]
     )
     setup = time.perf_counter() - t0

@@ -45,10 +45,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.queries import bench_sql  # noqa: E402
+
 
 def load_hardcover(con, books, image_base: str) -> None:
     """hc_* rows for the given catalogue books, in bulk (Arrow), as fetch_candidates would leave them."""
-    from emulators.catalogue import load_hc_tables
+    from emulators.hc_tables import load_hc_tables
 
     load_hc_tables(con, books, image_base=image_base)
 
@@ -164,10 +166,7 @@ def main() -> None:
         with connect(db) as con:
             load_hardcover(con, list(books.values()), hc.url.removesuffix("/v1/graphql"))
             con.register("incoming", pa.Table.from_pylist(rows))
-            con.execute(
-                "INSERT INTO matches (item_id, run_id, book_id, edition_id, confidence, tier, evidence_hash, scored_at) "
-                "SELECT item_id, run_id, book_id, edition_id, confidence, tier, evidence_hash, scored_at FROM incoming"
-            )
+            con.execute(bench_sql("insert_incoming_matches"))
             con.unregister("incoming")
             pending = [i for i, t in tiers.items() if t == "pending"]
             autos = [i for i, t in tiers.items() if t == "auto"]
@@ -213,15 +212,10 @@ def main() -> None:
         apply_seconds = time.perf_counter() - t0
 
         with connect(db) as con:
-            plan_rows = con.execute(
-                "SELECT item_id, field, after FROM writeback_plans "
-                "WHERE run_id = 'bench-apply' AND coalesce(action, 'write') = 'write'"
-            ).fetchall()
+            plan_rows = con.execute(bench_sql("planned_writes"), ["bench-apply"]).fetchall()
             verified = {
                 tuple(r)
-                for r in con.execute(
-                    "SELECT item_id, field FROM writeback_log WHERE run_id = 'bench-apply' AND status = 'verified'"
-                ).fetchall()
+                for r in con.execute(bench_sql("logged_writes"), ["bench-apply", "verified"]).fetchall()
             }
         planned: dict[str, dict] = {}
         for item_id, field, after in plan_rows:

@@ -29,23 +29,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from emulators.abs import fixture_items, run_abs_emulator
-from emulators.catalogue import load_catalogue, load_hc_tables
+from emulators.abs import TRUE_TITLES, fixture_items, run_abs_emulator
+from emulators.catalogue import load_catalogue
 from emulators.faults import FaultProxy, run_fault_proxy
+from emulators.hc_tables import load_hc_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test-key"
 WRITE_PATHS = ("/api/items/batch/update",)
-# The recorded library's items and the real books they are (catalogue titles).
-TRUE_TITLES = {
-    "Hunger Games, The": "The Hunger Games",
-    "The Hitchhiker's Guide to the Galaxy": "The Hitchhiker's Guide to the Galaxy",
-    "The Colour of Magic": "The Colour of Magic",
-    "The Final Empire": "The Final Empire",
-    "Dune - Frank Herbert (Unabridged)": "Dune",
-    "Part 1": "The Way of Kings",
-    "Good Omens": "Good Omens",
-}
 
 
 @dataclass

@@ -21,7 +21,6 @@ upstream saw it.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +28,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from emulators.serving import AppServer, serve_in_thread
 
 FAULTS = ("reset_before", "reset_after", "status", "latency")
 _HOP_HEADERS = {
@@ -59,7 +60,7 @@ class Rule:
 
 
 @dataclass
-class FaultProxy:
+class FaultProxy(AppServer):
     upstream: str
     host: str = "127.0.0.1"
     port: int = 0
@@ -107,25 +108,13 @@ class FaultProxy:
     async def start(self) -> str:
         app = web.Application(client_max_size=64 * 1024**2)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), auto_decompress=False)
-        await self._listen()
-        return self.url  # type: ignore[return-value]
-
-    async def _listen(self) -> None:
-        assert self._runner is not None
-        self._site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-        await self._site.start()
-        self.port = self._site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://{self.host}:{self.port}"
+        return await self._serve(app)
 
     async def stop(self) -> None:
         if self._back is not None:
             self._back.cancel()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -196,22 +185,5 @@ def _cut(request: web.Request) -> web.StreamResponse:
 def run_fault_proxy(upstream: str) -> Iterator[FaultProxy]:
     """Run a proxy to `upstream` on its own event loop in a thread; `proxy.call(coro)` runs a coroutine there
     (e.g. `proxy.call(proxy.down(1.0))`)."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="fault-proxy", daemon=True)
-    thread.start()
-
-    def call(coro: Any, timeout: float = 60) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
-
-    proxy = FaultProxy(upstream)
-    proxy.call = call  # type: ignore[attr-defined]
-    call(proxy.start())
-    try:
+    with serve_in_thread(FaultProxy(upstream), "fault-proxy") as proxy:
         yield proxy
-    finally:
-        try:
-            call(proxy.stop())
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-            loop.close()

@@ -175,8 +175,8 @@ def _render_segment(segment: Segment, wav_path: Path, voice: str, wpm: int) -> N
         return
     sox = _require("sox")
     # -R: repeatable (noise seeded the same every run); -D: no dither — sox otherwise adds random
-    # dither when writing 16 bits, so "silence" was faint noise that differed on every render and
-    # tipped tiny.en between "Mistborn book one" and "missed foreign book when" from run to run.
+    # dither when writing 16 bits, so "silence" is faint noise that differs on every render and tips
+    # tiny.en between "Mistborn book one" and "missed foreign book when" from run to run.
     common = [
         sox,
         "-R",

@@ -241,8 +241,16 @@ def run_demo(
     console: Console | None = None,
 ) -> int:
     """Run the demo; returns the process exit code (0 = the sync and the dry-run completed)."""
-    from emulators.abs import run_abs_emulator
-    from emulators.hardcover import Limits, run_hardcover_emulator
+    try:  # the emulators are test doubles: a clone of the repository has them, the installed package not
+        from emulators.abs import run_abs_emulator
+        from emulators.hardcover import Limits, run_hardcover_emulator
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] != "emulators":
+            raise
+        raise SystemExit(
+            "the demo needs the ABS and Hardcover emulators, which come with a clone of the repository, "
+            "not with the installed package: run `make demo` in a clone of shelfmatch"
+        ) from None
 
     console = console or Console()
     started = time.monotonic()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -227,11 +226,8 @@ def test_scanner_metadata_reproduces_the_recorded_throne_of_jade_and_hunger_game
         assert scanned["asin"] == md["asin"]
 
 
-def test_fifty_thousand_items_are_distinct_and_quick_to_make():
-    load_catalogue()
-    started = time.perf_counter()
+def test_fifty_thousand_items_are_distinct():
     lib = generate_library(50_000, seed=0, profile="default")
-    seconds = time.perf_counter() - started
     assert len(lib.items) == 50_000
     ids = {i["id"] for i in lib.items}
     paths = {i["path"] for i in lib.items}
@@ -242,8 +238,6 @@ def test_fifty_thousand_items_are_distinct_and_quick_to_make():
     assert len(set(inos)) == len(inos)
     # Book copies beyond the catalogue's size are told apart by their folders.
     assert Counter(t.book_id for t in lib.truth.values() if t.book_id).most_common(1)[0][1] >= 5
-    # ~7 s on an idle 2-core box (bench figures in docs/benchmarks.md); generous here for a shared machine.
-    assert seconds < 60, f"50,000 items took {seconds:.1f}s"
 
 
 def test_audio_root_gets_real_tagged_files_that_the_path_map_reaches(tmp_path):
@@ -278,7 +272,6 @@ def test_malformed_items_each_carry_one_named_defect_and_a_valid_id():
 
 @pytest.mark.audio
 def test_speech_audio_speaks_the_true_books_credits(tmp_path):
-    pytest.importorskip("emulators.speech")
     import mutagen
 
     lib = generate_library(

@@ -438,12 +438,12 @@ def test_abs_emulator_serves_a_family_library(abs_server):
     assert r.status_code == 200 and r.json()["relPath"] == item["relPath"]
 
 
-GENERATOR_FILES = sorted((ROOT / "emulators" / "families").glob("*.py")) + [
-    ROOT / "emulators" / "abs_scanner.py"
-]
+GENERATOR_FILES = sorted(
+    [*(ROOT / "emulators" / "families").glob("*.py"), *(ROOT / "emulators" / "abs_scanner").glob("*.py")]
+)
 
 
-@pytest.mark.parametrize("path", GENERATOR_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", GENERATOR_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_generators_do_not_import_the_product(path):
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tasks.review import decide, items_where
 from tasks.warehouse import connect, fetch_dicts
-from tests.test_writeback_data import catalogue_books, insert_abs_item, load_books, set_match
+from tests.writeback_data import catalogue_books, insert_abs_item, load_books, set_match
 
 runner = CliRunner()
 

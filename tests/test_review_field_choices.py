@@ -10,7 +10,7 @@ from tasks.settings import get_settings
 from tasks.warehouse import connect
 from tasks.web.decisions import record_web_decision
 from tasks.writeback.plan import plan_from_warehouse
-from tests.test_writeback_data import catalogue_books, insert_abs_item, load_books, set_match
+from tests.writeback_data import catalogue_books, insert_abs_item, load_books, set_match
 
 
 def _pending_item(con):

@@ -123,10 +123,10 @@ def test_writeback_history_shows_the_applied_writes_and_the_rollback(con, demo_w
     applied = demo_warehouse.results["writeback_apply"]["run_id"]
     history = rows(con, "SELECT * FROM writeback_history WHERE run_id = ?", [applied])
     assert history and all(h["kind"] == "writeback" for h in history)
-    if "rollback" in demo_warehouse.results:
-        undone = rows(con, "SELECT * FROM writeback_history WHERE kind LIKE 'rollback of %'")
-        assert undone
-        assert any(h["rolled_back_since"] for h in history)
+    assert "rollback" in demo_warehouse.results, "the demo warehouse rolls back one written item"
+    undone = rows(con, "SELECT * FROM writeback_history WHERE kind LIKE 'rollback of %'")
+    assert undone
+    assert any(h["rolled_back_since"] for h in history)
 
 
 def test_hardcover_budget_matches_what_was_billed(con):

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.extract import extract_abs
 from tasks.warehouse import connect
-from tests.test_writeback_data import library_fixture, metadata_json, writes  # noqa: F401
+from tests.writeback_data import library_fixture, metadata_json, writes  # noqa: F401
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 runner = CliRunner()

@@ -12,7 +12,7 @@ from flows.writeback import writeback
 from tasks.review import decide
 from tasks.warehouse import connect, fetch_dicts
 from tasks.writeback.payload import FIELDS, from_abs_metadata, same
-from tests.test_writeback_data import APPROVED_TITLES, extract, library_fixture, metadata_json, writes  # noqa: F401
+from tests.writeback_data import APPROVED_TITLES, extract, library_fixture, metadata_json, writes  # noqa: F401
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 

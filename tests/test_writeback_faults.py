@@ -16,7 +16,7 @@ from tasks.settings import get_settings
 from tasks.warehouse import connect, fetch_dicts
 from tasks.writeback.apply import AbsNotAnswering
 from tasks.writeback.send import write_changes
-from tests.test_writeback_data import (  # noqa: F401
+from tests.writeback_data import (  # noqa: F401
     APPROVED_TITLES,
     delivered_writes,
     extract,

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from emulators.catalogue import load_catalogue
 from flows.cli import app
 from tasks.warehouse import connect, fetch_dicts
-from tests.test_writeback_data import delivered_writes, library_fixture, metadata_json  # noqa: F401
+from tests.writeback_data import delivered_writes, library_fixture, metadata_json  # noqa: F401
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 runner = CliRunner()

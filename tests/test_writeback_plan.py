@@ -16,7 +16,7 @@ from tasks.writeback.plan import (
     sequence_text,
     target_values,
 )
-from tests.test_writeback_data import catalogue_books, insert_abs_item, load_books, set_match
+from tests.writeback_data import catalogue_books, insert_abs_item, load_books, set_match
 
 POLICY = dict.fromkeys(
     [

@@ -14,13 +14,14 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from emulators.catalogue import cover_bytes, hc_table_rows
+from emulators.catalogue import cover_bytes
 from emulators.cover_images import cover_png
+from emulators.hc_tables import hc_table_rows
 from flows.cli import app
 from flows.rollback import rollback
 from flows.writeback import writeback
 from tasks.warehouse import connect, fetch_dicts
-from tests.test_writeback_data import extract, library_fixture, metadata_json  # noqa: F401
+from tests.writeback_data import extract, library_fixture, metadata_json  # noqa: F401
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 runner = CliRunner()

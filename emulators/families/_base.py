@@ -20,18 +20,29 @@ Noise on the item side, drawn per release (traits["noise"] names what was applie
 
 from __future__ import annotations
 
-import gc
 import random
 import re
 import string
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulators.abs_scanner import LibraryScanState, meta_tags_from_probe, scan_book_metadata
 from emulators.catalogue import Book, Edition, load_catalogue, make_asin
-from emulators.corpus import Facts, GeneratedLibrary, Truth, _audio_file, _library_dict, write_audio
+from emulators.corpus import Facts, GeneratedLibrary, Truth, write_audio
+from emulators.corpus.assembly import (
+    SeededIds,
+    audio_file,
+    audio_library_files,
+    expanded_item,
+    file_metadata,
+    library_dict,
+    library_file,
+    no_cyclic_gc,
+    seeded_uuid,
+    tracks_and_chapters,
+)
+from emulators.corpus.draws import fmt_pos
 
 _BASE_MS = 1_796_000_000_000
 
@@ -82,12 +93,6 @@ class Item:
     borrowed: Book | None = None
 
 
-def fmt_pos(position: float | None) -> str | None:
-    if position is None:
-        return None
-    return str(int(position)) if float(position).is_integer() else f"{position:g}"
-
-
 def typo(rng: random.Random, text: str) -> str:
     """One letter wrong in one word of four letters or more."""
     words = text.split(" ")
@@ -120,7 +125,7 @@ _INV_B = ["Cartwright", "Semaphore", "Undertow", "Orrery", "Causeway", "Palimpse
           "Estuary", "Bellfounder", "Weir", "Almoner"]  # fmt: skip
 
 
-class Context:
+class Context(SeededIds):
     """Seeded state for one generated library."""
 
     def __init__(self, seed: int, family: str, folder: str, library_id: str | None):
@@ -128,11 +133,8 @@ class Context:
         self.family = family
         self.cat = load_catalogue()
         self.folder = folder.rstrip("/") or "/"
-        rng0 = random.Random(f"{family}:ids:{seed}")
-        self.library_id = library_id or str(uuid.UUID(int=rng0.getrandbits(128), version=4))
-        self.folder_id = str(
-            uuid.UUID(int=random.Random(f"folder:{self.library_id}").getrandbits(128), version=4)
-        )
+        self.library_id = library_id or seeded_uuid(f"{family}:ids:{seed}")
+        self.folder_id = seeded_uuid(f"folder:{self.library_id}")
         self.ino = 2_000_000 + self.rng.randrange(1_000_000)
         self.state = LibraryScanState(new_id=self.uuid)
         self.rel_paths: set[str] = set()
@@ -140,14 +142,6 @@ class Context:
         self.by_title: dict[str, list[Book]] = {}
         for b in self.cat.books:
             self.by_title.setdefault(b.title.lower(), []).append(b)
-
-    def uuid(self) -> str:
-        h = f"{self.rng.getrandbits(128):032x}"
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
-
-    def next_ino(self) -> str:
-        self.ino += 1 + self.rng.randrange(3)
-        return str(self.ino)
 
     def unique(self, rel: str, is_file: bool) -> str:
         while rel in self.rel_paths:
@@ -360,9 +354,7 @@ def build_item(ctx: Context, it: Item, lay: Layout) -> dict:
         disc_m = re.match(r"(?i)(?:cd|dis[ck])\s*(\d{1,3})/", frel)
         disc = int(disc_m.group(1)) if disc_m else None
         path = item_path if lay.is_file else f"{item_path}/{frel}"
-        af = _audio_file(
-            ctx, path, frel, i + 1, it.release.seconds * weights[i] / total, tags, ts, disc, None
-        )
+        af = audio_file(ctx, path, frel, i + 1, it.release.seconds * weights[i] / total, tags, ts, disc, None)
         af["trackNumFromFilename"] = _first_number(frel.rsplit("/", 1)[-1]) if n > 1 else None
         audio_files.append(af)
     first_tags = audio_files[0]["metaTags"]
@@ -376,42 +368,20 @@ def build_item(ctx: Context, it: Item, lay: Layout) -> dict:
     md = lay.matched if lay.matched is not None else scanned
     metadata = ctx.state.expanded_metadata(md)
 
-    library_files = [
-        {"ino": af["ino"], "metadata": dict(af["metadata"]), "isSupplementary": None, "addedAt": ts + 8000,
-         "updatedAt": ts + 8000, "fileType": "audio"}
-        for af in audio_files
-    ]  # fmt: skip
+    library_files = audio_library_files(audio_files, ts)
     extra = dict(lay.text_files)
     if not lay.is_file and rng.random() < 0.35:
         extra["cover.jpg"] = ""
     cover_path = None
     for name, content in extra.items():
         ext = "." + name.rsplit(".", 1)[-1].lower()
-        meta = {"filename": name, "ext": ext, "path": f"{item_path}/{name}", "relPath": name,
-                "size": len(content.encode()) if content else 24_576, "mtimeMs": ts, "ctimeMs": ts,
-                "birthtimeMs": ts - 500}  # fmt: skip
-        library_files.append(
-            {"ino": ctx.next_ino(), "metadata": meta, "isSupplementary": None, "addedAt": ts + 8000,
-             "updatedAt": ts + 8000, "fileType": _TXT.get(ext, "unknown")}
-        )  # fmt: skip
+        size = len(content.encode()) if content else 24_576
+        meta = file_metadata(name, ext, f"{item_path}/{name}", name, size, ts)
+        library_files.append(library_file(ctx.next_ino(), meta, ts, _TXT.get(ext, "unknown")))
         if name == "cover.jpg":
             cover_path = meta["path"]
 
-    chapters, tracks, offset = [], [], 0.0
-    for i, af in enumerate(audio_files):
-        track = dict(af)
-        track.update(
-            title=af["metadata"]["filename"],
-            startOffset=round(offset, 6),
-            contentUrl=f"/api/items/{item_id}/file/{af['ino']}",
-        )
-        tracks.append(track)
-        if n > 1:
-            title = af["metaTags"].get("tagTitle") or af["metadata"]["filename"].rsplit(".", 1)[0]
-            chapters.append(
-                {"id": i, "start": round(offset, 6), "end": round(offset + af["duration"], 6), "title": title}
-            )
-        offset += af["duration"]
+    tracks, chapters, offset = tracks_and_chapters(item_id, audio_files)
     if n == 1:
         k = max(1, int(offset // 2400))
         step = offset / k
@@ -424,47 +394,24 @@ def build_item(ctx: Context, it: Item, lay: Layout) -> dict:
             }
             for c in range(k)
         ]
-    size_audio = sum(af["metadata"]["size"] for af in audio_files)
     updated = ts + 9500 + (rng.randrange(1000, 86_400_000) if lay.matched is not None else 0)
-    return {
-        "id": item_id,
-        "ino": audio_files[0]["ino"] if lay.is_file else ctx.next_ino(),
-        "oldLibraryItemId": None,
-        "libraryId": ctx.library_id,
-        "folderId": ctx.folder_id,
-        "path": item_path,
-        "relPath": lay.rel_path,
-        "isFile": lay.is_file,
-        "mtimeMs": ts,
-        "ctimeMs": ts,
-        "birthtimeMs": ts - 700,
-        "addedAt": ts + 9500,
-        "updatedAt": updated,
-        "isMissing": False,
-        "isInvalid": False,
-        "mediaType": "book",
-        "media": {
-            "id": ctx.uuid(),
-            "metadata": metadata,
-            "coverPath": cover_path,
-            "tags": [],
-            "numTracks": n,
-            "numAudioFiles": n,
-            "numChapters": len(chapters),
-            "duration": round(offset, 6),
-            "size": size_audio,
-            "libraryItemId": item_id,
-            "audioFiles": audio_files,
-            "chapters": chapters,
-            "ebookFile": None,
-            "tracks": tracks,
-        },
-        "numFiles": len(library_files),
-        "size": sum(lf["metadata"]["size"] for lf in library_files),
-        "lastScan": ts + 9400,
-        "scanVersion": "2.36.0",
-        "libraryFiles": library_files,
-    }
+    return expanded_item(
+        ctx,
+        item_id=item_id,
+        item_path=item_path,
+        rel=lay.rel_path,
+        is_file=lay.is_file,
+        ts=ts,
+        updated=updated,
+        metadata=metadata,
+        cover_path=cover_path,
+        audio_files=audio_files,
+        tracks=tracks,
+        chapters=chapters,
+        duration=offset,
+        library_files=library_files,
+        last_scan=ts + 9400,
+    )
 
 
 @dataclass(frozen=True)
@@ -502,9 +449,7 @@ def generate_family(
     truth: dict[str, Truth] = {}
     traits: dict[str, dict] = {}
     facts: dict[str, Facts] = {}
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # millions of small acyclic dicts; the cyclic GC would rescan them over and over
-    try:
+    with no_cyclic_gc():
         used = 0
         for _ in range(n_items):
             rng = ctx.rng
@@ -537,11 +482,8 @@ def generate_family(
                 tr["borrowed_book_id"] = it.borrowed.book_id
             traits[item["id"]] = tr
             facts[item["id"]] = it.facts
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     lib = GeneratedLibrary(
-        _library_dict(ctx.library_id, ctx.folder_id, folder, name), items, truth, folder, None, traits, facts
+        library_dict(ctx.library_id, ctx.folder_id, folder, name), items, truth, folder, None, traits, facts
     )
     if audio_root is not None:
         write_audio(lib, Path(audio_root), audio=audio, seconds=audio_seconds)

@@ -47,9 +47,9 @@ Conventions, each from the tool's public source:
   multi-disc names `1-01 Track 1.mp3` in one folder; CDDB tags: the album with a disc marker
   ("Title (Disc 1)", "Title [Disc 1 of 9]", "Title, CD 1"), the artist as the author (sometimes with
   the reader), a spoken-word genre, track titles "Track 01". ABS makes the parent of `CD N`/`Disc N`
-  folders the item and reads its metadata from the first file only (reference/abs-api.md §6.1, §6.3);
+  folders the item and reads its metadata from the first file only;
 - hand edits after a migration (styles of people retyping metadata, not a tool; ABS's item editor,
-  PATCH /api/items/:id/media, replaces the scan's metadata, reference/abs-api.md §3.1): titles
+  PATCH /api/items/:id/media, replaces the scan's metadata): titles
   abbreviated or with the series folded in ("Mistborn 01 - The Final Empire",
   "The Final Empire (Mistborn #1)"), sequences typed as "Vol. 1" or "Book 1", an author typed
   "Last, First" as one name, the subtitle appended to the title, narrators or the year dropped or
@@ -65,6 +65,7 @@ import re
 import unicodedata
 
 from emulators.abs_scanner import meta_tags_from_probe, scan_book_metadata
+from emulators.corpus.draws import last_first, pick
 from emulators.families._base import Context, Item, Layout, Mix, Release, generate_family
 
 NAME = "archive"
@@ -86,15 +87,6 @@ HAND_STYLES = ("abbreviated", "series_in_title", "vol_sequence", "author_last_fi
 _PRODUCT_HOUSES = ["ADBL", "RECO", "BLAK", "HARP", "PENG", "TANT", "BBCA", "SANS", "HACH", "MCMI", "BRLL",
                    "RAND"]  # fmt: skip
 _SPOKEN_GENRES = ["Audiobook", "Books & Spoken", "Spoken Word", "Speech", "Audiobooks", "Other"]
-
-
-def _pick(ctx: Context, weights: dict[str, float]) -> str:
-    r = ctx.rng.random() * sum(weights.values())
-    for k, w in weights.items():
-        r -= w
-        if r < 0:
-            return k
-    return next(reversed(weights))
 
 
 def _full_title(rel: Release) -> str:
@@ -413,11 +405,6 @@ def _abbreviate(title: str, series: str | None) -> str:
     return short
 
 
-def _last_first(name: str) -> str:
-    parts = name.rsplit(" ", 1)
-    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name
-
-
 def hand_edited(ctx: Context, it: Item, lay: Layout) -> tuple[dict, list[str]]:
     """The scan's metadata after a person retyped it in ABS's editor, in their own style."""
     rng = ctx.rng
@@ -454,7 +441,7 @@ def hand_edited(ctx: Context, it: Item, lay: Layout) -> tuple[dict, list[str]]:
         elif style == "author_last_first":
             if " " not in rel.authors[0]:
                 continue
-            md["authors"] = [_last_first(rel.authors[0]), *rel.authors[1:]]
+            md["authors"] = [last_first(rel.authors[0]), *rel.authors[1:]]
         elif style == "subtitle_in_title":
             if not md["subtitle"]:
                 continue
@@ -472,7 +459,7 @@ def hand_edited(ctx: Context, it: Item, lay: Layout) -> tuple[dict, list[str]]:
 
 
 def layout(ctx: Context, it: Item) -> Layout:
-    scheme = _pick(ctx, SCHEMES)
+    scheme = pick(ctx.rng, SCHEMES)
     if scheme == "openaudible_product_id":
         lay = _openaudible(ctx, it, readable=False)
     elif scheme == "openaudible_readable":

@@ -25,6 +25,7 @@ Configuration.PersistentSettings.cs):
 
 from __future__ import annotations
 
+from emulators.corpus.draws import pick
 from emulators.families._base import Context, Item, Layout, Mix, Release, generate_family
 
 NAME = "libation"
@@ -36,15 +37,6 @@ FOLDER_TEMPLATES = {
     "author_series": 0.2,  # <first author>/<if series-><series>/<-if series><title short> [<id>]
     "abs_recommended": 0.2,  # <first author>/<first series>/<series#> - <title short> {<first narrator>} [<id>]
 }
-
-
-def _pick(ctx: Context, weights: dict[str, float]) -> str:
-    r = ctx.rng.random() * sum(weights.values())
-    for k, w in weights.items():
-        r -= w
-        if r < 0:
-            return k
-    return next(reversed(weights))
 
 
 def _clean(text: str, windows: bool) -> str:
@@ -74,7 +66,7 @@ def layout(ctx: Context, it: Item) -> Layout:
     full_title = f"{title}: {subtitle}" if subtitle else title
     short = _title_short(title)
     asin = rel.asin or "B000000000"
-    template = _pick(ctx, FOLDER_TEMPLATES)
+    template = pick(ctx.rng, FOLDER_TEMPLATES)
     authors = ", ".join(rel.authors)
     first_author = rel.authors[0]
     short_c = _clean(short, windows).strip()

@@ -19,6 +19,7 @@ src/NzbDrone.Core/MediaFiles/AudioTagService.cs):
 
 from __future__ import annotations
 
+from emulators.corpus.draws import last_first, pick
 from emulators.families._base import Context, Item, Layout, Mix, generate_family
 
 NAME = "readarr"
@@ -31,15 +32,6 @@ BOOK_FORMATS = {
     "series_title": 0.1,  # {Book SeriesTitle} - {Book Title}/...
     "part_suffix": 0.1,  # {Book Title}/{Author Name} - {Book Title} - Part {PartNumber:00}
 }
-
-
-def _pick(ctx: Context, weights: dict[str, float]) -> str:
-    r = ctx.rng.random() * sum(weights.values())
-    for k, w in weights.items():
-        r -= w
-        if r < 0:
-            return k
-    return next(reversed(weights))
 
 
 def _smart(text: str) -> str:
@@ -59,17 +51,12 @@ def _smart(text: str) -> str:
     return text.strip()
 
 
-def _last_first(name: str) -> str:
-    parts = name.rsplit(" ", 1)
-    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name
-
-
 def layout(ctx: Context, it: Item) -> Layout:
     rng = ctx.rng
     rel = it.release
     author = _smart(rel.authors[0])
     title = _smart(f"{rel.title}: {rel.subtitle}" if rel.subtitle and rng.random() < 0.5 else rel.title)
-    fmt = _pick(ctx, BOOK_FORMATS)
+    fmt = pick(ctx.rng, BOOK_FORMATS)
     if fmt == "series_position" and not (rel.series and rel.position):
         fmt = "default"
     if fmt == "series_title" and not (rel.series and rel.position):
@@ -131,7 +118,7 @@ def layout(ctx: Context, it: Item) -> Layout:
                 if rel.narrators:
                     tags["composer"] = ", ".join(rel.narrators)
             elif style == 1:  # sort-name artist, genre from the ripper
-                tags.update(title=f"Track {k:02d}", artist=_last_first(rel.authors[0]), genre="Speech")
+                tags.update(title=f"Track {k:02d}", artist=last_first(rel.authors[0]), genre="Speech")
             elif style == 2 and rel.narrators:  # narrator credited as the artist by the rip
                 tags.update(artist=rel.narrators[0], album=rel.title, track=f"{k}/{n}")
             tags["encoder"] = "LAME3.100" if ext == ".mp3" else "Lavf58.45.100"

@@ -13,7 +13,7 @@ Conventions (documented release practice and what ABS makes of it):
 - part files named after the release: `Author_Title_01.mp3`, `author-title-01.mp3`,
   `01 - Title.mp3`, `Title - Part 1 of 8.mp3`, `CD1/Track 01.mp3` (ABS groups CD folders into one item);
 - a loose file in the library root becomes a single-file item titled with its file name
-  (`John Grisham - The Firm (Unabridged).mp3`, reference/abs-api.md §6.1);
+  (`John Grisham - The Firm (Unabridged).mp3`);
 - tags are absent or minimal: a ripper's title "Track 01", the release name as the album, the
   author in "Last, First" form, the group in the comment or encoder; sometimes the tags of another
   book left over from a re-used rip template (tags contradicting the folder).
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from emulators.corpus.draws import last_first
 from emulators.families._base import Context, Item, Layout, Mix, generate_family
 
 NAME = "scene"
@@ -48,11 +49,6 @@ def _join(text: str, sep: str, case: str) -> str:
     elif case == "title":
         words = [w[:1].upper() + w[1:] for w in words]
     return sep.join(words)
-
-
-def _last_first(name: str) -> str:
-    parts = name.rsplit(" ", 1)
-    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name
 
 
 def release_name(ctx: Context, it: Item) -> tuple[str, str, str]:
@@ -140,7 +136,7 @@ def _tags(ctx: Context, it: Item, k: int, n: int, release: str) -> tuple[dict[st
     if r < 0.82:
         return {
             **enc,
-            "artist": _last_first(rel.authors[0]),
+            "artist": last_first(rel.authors[0]),
             "album": release,
             "title": f"{rel.title} {k:02d}",
         }, "release_album"

@@ -20,13 +20,14 @@ Conventions:
 - hand retagging seen in user libraries: the author only in album artist, the author in
   "Last, First" form, the narrator in artist and the author in composer (roles swapped both ways),
   the series only in the album ("Mistborn 1 - The Final Empire") or only in grouping;
-- ABS Quick Match (reference/abs-api.md §5): metadata replaced by a provider's record — Audible's
+- ABS Quick Match: metadata replaced by a provider's record — Audible's
   title and subtitle ("Series, Book N"), the audio release date as publishedYear, the audio ASIN —
   and sometimes the wrong record (a same-titled book or a series neighbour).
 """
 
 from __future__ import annotations
 
+from emulators.corpus.draws import last_first, pick
 from emulators.families._base import Context, Item, Layout, Mix, Release, generate_family
 
 NAME = "tagger"
@@ -36,23 +37,9 @@ TOOLS = {"m4b_merge": 0.25, "beets_audible": 0.25, "mp3tag_seanap": 0.2, "hand":
 HAND_STYLES = ("albumartist_only", "last_first", "swapped", "series_in_album", "series_in_grouping")
 
 
-def _pick(ctx: Context, weights: dict[str, float]) -> str:
-    r = ctx.rng.random() * sum(weights.values())
-    for k, w in weights.items():
-        r -= w
-        if r < 0:
-            return k
-    return next(reversed(weights))
-
-
 def _sanitize(name: str) -> str:
     """pathvalidate.sanitize_filename drops the characters no file system allows."""
     return "".join(c for c in name if c not in '\\/:*?"<>|').strip()
-
-
-def _last_first(name: str) -> str:
-    parts = name.rsplit(" ", 1)
-    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name
 
 
 def _matched(ctx: Context, it: Item, rel: Release) -> tuple[dict, str]:
@@ -98,7 +85,7 @@ def _matched_record(src: Release) -> dict:
 def layout(ctx: Context, it: Item) -> Layout:
     rng = ctx.rng
     rel = it.release
-    tool = _pick(ctx, TOOLS)
+    tool = pick(ctx.rng, TOOLS)
     author = rel.authors[0]
     authors = ", ".join(rel.authors)
     narrators = ", ".join(rel.narrators)
@@ -198,9 +185,9 @@ def layout(ctx: Context, it: Item) -> Layout:
                 tags["composer"] = narrators
             roles = "albumartist_only"
         elif style == "last_first":
-            tags["artist"] = " & ".join(_last_first(a) for a in rel.authors)
+            tags["artist"] = " & ".join(last_first(a) for a in rel.authors)
             if rel.narrators:
-                tags["composer"] = " & ".join(_last_first(x) for x in rel.narrators)
+                tags["composer"] = " & ".join(last_first(x) for x in rel.narrators)
             roles = "last_first"
         elif style == "swapped":
             if narrators:

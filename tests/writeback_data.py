@@ -13,7 +13,9 @@ import json
 import duckdb
 import pytest
 
-from emulators.catalogue import Book, load_catalogue, load_hc_tables
+from emulators.abs import TRUE_TITLES
+from emulators.catalogue import Book, load_catalogue
+from emulators.hc_tables import load_hc_tables
 from tasks.review import decide
 from tasks.warehouse import connect, now
 
@@ -98,16 +100,6 @@ def insert_abs_item(con: duckdb.DuckDBPyConnection, item_id: str, **fields) -> N
 
 # --- the recorded ABS library, matched and partly decided (e2e and fault tests) ---------------------------
 
-# fixture item title -> catalogue title (the recorded ABS library holds these real books)
-TRUE_TITLES = {
-    "Hunger Games, The": "The Hunger Games",
-    "The Hitchhiker's Guide to the Galaxy": "The Hitchhiker's Guide to the Galaxy",
-    "The Colour of Magic": "The Colour of Magic",
-    "The Final Empire": "The Final Empire",
-    "Dune - Frank Herbert (Unabridged)": "Dune",
-    "Part 1": "The Way of Kings",
-    "Good Omens": "Good Omens",
-}
 # title -> (tier, a person's decision)
 PLAN = {
     "incoming": ("pending", "approve"),

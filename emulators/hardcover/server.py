@@ -1,22 +1,11 @@
-"""A Hardcover GraphQL API emulator (aiohttp + graphql-core) that enforces the real rules.
-
-Every request is parsed and validated against the real schema (`data/hardcover/schema.graphql`),
-costs one request per top-level field (aliases included), and goes through the Free plan's
-buckets: burst 10 refilled at 60/min, and 5,000/day. Over 5 root fields or a second `search` →
-403; an empty bucket → 429 with `Retry-After`; rejected requests still count. Every response
-carries `RateLimit-Policy` and `RateLimit` headers, so a client can learn the limits instead of
-hard-coding them. Faults (429 storms, 5xx bursts, slow responses, a low daily cap) are injected
-on request; `request_log` records what happened so tests can count. Cover images (`image { url }` of
-books and editions) are served, like Hardcover's image CDN, at `/covers/<books|editions>/<id>.png` on
-the emulator's own address: small deterministic PNGs (emulators/cover_images.py), no auth, no budget.
-"""
+"""The Hardcover emulator's server: the GraphQL endpoint, its rate limits and injected faults, and the
+cover images."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import math
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,9 +28,10 @@ from graphql import (
 )
 
 from emulators.catalogue import Catalogue, cover_bytes, load_catalogue
-from emulators.hardcover_resolvers import build_db, make_field_resolver
+from emulators.hardcover.resolvers import build_db, make_field_resolver
+from emulators.serving import serve_in_thread
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "hardcover" / "schema.graphql"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "hardcover" / "schema.graphql"
 MAX_ROOT_FIELDS = 5
 
 
@@ -52,7 +42,7 @@ def load_schema() -> GraphQLSchema:
 
 @dataclass
 class Limits:
-    """The plan's limits; defaults are Hardcover's Free plan (docs, Aug 2026)."""
+    """The plan's limits; the defaults are Hardcover's Free plan."""
 
     per_minute: int = 60  # refill of the burst bucket, per `window` seconds
     burst: int = 10
@@ -271,7 +261,7 @@ class HardcoverEmulator:
                 "injected_429",
                 {"Retry-After": str(self._faults.storm_retry_after)},
             )
-        # Over the per-request cap is a 403 whatever the bucket holds (rreading-glasses #574/#595);
+        # Over the per-request cap is a 403 whatever the bucket holds, as the real API answers;
         # it still drains the bucket, like every refused request.
         over_cap = len(fields) > MAX_ROOT_FIELDS
         if over_cap or fields.count("search") > 1:
@@ -336,59 +326,5 @@ def run_hardcover_emulator(
 ) -> Iterator[HardcoverEmulator]:
     """Serve an emulator from a background thread with its own event loop (for sync code, flows,
     benchmarks and the demo); yields the emulator, whose `.url` is set."""
-    emu = emulator or HardcoverEmulator(**kwargs)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(emu.start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, name="hardcover-emulator", daemon=True)
-    thread.start()
-    if not ready.wait(60):
-        raise RuntimeError("the Hardcover emulator did not start within 60 s")
-    try:
+    with serve_in_thread(emulator or HardcoverEmulator(**kwargs), "hardcover-emulator") as emu:
         yield emu
-    finally:
-        asyncio.run_coroutine_threadsafe(emu.stop(), loop).result(30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(30)
-        loop.close()
-
-
-def _serve_main() -> None:
-    """`python -m emulators.hardcover` — serve the emulated catalogue in its own process (deployments, benchmarks)."""
-    import argparse
-    import signal
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 = a free port (printed)")
-    parser.add_argument("--token", default="test-token", help="the bearer token it accepts")
-    parser.add_argument(
-        "--per-minute", type=int, default=Limits.per_minute, help="refill of the burst bucket"
-    )
-    parser.add_argument("--burst", type=int, default=Limits.burst)
-    parser.add_argument("--daily", type=int, default=Limits.daily, help="requests per day")
-    args = parser.parse_args()
-    limits = Limits(per_minute=args.per_minute, burst=args.burst, daily=args.daily)
-
-    async def main() -> None:
-        emu = HardcoverEmulator(token=args.token, limits=limits)
-        url = await emu.start(args.host, args.port)
-        print(json.dumps({"url": url, "books": len(emu.catalogue)}), flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        await emu.stop()
-
-    asyncio.run(main())
-
-
-if __name__ == "__main__":
-    _serve_main()

@@ -1,0 +1,1 @@
+SELECT item_id, book_id FROM candidates;

@@ -1,0 +1,1 @@
+SELECT min(confidence) FROM matches WHERE list_contains(?, item_id);

@@ -1,0 +1,58 @@
+"""What a generated library is: its items, and per item the truth, the traits and the facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emulators.catalogue import Book
+
+
+@dataclass(frozen=True, slots=True)
+class Truth:
+    """What an item really is. `book_id`/`edition_id` are emulated Hardcover ids; None = not in the catalogue."""
+
+    goodbooks_id: int | None
+    book_id: int | None
+    edition_id: int | None
+    kind: str  # matchable | no_audio_edition | distractor | same_title_trap
+
+
+@dataclass
+class GeneratedLibrary:
+    library: dict
+    items: list[dict]
+    truth: dict[str, Truth]
+    folder: str = "/audiobooks"
+    audio_root: Path | None = None
+    # Per item: which naming scheme, tag level, metadata quality and ids it got (for tests and reports).
+    traits: dict[str, dict] = field(default_factory=dict)
+    # Per item: the facts (title, authors, narrators, series...) its folder, tags and audio were made from.
+    facts: dict[str, Facts] = field(default_factory=dict)
+
+    @property
+    def path_map(self) -> dict[str, str]:
+        """The SHELFMATCH_PATH_MAP that makes the written audio files readable (empty without audio_root)."""
+        return {self.folder: str(self.audio_root)} if self.audio_root else {}
+
+
+@dataclass
+class Facts:
+    """What an item really is, in the words its folder, tags and audio use (truth for distractors too)."""
+
+    title: str
+    subtitle: str | None
+    authors: list[str]
+    narrators: list[str]
+    series: str | None
+    position: str | None
+    year: str | None
+    publisher: str | None
+    genres: list[str]
+    language: str | None
+    seconds: float
+    asin: str | None  # the audio edition's ASIN
+    isbn: str | None  # a print ISBN-13 of the same book
+    edition_kind: str | None
+    book: Book | None
+    title_note: str | None = None  # '(Abridged)' in the folder name of an abridged copy
