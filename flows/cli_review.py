@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -101,7 +101,7 @@ def _decide(
     console.print(f"{decision}d {len(ids)} item(s)")
 
 
-def _key(match: dict) -> tuple:
+def _key(match: dict[str, Any]) -> tuple:
     return match["item_id"], match["book_id"], match["edition_id"], match["tier"], match["evidence_hash"]
 
 

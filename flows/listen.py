@@ -84,7 +84,7 @@ def listen_item(job: ListenJob) -> ListenResult:
 @flow(name="listen", task_runner=SettingsTaskRunner())
 def listen(
     item_ids: list[str] | None = None, max_items: int | None = None, db_path: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     settings = get_settings(duckdb_path=db_path)
     db = settings.duckdb_path
     with run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}) as run:

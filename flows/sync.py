@@ -8,6 +8,8 @@ Writes only DuckDB; nothing reaches ABS without `writeback --apply`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -24,12 +26,14 @@ from tasks.warehouse import now, run_record
 
 # Read-only queries and artifact posts: safe to retry (a DuckDB lock blip, an API hiccup).
 @task(name="read-warehouse-state", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
-def read_state(db: str, since) -> dict:
+def read_state(db: str, since) -> dict[str, Any]:
     return warehouse_state(db, since)
 
 
 @task(name="publish-sync-summary", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
-def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[str], results: dict) -> str:
+def publish(
+    db: str, counts: dict[str, Any], state: dict, steps: list[dict], failed: list[str], results: dict
+) -> str:
     errors = {f"{e['flow']}: {e['kind']}": e["errors"] for e in state["errors"]}
     publish_table(
         "sync-review-queue", review_queue_head(db), "Pending matches to review next (match_review_queue)"
@@ -43,7 +47,7 @@ def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[
     )
 
 
-def run_step(name: str, subflow, **params) -> tuple[dict, str | None]:
+def run_step(name: str, subflow, **params) -> tuple[dict[str, Any], str | None]:
     """Run one step as a subflow; a failure is logged and returned, not raised."""
     state = subflow(**params, return_state=True)
     if state.is_completed():
@@ -61,7 +65,7 @@ def sync(
     max_listen: int | None = None,
     skip_listen: bool = False,
     db_path: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     db = str(get_settings(duckdb_path=db_path).duckdb_path)
     params = dict(library_ids=library_ids, full_refresh=full_refresh, max_requests=max_requests,
                   max_listen=max_listen, skip_listen=skip_listen)  # fmt: skip
@@ -73,7 +77,7 @@ def sync(
     ]
     if not skip_listen:
         plan.append(("listen", listen, dict(max_items=max_listen)))
-    results: dict[str, dict] = {}
+    results: dict[str, dict[str, Any]] = {}
     failures: dict[str, str] = {}
     with run_record(db, "sync", params) as run, progress(len(plan) + 1, "sync steps") as bar:
         for name, subflow, kwargs in plan:

@@ -129,10 +129,10 @@ class AbsClient:
         method: str,
         path: str,
         *,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         json_body: Any = None,
         form: Callable[[], aiohttp.FormData] | None = None,
-        headers: dict | None = None,
+        headers: dict[str, Any] | None = None,
         what: str | None = None,
         raw: bool = False,
         write: bool = False,
@@ -174,9 +174,9 @@ class AbsClient:
         self,
         method: str,
         path: str,
-        params: dict | None,
+        params: dict[str, Any] | None,
         body: Any,
-        headers: dict | None,
+        headers: dict[str, Any] | None,
         what: str,
         raw: bool,
         form: Callable[[], aiohttp.FormData] | None = None,
@@ -255,10 +255,10 @@ class AbsClient:
     async def ping(self) -> bool:
         return bool((await self._request("GET", "/ping")).get("success"))
 
-    async def libraries(self) -> list[dict]:
+    async def libraries(self) -> list[dict[str, Any]]:
         return (await self._request("GET", "/api/libraries", what="listing libraries"))["libraries"]
 
-    async def library(self, library_id: str) -> dict:
+    async def library(self, library_id: str) -> dict[str, Any]:
         try:
             return await self._request(
                 "GET", f"/api/libraries/{library_id}", what=f"reading library {library_id}"
@@ -276,12 +276,12 @@ class AbsClient:
             404,
         )
 
-    async def library_item_ids(self, library_id: str, page_size: int = 0) -> list[dict]:
+    async def library_item_ids(self, library_id: str, page_size: int = 0) -> list[dict[str, Any]]:
         """Every item of a library as `{id, updatedAt, title, relPath}` from the minified list.
 
         `page_size=0` asks for all items at once (`limit=0`); otherwise pages with a stable sort.
         """
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         page = 0
         while True:
             params = {"limit": str(page_size), "page": str(page), "sort": "addedAt"}
@@ -315,7 +315,7 @@ class AbsClient:
                 return out
             page += 1
 
-    async def get_item(self, item_id: str, expanded: bool = True) -> dict:
+    async def get_item(self, item_id: str, expanded: bool = True) -> dict[str, Any]:
         params = {"expanded": "1"} if expanded else None
         return await self._request(
             "GET", f"/api/items/{item_id}", params=params, what=f"reading item {item_id}"
@@ -333,14 +333,14 @@ class AbsClient:
         return body
 
     @staticmethod
-    def parse_items(body: bytes, ids: Sequence[str]) -> tuple[list[dict], list[str]]:
+    def parse_items(body: bytes, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
         """(items, ids ABS silently dropped) from a `batch/get` answer."""
         data = json.loads(body) if body else {}
         items = [it for it in (data or {}).get("libraryItems") or [] if isinstance(it, dict)]
         got = {it.get("id") for it in items}
         return items, [i for i in ids if i not in got]
 
-    async def get_items_with_missing(self, ids: Sequence[str]) -> tuple[list[dict], list[str]]:
+    async def get_items_with_missing(self, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
         """Expanded items for `ids` (one batch/get request; keep it ≤ batch_size) and the ids ABS dropped."""
         if not ids:
             return [], []
@@ -369,15 +369,15 @@ class AbsClient:
 
     async def iter_item_batches(
         self, ids: Sequence[str], concurrency: int = 2
-    ) -> AsyncIterator[tuple[list[str], list[dict], list[str]]]:
+    ) -> AsyncIterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
         """Yields `(asked_ids, items, missing_ids)` per chunk of `batch_size`, fetching `concurrency` chunks ahead."""
         async for chunk, body in self.iter_raw_batches(ids, concurrency):
             items, missing = self.parse_items(body, chunk)
             yield chunk, items, missing
 
-    async def get_items(self, ids: Sequence[str]) -> list[dict]:
+    async def get_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Expanded items for `ids`, fetched in chunks; ids ABS silently dropped are logged as missing."""
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         async for _, items, missing in self.iter_item_batches(ids):
             out.extend(items)
             if missing:
@@ -391,7 +391,9 @@ class AbsClient:
 
     # -- writes (sent again only for what did not land; see module docstring) -------------------------
 
-    async def patch_item_media(self, item_id: str, payload: dict, settle: Settle | None = None) -> dict:
+    async def patch_item_media(
+        self, item_id: str, payload: dict[str, Any], settle: Settle | None = None
+    ) -> dict:
         """`PATCH /api/items/:id/media` → `{updated?, libraryItem}` (`updated` absent when nothing changed),
         or `LANDED` when a retry's read-back found the payload already applied."""
         return await self._request(
@@ -403,7 +405,7 @@ class AbsClient:
             what=f"updating item {item_id}",
         )
 
-    async def batch_update(self, updates: list[dict], settle: Settle | None = None) -> dict:
+    async def batch_update(self, updates: list[dict[str, Any]], settle: Settle | None = None) -> dict:
         """`POST /api/items/batch/update` with `[{"id", "mediaPayload"}]` → `{success, updates}`,
         or `LANDED` when a retry's read-back found every update already applied.
 
@@ -435,7 +437,7 @@ class AbsClient:
             return None
         return body
 
-    async def upload_cover(self, item_id: str, image: bytes, filename: str) -> dict:
+    async def upload_cover(self, item_id: str, image: bytes, filename: str) -> dict[str, Any]:
         """`POST /api/items/:id/cover` with the image as the multipart field `cover` → `{success, cover}`
         (`cover` = the server path ABS stored it at; the extension of `filename` names its type)."""
 

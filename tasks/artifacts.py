@@ -130,7 +130,9 @@ def publish_summary(
     return markdown
 
 
-def publish_table(key: str, rows: list[Mapping[str, Any]], description: str | None = None) -> list[dict]:
+def publish_table(
+    key: str, rows: list[Mapping[str, Any]], description: str | None = None
+) -> list[dict[str, Any]]:
     """Publish a table artifact (inside a run); returns the cleaned rows either way."""
     clean = [{k: _cell(v) for k, v in row.items()} for row in rows]
     if in_prefect_run():

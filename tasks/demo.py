@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -57,7 +58,7 @@ def _build_library(n_items: int, spoken: int, seed: int, audio_root: Path | None
     return lib, spoken_ids
 
 
-def _accuracy(db_path: Path, truth: dict) -> dict[str, tuple[int, int]]:
+def _accuracy(db_path: Path, truth: dict[str, Any]) -> dict[str, tuple[int, int]]:
     """Per tier: (items, items where the tier is right by the generated truth). Auto/pending are right
     when the matched book is the true one; reject is right when the true book is not in the catalogue."""
     with connect(db_path) as con:
@@ -77,7 +78,7 @@ def _accuracy(db_path: Path, truth: dict) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def _listening(db_path: Path, spoken_ids: list[str], truth: dict) -> str | None:
+def _listening(db_path: Path, spoken_ids: list[str], truth: dict[str, Any]) -> str | None:
     """One line on what the listen step heard, and how the spoken-credit items fared."""
     with connect(db_path) as con:
         rows = fetch_dicts(con, load_sql("demo_listen_results"))
@@ -96,7 +97,7 @@ def _listening(db_path: Path, spoken_ids: list[str], truth: dict) -> str | None:
     )
 
 
-def _plan_sample(db_path: Path, run_id: str, limit: int = 8) -> list[dict]:
+def _plan_sample(db_path: Path, run_id: str, limit: int = 8) -> list[dict[str, Any]]:
     with connect(db_path) as con:
         return fetch_dicts(con, load_sql("demo_plan_sample"), {"run_id": run_id, "limit": limit})
 
@@ -110,7 +111,7 @@ KINDS = {
 }
 
 
-def library_line(truth: dict) -> str:
+def library_line(truth: dict[str, Any]) -> str:
     """The generated library in words: how many items of each kind, largest first."""
     kinds = Counter(t.kind for t in truth.values())
     parts = [f"{n} {KINDS.get(kind, kind)}" for kind, n in kinds.most_common()]
@@ -145,7 +146,7 @@ def try_next(db_path: Path) -> list[str]:
     ]
 
 
-def where_to_look(db_path: Path, summary: dict, accuracy: dict) -> list[str]:
+def where_to_look(db_path: Path, summary: dict[str, Any], accuracy: dict) -> list[str]:
     """For each number that needs a look (errors, rejects, pending), the query that shows the items."""
     db = str(db_path)
     lines = []
@@ -171,10 +172,10 @@ def where_to_look(db_path: Path, summary: dict, accuracy: dict) -> list[str]:
 
 def _show(
     console: Console,
-    summary: dict,
-    accuracy: dict,
-    plan: dict,
-    sample: list[dict],
+    summary: dict[str, Any],
+    accuracy: dict[str, Any],
+    plan: dict[str, Any],
+    sample: list[dict[str, Any]],
     db_path: Path,
     seconds: float,
     settings,  # noqa: ANN001 — tasks.settings.Settings

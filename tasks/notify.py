@@ -113,7 +113,7 @@ def send(block_name: str, subject: str, body: str) -> str | None:
 
 
 @task(name="notify", cache_policy=NO_CACHE)
-def notify_sync(db_path: str, since: datetime, counts: dict, failures: dict[str, str]) -> bool:
+def notify_sync(db_path: str, since: datetime, counts: dict[str, Any], failures: dict[str, str]) -> bool:
     """Send the sync's one message when one is due and a block is configured; True when it was sent."""
     settings = get_settings()
     if not settings.notify_block:

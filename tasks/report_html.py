@@ -41,7 +41,7 @@ def _svg(fig) -> str:  # noqa: ANN001 — a matplotlib Figure
     return text[text.index("<svg") :]  # no XML prologue inside HTML
 
 
-def tier_counts(items: list[dict]) -> dict[str, int]:
+def tier_counts(items: list[dict[str, Any]]) -> dict[str, int]:
     """Items per tier, in the tiers' order (the one count both charts show)."""
     counts = Counter(r["tier"] for r in items)
     return {t: counts[t] for t in TIER_ORDER if counts[t]}
@@ -63,7 +63,7 @@ def _tier_chart(tiers: dict[str, int]) -> str:
     return _svg(fig)
 
 
-def _confidence_chart(items: list[dict], tiers: dict[str, int], auto: float, pending: float) -> str:
+def _confidence_chart(items: list[dict[str, Any]], tiers: dict[str, int], auto: float, pending: float) -> str:
     """Per tier, how many items sit at each confidence (bins of 0.025), on a log scale: the few pending
     items next to thousands of auto ones stay visible."""
     import matplotlib.pyplot as plt
@@ -94,7 +94,7 @@ def _confidence_chart(items: list[dict], tiers: dict[str, int], auto: float, pen
     return _svg(fig)
 
 
-def _coverage_chart(rows: list[dict]) -> str:
+def _coverage_chart(rows: list[dict[str, Any]]) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -115,7 +115,7 @@ def _coverage_chart(rows: list[dict]) -> str:
     return _svg(fig)
 
 
-def _html_table(rows: list[dict], name: str, all_of_them: str) -> str:
+def _html_table(rows: list[dict[str, Any]], name: str, all_of_them: str) -> str:
     """A sortable table of the first TABLE_ROWS rows; beyond, it says how many and how to see them all."""
     if not rows:
         return "<p class='none'>none</p>"

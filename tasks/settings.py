@@ -223,7 +223,7 @@ class Settings(BaseSettings):
         return self._strip_bearer(token)  # type: ignore[return-value]
 
     @cached_property
-    def redacted(self) -> dict:
+    def redacted(self) -> dict[str, Any]:
         """Settings safe to log or store (secrets masked)."""
         data = self.model_dump(mode="json")
         for key in ("abs_api_key", "hardcover_token", "serve_token", "provider_key"):

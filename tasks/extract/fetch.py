@@ -38,11 +38,11 @@ async def extract(
     run_id: str | None,
     library_ids: list[str] | None = None,
     full_refresh: bool = False,
-    evidence_fn: Callable[[dict, list], Iterable[Any]] | None = None,
+    evidence_fn: Callable[[dict[str, Any], list[Any]], Iterable[Any]] | None = None,
     concurrency: int = 2,
     workers: int = 0,
     on_progress: Callable[[int, int], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Extract the given (default: every book) library from ABS into the warehouse; returns the summary.
 
     `workers` > 1 parses and flattens batches in that many worker processes (the CPU-heavy part) while
@@ -114,7 +114,7 @@ async def _fetch_and_store(
     con: duckdb.DuckDBPyConnection,
     run_id: str | None,
     plan: FetchPlan,
-    evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
+    evidence_fn: Callable[[dict[str, Any], list[Any]], Iterable[Any]] | None,
     summary: Summary,
     concurrency: int,
     pool: ProcessPoolExecutor | None,
@@ -202,10 +202,10 @@ def run_extract(
     full_refresh: bool = False,
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Sync entry point: open the warehouse and an ABS client from settings, extract, return the summary."""
 
-    async def main() -> dict:
+    async def main() -> dict[str, Any]:
         async with AbsClient.from_settings(settings) as client:
             with warehouse.connect(db_path) as con:
                 return await extract(

@@ -85,7 +85,7 @@ def type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def check_list(where: str, value: Any) -> list:
+def check_list(where: str, value: Any) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -128,7 +128,7 @@ def opt_id(where: str, value: Any) -> str | None:
     return check_text(where, value, 200)
 
 
-def file_meta(where: str, entry: Any) -> dict:
+def file_meta(where: str, entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise MalformedItem(f"{where} is {type_name(entry)}, expected an object")
     meta = entry.get("metadata")

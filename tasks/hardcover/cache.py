@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import duckdb
 
@@ -34,7 +35,7 @@ class HcCache:
             cutoff = now() - timedelta(days=ttl_days)
             self._fresh = {r[0] for r in con.execute(load_sql("hc_cache_keys"), [cutoff]).fetchall()}
 
-    def get(self, key: str) -> dict | None:
+    def get(self, key: str) -> dict[str, Any] | None:
         if self._fresh is not None and key not in self._fresh:
             return None
         if (text := self._small.get(key)) is not None:
@@ -55,9 +56,9 @@ class HcCache:
         key: str,
         operation: str,
         query: str,
-        variables: dict,
+        variables: dict[str, Any],
         status: int,
-        data: dict,
+        data: dict[str, Any],
         root_fields: int,
         readings: list[BucketState],
     ) -> None:

@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 PLAN_ROWS_SHOWN = 500
 FILTER_FIELDS = ("tier", "cap", "author", "series", "min_confidence", "max_confidence", "sort", "page")
 
-Runner = Callable[..., Awaitable[dict]]
+Runner = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -273,9 +273,9 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
     @app.get("/plan", response_class=HTMLResponse)
     def plan(request: Request) -> HTMLResponse:
         run_id = request.query_params.get("run")
-        rows: list[dict] = []
-        counts: dict = {}
-        holds: list[dict] = []
+        rows: list[dict[str, Any]] = []
+        counts: dict[str, Any] = {}
+        holds: list[dict[str, Any]] = []
         if run_id:
             with db() as con:
                 rows = fetch_dicts(
@@ -390,7 +390,7 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
     return app
 
 
-async def _run(runner: Runner, **kwargs: Any) -> dict:
+async def _run(runner: Runner, **kwargs: Any) -> dict[str, Any]:
     try:
         return await runner(**kwargs)
     except Exception as exc:  # e.g. ABS not answering: the page says it in one line

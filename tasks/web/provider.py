@@ -241,7 +241,7 @@ def to_matches(con: duckdb.DuckDBPyConnection, ranked: list[Ranked]) -> list[dic
     choice), read with queries that touch only these books."""
     ids = {"book_ids": sorted({c.book_id for c in ranked})}
     books = {b["book_id"]: b for b in fetch_dicts(con, load_sql("web_provider_target_books"), ids)}
-    editions: dict[int, list[dict]] = {}
+    editions: dict[int, list[dict[str, Any]]] = {}
     for e in fetch_dicts(con, load_sql("web_provider_target_editions"), ids):
         editions.setdefault(e["book_id"], []).append(e)
     out = []

@@ -102,12 +102,12 @@ def same(field: str, a: Any, b: Any) -> bool:
     return _key(field, a) == _key(field, b)
 
 
-def from_abs_metadata(metadata: dict) -> dict[str, Any]:
+def from_abs_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     """Canonical values of every writeback field from an item's `media.metadata`."""
     return {field: canonical(field, metadata.get(key)) for field, key in FIELDS.items()}
 
 
-def to_media_payload(changes: dict[str, Any]) -> dict:
+def to_media_payload(changes: dict[str, Any]) -> dict[str, Any]:
     """A PATCH /media body (`{"metadata": {...}}`) setting the given canonical field values."""
     metadata: dict[str, Any] = {}
     for field, value in changes.items():
@@ -141,7 +141,7 @@ def _check_text(item_id: str, where: str, value: Any, multiline: bool = False) -
             )
 
 
-def _check_texts(item_id: str, where: str, payload: dict) -> None:
+def _check_texts(item_id: str, where: str, payload: dict[str, Any]) -> None:
     """Every string a payload carries, wherever it sits."""
     if isinstance(payload.get("tags"), list):
         for i, tag in enumerate(payload["tags"]):
