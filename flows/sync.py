@@ -8,6 +8,8 @@ Writes only DuckDB; nothing reaches ABS without `writeback --apply`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -26,13 +28,18 @@ from tasks.warehouse import now, run_record
 
 # Read-only queries and artifact posts: safe to retry (a DuckDB lock blip, an API hiccup).
 @task(name="read-warehouse-state", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
-def read_state(db: str, since) -> dict[str, Any]:
+def read_state(db: str, since: datetime) -> dict[str, Any]:
     return warehouse_state(db, since)
 
 
 @task(name="publish-sync-summary", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
 def publish(
-    db: str, counts: dict[str, Any], state: dict, steps: list[dict], failed: list[str], results: dict
+    db: str,
+    counts: dict[str, Any],
+    state: dict[str, Any],
+    steps: list[dict[str, Any]],
+    failed: list[str],
+    results: dict[str, dict[str, Any]],
 ) -> str:
     errors = {f"{e['flow']}: {e['kind']}": e["errors"] for e in state["errors"]}
     publish_table(
@@ -47,7 +54,7 @@ def publish(
     )
 
 
-def run_step(name: str, subflow, **params) -> tuple[dict[str, Any], str | None]:
+def run_step(name: str, subflow: Callable[..., Any], **params: Any) -> tuple[dict[str, Any], str | None]:
     """Run one step as a subflow; a failure is logged and returned, not raised."""
     state = subflow(**params, return_state=True)
     if state.is_completed():
@@ -70,7 +77,7 @@ def sync(
     params = dict(library_ids=library_ids, full_refresh=full_refresh, max_requests=max_requests,
                   max_listen=max_listen, skip_listen=skip_listen)  # fmt: skip
     since = now()
-    plan = [
+    plan: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
         ("extract", extract_abs, dict(library_ids=library_ids, full_refresh=full_refresh)),
         ("candidates", fetch_candidates, dict(max_requests=max_requests)),
         ("score", score, {}),

@@ -16,12 +16,16 @@ import time
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from tasks.warehouse import connect, fetch_dicts, load_sql
+
+if TYPE_CHECKING:  # the demo imports the emulators lazily, when it runs
+    from emulators.corpus import GeneratedLibrary
+    from tasks.settings import Settings
 
 DEMO_ABS_KEY = "demo-abs-key"
 DEMO_HC_TOKEN = "demo-hardcover-token"
@@ -37,7 +41,9 @@ def _refuse_real_warehouse(db_path: Path) -> None:
         )
 
 
-def _build_library(n_items: int, spoken: int, seed: int, audio_root: Path | None):
+def _build_library(
+    n_items: int, spoken: int, seed: int, audio_root: Path | None
+) -> tuple[GeneratedLibrary, list[str]]:
     from emulators.corpus import generate_library
 
     lib = generate_library(n_items, seed=seed, profile="default", audio_root=audio_root)
@@ -121,7 +127,7 @@ def library_line(truth: dict[str, Any]) -> str:
     )
 
 
-def tier_lines(settings) -> list[str]:  # noqa: ANN001 — tasks.settings.Settings
+def tier_lines(settings: Settings) -> list[str]:
     """How an item gets its tier, in two lines (the thresholds are the settings in use)."""
     return [
         f"auto: confidence ≥ {settings.auto_threshold} and nothing holds it back. pending: "
@@ -146,7 +152,7 @@ def try_next(db_path: Path) -> list[str]:
     ]
 
 
-def where_to_look(db_path: Path, summary: dict[str, Any], accuracy: dict) -> list[str]:
+def where_to_look(db_path: Path, summary: dict[str, Any], accuracy: dict[str, Any]) -> list[str]:
     """For each number that needs a look (errors, rejects, pending), the query that shows the items."""
     db = str(db_path)
     lines = []
@@ -178,7 +184,7 @@ def _show(
     sample: list[dict[str, Any]],
     db_path: Path,
     seconds: float,
-    settings,  # noqa: ANN001 — tasks.settings.Settings
+    settings: Settings,
 ) -> None:
     tiers = Table(title="Match tiers", title_justify="left")
     tiers.add_column("tier")
@@ -266,6 +272,7 @@ def run_demo(
         hc = stack.enter_context(
             run_hardcover_emulator(token=DEMO_HC_TOKEN, limits=Limits(per_minute=1200, burst=50))
         )
+        assert abs_emu.url is not None and hc.url is not None  # both set once started
         env = {
             "SHELFMATCH_ABS_URL": abs_emu.url,
             "SHELFMATCH_ABS_API_KEY": DEMO_ABS_KEY,
@@ -275,15 +282,20 @@ def run_demo(
         }
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
-        stack.callback(
-            lambda: [
-                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-                for k, v in saved.items()
-            ]
-        )
+
+        def restore_environment() -> None:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+        stack.callback(restore_environment)
         console.print(
             f"ABS emulator at {abs_emu.url}, Hardcover emulator at {hc.url}; running sync (Prefect) …"
         )
+
+        from prefect.client.schemas.objects import State
 
         from flows.sync import sync
         from flows.writeback import writeback
@@ -295,7 +307,11 @@ def run_demo(
             console.print(f"[red]✗ sync failed:[/red] {state.message}")
             return 1
         summary = state.result()
-        plan_state = asyncio.run(writeback(apply=False, db_path=str(db_path), return_state=True))
+
+        async def plan_run() -> State[dict[str, Any]]:
+            return await writeback(apply=False, db_path=str(db_path), return_state=True)
+
+        plan_state = asyncio.run(plan_run())
         if not plan_state.is_completed():
             console.print(f"[red]✗ writeback dry-run failed:[/red] {plan_state.message}")
             return 1

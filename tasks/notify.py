@@ -105,7 +105,8 @@ def send(block_name: str, subject: str, body: str) -> str | None:
         return f"the block {block_name!r} is a {type(block).__name__}, not a notification block"
     try:
         with _transport_logs_quiet(), block.raise_on_failure():
-            block.notify(body, subject=subject, _sync=True)  # type: ignore[call-arg]
+            # Prefect's sync_compatible takes _sync and then runs the call; its types see a coroutine.
+            block.notify(body, subject=subject, _sync=True)  # type: ignore[call-arg, unused-coroutine]
     except Exception as exc:  # noqa: BLE001 — a receiver's failure must not fail the sync
         why = getattr(exc, "log", "") or str(exc)
         return f"{type(exc).__name__}: {redact(why)}" if redact(why) else type(exc).__name__

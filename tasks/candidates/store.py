@@ -111,7 +111,7 @@ def book_rows(books: list[dict[str, Any]]) -> dict[str, pl.DataFrame]:
                         "contribution": c.get("contribution"),
                         "ordinal": i,
                     }
-    schemas = {
+    schemas: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "new_books": {
             "book_id": pl.Int64,
             "title": pl.Utf8,

@@ -89,7 +89,7 @@ def needs_more(state: FetchState, it: ItemQuery, titles: dict[int, tuple[str, st
     )
 
 
-def series_neighbours(it: ItemQuery, books: list[dict[str, Any]]) -> list[tuple[float, dict]]:
+def series_neighbours(it: ItemQuery, books: list[dict[str, Any]]) -> list[tuple[float, dict[str, Any]]]:
     """The author's books in a series the item names, nearest the item's position first (at most
     SERIES_NEIGHBOURS), each with a score below any title match (50 minus the position distance)."""
     wanted = {normalise_series(s) for s in it.series} - {""}
@@ -188,7 +188,7 @@ async def title_phase(
             )
 
 
-def rerank_hits(item: ItemQuery, hits: list[dict[str, Any]]) -> list[tuple[float, dict]]:
+def rerank_hits(item: ItemQuery, hits: list[dict[str, Any]]) -> list[tuple[float, dict[str, Any]]]:
     """Local re-ranking of search hits by title, author, series and duration (Typesense only saw the title)."""
     keys = item.title_keys
     authors = item.author_keys
@@ -272,7 +272,11 @@ async def search_phase(
                 continue
             for book_id in await search_one(state, it, title):
                 picks[book_id].append(it.item_id)
-        await hydrate(state, list(picks), lambda ids, picks=picks: sorted({i for b in ids for i in picks[b]}))
+
+        def item_ids_of(ids: list[int], picks: dict[int, list[str]] = picks) -> list[str]:
+            return sorted({i for b in ids for i in picks[b]})
+
+        await hydrate(state, list(picks), item_ids_of)
         done += [it.item_id for it in group]
         if on_group is not None:
             on_group(len(group))

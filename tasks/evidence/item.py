@@ -88,7 +88,7 @@ def evidence_for_item(
     abs_rows = abs_evidence(metadata) if isinstance(metadata, dict) else []
     files = audio_files(item)
     first = files[0] if files else {}
-    meta = first.get("metadata") if isinstance(first.get("metadata"), dict) else {}
+    meta = m if isinstance(m := first.get("metadata"), dict) else {}
     tag_sets: list[tuple[dict[str, Any], str]] = []  # (metaTags-style tags, rule)
     if files:
         tag_sets.append((first.get("metaTags") or {}, "tags.abs_metatags"))

@@ -89,7 +89,7 @@ def split_ext(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def audio_files(item: dict[str, Any]) -> list[dict]:
+def audio_files(item: dict[str, Any]) -> list[dict[str, Any]]:
     """The item's audio files ABS plays, in its order (by `index`; files without one last)."""
     media = item.get("media")
     files = media.get("audioFiles") if isinstance(media, dict) else None

@@ -7,7 +7,7 @@ import json
 import re
 import resource
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +61,7 @@ def prepare_batch(
     """Parse a `batch/get` answer, check and flatten every item, and build the batch's Arrow tables."""
     with _gc_paused():
         cpu = time.process_time()
-        pairs = split_batch(body)
+        pairs: Sequence[tuple[dict[str, Any], str | None]] | None = split_batch(body)
         if pairs is None:  # not the usual envelope: parse it whole, re-serialise each item for `raw`
             items, missing = AbsClient.parse_items(body, asked)
             pairs = [(item, None) for item in items]

@@ -65,7 +65,9 @@ async def extract(
         ]
     pool: ProcessPoolExecutor | None = None
     # A big first extract writes hundreds of MB: checkpoint once at the end, not every 16 MB of WAL.
-    (threshold,) = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    setting = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    assert setting is not None  # a scalar SELECT answers one row
+    (threshold,) = setting
     con.execute("SET checkpoint_threshold = '1GB'")
     try:
         for library_id in library_ids:
@@ -123,7 +125,7 @@ async def _fetch_and_store(
 ) -> None:
     loop = asyncio.get_running_loop()
     changed = set(plan.changed)
-    pending: deque[tuple[asyncio.Future, int]] = deque()  # (prepared batch, items asked)
+    pending: deque[tuple[asyncio.Future[PreparedBatch], int]] = deque()  # (prepared batch, items asked)
     clock = time.perf_counter
     t = clock()
 

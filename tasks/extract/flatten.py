@@ -170,7 +170,7 @@ def flatten_item(
         ) from exc
 
     num_audio = media.get("numAudioFiles")
-    row = {
+    row: dict[str, Any] = {
         "item_id": item_id,
         "library_id": check_text("libraryId", item.get("libraryId"), 200, nullable=False),
         "folder_id": opt_id("folderId", item.get("folderId")),
@@ -264,7 +264,7 @@ def _file_ino(where: str, entry: Any, seen: set[str]) -> tuple[dict[str, Any], s
     return fmeta, ino
 
 
-def _file_columns(where: str, fmeta: dict[str, Any]) -> dict:
+def _file_columns(where: str, fmeta: dict[str, Any]) -> dict[str, Any]:
     """The columns audio files and library files share, each checked."""
     return {
         "filename": check_text(f"{where}.metadata.filename", fmeta.get("filename"), 1000),

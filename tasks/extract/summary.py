@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +25,8 @@ class Summary:
     extracted: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
-    timings: Counter[str] = field(
-        default_factory=Counter
-    )  # seconds of wall time by phase (where a run spends it)
+    # Seconds of wall time by phase (where a run spends it).
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     preparing_peak_rss_mb: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:

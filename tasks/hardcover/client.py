@@ -85,7 +85,7 @@ class HardcoverClient:
             )
         self.url, self._token = url, token
         self.timeout = timeout
-        overrides = {
+        overrides: dict[str, Any] = {  # RetryPolicy fields the caller set
             "attempts": None if retries is None else retries + 1,
             "backoff": backoff_base,
             "max_backoff": backoff_cap,
@@ -134,7 +134,9 @@ class HardcoverClient:
             await self._session.close()
             self._session = None
 
-    async def query(self, name: str, variables: dict[str, Any], operation: str | None = None) -> dict:
+    async def query(
+        self, name: str, variables: dict[str, Any], operation: str | None = None
+    ) -> dict[str, Any]:
         """Run `tasks/queries/<name>.graphql`."""
         return await self.execute(load_query(name), variables, operation or name)
 
@@ -147,7 +149,9 @@ class HardcoverClient:
         )
         return [data[f"q{i}"] for i in range(len(per_field))]
 
-    async def execute(self, query: str, variables: dict[str, Any], operation: str = "query") -> dict:
+    async def execute(
+        self, query: str, variables: dict[str, Any], operation: str = "query"
+    ) -> dict[str, Any]:
         key = cache_key(query, variables)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self.stats.cache_hits[operation] += 1
@@ -168,7 +172,7 @@ class HardcoverClient:
                 self.cache.put(key, operation, query, variables, 200, data, cost, self._last_readings)
         return data
 
-    async def _send(self, query: str, variables: dict[str, Any], operation: str, cost: int) -> dict:
+    async def _send(self, query: str, variables: dict[str, Any], operation: str, cost: int) -> dict[str, Any]:
         assert self._session is not None, "use `async with HardcoverClient(...)`"
         self._last_readings: list[BucketState] = []
         try:
@@ -191,7 +195,9 @@ class HardcoverClient:
         else:
             self.stats.retries += 1
 
-    async def _attempt(self, query: str, variables: dict[str, Any], operation: str, cost: int) -> dict:
+    async def _attempt(
+        self, query: str, variables: dict[str, Any], operation: str, cost: int
+    ) -> dict[str, Any]:
         assert self._session is not None
         await self.budget.acquire(cost)
         self.stats.http_requests += 1

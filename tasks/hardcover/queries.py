@@ -75,7 +75,7 @@ def batched_query(name: str, n: int) -> str:
     return with_fragments(f"query {op}x{n}({', '.join(defs)}) {{\n" + "\n".join(fields) + "\n}")
 
 
-def batch_variables(per_field: list[dict[str, Any]]) -> dict:
+def batch_variables(per_field: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{k}_{i}": v for i, vars_ in enumerate(per_field) for k, v in vars_.items()}
 
 

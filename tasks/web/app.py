@@ -95,16 +95,16 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
         return Filters.parse(source)
 
     @app.middleware("http")
-    async def guard(request: Request, call_next: Callable) -> Response:
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
         if path.startswith(("/static/", "/abs/")):
             return await call_next(request)
         if request.method == "GET" and security.url_token_ok(request):
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
             target = path + (f"?{urlencode(rest)}" if rest else "")
-            response = RedirectResponse(target, status_code=303)
-            response.set_cookie(COOKIE, security.session, httponly=True, samesite="strict", path="/")
-            return response
+            redirect = RedirectResponse(target, status_code=303)
+            redirect.set_cookie(COOKIE, security.session, httponly=True, samesite="strict", path="/")
+            return redirect
         if not security.authenticated(request):
             return HTMLResponse(
                 "<!doctype html><title>shelfmatch</title><p>Open the address <code>shelfmatch serve</code> "

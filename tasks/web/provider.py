@@ -103,8 +103,9 @@ def rank_known(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> list[Rank
             best[r["book_id"]] = Ranked(r["book_id"], r["edition_id"], float(r["confidence"]), False)
     chosen = set(sure.values())
     ranked = sorted(best.values(), key=lambda c: (-c.confidence, c.book_id))
-    if len(chosen) == 1 and None not in chosen:
-        (book_id, edition_id) = next(iter(chosen))
+    only = next(iter(chosen)) if len(chosen) == 1 else None
+    if only is not None:
+        (book_id, edition_id) = only
         top = best.get(book_id) or Ranked(book_id, edition_id, 1.0, True)
         top = Ranked(book_id, edition_id if edition_id is not None else top.edition_id, top.confidence, True)
         ranked = [top] + [c for c in ranked if c.book_id != book_id]

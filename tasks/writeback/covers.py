@@ -136,7 +136,7 @@ async def put_cover(
     flow: str,
     item_id: str,
     image: Image | None,
-) -> tuple[str, dict[str, Any] | None, str | None, dict | None]:
+) -> tuple[str, dict[str, Any] | None, str | None, dict[str, Any] | None]:
     """Make ABS's cover of the item `image` (None: no cover) and read it back.
 
     Returns (status, what ABS holds now as a journal value, error, the item read back): status `ok`,

@@ -32,7 +32,8 @@ def item_text(row: dict[str, Any]) -> str:
     """'Title — Author' as ABS had them, else the item id."""
     title, author = row.get("item_title"), row.get("item_author")
     if not title:
-        return row["item_id"]
+        item_id: str = row["item_id"]
+        return item_id
     return f"{title} — {author}" if author else title
 
 

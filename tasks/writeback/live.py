@@ -32,12 +32,15 @@ async def read_items(client: AbsClient, ids: list[str]) -> dict[str, dict[str, A
 
 def current_values(item: dict[str, Any]) -> dict[str, Any]:
     """Canonical values of every writeback field of an expanded item; the cover as its path."""
-    media = item.get("media") if isinstance(item.get("media"), dict) else {}
+    media = m if isinstance(m := item.get("media"), dict) else {}
     return {**from_abs_metadata(media.get("metadata") or {}), COVER: media.get("coverPath") or None}
 
 
 def live_holds(
-    rows: list[dict[str, Any]], live: dict[str, dict], force: bool, edited: dict[str, dict[str, str]]
+    rows: list[dict[str, Any]],
+    live: dict[str, dict[str, Any]],
+    force: bool,
+    edited: dict[str, dict[str, str]],
 ) -> tuple[list[dict[str, Any]], list[Hold]]:
     """(rows still writable, holds) once ABS has been read: an item ABS marks missing is never written;
     one whose title or authors a person changed since the last sync (`edited`, see conflicts.py) only
@@ -54,7 +57,7 @@ def live_holds(
     return ready, holds
 
 
-def changed_since_sync(rows: list[dict[str, Any]], live: dict[str, dict]) -> set[str]:
+def changed_since_sync(rows: list[dict[str, Any]], live: dict[str, dict[str, Any]]) -> set[str]:
     """Items whose live ABS updatedAt is newer than the last sync's (or our own write's)."""
     out = set()
     for r in rows:
@@ -76,8 +79,8 @@ COVER_CHANGED = "the item changed in ABS since the last sync and its cover may b
 def find_edits(
     con: duckdb.DuckDBPyConnection,
     rows: list[dict[str, Any]],
-    live: dict[str, dict],
-    current: dict[str, dict],
+    live: dict[str, dict[str, Any]],
+    current: dict[str, dict[str, Any]],
 ) -> dict[str, dict[str, str]]:
     """item -> field -> why it is taken for a person's edit (conflicts.py), for the live items of `rows`.
 
@@ -93,7 +96,7 @@ def find_edits(
     return edited
 
 
-def landed(item: dict[str, Any] | None, payload: dict) -> bool:
+def landed(item: dict[str, Any] | None, payload: dict[str, Any]) -> bool:
     """Whether ABS already holds every value `payload` sets (a write it handled but we did not hear)."""
     if item is None:
         return False

@@ -65,20 +65,22 @@ def canonical(field: str, value: Any) -> Any:
         text = str(value).strip()
         return text or None
     if field in STRING_LIST_FIELDS or field == "authors":
-        out = []
+        names: list[str] = []
         for v in value or []:
             name = v.get("name") if isinstance(v, dict) else v
             if name is not None and str(name).strip():
-                out.append(str(name).strip())
-        return out
+                names.append(str(name).strip())
+        return names
     if field == "series":
-        out = []
+        series: list[dict[str, str | None]] = []
         for s in value or []:
             name = s.get("name") if isinstance(s, dict) else None
             if name and str(name).strip():
                 seq = s.get("sequence")
-                out.append({"name": str(name).strip(), "sequence": None if seq in (None, "") else str(seq)})
-        return out
+                series.append(
+                    {"name": str(name).strip(), "sequence": None if seq in (None, "") else str(seq)}
+                )
+        return series
     raise KeyError(f"unknown writeback field {field!r}; known: {', '.join(FIELDS)}")
 
 
@@ -99,7 +101,7 @@ def _key(field: str, value: Any) -> Any:
 
 def same(field: str, a: Any, b: Any) -> bool:
     """True when ABS would consider the two values equal (so writing b over a changes nothing)."""
-    return _key(field, a) == _key(field, b)
+    return bool(_key(field, a) == _key(field, b))
 
 
 def from_abs_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +97,7 @@ def hold_of(row: dict[str, Any], hold: str) -> Hold:
     return Hold(row["item_id"], row["book_id"], row["edition_id"], row["approval"], hold, reason)
 
 
-def split_holds(approved: list[dict[str, Any]]) -> tuple[list[dict], list[Hold]]:
+def split_holds(approved: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Hold]]:
     """(rows that may be written, holds) of approved_items()' rows."""
     ready, holds = [], []
     for r in approved:
@@ -147,7 +148,7 @@ def person_name(name: str) -> str:
     return f"{m.group(2)} {m.group(1)}"
 
 
-def target_values(book: dict[str, Any], edition: dict | None) -> dict[str, Any]:
+def target_values(book: dict[str, Any], edition: dict[str, Any] | None) -> dict[str, Any]:
     """What Hardcover says each writeback field should be, in canonical form.
 
     Work-level fields (title, subtitle, authors, series, description, genres) come from the book;
@@ -248,7 +249,7 @@ def load_targets(con: duckdb.DuckDBPyConnection, approved: list[dict[str, Any]])
     return targets
 
 
-def choose_edition(editions: list[dict[str, Any]], edition_id: int | None) -> dict | None:
+def choose_edition(editions: list[dict[str, Any]], edition_id: int | None) -> dict[str, Any] | None:
     """The approved edition; without one, the book's first audio edition (this is an audiobook library)."""
     chosen = next((e for e in editions if e["edition_id"] == edition_id), None)
     if chosen is None:
@@ -297,7 +298,7 @@ def build_plans(
     targets: dict[str, dict[str, Any]],
     current: dict[str, dict[str, Any]],
     policies: dict[str, str],
-    held: set[tuple[str, str]] = frozenset(),
+    held: AbstractSet[tuple[str, str]] = frozenset(),
     edited: dict[str, dict[str, str]] | None = None,
 ) -> list[ItemPlan]:
     """One ItemPlan per approved item that ABS has and Hardcover data exists for.

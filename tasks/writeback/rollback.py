@@ -238,6 +238,7 @@ async def _undo_cover(
         status = "rolled_back"
         moved = image is not None and (holds or {}).get("path") != u.restore.get("path")
         if moved:  # ABS keeps a given cover in its cover folder; the item's own file is untouched
+            assert holds is not None  # an "ok" put of an image read back a cover
             error = f"the image is back byte for byte, stored by ABS at {holds['path']} (it was {u.restore['path']})"
         summary.rolled_back += 1
     elif status == "mismatch":

@@ -5,7 +5,7 @@ open are settled by reading ABS (`reconcile_open_intents`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import duckdb
@@ -22,7 +22,7 @@ from tasks.writeback.plan import dumps, loads
 FLOW = "writeback"
 
 
-def chunks(seq: list[Any], size: int) -> Iterable[list]:
+def chunks(seq: list[Any], size: int) -> Iterable[list[Any]]:
     for i in range(0, len(seq), max(1, size)):
         yield seq[i : i + size]
 
@@ -81,7 +81,7 @@ async def send(
     updates that did not land, so no update is applied twice.
     """
 
-    async def unlanded(batch: list[dict[str, Any]]) -> list[dict] | None:
+    async def unlanded(batch: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         live = await read_items(client, [u["id"] for u in batch])
         left = [u for u in batch if not landed(live.get(u["id"]), u["mediaPayload"])]
         return left or None
@@ -95,7 +95,7 @@ async def send(
     sent, failed = [], {}
     for item_id, payload in payloads.items():
 
-        async def unlanded_one(body: dict[str, Any], item_id: str = item_id) -> dict | None:
+        async def unlanded_one(body: dict[str, Any], item_id: str = item_id) -> dict[str, Any] | None:
             left = await unlanded([{"id": item_id, "mediaPayload": body}])
             return body if left else None
 
@@ -124,7 +124,8 @@ async def send(
 
 
 def _author_names(item: dict[str, Any]) -> list[str]:
-    return current_values(item)["authors"]
+    authors: list[str] = current_values(item)["authors"]
+    return authors
 
 
 async def fix_author_order(
@@ -179,7 +180,7 @@ async def write_changes(
     def rows_for(
         item_id: str, fld: str, before: Any, after: Any, status: str, error: str | None = None
     ) -> list[list[Any]]:
-        runs = (undoes or {}).get((item_id, fld)) or [None]
+        runs: Sequence[str | None] = (undoes or {}).get((item_id, fld)) or [None]
         return [log_row(run_id, item_id, fld, before, after, status, error, r) for r in runs]
 
     payloads: dict[str, dict[str, Any]] = {}
