@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import av
 import numpy as np
@@ -173,6 +173,16 @@ class AbsFileStreamer:
         self.close()
 
 
+class BinarySource(Protocol):
+    """A binary file object PyAV can read an audio file from."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
 class AudioWindows:
     """Decode stretches of one audio file as 16 kHz mono float32: `read(start, seconds)`.
 
@@ -181,7 +191,10 @@ class AudioWindows:
     """
 
     def __init__(
-        self, source: str | Path | io.IOBase, name: str | None = None, duration_hint: float | None = None
+        self,
+        source: str | Path | io.IOBase | BinarySource,
+        name: str | None = None,
+        duration_hint: float | None = None,
     ) -> None:
         self.name = name or str(
             source if isinstance(source, str | Path) else getattr(source, "name", "stream")

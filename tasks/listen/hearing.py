@@ -113,8 +113,9 @@ def evidence_rows(result) -> list[tuple[str, str, int, str]]:
             for e in c.narrators
         )
     }
-    series_ok = bool(credits.series) and any(
-        c.series and phrase_containment(c.series, credits.series) >= _SAME_SERIES for c in candidates
+    series_ok = bool(
+        credits.series
+        and any(c.series and phrase_containment(c.series, credits.series) >= _SAME_SERIES for c in candidates)
     )
     return [
         r

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from tasks.listen.asr import AsrFailed, get_model, model_name, transcribe_window
 from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
@@ -172,7 +173,7 @@ class _CountingWindows(AudioWindows):
 
 
 class _CountingFile:
-    def __init__(self, fh, opener: _Opener) -> None:
+    def __init__(self, fh: BinaryIO, opener: _Opener) -> None:
         self._fh, self._opener = fh, opener
         self.name = fh.name
 
@@ -222,7 +223,11 @@ def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
     text, result.credits = _read(current_windows(result.windows))
     result.expected = list(candidates)
     result.judgement = judge(candidates, text, result.credits) if candidates else None
-    if candidates and result.judgement.verdict != IDENTIFIED and any(w.hinted for w in result.windows):
+    if (
+        result.judgement is not None
+        and result.judgement.verdict != IDENTIFIED
+        and any(w.hinted for w in result.windows)
+    ):
         hinted_text, hinted_credits = _read(current_windows(result.windows, hinted=True))
         hinted_judgement = judge(candidates, hinted_text, hinted_credits)
         # Hotwords pull the model towards the names it was given: a hinted hearing may confirm, but
@@ -234,7 +239,8 @@ def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
             result.judgement = hinted_judgement
 
 
-def _plain_hearing_objects(book_id: int, result: ListenResult) -> bool:
+def _plain_hearing_objects(book_id: int | None, result: ListenResult) -> bool:
+    assert result.judgement is not None  # the plain hearing is judged first
     plain = next(s for s in result.judgement.scores if s.book_id == book_id)
     return plain.author_conflict or plain.position_conflict
 

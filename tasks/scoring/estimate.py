@@ -92,7 +92,8 @@ def count_levels(codes: dict[str, np.ndarray], weight: np.ndarray | None = None)
 
 def model_probabilities(model: Model) -> tuple[Table, Table]:
     """The model's m and u per comparison (normalised, never 0), from its stored level table."""
-    m0, u0 = {}, {}
+    m0: Table = {}
+    u0: Table = {}
     for comp in COMPARISONS:
         table = model.levels.get(comp.name)
         if not table:

@@ -260,7 +260,7 @@ def isotonic_knots(
     if len(blocks) > 1 and blocks[-1][1] < min_block:
         sy, n, sx = blocks.pop()
         blocks[-1] = [blocks[-1][0] + sy, blocks[-1][1] + n, blocks[-1][2] + sx]
-    knots = []
+    knots: list[tuple[float, float]] = []
     for sy, n, sx in blocks:
         if prior is not None and strength > 0 and len(prior[0]):
             q = float(np.interp(sx / n, *prior))
@@ -269,8 +269,8 @@ def isotonic_knots(
             knots.append((sx / n, (sy + 1) / (n + 2)))
     # Smoothing can undo monotonicity between a small block and its neighbour: keep the running max.
     running = 0.0
-    out = []
-    for x, p in knots:
+    out: list[tuple[float, float]] = []
+    for knot, p in knots:
         running = max(running, p)
-        out.append((x, running))
+        out.append((knot, running))
     return out
