@@ -150,7 +150,8 @@ class AbsFileStreamer:
         read = getattr(client, "open_file_range", None) or client.read_range
 
         def fetch(start: int, end: int) -> bytes:
-            return self._runner.run(read(ref.item_id, ref.ino, start, end), self._timeout)
+            data: bytes = self._runner.run(read(ref.item_id, ref.ino, start, end), self._timeout)
+            return data
 
         rf = RangeFile(size, fetch, name=f"ABS item {ref.item_id} file {ref.name}")
         self.files.append(rf)
