@@ -53,10 +53,11 @@ def expected(exc: BaseException) -> ShelfmatchError | None:
 
     Only `raise ... from` links count: a bug raised while handling an expected failure stays a bug."""
     seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, ShelfmatchError):
-            return exc
-        exc = exc.__cause__  # type: ignore[assignment]
+    link: BaseException | None = exc
+    while link is not None and seen < 10:
+        if isinstance(link, ShelfmatchError):
+            return link
+        link = link.__cause__
         seen += 1
     return None
 

@@ -124,7 +124,7 @@ def publish_summary(
         from prefect.artifacts import create_markdown_artifact
 
         # _sync=True: the same helper works from async flows (writeback, rollback) and sync ones.
-        create_markdown_artifact(  # type: ignore[call-arg]  # Prefect's async dispatch takes _sync; its types do not say so
+        create_markdown_artifact(  # type: ignore[call-arg]  # Prefect's dispatch takes _sync, untyped
             markdown=markdown, key=artifact_key(key), description=description or title, _sync=True
         )
     return markdown
@@ -139,7 +139,7 @@ def publish_table(
         from prefect.artifacts import create_table_artifact
 
         # An empty table still shows the column-less "nothing here" state in the UI, which is the truth.
-        create_table_artifact(table=clean, key=artifact_key(key), description=description, _sync=True)  # type: ignore[call-arg]  # Prefect's sync/async dispatch takes _sync; its signature does not say so
+        create_table_artifact(table=clean, key=artifact_key(key), description=description, _sync=True)  # type: ignore[call-arg]  # Prefect's dispatch takes _sync, untyped
     return clean
 
 
@@ -187,7 +187,7 @@ class ProgressHandle:
     def _push(self, pct: float) -> None:
         from prefect.artifacts import update_progress_artifact
 
-        update_progress_artifact(artifact_id=self._artifact_id, progress=pct, _sync=True)  # type: ignore[call-arg]  # Prefect's sync/async dispatch takes _sync; its signature does not say so
+        update_progress_artifact(artifact_id=self._artifact_id, progress=pct, _sync=True)  # type: ignore[call-arg]  # Prefect's dispatch takes _sync, untyped
         self._last_pct, self._last_time = pct, time.monotonic()
 
 
@@ -198,7 +198,7 @@ def progress(total: int | None, description: str, console: Console | None = None
     if in_prefect_run():
         from prefect.artifacts import create_progress_artifact
 
-        handle._artifact_id = create_progress_artifact(  # type: ignore[call-arg]  # Prefect's async dispatch takes _sync; its types do not say so
+        handle._artifact_id = create_progress_artifact(  # type: ignore[call-arg]  # Prefect's dispatch takes _sync, untyped
             progress=0.0, description=description, _sync=True
         )
     console = console or Console(stderr=True)

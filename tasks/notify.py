@@ -98,6 +98,7 @@ def send(block_name: str, subject: str, body: str) -> str | None:
     if "/" not in block_name:
         return f"{block_name!r} is not `<block type>/<name>` (see `prefect block ls`)"
     try:
+        # Prefect's sync_compatible takes _sync; its types do not say so.
         block = Block.load(block_name, _sync=True)  # type: ignore[call-arg]
     except Exception as exc:  # a missing block or an unreachable API: the sync's result stands
         return f"the block {block_name!r} could not be loaded: {type(exc).__name__}: {redact(str(exc))}"

@@ -220,7 +220,7 @@ class Settings(BaseSettings):
 
     def hardcover_key(self) -> str:
         token = _secret_value(self.hardcover_token, self.hardcover_token_secret_block)
-        return self._strip_bearer(token)  # type: ignore[return-value]
+        return str(self._strip_bearer(token))
 
     @cached_property
     def redacted(self) -> dict[str, Any]:
@@ -324,10 +324,10 @@ def _explain(exc: Exception) -> SettingsInvalid:
     return SettingsInvalid(f"{var}{shown} is not valid: {why} — e.g. {var}={_example(name)}")
 
 
-def get_settings(**overrides: object) -> Settings:
+def get_settings(**overrides: Any) -> Settings:
     """Settings with explicit overrides (CLI flags) on top of env/.env/defaults; SettingsInvalid names a bad one."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**clean)  # type: ignore[arg-type]
+        return Settings(**clean)
     except (ValidationError, SettingsError) as exc:
         raise _explain(exc) from exc

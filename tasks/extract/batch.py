@@ -101,6 +101,12 @@ _ENVELOPE = re.compile(r'\s*\{\s*"libraryItems"\s*:\s*\[\s*')
 _WS_RE = re.compile(r"\s*")
 
 
+def _skip_space(text: str, pos: int) -> int:
+    """The position of the first non-whitespace character at or after `pos`."""
+    match = _WS_RE.match(text, pos)
+    return match.end() if match else pos  # `\s*` always matches
+
+
 def split_batch(body: bytes) -> list[tuple[dict[str, Any], str]] | None:
     """(item, its JSON text) for each item of a `{"libraryItems": [...]}` answer, parsed once.
 
@@ -119,9 +125,9 @@ def split_batch(body: bytes) -> list[tuple[dict[str, Any], str]] | None:
         obj, end = _DECODER.raw_decode(text, i)
         if isinstance(obj, dict):
             out.append((obj, text[i:end]))
-        j = _WS_RE.match(text, end).end()  # type: ignore[union-attr]
+        j = _skip_space(text, end)
         if text.startswith(",", j):
-            i = _WS_RE.match(text, j + 1).end()  # type: ignore[union-attr]
+            i = _skip_space(text, j + 1)
         elif text.startswith("]", j):
             return out
         else:
