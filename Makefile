@@ -31,3 +31,5 @@ bench: setup
 
 lint: setup
 	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run --with 'mypy>=1.13' mypy

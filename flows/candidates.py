@@ -7,6 +7,8 @@ a message saying when to resume; the next run continues from the cache.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -34,7 +36,7 @@ def fetch_task(
 @flow(name="fetch_candidates")
 def fetch_candidates(
     item_ids: list[str] | None = None, max_requests: int | None = None, db_path: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     db = str(get_settings(duckdb_path=db_path).duckdb_path)
     log = get_run_logger()
     with run_record(db, "fetch_candidates", {"item_ids": item_ids, "max_requests": max_requests}) as run:

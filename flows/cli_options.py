@@ -18,7 +18,8 @@ LibraryAlias = Annotated[list[str] | None, typer.Option("--library-id", hidden=T
 
 def item_option(help_text: str) -> typer.models.OptionInfo:
     """`--item ID` / `-i ID` (repeatable), with the help saying what the items are for in this command."""
-    return typer.Option("--item", "-i", help=f"{help_text} (repeatable)")
+    option: typer.models.OptionInfo = typer.Option("--item", "-i", help=f"{help_text} (repeatable)")
+    return option
 
 
 ItemAlias = Annotated[list[str] | None, typer.Option("--items", "--item-id", hidden=True)]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import Annotated, NoReturn
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -101,7 +102,7 @@ def _decide(
     console.print(f"{decision}d {len(ids)} item(s)")
 
 
-def _key(match: dict) -> tuple:
+def _key(match: dict[str, Any]) -> tuple[Any, ...]:
     return match["item_id"], match["book_id"], match["edition_id"], match["tier"], match["evidence_hash"]
 
 
@@ -110,7 +111,7 @@ def refuse(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def decision_command(decision: str, summary: str):  # noqa: ANN201 — a typer command function
+def decision_command(decision: str, summary: str) -> Callable[..., None]:
     """The `approve` / `reject` command: the same options, one recorded decision."""
 
     def command(

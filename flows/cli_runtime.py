@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer._click import Context as ClickContext  # typer's vendored click, which TyperGroup takes
 from typer.core import TyperGroup
 
 from tasks.errors import ShelfmatchError
@@ -53,10 +53,11 @@ def expected(exc: BaseException) -> ShelfmatchError | None:
 
     Only `raise ... from` links count: a bug raised while handling an expected failure stays a bug."""
     seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, ShelfmatchError):
-            return exc
-        exc = exc.__cause__  # type: ignore[assignment]
+    link: BaseException | None = exc
+    while link is not None and seen < 10:
+        if isinstance(link, ShelfmatchError):
+            return link
+        link = link.__cause__
         seen += 1
     return None
 
@@ -64,7 +65,7 @@ def expected(exc: BaseException) -> ShelfmatchError | None:
 class ShelfmatchGroup(TyperGroup):
     """The command group: sets up logging and Prefect around a command, turns expected failures into one line."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         debug = bool(ctx.params.get("debug"))
         args = [*ctx._protected_args, *ctx.args]
         command = args[0] if args else None
@@ -73,7 +74,8 @@ class ShelfmatchGroup(TyperGroup):
         try:
             with runtime(debug, command):
                 return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        # typer's own (vendored click) exceptions: the standalone click package's are never raised here.
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:
             found = expected(exc)
@@ -274,7 +276,7 @@ def _server_class() -> type:
     class ChildServer(SubprocessASGIServer):
         """Prefect's temporary API server, started as a child that dies with this process."""
 
-        def _run_uvicorn_command(self) -> subprocess.Popen:
+        def _run_uvicorn_command(self) -> subprocess.Popen[bytes]:
             # The command and environment of Prefect 3.8's SubprocessASGIServer, plus the death signal.
             import prefect
             from prefect.settings import get_current_settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -10,11 +10,17 @@ from rich.console import Console
 from flows.cli_options import DbOption
 from tasks.settings import get_settings
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from tasks.settings import Settings
+    from tasks.web.security import Security
+
 console = Console()
 err_console = Console(stderr=True)
 
 
-def build_app(db: str | None = None, token: str | None = None):  # noqa: ANN201 (FastAPI app)
+def build_app(db: str | None = None, token: str | None = None) -> tuple[FastAPI, Settings, Security]:
     """The app with the writeback/rollback flows wired in; the token is the user's or a new random one."""
     from flows.rollback import rollback
     from flows.writeback import writeback

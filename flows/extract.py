@@ -6,6 +6,8 @@ from ABS are marked `removed_at`. A malformed item becomes one `errors` row and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -18,7 +20,9 @@ from tasks.warehouse import run_record
 
 
 @task(name="extract-abs-items", cache_policy=NO_CACHE)
-def extract_items(db_path: str, run_id: str, library_ids: list[str] | None, full_refresh: bool) -> dict:
+def extract_items(
+    db_path: str, run_id: str, library_ids: list[str] | None, full_refresh: bool
+) -> dict[str, Any]:
     # Settings (with the API key) are read here, never passed as a task parameter.
     with progress(None, "ABS items fetched and flattened") as bar:
         return run_extract(get_settings(), db_path, run_id, library_ids, full_refresh, on_progress=bar.update)
@@ -27,7 +31,7 @@ def extract_items(db_path: str, run_id: str, library_ids: list[str] | None, full
 @flow(name="extract_abs")
 def extract_abs(
     library_ids: list[str] | None = None, full_refresh: bool = False, db_path: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     logger = get_run_logger()
     db = str(get_settings(duckdb_path=db_path).duckdb_path)
     with run_record(db, FLOW, {"library_ids": library_ids, "full_refresh": full_refresh}) as run:

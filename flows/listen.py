@@ -8,13 +8,15 @@ author (and series) are heard. The flow's main process alone writes DuckDB.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from contextlib import ExitStack
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.score import score
@@ -34,18 +36,22 @@ from tasks.listen.store import load_jobs, store_result
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import run_record
 
+if TYPE_CHECKING:
+    from prefect import Task
+    from prefect.client.schemas.objects import RunInput
 
-def task_runner(settings: Settings | None = None) -> TaskRunner:
+
+def task_runner(settings: Settings | None = None) -> TaskRunner[Any]:
     """Dask when an address is configured (ASR is the CPU-heavy step), else local threads."""
     settings = settings or get_settings()
     if settings.dask_address:
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
 
         return DaskTaskRunner(address=settings.dask_address)
     return ThreadPoolTaskRunner(max_workers=settings.listen_workers)
 
 
-class SettingsTaskRunner(TaskRunner):
+class SettingsTaskRunner(TaskRunner[Any]):
     """The task runner the settings name, chosen as each flow run starts.
 
     Importing the flow reads no settings: the environment the run starts in (a worker's, the CLI's,
@@ -53,8 +59,8 @@ class SettingsTaskRunner(TaskRunner):
     """
 
     def __init__(self) -> None:
-        super().__init__()
-        self._runner: TaskRunner | None = None
+        super().__init__()  # type: ignore[no-untyped-call]  # Prefect's TaskRunner.__init__ has no annotations
+        self._runner: TaskRunner[Any] | None = None
 
     def duplicate(self) -> SettingsTaskRunner:
         return type(self)()
@@ -72,9 +78,16 @@ class SettingsTaskRunner(TaskRunner):
             self._runner = None
             super().__exit__(*exc)
 
-    def submit(self, task, parameters, wait_for=None, dependencies=None):  # type: ignore[override]
+    def submit(
+        self,
+        task: Task[Any, Any],
+        parameters: dict[str, Any],
+        wait_for: Iterable[PrefectFuture[Any]] | None = None,
+        dependencies: dict[str, set[RunInput]] | None = None,
+    ) -> PrefectFuture[Any]:
         assert self._runner is not None, "the task runner is used inside a flow run"
-        return self._runner.submit(task, parameters, wait_for, dependencies)
+        future: PrefectFuture[Any] = self._runner.submit(task, parameters, wait_for, dependencies)
+        return future
 
 
 @task(name="listen-to-item", cache_policy=NO_CACHE, task_run_name="listen-{job.item_id}")
@@ -85,7 +98,7 @@ def listen_item(job: ListenJob) -> ListenResult:
 @flow(name="listen", task_runner=SettingsTaskRunner())
 def listen(
     item_ids: list[str] | None = None, max_items: int | None = None, db_path: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     settings = get_settings(duckdb_path=db_path)
     db = settings.duckdb_path
     with ExitStack() as stack:
@@ -145,7 +158,7 @@ def listen(
     return summary
 
 
-def rescore(item_ids: list[str], db) -> bool:
+def rescore(item_ids: list[str], db: Path | str) -> bool:
     """Re-score the items just heard with the scoring flow (its own run)."""
     if not item_ids:
         return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -17,7 +19,7 @@ from tasks.writeback.rollback import apply_rollback
 @task(name="restore-before-values", cache_policy=NO_CACHE)
 async def restore(
     settings: Settings, run_id: str, target_run_id: str | None, item_ids: list[str] | None, force: bool
-) -> dict:
+) -> dict[str, Any]:
     async with AbsClient.from_settings(settings) as client:
         with connect(settings.duckdb_path) as con, progress(None, "items restored in ABS") as bar:
             summary = await apply_rollback(
@@ -32,7 +34,7 @@ async def rollback(
     item_ids: list[str] | None = None,
     force: bool = False,
     db_path: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     settings = get_settings(duckdb_path=db_path)
     params = {"run_id": run_id, "item_ids": item_ids, "force": force}
     with run_record(settings.duckdb_path, "rollback", params) as run:

@@ -10,6 +10,8 @@ the top conflicts as artifacts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -29,7 +31,7 @@ def score_task(db_path: str, run_id: str, item_ids: list[str] | None) -> ScoreSu
 
 
 @flow(name="score")
-def score(item_ids: list[str] | None = None, db_path: str | None = None) -> dict:
+def score(item_ids: list[str] | None = None, db_path: str | None = None) -> dict[str, Any]:
     settings = get_settings(duckdb_path=db_path)
     db = str(settings.duckdb_path)
     with run_record(db, "score", {"item_ids": item_ids}) as run:

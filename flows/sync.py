@@ -8,6 +8,10 @@ Writes only DuckDB; nothing reaches ABS without `writeback --apply`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -24,12 +28,19 @@ from tasks.warehouse import now, run_record
 
 # Read-only queries and artifact posts: safe to retry (a DuckDB lock blip, an API hiccup).
 @task(name="read-warehouse-state", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
-def read_state(db: str, since) -> dict:
+def read_state(db: str, since: datetime) -> dict[str, Any]:
     return warehouse_state(db, since)
 
 
 @task(name="publish-sync-summary", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
-def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[str], results: dict) -> str:
+def publish(
+    db: str,
+    counts: dict[str, Any],
+    state: dict[str, Any],
+    steps: list[dict[str, Any]],
+    failed: list[str],
+    results: dict[str, dict[str, Any]],
+) -> str:
     errors = {f"{e['flow']}: {e['kind']}": e["errors"] for e in state["errors"]}
     publish_table(
         "sync-review-queue", review_queue_head(db), "Pending matches to review next (match_review_queue)"
@@ -43,7 +54,7 @@ def publish(db: str, counts: dict, state: dict, steps: list[dict], failed: list[
     )
 
 
-def run_step(name: str, subflow, **params) -> tuple[dict, str | None]:
+def run_step(name: str, subflow: Callable[..., Any], **params: Any) -> tuple[dict[str, Any], str | None]:
     """Run one step as a subflow; a failure is logged and returned, not raised."""
     state = subflow(**params, return_state=True)
     if state.is_completed():
@@ -61,19 +72,19 @@ def sync(
     max_listen: int | None = None,
     skip_listen: bool = False,
     db_path: str | None = None,
-) -> dict:
+) -> dict[str, Any]:
     db = str(get_settings(duckdb_path=db_path).duckdb_path)
     params = dict(library_ids=library_ids, full_refresh=full_refresh, max_requests=max_requests,
                   max_listen=max_listen, skip_listen=skip_listen)  # fmt: skip
     since = now()
-    plan = [
+    plan: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
         ("extract", extract_abs, dict(library_ids=library_ids, full_refresh=full_refresh)),
         ("candidates", fetch_candidates, dict(max_requests=max_requests)),
         ("score", score, {}),
     ]
     if not skip_listen:
         plan.append(("listen", listen, dict(max_items=max_listen)))
-    results: dict[str, dict] = {}
+    results: dict[str, dict[str, Any]] = {}
     failures: dict[str, str] = {}
     with run_record(db, "sync", params) as run, progress(len(plan) + 1, "sync steps") as bar:
         for name, subflow, kwargs in plan:

@@ -5,6 +5,8 @@ Separate from `sync` on purpose: nothing reaches ABS unless a person runs this w
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -19,7 +21,7 @@ from tasks.writeback.plan import plan_from_warehouse
 
 
 @task(name="plan-writeback", cache_policy=NO_CACHE)
-def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) -> dict:
+def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) -> dict[str, Any]:
     with connect(settings.duckdb_path) as con:
         planned = plan_from_warehouse(con, settings, run_id, item_ids)
     plans = planned.plans
@@ -36,7 +38,9 @@ def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) ->
 
 
 @task(name="apply-writeback", cache_policy=NO_CACHE)
-async def apply_changes(settings: Settings, run_id: str, item_ids: list[str] | None, force: bool) -> dict:
+async def apply_changes(
+    settings: Settings, run_id: str, item_ids: list[str] | None, force: bool
+) -> dict[str, Any]:
     async with AbsClient.from_settings(settings) as client:
         with connect(settings.duckdb_path) as con:
             with progress(None, "approved items written to ABS") as bar:
@@ -52,7 +56,7 @@ async def writeback(
     item_ids: list[str] | None = None,
     db_path: str | None = None,
     force: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """`force` (apply only) also writes items changed in ABS since the last sync, planned against their
     live values; items held for their evidence, removal or a failed extract are never written."""
     settings = get_settings(duckdb_path=db_path)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -129,10 +129,10 @@ class AbsClient:
         method: str,
         path: str,
         *,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         json_body: Any = None,
         form: Callable[[], aiohttp.FormData] | None = None,
-        headers: dict | None = None,
+        headers: dict[str, Any] | None = None,
         what: str | None = None,
         raw: bool = False,
         write: bool = False,
@@ -170,13 +170,23 @@ class AbsClient:
         except GaveUp as exc:
             raise self._gave_up(exc) from exc
 
+    async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """`_request` for an endpoint that answers a JSON object."""
+        data: dict[str, Any] = await self._request(method, path, **kwargs)
+        return data
+
+    async def _raw(self, method: str, path: str, **kwargs: Any) -> tuple[int, Mapping[str, str], bytes]:
+        """`_request` for the undecoded answer: (status, headers, body)."""
+        status, headers, body = await self._request(method, path, raw=True, **kwargs)
+        return status, headers, body
+
     async def _attempt(
         self,
         method: str,
         path: str,
-        params: dict | None,
+        params: dict[str, Any] | None,
         body: Any,
-        headers: dict | None,
+        headers: dict[str, Any] | None,
         what: str,
         raw: bool,
         form: Callable[[], aiohttp.FormData] | None = None,
@@ -255,12 +265,15 @@ class AbsClient:
     async def ping(self) -> bool:
         return bool((await self._request("GET", "/ping")).get("success"))
 
-    async def libraries(self) -> list[dict]:
-        return (await self._request("GET", "/api/libraries", what="listing libraries"))["libraries"]
+    async def libraries(self) -> list[dict[str, Any]]:
+        libraries: list[dict[str, Any]] = (
+            await self._json("GET", "/api/libraries", what="listing libraries")
+        )["libraries"]
+        return libraries
 
-    async def library(self, library_id: str) -> dict:
+    async def library(self, library_id: str) -> dict[str, Any]:
         try:
-            return await self._request(
+            return await self._json(
                 "GET", f"/api/libraries/{library_id}", what=f"reading library {library_id}"
             )
         except AbsNotFound as exc:
@@ -276,12 +289,12 @@ class AbsClient:
             404,
         )
 
-    async def library_item_ids(self, library_id: str, page_size: int = 0) -> list[dict]:
+    async def library_item_ids(self, library_id: str, page_size: int = 0) -> list[dict[str, Any]]:
         """Every item of a library as `{id, updatedAt, title, relPath}` from the minified list.
 
         `page_size=0` asks for all items at once (`limit=0`); otherwise pages with a stable sort.
         """
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         page = 0
         while True:
             params = {"limit": str(page_size), "page": str(page), "sort": "addedAt"}
@@ -315,32 +328,29 @@ class AbsClient:
                 return out
             page += 1
 
-    async def get_item(self, item_id: str, expanded: bool = True) -> dict:
+    async def get_item(self, item_id: str, expanded: bool = True) -> dict[str, Any]:
         params = {"expanded": "1"} if expanded else None
-        return await self._request(
-            "GET", f"/api/items/{item_id}", params=params, what=f"reading item {item_id}"
-        )
+        return await self._json("GET", f"/api/items/{item_id}", params=params, what=f"reading item {item_id}")
 
     async def get_items_raw(self, ids: Sequence[str]) -> bytes:
         """The undecoded `batch/get` answer for `ids` (parse it with `parse_items`, e.g. in a worker process)."""
-        _, _, body = await self._request(
+        _, _, body = await self._raw(
             "POST",
             "/api/items/batch/get",
             json_body={"libraryItemIds": list(ids)},
             what=f"batch-getting {len(ids)} items",
-            raw=True,
         )
         return body
 
     @staticmethod
-    def parse_items(body: bytes, ids: Sequence[str]) -> tuple[list[dict], list[str]]:
+    def parse_items(body: bytes, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
         """(items, ids ABS silently dropped) from a `batch/get` answer."""
         data = json.loads(body) if body else {}
         items = [it for it in (data or {}).get("libraryItems") or [] if isinstance(it, dict)]
         got = {it.get("id") for it in items}
         return items, [i for i in ids if i not in got]
 
-    async def get_items_with_missing(self, ids: Sequence[str]) -> tuple[list[dict], list[str]]:
+    async def get_items_with_missing(self, ids: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
         """Expanded items for `ids` (one batch/get request; keep it ≤ batch_size) and the ids ABS dropped."""
         if not ids:
             return [], []
@@ -351,7 +361,7 @@ class AbsClient:
     ) -> AsyncIterator[tuple[list[str], bytes]]:
         """Yields `(asked_ids, undecoded batch/get answer)` per chunk of `batch_size`, `concurrency` chunks ahead."""
         chunks = [list(ids[i : i + self.batch_size]) for i in range(0, len(ids), self.batch_size)]
-        pending: list[tuple[list[str], asyncio.Task]] = []
+        pending: list[tuple[list[str], asyncio.Task[bytes]]] = []
         next_chunk = 0
         while next_chunk < len(chunks) or pending:
             while next_chunk < len(chunks) and len(pending) < concurrency:
@@ -369,15 +379,15 @@ class AbsClient:
 
     async def iter_item_batches(
         self, ids: Sequence[str], concurrency: int = 2
-    ) -> AsyncIterator[tuple[list[str], list[dict], list[str]]]:
+    ) -> AsyncIterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
         """Yields `(asked_ids, items, missing_ids)` per chunk of `batch_size`, fetching `concurrency` chunks ahead."""
         async for chunk, body in self.iter_raw_batches(ids, concurrency):
             items, missing = self.parse_items(body, chunk)
             yield chunk, items, missing
 
-    async def get_items(self, ids: Sequence[str]) -> list[dict]:
+    async def get_items(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Expanded items for `ids`, fetched in chunks; ids ABS silently dropped are logged as missing."""
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         async for _, items, missing in self.iter_item_batches(ids):
             out.extend(items)
             if missing:
@@ -391,10 +401,12 @@ class AbsClient:
 
     # -- writes (sent again only for what did not land; see module docstring) -------------------------
 
-    async def patch_item_media(self, item_id: str, payload: dict, settle: Settle | None = None) -> dict:
+    async def patch_item_media(
+        self, item_id: str, payload: dict[str, Any], settle: Settle | None = None
+    ) -> dict[str, Any]:
         """`PATCH /api/items/:id/media` → `{updated?, libraryItem}` (`updated` absent when nothing changed),
         or `LANDED` when a retry's read-back found the payload already applied."""
-        return await self._request(
+        return await self._json(
             "PATCH",
             f"/api/items/{item_id}/media",
             json_body=payload,
@@ -403,12 +415,14 @@ class AbsClient:
             what=f"updating item {item_id}",
         )
 
-    async def batch_update(self, updates: list[dict], settle: Settle | None = None) -> dict:
+    async def batch_update(
+        self, updates: list[dict[str, Any]], settle: Settle | None = None
+    ) -> dict[str, Any]:
         """`POST /api/items/batch/update` with `[{"id", "mediaPayload"}]` → `{success, updates}`,
         or `LANDED` when a retry's read-back found every update already applied.
 
         `settle(updates)` returns the updates still to send (None when none): see `_request`."""
-        return await self._request(
+        return await self._json(
             "POST",
             "/api/items/batch/update",
             json_body=updates,
@@ -423,19 +437,18 @@ class AbsClient:
         """The item's cover image as stored (`GET /api/items/:id/cover?raw=1`), or None when it has none
         (no coverPath, or the file is gone). Without `raw` ABS answers a resized webp/jpeg copy."""
         try:
-            _, _, body = await self._request(
+            _, _, body = await self._raw(
                 "GET",
                 f"/api/items/{item_id}/cover",
                 params={"raw": "1"},
                 headers={"Accept": "image/*"},
-                raw=True,
                 what=f"reading the cover of item {item_id}",
             )
         except AbsNotFound:
             return None
         return body
 
-    async def upload_cover(self, item_id: str, image: bytes, filename: str) -> dict:
+    async def upload_cover(self, item_id: str, image: bytes, filename: str) -> dict[str, Any]:
         """`POST /api/items/:id/cover` with the image as the multipart field `cover` → `{success, cover}`
         (`cover` = the server path ABS stored it at; the extension of `filename` names its type)."""
 
@@ -444,7 +457,7 @@ class AbsClient:
             data.add_field("cover", image, filename=filename, content_type="application/octet-stream")
             return data
 
-        return await self._request(
+        return await self._json(
             "POST",
             f"/api/items/{item_id}/cover",
             form=form,
@@ -466,11 +479,10 @@ class AbsClient:
 
     async def file_size(self, item_id: str, ino: str) -> int:
         """The size in bytes of an item's file (a 1-byte Range request; ABS answers 206 with Content-Range)."""
-        status, headers, body = await self._request(
+        status, headers, body = await self._raw(
             "GET",
             f"/api/items/{item_id}/file/{ino}",
             headers={"Range": "bytes=0-0"},
-            raw=True,
             what=f"reading file {ino} of item {item_id}",
         )
         content_range = headers.get("Content-Range", "")
@@ -480,11 +492,10 @@ class AbsClient:
 
     async def open_file_range(self, item_id: str, ino: str, start: int, end: int) -> bytes:
         """Bytes `start`..`end` (inclusive, like HTTP Range) of an item's file."""
-        status, _, body = await self._request(
+        status, _, body = await self._raw(
             "GET",
             f"/api/items/{item_id}/file/{ino}",
             headers={"Range": f"bytes={start}-{end}"},
-            raw=True,
             what=f"reading bytes {start}-{end} of file {ino} of item {item_id}",
         )
         if status == 200:  # a server that ignores Range sends the whole file

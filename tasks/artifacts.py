@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -124,20 +124,22 @@ def publish_summary(
         from prefect.artifacts import create_markdown_artifact
 
         # _sync=True: the same helper works from async flows (writeback, rollback) and sync ones.
-        create_markdown_artifact(
+        create_markdown_artifact(  # type: ignore[call-arg]  # Prefect's dispatch takes _sync, untyped
             markdown=markdown, key=artifact_key(key), description=description or title, _sync=True
         )
     return markdown
 
 
-def publish_table(key: str, rows: list[Mapping[str, Any]], description: str | None = None) -> list[dict]:
+def publish_table(
+    key: str, rows: Sequence[Mapping[str, Any]], description: str | None = None
+) -> list[dict[str, Any]]:
     """Publish a table artifact (inside a run); returns the cleaned rows either way."""
     clean = [{k: _cell(v) for k, v in row.items()} for row in rows]
     if in_prefect_run():
         from prefect.artifacts import create_table_artifact
 
         # An empty table still shows the column-less "nothing here" state in the UI, which is the truth.
-        create_table_artifact(table=clean, key=artifact_key(key), description=description, _sync=True)
+        create_table_artifact(table=clean, key=artifact_key(key), description=description, _sync=True)  # type: ignore[call-arg]  # Prefect's dispatch takes _sync, untyped
     return clean
 
 
@@ -185,7 +187,7 @@ class ProgressHandle:
     def _push(self, pct: float) -> None:
         from prefect.artifacts import update_progress_artifact
 
-        update_progress_artifact(artifact_id=self._artifact_id, progress=pct, _sync=True)
+        update_progress_artifact(artifact_id=self._artifact_id, progress=pct, _sync=True)  # type: ignore[call-arg]  # Prefect's dispatch takes _sync, untyped
         self._last_pct, self._last_time = pct, time.monotonic()
 
 
@@ -196,7 +198,9 @@ def progress(total: int | None, description: str, console: Console | None = None
     if in_prefect_run():
         from prefect.artifacts import create_progress_artifact
 
-        handle._artifact_id = create_progress_artifact(progress=0.0, description=description, _sync=True)
+        handle._artifact_id = create_progress_artifact(  # type: ignore[call-arg]  # Prefect's dispatch takes _sync, untyped
+            progress=0.0, description=description, _sync=True
+        )
     console = console or Console(stderr=True)
     # A bar only for people watching a terminal; workers' logs get the Prefect artifact instead.
     if console.is_terminal:

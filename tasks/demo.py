@@ -16,11 +16,16 @@ import time
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from tasks.warehouse import connect, fetch_dicts, load_sql
+
+if TYPE_CHECKING:  # the demo imports the emulators lazily, when it runs
+    from emulators.corpus import GeneratedLibrary
+    from tasks.settings import Settings
 
 DEMO_ABS_KEY = "demo-abs-key"
 DEMO_HC_TOKEN = "demo-hardcover-token"
@@ -36,7 +41,9 @@ def _refuse_real_warehouse(db_path: Path) -> None:
         )
 
 
-def _build_library(n_items: int, spoken: int, seed: int, audio_root: Path | None):
+def _build_library(
+    n_items: int, spoken: int, seed: int, audio_root: Path | None
+) -> tuple[GeneratedLibrary, list[str]]:
     from emulators.corpus import generate_library
 
     lib = generate_library(n_items, seed=seed, profile="default", audio_root=audio_root)
@@ -57,7 +64,7 @@ def _build_library(n_items: int, spoken: int, seed: int, audio_root: Path | None
     return lib, spoken_ids
 
 
-def _accuracy(db_path: Path, truth: dict) -> dict[str, tuple[int, int]]:
+def _accuracy(db_path: Path, truth: dict[str, Any]) -> dict[str, tuple[int, int]]:
     """Per tier: (items, items where the tier is right by the generated truth). Auto/pending are right
     when the matched book is the true one; reject is right when the true book is not in the catalogue."""
     with connect(db_path) as con:
@@ -77,7 +84,7 @@ def _accuracy(db_path: Path, truth: dict) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def _listening(db_path: Path, spoken_ids: list[str], truth: dict) -> str | None:
+def _listening(db_path: Path, spoken_ids: list[str], truth: dict[str, Any]) -> str | None:
     """One line on what the listen step heard, and how the spoken-credit items fared."""
     with connect(db_path) as con:
         rows = fetch_dicts(con, load_sql("demo_listen_results"))
@@ -96,7 +103,7 @@ def _listening(db_path: Path, spoken_ids: list[str], truth: dict) -> str | None:
     )
 
 
-def _plan_sample(db_path: Path, run_id: str, limit: int = 8) -> list[dict]:
+def _plan_sample(db_path: Path, run_id: str, limit: int = 8) -> list[dict[str, Any]]:
     with connect(db_path) as con:
         return fetch_dicts(con, load_sql("demo_plan_sample"), {"run_id": run_id, "limit": limit})
 
@@ -110,7 +117,7 @@ KINDS = {
 }
 
 
-def library_line(truth: dict) -> str:
+def library_line(truth: dict[str, Any]) -> str:
     """The generated library in words: how many items of each kind, largest first."""
     kinds = Counter(t.kind for t in truth.values())
     parts = [f"{n} {KINDS.get(kind, kind)}" for kind, n in kinds.most_common()]
@@ -120,7 +127,7 @@ def library_line(truth: dict) -> str:
     )
 
 
-def tier_lines(settings) -> list[str]:  # noqa: ANN001 — tasks.settings.Settings
+def tier_lines(settings: Settings) -> list[str]:
     """How an item gets its tier, in two lines (the thresholds are the settings in use)."""
     return [
         f"auto: confidence ≥ {settings.auto_threshold} and nothing holds it back. pending: "
@@ -145,7 +152,7 @@ def try_next(db_path: Path) -> list[str]:
     ]
 
 
-def where_to_look(db_path: Path, summary: dict, accuracy: dict) -> list[str]:
+def where_to_look(db_path: Path, summary: dict[str, Any], accuracy: dict[str, Any]) -> list[str]:
     """For each number that needs a look (errors, rejects, pending), the query that shows the items."""
     db = str(db_path)
     lines = []
@@ -171,13 +178,13 @@ def where_to_look(db_path: Path, summary: dict, accuracy: dict) -> list[str]:
 
 def _show(
     console: Console,
-    summary: dict,
-    accuracy: dict,
-    plan: dict,
-    sample: list[dict],
+    summary: dict[str, Any],
+    accuracy: dict[str, Any],
+    plan: dict[str, Any],
+    sample: list[dict[str, Any]],
     db_path: Path,
     seconds: float,
-    settings,  # noqa: ANN001 — tasks.settings.Settings
+    settings: Settings,
 ) -> None:
     tiers = Table(title="Match tiers", title_justify="left")
     tiers.add_column("tier")
@@ -273,6 +280,7 @@ def run_demo(
         hc = stack.enter_context(
             run_hardcover_emulator(token=DEMO_HC_TOKEN, limits=Limits(per_minute=1200, burst=50))
         )
+        assert abs_emu.url is not None and hc.url is not None  # both set once started
         env = {
             "SHELFMATCH_ABS_URL": abs_emu.url,
             "SHELFMATCH_ABS_API_KEY": DEMO_ABS_KEY,
@@ -282,15 +290,20 @@ def run_demo(
         }
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
-        stack.callback(
-            lambda: [
-                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-                for k, v in saved.items()
-            ]
-        )
+
+        def restore_environment() -> None:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+        stack.callback(restore_environment)
         console.print(
             f"ABS emulator at {abs_emu.url}, Hardcover emulator at {hc.url}; running sync (Prefect) …"
         )
+
+        from prefect.client.schemas.objects import State
 
         from flows.sync import sync
         from flows.writeback import writeback
@@ -302,7 +315,11 @@ def run_demo(
             console.print(f"[red]✗ sync failed:[/red] {state.message}")
             return 1
         summary = state.result()
-        plan_state = asyncio.run(writeback(apply=False, db_path=str(db_path), return_state=True))
+
+        async def plan_run() -> State[dict[str, Any]]:
+            return await writeback(apply=False, db_path=str(db_path), return_state=True)
+
+        plan_state = asyncio.run(plan_run())
         if not plan_state.is_completed():
             console.print(f"[red]✗ writeback dry-run failed:[/red] {plan_state.message}")
             return 1

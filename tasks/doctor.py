@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from tasks.settings import Settings, SettingsInvalid, get_settings
 
@@ -54,7 +55,7 @@ def check_abs(settings: Settings) -> Check:
     if not key:
         return Check(name, FAIL, settings.missing_credentials("abs")[0])
 
-    async def probe() -> list[dict]:
+    async def probe() -> list[dict[str, Any]]:
         client = AbsClient(
             settings.abs_url,
             key,
@@ -87,7 +88,7 @@ def check_hardcover(settings: Settings, reading: _HardcoverReading) -> Check:
     if not token:
         return Check(name, FAIL, settings.missing_credentials("hardcover")[0])
 
-    async def probe() -> dict:
+    async def probe() -> dict[str, Any]:
         timeout = min(settings.hardcover_timeout_seconds, DOCTOR_TIMEOUT_SECONDS)
         async with HardcoverClient(
             settings.hardcover_url, token, timeout=timeout, retries=0, max_429_waits=1

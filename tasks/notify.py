@@ -98,6 +98,7 @@ def send(block_name: str, subject: str, body: str) -> str | None:
     if "/" not in block_name:
         return f"{block_name!r} is not `<block type>/<name>` (see `prefect block ls`)"
     try:
+        # Prefect's sync_compatible takes _sync; its types do not say so.
         block = Block.load(block_name, _sync=True)  # type: ignore[call-arg]
     except Exception as exc:  # a missing block or an unreachable API: the sync's result stands
         return f"the block {block_name!r} could not be loaded: {type(exc).__name__}: {redact(str(exc))}"
@@ -105,7 +106,8 @@ def send(block_name: str, subject: str, body: str) -> str | None:
         return f"the block {block_name!r} is a {type(block).__name__}, not a notification block"
     try:
         with _transport_logs_quiet(), block.raise_on_failure():
-            block.notify(body, subject=subject, _sync=True)  # type: ignore[call-arg]
+            # Prefect's sync_compatible takes _sync and then runs the call; its types see a coroutine.
+            block.notify(body, subject=subject, _sync=True)  # type: ignore[call-arg, unused-coroutine]
     except Exception as exc:  # noqa: BLE001 — a receiver's failure must not fail the sync
         why = getattr(exc, "log", "") or str(exc)
         return f"{type(exc).__name__}: {redact(why)}" if redact(why) else type(exc).__name__
@@ -113,7 +115,7 @@ def send(block_name: str, subject: str, body: str) -> str | None:
 
 
 @task(name="notify", cache_policy=NO_CACHE)
-def notify_sync(db_path: str, since: datetime, counts: dict, failures: dict[str, str]) -> bool:
+def notify_sync(db_path: str, since: datetime, counts: dict[str, Any], failures: dict[str, str]) -> bool:
     """Send the sync's one message when one is due and a block is configured; True when it was sent."""
     settings = get_settings()
     if not settings.notify_block:

@@ -38,13 +38,13 @@ def warehouse_state(db_path: Path | str, since: datetime) -> dict[str, Any]:
     return {"tiers": tiers, "hardcover": hardcover, "errors": errors}
 
 
-def review_queue_head(db_path: Path | str, limit: int = QUEUE_HEAD) -> list[dict]:
+def review_queue_head(db_path: Path | str, limit: int = QUEUE_HEAD) -> list[dict[str, Any]]:
     """The first rows of `match_review_queue` (what a person should review next)."""
     with connect(db_path) as con:
         return fetch_dicts(con, load_sql("report_review_queue_head"), {"limit": limit})
 
 
-def sync_counts(steps: dict[str, dict], state: dict[str, Any]) -> dict[str, Any]:
+def sync_counts(steps: dict[str, dict[str, Any]], state: dict[str, Any]) -> dict[str, Any]:
     """The numbers a person wants after a sync, flat (for the runs row and the artifact)."""
     extract = steps.get("extract") or {}
     listen = steps.get("listen") or {}
@@ -74,7 +74,7 @@ def sync_counts(steps: dict[str, dict], state: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def listen_failures(counts: dict[str, Any], errors: list[dict] | None = None) -> str | None:
+def listen_failures(counts: dict[str, Any], errors: list[dict[str, Any]] | None = None) -> str | None:
     """One line when the listen step could not hear some items (they are not counted as listened)."""
     failed = counts.get("items_listen_failed") or 0
     if not failed:
@@ -90,8 +90,8 @@ def listen_failures(counts: dict[str, Any], errors: list[dict] | None = None) ->
 def sync_notes(
     counts: dict[str, Any],
     failed_steps: list[str],
-    steps: dict[str, dict] | None = None,
-    errors: list[dict] | None = None,
+    steps: dict[str, dict[str, Any]] | None = None,
+    errors: list[dict[str, Any]] | None = None,
 ) -> list[str]:
     notes = []
     if (listen := listen_failures(counts, errors)) is not None:
@@ -128,7 +128,7 @@ def summary_value(value: Any) -> str:
     return str(value)
 
 
-def print_sync_summary(summary: dict, console: Console) -> None:
+def print_sync_summary(summary: dict[str, Any], console: Console) -> None:
     table = Table(title="sync", show_header=False, title_justify="left")
     for key, value in summary.items():
         if not isinstance(value, dict | list):
@@ -156,7 +156,7 @@ READ_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 @dataclass
 class QueryResult:
     columns: list[str]
-    rows: list[tuple]
+    rows: list[tuple[Any, ...]]
     truncated: bool
 
 

@@ -13,10 +13,15 @@ import html
 import io
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks.report import _text
 from tasks.warehouse import fetch_dicts, load_sql, now, open_connection
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from tasks.settings import Settings
 
 TIER_ORDER = ("auto", "pending", "reject", "waiting", "unscored")
 SCORED = ("auto", "pending", "reject")
@@ -30,7 +35,7 @@ TIER_COLOURS = {
 TABLE_ROWS = 200
 
 
-def _svg(fig) -> str:  # noqa: ANN001 — a matplotlib Figure
+def _svg(fig: Figure) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
@@ -41,7 +46,7 @@ def _svg(fig) -> str:  # noqa: ANN001 — a matplotlib Figure
     return text[text.index("<svg") :]  # no XML prologue inside HTML
 
 
-def tier_counts(items: list[dict]) -> dict[str, int]:
+def tier_counts(items: list[dict[str, Any]]) -> dict[str, int]:
     """Items per tier, in the tiers' order (the one count both charts show)."""
     counts = Counter(r["tier"] for r in items)
     return {t: counts[t] for t in TIER_ORDER if counts[t]}
@@ -63,11 +68,12 @@ def _tier_chart(tiers: dict[str, int]) -> str:
     return _svg(fig)
 
 
-def _confidence_chart(items: list[dict], tiers: dict[str, int], auto: float, pending: float) -> str:
+def _confidence_chart(items: list[dict[str, Any]], tiers: dict[str, int], auto: float, pending: float) -> str:
     """Per tier, how many items sit at each confidence (bins of 0.025), on a log scale: the few pending
     items next to thousands of auto ones stay visible."""
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.container import BarContainer
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
     bins = np.linspace(0, 1, 41)
@@ -76,8 +82,14 @@ def _confidence_chart(items: list[dict], tiers: dict[str, int], auto: float, pen
         if not values:
             continue
         _, _, patches = ax.hist(
-            values, bins=bins, color=TIER_COLOURS[tier], label=f"{tier} ({tiers.get(tier, 0)})", alpha=0.85
+            values,
+            bins=bins.tolist(),
+            color=TIER_COLOURS[tier],
+            label=f"{tier} ({tiers.get(tier, 0)})",
+            alpha=0.85,
         )
+        # One data set and the default histtype: the patches are one BarContainer of Rectangles.
+        assert isinstance(patches, BarContainer)
         for i, patch in enumerate(p for p in patches if p.get_height() > 0):
             patch.set_gid(f"bar-{tier}-{i}")
     ax.set_yscale("log")
@@ -94,7 +106,7 @@ def _confidence_chart(items: list[dict], tiers: dict[str, int], auto: float, pen
     return _svg(fig)
 
 
-def _coverage_chart(rows: list[dict]) -> str:
+def _coverage_chart(rows: list[dict[str, Any]]) -> str:
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -115,7 +127,7 @@ def _coverage_chart(rows: list[dict]) -> str:
     return _svg(fig)
 
 
-def _html_table(rows: list[dict], name: str, all_of_them: str) -> str:
+def _html_table(rows: list[dict[str, Any]], name: str, all_of_them: str) -> str:
     """A sortable table of the first TABLE_ROWS rows; beyond, it says how many and how to see them all."""
     if not rows:
         return "<p class='none'>none</p>"
@@ -197,7 +209,7 @@ def report_data(db_path: Path | str) -> dict[str, Any]:
         con.close()
 
 
-def write_report(db_path: Path | str, out: Path | str, settings=None) -> Path:  # noqa: ANN001
+def write_report(db_path: Path | str, out: Path | str, settings: Settings | None = None) -> Path:
     """Write a self-contained HTML report (SVG charts inline) and return its path."""
     import matplotlib
 

@@ -95,7 +95,7 @@ class RetryPolicy:
     def backoff_for(self, failure: int) -> float:
         """Seconds before the next try after the `failure`-th failure: half fixed, half random."""
         ceiling = min(self.max_backoff, self.backoff * 2 ** max(0, failure - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
     async def call(
         self,

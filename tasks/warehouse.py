@@ -60,7 +60,7 @@ def now() -> datetime:
 
 
 def open_connection(
-    path: Path | str, read_only: bool = False, config: dict | None = None
+    path: Path | str, read_only: bool = False, config: dict[str, Any] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB file; raise WarehouseLocked / WarehouseUnreadable (not a traceback) when it cannot be."""
     path = Path(path)
@@ -132,13 +132,15 @@ def load_sql(name: str) -> str:
     return (QUERIES_DIR / f"{name}.sql").read_text()
 
 
-def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict]:
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
     cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, query: str, columns: list[str], rows: list[list]) -> None:
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, query: str, columns: list[str], rows: list[list[Any]]
+) -> None:
     """Run a named INSERT … SELECT over `rows` registered as the Arrow table `incoming_rows`.
 
     One statement is atomic and ~100x faster than executemany (which runs once per row).
@@ -218,7 +220,7 @@ def mark_crashed_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 @contextmanager
 def run_record(
-    db_path: Path | str, flow: str, parameters: dict | None = None, run_id: str | None = None
+    db_path: Path | str, flow: str, parameters: dict[str, Any] | None = None, run_id: str | None = None
 ) -> Iterator[RunRecord]:
     """Record a flow run in `runs`: a 'running' row first, then 'completed' or 'failed' with counts.
 
@@ -264,7 +266,7 @@ def record_error(
     item_id: str | None,
     kind: str,
     message: str,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """One row in `errors`: what failed (item, kind) and why (message), so a run can go on."""
     con.execute(

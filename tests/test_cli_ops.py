@@ -93,6 +93,27 @@ def test_sql_says_the_warehouse_is_locked_while_another_process_writes(warehouse
     assert "locked by" in result.output and f"PID {holder.pid}" in result.output
 
 
+def test_serve_on_a_locked_warehouse_says_so_once(warehouse):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = run("serve", "--db", str(warehouse))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert result.output.count("locked by") == 1, result.output
+
+
 def test_sql_on_a_missing_file_says_to_run_sync_first(tmp_path):
     result = run("sql", "--db", str(tmp_path / "nothing.duckdb"), "SELECT 1")
     assert result.exit_code == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import duckdb
 
@@ -61,7 +62,7 @@ class FetchSummary:
     def requests_total(self) -> int:
         return sum(self.requests.values())
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, Any]:
         """The run's counts as `runs.counts` records them (requests: the total and by strategy)."""
         return {
             **{k: getattr(self, k) for k in _COUNTS},
@@ -157,7 +158,7 @@ def fetch_candidates_for(
     item_ids: list[str] | None = None,
     max_requests: int | None = None,
     run_id: str | None = None,
-    client_options: dict | None = None,
+    client_options: dict[str, Any] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> FetchSummary:
     """The whole fetch for the items needing it (evidence changed or never fetched).

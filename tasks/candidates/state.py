@@ -69,7 +69,7 @@ class FetchState:
             if self.unreachable_streak >= MAX_UNREACHABLE:
                 raise Unreachable(str(exc))
 
-    def keep(self, books: list[dict]) -> None:
+    def keep(self, books: list[dict[str, Any]]) -> None:
         fresh = [b for b in books if b.get("id") is not None]
         store_books(self.con, fresh)
         self.known.update(b["id"] for b in fresh)
@@ -82,7 +82,7 @@ def in_chunks(values: list[T], n: int) -> list[list[T]]:
 async def packed(
     state: FetchState,
     name: str,
-    per_field: list[dict],
+    per_field: list[dict[str, Any]],
     on_result: Callable[[int, Any], None],
     item_ids_of: Callable[[int], list[str]],
     what: str,
@@ -110,7 +110,7 @@ async def paged(
     per_field: int,
     page: int,
     titles: dict[int, tuple[str, str | None]],
-    on_books: Callable[[list[dict]], None],
+    on_books: Callable[[list[dict[str, Any]]], None],
     what: str,
 ) -> None:
     """Every page of `name` for the values in `items_of` (value → the items asking for it).
@@ -127,7 +127,7 @@ async def paged(
         pos += len(group)
         lookups = [{key: chunks[i], "limit": page, "offset": off} for i, off in group]
 
-        def on_result(k: int, books: list[dict], group: list[tuple[int, int]] = group) -> None:
+        def on_result(k: int, books: list[dict[str, Any]], group: list[tuple[int, int]] = group) -> None:
             state.keep(books)
             for b in books:
                 titles[b["id"]] = (b.get("title") or "", b.get("subtitle"))
@@ -136,11 +136,7 @@ async def paged(
                 i, off = group[k]
                 queue.append((i, off + page))
 
-        await packed(
-            state,
-            name,
-            lookups,
-            on_result,
-            lambda k, group=group: sorted({x for v in chunks[group[k][0]] for x in items_of[v]}),
-            what,
-        )
+        def item_ids_of(k: int, group: list[tuple[int, int]] = group) -> list[str]:
+            return sorted({x for v in chunks[group[k][0]] for x in items_of[v]})
+
+        await packed(state, name, lookups, on_result, item_ids_of, what)

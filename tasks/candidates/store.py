@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -30,7 +31,7 @@ STRATEGY_ORDER = {
 }
 
 
-def book_rows(books: list[dict]) -> dict[str, pl.DataFrame]:
+def book_rows(books: list[dict[str, Any]]) -> dict[str, pl.DataFrame]:
     """hc_* rows from BookFields objects, deduplicated (one response may repeat a book)."""
     fetched = now()
     b_rows, e_rows, c_rows, s_rows = {}, {}, {}, {}
@@ -110,7 +111,7 @@ def book_rows(books: list[dict]) -> dict[str, pl.DataFrame]:
                         "contribution": c.get("contribution"),
                         "ordinal": i,
                     }
-    schemas = {
+    schemas: dict[str, dict[str, pl.DataType | type[pl.DataType]]] = {
         "new_books": {
             "book_id": pl.Int64,
             "title": pl.Utf8,
@@ -189,7 +190,7 @@ def _transaction(
             con.unregister(name)
 
 
-def store_books(con: duckdb.DuckDBPyConnection, books: list[dict]) -> None:
+def store_books(con: duckdb.DuckDBPyConnection, books: list[dict[str, Any]]) -> None:
     if books:
         _transaction(con, book_rows(books), ["hc_upsert_books"])
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from tasks.candidates.items import ItemQuery
 from tasks.candidates.state import FLOW, FetchState, in_chunks, packed, paged
@@ -61,7 +62,7 @@ async def identifier_phase(state: FetchState, items: list[ItemQuery]) -> None:
     def items_of(i: int) -> list[str]:
         return sorted({x for k, v in chunks[i] for x in (asin_items if k == "asin" else isbn_items)[v]})
 
-    def on_result(_: int, editions: list[dict]) -> None:
+    def on_result(_: int, editions: list[dict[str, Any]]) -> None:
         state.keep([e["book"] for e in editions if e.get("book")])
         for e in editions:
             book = e.get("book") or {}
@@ -88,7 +89,7 @@ def needs_more(state: FetchState, it: ItemQuery, titles: dict[int, tuple[str, st
     )
 
 
-def series_neighbours(it: ItemQuery, books: list[dict]) -> list[tuple[float, dict]]:
+def series_neighbours(it: ItemQuery, books: list[dict[str, Any]]) -> list[tuple[float, dict[str, Any]]]:
     """The author's books in a series the item names, nearest the item's position first (at most
     SERIES_NEIGHBOURS), each with a score below any title match (50 minus the position distance)."""
     wanted = {normalise_series(s) for s in it.series} - {""}
@@ -114,9 +115,9 @@ async def author_phase(
         for raw in it.authors:
             for v in name_variants(raw):
                 names_of[v].append(it.item_id)
-    books_by_key: dict[str, list[dict]] = defaultdict(list)
+    books_by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
-    def by_author(books: list[dict]) -> None:
+    def by_author(books: list[dict[str, Any]]) -> None:
         for b in books:
             for c in b.get("contributions") or []:
                 if c.get("contribution") in (None, "Author") and (c.get("author") or {}).get("name"):
@@ -135,7 +136,7 @@ async def author_phase(
     )
     for it in items:
         keys = it.title_keys
-        seen: dict[int, dict] = {}
+        seen: dict[int, dict[str, Any]] = {}
         for key in it.author_keys:
             for b in books_by_key.get(key, []):
                 if b["id"] in seen:
@@ -158,9 +159,9 @@ async def title_phase(
         title = search_title(it)
         for form in title_forms(title) if title else []:
             items_of[form].append(it.item_id)
-    found: dict[str, list[dict]] = defaultdict(list)
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
-    def by_title(books: list[dict]) -> None:
+    def by_title(books: list[dict[str, Any]]) -> None:
         for b in books:
             found[b.get("title") or ""].append(b)
 
@@ -175,7 +176,7 @@ async def title_phase(
         by_title,
         "title lookup",
     )
-    by_item: dict[str, list[dict]] = defaultdict(list)
+    by_item: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for form, ids in items_of.items():
         for item_id in ids:
             by_item[item_id] += found.get(form, [])
@@ -187,7 +188,7 @@ async def title_phase(
             )
 
 
-def rerank_hits(item: ItemQuery, hits: list[dict]) -> list[tuple[float, dict]]:
+def rerank_hits(item: ItemQuery, hits: list[dict[str, Any]]) -> list[tuple[float, dict[str, Any]]]:
     """Local re-ranking of search hits by title, author, series and duration (Typesense only saw the title)."""
     keys = item.title_keys
     authors = item.author_keys
@@ -271,7 +272,11 @@ async def search_phase(
                 continue
             for book_id in await search_one(state, it, title):
                 picks[book_id].append(it.item_id)
-        await hydrate(state, list(picks), lambda ids, picks=picks: sorted({i for b in ids for i in picks[b]}))
+
+        def item_ids_of(ids: list[int], picks: dict[int, list[str]] = picks) -> list[str]:
+            return sorted({i for b in ids for i in picks[b]})
+
+        await hydrate(state, list(picks), item_ids_of)
         done += [it.item_id for it in group]
         if on_group is not None:
             on_group(len(group))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from tasks.evidence.rows import MAX_SCHEME_LEN, WS, Evidence, add_row, audio_files, fold_key, split_ext
 from tasks.evidence.schemes import read_schemes, strip_noise, strip_read_by
@@ -55,7 +56,7 @@ def parse_filename(filename: str, known_authors: Iterable[str] = ()) -> list[Evi
     return rows
 
 
-def filename_evidence(item: dict) -> list[Evidence]:
+def filename_evidence(item: dict[str, Any]) -> list[Evidence]:
     files = audio_files(item)
     if not files:
         return []

@@ -224,8 +224,8 @@ def parse_folder(
                 # '…/The Stand/mp3': every slot is one level off, the series slot holds the title folder.
                 drop_series = series is not None
                 drop_author = author is not None and author != new_author
-            if drop_author:
-                parsed.misread.append(("author", author))  # type: ignore[arg-type]
+            if drop_author and author is not None:  # a container folder is a named folder
+                parsed.misread.append(("author", author))
             if drop_series and series is not None:
                 parsed.misread.append(("series", series))
 

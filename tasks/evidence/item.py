@@ -14,7 +14,7 @@ from tasks.evidence.rows import Evidence, TagReadError, add_row, audio_files, fo
 from tasks.evidence.tags import YEAR_IN, cap_text, file_format, read_file_tags, tags_evidence
 
 
-def abs_evidence(metadata: dict) -> list[Evidence]:
+def abs_evidence(metadata: dict[str, Any]) -> list[Evidence]:
     """Rows for the item's current ABS metadata (`media.metadata`)."""
     rows: list[Evidence] = []
     if not isinstance(metadata, dict):
@@ -63,7 +63,7 @@ def abs_evidence(metadata: dict) -> list[Evidence]:
 
 
 def evidence_for_item(
-    item: dict, settings: Any = None, problems: list[TagReadError] | None = None
+    item: dict[str, Any], settings: Any = None, problems: list[TagReadError] | None = None
 ) -> list[Evidence]:
     """All evidence rows for one expanded ABS item (sources abs, path, filename, tags).
 
@@ -88,8 +88,8 @@ def evidence_for_item(
     abs_rows = abs_evidence(metadata) if isinstance(metadata, dict) else []
     files = audio_files(item)
     first = files[0] if files else {}
-    meta = first.get("metadata") if isinstance(first.get("metadata"), dict) else {}
-    tag_sets: list[tuple[dict, str]] = []  # (metaTags-style tags, rule)
+    meta = m if isinstance(m := first.get("metadata"), dict) else {}
+    tag_sets: list[tuple[dict[str, Any], str]] = []  # (metaTags-style tags, rule)
     if files:
         tag_sets.append((first.get("metaTags") or {}, "tags.abs_metatags"))
     if files and settings is not None and getattr(settings, "path_map", None):
@@ -153,7 +153,7 @@ def _mark_folder_name_title(rows: list[Evidence], rel_path: str, is_file: bool) 
     ]
 
 
-def _tag_names(tags: dict) -> dict[str, list[str]]:
+def _tag_names(tags: dict[str, Any]) -> dict[str, list[str]]:
     """The people one file's tags name, per slot: ABS's author slot (artist, else album artist),
     the album artist and the composer."""
 

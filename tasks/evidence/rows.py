@@ -89,7 +89,7 @@ def split_ext(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def audio_files(item: dict) -> list[dict]:
+def audio_files(item: dict[str, Any]) -> list[dict[str, Any]]:
     """The item's audio files ABS plays, in its order (by `index`; files without one last)."""
     media = item.get("media")
     files = media.get("audioFiles") if isinstance(media, dict) else None
@@ -97,7 +97,7 @@ def audio_files(item: dict) -> list[dict]:
         return []
     files = [f for f in files if isinstance(f, dict)]
 
-    def order(f: dict) -> tuple[int, int]:
+    def order(f: dict[str, Any]) -> tuple[int, int]:
         idx = f.get("index")
         return (0, idx) if isinstance(idx, int) and not isinstance(idx, bool) else (1, 0)
 

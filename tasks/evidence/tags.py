@@ -30,7 +30,7 @@ def cap_text(text: str | None) -> str | None:
 
 
 def tags_evidence(
-    tags: dict,
+    tags: dict[str, Any],
     rule: str = "tags.abs_metatags",
     known_authors: Iterable[str] | None = None,
     known_narrators: Iterable[str] | None = None,
@@ -254,7 +254,7 @@ def _first_text(value: Any) -> str | None:
     return text or None
 
 
-def _put(out: dict, key: str | None, value: Any) -> None:
+def _put(out: dict[str, Any], key: str | None, value: Any) -> None:
     text = _first_text(value)
     if key and text and key not in out:
         out[key] = text

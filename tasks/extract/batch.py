@@ -7,7 +7,7 @@ import json
 import re
 import resource
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +30,9 @@ class PreparedBatch:
     tables: dict[str, pa.Table]
     item_ids: list[str]  # items that passed the checks, in the tables
     problems: list[tuple[str, str, str]]  # (item_id, kind, message) for items that still land
-    malformed: list[tuple[str | None, str, dict]]  # (item_id, message, detail) for items that do not
+    malformed: list[
+        tuple[str | None, str, dict[str, Any]]
+    ]  # (item_id, message, detail) for items that do not
     missing: list[str]  # asked for, silently not returned by ABS
     fetched: int
     cpu_seconds: float = 0.0  # spent preparing it (in a worker process, when there are workers)
@@ -54,12 +56,12 @@ def prepare_batch(
     body: bytes,
     asked: list[str],
     run_id: str | None,
-    evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
+    evidence_fn: Callable[[dict[str, Any], list[Any]], Iterable[Any]] | None,
 ) -> PreparedBatch:
     """Parse a `batch/get` answer, check and flatten every item, and build the batch's Arrow tables."""
     with _gc_paused():
         cpu = time.process_time()
-        pairs = split_batch(body)
+        pairs: Sequence[tuple[dict[str, Any], str | None]] | None = split_batch(body)
         if pairs is None:  # not the usual envelope: parse it whole, re-serialise each item for `raw`
             items, missing = AbsClient.parse_items(body, asked)
             pairs = [(item, None) for item in items]
@@ -68,7 +70,7 @@ def prepare_batch(
             missing = [i for i in asked if i not in got]
         stamp = warehouse.now()
         flats: list[FlatItem] = []
-        malformed: list[tuple[str | None, str, dict]] = []
+        malformed: list[tuple[str | None, str, dict[str, Any]]] = []
         for item, raw in pairs:
             item_id = item.get("id") if isinstance(item.get("id"), str) else None
             try:
@@ -99,7 +101,13 @@ _ENVELOPE = re.compile(r'\s*\{\s*"libraryItems"\s*:\s*\[\s*')
 _WS_RE = re.compile(r"\s*")
 
 
-def split_batch(body: bytes) -> list[tuple[dict, str]] | None:
+def _skip_space(text: str, pos: int) -> int:
+    """The position of the first non-whitespace character at or after `pos`."""
+    match = _WS_RE.match(text, pos)
+    return match.end() if match else pos  # `\s*` always matches
+
+
+def split_batch(body: bytes) -> list[tuple[dict[str, Any], str]] | None:
     """(item, its JSON text) for each item of a `{"libraryItems": [...]}` answer, parsed once.
 
     Keeping each item's own text saves re-serialising it for `abs_items.raw`. None when the answer
@@ -109,7 +117,7 @@ def split_batch(body: bytes) -> list[tuple[dict, str]] | None:
     head = _ENVELOPE.match(text)
     if head is None:
         return None
-    out: list[tuple[dict, str]] = []
+    out: list[tuple[dict[str, Any], str]] = []
     i = head.end()
     if text.startswith("]", i):
         return out
@@ -117,16 +125,16 @@ def split_batch(body: bytes) -> list[tuple[dict, str]] | None:
         obj, end = _DECODER.raw_decode(text, i)
         if isinstance(obj, dict):
             out.append((obj, text[i:end]))
-        j = _WS_RE.match(text, end).end()  # type: ignore[union-attr]
+        j = _skip_space(text, end)
         if text.startswith(",", j):
-            i = _WS_RE.match(text, j + 1).end()  # type: ignore[union-attr]
+            i = _skip_space(text, j + 1)
         elif text.startswith("]", j):
             return out
         else:
             raise ValueError(f"unexpected {text[j : j + 20]!r} after item {len(out)} of a batch/get answer")
 
 
-def error_detail(item: Any) -> dict:
+def error_detail(item: Any) -> dict[str, Any]:
     try:
         raw = json.dumps(item, ensure_ascii=True, default=str)  # ASCII escapes: even undecodable text is kept
     except ValueError:

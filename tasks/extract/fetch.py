@@ -38,11 +38,11 @@ async def extract(
     run_id: str | None,
     library_ids: list[str] | None = None,
     full_refresh: bool = False,
-    evidence_fn: Callable[[dict, list], Iterable[Any]] | None = None,
+    evidence_fn: Callable[[dict[str, Any], list[Any]], Iterable[Any]] | None = None,
     concurrency: int = 2,
     workers: int = 0,
     on_progress: Callable[[int, int], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Extract the given (default: every book) library from ABS into the warehouse; returns the summary.
 
     `workers` > 1 parses and flattens batches in that many worker processes (the CPU-heavy part) while
@@ -65,7 +65,9 @@ async def extract(
         ]
     pool: ProcessPoolExecutor | None = None
     # A big first extract writes hundreds of MB: checkpoint once at the end, not every 16 MB of WAL.
-    (threshold,) = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    setting = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    assert setting is not None  # a scalar SELECT answers one row
+    (threshold,) = setting
     con.execute("SET checkpoint_threshold = '1GB'")
     try:
         for library_id in library_ids:
@@ -114,7 +116,7 @@ async def _fetch_and_store(
     con: duckdb.DuckDBPyConnection,
     run_id: str | None,
     plan: FetchPlan,
-    evidence_fn: Callable[[dict, list], Iterable[Any]] | None,
+    evidence_fn: Callable[[dict[str, Any], list[Any]], Iterable[Any]] | None,
     summary: Summary,
     concurrency: int,
     pool: ProcessPoolExecutor | None,
@@ -123,7 +125,7 @@ async def _fetch_and_store(
 ) -> None:
     loop = asyncio.get_running_loop()
     changed = set(plan.changed)
-    pending: deque[tuple[asyncio.Future, int]] = deque()  # (prepared batch, items asked)
+    pending: deque[tuple[asyncio.Future[PreparedBatch], int]] = deque()  # (prepared batch, items asked)
     clock = time.perf_counter
     t = clock()
 
@@ -202,10 +204,10 @@ def run_extract(
     full_refresh: bool = False,
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Sync entry point: open the warehouse and an ABS client from settings, extract, return the summary."""
 
-    async def main() -> dict:
+    async def main() -> dict[str, Any]:
         async with AbsClient.from_settings(settings) as client:
             with warehouse.connect(db_path) as con:
                 return await extract(

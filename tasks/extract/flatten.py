@@ -45,10 +45,10 @@ _LIST_META = ("narrators", "genres")
 
 @dataclass
 class FlatItem:
-    item: dict
-    audio_files: list[dict]
-    files: list[dict]
-    evidence: list[dict]
+    item: dict[str, Any]
+    audio_files: list[dict[str, Any]]
+    files: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
     problems: list[tuple[str, str]] = field(
         default_factory=list
     )  # (kind, message) recorded, item still lands
@@ -58,7 +58,7 @@ def flatten_item(
     item: Any,
     run_id: str | None,
     extracted_at: datetime,
-    evidence_fn: Callable[[dict, list], Iterable[Any]] | None = None,
+    evidence_fn: Callable[[dict[str, Any], list[Any]], Iterable[Any]] | None = None,
     raw: str | None = None,
 ) -> FlatItem:
     """Check one expanded ABS item and turn it into table rows; raises MalformedItem with the reason.
@@ -170,7 +170,7 @@ def flatten_item(
         ) from exc
 
     num_audio = media.get("numAudioFiles")
-    row = {
+    row: dict[str, Any] = {
         "item_id": item_id,
         "library_id": check_text("libraryId", item.get("libraryId"), 200, nullable=False),
         "folder_id": opt_id("folderId", item.get("folderId")),
@@ -226,7 +226,7 @@ def flatten_item(
             )
         )
     if evidence_fn is not None:
-        tag_problems: list = []
+        tag_problems: list[Any] = []
         try:
             rows = list(evidence_fn(item, tag_problems))
         except Exception as exc:  # the evidence parsers must not sink an item that is otherwise fine
@@ -252,7 +252,7 @@ def flatten_item(
     return flat
 
 
-def _file_ino(where: str, entry: Any, seen: set[str]) -> tuple[dict, str]:
+def _file_ino(where: str, entry: Any, seen: set[str]) -> tuple[dict[str, Any], str]:
     """A file entry's metadata and its inode, which must be there and unique within the item."""
     fmeta = file_meta(where, entry)
     ino = opt_id(f"{where}.ino", entry.get("ino"))
@@ -264,7 +264,7 @@ def _file_ino(where: str, entry: Any, seen: set[str]) -> tuple[dict, str]:
     return fmeta, ino
 
 
-def _file_columns(where: str, fmeta: dict) -> dict:
+def _file_columns(where: str, fmeta: dict[str, Any]) -> dict[str, Any]:
     """The columns audio files and library files share, each checked."""
     return {
         "filename": check_text(f"{where}.metadata.filename", fmeta.get("filename"), 1000),
@@ -281,11 +281,11 @@ class EvidenceReader:
 
     settings: Settings | None = None
 
-    def __call__(self, item: dict, problems: list) -> Iterable[Any]:
+    def __call__(self, item: dict[str, Any], problems: list[Any]) -> Iterable[Any]:
         from tasks.evidence import evidence_for_item
 
         return evidence_for_item(item, self.settings, problems=problems)
 
 
-def default_evidence(settings: Settings | None) -> Callable[[dict, list], Iterable[Any]]:
+def default_evidence(settings: Settings | None) -> Callable[[dict[str, Any], list[Any]], Iterable[Any]]:
     return EvidenceReader(settings)

@@ -7,6 +7,7 @@ fetches all); known items gone from ABS are marked removed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -28,7 +29,7 @@ class FetchPlan:
 
 
 def plan_fetch(
-    con: duckdb.DuckDBPyConnection, library_id: str, listing: list[dict], full_refresh: bool
+    con: duckdb.DuckDBPyConnection, library_id: str, listing: list[dict[str, Any]], full_refresh: bool
 ) -> FetchPlan:
     """Which listed ids to fetch in full (new / changed / restored) and which known ids vanished."""
     known = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 SERIES_TYPE = pa.list_(pa.struct([("name", pa.string()), ("sequence", pa.string())]))
@@ -90,5 +92,5 @@ EVIDENCE_SCHEMA = pa.schema(
 )
 
 
-def table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+def table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)

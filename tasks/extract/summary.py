@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from tasks.artifacts import summary_markdown
 
@@ -22,12 +23,13 @@ class Summary:
     fetched: int = 0
     missing: int = 0
     extracted: int = 0
-    errors: Counter = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
-    timings: Counter = field(default_factory=Counter)  # seconds of wall time by phase (where a run spends it)
+    # Seconds of wall time by phase (where a run spends it).
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     preparing_peak_rss_mb: float = 0.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "libraries": self.libraries,
             **{k: getattr(self, k) for k in _COUNTS},
@@ -39,7 +41,7 @@ class Summary:
         }
 
 
-def report(summary: dict) -> str:
+def report(summary: dict[str, Any]) -> str:
     """The run summary as the flow's markdown artifact: the counts, then the errors by kind."""
     counts = {k: summary[k] for k in ("items_seen", "new", "changed", "unchanged", "removed", "extracted")}
     counts["errors"] = summary["error_count"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -20,7 +20,7 @@ class MalformedItem(ValueError):
     """An item ABS sent that cannot be stored as it is; `str()` is the reason, naming the field."""
 
 
-def is_int(v: Any) -> bool:
+def is_int(v: Any) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -85,7 +85,7 @@ def type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def check_list(where: str, value: Any) -> list:
+def check_list(where: str, value: Any) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -128,7 +128,7 @@ def opt_id(where: str, value: Any) -> str | None:
     return check_text(where, value, 200)
 
 
-def file_meta(where: str, entry: Any) -> dict:
+def file_meta(where: str, entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise MalformedItem(f"{where} is {type_name(entry)}, expected an object")
     meta = entry.get("metadata")

@@ -100,8 +100,10 @@ class Budget:
         """Seconds to wait before `cost` root fields may be sent (0 = now)."""
         wait = max(0.0, self.blocked_until - time.monotonic())
         tokens = self.minute_tokens()
-        if tokens is not None and tokens < cost:
-            wait = max(wait, (cost - tokens) / self.rate + self.safety)  # type: ignore[operator]
+        if (
+            tokens is not None and self.rate is not None and tokens < cost
+        ):  # tokens are known only with a rate
+            wait = max(wait, (cost - tokens) / self.rate + self.safety)
         return wait
 
     async def acquire(self, cost: int) -> None:

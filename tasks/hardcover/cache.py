@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import duckdb
 
@@ -34,17 +35,17 @@ class HcCache:
             cutoff = now() - timedelta(days=ttl_days)
             self._fresh = {r[0] for r in con.execute(load_sql("hc_cache_keys"), [cutoff]).fetchall()}
 
-    def get(self, key: str) -> dict | None:
+    def get(self, key: str) -> dict[str, Any] | None:
         if self._fresh is not None and key not in self._fresh:
             return None
         if (text := self._small.get(key)) is not None:
-            return json.loads(text)
+            return _object(text)
         cutoff = now() - timedelta(days=self.ttl_days)
         row = self.con.execute(load_sql("hc_cache_get"), [key, cutoff]).fetchone()
         if row is None:
             return None
         self._remember(key, row[0])
-        return json.loads(row[0])
+        return _object(row[0])
 
     def _remember(self, key: str, text: str) -> None:
         if self._fresh is not None and len(text) <= SMALL_RESPONSE_CHARS:
@@ -55,9 +56,9 @@ class HcCache:
         key: str,
         operation: str,
         query: str,
-        variables: dict,
+        variables: dict[str, Any],
         status: int,
-        data: dict,
+        data: dict[str, Any],
         root_fields: int,
         readings: list[BucketState],
     ) -> None:
@@ -102,3 +103,9 @@ class HcCache:
                     b.reset_seconds,
                 ],
             )
+
+
+def _object(text: str) -> dict[str, Any]:
+    """A cached answer: the JSON object it was stored as."""
+    data: dict[str, Any] = json.loads(text)
+    return data

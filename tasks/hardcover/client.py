@@ -51,8 +51,8 @@ USER_AGENT = "shelfmatch/0.1.0 (+https://github.com/shelfmatch)"
 @dataclass
 class ClientStats:
     http_requests: int = 0
-    root_fields: Counter = field(default_factory=Counter)  # operation -> root fields sent (billed)
-    cache_hits: Counter = field(default_factory=Counter)
+    root_fields: Counter[str] = field(default_factory=Counter)  # operation -> root fields sent (billed)
+    cache_hits: Counter[str] = field(default_factory=Counter)
     retries: int = 0
     waits_429: int = 0
 
@@ -85,7 +85,7 @@ class HardcoverClient:
             )
         self.url, self._token = url, token
         self.timeout = timeout
-        overrides = {
+        overrides: dict[str, Any] = {  # RetryPolicy fields the caller set
             "attempts": None if retries is None else retries + 1,
             "backoff": backoff_base,
             "max_backoff": backoff_cap,
@@ -134,18 +134,24 @@ class HardcoverClient:
             await self._session.close()
             self._session = None
 
-    async def query(self, name: str, variables: dict, operation: str | None = None) -> dict:
+    async def query(
+        self, name: str, variables: dict[str, Any], operation: str | None = None
+    ) -> dict[str, Any]:
         """Run `tasks/queries/<name>.graphql`."""
         return await self.execute(load_query(name), variables, operation or name)
 
-    async def batch(self, name: str, per_field: list[dict], operation: str | None = None) -> list[Any]:
+    async def batch(
+        self, name: str, per_field: list[dict[str, Any]], operation: str | None = None
+    ) -> list[Any]:
         """Up to 5 copies of a one-root-field query in one request; returns each copy's result."""
         data = await self.execute(
             batched_query(name, len(per_field)), batch_variables(per_field), operation or name
         )
         return [data[f"q{i}"] for i in range(len(per_field))]
 
-    async def execute(self, query: str, variables: dict, operation: str = "query") -> dict:
+    async def execute(
+        self, query: str, variables: dict[str, Any], operation: str = "query"
+    ) -> dict[str, Any]:
         key = cache_key(query, variables)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             self.stats.cache_hits[operation] += 1
@@ -166,7 +172,7 @@ class HardcoverClient:
                 self.cache.put(key, operation, query, variables, 200, data, cost, self._last_readings)
         return data
 
-    async def _send(self, query: str, variables: dict, operation: str, cost: int) -> dict:
+    async def _send(self, query: str, variables: dict[str, Any], operation: str, cost: int) -> dict[str, Any]:
         assert self._session is not None, "use `async with HardcoverClient(...)`"
         self._last_readings: list[BucketState] = []
         try:
@@ -189,7 +195,9 @@ class HardcoverClient:
         else:
             self.stats.retries += 1
 
-    async def _attempt(self, query: str, variables: dict, operation: str, cost: int) -> dict:
+    async def _attempt(
+        self, query: str, variables: dict[str, Any], operation: str, cost: int
+    ) -> dict[str, Any]:
         assert self._session is not None
         await self.budget.acquire(cost)
         self.stats.http_requests += 1
@@ -236,7 +244,7 @@ class HardcoverClient:
         raise HardcoverError(f"{operation}: unexpected HTTP {status} from Hardcover: {text[:300]}")
 
 
-def _json(text: str) -> dict:
+def _json(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except ValueError:

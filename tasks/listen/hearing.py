@@ -11,12 +11,17 @@ candidate's) — a misheard name then costs nothing rather than scoring as anoth
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rapidfuzz import fuzz
 
 from tasks.listen.credits import Credits
 from tasks.listen.phrases import phrase_containment, tokens
 from tasks.listen.verdict import Expected
 from tasks.normalise import split_title
+
+if TYPE_CHECKING:  # item.py imports this module
+    from tasks.listen.item import ListenResult, WindowResult
 
 _SAME_FIELD = 60.0  # rapidfuzz ratio of heard span to candidate field: the span is that field, garbled
 _SAME_NAME = 0.85  # phonetic containment: a name heard as the candidate's name
@@ -42,12 +47,12 @@ def aligned(expected: str, text: str) -> tuple[float, str]:
     return best
 
 
-def _where(window) -> str:
+def _where(window: WindowResult) -> str:
     return f"@{window.window_kind}:{window.window_start:g}{'+hinted' if window.hinted else ''}"
 
 
-def _best(expected: str, windows) -> tuple[float, str, object | None]:
-    best: tuple[float, str, object | None] = (0.0, "", None)
+def _best(expected: str, windows: list[WindowResult]) -> tuple[float, str, WindowResult | None]:
+    best: tuple[float, str, WindowResult | None] = (0.0, "", None)
     for w in windows:
         score, span = aligned(expected, w.text)
         if score > best[0]:
@@ -55,7 +60,7 @@ def _best(expected: str, windows) -> tuple[float, str, object | None]:
     return best
 
 
-def best_hearing(result, candidate: Expected) -> None:
+def best_hearing(result: ListenResult, candidate: Expected) -> None:
     """Set the item's spoken evidence from the hearings that hold the identified candidate best."""
     credits: Credits = result.credits
     windows = [w for w in result.windows if w.text]
@@ -108,7 +113,7 @@ def best_hearing(result, candidate: Expected) -> None:
         credits.series, credits.position = None, None
 
 
-def evidence_rows(result) -> list[tuple[str, str, int, str]]:
+def evidence_rows(result: ListenResult) -> list[tuple[str, str, int, str]]:
     """The item's `transcript` evidence rows. Identified: the best hearing's fields (`best_hearing`).
     Not identified: the title and author as heard (they seed the search and the scorer), a narrator or
     series only when it sounds like some candidate's."""
@@ -127,8 +132,9 @@ def evidence_rows(result) -> list[tuple[str, str, int, str]]:
             for e in c.narrators
         )
     }
-    series_ok = bool(credits.series) and any(
-        c.series and phrase_containment(c.series, credits.series) >= _SAME_SERIES for c in candidates
+    series_ok = bool(
+        credits.series
+        and any(c.series and phrase_containment(c.series, credits.series) >= _SAME_SERIES for c in candidates)
     )
     return [
         r

@@ -11,13 +11,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from tasks.listen.asr import AsrFailed, get_model, model_name, transcribe_window
+from tasks.listen.asr import AsrFailed, WindowTranscript, get_model, model_name, transcribe_window
 from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
 from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.hearing import best_hearing
 from tasks.listen.verdict import IDENTIFIED, Expected, Judgement, judge, resolve_series
 from tasks.settings import Settings
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 NO_CREDITS = "no_credits"
 
@@ -38,7 +42,7 @@ class WindowResult:
     window_start: float
     seconds: float
     text: str
-    extracted: dict
+    extracted: dict[str, Any]
     cpu_seconds: float
     hinted: bool = False  # transcribed with the candidates' names as Whisper hotwords
 
@@ -57,7 +61,7 @@ class ListenResult:
     bytes_read: int = 0
     error_kind: str | None = None
     error: str | None = None
-    error_detail: dict = field(default_factory=dict)
+    error_detail: dict[str, Any] = field(default_factory=dict)
     wall_seconds: float = 0.0
     expected: list[Expected] = field(default_factory=list)  # the candidates last judged against
 
@@ -172,7 +176,7 @@ class _CountingWindows(AudioWindows):
 
 
 class _CountingFile:
-    def __init__(self, fh, opener: _Opener) -> None:
+    def __init__(self, fh: BinaryIO, opener: _Opener) -> None:
         self._fh, self._opener = fh, opener
         self.name = fh.name
 
@@ -222,7 +226,11 @@ def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
     text, result.credits = _read(current_windows(result.windows))
     result.expected = list(candidates)
     result.judgement = judge(candidates, text, result.credits) if candidates else None
-    if candidates and result.judgement.verdict != IDENTIFIED and any(w.hinted for w in result.windows):
+    if (
+        result.judgement is not None
+        and result.judgement.verdict != IDENTIFIED
+        and any(w.hinted for w in result.windows)
+    ):
         hinted_text, hinted_credits = _read(current_windows(result.windows, hinted=True))
         hinted_judgement = judge(candidates, hinted_text, hinted_credits)
         # Hotwords pull the model towards the names it was given: a hinted hearing may confirm, but
@@ -246,7 +254,8 @@ def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
             result.judgement = both_judgement
 
 
-def _plain_hearing_objects(book_id: int, result: ListenResult) -> bool:
+def _plain_hearing_objects(book_id: int | None, result: ListenResult) -> bool:
+    assert result.judgement is not None  # the plain hearing is judged first
     plain = next(s for s in result.judgement.scores if s.book_id == book_id)
     return plain.author_conflict or plain.position_conflict
 
@@ -333,7 +342,7 @@ def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
     return result
 
 
-def _window(ino: str, kind: str, start: float, heard, hinted: bool = False) -> WindowResult:
+def _window(ino: str, kind: str, start: float, heard: WindowTranscript, hinted: bool = False) -> WindowResult:
     """One transcribed window, with the credits read from it alone."""
     return WindowResult(
         ino,
@@ -353,7 +362,7 @@ def _listen_window(
     ref: AudioFileRef,
     kind: str,
     start: float,
-    model,
+    model: WhisperModel,
     settings: Settings,
     candidates: list[Expected],
 ) -> bool:
@@ -400,7 +409,12 @@ def needs_confirmation(result: ListenResult, candidates: list[Expected]) -> bool
 
 
 def _confirm(
-    result: ListenResult, job: ListenJob, windows, opener: _Opener, model, settings: Settings
+    result: ListenResult,
+    job: ListenJob,
+    windows: list[tuple[str, str, float]],
+    opener: _Opener,
+    model: WhisperModel,
+    settings: Settings,
 ) -> None:
     """Re-hear the credit windows with the candidates' names as hotwords, then judge again.
 

@@ -16,12 +16,20 @@ searching for the run at `listen_search_requests_per_run`, inside the daily budg
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tasks.listen.credits import Credits
 from tasks.listen.phrases import phrase_containment
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from tasks.listen.item import ListenResult
+    from tasks.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +49,7 @@ class SearchOutcome:
     strategies: tuple[str, ...] = ()
 
 
-def search_available(settings) -> bool:
+def search_available(settings: Settings) -> bool:
     """Targeted search needs a Hardcover token (checked once per run)."""
     if not settings.hardcover_key():
         log.warning("no targeted search: no Hardcover token (SHELFMATCH_HARDCOVER_TOKEN)")
@@ -70,8 +78,8 @@ def lookup_spoken_book(
     credits: Credits,
     transcript: str,
     max_requests: int,
-    settings,
-    identified,
+    settings: Settings,
+    identified: Callable[[duckdb.DuckDBPyConnection], bool],
 ) -> SearchOutcome:
     """Ask Hardcover for the spoken book (names, exact titles, then a title search) within
     `max_requests`; `identified(con)` is called after each step that added candidates and stops the
@@ -90,7 +98,7 @@ def lookup_spoken_book(
         return outcome
     strategies: list[str] = []
 
-    def keep_contained(state, books: list[dict], floor: float) -> int:
+    def keep_contained(state: FetchState, books: list[dict[str, Any]], floor: float) -> int:
         scored = []
         for b in books:
             sim = phrase_containment(b.get("title") or "", transcript)
@@ -165,12 +173,12 @@ def lookup_spoken_book(
 def follow_up(
     db_path: Path | str,
     run_id: str,
-    result,
+    result: ListenResult,
     search_enabled: bool = True,
     max_requests: int = 0,
-    settings=None,
+    settings: Settings | None = None,
     credits: Credits | None = None,
-) -> tuple[list | None, SearchOutcome]:
+) -> tuple[list[Any] | None, SearchOutcome]:
     """After listening: if credits were heard but no candidate is identified, look the spoken book up
     and judge the transcript again against the enlarged candidate list. Returns the item's candidates
     after a lookup (None when none was made) and what it cost; raises SearchFailed (with the reason)
@@ -190,9 +198,9 @@ def follow_up(
     ):
         return None, SearchOutcome()
     settings = settings or get_settings(duckdb_path=str(db_path))
-    box: dict[str, list] = {}
+    box: dict[str, list[Any]] = {}
 
-    def identified(con) -> bool:
+    def identified(con: duckdb.DuckDBPyConnection) -> bool:
         box["candidates"] = candidates_for(con, [result.item_id]).get(result.item_id, [])
         if box["candidates"]:
             evaluate(result, box["candidates"])

@@ -6,6 +6,7 @@ and never a positive.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -43,7 +44,7 @@ class Containment:
     author_conflict: bool = False
     position_conflict: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

@@ -27,7 +27,8 @@ def labels(con: duckdb.DuckDBPyConnection, items: pl.DataFrame) -> pl.DataFrame:
     """The review decisions that label this run's pairs (score_review_labels.sql)."""
     con.register("score_run_items", items.select("item_id", "evidence_hash"))
     try:
-        return con.sql(load_sql("score_review_labels")).pl()
+        frame: pl.DataFrame = con.sql(load_sql("score_review_labels")).pl()
+        return frame
     finally:
         con.unregister("score_run_items")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 NULL = "null"
 
@@ -33,7 +34,7 @@ class Comparison:
     def level_expr(self) -> pl.Expr:
         """The level as an Enum column (its physical index picks the weight without string work)."""
         dtype = self.dtype
-        expr = pl.when(self.null_when).then(pl.lit(NULL, dtype=dtype))
+        expr: Then | ChainedThen = pl.when(self.null_when).then(pl.lit(NULL, dtype=dtype))
         for level, cond in self.levels:
             expr = expr.when(cond).then(pl.lit(level, dtype=dtype))
         return expr.otherwise(pl.lit(NULL, dtype=dtype)).alias(f"{self.name}_level")

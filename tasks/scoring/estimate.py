@@ -30,6 +30,8 @@ frames with one `<comparison>_level` column per comparison, as Enums or plain st
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -92,7 +94,8 @@ def count_levels(codes: dict[str, np.ndarray], weight: np.ndarray | None = None)
 
 def model_probabilities(model: Model) -> tuple[Table, Table]:
     """The model's m and u per comparison (normalised, never 0), from its stored level table."""
-    m0, u0 = {}, {}
+    m0: Table = {}
+    u0: Table = {}
     for comp in COMPARISONS:
         table = model.levels.get(comp.name)
         if not table:
@@ -114,10 +117,10 @@ def estimate(
     m_counts: Table,
     u_counts: Table,
     shrink: float = SHRINK,
-    orders: dict = ORDERS,
-    floors: dict = SOFT_FLOORS,
+    orders: dict[str, tuple[tuple[str, ...], ...]] = ORDERS,
+    floors: dict[str, dict[str, float]] = SOFT_FLOORS,
     spread: float = SPREAD,
-) -> dict[str, dict[str, dict]]:
+) -> dict[str, dict[str, dict[str, Any]]]:
     """The level table (m, u, weight, the unconstrained weight, counts) from counts of labelled pairs,
     with the uninformative prior and the three rules."""
     check_rules(orders, floors)
@@ -134,7 +137,15 @@ def estimate(
     return table
 
 
-def level_table(names, m, u, raw, weight, n_match, n_non) -> dict[str, dict]:
+def level_table(
+    names: Sequence[str],
+    m: np.ndarray,
+    u: np.ndarray,
+    raw: np.ndarray,
+    weight: np.ndarray,
+    n_match: np.ndarray,
+    n_non: np.ndarray,
+) -> dict[str, dict[str, Any]]:
     def count(x: float) -> float | int:
         return int(x) if float(x).is_integer() else round(float(x), 2)
 
@@ -151,7 +162,7 @@ def level_table(names, m, u, raw, weight, n_match, n_non) -> dict[str, dict]:
     }
 
 
-def weights_of(table: dict[str, dict[str, dict]]) -> dict[str, dict[str, float]]:
+def weights_of(table: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]]:
     return {name: {level: spec["weight"] for level, spec in levels.items()} for name, levels in table.items()}
 
 
@@ -191,10 +202,10 @@ def fit(
     features: pl.DataFrame,
     label: str = "is_match",
     version: str = "v2",
-    meta: dict | None = None,
+    meta: dict[str, Any] | None = None,
     shrink: float = SHRINK,
-    orders: dict = ORDERS,
-    floors: dict = SOFT_FLOORS,
+    orders: dict[str, tuple[tuple[str, ...], ...]] = ORDERS,
+    floors: dict[str, dict[str, float]] = SOFT_FLOORS,
     spread: float = SPREAD,
 ) -> Model:
     """Labelled pairs (`item_id`, the level columns, a boolean `label`) → Model: m/u under the

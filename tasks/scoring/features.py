@@ -44,7 +44,13 @@ _COLUMNS = (
     *("book_has_series", "book_position", "book_has_id", "item_has_position"),
 )
 # Flags are false, not null, where the pair has nothing to compare (or no prepared item or book).
-_FLAGS = ("asin_match", "isbn_match", "position_equal", "title_item_in_candidate", "title_candidate_in_item")
+_FLAGS: tuple[str, ...] = (
+    "asin_match",
+    "isbn_match",
+    "position_equal",
+    "title_item_in_candidate",
+    "title_candidate_in_item",
+)
 _FLAGS += ("title_with_author",)
 _FLAGS += ("item_has_series", "item_has_id", "book_has_series", "book_has_id", "item_has_position")
 
@@ -101,8 +107,9 @@ def _similarity(long: pl.DataFrame, vocab: _Vocab, containment: bool = False) ->
         left, right = padded.gather(distinct["lc"]), padded.gather(distinct["rc"])
         low = distinct["sim"] < SAME_TITLE
         distinct = distinct.with_columns(
-            item_in_candidate=low & right.str.contains(left, literal=True),
-            candidate_in_item=low & left.str.contains(right, literal=True),
+            # A Series pattern works row by row; Polars' stubs accept only str | Expr.
+            item_in_candidate=low & right.str.contains(left, literal=True),  # type: ignore[arg-type]
+            candidate_in_item=low & left.str.contains(right, literal=True),  # type: ignore[arg-type]
         )
     return long.join(distinct.drop("lc", "rc"), on="key", how="left").drop("key")
 

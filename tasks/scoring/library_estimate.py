@@ -153,7 +153,8 @@ def _e_step(
         mass, total = np.ones(n_items), np.exp2(-top) + share
     else:
         mass, total = curve.calibrate(top, top_segment), np.where(share > 0, share, 1.0)
-    return np.where(free, mass[item] * odds / total[item], (state == 1).astype(float))
+    p: np.ndarray = np.where(free, mass[item] * odds / total[item], (state == 1).astype(float))
+    return p
 
 
 def estimate_library(
@@ -165,8 +166,8 @@ def estimate_library(
     tolerance: float = TOLERANCE,
     u_below: float = 0.0,
     flip_z: float = FLIP_Z,
-    orders: dict = ORDERS,
-    floors: dict = SOFT_FLOORS,
+    orders: dict[str, tuple[tuple[str, ...], ...]] = ORDERS,
+    floors: dict[str, dict[str, float]] = SOFT_FLOORS,
 ) -> LibraryEstimate:
     """Splink-style estimation on one library's candidate pairs, regularised towards `model`.
 
@@ -297,8 +298,8 @@ def adapt(
     min_items: int = MIN_ITEMS,
     max_iterations: int = MAX_ITERATIONS,
     tolerance: float = TOLERANCE,
-    orders: dict = ORDERS,
-    floors: dict = SOFT_FLOORS,
+    orders: dict[str, tuple[tuple[str, ...], ...]] = ORDERS,
+    floors: dict[str, dict[str, float]] = SOFT_FLOORS,
 ) -> Model:
     """The shipped `model` adapted to one library (`estimate_library`): its candidate `pairs`
     (`item_id`, the level columns; `book_id` when `labels` are given) and review decisions `labels`.

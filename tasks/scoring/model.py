@@ -15,6 +15,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -59,15 +60,15 @@ class Model:
     # curve of all items, and one per segment of SEGMENTS when fitted (`segment_knots`).
     knots: list[tuple[float, float]] = field(default_factory=list)
     segment_knots: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
-    meta: dict = field(default_factory=dict)
-    levels: dict[str, dict[str, dict]] = field(default_factory=dict)  # full m/u table, as stored
+    meta: dict[str, Any] = field(default_factory=dict)
+    levels: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # full m/u table, as stored
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> Model:
         return cls.from_json(json.loads(Path(path).read_text()), str(path))
 
     @classmethod
-    def from_json(cls, data: dict, source: str = "model") -> Model:
+    def from_json(cls, data: dict[str, Any], source: str = "model") -> Model:
         """A model from its stored form (`to_json`)."""
         weights = {
             name: {level: spec["weight"] for level, spec in comp["levels"].items()}
@@ -116,7 +117,7 @@ class Model:
             )
         return pl.lit(self.prior_log2_odds) + total, pl.struct(shown)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             **self.meta,
             "model_version": self.version,
@@ -151,7 +152,7 @@ class Model:
 
     def calibrate(self, match_weight: np.ndarray, segment: np.ndarray) -> np.ndarray:
         """P(right) of each match weight, on the curve of its segment (indices into SEGMENTS)."""
-        out = np.interp(match_weight, *self.curve())
+        out: np.ndarray = np.interp(match_weight, *self.curve())
         for k, name in enumerate(SEGMENTS):
             rows = segment == k
             if name in self.segment_knots and rows.any():
@@ -260,7 +261,7 @@ def isotonic_knots(
     if len(blocks) > 1 and blocks[-1][1] < min_block:
         sy, n, sx = blocks.pop()
         blocks[-1] = [blocks[-1][0] + sy, blocks[-1][1] + n, blocks[-1][2] + sx]
-    knots = []
+    knots: list[tuple[float, float]] = []
     for sy, n, sx in blocks:
         if prior is not None and strength > 0 and len(prior[0]):
             q = float(np.interp(sx / n, *prior))
@@ -269,8 +270,8 @@ def isotonic_knots(
             knots.append((sx / n, (sy + 1) / (n + 2)))
     # Smoothing can undo monotonicity between a small block and its neighbour: keep the running max.
     running = 0.0
-    out = []
-    for x, p in knots:
+    out: list[tuple[float, float]] = []
+    for knot, p in knots:
         running = max(running, p)
-        out.append((x, running))
+        out.append((knot, running))
     return out

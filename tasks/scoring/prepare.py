@@ -13,6 +13,8 @@ Book frame columns:    book_id, title_variants: list[str], authors, author_keys,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -31,6 +33,9 @@ from tasks.normalise import (
     strip_article,
 )
 
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType  # DataType instances and classes
+
 # Bump when a normalisation rule (tasks/normalise/) or the shape of these frames changes: the keys
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
 PREPARE_VERSION = "3"
@@ -44,7 +49,7 @@ _ID_RE = re.compile(r"[^0-9A-Za-z]")
 _YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
 
-def _to_series(values: list, dtype: pl.DataType) -> pl.Series:
+def _to_series(values: list[Any], dtype: PolarsDataType) -> pl.Series:
     """Python values -> a typed Series, column by column.
 
     Polars builds nested values (structs, lists) from Python objects one element at a time
@@ -74,7 +79,7 @@ def _to_series(values: list, dtype: pl.DataType) -> pl.Series:
     return pl.Series(values, dtype=dtype)
 
 
-def _map_unique(col: pl.Series, fn, dtype) -> pl.Series:
+def _map_unique(col: pl.Series, fn: Callable[[Any], Any], dtype: PolarsDataType) -> pl.Series:
     """Apply a Python function once per distinct value of `col` and map the results back."""
     uniq = col.unique().drop_nulls()
     mapping = pl.DataFrame({"k": uniq, "v": _to_series([fn(x) for x in uniq.to_list()], dtype)})
@@ -485,7 +490,7 @@ def book_frame(
     ).drop("title_series", "title_position")
 
 
-def _book_schema() -> dict[str, pl.DataType]:
+def _book_schema() -> dict[str, PolarsDataType]:
     return {
         "book_id": pl.Int64,
         "title_variants": pl.List(pl.String),

@@ -65,7 +65,9 @@ def _cap(name: str) -> float:
     return MAX_IDENTIFIER_BITS if name == "identifier" else MAX_BITS
 
 
-def check_rules(orders: dict = ORDERS, floors: dict = SOFT_FLOORS) -> None:
+def check_rules(
+    orders: dict[str, tuple[tuple[str, ...], ...]] = ORDERS, floors: dict[str, dict[str, float]] = SOFT_FLOORS
+) -> None:
     """Every level named by `orders` and `floors` exists, and no level is in two chains."""
     for name, chains in orders.items():
         if name not in _BY_NAME:
@@ -108,8 +110,8 @@ def constrain(
     evidence: np.ndarray,
     lower: np.ndarray | None = None,
     upper: np.ndarray | None = None,
-    orders: dict = ORDERS,
-    floors: dict = SOFT_FLOORS,
+    orders: dict[str, tuple[tuple[str, ...], ...]] = ORDERS,
+    floors: dict[str, dict[str, float]] = SOFT_FLOORS,
 ) -> np.ndarray:
     """A comparison's level weights (bits, `level_names` order) within the caps, the soft floors and
     any extra `lower`/`upper` bounds, and non-increasing along each chain of `orders` (isotonic
@@ -135,7 +137,7 @@ def constrain(
         lo[idx] = np.maximum.accumulate(lo[idx][::-1])[::-1]
         hi[idx] = np.minimum.accumulate(hi[idx])
     hi = np.maximum(hi, lo)  # a floor wins over a ceiling (both stay monotone)
-    w = np.clip(np.nan_to_num(raw, nan=0.0, posinf=cap, neginf=-cap), lo, hi)
+    w: np.ndarray = np.clip(np.nan_to_num(raw, nan=0.0, posinf=cap, neginf=-cap), lo, hi)
     for idx in chains:
         w[idx] = pava_non_increasing(w[idx], evidence[idx])
     w = np.clip(w, lo, hi)
@@ -169,8 +171,10 @@ def uninformative_pseudocounts(
 
 
 def posterior_mean(counts: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    return (counts + alpha) / (counts.sum() + alpha.sum())
+    mean: np.ndarray = (counts + alpha) / (counts.sum() + alpha.sum())
+    return mean
 
 
 def log_ratio(m: np.ndarray, u: np.ndarray) -> np.ndarray:
-    return np.log2(m) - np.log2(u)
+    ratio: np.ndarray = np.log2(m) - np.log2(u)
+    return ratio

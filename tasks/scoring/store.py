@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -34,8 +35,8 @@ class ScoreSummary:
     pairs: int = 0
     items_without_candidates: int = 0
     tiers: dict[str, int] = field(default_factory=dict)  # this run's items per tier
-    tier_totals: list[dict] = field(default_factory=list)  # whole matches table per tier
-    conflicts: list[dict] = field(default_factory=list)
+    tier_totals: list[dict[str, Any]] = field(default_factory=list)  # whole matches table per tier
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
     model_version: str = ""
     items_prepared: int = 0  # items whose keys were (re)normalised this run (new or changed evidence)
     books_prepared: int = 0  # books whose keys were (re)normalised this run (new or refetched)
@@ -55,8 +56,9 @@ class Inputs:
     books_prepared: int = 0
 
 
-def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pl.DataFrame:
-    return con.sql(load_sql(name), params=params or None).pl()
+def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pl.DataFrame:
+    frame: pl.DataFrame = con.sql(load_sql(name), params=params or None).pl()
+    return frame
 
 
 @contextmanager

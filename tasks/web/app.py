@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 PLAN_ROWS_SHOWN = 500
 FILTER_FIELDS = ("tier", "cap", "author", "series", "min_confidence", "max_confidence", "sort", "page")
 
-Runner = Callable[..., Awaitable[dict]]
+Runner = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -95,16 +95,16 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
         return Filters.parse(source)
 
     @app.middleware("http")
-    async def guard(request: Request, call_next: Callable) -> Response:
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
         if path.startswith(("/static/", "/abs/")):
             return await call_next(request)
         if request.method == "GET" and security.url_token_ok(request):
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
             target = path + (f"?{urlencode(rest)}" if rest else "")
-            response = RedirectResponse(target, status_code=303)
-            response.set_cookie(COOKIE, security.session, httponly=True, samesite="strict", path="/")
-            return response
+            redirect = RedirectResponse(target, status_code=303)
+            redirect.set_cookie(COOKIE, security.session, httponly=True, samesite="strict", path="/")
+            return redirect
         if not security.authenticated(request):
             return HTMLResponse(
                 "<!doctype html><title>shelfmatch</title><p>Open the address <code>shelfmatch serve</code> "
@@ -273,9 +273,9 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
     @app.get("/plan", response_class=HTMLResponse)
     def plan(request: Request) -> HTMLResponse:
         run_id = request.query_params.get("run")
-        rows: list[dict] = []
-        counts: dict = {}
-        holds: list[dict] = []
+        rows: list[dict[str, Any]] = []
+        counts: dict[str, Any] = {}
+        holds: list[dict[str, Any]] = []
         if run_id:
             with db() as con:
                 rows = fetch_dicts(
@@ -390,7 +390,7 @@ def create_app(settings: Settings, security: Security, runners: Runners | None =
     return app
 
 
-async def _run(runner: Runner, **kwargs: Any) -> dict:
+async def _run(runner: Runner, **kwargs: Any) -> dict[str, Any]:
     try:
         return await runner(**kwargs)
     except Exception as exc:  # e.g. ABS not answering: the page says it in one line

@@ -3,6 +3,8 @@ choice per field (`review_field_choices`), which the writeback plan honours whil
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 from tasks.review import DECISIONS, current_user
@@ -14,7 +16,7 @@ CHOICE_COLUMNS = ["decision_seq", "item_id", "field", "write"]
 
 def record_web_decision(
     con: duckdb.DuckDBPyConnection,
-    match: dict,
+    match: dict[str, Any],
     decision: str,
     book_id: int | None,
     edition_id: int | None,

@@ -51,9 +51,9 @@ class FieldRow:
 @dataclass
 class ItemView:
     item_id: str
-    item: dict
-    match: dict
-    book: dict | None
+    item: dict[str, Any]
+    match: dict[str, Any]
+    book: dict[str, Any] | None
     book_id: int | None
     edition_id: int | None
     confidence: float | None
@@ -61,14 +61,14 @@ class ItemView:
     fields: list[FieldRow] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
-    candidates: list[dict] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
     heard: str | None = None
-    listen: dict | None = None
+    listen: dict[str, Any] | None = None
     cover_url: str | None = None  # the book's image (its audio edition's when it has one)
     decision: str | None = None
 
 
-def not_auto_reasons(match: dict, settings: Settings) -> list[str]:
+def not_auto_reasons(match: dict[str, Any], settings: Settings) -> list[str]:
     """Why a person is asked: the tier, the thresholds, each cap (the runner-up with its margin)."""
     conf = match["confidence"]
     out = []

@@ -103,8 +103,9 @@ def rank_known(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> list[Rank
             best[r["book_id"]] = Ranked(r["book_id"], r["edition_id"], float(r["confidence"]), False)
     chosen = set(sure.values())
     ranked = sorted(best.values(), key=lambda c: (-c.confidence, c.book_id))
-    if len(chosen) == 1 and None not in chosen:
-        (book_id, edition_id) = next(iter(chosen))
+    only = next(iter(chosen)) if len(chosen) == 1 else None
+    if only is not None:
+        (book_id, edition_id) = only
         top = best.get(book_id) or Ranked(book_id, edition_id, 1.0, True)
         top = Ranked(book_id, edition_id if edition_id is not None else top.edition_id, top.confidence, True)
         ranked = [top] + [c for c in ranked if c.book_id != book_id]
@@ -241,7 +242,7 @@ def to_matches(con: duckdb.DuckDBPyConnection, ranked: list[Ranked]) -> list[dic
     choice), read with queries that touch only these books."""
     ids = {"book_ids": sorted({c.book_id for c in ranked})}
     books = {b["book_id"]: b for b in fetch_dicts(con, load_sql("web_provider_target_books"), ids)}
-    editions: dict[int, list[dict]] = {}
+    editions: dict[int, list[dict[str, Any]]] = {}
     for e in fetch_dicts(con, load_sql("web_provider_target_editions"), ids):
         editions.setdefault(e["book_id"], []).append(e)
     out = []

@@ -120,7 +120,7 @@ def queue_params(filters: Filters, settings: Settings, limit: int, offset: int) 
 
 @dataclass
 class QueuePage:
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     total: int
     counts: dict[str, int]
     filters: Filters
@@ -156,7 +156,7 @@ def next_item(con: duckdb.DuckDBPyConnection, settings: Settings, filters: Filte
     return ids[0] if ids else None
 
 
-def selection_digest(matches: list[dict]) -> str:
+def selection_digest(matches: list[dict[str, Any]]) -> str:
     """A digest of exactly what a bulk decision would record (items, books, evidence): the confirmation
     is for this selection, and a changed queue is refused rather than decided unseen."""
     h = hashlib.sha256()

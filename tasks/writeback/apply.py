@@ -172,9 +172,9 @@ async def _write_chunk(
     con: duckdb.DuckDBPyConnection,
     client: AbsClient,
     run_id: str,
-    chunk: list[dict],
-    targets: dict,
-    policies: dict,
+    chunk: list[dict[str, Any]],
+    targets: dict[str, Any],
+    policies: dict[str, Any],
     held: set[tuple[str, str]],
     force: bool,
     images: CatalogueImages,
@@ -204,9 +204,9 @@ async def _write_chunk(
 def _log_missing(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    rows: list[dict],
-    targets: dict,
-    policies: dict,
+    rows: list[dict[str, Any]],
+    targets: dict[str, Any],
+    policies: dict[str, Any],
     summary: WriteSummary,
 ) -> None:
     """Approved items ABS no longer has: an errors row each, and their planned fields journaled as missing."""

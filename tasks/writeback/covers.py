@@ -124,7 +124,7 @@ async def read_cover(client: AbsClient, item_id: str) -> Image | None:
     return Image(sha256(data), image_ext(data) or "jpg", data)
 
 
-def cover_path(item: dict | None) -> str | None:
+def cover_path(item: dict[str, Any] | None) -> str | None:
     media = (item or {}).get("media")
     return (media.get("coverPath") or None) if isinstance(media, dict) else None
 
@@ -136,7 +136,7 @@ async def put_cover(
     flow: str,
     item_id: str,
     image: Image | None,
-) -> tuple[str, dict | None, str | None, dict | None]:
+) -> tuple[str, dict[str, Any] | None, str | None, dict[str, Any] | None]:
     """Make ABS's cover of the item `image` (None: no cover) and read it back.
 
     Returns (status, what ABS holds now as a journal value, error, the item read back): status `ok`,
@@ -174,12 +174,12 @@ async def write_covers(
     con: duckdb.DuckDBPyConnection,
     client: AbsClient,
     run_id: str,
-    plans: list,
-    live: dict[str, dict],
+    plans: list[Any],
+    live: dict[str, dict[str, Any]],
     counts: dict[str, int],
     images: CatalogueImages,
     flow: str = "writeback",
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Set the planned covers (field `cover` of ItemPlan.changes): keep the current image, journal the
     intent, upload, read back. Returns the items as read back (their updatedAt is our write's)."""
 
@@ -231,7 +231,7 @@ async def write_covers(
     return read_back
 
 
-async def cover_holds(client: AbsClient, item: dict, value: Any) -> bool:
+async def cover_holds(client: AbsClient, item: dict[str, Any], value: Any) -> bool:
     """True when ABS's cover of `item` is the journal value `value` (an image descriptor, or null)."""
     path = cover_path(item)
     if not isinstance(value, dict) or not value.get("sha256"):

@@ -28,15 +28,16 @@ def value_text(field: str, value: Any, width: int = 60) -> str:
     return show_value(field, value)
 
 
-def item_text(row: dict) -> str:
+def item_text(row: dict[str, Any]) -> str:
     """'Title — Author' as ABS had them, else the item id."""
     title, author = row.get("item_title"), row.get("item_author")
     if not title:
-        return row["item_id"]
+        item_id: str = row["item_id"]
+        return item_id
     return f"{title} — {author}" if author else title
 
 
-def markdown_head(rows: list[dict], run_id: str, n: int = PLAN_HEAD) -> str:
+def markdown_head(rows: list[dict[str, Any]], run_id: str, n: int = PLAN_HEAD) -> str:
     """The first `n` plan rows as a markdown table (for the Prefect artifact)."""
     if not rows:
         return "No field to write: every approved item already holds its book's values (or is held)."

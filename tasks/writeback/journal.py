@@ -25,7 +25,7 @@ LOG_COLUMNS = [
 ]
 
 
-def log_rows(con: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
+def log_rows(con: duckdb.DuckDBPyConnection, rows: list[list[Any]]) -> None:
     """Append journal rows in one statement (atomic: all of them are committed, or none)."""
     insert_rows(con, "writeback_insert_log", LOG_COLUMNS, rows)
 
@@ -39,14 +39,14 @@ def log_row(
     status: str,
     error: str | None = None,
     undoes_run_id: str | None = None,
-) -> list:
+) -> list[Any]:
     return [run_id, item_id, fld, dumps(before), dumps(after), status, error, undoes_run_id, now()]
 
 
 STAMP_COLUMNS = ["item_id", "updated_at", "run_id", "read_at"]
 
 
-def record_stamps(con: duckdb.DuckDBPyConnection, run_id: str, items: Iterable[dict]) -> None:
+def record_stamps(con: duckdb.DuckDBPyConnection, run_id: str, items: Iterable[dict[str, Any]]) -> None:
     """Keep ABS's updatedAt of items as our own write just left them (read back after the write)."""
     at = now()
     rows = [

@@ -14,7 +14,7 @@ from tasks.writeback.payload import FIELDS, from_abs_metadata, same
 from tasks.writeback.plan import Hold, current_from_warehouse, hold_of
 
 
-async def read_items(client: AbsClient, ids: list[str]) -> dict[str, dict]:
+async def read_items(client: AbsClient, ids: list[str]) -> dict[str, dict[str, Any]]:
     """id -> expanded item for the ids ABS still has (batch/get; per item when the batch 404s)."""
     if not ids:
         return {}
@@ -30,15 +30,18 @@ async def read_items(client: AbsClient, ids: list[str]) -> dict[str, dict]:
     return {it["id"]: it for it in items if it and it.get("id") in set(ids)}
 
 
-def current_values(item: dict) -> dict[str, Any]:
+def current_values(item: dict[str, Any]) -> dict[str, Any]:
     """Canonical values of every writeback field of an expanded item; the cover as its path."""
-    media = item.get("media") if isinstance(item.get("media"), dict) else {}
+    media = m if isinstance(m := item.get("media"), dict) else {}
     return {**from_abs_metadata(media.get("metadata") or {}), COVER: media.get("coverPath") or None}
 
 
 def live_holds(
-    rows: list[dict], live: dict[str, dict], force: bool, edited: dict[str, dict[str, str]]
-) -> tuple[list[dict], list[Hold]]:
+    rows: list[dict[str, Any]],
+    live: dict[str, dict[str, Any]],
+    force: bool,
+    edited: dict[str, dict[str, str]],
+) -> tuple[list[dict[str, Any]], list[Hold]]:
     """(rows still writable, holds) once ABS has been read: an item ABS marks missing is never written;
     one whose title or authors a person changed since the last sync (`edited`, see conflicts.py) only
     with `force`. Other fields a person changed are conflicts of the plan, not holds of the item."""
@@ -54,7 +57,7 @@ def live_holds(
     return ready, holds
 
 
-def changed_since_sync(rows: list[dict], live: dict[str, dict]) -> set[str]:
+def changed_since_sync(rows: list[dict[str, Any]], live: dict[str, dict[str, Any]]) -> set[str]:
     """Items whose live ABS updatedAt is newer than the last sync's (or our own write's)."""
     out = set()
     for r in rows:
@@ -74,7 +77,10 @@ COVER_CHANGED = "the item changed in ABS since the last sync and its cover may b
 
 
 def find_edits(
-    con: duckdb.DuckDBPyConnection, rows: list[dict], live: dict[str, dict], current: dict[str, dict]
+    con: duckdb.DuckDBPyConnection,
+    rows: list[dict[str, Any]],
+    live: dict[str, dict[str, Any]],
+    current: dict[str, dict[str, Any]],
 ) -> dict[str, dict[str, str]]:
     """item -> field -> why it is taken for a person's edit (conflicts.py), for the live items of `rows`.
 
@@ -90,7 +96,7 @@ def find_edits(
     return edited
 
 
-def landed(item: dict | None, payload: dict) -> bool:
+def landed(item: dict[str, Any] | None, payload: dict[str, Any]) -> bool:
     """Whether ABS already holds every value `payload` sets (a write it handled but we did not hear)."""
     if item is None:
         return False

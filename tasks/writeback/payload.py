@@ -65,20 +65,22 @@ def canonical(field: str, value: Any) -> Any:
         text = str(value).strip()
         return text or None
     if field in STRING_LIST_FIELDS or field == "authors":
-        out = []
+        names: list[str] = []
         for v in value or []:
             name = v.get("name") if isinstance(v, dict) else v
             if name is not None and str(name).strip():
-                out.append(str(name).strip())
-        return out
+                names.append(str(name).strip())
+        return names
     if field == "series":
-        out = []
+        series: list[dict[str, str | None]] = []
         for s in value or []:
             name = s.get("name") if isinstance(s, dict) else None
             if name and str(name).strip():
                 seq = s.get("sequence")
-                out.append({"name": str(name).strip(), "sequence": None if seq in (None, "") else str(seq)})
-        return out
+                series.append(
+                    {"name": str(name).strip(), "sequence": None if seq in (None, "") else str(seq)}
+                )
+        return series
     raise KeyError(f"unknown writeback field {field!r}; known: {', '.join(FIELDS)}")
 
 
@@ -99,15 +101,15 @@ def _key(field: str, value: Any) -> Any:
 
 def same(field: str, a: Any, b: Any) -> bool:
     """True when ABS would consider the two values equal (so writing b over a changes nothing)."""
-    return _key(field, a) == _key(field, b)
+    return bool(_key(field, a) == _key(field, b))
 
 
-def from_abs_metadata(metadata: dict) -> dict[str, Any]:
+def from_abs_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     """Canonical values of every writeback field from an item's `media.metadata`."""
     return {field: canonical(field, metadata.get(key)) for field, key in FIELDS.items()}
 
 
-def to_media_payload(changes: dict[str, Any]) -> dict:
+def to_media_payload(changes: dict[str, Any]) -> dict[str, Any]:
     """A PATCH /media body (`{"metadata": {...}}`) setting the given canonical field values."""
     metadata: dict[str, Any] = {}
     for field, value in changes.items():
@@ -141,7 +143,7 @@ def _check_text(item_id: str, where: str, value: Any, multiline: bool = False) -
             )
 
 
-def _check_texts(item_id: str, where: str, payload: dict) -> None:
+def _check_texts(item_id: str, where: str, payload: dict[str, Any]) -> None:
     """Every string a payload carries, wherever it sits."""
     if isinstance(payload.get("tags"), list):
         for i, tag in enumerate(payload["tags"]):

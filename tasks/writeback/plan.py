@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,14 +90,14 @@ class Planned:
     holds: list[Hold]
 
 
-def hold_of(row: dict, hold: str) -> Hold:
+def hold_of(row: dict[str, Any], hold: str) -> Hold:
     reason = HOLD_REASONS[hold]
     if row.get("hold_detail"):
         reason = f"{reason} ({str(row['hold_detail'])[:200]})"
     return Hold(row["item_id"], row["book_id"], row["edition_id"], row["approval"], hold, reason)
 
 
-def split_holds(approved: list[dict]) -> tuple[list[dict], list[Hold]]:
+def split_holds(approved: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Hold]]:
     """(rows that may be written, holds) of approved_items()' rows."""
     ready, holds = [], []
     for r in approved:
@@ -147,7 +148,7 @@ def person_name(name: str) -> str:
     return f"{m.group(2)} {m.group(1)}"
 
 
-def target_values(book: dict, edition: dict | None) -> dict[str, Any]:
+def target_values(book: dict[str, Any], edition: dict[str, Any] | None) -> dict[str, Any]:
     """What Hardcover says each writeback field should be, in canonical form.
 
     Work-level fields (title, subtitle, authors, series, description, genres) come from the book;
@@ -218,7 +219,7 @@ def plan_item(
 
 def approved_items(
     con: duckdb.DuckDBPyConnection, settings: Settings, item_ids: list[str] | None = None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Every item a decision or the auto tier allows to be written: item_id, book_id, edition_id,
     approval, known_updated_at, and `hold` (None, or why it is not written now; see writeback_approved.sql)."""
     rows = fetch_dicts(con, load_sql("writeback_approved"), {"auto_ok": settings.auto_counts_as_approved})
@@ -228,13 +229,13 @@ def approved_items(
     return rows
 
 
-def load_targets(con: duckdb.DuckDBPyConnection, approved: list[dict]) -> dict[str, dict[str, Any]]:
+def load_targets(con: duckdb.DuckDBPyConnection, approved: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """item_id -> target values, for every approved item whose book is in the warehouse."""
     book_ids = sorted({r["book_id"] for r in approved})
     books = {
         b["book_id"]: b for b in fetch_dicts(con, load_sql("writeback_target_books"), {"book_ids": book_ids})
     }
-    editions: dict[int, list[dict]] = {}
+    editions: dict[int, list[dict[str, Any]]] = {}
     for e in fetch_dicts(con, load_sql("writeback_target_editions"), {"book_ids": book_ids}):
         editions.setdefault(e["book_id"], []).append(e)
     targets = {}
@@ -248,7 +249,7 @@ def load_targets(con: duckdb.DuckDBPyConnection, approved: list[dict]) -> dict[s
     return targets
 
 
-def choose_edition(editions: list[dict], edition_id: int | None) -> dict | None:
+def choose_edition(editions: list[dict[str, Any]], edition_id: int | None) -> dict[str, Any] | None:
     """The approved edition; without one, the book's first audio edition (this is an audiobook library)."""
     chosen = next((e for e in editions if e["edition_id"] == edition_id), None)
     if chosen is None:
@@ -293,11 +294,11 @@ def honour_field_choices(plans: list[ItemPlan], unchosen: set[tuple[str, str]]) 
 
 
 def build_plans(
-    approved: list[dict],
-    targets: dict[str, dict],
-    current: dict[str, dict],
+    approved: list[dict[str, Any]],
+    targets: dict[str, dict[str, Any]],
+    current: dict[str, dict[str, Any]],
     policies: dict[str, str],
-    held: set[tuple[str, str]] = frozenset(),
+    held: AbstractSet[tuple[str, str]] = frozenset(),
     edited: dict[str, dict[str, str]] | None = None,
 ) -> list[ItemPlan]:
     """One ItemPlan per approved item that ABS has and Hardcover data exists for.

@@ -46,7 +46,7 @@ class RollbackSummary:
     run_id: str
     writes: int = 0
     rolled_back: int = 0
-    conflicts: list[dict] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
     missing: int = 0
     mismatch: int = 0
     refused: int = 0
@@ -58,7 +58,7 @@ class RollbackSummary:
         return data
 
 
-def undo_list(writes: list[dict]) -> list[Undo]:
+def undo_list(writes: list[dict[str, Any]]) -> list[Undo]:
     """Group active writes (ordered by seq) by item and field: restore the first before, expect the last after."""
     grouped: dict[tuple[str, str], Undo] = {}
     for w in writes:
@@ -75,7 +75,7 @@ def undo_list(writes: list[dict]) -> list[Undo]:
 
 def select_writes(
     con: duckdb.DuckDBPyConnection, target_run_id: str | None, item_ids: list[str] | None
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     if target_run_id is None and not item_ids:
         raise ValueError("Name what to undo: --run <writeback run id> and/or --item <item id> (repeatable).")
     writes = fetch_dicts(con, load_sql("writeback_active_writes"))
@@ -120,7 +120,7 @@ async def apply_rollback(
             live = await read_items(client, chunk)
             changes: dict[str, list[tuple[str, Any, Any]]] = {}
             undoes: dict[tuple[str, str], list[str]] = {}
-            rows: list[list] = []
+            rows: list[list[Any]] = []
             for item_id in chunk:
                 item = live.get(item_id)
                 for u in by_item[item_id]:
@@ -198,15 +198,15 @@ async def _undo_cover(
     con: duckdb.DuckDBPyConnection,
     client: AbsClient,
     run_id: str,
-    item: dict,
+    item: dict[str, Any],
     u: Undo,
     force: bool,
     summary: RollbackSummary,
-) -> list[list]:
+) -> list[list[Any]]:
     """Put back the cover an item had before our writes (journaled here); returns the rows still to log."""
     item_id = item["id"]
 
-    def rows(before: Any, status: str, error: str | None = None) -> list[list]:
+    def rows(before: Any, status: str, error: str | None = None) -> list[list[Any]]:
         return [log_row(run_id, item_id, COVER, before, u.restore, status, error, r) for r in u.runs]
 
     now_value = {"path": current_values(item)[COVER]}
@@ -238,6 +238,7 @@ async def _undo_cover(
         status = "rolled_back"
         moved = image is not None and (holds or {}).get("path") != u.restore.get("path")
         if moved:  # ABS keeps a given cover in its cover folder; the item's own file is untouched
+            assert holds is not None  # an "ok" put of an image read back a cover
             error = f"the image is back byte for byte, stored by ABS at {holds['path']} (it was {u.restore['path']})"
         summary.rolled_back += 1
     elif status == "mismatch":

@@ -5,7 +5,7 @@ open are settled by reading ABS (`reconcile_open_intents`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import duckdb
@@ -22,7 +22,7 @@ from tasks.writeback.plan import dumps, loads
 FLOW = "writeback"
 
 
-def chunks(seq: list, size: int) -> Iterable[list]:
+def chunks(seq: list[Any], size: int) -> Iterable[list[Any]]:
     for i in range(0, len(seq), max(1, size)):
         yield seq[i : i + size]
 
@@ -72,7 +72,7 @@ async def send(
     con: duckdb.DuckDBPyConnection,
     client: AbsClient,
     run_id: str,
-    payloads: dict[str, dict],
+    payloads: dict[str, dict[str, Any]],
     flow: str = FLOW,
 ) -> tuple[list[str], dict[str, str]]:
     """batch/update the payloads; on a 404 fall back to one PATCH per item. Returns (sent ids, {id: failure status}).
@@ -81,7 +81,7 @@ async def send(
     updates that did not land, so no update is applied twice.
     """
 
-    async def unlanded(batch: list[dict]) -> list[dict] | None:
+    async def unlanded(batch: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         live = await read_items(client, [u["id"] for u in batch])
         left = [u for u in batch if not landed(live.get(u["id"]), u["mediaPayload"])]
         return left or None
@@ -95,7 +95,7 @@ async def send(
     sent, failed = [], {}
     for item_id, payload in payloads.items():
 
-        async def unlanded_one(body: dict, item_id: str = item_id) -> dict | None:
+        async def unlanded_one(body: dict[str, Any], item_id: str = item_id) -> dict[str, Any] | None:
             left = await unlanded([{"id": item_id, "mediaPayload": body}])
             return body if left else None
 
@@ -123,13 +123,14 @@ async def send(
     return sent, failed
 
 
-def _author_names(item: dict) -> list[str]:
-    return current_values(item)["authors"]
+def _author_names(item: dict[str, Any]) -> list[str]:
+    authors: list[str] = current_values(item)["authors"]
+    return authors
 
 
 async def fix_author_order(
-    client: AbsClient, changes: dict[str, list[tuple[str, Any, Any]]], live: dict[str, dict]
-) -> dict[str, dict]:
+    client: AbsClient, changes: dict[str, list[tuple[str, Any, Any]]], live: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Put authors in the order written where ABS kept another one; returns the items read again.
 
     ABS keeps the authors an item already had in their old place and appends new names, so writing
@@ -178,12 +179,12 @@ async def write_changes(
 
     def rows_for(
         item_id: str, fld: str, before: Any, after: Any, status: str, error: str | None = None
-    ) -> list[list]:
-        runs = (undoes or {}).get((item_id, fld)) or [None]
+    ) -> list[list[Any]]:
+        runs: Sequence[str | None] = (undoes or {}).get((item_id, fld)) or [None]
         return [log_row(run_id, item_id, fld, before, after, status, error, r) for r in runs]
 
-    payloads: dict[str, dict] = {}
-    refused_rows: list[list] = []
+    payloads: dict[str, dict[str, Any]] = {}
+    refused_rows: list[list[Any]] = []
     for item_id, fields in changes.items():
         payload = to_media_payload({f: after for f, _, after in fields})
         try:
@@ -202,7 +203,7 @@ async def write_changes(
     # The intent is committed before the request: a crash after this point is found and settled.
     log_rows(con, [r for i in payloads for f, b, a in changes[i] for r in rows_for(i, f, b, a, "intent")])
     sent, failed = await send(con, client, run_id, payloads, flow)
-    outcome: list[list] = []
+    outcome: list[list[Any]] = []
     for item_id, status in failed.items():
         for f, b, a in changes[item_id]:
             outcome += rows_for(
