@@ -32,4 +32,4 @@ bench: setup
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run --with 'mypy>=1.13' mypy
+	$(UV) run mypy
