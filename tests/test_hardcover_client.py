@@ -78,8 +78,9 @@ async def test_a_5xx_that_does_not_end_gives_up_with_a_clear_error(hc_emulator):
 
 
 async def test_a_slow_server_times_out_then_the_retry_succeeds(hc_emulator):
-    hc_emulator.inject_slow(1, seconds=1.5)
-    async with client(hc_emulator.url, timeout=0.5) as hc:
+    # The slow answer is well past the timeout, and the timeout well past a normal answer on a busy machine.
+    hc_emulator.inject_slow(1, seconds=4.0)
+    async with client(hc_emulator.url, timeout=2.0) as hc:
         data = await hc.query("books_by_ids", IDS)
     assert len(data["books"]) == 1
     assert hc.stats.retries == 1 and hc.stats.http_requests == 2
