@@ -24,43 +24,31 @@ from typing import Any
 
 import aiohttp
 
-from tasks.errors import ShelfmatchError
+from tasks.abs_errors import (
+    AbsAuthError,
+    AbsBadRequest,
+    AbsError,
+    AbsForbidden,
+    AbsNotFound,
+    AbsThrottled,
+    AbsUnavailable,
+)
 from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retry_after_seconds
 from tasks.settings import Settings
 
+# The errors are part of the client's interface: `from tasks.abs import AbsUnavailable` keeps working.
+__all__ = [
+    "AbsAuthError",
+    "AbsBadRequest",
+    "AbsClient",
+    "AbsError",
+    "AbsForbidden",
+    "AbsNotFound",
+    "AbsThrottled",
+    "AbsUnavailable",
+]
+
 log = logging.getLogger(__name__)
-
-
-class AbsError(ShelfmatchError, RuntimeError):
-    """Something went wrong talking to ABS; the message names the server and the fix."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class AbsAuthError(AbsError):
-    """401: the API key is missing, wrong, expired or inactive."""
-
-
-class AbsForbidden(AbsError):
-    """403: the key's user may not do this (or ABS rejected the payload as 'Invalid payload')."""
-
-
-class AbsNotFound(AbsError):
-    """404: unknown library, item or file."""
-
-
-class AbsUnavailable(AbsError):
-    """ABS did not answer: connection refused/reset, timeouts, or 5xx after every retry."""
-
-
-class AbsThrottled(AbsUnavailable):
-    """429 on every attempt, or ABS asked to wait longer than a run waits."""
-
-
-class AbsBadRequest(AbsError):
-    """400: ABS rejected the request (e.g. a negative limit, a duplicate id in a batch)."""
 
 
 # What a write's `settle` returns: the body still to send, or None when everything had landed.

@@ -13,14 +13,10 @@ Book frame columns:    book_id, title_variants: list[str], authors, author_keys,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
-from tasks.identifiers import isbn10_to_13
 from tasks.normalise import (
     is_placeholder_title,
     name_key,
@@ -30,8 +26,9 @@ from tasks.normalise import (
     parse_position,
     split_credits,
     split_title,
-    strip_article,
 )
+from tasks.scoring.frames import map_unique
+from tasks.scoring.keys import isbn_keys, numbered_title, title_keys
 
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType  # DataType instances and classes
@@ -45,84 +42,7 @@ FOLDER_NAME_RULE = "abs.metadata.folder_name"
 SOURCES = ("abs", "path", "filename", "tags", "transcript")
 SOURCE_BIT = {s: 1 << i for i, s in enumerate(SOURCES)}
 
-_ID_RE = re.compile(r"[^0-9A-Za-z]")
 _YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-
-
-def _to_series(values: list[Any], dtype: PolarsDataType) -> pl.Series:
-    """Python values -> a typed Series, column by column.
-
-    Polars builds nested values (structs, lists) from Python objects one element at a time
-    (~5 µs each, more than the normalisation itself); structs are built from one flat list per
-    field and lists from flat values + offsets (Arrow), which costs about as much as plain strings.
-    """
-    if isinstance(dtype, pl.Struct):
-        fields = dtype.fields
-        if any(v is None for v in values):
-            return pl.Series(values, dtype=dtype)
-        cols = []
-        for i, f in enumerate(fields):
-            if values and isinstance(values[0], dict):
-                col = [v[f.name] for v in values]
-            else:
-                col = [v[i] for v in values]
-            cols.append(_to_series(col, f.dtype).alias(f.name))
-        return pl.DataFrame(cols, schema={f.name: f.dtype for f in fields}).to_struct()
-    if isinstance(dtype, pl.List):
-        if any(v is None for v in values):
-            return pl.Series(values, dtype=dtype)
-        offsets = np.zeros(len(values) + 1, dtype=np.int64)
-        np.cumsum([len(v) for v in values], out=offsets[1:])
-        inner = _to_series([x for v in values for x in v], dtype.inner).to_arrow()
-        arr = pa.LargeListArray.from_arrays(pa.array(offsets), inner)
-        return pl.Series(pl.from_arrow(arr)).cast(dtype)
-    return pl.Series(values, dtype=dtype)
-
-
-def _map_unique(col: pl.Series, fn: Callable[[Any], Any], dtype: PolarsDataType) -> pl.Series:
-    """Apply a Python function once per distinct value of `col` and map the results back."""
-    uniq = col.unique().drop_nulls()
-    mapping = pl.DataFrame({"k": uniq, "v": _to_series([fn(x) for x in uniq.to_list()], dtype)})
-    return pl.DataFrame({"k": col}).join(mapping, on="k", how="left", maintain_order="left")["v"]
-
-
-def _title_keys(raw: str) -> tuple[str, str, str | None, float | None, tuple[str, ...]]:
-    """(full, bare, series, position, flags): full = title + subtitle, bare = title alone."""
-    parts = split_title(raw)
-    full = strip_article(normalise_text(f"{parts.title} {parts.subtitle}" if parts.subtitle else parts.title))
-    bare = strip_article(normalise_text(parts.title))
-    return full, bare, parts.series, parts.position, parts.flags
-
-
-def _numbered_title(raw: str) -> str | None:
-    """The title as a numbered volume ("The Walking Dead, Vol. 14: No Way Out" -> "walking dead 14"), when
-    it carries a position: comics and manga are shelved and spoken by series and number, while the
-    catalogue's bare title is the volume's own name ("no way out")."""
-    parts = split_title(raw)
-    if parts.position is None:
-        return None
-    name = strip_article(normalise_text(parts.series or parts.title))
-    return f"{name} {normalise_text(f'{parts.position:g}')}" if name else None
-
-
-def _clean_id(value: str | None) -> str | None:
-    if not value:
-        return None
-    v = _ID_RE.sub("", value).upper()
-    return v or None
-
-
-def _isbn_keys(value: str | None) -> list[str]:
-    """ISBN-13 and -10 forms of one ISBN, so either matches either."""
-    v = _clean_id(value)
-    if not v:
-        return []
-    out = [v]
-    if len(v) == 10:
-        thirteen = isbn10_to_13(v)
-        if thirteen:
-            out.append(thirteen)
-    return out
 
 
 def _empty_items() -> pl.DataFrame:
@@ -173,7 +93,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     # A placeholder ("Track 01", "Part 2") names no book, and an ABS title that is the folder name verbatim
     # repeats the path source: neither is a title source of its own.
     titles = ev.filter((pl.col("field") == "title") & (pl.col("rule") != FOLDER_NAME_RULE))
-    titles = titles.filter(~_map_unique(titles["value"], is_placeholder_title, pl.Boolean)).join(
+    titles = titles.filter(~map_unique(titles["value"], is_placeholder_title, pl.Boolean)).join(
         ev.filter(pl.col("field") == "subtitle").select(
             "item_id", "source", "rule", "ordinal", subtitle="value"
         ),
@@ -182,9 +102,9 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     )
     raw = pl.when(pl.col("subtitle").is_not_null()).then(pl.col("value") + ": " + pl.col("subtitle"))
     titles = titles.with_columns(raw=raw.otherwise(pl.col("value")))
-    keys = _map_unique(
+    keys = map_unique(
         titles["raw"],
-        _title_keys,
+        title_keys,
         pl.Struct(
             {
                 "full": pl.String,
@@ -196,13 +116,11 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         ),
     )
     titles = titles.with_columns(k=keys).unnest("k")
-    titles = titles.with_columns(numbered=_map_unique(titles["raw"], _numbered_title, pl.String))
+    titles = titles.with_columns(numbered=map_unique(titles["raw"], numbered_title, pl.String))
     # A title and the one position its source gives ("Naruto" and "book 5" heard together; tags' title
     # and series part) name the numbered volume as much as "Naruto, Vol. 5" does.
     seq = ev.filter(pl.col("field") == "sequence")
-    seq = seq.select(
-        "item_id", "source", p=_map_unique(seq["value"], parse_position, pl.Float64)
-    ).drop_nulls()
+    seq = seq.select("item_id", "source", p=map_unique(seq["value"], parse_position, pl.Float64)).drop_nulls()
     seq = (
         seq.group_by("item_id", "source")
         .agg(p=pl.col("p").unique())
@@ -212,7 +130,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     titles = titles.join(seq, on=["item_id", "source"], how="left")
     titles = titles.with_columns(
         numbered=pl.when(pl.col("numbered").is_null() & pl.col("p").is_not_null() & (pl.col("bare") != ""))
-        .then(pl.col("bare") + " " + _map_unique(titles["p"], lambda v: normalise_text(f"{v:g}"), pl.String))
+        .then(pl.col("bare") + " " + map_unique(titles["p"], lambda v: normalise_text(f"{v:g}"), pl.String))
         .otherwise(pl.col("numbered"))
     ).drop("p")
     variants = (
@@ -235,7 +153,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
 
     # --- people: split lists and "narrated by" tails; authors also get a surname+initial key ------------------
     people = ev.filter(pl.col("field").is_in(["author", "narrator"]))
-    credits = _map_unique(
+    credits = map_unique(
         people["value"],
         lambda v: list(split_credits(v)),
         pl.List(pl.List(pl.String)),
@@ -253,10 +171,10 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     authors = people.select("item_id", "bit", name="authors").explode("name").drop_nulls()
     narrators = people.select("item_id", name="narrators").explode("name").drop_nulls()
     authors = authors.with_columns(
-        norm=_map_unique(authors["name"], normalise_name, pl.String),
-        key=_map_unique(authors["name"], name_key, pl.String),
+        norm=map_unique(authors["name"], normalise_name, pl.String),
+        key=map_unique(authors["name"], name_key, pl.String),
     ).filter(pl.col("norm") != "")
-    narrators = narrators.with_columns(norm=_map_unique(narrators["name"], normalise_name, pl.String)).filter(
+    narrators = narrators.with_columns(norm=map_unique(narrators["name"], normalise_name, pl.String)).filter(
         pl.col("norm") != ""
     )
     # Which sources named each author: features discount a source that describes another book.
@@ -280,13 +198,13 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         ]
     )
     series_rows = series_rows.with_columns(
-        s=_map_unique(series_rows["series"], lambda v: normalise_series(split_title(v).title or v), pl.String)
+        s=map_unique(series_rows["series"], lambda v: normalise_series(split_title(v).title or v), pl.String)
     ).filter(pl.col("s") != "")
     series_lists = series_rows.group_by("item_id").agg(series=pl.col("s").unique(maintain_order=True))
     seq = ev.filter(pl.col("field") == "sequence")
     pos_rows = pl.concat(
         [
-            seq.select("item_id", "bit", position=_map_unique(seq["value"], parse_position, pl.Float64)),
+            seq.select("item_id", "bit", position=map_unique(seq["value"], parse_position, pl.Float64)),
             titles.select("item_id", "bit", "position"),
         ]
     ).drop_nulls()
@@ -314,7 +232,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     )
     isbn_rows = ev.filter(pl.col("field") == "isbn")
     isbns = (
-        isbn_rows.select("item_id", i=_map_unique(isbn_rows["value"], _isbn_keys, pl.List(pl.String)))
+        isbn_rows.select("item_id", i=map_unique(isbn_rows["value"], isbn_keys, pl.List(pl.String)))
         .explode("i")
         .drop_nulls()
         .group_by("item_id")
@@ -382,17 +300,17 @@ def book_frame(
         pl.col("title") + ": " + pl.col("subtitle")
     )
     b = b.with_columns(raw=raw.otherwise(pl.col("title")).fill_null(""))
-    keys = _map_unique(
+    keys = map_unique(
         b["raw"],
-        lambda r: list(dict.fromkeys(v for v in (*_title_keys(r)[:2], _numbered_title(r)) if v)),
+        lambda r: list(dict.fromkeys(v for v in (*title_keys(r)[:2], numbered_title(r)) if v)),
         pl.List(pl.String),
     )
     b = b.with_columns(title_variants=keys)
     # Catalogue titles can carry the position too ("The Green Mile, Part 2"); used when hc_series has none.
-    from_title = _map_unique(
+    from_title = map_unique(
         b["raw"],
         lambda r: (lambda k: {"series": k[2] or (k[1] if k[3] is not None else None), "position": k[3]})(
-            _title_keys(r)
+            title_keys(r)
         ),
         pl.Struct({"series": pl.String, "position": pl.Float64}),
     )
@@ -412,8 +330,8 @@ def book_frame(
         & (pl.col("contribution").is_null() | pl.col("contribution").is_in(["Author", "author", ""]))
     )
     book_authors = book_authors.with_columns(
-        norm=_map_unique(book_authors["author_name"], normalise_name, pl.String),
-        key=_map_unique(book_authors["author_name"], name_key, pl.String),
+        norm=map_unique(book_authors["author_name"], normalise_name, pl.String),
+        key=map_unique(book_authors["author_name"], name_key, pl.String),
     )
     author_lists = (
         book_authors.unique(subset=["contributable_id", "norm"], maintain_order=True)
@@ -434,7 +352,7 @@ def book_frame(
         (pl.col("contributable_type") == "Edition")
         & (pl.col("contribution").str.to_lowercase() == "narrator")
     )
-    narr = narr.with_columns(norm=_map_unique(narr["author_name"], normalise_name, pl.String))
+    narr = narr.with_columns(norm=map_unique(narr["author_name"], normalise_name, pl.String))
     ed_narr = narr.group_by(edition_id="contributable_id").agg(narrators=pl.col("norm"))
     ed = ed.join(ed_narr, on="edition_id", how="left")
     audio = ed.filter(pl.col("reading_format_id") == 2).sort("book_id", "edition_id")
@@ -468,7 +386,7 @@ def book_frame(
         pl.col("featured").cast(pl.Boolean).fill_null(False),
     ).sort("book_id", "featured", descending=[False, True])
     s = s.group_by("book_id", maintain_order=True).first()
-    s = s.with_columns(series=_map_unique(s["series_name"], normalise_series, pl.String)).select(
+    s = s.with_columns(series=map_unique(s["series_name"], normalise_series, pl.String)).select(
         "book_id", "series", "position"
     )
 
