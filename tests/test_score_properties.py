@@ -93,6 +93,19 @@ def test_nothing_plausible_is_a_reject_and_a_plausible_weak_match_is_pending():
     assert "low_confidence" in row["caps"]
 
 
+def test_a_garbled_title_with_the_right_author_heard_is_pending_not_a_silent_reject():
+    # The author comparison leaves out a source whose title names no candidate, so that it cannot count
+    # against one; the name it does get right still makes the candidate worth a person's look.
+    heard = {"transcript": {"title": "Doon, chronicles, one", "author": "Frank Herbert"}}
+    row, _ = one({"x": (heard, 30.0, [DUNE])})
+    assert row["book_id"] == DUNE and row["tier"] == "pending" and "low_confidence" in row["caps"], row
+    # A name nobody wrote like the candidate's keeps it a reject.
+    row, _ = one(
+        {"x": ({"transcript": {"title": "Doon, chronicles, one", "author": "Ann Other"}}, 30.0, [DUNE])}
+    )
+    assert row["tier"] == "reject", row
+
+
 def test_the_year_of_the_audio_release_does_not_sink_an_agreeing_book():
     row, scored = one(
         {

@@ -23,6 +23,9 @@ import polars as pl
 from tasks.scoring.comparisons import NULL
 from tasks.scoring.prepare import SOURCE_BIT
 
+# The author comparison's `close` level (comparisons.py): a name this similar is the same person.
+AUTHOR_CLOSE = 88
+
 c = pl.col
 
 
@@ -134,9 +137,13 @@ def choose_matches(
     # Below the pending threshold, a best candidate that still agrees on the title, the author or an
     # identifier is plausible: a person decides (pending, `low_confidence`), it is not silently rejected.
     # `reject` means nothing plausible was found.
+    # The author counts from the item's own files too when their title was garbled ("the Walking Dead,
+    # Fall, 14, written by Robert Kirkman"): the author comparison leaves such a source out, so that it
+    # cannot count against the candidate, but a name it gets right still makes the candidate plausible.
     plausible = (
         _level_is("title", "exact", "close")
         | _level_is("author", "exact", "close")
+        | (_column(best, "author_own_sim", 0) >= AUTHOR_CLOSE)
         | _level_is("identifier", "asin", "isbn")
     )
     low = c("book_id").is_not_null() & (c("confidence") < pending_threshold) & plausible
