@@ -72,12 +72,18 @@ def test_the_wheel_requires_no_test_only_distribution(wheel):
 
 
 def _emulator_imports(path: Path) -> list[tuple[int, bool]]:
-    """(line, inside a function) of every import of the emulators package in `path`."""
+    """(line, lazy: inside a function or a TYPE_CHECKING block) of every import of the emulators package."""
     found: list[tuple[int, bool]] = []
 
     def visit(node: ast.AST, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            # A function body, or an `if TYPE_CHECKING:` block (only the type checker imports it), is lazy.
+            type_only = (
+                isinstance(child, ast.If)
+                and isinstance(child.test, ast.Name)
+                and child.test.id == "TYPE_CHECKING"
+            )
+            inside = in_function or type_only or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
             if isinstance(child, ast.Import):
                 mods = [a.name for a in child.names]
             elif isinstance(child, ast.ImportFrom):
