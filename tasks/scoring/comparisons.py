@@ -12,6 +12,10 @@ import polars as pl
 from polars.expr.whenthen import ChainedThen, Then
 
 NULL = "null"
+# From this similarity up two author names are the same person (the author comparison's `close` level).
+AUTHOR_CLOSE = 88
+# From this similarity up two titles are the same words with some garbled (the title comparison's `fair` level).
+FAIR_TITLE = 75
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             ("close", c("title_sim") >= 90),
             ("candidate_longer", c("title_item_in_candidate")),  # Dune vs Dune Messiah, book vs omnibus
             ("item_longer", c("title_candidate_in_item")),  # folder names with author/noise left in
-            ("fair", c("title_sim") >= 75),
+            ("fair", c("title_sim") >= FAIR_TITLE),
             ("far", pl.lit(True)),
         ),
         c("title_sim").is_null(),
@@ -74,7 +78,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         "best pairing over author lists (normalised names; surname + initial keys)",
         (
             ("exact", c("author_sim") >= 100),
-            ("close", c("author_sim") >= 88),
+            ("close", c("author_sim") >= AUTHOR_CLOSE),
             ("fair", c("author_sim") >= 70),
             ("far", pl.lit(True)),
         ),

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from tasks.scoring.comparisons import level_exprs
+from tasks.scoring.comparisons import FAIR_TITLE, level_exprs
 from tasks.scoring.prepare import SOURCE_BIT
 
 c = pl.col
@@ -27,7 +27,6 @@ ABS_BIT = SOURCE_BIT["abs"]
 # A title this similar counts as the same title: a source whose title scores this against the candidate
 # names the candidate; below it, containment ("dune" in "dune messiah") is looked for.
 SAME_TITLE = 90
-FAIR_TITLE = 75  # comparisons.py: the title's `fair` level starts here
 
 # Shorter than this, and under a quarter of the edition's length, an item is an excerpt (a publisher's
 # sample, a single part of a split book, a truncated download), not an edition of its own.
@@ -44,15 +43,11 @@ _COLUMNS = (
     *("book_has_series", "book_position", "book_has_id", "item_has_position"),
 )
 # Flags are false, not null, where the pair has nothing to compare (or no prepared item or book).
-_FLAGS: tuple[str, ...] = (
-    "asin_match",
-    "isbn_match",
-    "position_equal",
-    "title_item_in_candidate",
-    "title_candidate_in_item",
+_FLAGS = (
+    *("asin_match", "isbn_match", "position_equal"),
+    *("title_item_in_candidate", "title_candidate_in_item", "title_with_author"),
+    *("item_has_series", "item_has_id", "book_has_series", "book_has_id", "item_has_position"),
 )
-_FLAGS += ("title_with_author",)
-_FLAGS += ("item_has_series", "item_has_id", "book_has_series", "book_has_id", "item_has_position")
 
 
 # --- strings -------------------------------------------------------------------------------------------------

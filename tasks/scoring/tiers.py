@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks.scoring.comparisons import NULL
+from tasks.scoring.comparisons import AUTHOR_CLOSE, NULL
 from tasks.scoring.prepare import SOURCE_BIT
-
-# The author comparison's `close` level (comparisons.py): a name this similar is the same person.
-AUTHOR_CLOSE = 88
 
 c = pl.col
 
