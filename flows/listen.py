@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,8 +100,7 @@ def listen(
 ) -> dict[str, Any]:
     settings = get_settings(duckdb_path=db_path)
     db = settings.duckdb_path
-    with ExitStack() as stack:
-        run = stack.enter_context(run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}))
+    with run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}) as run:
         jobs = load_jobs(db, item_ids, max_items)
         can_search = bool(jobs) and search_available(settings)
         run_cap = min(
@@ -115,38 +113,44 @@ def listen(
         verdicts: Counter[str] = Counter()
         heard = []
         by_id = {job.item_id: job for job in jobs}
-        bar = stack.enter_context(progress(len(jobs), "items listened to"))
-        for future in as_completed([listen_item.submit(job) for job in jobs]):
-            result, candidates, search_error = future.result(), None, None
-            cap = min(settings.listen_search_requests_per_item, run_cap - spent)
-            try:
-                candidates, outcome = follow_up(db, run.run_id, result, can_search and cap > 0, cap, settings)
-                spent, cap = spent + outcome.requests, cap - outcome.requests
-            except SearchFailed as exc:
-                search_error = str(exc)
-                # the daily budget is spent: the rest of the run listens without searching
-                can_search = not isinstance(exc.__cause__, BudgetExhausted)
-            if candidates and needs_confirmation(result, candidates):  # hear the credits again, hinted
-                confirmation = listen_item.submit(confirmation_job(by_id[result.item_id], candidates, result))
-                merge_confirmation(result, confirmation.result(), candidates)
-                # The re-hearing may spell the book better than the first: what is left of the item's
-                # cap looks that spelling up too (identical lookups are answered from the cache).
-                if result.verdict != "identified" and can_search and cap > 0 and search_error is None:
-                    try:
-                        more, again = follow_up(
-                            db, run.run_id, result, True, cap, settings, credits=hinted_credits(result)
-                        )
-                        spent, candidates = spent + again.requests, more or candidates
-                    except SearchFailed as exc:
-                        search_error = str(exc)
-                        can_search = not isinstance(exc.__cause__, BudgetExhausted)
-            store_result(db, run.run_id, result, candidates is not None, search_error)
-            verdicts[result.verdict] += 1
-            heard.append(result.item_id)
-            if result.verdict == "error":
-                # An item whose audio could not be read was not listened to: people need to see it.
-                get_run_logger().warning("listen: %s could not be heard: %s", result.item_id, result.error)
-            bar.advance()
+        with progress(len(jobs), "items listened to") as bar:
+            for future in as_completed([listen_item.submit(job) for job in jobs]):
+                result, candidates, search_error = future.result(), None, None
+                cap = min(settings.listen_search_requests_per_item, run_cap - spent)
+                try:
+                    candidates, outcome = follow_up(
+                        db, run.run_id, result, can_search and cap > 0, cap, settings
+                    )
+                    spent, cap = spent + outcome.requests, cap - outcome.requests
+                except SearchFailed as exc:
+                    search_error = str(exc)
+                    # the daily budget is spent: the rest of the run listens without searching
+                    can_search = not isinstance(exc.__cause__, BudgetExhausted)
+                if candidates and needs_confirmation(result, candidates):  # hear the credits again, hinted
+                    confirmation = listen_item.submit(
+                        confirmation_job(by_id[result.item_id], candidates, result)
+                    )
+                    merge_confirmation(result, confirmation.result(), candidates)
+                    # The re-hearing may spell the book better than the first: what is left of the item's
+                    # cap looks that spelling up too (identical lookups are answered from the cache).
+                    if result.verdict != "identified" and can_search and cap > 0 and search_error is None:
+                        try:
+                            more, again = follow_up(
+                                db, run.run_id, result, True, cap, settings, credits=hinted_credits(result)
+                            )
+                            spent, candidates = spent + again.requests, more or candidates
+                        except SearchFailed as exc:
+                            search_error = str(exc)
+                            can_search = not isinstance(exc.__cause__, BudgetExhausted)
+                store_result(db, run.run_id, result, candidates is not None, search_error)
+                verdicts[result.verdict] += 1
+                heard.append(result.item_id)
+                if result.verdict == "error":
+                    # An item whose audio could not be read was not listened to: people need to see it.
+                    get_run_logger().warning(
+                        "listen: %s could not be heard: %s", result.item_id, result.error
+                    )
+                bar.advance()
         rescored = rescore(heard, db)
         run.counts.update(items=len(jobs), rescored=rescored, search_requests=spent, **verdicts)
     summary = {"run_id": run.run_id, **run.counts}
