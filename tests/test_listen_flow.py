@@ -135,7 +135,7 @@ def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
     assert run["status"] == "completed" and json.loads(run["counts"])["identified"] == 1
     # the run shows its progress over the items, and says at WARNING which item could not be heard
     from flows.cli_runtime import flush_prefect_logs
-    from tests.test_sync_flow import artifacts_of, run_logs
+    from tests.prefect_reads import artifacts_of, run_logs
 
     assert float(artifacts_of(state)["progress"].data) == 100.0
     flush_prefect_logs()

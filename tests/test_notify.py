@@ -183,7 +183,7 @@ def test_a_failing_notification_never_fails_the_sync(
 
 
 def _artifacts_text(state) -> list:
-    from tests.test_sync_flow import artifacts_of
+    from tests.prefect_reads import artifacts_of
 
     return [str(a.data) for a in artifacts_of(state).values()]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import polars as pl
@@ -10,6 +9,7 @@ import pytest
 
 from emulators.hc_tables import catalogue_tables
 from tasks.warehouse import connect, now
+from tests.prefect_reads import artifacts_of
 
 pytestmark = pytest.mark.flow
 
@@ -75,18 +75,6 @@ def seed_warehouse(db_path) -> None:
             con.unregister("frame")
 
 
-def artifacts_of(flow_run_id) -> dict:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-
-    async def read():
-        async with get_client() as client:
-            flt = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
-            return await client.read_artifacts(artifact_filter=flt)
-
-    return {a.key: a for a in asyncio.run(read())}
-
-
 def test_score_flow_fills_matches_and_tier_tables_and_publishes_an_artifact(prefect_harness, db_path):
     from flows.score import score
 
@@ -129,12 +117,12 @@ def test_score_flow_fills_matches_and_tier_tables_and_publishes_an_artifact(pref
     }
     assert status == "completed" and json.loads(counts)["auto"] == 1
 
-    artifact = artifacts_of(state.state_details.flow_run_id)["score-summary"]
+    artifact = artifacts_of(state)["score-summary"]
     assert "| auto | 1 |" in artifact.data and "Top conflicts" in artifact.data
     assert "The Hunger Games" in artifact.data
-    assert "score-conflicts" in artifacts_of(state.state_details.flow_run_id)
+    assert "score-conflicts" in artifacts_of(state)
     # The score step's stages show as a progress artifact that ends at 100 %.
-    progress = artifacts_of(state.state_details.flow_run_id)[None]
+    progress = artifacts_of(state)["progress"]
     assert progress.type == "progress" and float(progress.data) == 100.0
 
 

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tasks.warehouse import connect
+from tests.prefect_reads import artifacts_of, run_logs
 
 pytestmark = pytest.mark.flow
-
-
-def artifacts_of(state) -> dict[str, object]:
-    """The artifacts a flow run created, by key (progress artifacts have no key: under 'progress')."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-
-    async def read():
-        async with get_client() as client:
-            flt = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]))
-            return await client.read_artifacts(artifact_filter=flt)
-
-    out: dict[str, object] = {}
-    for artifact in asyncio.run(read()):
-        out.setdefault(artifact.key or artifact.type, artifact)
-    return out
 
 
 def test_sync_completes_and_every_step_records_its_run(demo_warehouse):
@@ -131,22 +114,6 @@ def test_a_sync_stopped_by_the_hardcover_budget_completes_and_says_what_remains(
             "SELECT count(*), count(DISTINCT cache_key) FROM hc_requests"
         ).fetchall()
     assert keys == distinct
-
-
-def run_logs(state, min_level: int) -> list[str]:
-    """The messages the flow run logged to Prefect's API at `min_level` or above."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
-
-    async def read():
-        async with get_client() as client:
-            flt = LogFilter(
-                flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]),
-                level=LogFilterLevel(ge_=min_level),
-            )
-            return await client.read_logs(log_filter=flt)
-
-    return [log.message for log in asyncio.run(read())]
 
 
 def test_items_whose_audio_cannot_be_read_are_counted_as_failed_listens_not_listened(
