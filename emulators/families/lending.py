@@ -33,9 +33,10 @@ Conventions, each from the tool's public source or documentation:
 - audible-cli (mkb79/audible-cli; models.py full_title_slugify, cmds/cmd_download.py): `audible
   download` names a book `<base>-<codec>.aax` with base from `--filename-mode`: `ascii` (the default:
   "Title: Subtitle" NFKD-folded to ASCII, spaces to "_", only `-_.() ` and alphanumerics kept),
-  `asin_ascii` (`<ASIN>_<ascii>`), `unicode` (the full title); codecs such as `AAX_44_128`,
+  `asin_ascii` (`<ASIN>_<ascii>`), `unicode` (the full title), `asin_only`; codecs such as `AAX_44_128`,
   `AAX_22_64`, `LC_64_22050_stereo`. Decrypted with ffmpeg (`-c copy`) the name stays, extension
-  `.m4b`; the files land side by side in one output folder, so many are loose files in the library root.
+  `.m4b`; the files land side by side in one output folder, so many are loose files in the library root
+  (download scripts built on it also use one `-o <ASIN>` folder per book).
   Audible's atoms: title and album "Title (Unabridged)", artist and album artist the authors, genre
   "Audiobook", date, publisher, comment the summary, copyright; the narrator atom (©nrt) is not one ABS
   reads.
@@ -322,11 +323,13 @@ def librivox(ctx: Context, it: Item) -> Layout:
 
 def audible_cli(ctx: Context, it: Item) -> Layout:
     rng, rel = ctx.rng, it.release
-    mode = pick(rng, {"ascii": 0.6, "asin_ascii": 0.25, "unicode": 0.15})
+    mode = pick(rng, {"ascii": 0.55, "asin_ascii": 0.22, "unicode": 0.13, "asin_only": 0.1})
     full = _full_title(rel)
     asin = rel.asin or "B000000000"
     if mode == "unicode":
         base = full.replace("/", "_").replace(":", "_") if rng.random() < 0.5 else full.replace("/", "_")
+    elif mode == "asin_only":
+        base = asin
     else:
         base = audible_cli_ascii(full) or asin
         if mode == "asin_ascii":
@@ -346,7 +349,9 @@ def audible_cli(ctx: Context, it: Item) -> Layout:
         rel_path = ctx.unique(f"{stem}.m4b", True)
         layout = Layout(rel_path, True, [(rel_path, tags)], {})
     else:
-        layout = Layout(ctx.unique(stem, False), False, [(f"{stem}.m4b", tags)], {})
+        # a folder per book, named like the file or (download scripts' habit) by the ASIN alone
+        folder = asin if rng.random() < 0.2 else stem
+        layout = Layout(ctx.unique(folder, False), False, [(f"{stem}.m4b", tags)], {})
     layout.traits = {"scheme": "audible_cli", "tags": "audible_atoms", "filename_mode": mode, "loose": loose}
     return layout
 
