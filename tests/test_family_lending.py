@@ -60,6 +60,7 @@ def test_the_shelf_leans_to_public_domain_classics(lib):
     assert 0.3 <= classic <= 0.6, classic  # the catalogue as a whole holds about 5 %
     noise = Counter(n for tr in lib.traits.values() for n in tr["noise"])
     assert noise["alt_title"] > 3 and noise["first_publication_year"] > 30 and noise["other_recording"] > 50
+    assert noise["alt_author_spelling"] > 10
     for item in lib.items:
         tr, f = lib.traits[item["id"]], lib.facts[item["id"]]
         if "first_publication_year" in tr["noise"] and tr["kind"] != "audio_only":
@@ -136,9 +137,11 @@ def test_librivox_items_are_archive_org_layouts_of_public_domain_books(lib):
             assert af["metaTags"]["tagGenre"] == "Speech" and af["metaTags"]["tagComment"].startswith(
                 "Read by "
             )
-        assert (
-            tags["tagArtist"] == f.authors[0] or "typo_author" in tr["noise"] or "all_authors" in tr["noise"]
-        )
+        assert tags["tagArtist"] == f.authors[0] or {
+            "typo_author",
+            "all_authors",
+            "alt_author_spelling",
+        } & set(tr["noise"])
         readers = {af["metaTags"]["tagComment"][len("Read by ") :] for af in afs}
         assert f.narrators == [tr["readers"][0]] and readers <= set(tr["readers"])
         if tr["solo"]:

@@ -43,8 +43,9 @@ Conventions, each from the tool's public source or documentation:
 - public-domain catalogue noise (how listings of classics differ from one record of the book): many
   publishers record the same classic, so the publisher is any of them; the year is a modern edition's,
   sometimes the first publication's; translated and long-form titles ("Frankenstein; or, The Modern
-  Prometheus", "Twenty Thousand Leagues Under the Seas", "Notre-Dame de Paris"); narrators missing more
-  often.
+  Prometheus", "Twenty Thousand Leagues Under the Seas", "Notre-Dame de Paris"); other transliterations
+  and styles of the author ("Fyodor Dostoevsky", "Lev Tolstoy", "Alexandre Dumas père", "Mary
+  Shelley"); narrators missing more often.
 
 Not modelled: Libby's in-app downloads (kept inside the app, never a folder) and browser userscripts'
 ZIP exports (their naming is not documented).
@@ -99,6 +100,23 @@ _ALT_TITLES = {
     "candide": "Candide, or Optimism",
     "gulliver's travels": "Travels into Several Remote Nations of the World",
     "the picture of dorian gray": "Picture of Dorian Gray",
+}
+# Transliterations and styles of the same classic author across editions and archives.
+_ALT_AUTHORS = {
+    "Fyodor Dostoyevsky": ["Fyodor Dostoevsky", "Fedor Dostoevsky", "Feodor Dostoevsky"],
+    "Leo Tolstoy": ["Lev Tolstoy", "Count Leo Tolstoy", "Lyof N. Tolstoi"],
+    "Anton Chekhov": ["Anton Tchekhov", "Anton Pavlovich Chekhov"],
+    "Nikolai Gogol": ["Nikolay Gogol", "Nikolai Vasilievich Gogol"],
+    "Arthur Conan Doyle": ["Sir Arthur Conan Doyle", "A. Conan Doyle"],
+    "Alexandre Dumas": ["Alexandre Dumas père", "Alexandre Dumas pere"],
+    "Johann Wolfgang von Goethe": ["J. W. von Goethe", "Goethe"],
+    "Dante Alighieri": ["Dante"],
+    "Hans Christian Andersen": ["H. C. Andersen"],
+    "Mary Wollstonecraft Shelley": ["Mary Shelley"],
+    "Lewis Carroll": ["Charles Lutwidge Dodgson"],
+    "Mark Twain": ["Samuel Clemens"],
+    "L.M. Montgomery": ["Lucy Maud Montgomery", "L. M. Montgomery"],
+    "Edgar Allan Poe": ["Edgar A. Poe"],
 }
 _READER_FIRST = ["Karen", "Mark", "Elizabeth", "Bob", "Ruth", "Kara", "Peter", "Gesine", "Tadhg", "Annie",
                  "Phil", "Lucy", "Chiquito", "Mil", "Sibella", "Ezwa"]  # fmt: skip
@@ -166,6 +184,10 @@ def classic_noise(ctx: Context, it: Item) -> None:
     if alt and rng.random() < 0.45:
         rel.title, rel.subtitle = alt, None
         rel.noise.append("alt_title")
+    spellings = _ALT_AUTHORS.get(book.authors[0]) if book.authors else None
+    if spellings and rel.authors and rel.authors[0] == book.authors[0] and rng.random() < 0.4:
+        rel.authors = [rng.choice(spellings), *rel.authors[1:]]
+        rel.noise.append("alt_author_spelling")
     if rel.narrators and rng.random() < 0.12:
         rel.narrators = []
         rel.noise.append("no_narrator")
