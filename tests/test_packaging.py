@@ -164,9 +164,10 @@ def test_product_code_imports_the_emulators_only_in_the_demo_command_and_lazily(
     assert offenders == []
 
 
-def test_the_demo_without_the_emulators_says_where_they_are_in_one_line(tmp_path):
+def _demo_error_without(module: str, tmp_path: Path) -> str:
+    """The demo's stderr when `module` cannot be imported; it must be one line and no traceback."""
     script = (
-        "import sys; sys.modules['emulators'] = None\n"  # as in an installed wheel: no emulators package
+        f"import sys; sys.modules[{module!r}] = None\n"
         "from tasks.demo import run_demo\n"
         f"run_demo(db_path={str(tmp_path / 'demo.duckdb')!r}, quick=True)\n"
     )
@@ -176,22 +177,17 @@ def test_the_demo_without_the_emulators_says_where_they_are_in_one_line(tmp_path
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0
-    assert "make demo" in done.stderr and "clone" in done.stderr
+    return done.stderr
+
+
+def test_the_demo_without_the_emulators_says_where_they_are_in_one_line(tmp_path):
+    error = _demo_error_without("emulators", tmp_path)  # as in an installed wheel: no emulators package
+    assert "make demo" in error and "clone" in error
 
 
 def test_the_demo_without_its_extra_says_how_to_install_it_in_one_line(tmp_path):
-    script = (
-        "import sys; sys.modules['graphql'] = None\n"  # as in `uv sync --no-dev` without the demo extra
-        "from tasks.demo import run_demo\n"
-        f"run_demo(db_path={str(tmp_path / 'demo.duckdb')!r}, quick=True)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    assert done.stderr.strip().count("\n") == 0
-    assert "uv sync --extra demo" in done.stderr and "[demo]" in done.stderr
+    error = _demo_error_without("graphql", tmp_path)  # as after `uv sync --no-dev` without the extra
+    assert "uv sync --extra demo" in error and "[demo]" in error
 
 
 def test_every_product_module_imports_without_the_demo_extra():
