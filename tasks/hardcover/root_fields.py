@@ -78,9 +78,12 @@ class _Reader:
             return HardcoverQueryError(f"query does not parse: {what} at the end of the text")
         return _fail(self.query, token.offset, f"{what}, found {token.text!r}")
 
-    def take(self, text: str) -> bool:
+    def at(self, text: str) -> bool:
         token = self.peek()
-        if token is not None and token.kind == "punctuator" and token.text == text:
+        return token is not None and token.kind == "punctuator" and token.text == text
+
+    def take(self, text: str) -> bool:
+        if self.at(text):
             self.i += 1
             return True
         return False
@@ -113,7 +116,7 @@ class _Reader:
     def skip_directives(self) -> None:
         while self.take("@"):
             self.name("a directive name")
-            if (token := self.peek()) is not None and token.text == "(":
+            if self.at("("):
                 self.skip_group()
 
     def root_fields(self) -> tuple[str, ...]:
@@ -126,12 +129,12 @@ class _Reader:
             token = self.peek()
             if token is None:
                 raise _fail(self.query, open_at.offset, "'{' is never closed")
-            if token.text == "}" and names:
+            if self.at("}") and names:
                 self.i += 1
                 return tuple(names)
-            if token.text == "}":
+            if self.at("}"):
                 raise self.fail("an empty selection set")
-            if token.text == "...":
+            if self.at("..."):
                 raise self.fail(
                     "a fragment at the top level of the operation is not counted; select root fields"
                 )
@@ -139,21 +142,20 @@ class _Reader:
             if self.take(":"):
                 name = self.name("a field after the alias")
             names.append(name)
-            if (token := self.peek()) is not None and token.text == "(":
+            if self.at("("):
                 self.skip_group()
             self.skip_directives()
-            if (token := self.peek()) is not None and token.text == "{":
+            if self.at("{"):
                 self.skip_group()
 
     def operation(self) -> tuple[str, ...]:
         """An operation from its keyword (or its `{`, the query shorthand) through its selection set."""
-        if self.take("{"):
-            self.i -= 1
+        if self.at("{"):
             return self.root_fields()
         self.name("an operation")
         if (token := self.peek()) is not None and token.kind == "name":
             self.i += 1
-        if (token := self.peek()) is not None and token.text == "(":
+        if self.at("("):
             self.skip_group()
         self.skip_directives()
         return self.root_fields()
@@ -166,7 +168,7 @@ class _Reader:
             raise self.fail("expected 'on'")
         self.name("a type condition")
         self.skip_directives()
-        if (token := self.peek()) is None or token.text != "{":
+        if not self.at("{"):
             raise self.fail("expected '{'")
         self.skip_group()
 
@@ -183,7 +185,7 @@ def root_field_names(query: str) -> tuple[str, ...]:
     while (token := reader.peek()) is not None:
         if token.kind == "name" and token.text == "fragment":
             reader.fragment()
-        elif token.text == "{" or (token.kind == "name" and token.text in _OPERATION_TYPES):
+        elif reader.at("{") or (token.kind == "name" and token.text in _OPERATION_TYPES):
             operations.append(reader.operation())
         else:
             raise reader.fail("expected an operation or a fragment")
