@@ -137,10 +137,7 @@ class CoverRoutes(AbsState):
         return web.Response(body=data, content_type=f"image/{'jpeg' if kind == 'jpg' else kind}")
 
     async def upload_cover(self, request: web.Request) -> web.Response:
-        self._check_can_update(request)
-        item = self.items.get(request.match_info["iid"])
-        if item is None:
-            return text(404, "Not Found")
+        item = self._item_to_change(request)
         if request.content_type.startswith("multipart/"):
             form = await request.post()
             upload = form.get("cover")
@@ -179,10 +176,7 @@ class CoverRoutes(AbsState):
             return None
 
     async def update_cover(self, request: web.Request) -> web.Response:
-        self._check_can_update(request)
-        item = self.items.get(request.match_info["iid"])
-        if item is None:
-            return text(404, "Not Found")
+        item = self._item_to_change(request)
         body = await self._body(request)
         path = body.get("cover") if isinstance(body, dict) else None
         if not path or not isinstance(path, str):
@@ -204,10 +198,7 @@ class CoverRoutes(AbsState):
         return json_response({"success": True, "cover": path})
 
     async def remove_cover(self, request: web.Request) -> web.Response:
-        self._check_can_update(request)
-        item = self.items.get(request.match_info["iid"])
-        if item is None:
-            return text(404, "Not Found")
+        item = self._item_to_change(request)
         if media_of(item).get("coverPath"):
             self._set_cover_path(item, None)
         return text(200, "OK")
