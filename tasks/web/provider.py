@@ -121,7 +121,7 @@ def score_query(
     book_ids: list[int],
 ) -> list[Ranked]:
     """Score the query as an item of its own (its title, author and ISBN as ABS evidence) against books."""
-    from tasks.scoring import load_model, score_and_choose
+    from tasks.scoring import Thresholds, load_model, score_and_choose
     from tasks.scoring.prepare import book_frame, item_frame
 
     if not book_ids:
@@ -162,10 +162,8 @@ def score_query(
         },
         schema={"item_id": pl.String, "book_id": pl.Int64, "edition_id": pl.Int64, "strategy": pl.String},
     )
-    scored, matches = score_and_choose(
-        candidates, items, books, [pid], load_model(),
-        settings.auto_threshold, settings.pending_threshold, settings.runner_up_margin,
-    )  # fmt: skip
+    thresholds = Thresholds(settings.auto_threshold, settings.pending_threshold, settings.runner_up_margin)
+    scored, matches = score_and_choose(candidates, items, books, [pid], load_model(), thresholds)
     match = matches.row(0, named=True) if matches.height else {}
     # The query is ABS's metadata and nothing else; `metadata_only` (that metadata may be an earlier wrong
     # match) asks whether the *item* is this book, which a query cannot tell either way: answering the
