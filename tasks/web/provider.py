@@ -34,7 +34,7 @@ import polars as pl
 from tasks.hardcover.errors import HardcoverError
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql
-from tasks.writeback.plan import choose_edition, target_values
+from tasks.writeback.plan import choose_edition, target_rows, target_values
 
 log = logging.getLogger(__name__)
 MAX_MATCHES = 10
@@ -238,11 +238,7 @@ def abs_match(target: dict[str, Any], image_url: str | None, audio_seconds: floa
 def to_matches(con: duckdb.DuckDBPyConnection, ranked: list[Ranked]) -> list[dict[str, Any]]:
     """The ranked books in ABS's shape; the values are the writeback plan's (`target_values`, same edition
     choice), read with queries that touch only these books."""
-    ids = {"book_ids": sorted({c.book_id for c in ranked})}
-    books = {b["book_id"]: b for b in fetch_dicts(con, load_sql("web_provider_target_books"), ids)}
-    editions: dict[int, list[dict[str, Any]]] = {}
-    for e in fetch_dicts(con, load_sql("web_provider_target_editions"), ids):
-        editions.setdefault(e["book_id"], []).append(e)
+    books, editions = target_rows(con, [c.book_id for c in ranked])
     out = []
     for c in ranked:
         book = books.get(c.book_id)
