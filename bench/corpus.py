@@ -11,9 +11,7 @@ Ends with one `RESULT {json}` line.
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
 import os
 import resource
 import sys
@@ -22,12 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cli import library_parser, print_result  # noqa: E402
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=50_000)
-    parser.add_argument("--profile", default="default")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = library_parser(__doc__, items=50_000)
     args = parser.parse_args()
 
     from emulators.catalogue import load_catalogue
@@ -80,7 +77,7 @@ def main() -> None:
         "true_author_in_evidence": round(author_found / max(1, matchable), 4),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
-    print("RESULT " + json.dumps(result))
+    print_result(result)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,7 @@ Ends with one line: RESULT {json}.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import os
 import resource
 import subprocess
@@ -25,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cli import library_parser, print_result  # noqa: E402
 from bench.server_process import start_server  # noqa: E402
 from tasks import warehouse  # noqa: E402
 from tasks.abs import AbsClient  # noqa: E402
@@ -51,10 +50,7 @@ async def timed_extract(url: str, db: Path, run_id: str, workers: int = 2) -> tu
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--profile", default="default")
+    parser = library_parser(__doc__, items=50_000)
     parser.add_argument(
         "--workers", type=int, default=2, help="worker processes that parse and flatten batches"
     )
@@ -95,7 +91,7 @@ def main() -> None:
         "workers": args.workers,
         "what": "tasks.extract.fetch.extract (plain function, evidence included); emulator in a subprocess",
     }
-    print("RESULT " + json.dumps(result))
+    print_result(result)
 
 
 if __name__ == "__main__":

@@ -59,14 +59,14 @@ def main() -> None:
         results.append(hc.as_dict())
         with run_abs_emulator(fixture_items(), api_key=drills.API_KEY) as emu:
             for case in bad_input.bad_input_cases(tmp / "bad-input", emu.url):
-                cli_outcomes.append(bad_input.run_bad_input(case, tmp))
+                cli_outcomes.append(bad_input.run_bad_input(case))
         with drills.world(tmp / "wrong-key") as w:
             env = {
                 "SHELFMATCH_ABS_URL": w.proxy.url,
                 "SHELFMATCH_DUCKDB_PATH": str(w.db),
                 "SHELFMATCH_LOG_FILE": str(tmp / "shelfmatch.log"),
             }
-            cli_outcomes.append(bad_input.wrong_key_writeback(tmp, env))
+            cli_outcomes.append(bad_input.wrong_key_writeback(env))
         bypasses, broken = bad_input.sql_bypasses(tmp)
 
     write = [r for r in results if r["name"] in drills.WRITE_DRILLS]

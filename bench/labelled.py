@@ -24,27 +24,11 @@ from emulators.hc_tables import catalogue_tables
 from tasks.normalise import normalise_title, split_title
 from tasks.scoring.prepare import book_frame, item_frame
 
-_STOP = {
-    "the",
-    "a",
-    "an",
-    "of",
-    "and",
-    "in",
-    "to",
-    "on",
-    "for",
-    "at",
-    "by",
-    "with",
-    "from",
-    "is",
-    "my",
-    "book",
-    "1",
-    "2",
-    "3",
-}
+# Words too common in titles to say which book: no candidate is drawn for sharing one of them.
+_STOP = frozenset((
+    "the", "a", "an", "of", "and", "in", "to", "on", "for", "at", "by", "with", "from", "is", "my", "book",
+    "1", "2", "3",
+))  # fmt: skip
 
 
 @dataclass

@@ -13,8 +13,6 @@ Hardcover bills). Ends with `RESULT {json}`.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import tempfile
 import time
@@ -22,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cli import library_parser, print_result  # noqa: E402
 from bench.queries import bench_sql  # noqa: E402
 from emulators.corpus import generate_library  # noqa: E402
 from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator  # noqa: E402
@@ -45,10 +44,7 @@ def load_library(db: Path, lib) -> int:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--items", type=int, default=2000)
-    ap.add_argument("--profile", default="default")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = library_parser(__doc__, items=2000)
     ap.add_argument("--per-minute", type=int, default=60_000, help="emulator refill per minute (real: 60)")
     ap.add_argument("--burst", type=int, default=50, help="emulator burst (real: 10)")
     args = ap.parse_args()
@@ -99,7 +95,7 @@ def main() -> None:
         "emulator_limits": {"per_minute": args.per_minute, "burst": args.burst, "daily": emu.limits.daily},
     }
     print("missed (first 10):", missed[:10], file=sys.stderr)
-    print("RESULT " + json.dumps(result))
+    print_result(result)
 
 
 if __name__ == "__main__":

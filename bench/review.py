@@ -22,7 +22,6 @@ is httpx in the main thread):
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -36,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cli import library_parser, print_result  # noqa: E402
 from bench.queries import bench_sql  # noqa: E402
 
 TOKEN = "bench-token"
@@ -185,10 +185,7 @@ def measure(db: Path, queue_requests: int, item_requests: int, provider_requests
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--items", type=int, default=50_000)
-    ap.add_argument("--profile", default="default")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = library_parser(__doc__, items=50_000)
     ap.add_argument("--db", type=Path, help="keep the built warehouse here (reused when it exists)")
     ap.add_argument("--queue-requests", type=int, default=90)
     ap.add_argument("--item-requests", type=int, default=100)
@@ -209,7 +206,7 @@ def main() -> None:
         result.update(measure(db, args.queue_requests, args.item_requests, args.provider_requests, args.seed))
         result["db_mb"] = round(db.stat().st_size / 2**20, 1)
     result["load_average_1m"] = round(os.getloadavg()[0], 2)
-    print("RESULT " + json.dumps(result))
+    print_result(result)
 
 
 if __name__ == "__main__":

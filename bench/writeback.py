@@ -33,7 +33,6 @@ Ends with one `RESULT {json}` line.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -45,6 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cli import library_parser, print_result  # noqa: E402
 from bench.queries import bench_sql  # noqa: E402
 
 
@@ -97,10 +97,7 @@ def _stored(metadata: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=5000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--profile", default="default")
+    parser = library_parser(__doc__, items=5000)
     parser.add_argument("--batch-size", type=int, default=100)
     args = parser.parse_args()
 
@@ -325,7 +322,7 @@ def main() -> None:
         "rollback_seconds": round(rollback_seconds, 2),
         "seconds": round(plan_seconds + apply_seconds + rollback_seconds, 2),
     }
-    print("RESULT " + json.dumps(result))
+    print_result(result)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 FORMATS = {  # extension -> ffmpeg arguments for a small, valid file
     ".m4b": ["-c:a", "aac", "-b:a", "24k", "-f", "mp4", "-movflags", "+faststart"],
@@ -157,18 +158,13 @@ def write_tags(path: str | Path, tags: dict[str, str]) -> Path:
     values = {k: str(v) for k, v in tags.items() if v not in (None, "")}
     ext = path.suffix.lower()
     if ext in (".m4b", ".m4a", ".mp4"):
-        audio = MP4(path)
-        if audio.tags is None:
-            audio.add_tags()
-        audio.tags.clear()
+        atoms: dict[str, list[Any]] = {}
         for key, value in values.items():
             if key in _MP4_KEYS:
-                audio.tags[_MP4_KEYS[key]] = [value]
+                atoms[_MP4_KEYS[key]] = [value]
             elif key in _MP4_FREEFORM:
-                audio.tags[f"----:com.apple.iTunes:{_MP4_FREEFORM[key]}"] = [
-                    MP4FreeForm(value.encode("utf-8"))
-                ]
-        audio.save()
+                atoms[f"----:com.apple.iTunes:{_MP4_FREEFORM[key]}"] = [MP4FreeForm(value.encode("utf-8"))]
+        _replace_tags(MP4(path), atoms)
     elif ext == ".mp3":
         tag = id3.ID3()
         for key, value in values.items():
@@ -184,14 +180,18 @@ def write_tags(path: str | Path, tags: dict[str, str]) -> Path:
         audio = mutagen.File(path)
         if audio is None:
             raise ValueError(f"cannot tag {path}: not an audio file mutagen recognises")
-        if audio.tags is None:
-            audio.add_tags()
-        audio.tags.clear()
-        for key, value in values.items():
-            if key in _VORBIS:
-                audio.tags[_VORBIS[key]] = [value]
-        audio.save()
+        _replace_tags(audio, {_VORBIS[key]: [value] for key, value in values.items() if key in _VORBIS})
     return path
+
+
+def _replace_tags(audio: Any, tags: dict[str, list[Any]]) -> None:
+    """Clear a mutagen file's tags (adding a tag block if it has none), put `tags` in, and save."""
+    if audio.tags is None:
+        audio.add_tags()
+    audio.tags.clear()
+    for name, values in tags.items():
+        audio.tags[name] = values
+    audio.save()
 
 
 def corrupt_file(path: str | Path, ext_like: str = ".m4b", size: int = 4096, seed: int = 0) -> Path:

@@ -26,10 +26,13 @@ class CliCase:
     expect: str  # a piece of the one line it must print
 
 
-def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    """The real `shelfmatch` in a subprocess; it uses this process's Prefect API when there is one."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SHELFMATCH_")}
-    if "prefect" in sys.modules:
+def cli(args: list[str], env: dict[str, str], *, inherit_prefect: bool = True) -> subprocess.CompletedProcess:
+    """The real `shelfmatch` in a subprocess, run from the checkout, with `env` over this process's
+    environment less its SHELFMATCH_ settings. With `inherit_prefect` it keeps this process's PREFECT_
+    settings and uses its Prefect API when there is one; without, no PREFECT_ variable but `env`'s reaches it."""
+    dropped = ("SHELFMATCH_",) if inherit_prefect else ("SHELFMATCH_", "PREFECT_")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    if inherit_prefect and "prefect" in sys.modules:
         from prefect.settings import PREFECT_API_URL
 
         if PREFECT_API_URL.value():
@@ -119,8 +122,8 @@ class CliOutcome:
         return self.exit_code == 1 and self.tracebacks == 0 and self.error_lines == 1 and self.named
 
 
-def run_bad_input(case: CliCase, cwd: Path) -> CliOutcome:
-    done = cli(case.args, case.env, cwd)
+def run_bad_input(case: CliCase) -> CliOutcome:
+    done = cli(case.args, case.env)
     text = done.stdout + done.stderr
     return CliOutcome(
         case.name, done.returncode, text.count("Traceback"), _failure_lines(text), case.expect in text
@@ -132,9 +135,9 @@ def _failure_lines(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.lstrip().startswith("✗"))
 
 
-def wrong_key_writeback(tmp: Path, env: dict[str, str]) -> CliOutcome:
+def wrong_key_writeback(env: dict[str, str]) -> CliOutcome:
     """`writeback --apply` with a wrong ABS key over a warehouse with approved items (the key is only used then)."""
-    done = cli(["writeback", "--apply"], {**env, "SHELFMATCH_ABS_API_KEY": "wrong-key"}, tmp)
+    done = cli(["writeback", "--apply"], {**env, "SHELFMATCH_ABS_API_KEY": "wrong-key"})
     text = done.stdout + done.stderr
     return CliOutcome(
         "wrong abs key (writeback --apply)",

@@ -320,6 +320,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+# An edition's kind: its slot in the book's edition ids (book_id * 10 + slot), reading format and format name.
+_EDITION_KINDS = {
+    "physical": (1, READING_FORMAT_PHYSICAL, "Paperback"),
+    "ebook": (2, READING_FORMAT_EBOOK, "Kindle Edition"),
+    "unabridged": (3, READING_FORMAT_AUDIO, "Audible Audio"),
+    "abridged": (4, READING_FORMAT_AUDIO, "Audio CD"),
+    "dramatized": (5, READING_FORMAT_AUDIO, "Audible Audio"),
+}
+
+
 def _editions(
     gid: int,
     book_id: int,
@@ -330,115 +340,59 @@ def _editions(
     language: str,
 ) -> tuple[Edition, ...]:
     n = _h("editions", gid)
-    eds: list[Edition] = []
     pages = 120 + n % 700
-    eid = book_id * 10
-    eds.append(
-        Edition(
-            eid + 1,
+    print_publisher = _PRINT_PUBLISHERS[n % len(_PRINT_PUBLISHERS)]
+
+    def edition(
+        kind: str,
+        publisher: str,
+        asin: str | None,
+        seconds: int | None = None,
+        narrators: tuple[str, ...] = (),
+    ) -> Edition:
+        """One of the book's editions: the kind fixes its id slot and format, the rest is the book's."""
+        slot, reading_format, edition_format = _EDITION_KINDS[kind]
+        isbn = isbn10 if kind == "physical" else None
+        return Edition(
+            book_id * 10 + slot,
             book_id,
-            READING_FORMAT_PHYSICAL,
-            "physical",
+            reading_format,
+            kind,
             title,
             subtitle,
-            isbn10,
-            isbn10_to_13(isbn10) if isbn10 else None,
-            None,
-            None,
-            pages,
+            isbn,
+            isbn10_to_13(isbn) if isbn else None,
+            asin,
+            seconds,
+            None if reading_format == READING_FORMAT_AUDIO else pages,
             year,
-            _PRINT_PUBLISHERS[n % len(_PRINT_PUBLISHERS)],
+            publisher,
             language,
-            "Paperback",
+            edition_format,
+            narrators,
         )
-    )
+
+    eds = [edition("physical", print_publisher, None)]
     if (n >> 8) % 10 < 6:
-        eds.append(
-            Edition(
-                eid + 2,
-                book_id,
-                READING_FORMAT_EBOOK,
-                "ebook",
-                title,
-                subtitle,
-                None,
-                None,
-                make_asin("kindle", gid),
-                None,
-                pages,
-                year,
-                _PRINT_PUBLISHERS[n % len(_PRINT_PUBLISHERS)],
-                language,
-                "Kindle Edition",
-            )
-        )
+        eds.append(edition("ebook", print_publisher, make_asin("kindle", gid)))
     # About 85% of books have an unabridged audiobook (Hardcover has none for many older titles).
     if (n >> 16) % 100 < 85:
         seconds = int(pages * 95 * (0.8 + ((n >> 24) % 40) / 100))  # ~1.5 min per page
         narrators = (person_name("narr", gid, 0),)
         if (n >> 32) % 10 == 0:
             narrators += (person_name("narr", gid, 1),)
-        eds.append(
-            Edition(
-                eid + 3,
-                book_id,
-                READING_FORMAT_AUDIO,
-                "unabridged",
-                title,
-                subtitle,
-                None,
-                None,
-                make_asin("audio", gid),
-                seconds,
-                None,
-                year,
-                _AUDIO_PUBLISHERS[(n >> 40) % len(_AUDIO_PUBLISHERS)],
-                language,
-                "Audible Audio",
-                narrators,
-            )
-        )
+        audible = _AUDIO_PUBLISHERS[(n >> 40) % len(_AUDIO_PUBLISHERS)]
+        eds.append(edition("unabridged", audible, make_asin("audio", gid), seconds, narrators))
         if (n >> 44) % 100 < 10:  # an abridged edition, shorter, other narrator
+            publisher = _AUDIO_PUBLISHERS[(n >> 48) % len(_AUDIO_PUBLISHERS)]
+            reader = (person_name("narr", gid, 2),)
             eds.append(
-                Edition(
-                    eid + 4,
-                    book_id,
-                    READING_FORMAT_AUDIO,
-                    "abridged",
-                    title,
-                    subtitle,
-                    None,
-                    None,
-                    make_asin("abridged", gid),
-                    int(seconds * 0.38),
-                    None,
-                    year,
-                    _AUDIO_PUBLISHERS[(n >> 48) % len(_AUDIO_PUBLISHERS)],
-                    language,
-                    "Audio CD",
-                    (person_name("narr", gid, 2),),
-                )
+                edition("abridged", publisher, make_asin("abridged", gid), int(seconds * 0.38), reader)
             )
         if (n >> 52) % 100 < 5:  # a dramatised full-cast production
+            cast = tuple(person_name("cast", gid, k) for k in range(4))
             eds.append(
-                Edition(
-                    eid + 5,
-                    book_id,
-                    READING_FORMAT_AUDIO,
-                    "dramatized",
-                    title,
-                    subtitle,
-                    None,
-                    None,
-                    make_asin("drama", gid),
-                    int(seconds * 0.55),
-                    None,
-                    year,
-                    "Audible Studios",
-                    language,
-                    "Audible Audio",
-                    tuple(person_name("cast", gid, k) for k in range(4)),
-                )
+                edition("dramatized", "Audible Studios", make_asin("drama", gid), int(seconds * 0.55), cast)
             )
     return tuple(eds)
 

@@ -36,7 +36,8 @@ from emulators.hc_tables import load_hc_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "test-key"
-WRITE_PATHS = ("/api/items/batch/update",)
+_BATCH_UPDATE = "/api/items/batch/update"
+WRITE_PATHS = (_BATCH_UPDATE,)
 
 
 @dataclass
@@ -254,8 +255,7 @@ def _drill(
         roll_back(
             w,
             result,
-            rollback_fault
-            or (lambda p: p.add("reset_after", method="POST", path="/api/items/batch/update", times=1)),
+            rollback_fault or (lambda p: p.add("reset_after", method="POST", path=_BATCH_UPDATE, times=1)),
         )
         result.passed = (
             not unsettled
@@ -273,70 +273,60 @@ def expect(result: DrillResult, ok: bool, what: str) -> None:
         result.notes.append(f"check failed: {what}")
 
 
+def _on_batch_update(fault: str, **options: Any) -> Callable[[World], None]:
+    """A drill's fault: the proxy's `fault` rule on ABS's batch update."""
+
+    def add(w: World) -> None:
+        w.proxy.add(fault, method="POST", path=_BATCH_UPDATE, **options)
+
+    return add
+
+
+def _one_run_completes(w: World, outcomes: list[str], r: DrillResult) -> None:
+    expect(r, outcomes == ["completed"], "one run completes")
+
+
 def throttled_write(tmp: Path) -> DrillResult:
     """429 with Retry-After on the first two batch updates: waited out, then written once."""
 
-    def fault(w: World) -> None:
-        w.proxy.add(
-            "status", method="POST", path="/api/items/batch/update", status=429, retry_after="1", times=2
-        )
-
     def check(w: World, outcomes: list[str], r: DrillResult) -> None:
-        expect(r, outcomes == ["completed"], "one run completes")
+        _one_run_completes(w, outcomes, r)
         throttled = [e for e in w.proxy.log if e.get("status") == 429]
         expect(r, len(throttled) == 2, "both 429s were seen and retried")
 
+    fault = _on_batch_update("status", status=429, retry_after="1", times=2)
     return _drill("throttled_write", tmp, fault, check)
 
 
 def server_errors_on_write(tmp: Path) -> DrillResult:
     """A 503 burst on batch updates: each retry first reads back what landed, then sends the rest."""
-
-    def fault(w: World) -> None:
-        w.proxy.add("status", method="POST", path="/api/items/batch/update", status=503, times=3)
-
-    def check(w: World, outcomes: list[str], r: DrillResult) -> None:
-        expect(r, outcomes == ["completed"], "one run completes")
-
-    return _drill("server_errors_on_write", tmp, fault, check)
+    fault = _on_batch_update("status", status=503, times=3)
+    return _drill("server_errors_on_write", tmp, fault, _one_run_completes)
 
 
 def reset_after_write(tmp: Path) -> DrillResult:
     """The connection is cut after ABS applied a batch update: the read-back finds it landed, no resend."""
 
-    def fault(w: World) -> None:
-        w.proxy.add("reset_after", method="POST", path="/api/items/batch/update", times=1)
-
     def check(w: World, outcomes: list[str], r: DrillResult) -> None:
-        expect(r, outcomes == ["completed"], "one run completes")
+        _one_run_completes(w, outcomes, r)
         cut = [e for e in w.proxy.log if e["fault"] == "reset_after"]
         expect(r, len(cut) == 1 and cut[0]["forwarded"], "the cut write reached ABS")
 
-    return _drill("reset_after_write", tmp, fault, check)
+    return _drill("reset_after_write", tmp, _on_batch_update("reset_after", times=1), check)
 
 
 def reset_before_write(tmp: Path) -> DrillResult:
     """The connection is cut before the batch update reaches ABS: read back, not landed, sent again."""
-
-    def fault(w: World) -> None:
-        w.proxy.add("reset_before", method="POST", path="/api/items/batch/update", times=1)
-
-    def check(w: World, outcomes: list[str], r: DrillResult) -> None:
-        expect(r, outcomes == ["completed"], "one run completes")
-
-    return _drill("reset_before_write", tmp, fault, check)
+    fault = _on_batch_update("reset_before", times=1)
+    return _drill("reset_before_write", tmp, fault, _one_run_completes)
 
 
 def slow_write_times_out(tmp: Path) -> DrillResult:
     """A batch update slower than the client's timeout: timed out, read back, sent again if not landed."""
-
-    def fault(w: World) -> None:
-        w.proxy.add("latency", method="POST", path="/api/items/batch/update", seconds=3.0, times=1)
-
-    def check(w: World, outcomes: list[str], r: DrillResult) -> None:
-        expect(r, outcomes == ["completed"], "one run completes")
-
-    return _drill("slow_write_times_out", tmp, fault, check, SHELFMATCH_ABS_TIMEOUT_SECONDS="1.5")
+    fault = _on_batch_update("latency", seconds=3.0, times=1)
+    return _drill(
+        "slow_write_times_out", tmp, fault, _one_run_completes, SHELFMATCH_ABS_TIMEOUT_SECONDS="1.5"
+    )
 
 
 def abs_down_briefly(tmp: Path) -> DrillResult:
@@ -345,18 +335,14 @@ def abs_down_briefly(tmp: Path) -> DrillResult:
     def fault(w: World) -> None:
         w.proxy.call(w.proxy.down(1.0))
 
-    def check(w: World, outcomes: list[str], r: DrillResult) -> None:
-        expect(r, outcomes == ["completed"], "one run completes")
-
-    return _drill("abs_down_briefly", tmp, fault, check)
+    return _drill("abs_down_briefly", tmp, fault, _one_run_completes)
 
 
 def abs_dies_mid_run(tmp: Path) -> DrillResult:
     """Every batch update after the first is cut: the run stops with one message, keeps its counts, an
     errors row and a failed runs row; the next run settles the open intents and finishes."""
 
-    def fault(w: World) -> None:
-        w.proxy.add("reset_before", method="POST", path="/api/items/batch/update", skip=1, times=1000)
+    fault = _on_batch_update("reset_before", skip=1, times=1000)
 
     def check(w: World, outcomes: list[str], r: DrillResult) -> None:
         from tasks.warehouse import connect
@@ -393,7 +379,7 @@ def changed_in_abs(tmp: Path) -> DrillResult:
         w.emu.touch(item_id, title="Renamed by hand")
         w.stale.add(item_id)
         w.original = metadata(w.emu)  # the edit is the person's, not ours: rollback must keep it
-        w.proxy.add("status", method="POST", path="/api/items/batch/update", status=503, times=1)
+        _on_batch_update("status", status=503, times=1)(w)
 
     def check(w: World, outcomes: list[str], r: DrillResult) -> None:
         from tasks.warehouse import connect

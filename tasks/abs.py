@@ -33,6 +33,7 @@ from tasks.abs_errors import (
     AbsThrottled,
     AbsUnavailable,
 )
+from tasks.http_session import SessionClient
 from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retry_after_seconds
 from tasks.settings import Settings
 
@@ -56,7 +57,7 @@ Settle = Callable[[Any], Awaitable[Any]]
 LANDED = {"landed": True}  # a write's answer when a read-back showed it had landed before
 
 
-class AbsClient:
+class AbsClient(SessionClient):
     """`async with AbsClient(url, key) as abs: await abs.libraries()`."""
 
     def __init__(
@@ -76,7 +77,6 @@ class AbsClient:
         self.batch_size = batch_size
         self.policy = policy or RetryPolicy(attempts=retries + 1, backoff=backoff, max_backoff=max_backoff)
         self.requests = 0  # HTTP requests sent (attempts, including retries)
-        self._session: aiohttp.ClientSession | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AbsClient:
@@ -97,18 +97,12 @@ class AbsClient:
     def __repr__(self) -> str:  # never show the key
         return f"AbsClient({self.base_url!r})"
 
-    async def __aenter__(self) -> AbsClient:
-        self._session = aiohttp.ClientSession(
+    def _new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
             headers={"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"},
             timeout=aiohttp.ClientTimeout(total=self.timeout),
             connector=aiohttp.TCPConnector(limit=8),
         )
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     # -- plumbing ----------------------------------------------------------------------------------
 

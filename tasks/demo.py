@@ -178,16 +178,7 @@ def where_to_look(db_path: Path, summary: dict[str, Any], accuracy: dict[str, An
     return lines
 
 
-def _show(
-    console: Console,
-    summary: dict[str, Any],
-    accuracy: dict[str, Any],
-    plan: dict[str, Any],
-    sample: list[dict[str, Any]],
-    db_path: Path,
-    seconds: float,
-    settings: Settings,
-) -> None:
+def _show_tiers(console: Console, accuracy: dict[str, Any], settings: Settings) -> None:
     tiers = Table(title="Match tiers", title_justify="left")
     tiers.add_column("tier")
     tiers.add_column("items", justify="right")
@@ -200,6 +191,8 @@ def _show(
     for line in tier_lines(settings):
         console.print(line, soft_wrap=True, highlight=False)
 
+
+def _show_sync(console: Console, summary: dict[str, Any], accuracy: dict[str, Any], db_path: Path) -> None:
     facts = Table(show_header=False, title="This sync", title_justify="left")
     listened = summary.get("items_listened")
     rows = {
@@ -218,6 +211,8 @@ def _show(
     for line in where_to_look(db_path, summary, accuracy):
         console.print(line, soft_wrap=True, highlight=False)
 
+
+def _show_plan(console: Console, plan: dict[str, Any], sample: list[dict[str, Any]]) -> None:
     table = Table(title=f"Dry-run writeback plan: {plan.get('planned_fields', 0)} fields on "
                   f"{plan.get('planned_items', 0)} items (first rows; nothing was written)", title_justify="left")  # fmt: skip
     for col in ("item", "field", "before", "after"):
@@ -226,6 +221,8 @@ def _show(
         table.add_row(*(str(row[c] or "") for c in ("item", "field", "before", "after")))
     console.print(table)
 
+
+def _show_next(console: Console, db_path: Path, seconds: float) -> None:
     console.print(
         f"[bold]Done in {seconds:.0f} s.[/bold] The demo warehouse is {db_path}. Try next:", highlight=False
     )
@@ -339,5 +336,8 @@ def run_demo(
             console.print(heard, soft_wrap=True)
         from tasks.settings import get_settings
 
-        _show(console, summary, accuracy, plan, sample, db_path, time.monotonic() - started, get_settings())
+        _show_tiers(console, accuracy, get_settings())
+        _show_sync(console, summary, accuracy, db_path)
+        _show_plan(console, plan, sample)
+        _show_next(console, db_path, time.monotonic() - started)
     return 0

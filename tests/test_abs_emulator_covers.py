@@ -89,6 +89,16 @@ async def test_patch_cover_uses_a_server_file_and_copies_one_from_outside_the_co
             assert (resp.status, await resp.text()) == (500, "Cover path does not exist")
         async with http.patch(url, json={"cover": "https://example.org/c.jpg"}) as resp:
             assert (resp.status, await resp.text()) == (500, "Invalid cover path")
+        # ABS's image-type knows a gif and a text file by their first bytes; neither is a cover it takes.
+        emu.server_files["/audiobooks/a.gif"] = b"GIF89a" + b"\x00" * 20
+        emu.server_files["/audiobooks/a.txt"] = b"not an image at all"
+        async with http.patch(url, json={"cover": "/audiobooks/a.gif"}) as resp:
+            assert (resp.status, await resp.text()) == (
+                500,
+                "Invalid image type gif (Supported: png,jpg,jpeg,webp)",
+            )
+        async with http.patch(url, json={"cover": "/audiobooks/a.txt"}) as resp:
+            assert (resp.status, await resp.text()) == (500, "Invalid image")
         async with http.patch(url, json={"cover": outside}) as resp:
             assert resp.status == 200
             copied = (await resp.json())["cover"]

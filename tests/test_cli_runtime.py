@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from emulators.bad_input import cli
 from flows.cli import app
 from tasks.settings import SettingsInvalid, get_settings
 
@@ -78,18 +79,6 @@ def test_every_flow_command_uses_the_one_prefect_startup_timeout(prefect_harness
     assert os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] == "123"
 
 
-def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SHELFMATCH_", "PREFECT_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args],
-        cwd=ROOT,
-        env={**base, "COLUMNS": "100", **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 @pytest.mark.flow
 def test_a_failing_flow_prints_one_line_and_its_traceback_goes_to_the_log_file(prefect_harness, tmp_path):
     from prefect.settings import PREFECT_API_URL
@@ -103,7 +92,7 @@ def test_a_failing_flow_prints_one_line_and_its_traceback_goes_to_the_log_file(p
         "SHELFMATCH_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
         "SHELFMATCH_LOG_FILE": str(log),
     }
-    done = cli(["extract"], env)
+    done = cli(["extract"], env, inherit_prefect=False)
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
     assert [line for line in done.stderr.splitlines() if line.strip()] == [
@@ -114,7 +103,7 @@ def test_a_failing_flow_prints_one_line_and_its_traceback_goes_to_the_log_file(p
     text = log.read_text()
     assert "Traceback" in text and "Encountered exception during execution" in text
 
-    debug = cli(["--debug", "extract"], env)
+    debug = cli(["--debug", "extract"], env, inherit_prefect=False)
     assert debug.returncode == 1 and "Traceback" in debug.stderr
 
 
@@ -128,7 +117,7 @@ def test_a_prefect_api_that_does_not_start_is_one_line_naming_the_setting(tmp_pa
         "SHELFMATCH_ABS_API_KEY": "k",
         "SHELFMATCH_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
     }
-    done = cli(["extract"], env)
+    done = cli(["extract"], env, inherit_prefect=False)
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]

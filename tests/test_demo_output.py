@@ -25,21 +25,18 @@ def demo_copy(demo_warehouse, tmp_path):
 
 
 def shown(demo_warehouse, db) -> str:
-    from tasks.demo import _accuracy, _plan_sample, _show
+    """What run_demo prints after the sync and the dry run, section by section in its order."""
+    from tasks.demo import _accuracy, _plan_sample, _show_next, _show_plan, _show_sync, _show_tiers
     from tasks.settings import get_settings
 
     plan = demo_warehouse.results["writeback_dry_run"]
+    accuracy = _accuracy(db, demo_warehouse.truth)
     out = io.StringIO()
-    _show(
-        Console(file=out, width=100),
-        demo_warehouse.results["sync"],
-        _accuracy(db, demo_warehouse.truth),
-        plan,
-        _plan_sample(db, plan["run_id"]),
-        db,
-        12.0,
-        get_settings(),
-    )
+    console = Console(file=out, width=100)
+    _show_tiers(console, accuracy, get_settings())
+    _show_sync(console, demo_warehouse.results["sync"], accuracy, db)
+    _show_plan(console, plan, _plan_sample(db, plan["run_id"]))
+    _show_next(console, db, 12.0)
     return out.getvalue()
 
 

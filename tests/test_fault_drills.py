@@ -41,7 +41,7 @@ def answering_abs():
 @pytest.mark.parametrize("index", range(12))
 def test_bad_input_is_one_line_and_no_traceback(index, tmp_path, answering_abs):
     case = bad_input.bad_input_cases(tmp_path, answering_abs.url)[index]
-    outcome = bad_input.run_bad_input(case, tmp_path)
+    outcome = bad_input.run_bad_input(case)
     assert outcome.tracebacks == 0, (case.name, outcome)
     assert outcome.exit_code == 1 and outcome.error_lines == 1 and outcome.named, (case.name, outcome)
 
@@ -53,7 +53,7 @@ def test_a_wrong_abs_key_in_writeback_apply_is_one_line(tmp_path):
             "SHELFMATCH_DUCKDB_PATH": str(w.db),
             "SHELFMATCH_LOG_FILE": str(tmp_path / "shelfmatch.log"),
         }
-        outcome = bad_input.wrong_key_writeback(tmp_path, env)
+        outcome = bad_input.wrong_key_writeback(env)
         untouched = drills.metadata(w.emu) == w.original
     assert outcome.ok, outcome
     assert untouched

@@ -7,7 +7,16 @@ import polars as pl
 import pytest
 
 from emulators.hc_tables import catalogue_tables
-from tasks.scoring import COMPARISONS, Model, book_frame, choose_matches, item_frame, load_model, score_pairs
+from tasks.scoring import (
+    COMPARISONS,
+    Model,
+    Thresholds,
+    book_frame,
+    choose_matches,
+    item_frame,
+    load_model,
+    score_pairs,
+)
 
 # Emulated Hardcover ids (emulators/catalogue.py, from goodbooks-10k).
 HUNGER_GAMES = 107919  # Suzanne Collins, The Hunger Games #1; unabridged 27921 s, ASIN B0I3VQJ5L3
@@ -333,9 +342,9 @@ def test_every_score_carries_a_per_feature_explanation_that_adds_up():
 
 def test_thresholds_come_from_the_caller():
     _, scored = one({"x": ({"abs": {"title": "Dune", "author": "Frank Herbert"}}, 14862.0, [DUNE])})
-    strict = choose_matches(scored, ["x"], auto_threshold=0.99999999, pending_threshold=0.9999999)
+    strict = choose_matches(scored, ["x"], Thresholds(auto=0.99999999, pending=0.9999999))
     assert strict["tier"].item() in ("pending", "reject")
-    lenient = choose_matches(scored, ["x"], auto_threshold=0.5, pending_threshold=0.1)
+    lenient = choose_matches(scored, ["x"], Thresholds(auto=0.5, pending=0.1))
     assert lenient["tier"].item() == "auto"
 
 

@@ -22,14 +22,16 @@ It serves a list of EXPANDED item dicts (the shape of `emulators/data/abs-2.36.0
   png/jpg/jpeg/webp, else 400 "Invalid image type .x (Supported: png,jpg,jpeg,webp)"; the bytes are not
   checked) or JSON `{"url"}` (downloaded; the SSRF filter refuses loopback and private hosts unless
   `ssrf_whitelist` names the host or `ssrf_filter=False` — 400 "Failed to download image from url"; the
-  bytes must be a png/jpeg/webp by their magic, else 400 "Invalid image"), neither → 400 "Invalid request
-  no file or url"; it stores `cover.<ext>` in the cover folder (`<metadata_path>/items/<id>`, or the item
-  folder with `store_cover_with_item` for a non-single-file item), removes the folder's other `cover.*`
-  images, sets `coverPath`, bumps updatedAt → `{success: true, cover: <path>}`.
+  bytes must be a png/jpeg/webp by their magic: not an image → 400 "Invalid image", another image type →
+  400 "Invalid image type gif (Supported: …)"), neither → 400 "Invalid request no file or url"; it stores
+  `cover.<ext>` in the cover folder (`<metadata_path>/items/<id>`, or the item folder with
+  `store_cover_with_item` for a non-single-file item), removes the folder's other `cover.*` images, sets
+  `coverPath`, bumps updatedAt → `{success: true, cover: <path>}`.
   `PATCH …/cover {"cover": path}`: no path → 400; an http(s) URL → 500 "Invalid cover path"; the current
   path → `{success, cover}` with nothing changed; a path not on the disk → 500 "Cover path does not
-  exist"; not an image → 500 "Invalid image"; outside the cover folder → copied in as `cover.<ext>` and
-  that copy becomes `coverPath`. `DELETE …/cover` clears `coverPath` (the file stays) → 200 "OK".
+  exist"; not an image or an unsupported type → 500 with the same errors as for a URL; outside the cover
+  folder → copied in as `cover.<ext>` and that copy becomes `coverPath`. `DELETE …/cover` clears
+  `coverPath` (the file stays) → 200 "OK".
   `GET …/cover` needs no auth; `raw=1` sends the stored bytes, 404 without a cover or its file (without
   `raw` real ABS sends a resized webp/jpeg; the emulator sends the stored bytes then too).
   POST and PATCH need the update permission and DELETE the delete permission: `readonly_keys` have neither.

@@ -28,15 +28,49 @@ _SUPPORTED_IMAGE_EXTS = ("png", "jpg", "jpeg", "webp")
 _IMAGE_EXTS = (".jpeg", ".jpg", ".png", ".webp", ".jiff")  # CoverManager.removeOldCovers
 
 
+# ABS's vendored image-type over file-type (server/libs/imageType): the signatures of the image types it
+# keeps, in file-type's order (cr2 before tif, as there). A row matches when every (offset, bytes) run stands
+# in the chunk; webp is known by "WEBP" at offset 8 alone. The rarer types (bpg, jp2, heic, dcm) are left
+# out: the emulator calls them "Invalid image" where ABS names their type — a refusal either way.
+_IMAGE_SIGNATURES: tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...] = (
+    ("jpg", ((0, b"\xff\xd8\xff"),)),
+    ("png", ((0, b"\x89PNG\r\n\x1a\n"),)),
+    ("gif", ((0, b"GIF"),)),
+    ("webp", ((8, b"WEBP"),)),
+    ("flif", ((0, b"FLIF"),)),
+    ("cr2", ((0, b"II*\x00"), (8, b"CR"))),
+    ("cr2", ((0, b"MM\x00*"), (8, b"CR"))),
+    ("tif", ((0, b"II*\x00"),)),
+    ("tif", ((0, b"MM\x00*"),)),
+    ("bmp", ((0, b"BM"),)),
+    ("jxr", ((0, b"II\xbc"),)),
+    ("psd", ((0, b"8BPS"),)),
+    ("ico", ((0, b"\x00\x00\x01\x00"),)),
+    ("cur", ((0, b"\x00\x00\x02\x00"),)),
+)
+
+
 def image_type(data: bytes) -> str | None:
-    """The type ABS's image check finds from the first bytes (png, jpg, webp), or None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
+    """The `ext` CoverManager.checkFileIsValidImage gets from image-type for a file, or None (not an image).
+
+    Any image type may come back; whether ABS takes it is the caller's check against SupportedImageTypes."""
+    chunk = data[:12]  # readChunk(imagepath, 0, 12)
+    if len(chunk) < 2:
+        return None
+    for ext, runs in _IMAGE_SIGNATURES:
+        if all(chunk[at : at + len(run)] == run for at, run in runs):
+            return ext
     return None
+
+
+def _checked_image(data: bytes) -> tuple[str | None, str]:
+    """CoverManager.checkFileIsValidImage: the image's type, or None and the error ABS answers with."""
+    kind = image_type(data)
+    if kind is None:
+        return None, "Invalid image"
+    if kind not in _SUPPORTED_IMAGE_EXTS:
+        return None, f"Invalid image type {kind} (Supported: {','.join(_SUPPORTED_IMAGE_EXTS)})"
+    return kind, ""
 
 
 def stand_in_jpeg(path: str) -> bytes:
@@ -103,10 +137,7 @@ class CoverRoutes(AbsState):
         return web.Response(body=data, content_type=f"image/{'jpeg' if kind == 'jpg' else kind}")
 
     async def upload_cover(self, request: web.Request) -> web.Response:
-        self._check_can_update(request)
-        item = self.items.get(request.match_info["iid"])
-        if item is None:
-            return text(404, "Not Found")
+        item = self._item_to_change(request)
         if request.content_type.startswith("multipart/"):
             form = await request.post()
             upload = form.get("cover")
@@ -124,9 +155,9 @@ class CoverRoutes(AbsState):
             data = await self._download(str(url))
             if data is None:
                 return text(400, "Failed to download image from url")
-            kind = image_type(data)
+            kind, error = _checked_image(data)
             if kind is None:
-                return text(400, "Invalid image")
+                return text(400, error)
             path = self._save_cover(item, data, kind)
         self._set_cover_path(item, path)
         return json_response({"success": True, "cover": path})
@@ -145,10 +176,7 @@ class CoverRoutes(AbsState):
             return None
 
     async def update_cover(self, request: web.Request) -> web.Response:
-        self._check_can_update(request)
-        item = self.items.get(request.match_info["iid"])
-        if item is None:
-            return text(404, "Not Found")
+        item = self._item_to_change(request)
         body = await self._body(request)
         path = body.get("cover") if isinstance(body, dict) else None
         if not path or not isinstance(path, str):
@@ -161,19 +189,16 @@ class CoverRoutes(AbsState):
         data = self.server_files.get(path)
         if data is None:
             return text(500, "Cover path does not exist")
-        kind = image_type(data)
+        kind, error = _checked_image(data)
         if kind is None:
-            return text(500, "Invalid image")
+            return text(500, error)
         if not path.startswith(self._cover_dir(item)):
             path = self._save_cover(item, data, kind)  # copied into the cover folder
         self._set_cover_path(item, path)
         return json_response({"success": True, "cover": path})
 
     async def remove_cover(self, request: web.Request) -> web.Response:
-        self._check_can_update(request)
-        item = self.items.get(request.match_info["iid"])
-        if item is None:
-            return text(404, "Not Found")
+        item = self._item_to_change(request)
         if media_of(item).get("coverPath"):
             self._set_cover_path(item, None)
         return text(200, "OK")

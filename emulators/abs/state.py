@@ -85,6 +85,15 @@ class AbsState:
         if self._token(request) in self.readonly_keys:
             raise web.HTTPForbidden(text="Forbidden")
 
+    def _item_to_change(self, request: web.Request) -> dict:
+        """LibraryItemController.middleware ahead of a write: the item first (unknown → 404), then the
+        key's permission to change it (none → 403)."""
+        item = self.items.get(request.match_info["iid"])
+        if item is None:
+            raise web.HTTPNotFound(text="Not Found")
+        self._check_can_update(request)
+        return item
+
     async def _body(self, request: web.Request) -> Any:
         raw = await request.read()
         if self.record_bodies and LOG_KEY in request:

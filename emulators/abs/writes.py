@@ -19,10 +19,7 @@ _STRING_KEYS = ("title", "subtitle", *TEXT_META_KEYS)
 
 class WriteRoutes(AbsState):
     async def patch_media(self, request: web.Request) -> web.Response:
-        self._check_can_update(request)
-        item = self.items.get(request.match_info["iid"])
-        if item is None:
-            return text(404, "Not Found")
+        item = self._item_to_change(request)
         payload = await self._body(request)
         changed = self._apply_media_payload(item, payload)
         out: dict[str, Any] = {}

@@ -11,7 +11,7 @@ _ASIN_RE = re.compile(r"(?: |^)\[([A-Z0-9]{10})](?= |$)")
 _NARRATOR_RE = re.compile(r"^(?P<title>.*) \{(?P<narrators>.*)\}$")
 _SEQUENCE_RE = re.compile(
     r"^(?P<label>vol\.? |volume |book )?(?P<seq>\d{0,3}(?:\.\d{1,2})?)(?P<dot>\.?)(?: (?P<suffix>.*))?$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # JS's \d is ASCII digits only
 )
 _YEAR_RE = re.compile(r"^ *\(?([0-9]{4})\)? * - *(.+)")
 
@@ -23,58 +23,65 @@ def _js_number_string(s: str) -> str:
 
 
 def _get_sequence(folder: str) -> tuple[str, str | None]:
+    volume_number = None
     parts = folder.split(" - ")
-    number = None
-    for i, part in enumerate(parts):
-        m = _SEQUENCE_RE.match(part)
-        if m and not (m.group("suffix") and not (m.group("label") or m.group("dot"))):
-            number = _js_number_string(m.group("seq"))
-            if m.group("suffix"):
-                parts[i] = m.group("suffix")
-            else:
-                del parts[i]
+    for i in range(len(parts)):
+        match = _SEQUENCE_RE.match(parts[i])
+        # This excludes '101 Dalmations' but includes '101. Dalmations' (scandir.js's own words).
+        if match and not (match["suffix"] and not (match["label"] or match["dot"])):
+            volume_number = _js_number_string(match["seq"])
+            parts[i] = match["suffix"] or ""
+            if not parts[i]:
+                parts.pop(i)  # parts.splice(i, 1)
             break
-    return " - ".join(parts), number
+    return " - ".join(parts), volume_number
+
+
+def _get_asin(folder: str) -> tuple[str, str | None]:
+    m = _ASIN_RE.search(folder)
+    if not m:
+        return js_trim(folder), None
+    return js_trim(folder.replace(m.group(0), "", 1)), m.group(1)
+
+
+def _get_narrator(folder: str) -> tuple[str, str | None]:
+    m = _NARRATOR_RE.match(folder)
+    return (m.group("title"), m.group("narrators")) if m else (folder, None)
+
+
+def _get_published_year(folder: str) -> tuple[str, str | None]:
+    m = _YEAR_RE.match(folder)
+    return (m.group(2), m.group(1)) if m else (folder, None)
+
+
+def _get_subtitle(folder: str) -> tuple[str, str]:
+    split_title = folder.split(" - ")
+    return split_title.pop(0), " - ".join(split_title)
 
 
 def book_data_from_dir(rel_path: str, parse_subtitle: bool = False) -> dict:
     """getBookDataFromDir: title, subtitle, asin, authors, narrators, seriesName, seriesSequence,
-    publishedYear from an item folder's path relative to the library folder."""
-    split = rel_path.split("/")
-    folder = split.pop()
-    series = split.pop() if len(split) > 1 else None
-    author = split.pop() if split else None
+    publishedYear from an item folder's path relative to the library folder, step by step as scandir.js
+    takes them (each getX hands back the folder with its piece taken out, and the piece)."""
+    split_dir = rel_path.split("/")
+    folder = split_dir.pop()
+    series = split_dir.pop() if len(split_dir) > 1 else None
+    author = split_dir.pop() if split_dir else None
 
-    asin = None
-    m = _ASIN_RE.search(folder)
-    if m:
-        asin = m.group(1)
-        folder = folder.replace(m.group(0), "", 1)
-    folder = js_trim(folder)
-    narrators = None
-    m = _NARRATOR_RE.match(folder)
-    if m:
-        folder, narrators = m.group("title"), m.group("narrators")
-    sequence = None
-    if series:
-        folder, sequence = _get_sequence(folder)
-    year = None
-    m = _YEAR_RE.match(folder)
-    if m:
-        year, folder = m.group(1), m.group(2)
-    subtitle = None
-    if parse_subtitle:
-        pieces = folder.split(" - ")
-        folder, subtitle = pieces[0], " - ".join(pieces[1:])
+    folder, asin = _get_asin(folder)
+    folder, narrators = _get_narrator(folder)
+    folder, sequence = _get_sequence(folder) if series else (folder, None)
+    folder, published_year = _get_published_year(folder)
+    title, subtitle = _get_subtitle(folder) if parse_subtitle else (folder, None)
     return {
-        "title": folder,
+        "title": title,
         "subtitle": subtitle,
         "asin": asin,
         "authors": parse_name_string(author) or [],
         "narrators": parse_name_string(narrators) or [],
         "seriesName": series,
         "seriesSequence": sequence,
-        "publishedYear": year,
+        "publishedYear": published_year,
     }
 
 

@@ -77,10 +77,10 @@ async def extract(
             plan = plan_fetch(con, library_id, listing, full_refresh)
             del listing
             summary.timings["listing"] += time.perf_counter() - t
-            summary.items_seen += len(plan.listed)
-            summary.new += len(plan.new)
-            summary.changed += len(plan.changed)
-            summary.unchanged += plan.unchanged
+            summary.count("items_seen", len(plan.listed))
+            summary.count("new", len(plan.new))
+            summary.count("changed", len(plan.changed))
+            summary.count("unchanged", plan.unchanged)
             total += len(plan.to_fetch)
             advance(0)
             log.info(
@@ -100,7 +100,7 @@ async def extract(
             )
             if plan.removed:
                 con.execute(warehouse.load_sql("extract_mark_removed"), [warehouse.now(), plan.removed])
-                summary.removed += len(plan.removed)
+                summary.count("removed", len(plan.removed))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -176,10 +176,12 @@ def _store(
     changed: set[str],
     summary: Summary,
 ) -> None:
-    summary.fetched += batch.fetched
+    summary.count("fetched", batch.fetched)
     summary.timings["preparing_cpu"] += batch.cpu_seconds
     summary.preparing_peak_rss_mb = max(summary.preparing_peak_rss_mb, batch.peak_rss_mb)
-    summary.missing += len(batch.missing)  # deleted between listing and fetching: marked removed next run
+    summary.count(
+        "missing", len(batch.missing)
+    )  # deleted between listing and fetching: marked removed next run
     for item_id, message, detail in batch.malformed:
         summary.errors["malformed_item"] += 1
         warehouse.record_error(con, run_id, FLOW, item_id, "malformed_item", message, detail)
@@ -189,7 +191,7 @@ def _store(
         warehouse.record_error(
             con, run_id, FLOW, item_id, "load_failed", f"item {item_id} could not be stored: {reason}"
         )
-    summary.extracted += len(batch.item_ids) - len(failed)
+    summary.count("extracted", len(batch.item_ids) - len(failed))
     for item_id, kind, message in batch.problems:
         if item_id not in failed:
             summary.errors[kind] += 1

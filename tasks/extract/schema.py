@@ -7,89 +7,38 @@ from typing import Any
 import pyarrow as pa
 
 SERIES_TYPE = pa.list_(pa.struct([("name", pa.string()), ("sequence", pa.string())]))
-ITEM_SCHEMA = pa.schema(
-    [
-        ("item_id", pa.string()),
-        ("library_id", pa.string()),
-        ("folder_id", pa.string()),
-        ("book_id", pa.string()),
-        ("ino", pa.string()),
-        ("path", pa.string()),
-        ("rel_path", pa.string()),
-        ("is_file", pa.bool_()),
-        ("title", pa.string()),
-        ("subtitle", pa.string()),
-        ("authors", pa.list_(pa.string())),
-        ("narrators", pa.list_(pa.string())),
-        ("series", SERIES_TYPE),
-        ("genres", pa.list_(pa.string())),
-        ("tags", pa.list_(pa.string())),
-        ("published_year", pa.string()),
-        ("published_date", pa.string()),
-        ("publisher", pa.string()),
-        ("description", pa.string()),
-        ("isbn", pa.string()),
-        ("asin", pa.string()),
-        ("language", pa.string()),
-        ("explicit", pa.bool_()),
-        ("abridged", pa.bool_()),
-        ("duration", pa.float64()),
-        ("size", pa.int64()),
-        ("num_audio_files", pa.int32()),
-        ("cover_path", pa.string()),
-        ("added_at", pa.int64()),
-        ("updated_at", pa.int64()),
-        ("is_missing", pa.bool_()),
-        ("is_invalid", pa.bool_()),
-        ("removed_at", pa.timestamp("us")),
-        ("raw", pa.string()),
-        ("extracted_at", pa.timestamp("us")),
-        ("run_id", pa.string()),
-    ]
+# The Arrow type of every extract column: a column name means the same in every table that has it.
+_TYPES: dict[pa.DataType, str] = {
+    pa.string(): "item_id library_id folder_id book_id ino path rel_path title subtitle published_year "
+    "published_date publisher description isbn asin language cover_path raw run_id filename ext format codec "
+    "mime_type meta_tags file_type source field value rule",
+    pa.bool_(): "is_file explicit abridged is_missing is_invalid exclude is_supplementary",
+    pa.list_(pa.string()): "authors narrators genres tags",
+    SERIES_TYPE: "series",
+    pa.float64(): "duration",
+    pa.int64(): "size added_at updated_at bit_rate",
+    pa.int32(): "num_audio_files idx ordinal",
+    pa.timestamp("us"): "removed_at extracted_at",
+}
+_TYPE = {name: dtype for dtype, names in _TYPES.items() for name in names.split()}
+
+
+def _schema(columns: str) -> pa.Schema:
+    """A table's schema: its columns in the warehouse table's order, each with its type."""
+    return pa.schema([(name, _TYPE[name]) for name in columns.split()])
+
+
+ITEM_SCHEMA = _schema(
+    "item_id library_id folder_id book_id ino path rel_path is_file title subtitle authors narrators series "
+    "genres tags published_year published_date publisher description isbn asin language explicit abridged "
+    "duration size num_audio_files cover_path added_at updated_at is_missing is_invalid removed_at raw "
+    "extracted_at run_id"
 )
-AUDIO_SCHEMA = pa.schema(
-    [
-        ("item_id", pa.string()),
-        ("ino", pa.string()),
-        ("idx", pa.int32()),
-        ("filename", pa.string()),
-        ("ext", pa.string()),
-        ("path", pa.string()),
-        ("rel_path", pa.string()),
-        ("size", pa.int64()),
-        ("duration", pa.float64()),
-        ("format", pa.string()),
-        ("codec", pa.string()),
-        ("bit_rate", pa.int64()),
-        ("mime_type", pa.string()),
-        ("exclude", pa.bool_()),
-        ("meta_tags", pa.string()),
-    ]
+AUDIO_SCHEMA = _schema(
+    "item_id ino idx filename ext path rel_path size duration format codec bit_rate mime_type exclude meta_tags"
 )
-FILE_SCHEMA = pa.schema(
-    [
-        ("item_id", pa.string()),
-        ("ino", pa.string()),
-        ("filename", pa.string()),
-        ("ext", pa.string()),
-        ("path", pa.string()),
-        ("rel_path", pa.string()),
-        ("size", pa.int64()),
-        ("file_type", pa.string()),
-        ("is_supplementary", pa.bool_()),
-    ]
-)
-EVIDENCE_SCHEMA = pa.schema(
-    [
-        ("item_id", pa.string()),
-        ("source", pa.string()),
-        ("field", pa.string()),
-        ("value", pa.string()),
-        ("ordinal", pa.int32()),
-        ("rule", pa.string()),
-        ("run_id", pa.string()),
-    ]
-)
+FILE_SCHEMA = _schema("item_id ino filename ext path rel_path size file_type is_supplementary")
+EVIDENCE_SCHEMA = _schema("item_id source field value ordinal rule run_id")
 
 
 def table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:

@@ -15,24 +15,23 @@ _COUNTS = ("items_seen", "new", "changed", "unchanged", "removed", "fetched", "m
 @dataclass
 class Summary:
     libraries: list[str] = field(default_factory=list)
-    items_seen: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    fetched: int = 0
-    missing: int = 0
-    extracted: int = 0
+    counts: Counter[str] = field(default_factory=Counter)  # by the names of _COUNTS (see `count`)
     errors: Counter[str] = field(default_factory=Counter)
     requests: int = 0
     # Seconds of wall time by phase (where a run spends it).
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     preparing_peak_rss_mb: float = 0.0
 
+    def count(self, name: str, n: int) -> None:
+        """Add `n` to one of the plain counts (a name not in _COUNTS is a mistake, not a new count)."""
+        if name not in _COUNTS:
+            raise KeyError(f"not an extract count: {name!r}")
+        self.counts[name] += n
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "libraries": self.libraries,
-            **{k: getattr(self, k) for k in _COUNTS},
+            **{k: self.counts[k] for k in _COUNTS},
             "errors": dict(self.errors),
             "error_count": sum(self.errors.values()),
             "abs_requests": self.requests,

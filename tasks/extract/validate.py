@@ -102,29 +102,28 @@ def opt_bool(where: str, value: Any) -> bool | None:
     raise MalformedItem(f"{where} is {type_name(value)}, expected true/false")
 
 
+def _wrong_kind(where: str, value: Any, expected: str) -> MalformedItem:
+    """The error for a value of another kind than `expected`, showing the start of it."""
+    return MalformedItem(f"{where} is {type_name(value)} {str(value)[:30]!r}, expected {expected}")
+
+
 def opt_int(where: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    if is_int(value):
+    if value is None or is_int(value):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    raise MalformedItem(f"{where} is {type_name(value)} {str(value)[:30]!r}, expected a whole number")
+    raise _wrong_kind(where, value, "a whole number")
 
 
 def opt_float(where: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    if is_num(value):
-        return float(value)
-    raise MalformedItem(f"{where} is {type_name(value)} {str(value)[:30]!r}, expected a number")
+    if value is None or is_num(value):
+        return None if value is None else float(value)
+    raise _wrong_kind(where, value, "a number")
 
 
 def opt_id(where: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if is_int(value):
-        return str(value)
+    if value is None or is_int(value):
+        return None if value is None else str(value)
     return check_text(where, value, 200)
 
 

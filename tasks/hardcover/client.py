@@ -42,6 +42,7 @@ from tasks.hardcover.queries import (
     load_query,
 )
 from tasks.hardcover.root_fields import root_field_names
+from tasks.http_session import SessionClient
 from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retry_after_seconds
 from tasks.settings import Settings
 
@@ -61,7 +62,7 @@ class ClientStats:
         return sum(self.root_fields.values())
 
 
-class HardcoverClient:
+class HardcoverClient(SessionClient):
     """Async Hardcover client. Use as `async with HardcoverClient.from_settings(s, cache=...) as hc:`."""
 
     def __init__(
@@ -98,7 +99,6 @@ class HardcoverClient:
         self.cache = cache
         self.stats = ClientStats()
         self._lock = asyncio.Lock()
-        self._session: aiohttp.ClientSession | None = None
 
     @classmethod
     def from_settings(
@@ -118,8 +118,8 @@ class HardcoverClient:
     def __repr__(self) -> str:  # never the token
         return f"HardcoverClient(url={self.url!r}, sent={self.budget.sent})"
 
-    async def __aenter__(self) -> HardcoverClient:
-        self._session = aiohttp.ClientSession(
+    def _new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
             headers={
                 "authorization": f"Bearer {self._token}",
                 "content-type": "application/json",
@@ -127,12 +127,6 @@ class HardcoverClient:
             },
             timeout=aiohttp.ClientTimeout(total=self.timeout),
         )
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def query(
         self, name: str, variables: dict[str, Any], operation: str | None = None

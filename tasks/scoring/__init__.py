@@ -19,7 +19,7 @@ from tasks.scoring.features import pair_features
 from tasks.scoring.library_estimate import adapt
 from tasks.scoring.model import MODEL_PATH, Model, apply
 from tasks.scoring.prepare import book_frame, item_frame
-from tasks.scoring.tiers import choose_matches, rank_and_choose
+from tasks.scoring.tiers import DEFAULT_THRESHOLDS, Thresholds, choose_matches, rank_and_choose
 
 __all__ = [
     "COMPARISONS",
@@ -28,6 +28,7 @@ __all__ = [
     "Comparison",
     "MODEL_PATH",
     "Model",
+    "Thresholds",
     "adapt",
     "apply",
     "book_frame",
@@ -68,13 +69,10 @@ def score_features(
     features: pl.DataFrame,
     item_ids: pl.Series | list[str],
     model: Model,
-    auto_threshold: float = 0.95,
-    pending_threshold: float = 0.70,
-    runner_up_margin: float = 0.05,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(every pair of `features` scored and ranked, one match per item of `item_ids`)."""
-    scored = apply(features, model)
-    return rank_and_choose(scored, item_ids, auto_threshold, pending_threshold, runner_up_margin)
+    return rank_and_choose(apply(features, model), item_ids, thresholds)
 
 
 def score_and_choose(
@@ -83,13 +81,9 @@ def score_and_choose(
     books: pl.DataFrame,
     item_ids: pl.Series | list[str],
     model: Model | None = None,
-    auto_threshold: float = 0.95,
-    pending_threshold: float = 0.70,
-    runner_up_margin: float = 0.05,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The score step of a run: every candidate pair scored and ranked (match_scores), and one match per
     item of `item_ids` (matches)."""
     features = pair_features(candidates, items, books)
-    return score_features(
-        features, item_ids, model or load_model(), auto_threshold, pending_threshold, runner_up_margin
-    )
+    return score_features(features, item_ids, model or load_model(), thresholds)

@@ -45,6 +45,24 @@ class Comparison:
 
 
 c = pl.col
+
+
+def _similarity(name: str, description: str, *steps: tuple[str, float]) -> Comparison:
+    """A comparison of one 0–100 similarity column, `<name>_sim`: exact at 100, then each (level, at least)
+    step in turn, else far; no level without a similarity."""
+    sim = c(f"{name}_sim")
+    levels = (("exact", sim >= 100), *((level, sim >= at) for level, at in steps), ("far", pl.lit(True)))
+    return Comparison(name, description, levels, sim.is_null())
+
+
+def _difference(name: str, description: str, *steps: tuple[str, float]) -> Comparison:
+    """A comparison of one non-negative difference column, `<name>_diff`: each (level, at most) step in
+    turn, else far; no level without a difference."""
+    diff = c(f"{name}_diff")
+    levels = (*((level, diff <= at) for level, at in steps), ("far", pl.lit(True)))
+    return Comparison(name, description, levels, diff.is_null())
+
+
 # Why ratio and not token_set_ratio: token_set_ratio("dune", "dune messiah") == 100 would make a sequel
 # (or an omnibus) look like the book. Containment is its own level instead, with its own (learned) weight.
 COMPARISONS: tuple[Comparison, ...] = (
@@ -73,26 +91,14 @@ COMPARISONS: tuple[Comparison, ...] = (
         ),
         c("title_sources").fill_null(0) == 0,
     ),
-    Comparison(
+    _similarity(
         "author",
         "best pairing over author lists (normalised names; surname + initial keys)",
-        (
-            ("exact", c("author_sim") >= 100),
-            ("close", c("author_sim") >= AUTHOR_CLOSE),
-            ("fair", c("author_sim") >= 70),
-            ("far", pl.lit(True)),
-        ),
-        c("author_sim").is_null(),
+        ("close", AUTHOR_CLOSE),
+        ("fair", 70),
     ),
-    Comparison(
-        "narrator",
-        "best pairing of item narrators with the book's audio-edition narrators",
-        (
-            ("exact", c("narrator_sim") >= 100),
-            ("close", c("narrator_sim") >= 85),
-            ("far", pl.lit(True)),
-        ),
-        c("narrator_sim").is_null(),
+    _similarity(
+        "narrator", "best pairing of item narrators with the book's audio-edition narrators", ("close", 85)
     ),
     Comparison(
         "series",
@@ -116,26 +122,19 @@ COMPARISONS: tuple[Comparison, ...] = (
         ),
         ~c("item_has_position"),
     ),
-    Comparison(
+    _difference(
         "duration",
         "item duration vs the closest audio edition's audio_seconds (separates abridged/unabridged/dramatised)",
-        (
-            ("within_3pct", c("duration_diff") <= 0.03),
-            ("within_10pct", c("duration_diff") <= 0.10),
-            ("within_25pct", c("duration_diff") <= 0.25),
-            ("far", pl.lit(True)),
-        ),
-        c("duration_diff").is_null(),
+        ("within_3pct", 0.03),
+        ("within_10pct", 0.10),
+        ("within_25pct", 0.25),
     ),
-    Comparison(
+    # The year difference is a whole number of years, never negative: at most 0 is the same year.
+    _difference(
         "year",
         "publication year (ABS year is often the audio release, so only a weak signal)",
-        (
-            ("exact", c("year_diff") == 0),
-            ("near", c("year_diff") <= 2),
-            ("far", pl.lit(True)),
-        ),
-        c("year_diff").is_null(),
+        ("exact", 0),
+        ("near", 2),
     ),
     Comparison(
         "identifier",

@@ -9,6 +9,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import numpy as np
 import polars as pl
@@ -290,16 +291,24 @@ def estimate_library(
     )
 
 
+class Tuning(TypedDict, total=False):
+    """The knobs of `estimate_library` that `adapt` passes on as they are (defaults: estimate_library's)."""
+
+    strength: float
+    max_iterations: int
+    tolerance: float
+    u_below: float
+    flip_z: float
+    orders: dict[str, tuple[tuple[str, ...], ...]]
+    floors: dict[str, dict[str, float]]
+
+
 def adapt(
     model: Model,
     pairs: pl.DataFrame,
     labels: pl.DataFrame | None = None,
-    strength: float = STRENGTH,
     min_items: int = MIN_ITEMS,
-    max_iterations: int = MAX_ITERATIONS,
-    tolerance: float = TOLERANCE,
-    orders: dict[str, tuple[tuple[str, ...], ...]] = ORDERS,
-    floors: dict[str, dict[str, float]] = SOFT_FLOORS,
+    **tuning: Unpack[Tuning],
 ) -> Model:
     """The shipped `model` adapted to one library (`estimate_library`): its candidate `pairs`
     (`item_id`, the level columns; `book_id` when `labels` are given) and review decisions `labels`.
@@ -315,9 +324,7 @@ def adapt(
     items = pairs["item_id"].n_unique() if pairs.height else 0
     if items < min_items:
         return model
-    found = estimate_library(
-        model, pairs, labels, strength, max_iterations, tolerance, orders=orders, floors=floors
-    )
+    found = estimate_library(model, pairs, labels, **tuning)
     table = {
         comp.name: level_table(
             comp.level_names,
@@ -358,7 +365,7 @@ def adapt(
                 "items_with_their_book": round(found.pi, 4),
                 "iterations": found.iterations,
                 "converged": found.converged,
-                "strength": strength,
+                "strength": tuning.get("strength", STRENGTH),
                 "calibration": "shipped prior odds and curve; weights at most max(shipped weight, 0)",
             },
         },

@@ -13,6 +13,7 @@ Book frame columns:    book_id, title_variants: list[str], authors, author_keys,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -44,6 +45,28 @@ SOURCE_BIT = {s: 1 << i for i, s in enumerate(SOURCES)}
 
 _YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 
+# The type every input column is read with, whichever table it comes from (item_evidence and the hc_*
+# tables of the migrations agree on each name).
+_INPUT_TYPES: dict[PolarsDataType, str] = {
+    pl.String: "item_id source field value title subtitle contributable_type author_name contribution asin "
+    "isbn_10 isbn_13 series_name",
+    pl.Int64: "book_id edition_id contributable_id",
+    pl.Int32: "ordinal release_year reading_format_id",
+    pl.Float64: "audio_seconds position",
+    pl.Boolean: "compilation featured",
+}
+_INPUT_TYPE = {name: dtype for dtype, names in _INPUT_TYPES.items() for name in names.split()}
+
+
+def _cast(schema: Mapping[str, PolarsDataType]) -> list[pl.Expr]:
+    """The columns `schema` names, in its order, cast to its types."""
+    return [pl.col(name).cast(dtype) for name, dtype in schema.items()]
+
+
+def _read(*names: str) -> list[pl.Expr]:
+    """Input columns, each cast to the type it is read with."""
+    return _cast({name: _INPUT_TYPE[name] for name in names})
+
 
 def _empty_items() -> pl.DataFrame:
     return pl.DataFrame(
@@ -73,17 +96,15 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
 
     `items` (item_id, duration) adds the audio duration; items with no evidence still get a row.
     """
-    ev = evidence.select(
-        pl.col("item_id").cast(pl.String),
-        pl.col("source").cast(pl.String),
-        pl.col("field").cast(pl.String),
-        pl.col("value").cast(pl.String),
-        pl.col("ordinal").cast(pl.Int32).fill_null(0),
-        (pl.col("rule") if "rule" in evidence.columns else pl.lit(None))
-        .cast(pl.String)
-        .fill_null("")
-        .alias("rule"),
-    ).filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
+    rule = pl.col("rule") if "rule" in evidence.columns else pl.lit(None)
+    ev = (
+        evidence.select(
+            *_read("item_id", "source", "field", "value", "ordinal"),
+            rule.cast(pl.String).fill_null("").alias("rule"),
+        )
+        .with_columns(pl.col("ordinal").fill_null(0))
+        .filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
+    )
     ev = ev.with_columns(bit=pl.col("source").replace_strict(SOURCE_BIT, default=0, return_dtype=pl.Int32))
     item_ids = ev.select("item_id").unique()
     if items is not None and items.height:
@@ -289,12 +310,8 @@ def book_frame(
     series: pl.DataFrame,
 ) -> pl.DataFrame:
     """One row per Hardcover book from the hc_* tables (same column names as the migrations)."""
-    b = books.select(
-        pl.col("book_id").cast(pl.Int64),
-        pl.col("title").cast(pl.String),
-        pl.col("subtitle").cast(pl.String),
-        pl.col("release_year").cast(pl.Int32),
-        pl.col("compilation").cast(pl.Boolean).fill_null(False),
+    b = books.select(_read("book_id", "title", "subtitle", "release_year", "compilation")).with_columns(
+        pl.col("compilation").fill_null(False)
     )
     raw = pl.when(pl.col("subtitle").is_not_null() & (pl.col("subtitle") != "")).then(
         pl.col("title") + ": " + pl.col("subtitle")
@@ -318,13 +335,13 @@ def book_frame(
         title_series=from_title.struct.field("series"), title_position=from_title.struct.field("position")
     )
 
-    contrib = contributions.select(
-        pl.col("contributable_type").cast(pl.String),
-        pl.col("contributable_id").cast(pl.Int64),
-        pl.col("author_name").cast(pl.String),
-        pl.col("contribution").cast(pl.String),
-        pl.col("ordinal").cast(pl.Int32).fill_null(0),
-    ).sort("contributable_id", "ordinal")
+    contrib = (
+        contributions.select(
+            _read("contributable_type", "contributable_id", "author_name", "contribution", "ordinal")
+        )
+        .with_columns(pl.col("ordinal").fill_null(0))
+        .sort("contributable_id", "ordinal")
+    )
     book_authors = contrib.filter(
         (pl.col("contributable_type") == "Book")
         & (pl.col("contribution").is_null() | pl.col("contribution").is_in(["Author", "author", ""]))
@@ -340,13 +357,7 @@ def book_frame(
     )
 
     ed = editions.select(
-        pl.col("edition_id").cast(pl.Int64),
-        pl.col("book_id").cast(pl.Int64),
-        pl.col("reading_format_id").cast(pl.Int32),
-        pl.col("asin").cast(pl.String),
-        pl.col("isbn_10").cast(pl.String),
-        pl.col("isbn_13").cast(pl.String),
-        pl.col("audio_seconds").cast(pl.Float64),
+        _read("edition_id", "book_id", "reading_format_id", "asin", "isbn_10", "isbn_13", "audio_seconds")
     )
     narr = contrib.filter(
         (pl.col("contributable_type") == "Edition")
@@ -379,12 +390,11 @@ def book_frame(
         .group_by("book_id")
         .agg(isbns=pl.col("i").unique())
     )
-    s = series.select(
-        pl.col("book_id").cast(pl.Int64),
-        pl.col("series_name").cast(pl.String),
-        pl.col("position").cast(pl.Float64),
-        pl.col("featured").cast(pl.Boolean).fill_null(False),
-    ).sort("book_id", "featured", descending=[False, True])
+    s = (
+        series.select(_read("book_id", "series_name", "position", "featured"))
+        .with_columns(pl.col("featured").fill_null(False))
+        .sort("book_id", "featured", descending=[False, True])
+    )
     s = s.group_by("book_id", maintain_order=True).first()
     s = s.with_columns(series=map_unique(s["series_name"], normalise_series, pl.String)).select(
         "book_id", "series", "position"
@@ -430,10 +440,9 @@ def _book_schema() -> dict[str, PolarsDataType]:
 
 def conform_items(frame: pl.DataFrame) -> pl.DataFrame:
     """Prepared item rows read back from the warehouse, in exactly item_frame's columns and types."""
-    schema = _empty_items().schema
-    return frame.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    return frame.select(_cast(_empty_items().schema))
 
 
 def conform_books(frame: pl.DataFrame) -> pl.DataFrame:
     """Prepared book rows read back from the warehouse, in exactly book_frame's columns and types."""
-    return frame.select([pl.col(name).cast(dtype) for name, dtype in _book_schema().items()])
+    return frame.select(_cast(_book_schema()))

@@ -22,7 +22,7 @@ import polars as pl
 from tasks.scoring import adaptation, load_model, pair_features, score_features
 from tasks.scoring.model import Model, explanation_json
 from tasks.scoring.prepare import PREPARE_VERSION, book_frame, conform_books, conform_items, item_frame
-from tasks.scoring.tiers import mark_waiting
+from tasks.scoring.tiers import Thresholds, mark_waiting
 from tasks.settings import Settings
 from tasks.warehouse import connect, load_sql, now
 
@@ -151,9 +151,7 @@ def _score(
         features,
         inputs.items["item_id"],
         model,
-        settings.auto_threshold,
-        settings.pending_threshold,
-        settings.runner_up_margin,
+        Thresholds(settings.auto_threshold, settings.pending_threshold, settings.runner_up_margin),
     )
     if "fetched" in inputs.items.columns:
         matches = mark_waiting(matches, inputs.items)

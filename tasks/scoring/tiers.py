@@ -18,6 +18,8 @@ them the same way (ties in row order).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import polars as pl
 
 from tasks.scoring.comparisons import AUTHOR_CLOSE, NULL
@@ -74,12 +76,20 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+class Thresholds(NamedTuple):
+    """Where a match's confidence puts it: auto from `auto` up (without a cap), pending from `pending`;
+    a runner-up less than `runner_up_margin` behind the best caps it. The defaults are the settings'."""
+
+    auto: float = 0.95
+    pending: float = 0.70
+    runner_up_margin: float = 0.05
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 def choose_matches(
-    scored: pl.DataFrame,
-    item_ids: pl.Series | list[str],
-    auto_threshold: float = 0.95,
-    pending_threshold: float = 0.70,
-    runner_up_margin: float = 0.05,
+    scored: pl.DataFrame, item_ids: pl.Series | list[str], thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> pl.DataFrame:
     """One row per distinct id of `item_ids`, in their order: the item's best scored row with
     `runner_up_book_id`, `runner_up_confidence`, `margin`, `caps` and `tier` (items with no candidate get
@@ -122,7 +132,7 @@ def choose_matches(
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
         "title_ambiguous": (c("_same_title").fill_null(0) > 1) & _level_is("author", NULL) & ~settled,
-        "runner_up": c("runner_up_confidence").is_not_null() & (c("margin") < runner_up_margin),
+        "runner_up": c("runner_up_confidence").is_not_null() & (c("margin") < thresholds.runner_up_margin),
         "no_candidates": c("book_id").is_null(),
     }
     # A row's caps are the names of its true ones, in this order.
@@ -143,18 +153,18 @@ def choose_matches(
         | (_column(best, "author_own_sim", 0) >= AUTHOR_CLOSE)
         | _level_is("identifier", "asin", "isbn")
     )
-    low = c("book_id").is_not_null() & (c("confidence") < pending_threshold) & plausible
+    low = c("book_id").is_not_null() & (c("confidence") < thresholds.pending) & plausible
     best = best.with_columns(
         caps=pl.when(low).then(c("caps").list.concat(pl.lit(["low_confidence"]))).otherwise(c("caps"))
     )
     # The tier: from the confidence and the thresholds; a cap keeps an otherwise-auto match in pending.
-    auto = c("confidence") >= auto_threshold
+    auto = c("confidence") >= thresholds.auto
     tier = (
         pl.when(c("book_id").is_null())
         .then(pl.lit("reject"))
         .when(auto & (c("caps").list.len() == 0))
         .then(pl.lit("auto"))
-        .when((c("confidence") >= pending_threshold) | auto | low)
+        .when((c("confidence") >= thresholds.pending) | auto | low)
         .then(pl.lit("pending"))
         .otherwise(pl.lit("reject"))
     )
@@ -170,15 +180,11 @@ def choose_matches(
 
 
 def rank_and_choose(
-    scored: pl.DataFrame,
-    item_ids: pl.Series | list[str],
-    auto_threshold: float = 0.95,
-    pending_threshold: float = 0.70,
-    runner_up_margin: float = 0.05,
+    scored: pl.DataFrame, item_ids: pl.Series | list[str], thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(`scored` with each pair's `rank` among its item's candidates, `choose_matches` of it)."""
     ranked = scored.with_columns(_rank(scored))
-    return ranked, choose_matches(ranked, item_ids, auto_threshold, pending_threshold, runner_up_margin)
+    return ranked, choose_matches(ranked, item_ids, thresholds)
 
 
 def mark_waiting(matches: pl.DataFrame, fetched: pl.DataFrame) -> pl.DataFrame:

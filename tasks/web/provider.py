@@ -34,7 +34,7 @@ import polars as pl
 from tasks.hardcover.errors import HardcoverError
 from tasks.settings import Settings
 from tasks.warehouse import fetch_dicts, load_sql
-from tasks.writeback.plan import choose_edition, target_values
+from tasks.writeback.plan import choose_edition, target_rows, target_values
 
 log = logging.getLogger(__name__)
 MAX_MATCHES = 10
@@ -121,7 +121,7 @@ def score_query(
     book_ids: list[int],
 ) -> list[Ranked]:
     """Score the query as an item of its own (its title, author and ISBN as ABS evidence) against books."""
-    from tasks.scoring import load_model, score_and_choose
+    from tasks.scoring import Thresholds, load_model, score_and_choose
     from tasks.scoring.prepare import book_frame, item_frame
 
     if not book_ids:
@@ -162,10 +162,8 @@ def score_query(
         },
         schema={"item_id": pl.String, "book_id": pl.Int64, "edition_id": pl.Int64, "strategy": pl.String},
     )
-    scored, matches = score_and_choose(
-        candidates, items, books, [pid], load_model(),
-        settings.auto_threshold, settings.pending_threshold, settings.runner_up_margin,
-    )  # fmt: skip
+    thresholds = Thresholds(settings.auto_threshold, settings.pending_threshold, settings.runner_up_margin)
+    scored, matches = score_and_choose(candidates, items, books, [pid], load_model(), thresholds)
     match = matches.row(0, named=True) if matches.height else {}
     # The query is ABS's metadata and nothing else; `metadata_only` (that metadata may be an earlier wrong
     # match) asks whether the *item* is this book, which a query cannot tell either way: answering the
@@ -240,11 +238,7 @@ def abs_match(target: dict[str, Any], image_url: str | None, audio_seconds: floa
 def to_matches(con: duckdb.DuckDBPyConnection, ranked: list[Ranked]) -> list[dict[str, Any]]:
     """The ranked books in ABS's shape; the values are the writeback plan's (`target_values`, same edition
     choice), read with queries that touch only these books."""
-    ids = {"book_ids": sorted({c.book_id for c in ranked})}
-    books = {b["book_id"]: b for b in fetch_dicts(con, load_sql("web_provider_target_books"), ids)}
-    editions: dict[int, list[dict[str, Any]]] = {}
-    for e in fetch_dicts(con, load_sql("web_provider_target_editions"), ids):
-        editions.setdefault(e["book_id"], []).append(e)
+    books, editions = target_rows(con, [c.book_id for c in ranked])
     out = []
     for c in ranked:
         book = books.get(c.book_id)

@@ -22,6 +22,7 @@ import aiohttp
 import duckdb
 
 from tasks.abs import AbsClient, AbsError, AbsNotFound, AbsUnavailable
+from tasks.http_session import SessionClient
 from tasks.warehouse import load_sql, now, record_error
 from tasks.writeback.conflicts import COVER
 from tasks.writeback.journal import log_row, log_rows
@@ -75,22 +76,15 @@ class Image:
         return out
 
 
-class CatalogueImages:
+class CatalogueImages(SessionClient):
     """Downloads catalogue images once: a URL already fetched is read from the warehouse."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, timeout: float = 30.0) -> None:
         self.con = con
         self.timeout = timeout
-        self._session: aiohttp.ClientSession | None = None
 
-    async def __aenter__(self) -> CatalogueImages:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+    def _new_session(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
 
     async def get(self, url: str) -> Image:
         rows = self.con.execute(load_sql("cover_source_get"), [url]).fetchall()

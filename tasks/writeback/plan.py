@@ -231,13 +231,7 @@ def approved_items(
 
 def load_targets(con: duckdb.DuckDBPyConnection, approved: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """item_id -> target values, for every approved item whose book is in the warehouse."""
-    book_ids = sorted({r["book_id"] for r in approved})
-    books = {
-        b["book_id"]: b for b in fetch_dicts(con, load_sql("writeback_target_books"), {"book_ids": book_ids})
-    }
-    editions: dict[int, list[dict[str, Any]]] = {}
-    for e in fetch_dicts(con, load_sql("writeback_target_editions"), {"book_ids": book_ids}):
-        editions.setdefault(e["book_id"], []).append(e)
+    books, editions = target_rows(con, [r["book_id"] for r in approved])
     targets = {}
     for r in approved:
         book = books.get(r["book_id"])
@@ -247,6 +241,19 @@ def load_targets(con: duckdb.DuckDBPyConnection, approved: list[dict[str, Any]])
             book, choose_edition(editions.get(r["book_id"], []), r["edition_id"])
         )
     return targets
+
+
+def target_rows(
+    con: duckdb.DuckDBPyConnection, book_ids: list[int]
+) -> tuple[dict[int, dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+    """The warehouse's books of `book_ids` by id, and each book's editions in edition-id order: what
+    target_values and choose_edition read."""
+    ids = {"book_ids": sorted(set(book_ids))}
+    books = {b["book_id"]: b for b in fetch_dicts(con, load_sql("target_books"), ids)}
+    editions: dict[int, list[dict[str, Any]]] = {}
+    for e in fetch_dicts(con, load_sql("target_editions"), ids):
+        editions.setdefault(e["book_id"], []).append(e)
+    return books, editions
 
 
 def choose_edition(editions: list[dict[str, Any]], edition_id: int | None) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
--- The provider's books (a handful per request): what target_values needs, with the cover URL and the
--- book's audio length. Each table is filtered by the ids before grouping, so a request reads only them.
+-- Books with their authors and series: what target_values needs (the writeback plan, the ABS provider),
+-- with the cover URL and the book's audio length. Each table is filtered by the ids before grouping, so
+-- a handful of books reads only them.
 WITH b AS (
     SELECT * FROM hc_books WHERE book_id = ANY($book_ids::INTEGER[])
 ),

@@ -1,5 +1,5 @@
--- Every edition of the provider's books, with narrators and audio length (the answer's edition is the
--- matched one, else the book's first audio edition, as the writeback plan chooses).
+-- Every edition of the books, with narrators, image and audio length; choose_edition takes the approved
+-- or matched one, else the book's first audio edition.
 WITH e AS (
     SELECT * FROM hc_editions WHERE book_id = ANY($book_ids::INTEGER[])
 ),
