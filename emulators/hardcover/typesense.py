@@ -13,9 +13,9 @@ What is modelled (Typesense search parameters at their defaults unless Hardcover
   (at most 10 combinations), while fewer than that many books were found;
 - `drop_tokens_threshold` (1): while fewer books than that are found, tokens are dropped from the
   right until half of them are gone, then from the left;
-- text match: tokens matched, then fewest typos, then the last token matched whole over a prefix, then the best field
-  (tokens matched in it, its typos, a verbatim match of the whole value, the tokens' proximity), then
-  that field's weight, then the number of fields matched.
+- text match: tokens matched, then fewest typos, then the best field (tokens matched in it, its
+  typos, a verbatim match of the whole value, the tokens' proximity), then that field's weight, then
+  whole words over prefix expansions, then the number of fields matched.
 """
 
 from __future__ import annotations
@@ -224,9 +224,9 @@ def _dropped(tokens: list[str]) -> list[list[str]]:
 
 def _field_key(
     coll: Collection, q: QueryBy, f: str, tokens: list[str], doc_id: int, exp: _Expansions
-) -> tuple[dict[int, str], tuple[int, int, int, int]]:
+) -> tuple[dict[int, str], tuple[int, ...]]:
     """The query tokens a field of one book matches (token index -> the word it matched, the cheapest
-    one) and the field's own score: (tokens matched, typos, verbatim, proximity)."""
+    one) and the field's score: (tokens matched, typos, verbatim, proximity, tokens matched whole)."""
     last = len(tokens) - 1
     cands = [exp.seen.get((tok, f, q.prefix and i == last), {}) for i, tok in enumerate(tokens)]
     matched: dict[int, str] = {}
@@ -246,38 +246,36 @@ def _field_key(
             best_element = max(best_element, (len(positions), -min(gaps, 127)))
         verbatim |= toks == tokens
     typos = sum(cands[i][w] for i, w in matched.items())
-    return matched, (len(matched), 255 - min(typos, 255), int(verbatim), 127 + best_element[1])
+    whole = sum(w == tokens[i] for i, w in matched.items())
+    return matched, (len(matched), 255 - min(typos, 255), int(verbatim), 127 + best_element[1], whole)
 
 
 def _score(coll: Collection, q: QueryBy, tokens: list[str], doc_id: int, exp: _Expansions) -> int:
     """The `_text_match` value: a packed integer whose order is the ranking described above."""
     last = len(tokens) - 1
     best_cost: dict[int, int] = {}
-    exact_last = False
-    best_field = ((0, 0, 0, 0), 0)
+    best_field: tuple[int, ...] = (0, 0, 0, 0, 0, 0)
     fields_matched = 0
     for f, weight in zip(q.fields, q.weights, strict=True):
         matched, key = _field_key(coll, q, f, tokens, doc_id, exp)
         if not matched:
             continue
         fields_matched += 1
-        best_field = max(best_field, (key, min(weight, 127)))
+        best_field = max(best_field, (*key[:4], min(weight, 127), key[4]))
         for i, word in matched.items():
             cost = exp.seen[(tokens[i], f, q.prefix and i == last)][word]
             best_cost[i] = min(best_cost.get(i, cost), cost)
-            exact_last |= i == last and word == tokens[i]
-    prefix_only = int(q.prefix and last in best_cost and not exact_last)
-    (in_field, field_typos, verbatim, proximity), weight = best_field
+    in_field, field_typos, verbatim, proximity, weight, whole = best_field
     score = 0
     for value, bits in (
         (len(best_cost), 8),
         (255 - min(sum(best_cost.values()), 255), 8),
-        (1 - prefix_only, 1),
         (in_field, 8),
         (field_typos, 8),
         (verbatim, 1),
         (proximity, 7),
         (weight, 8),
+        (min(whole, 255), 8),
         (min(fields_matched, 255), 8),
     ):
         score = (score << bits) | value
