@@ -109,6 +109,13 @@ def test_the_last_token_is_a_prefix_and_the_others_are_not(coll):
     assert titles(coll, "gam hunger") == titles(coll, "gam")
 
 
+def test_a_prefix_expands_to_the_word_itself_and_the_three_most_popular_others():
+    docs = {i: book(t, ["A Writer"], u) for i, t, u in [(1, "Part 4", 1), (2, "Fahrenheit 451", 90)]}
+    docs |= {i: book(f"Title 4{i}", ["A Writer"], 50 + i) for i in range(3, 9)}
+    got = [docs[d]["title"] for _, d in text_search(Collection(docs, "users_count"), "4", DEFAULT)]
+    assert got == ["Part 4", "Fahrenheit 451", "Title 48", "Title 47"]
+
+
 def test_every_token_must_match_somewhere_in_the_fields(coll):
     # Neither "Hunger" nor "Games People Play": each holds one of the two words.
     assert titles(coll, "hunger games") == ["The Hunger Games", "Catching Fire"]

@@ -7,8 +7,8 @@ What is modelled (Typesense search parameters at their defaults unless Hardcover
 - typos: Damerau-Levenshtein distance per token, at most `num_typos` of the field (capped at 2), none
   below `min_len_1typo` (4) characters and at most one below `min_len_2typo` (7);
 - `prefix`: the last token also matches the words it starts (with the same typo allowance);
-- `max_candidates` (4): each token expands to at most 4 words per field and typo count, the words of
-  the most popular books first;
+- `max_candidates` (4): each token expands to at most 4 words per field and typo count: the token
+  itself when the field has it, then the words of the most popular books;
 - `typo_tokens_threshold` (1): typo-corrected spellings are only tried, cheapest combination first
   (at most 10 combinations), while fewer than that many books were found;
 - `drop_tokens_threshold` (1): while fewer books than that are found, tokens are dropped from the
@@ -160,8 +160,8 @@ class QueryBy:
 
 class _Expansions:
     """Each (token, field, typo count): the candidate words Typesense considers, at most
-    MAX_CANDIDATES of them, the most popular first (all of them in an exhaustive search); `seen` keeps
-    every candidate with its typo count for the scoring."""
+    MAX_CANDIDATES of them, the token itself and then the most popular (all of them in an exhaustive
+    search); `seen` keeps every candidate with its typo count for the scoring."""
 
     def __init__(self, coll: Collection, query_by: QueryBy) -> None:
         self.coll, self.q = coll, query_by
@@ -173,7 +173,7 @@ class _Expansions:
         if key not in self._memo:
             fi = self.coll.field(f)
             at_cost = [w for w, d in fi.words_at(token, cost, prefix).items() if d == cost]
-            at_cost.sort(key=lambda w: (-fi.popularity[w], w))
+            at_cost.sort(key=lambda w: (w != token, -fi.popularity[w], w))
             picked = at_cost if self.q.exhaustive else at_cost[:MAX_CANDIDATES]
             for w in picked:
                 self.seen[(token, f, prefix)].setdefault(w, cost)
