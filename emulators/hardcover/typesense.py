@@ -24,6 +24,7 @@ import bisect
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,15 +186,30 @@ def _allowances(tokens: list[str], q: QueryBy) -> list[dict[str, int]]:
     return [{f: typo_allowance(t, typos) for f, typos in zip(q.fields, q.typos, strict=True)} for t in tokens]
 
 
+def _cost_combinations(most: list[int]) -> Iterator[tuple[int, ...]]:
+    """Typo counts per token, each up to its most, fewest typos in all first (generated lazily: a long
+    query has millions)."""
+
+    def summing_to(i: int, total: int) -> Iterator[tuple[int, ...]]:
+        if i == len(most):
+            if total == 0:
+                yield ()
+            return
+        for c in range(min(most[i], total) + 1):
+            for rest in summing_to(i + 1, total - c):
+                yield (c, *rest)
+
+    for total in range(sum(most) + 1):
+        yield from summing_to(0, total)
+
+
 def _match(coll: Collection, q: QueryBy, tokens: list[str], exp: _Expansions) -> set[int]:
     """Books holding every token, typo-corrected spellings tried cheapest first until enough are found."""
     allow = _allowances(tokens, q)
     last = len(tokens) - 1
-    combos = sorted(
-        itertools.product(*(range(max(a.values()) + 1) for a in allow)), key=lambda c: (sum(c), c)
-    )
+    combos = _cost_combinations([max(a.values()) for a in allow])
     found: set[int] = set()
-    for combo in combos if q.exhaustive else combos[:COMBINATION_LIMIT]:
+    for combo in combos if q.exhaustive else itertools.islice(combos, COMBINATION_LIMIT):
         docs: set[int] | None = None
         for i, (tok, cost) in enumerate(zip(tokens, combo, strict=True)):
             holding: set[int] = set()
