@@ -365,3 +365,23 @@ def test_items_that_name_only_their_title_are_found_by_one_exact_title_lookup_wi
     assert all(it["truth"] in found.get(it["item_id"], []) for it in items)
     assert summary.requests.get("books_by_titles") == 1
     assert summary.requests.get("search", 0) == 1  # catalogue_items' one typo'd title still needs it
+
+
+def test_a_long_title_run_together_with_its_subtitle_is_searched_again_by_its_first_words(db_path):
+    """Hardcover's search needs every word in one book and its titles hold no subtitle: the whole
+    folder title finds nothing, so its first words are searched once more and find the book."""
+    from emulators.catalogue import load_catalogue
+    from tasks.candidates.titles import shorter_search
+
+    book = next(b for b in load_catalogue().books if b.title == "The Harbinger")
+    title = "The Harbinger The Ancient Mystery That Holsd The Secret Of Americas Future"
+    assert shorter_search(title) == "The Harbinger"
+    assert shorter_search("Of Mice and Men") is None  # short titles are searched once
+    assert shorter_search("The Lord of the Rings Unabridged Part One") == "The Lord"
+    seed_items(db_path, [{"item_id": "li_h", "title": title, "authors": [], "truth": book.book_id}])
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+        searched = [e.variables["query"] for e in emu.request_log if e.variables and "query" in e.variables]
+    assert searched == [title, "The Harbinger"]
+    assert summary.requests["search"] == 2
+    assert book.book_id in candidates_by_item(db_path)["li_h"]

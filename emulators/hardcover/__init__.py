@@ -12,7 +12,8 @@ the emulator's own address: small deterministic PNGs (emulators/cover_images.py)
 
 Modules: `server` (the endpoint, its limits and faults), `resolvers` (fields answered from the
 tables), `tables` (the database), `where` (Hasura's filters and ordering), `search` (the
-Typesense-like search), `__main__` (`python -m emulators.hardcover`).
+`search` field's documents, arguments and errors), `typesense` (Typesense's matching and ranking),
+`__main__` (`python -m emulators.hardcover`).
 """
 
 from emulators.hardcover.server import (

@@ -1,15 +1,14 @@
-"""A Typesense-like `search` over the emulated catalogue: the documents, the token index and the
-query rules (fields, weights, typos, sort, paging) with the errors Hardcover answers."""
+"""Hardcover's `search` over the emulated catalogue: the Book documents, and the query rules (fields,
+weights, typos, sort, paging) with the errors Hardcover answers; the matching and text ranking are
+Typesense's (`typesense.py`)."""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-
-from rapidfuzz import fuzz, process
 
 from emulators.catalogue import Catalogue
 from emulators.hardcover.tables import Db, norm_text
+from emulators.hardcover.typesense import Collection, QueryBy, text_search
 
 SEARCH_SORT_FIELDS = frozenset(
     {
@@ -39,36 +38,10 @@ SEARCH_FIELDS = frozenset(
 )
 DEFAULT_SEARCH_FIELDS = ("title", "isbns", "series_names", "author_names", "alternative_titles")
 DEFAULT_SEARCH_WEIGHTS = (5, 5, 3, 1, 1)
-_STOPWORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "of",
-        "and",
-        "in",
-        "on",
-        "to",
-        "for",
-        "with",
-        "at",
-        "by",
-        "from",
-        "book",
-        "novel",
-        "part",
-        "vol",
-        "volume",
-    ]
-)
-
-
-def _tokens(text: str) -> list[str]:
-    return norm_text(text).split()
+DEFAULT_SEARCH_TYPOS = (5, 0, 5, 5, 5)  # Hardcover asks for 5; Typesense allows at most 2 per token
 
 
 def build_search_index(db: Db, cat: Catalogue) -> None:
-    tokens: dict[str, set[int]] = defaultdict(set)
     for book in cat.books:
         audio = book.default_audio_edition
         narrators = [n for e in book.audio_editions[:1] for n in e.narrators]
@@ -127,14 +100,9 @@ def build_search_index(db: Db, cat: Catalogue) -> None:
             "image": {},
         }
         db.docs[book.book_id] = doc
-        for text in (book.title, book.subtitle or "", book.series_name or "", *book.authors):
-            for tok in _tokens(text):
-                tokens[tok].add(book.book_id)
-        for v in isbns:
-            tokens[v.lower()].add(book.book_id)
-        db.title_keys.append(norm_text(book.title))
-        db.title_ids.append(book.book_id)
-    db.token_index = dict(tokens)
+    db.collection = Collection(db.docs, "users_count")
+    for f in DEFAULT_SEARCH_FIELDS:  # indexed up front so the first search answers as fast as the rest
+        db.collection.field(f)
 
 
 def _search_error(query: str, query_type: str | None, per_page: int, page: int, message: str) -> dict:
@@ -169,8 +137,13 @@ def search(
             query, query_type, per_page, page, f"query_type '{query_type}' is not served by the emulator"
         )
     field_list = tuple(f.strip() for f in fields.split(",")) if fields else DEFAULT_SEARCH_FIELDS
-    weight_list = tuple(int(w) for w in weights.split(",")) if weights else DEFAULT_SEARCH_WEIGHTS
-    typo_count = len(typos.split(",")) if typos else len(DEFAULT_SEARCH_FIELDS)
+    try:
+        weight_list = tuple(int(w) for w in weights.split(",")) if weights else DEFAULT_SEARCH_WEIGHTS
+        typo_list = tuple(int(t) for t in typos.split(",")) if typos else DEFAULT_SEARCH_TYPOS
+    except ValueError:
+        return _search_error(
+            query, query_type, per_page, page, "`query_by_weights` and `num_typos` must be integers."
+        )
     if any(f not in SEARCH_FIELDS for f in field_list):
         bad = next(f for f in field_list if f not in SEARCH_FIELDS)
         return _search_error(
@@ -184,7 +157,7 @@ def search(
             page,
             "Number of weights in `query_by_weights` does not match number of `query_by` fields.",
         )
-    if typo_count not in (1, len(field_list)):
+    if len(typo_list) not in (1, len(field_list)):
         return _search_error(
             query,
             query_type,
@@ -202,35 +175,12 @@ def search(
             sort_keys.append((m.group(1), m.group(2) == "desc"))
     else:
         sort_keys = [("_text_match", True), ("users_count", True)]
-    weight_of = dict(
-        zip(field_list, weight_list * len(field_list) if len(weight_list) == 1 else weight_list, strict=False)
+    query_by = QueryBy(
+        field_list,
+        weight_list * len(field_list) if len(weight_list) == 1 else weight_list,
+        typo_list * len(field_list) if len(typo_list) == 1 else typo_list,
     )
-
-    q = norm_text(query)
-    q_tokens = q.split()
-    content = [t for t in q_tokens if t not in _STOPWORDS] or q_tokens
-    candidates: set[int] = set()
-    for tok in content:
-        candidates |= db.token_index.get(tok, set())
-    # Typos: titles close to the whole query, as Typesense's typo tolerance would find them.
-    for _, _, i in process.extract(q, db.title_keys, scorer=fuzz.ratio, limit=20, score_cutoff=60):
-        candidates.add(db.title_ids[i])
-    scored = []
-    for bid in candidates:
-        doc = db.docs[bid]
-        best = 0.0
-        for f in field_list:
-            w = weight_of.get(f, 1)
-            value = doc.get(f)
-            texts = value if isinstance(value, list) else [value] if value else []
-            for text in texts:
-                t = norm_text(str(text))
-                if not t:
-                    continue
-                sim = 0.6 * fuzz.ratio(q, t) + 0.4 * fuzz.token_set_ratio(q, t)
-                best = max(best, sim * (0.5 + w / 10))
-        if best >= 30:
-            scored.append((int(best * 1000), doc))
+    scored = [(tm, db.docs[bid]) for tm, bid in text_search(db.collection, query, query_by)]
     for key, desc in reversed(sort_keys):
         if key == "_text_match":
             scored.sort(key=lambda s: s[0], reverse=desc)

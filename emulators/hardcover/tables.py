@@ -51,9 +51,7 @@ class Db:
     idx: dict[tuple[str, str], dict[Any, list[Rec]]]  # (table, column) -> value -> rows
     rels: dict[str, dict[str, tuple[str, bool, Callable[[dict], Any]]]] = field(default_factory=dict)
     docs: dict[int, dict] = field(default_factory=dict)  # search documents by book id
-    token_index: dict[str, set[int]] = field(default_factory=dict)
-    title_keys: list[str] = field(default_factory=list)
-    title_ids: list[int] = field(default_factory=list)
+    collection: Any = None  # the search's Typesense collection (emulators.hardcover.typesense)
 
     def index(self, table: str, column: str) -> dict[Any, list[Rec]]:
         key = (table, column)

@@ -13,7 +13,14 @@ from typing import Any
 from tasks.candidates.items import ItemQuery
 from tasks.candidates.state import FLOW, FetchState, in_chunks, packed, paged
 from tasks.candidates.store import Cand
-from tasks.candidates.titles import name_variants, search_title, strong_title, title_forms, title_similarity
+from tasks.candidates.titles import (
+    name_variants,
+    search_title,
+    shorter_search,
+    strong_title,
+    title_forms,
+    title_similarity,
+)
 from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverError
 from tasks.identifiers import isbn_forms, normalise_asin
 from tasks.normalise import name_key, normalise_series
@@ -225,24 +232,37 @@ async def hydrate(
 
 
 async def search_one(state: FetchState, item: ItemQuery, title: str, strategy: str = "search") -> list[int]:
-    """One title search for one item; the re-ranked top picks become candidates. Returns their ids."""
-    try:
-        data = await state.client.query(
-            "search_books", {"query": title, "per_page": SEARCH_PER_PAGE}, "search"
-        )
-    except (BudgetExhausted, HardcoverAuthError):
-        raise
-    except HardcoverError as exc:
-        state.fail([item.item_id], exc, f"search for {title!r}")
-        return []
-    state.ok()
-    hits = ((data.get("search") or {}).get("results") or {}).get("hits") or []
+    """One title search for one item; the re-ranked top picks become candidates. Returns their ids.
+
+    A long title that finds nothing is searched once more by its first words, when the budget leaves
+    room for that search and a hydration after it."""
+    hits = await _search_hits(state, item, title)
+    budget = state.client.budget
+    room = budget.max_requests is None or budget.sent + 2 <= budget.max_requests
+    if hits == [] and room and (shorter := shorter_search(title)):
+        hits = await _search_hits(state, item, shorter)
     picks = []
-    for score, doc in rerank_hits(item, hits)[:SEARCH_KEEP]:
+    for score, doc in rerank_hits(item, hits or [])[:SEARCH_KEEP]:
         book_id = int(doc["id"])
         state.add(item.item_id, Cand(book_id, strategy, score))
         picks.append(book_id)
     return picks
+
+
+async def _search_hits(state: FetchState, item: ItemQuery, text: str) -> list[dict[str, Any]] | None:
+    """The hits of one search; None when it failed (recorded against the item)."""
+    try:
+        data = await state.client.query(
+            "search_books", {"query": text, "per_page": SEARCH_PER_PAGE}, "search"
+        )
+    except (BudgetExhausted, HardcoverAuthError):
+        raise
+    except HardcoverError as exc:
+        state.fail([item.item_id], exc, f"search for {text!r}")
+        return None
+    state.ok()
+    hits: list[dict[str, Any]] = ((data.get("search") or {}).get("results") or {}).get("hits") or []
+    return hits
 
 
 async def search_phase(

@@ -18,6 +18,7 @@ from tasks.normalise import (
 )
 
 STRONG_TITLE = 90.0  # an author-book match this close needs no search
+LONG_SEARCH_WORDS = 6  # a title this long that finds nothing is searched again by its first words
 
 
 def name_variants(raw: str) -> list[str]:
@@ -68,6 +69,21 @@ def search_title(item: ItemQuery) -> str | None:
         if title and not is_placeholder_title(title) and not is_container_folder(title, title_slot=True):
             return title
     return None
+
+
+def shorter_search(title: str) -> str | None:
+    """The second search for a long title that found nothing: its first three words, without a
+    trailing small word. Hardcover's search needs every word of a query in one book (it drops words
+    only down to half the query), and its titles hold no subtitles, so a title run together with its
+    subtitle, edition notes or a misspelt word finds nothing whole ("The Harbinger The Ancient Mystery
+    That Holsd The Secret Of Americas Future" -> "The Harbinger")."""
+    words = title.split()
+    if len(words) < LONG_SEARCH_WORDS:
+        return None
+    head = words[:3]
+    while head and head[-1].lower() in _SMALL_WORDS:
+        head.pop()
+    return " ".join(head) or None
 
 
 def _without_author_prefix(title: str, authors: list[str]) -> str:
