@@ -40,21 +40,15 @@ from emulators.corpus.assembly import (
     seeded_uuid,
 )
 from emulators.corpus.draws import fmt_pos
+from emulators.corpus.library import Naming
 
 _BASE_MS = 1_796_000_000_000
 
 
 @dataclass
-class Release:
+class Release(Naming):
     """A book as one real-world source (a store listing, a release) names it — noise included."""
 
-    title: str
-    subtitle: str | None
-    authors: list[str]
-    narrators: list[str]
-    series: str | None
-    position: str | None
-    year: str | None
     date: str | None  # YYYY-MM-DD of the audio release
     publisher: str | None
     asin: str | None
@@ -281,23 +275,13 @@ def facts_for(release: Release, book: Book | None, edition: Edition | None) -> F
         return Facts(release.title, None, list(release.authors), list(release.narrators), release.series,
                      release.position, release.year, release.publisher, list(release.genres), release.language,
                      release.seconds, release.asin, None, "unabridged", None)  # fmt: skip
-    physical = book.physical_edition
-    return Facts(
-        title=book.title,
-        subtitle=book.subtitle,
+    return Facts.of_book(
+        book,
+        edition,
         authors=list(book.authors[:1]),
         narrators=list(edition.narrators) if edition else list(release.narrators),
-        series=book.series_name,
-        position=fmt_pos(book.position),
-        year=str(book.release_year) if book.release_year and book.release_year > 0 else None,
         publisher=edition.publisher if edition else release.publisher,
-        genres=list(book.genres),
-        language=book.language,
         seconds=release.seconds,
-        asin=edition.asin if edition else None,
-        isbn=physical.isbn_13 if physical else None,
-        edition_kind=edition.kind if edition else None,
-        book=book,
     )
 
 
