@@ -84,6 +84,12 @@ class Item:
     borrowed: Book | None = None
 
 
+def numbered(n: int) -> list[tuple[int, str]]:
+    """1..n, each with its number zero-padded to the width of n, as tools number a release's part files."""
+    width = len(str(n))
+    return [(k, f"{k:0{width}d}") for k in range(1, n + 1)]
+
+
 def typo(rng: random.Random, text: str) -> str:
     """One letter wrong in one word of four letters or more."""
     words = text.split(" ")
