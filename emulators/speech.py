@@ -22,6 +22,8 @@ from pathlib import Path
 
 import mutagen
 
+from emulators.abs_scanner import empty_book_metadata
+
 SAMPLE_RATE = 22050  # espeak-ng's native rate; ffmpeg resamples per codec where needed
 WORDS_PER_MINUTE = 140
 # A male US voice, a little slow, with a short gap between words: what tiny.en reads most reliably
@@ -390,17 +392,7 @@ def expanded_item(
         )
     media = item["media"]
     media["metadata"].update(
-        title=title or folder.name,
-        subtitle=None,
-        authors=[],
-        narrators=[],
-        series=[],
-        genres=[],
-        publishedYear=None,
-        publisher=None,
-        isbn=None,
-        asin=None,
-        description=None,
+        empty_book_metadata(title or folder.name),
         authorName="",
         authorNameLF="",
         narratorName="",

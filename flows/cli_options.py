@@ -15,6 +15,10 @@ LibraryOption = Annotated[
 ]
 LibraryAlias = Annotated[list[str] | None, typer.Option("--library-id", hidden=True)]
 
+FullRefreshOption = Annotated[
+    bool, typer.Option("--full-refresh", help="Fetch every item again, not only new or changed ones")
+]
+
 
 def item_option(help_text: str) -> typer.models.OptionInfo:
     """`--item ID` / `-i ID` (repeatable), with the help saying what the items are for in this command."""

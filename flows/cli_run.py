@@ -12,7 +12,16 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from flows.cli_options import DbOption, ItemAlias, ItemIds, LibraryAlias, LibraryOption, item_option, merged
+from flows.cli_options import (
+    DbOption,
+    FullRefreshOption,
+    ItemAlias,
+    ItemIds,
+    LibraryAlias,
+    LibraryOption,
+    item_option,
+    merged,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -20,7 +29,7 @@ err_console = Console(stderr=True)
 
 def sync_command(
     library: LibraryOption = None,
-    full_refresh: Annotated[bool, typer.Option(help="Re-fetch every item, not only changed ones")] = False,
+    full_refresh: FullRefreshOption = False,
     max_requests: Annotated[int | None, typer.Option(help="Cap on Hardcover requests this run")] = None,
     max_listen: Annotated[
         int,
@@ -53,9 +62,7 @@ def sync_command(
 
 def extract_command(
     library: LibraryOption = None,
-    full_refresh: Annotated[
-        bool, typer.Option("--full-refresh", help="fetch every item again, not only new/changed ones")
-    ] = False,
+    full_refresh: FullRefreshOption = False,
     db: DbOption = None,
     library_alias: LibraryAlias = None,
 ) -> None:

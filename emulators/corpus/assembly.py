@@ -14,6 +14,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "abs-2.36.0"
@@ -157,27 +158,71 @@ def tracks_and_chapters(item_id: str, audio_files: list[dict]) -> tuple[list[dic
     return tracks, chapters, offset
 
 
+def even_chapters(duration: float, every: float) -> list[dict]:
+    """Chapters of about `every` seconds across one file, as a chaptered single-file release has."""
+    k = max(1, int(duration // every))
+    step = duration / k
+    return [
+        {
+            "id": c,
+            "start": round(c * step, 6),
+            "end": round(min(duration, (c + 1) * step), 6),
+            "title": f"Chapter {c + 1}",
+        }
+        for c in range(k)
+    ]
+
+
+@dataclass
+class ItemDraft:
+    """An item being assembled: its id, where it lies, when it was made, and the files found there."""
+
+    item_id: str
+    path: str
+    rel: str
+    is_file: bool
+    ts: int
+    audio_files: list[dict] = field(default_factory=list)
+    side_files: list[dict] = field(default_factory=list)  # library files besides the audio (cover, text)
+    cover_path: str | None = None
+
+    @classmethod
+    def start(cls, ids: SeededIds, folder: str, rel: str, is_file: bool, base_ms: int) -> ItemDraft:
+        item_id = ids.uuid()
+        path = f"{folder}/{rel}" if folder != "/" else f"/{rel}"
+        return cls(item_id, path, rel, is_file, base_ms + ids.rng.randrange(2_000_000_000))
+
+    def file_path(self, rel: str) -> str:
+        """Where a file of the item lies (a single-file item is its own file)."""
+        return self.path if self.is_file else f"{self.path}/{rel}"
+
+    def add_side_file(self, ids: SeededIds, name: str, size: int, file_type: str) -> None:
+        ext = "." + name.rsplit(".", 1)[-1].lower()
+        meta = file_metadata(name, ext, f"{self.path}/{name}", name, size, self.ts)
+        self.side_files.append(library_file(ids.next_ino(), meta, self.ts, file_type))
+        if name == "cover.jpg":
+            self.cover_path = meta["path"]
+
+
 def expanded_item(
     ids: SeededIds,
+    draft: ItemDraft,
     *,
-    item_id: str,
-    item_path: str,
-    rel: str,
-    is_file: bool,
-    ts: int,
     updated: int,
     metadata: dict,
-    cover_path: str | None,
-    audio_files: list[dict],
-    tracks: list[dict],
-    chapters: list[dict],
-    duration: float,
-    library_files: list[dict],
     last_scan: int,
+    chapter_every: float = 0,
 ) -> dict:
-    """The item as `GET /api/items/:id?expanded=1` shows it (the fixtures' key set and order)."""
+    """The item as `GET /api/items/:id?expanded=1` shows it (the fixtures' key set and order).
+
+    With `chapter_every`, a single-file item gets chapters of about that many seconds."""
+    item_id, audio_files, ts = draft.item_id, draft.audio_files, draft.ts
+    tracks, chapters, duration = tracks_and_chapters(item_id, audio_files)
+    if chapter_every and len(audio_files) == 1:
+        chapters = even_chapters(duration, chapter_every)
+    library_files = audio_library_files(audio_files, ts) + draft.side_files
     n = len(audio_files)
-    ino = audio_files[0]["ino"] if is_file else ids.next_ino()
+    ino = audio_files[0]["ino"] if draft.is_file else ids.next_ino()
     media_id = ids.uuid()
     return {
         "id": item_id,
@@ -185,9 +230,9 @@ def expanded_item(
         "oldLibraryItemId": None,
         "libraryId": ids.library_id,
         "folderId": ids.folder_id,
-        "path": item_path,
-        "relPath": rel,
-        "isFile": is_file,
+        "path": draft.path,
+        "relPath": draft.rel,
+        "isFile": draft.is_file,
         "mtimeMs": ts,
         "ctimeMs": ts,
         "birthtimeMs": ts - 700,
@@ -199,7 +244,7 @@ def expanded_item(
         "media": {
             "id": media_id,
             "metadata": metadata,
-            "coverPath": cover_path,
+            "coverPath": draft.cover_path,
             "tags": [],
             "numTracks": n,
             "numAudioFiles": n,

@@ -7,7 +7,7 @@ import random
 
 from emulators.catalogue import Book, Edition, load_catalogue, make_asin
 from emulators.corpus.assembly import SeededIds
-from emulators.corpus.draws import fmt_pos, last_first
+from emulators.corpus.draws import last_first
 from emulators.corpus.library import Facts
 from emulators.corpus.profiles import Profile
 
@@ -139,22 +139,8 @@ class Builder(SeededIds):
             seconds = pages * 95 * rng.uniform(0.9, 1.1)
             narrators = [f"{rng.choice(INVENTED_FIRST)} {rng.choice(INVENTED_LAST)}"]
             publisher = "Independent Audio"
-        return Facts(
-            title=book.title,
-            subtitle=book.subtitle,
-            authors=authors,
-            narrators=narrators,
-            series=book.series_name,
-            position=fmt_pos(book.position),
-            year=str(book.release_year) if book.release_year and book.release_year > 0 else None,
-            publisher=publisher,
-            genres=list(book.genres),
-            language=book.language,
-            seconds=seconds,
-            asin=edition.asin if edition else None,
-            isbn=physical.isbn_13 if physical else None,
-            edition_kind=edition.kind if edition else None,
-            book=book,
+        return Facts.of_book(
+            book, edition, authors=authors, narrators=narrators, publisher=publisher, seconds=seconds
         )
 
     def invented_facts(self, same_title_as: Book | None) -> Facts:

@@ -7,15 +7,12 @@ from pathlib import Path
 from emulators.abs_scanner import empty_book_metadata, metadata_record, scan_book_metadata
 from emulators.catalogue import Book, make_asin
 from emulators.corpus.assembly import (
+    ItemDraft,
     audio_file,
-    audio_library_files,
     expanded_item,
-    file_metadata,
     library_dict,
-    library_file,
     no_cyclic_gc,
     seeded_uuid,
-    tracks_and_chapters,
 )
 from emulators.corpus.builder import INVENTED_FIRST, INVENTED_LAST, Builder, title_ignore_prefix
 from emulators.corpus.draws import fmt_pos, last_first, pick
@@ -95,22 +92,19 @@ def _build_item(
 ) -> dict:
     rng = b.rng
     rel, is_file, file_rels = b.layout(f, scheme, id_kind, copy_no)
-    item_id = b.uuid()
-    item_path = f"{b.folder}/{rel}" if b.folder != "/" else f"/{rel}"
-    ts = _BASE_MS + rng.randrange(2_000_000_000)
+    item = ItemDraft.start(b, b.folder, rel, is_file, _BASE_MS)
     n = len(file_rels)
     weights = [rng.uniform(0.8, 1.2) for _ in range(n)]
     total_w = sum(weights)
-    audio_files = []
     for i, frel in enumerate(file_rels):
         disc = int(frel[2]) if frel.startswith("CD") else None
         track = i + 1 if n > 1 or frel.startswith(("track", "part")) else None
         tags = b.meta_tags(f, tag_level, i + 1, n, disc)
-        path = item_path if is_file else f"{item_path}/{frel}"
-        audio_files.append(
-            audio_file(b, path, frel, i + 1, f.seconds * weights[i] / total_w, tags, ts, disc, track)
+        seconds = f.seconds * weights[i] / total_w
+        item.audio_files.append(
+            audio_file(b, item.file_path(frel), frel, i + 1, seconds, tags, item.ts, disc, track)
         )
-    first_tags = audio_files[0]["metaTags"]
+    first_tags = item.audio_files[0]["metaTags"]
     # A matched ('good') item's metadata replaces everything the scanner read, so skip the scan then.
     scanned = _GOOD_BASE if quality == "good" else scanner_metadata(rel, is_file, first_tags)
     md = _choose_metadata(b, f, quality, scanned, id_kind)
@@ -119,31 +113,12 @@ def _build_item(
     )
     metadata = _metadata_dict(b, md, description)
 
-    library_files = audio_library_files(audio_files, ts)
-    cover_path = None
     if not is_file and rng.random() < 0.2:
-        cover = file_metadata("cover.jpg", ".jpg", f"{item_path}/cover.jpg", "cover.jpg", 24_576, ts)
-        library_files.append(library_file(b.next_ino(), cover, ts, "image"))
-        cover_path = cover["path"]
+        item.add_side_file(b, "cover.jpg", 24_576, "image")
 
-    tracks, chapters, duration = tracks_and_chapters(item_id, audio_files)
-    updated = ts + 10_000 + (rng.randrange(86_400_000) if quality in ("good", "partial", "wrong") else 0)
+    touched = rng.randrange(86_400_000) if quality in ("good", "partial", "wrong") else 0
     return expanded_item(
-        b,
-        item_id=item_id,
-        item_path=item_path,
-        rel=rel,
-        is_file=is_file,
-        ts=ts,
-        updated=updated,
-        metadata=metadata,
-        cover_path=cover_path,
-        audio_files=audio_files,
-        tracks=tracks,
-        chapters=chapters,
-        duration=duration,
-        library_files=library_files,
-        last_scan=ts + 9600,
+        b, item, updated=item.ts + 10_000 + touched, metadata=metadata, last_scan=item.ts + 9600
     )
 
 

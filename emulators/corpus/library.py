@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from emulators.catalogue import Book
+from emulators.catalogue import Book, Edition
+from emulators.corpus.draws import fmt_pos
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +38,8 @@ class GeneratedLibrary:
 
 
 @dataclass
-class Facts:
-    """What an item really is, in the words its folder, tags and audio use (truth for distractors too)."""
+class Naming:
+    """A book as one source names it: title, credits, series place and year."""
 
     title: str
     subtitle: str | None
@@ -47,6 +48,12 @@ class Facts:
     series: str | None
     position: str | None
     year: str | None
+
+
+@dataclass
+class Facts(Naming):
+    """What an item really is, in the words its folder, tags and audio use (truth for distractors too)."""
+
     publisher: str | None
     genres: list[str]
     language: str | None
@@ -56,3 +63,34 @@ class Facts:
     edition_kind: str | None
     book: Book | None
     title_note: str | None = None  # '(Abridged)' in the folder name of an abridged copy
+
+    @classmethod
+    def of_book(
+        cls,
+        book: Book,
+        edition: Edition | None,
+        *,
+        authors: list[str],
+        narrators: list[str],
+        publisher: str | None,
+        seconds: float,
+    ) -> Facts:
+        """A catalogue book's names, with the credits and length of the copy an item holds."""
+        physical = book.physical_edition
+        return cls(
+            title=book.title,
+            subtitle=book.subtitle,
+            authors=authors,
+            narrators=narrators,
+            series=book.series_name,
+            position=fmt_pos(book.position),
+            year=str(book.release_year) if book.release_year and book.release_year > 0 else None,
+            publisher=publisher,
+            genres=list(book.genres),
+            language=book.language,
+            seconds=seconds,
+            asin=edition.asin if edition else None,
+            isbn=physical.isbn_13 if physical else None,
+            edition_kind=edition.kind if edition else None,
+            book=book,
+        )

@@ -31,33 +31,24 @@ from emulators.abs_scanner import LibraryScanState, meta_tags_from_probe, scan_b
 from emulators.catalogue import Book, Edition, load_catalogue, make_asin
 from emulators.corpus import Facts, GeneratedLibrary, Truth, write_audio
 from emulators.corpus.assembly import (
+    ItemDraft,
     SeededIds,
     audio_file,
-    audio_library_files,
     expanded_item,
-    file_metadata,
     library_dict,
-    library_file,
     no_cyclic_gc,
     seeded_uuid,
-    tracks_and_chapters,
 )
 from emulators.corpus.draws import fmt_pos
+from emulators.corpus.library import Naming
 
 _BASE_MS = 1_796_000_000_000
 
 
 @dataclass
-class Release:
+class Release(Naming):
     """A book as one real-world source (a store listing, a release) names it — noise included."""
 
-    title: str
-    subtitle: str | None
-    authors: list[str]
-    narrators: list[str]
-    series: str | None
-    position: str | None
-    year: str | None
     date: str | None  # YYYY-MM-DD of the audio release
     publisher: str | None
     asin: str | None
@@ -91,6 +82,12 @@ class Item:
     facts: Facts
     truth: Truth
     borrowed: Book | None = None
+
+
+def numbered(n: int) -> list[tuple[int, str]]:
+    """1..n, each with its number zero-padded to the width of n, as tools number a release's part files."""
+    width = len(str(n))
+    return [(k, f"{k:0{width}d}") for k in range(1, n + 1)]
 
 
 def typo(rng: random.Random, text: str) -> str:
@@ -284,23 +281,13 @@ def facts_for(release: Release, book: Book | None, edition: Edition | None) -> F
         return Facts(release.title, None, list(release.authors), list(release.narrators), release.series,
                      release.position, release.year, release.publisher, list(release.genres), release.language,
                      release.seconds, release.asin, None, "unabridged", None)  # fmt: skip
-    physical = book.physical_edition
-    return Facts(
-        title=book.title,
-        subtitle=book.subtitle,
+    return Facts.of_book(
+        book,
+        edition,
         authors=list(book.authors[:1]),
         narrators=list(edition.narrators) if edition else list(release.narrators),
-        series=book.series_name,
-        position=fmt_pos(book.position),
-        year=str(book.release_year) if book.release_year and book.release_year > 0 else None,
         publisher=edition.publisher if edition else release.publisher,
-        genres=list(book.genres),
-        language=book.language,
         seconds=release.seconds,
-        asin=edition.asin if edition else None,
-        isbn=physical.isbn_13 if physical else None,
-        edition_kind=edition.kind if edition else None,
-        book=book,
     )
 
 
@@ -342,22 +329,19 @@ def _first_number(name: str) -> int | None:
 
 def build_item(ctx: Context, it: Item, lay: Layout) -> dict:
     rng = ctx.rng
-    item_id = ctx.uuid()
-    item_path = f"{ctx.folder}/{lay.rel_path}" if ctx.folder != "/" else f"/{lay.rel_path}"
-    ts = _BASE_MS + rng.randrange(2_000_000_000)
+    item = ItemDraft.start(ctx, ctx.folder, lay.rel_path, lay.is_file, _BASE_MS)
     n = len(lay.files)
     weights = [rng.uniform(0.7, 1.3) for _ in range(n)]
     total = sum(weights)
-    audio_files = []
     for i, (frel, raw) in enumerate(lay.files):
         tags = meta_tags_from_probe(raw)
         disc_m = re.match(r"(?i)(?:cd|dis[ck])\s*(\d{1,3})/", frel)
         disc = int(disc_m.group(1)) if disc_m else None
-        path = item_path if lay.is_file else f"{item_path}/{frel}"
-        af = audio_file(ctx, path, frel, i + 1, it.release.seconds * weights[i] / total, tags, ts, disc, None)
+        seconds = it.release.seconds * weights[i] / total
+        af = audio_file(ctx, item.file_path(frel), frel, i + 1, seconds, tags, item.ts, disc, None)
         af["trackNumFromFilename"] = _first_number(frel.rsplit("/", 1)[-1]) if n > 1 else None
-        audio_files.append(af)
-    first_tags = audio_files[0]["metaTags"]
+        item.audio_files.append(af)
+    first_tags = item.audio_files[0]["metaTags"]
     scanned = scan_book_metadata(
         lay.rel_path,
         lay.is_file,
@@ -368,49 +352,21 @@ def build_item(ctx: Context, it: Item, lay: Layout) -> dict:
     md = lay.matched if lay.matched is not None else scanned
     metadata = ctx.state.expanded_metadata(md)
 
-    library_files = audio_library_files(audio_files, ts)
     extra = dict(lay.text_files)
     if not lay.is_file and rng.random() < 0.35:
         extra["cover.jpg"] = ""
-    cover_path = None
     for name, content in extra.items():
-        ext = "." + name.rsplit(".", 1)[-1].lower()
-        size = len(content.encode()) if content else 24_576
-        meta = file_metadata(name, ext, f"{item_path}/{name}", name, size, ts)
-        library_files.append(library_file(ctx.next_ino(), meta, ts, _TXT.get(ext, "unknown")))
-        if name == "cover.jpg":
-            cover_path = meta["path"]
+        kind = _TXT.get("." + name.rsplit(".", 1)[-1].lower(), "unknown")
+        item.add_side_file(ctx, name, len(content.encode()) if content else 24_576, kind)
 
-    tracks, chapters, offset = tracks_and_chapters(item_id, audio_files)
-    if n == 1:
-        k = max(1, int(offset // 2400))
-        step = offset / k
-        chapters = [
-            {
-                "id": c,
-                "start": round(c * step, 6),
-                "end": round(min(offset, (c + 1) * step), 6),
-                "title": f"Chapter {c + 1}",
-            }
-            for c in range(k)
-        ]
-    updated = ts + 9500 + (rng.randrange(1000, 86_400_000) if lay.matched is not None else 0)
+    touched = rng.randrange(1000, 86_400_000) if lay.matched is not None else 0
     return expanded_item(
         ctx,
-        item_id=item_id,
-        item_path=item_path,
-        rel=lay.rel_path,
-        is_file=lay.is_file,
-        ts=ts,
-        updated=updated,
+        item,
+        updated=item.ts + 9500 + touched,
         metadata=metadata,
-        cover_path=cover_path,
-        audio_files=audio_files,
-        tracks=tracks,
-        chapters=chapters,
-        duration=offset,
-        library_files=library_files,
-        last_scan=ts + 9400,
+        last_scan=item.ts + 9400,
+        chapter_every=2400,
     )
 
 

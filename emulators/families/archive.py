@@ -63,10 +63,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import partial
 
 from emulators.abs_scanner import meta_tags_from_probe, scan_book_metadata
 from emulators.corpus.draws import last_first, pick
-from emulators.families._base import Context, Item, Layout, Mix, Release, generate_family
+from emulators.families._base import Context, Item, Layout, Mix, Release, generate_family, numbered
 
 NAME = "archive"
 MIX = Mix(distractor=0.10, same_title_trap=0.035, audio_only=0.05)
@@ -199,12 +201,8 @@ def _aaxtomp3(ctx: Context, it: Item) -> Layout:
     chaptered = rng.random() < 0.25
     text_files: dict[str, str] = {"cover.jpg": ""}
     if chaptered:
-        n = rng.randint(3, 14)
-        width = len(str(n))
-        files = []
-        for k in range(1, n + 1):
-            name = f"{title}-{k:0{width}d} Chapter {k}"
-            files.append((f"{name}.mp3", dict(tags, title=name, track=str(k))))
+        names = [(k, f"{title}-{kk} Chapter {k}") for k, kk in numbered(rng.randint(3, 14))]
+        files = [(f"{name}.mp3", dict(tags, title=name, track=str(k))) for k, name in names]
         text_files[f"{title}.m3u"] = "#EXTM3U\n" + "".join(f"{f}\n" for f, _ in files)
     else:
         ext = rng.choice([".mp3", ".m4b", ".m4b"])
@@ -458,24 +456,22 @@ def hand_edited(ctx: Context, it: Item, lay: Layout) -> tuple[dict, list[str]]:
 # --- the family ------------------------------------------------------------------------------------------
 
 
+# How each scheme lays a release out (the keys of SCHEMES).
+_LAYOUTS: dict[str, Callable[[Context, Item], Layout]] = {
+    "openaudible_product_id": partial(_openaudible, readable=False),
+    "openaudible_readable": partial(_openaudible, readable=True),
+    "audible_download": _audible_download,
+    "aaxtomp3": _aaxtomp3,
+    "abc_prefilled": partial(_abc, prefilled=True),
+    "abc_edited": partial(_abc, prefilled=False),
+    "calibre": _calibre,
+    "cd_rip": _cd_rip,
+}
+
+
 def layout(ctx: Context, it: Item) -> Layout:
     scheme = pick(ctx.rng, SCHEMES)
-    if scheme == "openaudible_product_id":
-        lay = _openaudible(ctx, it, readable=False)
-    elif scheme == "openaudible_readable":
-        lay = _openaudible(ctx, it, readable=True)
-    elif scheme == "audible_download":
-        lay = _audible_download(ctx, it)
-    elif scheme == "aaxtomp3":
-        lay = _aaxtomp3(ctx, it)
-    elif scheme == "abc_prefilled":
-        lay = _abc(ctx, it, prefilled=True)
-    elif scheme == "abc_edited":
-        lay = _abc(ctx, it, prefilled=False)
-    elif scheme == "calibre":
-        lay = _calibre(ctx, it)
-    else:
-        lay = _cd_rip(ctx, it)
+    lay = _LAYOUTS[scheme](ctx, it)
     lay.files = [(name, {k: v for k, v in tags.items() if v}) for name, tags in lay.files]
     edited: list[str] | None = None
     if ctx.rng.random() < HAND_EDIT:

@@ -26,7 +26,7 @@ Configuration.PersistentSettings.cs):
 from __future__ import annotations
 
 from emulators.corpus.draws import pick
-from emulators.families._base import Context, Item, Layout, Mix, Release, generate_family
+from emulators.families._base import Context, Item, Layout, Mix, Release, generate_family, numbered
 
 NAME = "libation"
 MIX = Mix(distractor=0.09, same_title_trap=0.03, audio_only=0.04)
@@ -122,12 +122,13 @@ def layout(ctx: Context, it: Item) -> Layout:
     file_title = _clean(full_title, windows)
     if split:
         n = rng.randint(3, 12)
-        width = len(str(n))
-        files = []
-        for k in range(1, n + 1):
-            ch = f"Chapter {k}"
-            t = dict(tags, title=f"{k} - {short}: {ch}", track=f"{k}/{n}")
-            files.append((f"{file_title} [{asin}] - {k:0{width}d} - {ch}{ext}", t))
+        files = [
+            (
+                f"{file_title} [{asin}] - {kk} - Chapter {k}{ext}",
+                dict(tags, title=f"{k} - {short}: Chapter {k}", track=f"{k}/{n}"),
+            )
+            for k, kk in numbered(n)
+        ]
     else:
         files = [(f"{file_title} [{asin}]{ext}", tags)]
     traits = {

@@ -51,6 +51,14 @@ def _join(text: str, sep: str, case: str) -> str:
     return sep.join(words)
 
 
+# Release names that are only the author's and title's words joined: style -> (template, joiner, case).
+_JOINED = {
+    1: ("{a}_-_{t}", "_", "keep"),
+    2: ("{a}_{t}", "_", "keep"),
+    3: ("{t}.by.{a}.AUDIOBOOK.{fmt}-{group}", ".", "title"),
+}
+
+
 def release_name(ctx: Context, it: Item) -> tuple[str, str, str]:
     """(name, style, joiner) of the release folder or file stem."""
     rng = ctx.rng
@@ -68,15 +76,11 @@ def release_name(ctx: Context, it: Item) -> tuple[str, str, str]:
             + f".{fmt}.{rng.choice(_BITRATES)}-{group}"
         )
         joiner = "."
-    elif style == 1:
-        name = f"{_join(author, '_', 'keep')}_-_{_join(title, '_', 'keep')}"
-        joiner = "_"
-    elif style == 2:
-        name = f"{_join(author, '_', 'keep')}_{_join(title, '_', 'keep')}"
-        joiner = "_"
-    elif style == 3:
-        name = f"{_join(title, '.', 'title')}.by.{_join(author, '.', 'title')}.AUDIOBOOK.{fmt}-{group}"
-        joiner = "."
+    elif style in _JOINED:
+        template, joiner, case = _JOINED[style]
+        name = template.format(
+            a=_join(author, joiner, case), t=_join(title, joiner, case), fmt=fmt, group=group
+        )
     elif style == 4:
         name = f"{author} - {title} (Unabridged) [{fmt} {rng.choice(_BITRATES)}]"
         joiner = " "

@@ -42,6 +42,17 @@ def _sanitize(name: str) -> str:
     return "".join(c for c in name if c not in '\\/:*?"<>|').strip()
 
 
+def _release_tags(rel: Release, narrators: str, date: str | None) -> dict[str, str]:
+    """The tags the beets and mp3tag templates both fill from a release (each names its own date)."""
+    tags = {"composer": narrators, "subtitle": rel.subtitle, "date": date, "publisher": rel.publisher}
+    if rel.series:
+        tags["grouping"] = f"{rel.series}, Book {rel.position}" if rel.position else rel.series
+        tags["SERIES"] = rel.series
+        tags["SERIES-PART"] = rel.position
+    tags["ASIN"] = rel.asin
+    return {k: v for k, v in tags.items() if v}
+
+
 def _matched(ctx: Context, it: Item, rel: Release) -> tuple[dict, str]:
     """What ABS shows after Quick Match took a provider's record (usually this book's audio edition)."""
     rng = ctx.rng
@@ -124,22 +135,9 @@ def layout(ctx: Context, it: Item) -> Layout:
         artist = f"{authors}, {narrators}" if narrators and rng.random() < 0.8 else authors
         roles = "author_and_narrator_artist" if artist != authors else "author_artist"
         tags = {"album": rel.title, "artist": artist, "album_artist": authors, "genre": "/".join(rel.genres)}
+        tags |= _release_tags(rel, narrators, rel.date)
         if narrators:
-            tags["composer"] = narrators
             text_files["reader.txt"] = narrators + "\n"
-        if rel.subtitle:
-            tags["subtitle"] = rel.subtitle
-        if rel.date:
-            tags["date"] = rel.date
-        if rel.publisher:
-            tags["publisher"] = rel.publisher
-        if rel.series:
-            tags["grouping"] = f"{rel.series}, Book {rel.position}" if rel.position else rel.series
-            tags["SERIES"] = rel.series
-            if rel.position:
-                tags["SERIES-PART"] = rel.position
-        if rel.asin:
-            tags["ASIN"] = rel.asin
         tags["comment"] = f"{rel.title}: publisher's summary."
         text_files["desc.txt"] = f"{rel.title}: publisher's summary.\n"
     elif tool == "mp3tag_seanap":
@@ -151,21 +149,7 @@ def layout(ctx: Context, it: Item) -> Layout:
             f"{_sanitize(rel.title)}{f' ({year})' if year else ''} - pt{k:02d}{ext}" for k in range(1, n + 1)
         ]
         tags = {"album": rel.title, "artist": author, "album_artist": author, "genre": "Audiobook"}
-        if narrators:
-            tags["composer"] = narrators
-        if rel.subtitle:
-            tags["subtitle"] = rel.subtitle
-        if rel.year:
-            tags["date"] = rel.year
-        if rel.series:
-            tags["SERIES"] = rel.series
-            if rel.position:
-                tags["SERIES-PART"] = rel.position
-            tags["grouping"] = f"{rel.series}, Book {rel.position}" if rel.position else rel.series
-        if rel.publisher:
-            tags["publisher"] = rel.publisher
-        if rel.asin:
-            tags["ASIN"] = rel.asin
+        tags |= _release_tags(rel, narrators, rel.year)
     else:
         style = rng.choice(HAND_STYLES)
         n = 1 if rng.random() < 0.5 else rng.randint(2, 12)

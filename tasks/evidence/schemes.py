@@ -32,6 +32,8 @@ _ROMAN = {
     "xv": 15,
 }
 NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r"|[ivx]{1,4})"
+# What stands before a series position: '#3', 'Book 3', 'Bk. 3', 'Vol. 3', 'Volume 3'.
+_SERIES_MARK = r"#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+"
 
 _NOISE_TOKEN = (
     r"un-?abridged|abridged|un-?abr|abr|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
@@ -58,19 +60,17 @@ _BY = re.compile(r"\s+by\s+", re.I)
 _TRAILING_NOISE = re.compile(r"\s*(?:-\s*)?\b(?P<noise>unabridged|abridged)\s*$", re.I)
 _TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*[\[(](?P<year>(?:1[5-9]|20)\d{2})[\])](?P<rest>.*)$")
 _PAREN_SERIES = re.compile(
-    r"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+|no\.?\s*)"
+    rf"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:{_SERIES_MARK}|no\.?\s*)"
     rf"(?P<pos>{NUMBER})[\])]\s*$",
     re.I,
 )
 _SERIES_NUM_TITLE = re.compile(
-    r"^(?P<series>[^#\d][^-]*?),?\s+(?:(?:#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+)(?P<word>"
-    + NUMBER
-    + r")|"
+    rf"^(?P<series>[^#\d][^-]*?),?\s+(?:(?:{_SERIES_MARK})(?P<word>" + NUMBER + r")|"
     r"(?P<num>\d{1,3}(?:\.\d{1,2})?))\s+-\s+(?P<title>.+)$",
     re.I,
 )
 _TITLE_BOOK_NUM = re.compile(
-    rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+)(?P<pos>{NUMBER})$",
+    rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:{_SERIES_MARK})(?P<pos>{NUMBER})$",
     re.I,
 )
 _LEADING_BOOK_NUM = re.compile(

@@ -36,16 +36,19 @@ _BRACKET_SERIES_RE = re.compile(
 _BRACKET_SERIES_NUM_RE = re.compile(
     r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?[A-Za-z][^\(\)\[\]#]*?),?\s+(?P<pos>\d+(?:\.\d+)?)\s*[\)\]]\s*$"
 )
+_DISC = r"(?:cd|disc|disk)\s*\d+"  # 'CD 1', 'Disc 2'
+# The words that put a position after a title: 'Book 3', 'Vol. 2', 'Part III'.
+_POSITION_WORD = r"(?:book|bk|vol(?:ume)?|part|pt)"
 # Trailing media/rip noise outside brackets: "CD 1", "Disc 2", "64kbps", "m4b", "- Unabridged".
 _TRAILING_NOISE_RE = re.compile(
-    r"(?:[\s,\-_:;.]+(?:(?:cd|disc|disk)\s*\d+|\d{2,3}\s*kbps|\d{2,3}k|m4b|mp3|m4a|aac|flac|"
+    rf"(?:[\s,\-_:;.]+(?:{_DISC}|\d{{2,3}}\s*kbps|\d{{2,3}}k|m4b|mp3|m4a|aac|flac|"
     r"(?:un)?abridged|audiobook|audio ?book|retail|a novel))+\s*$",
     re.I,
 )
-_LEADING_NOISE_RE = re.compile(r"^\s*(?:(?:cd|disc|disk)\s*\d+)\s*[-_:.]\s*", re.I)
+_LEADING_NOISE_RE = re.compile(rf"^\s*(?:{_DISC})\s*[-_:.]\s*", re.I)
 # "Title, Book 3" / "Title Book Three" / "Title, Vol. 2" / "Title - Part III" at the end (no series name).
 _TRAILING_POSITION_RE = re.compile(
-    r"[\s,:;\-]+(?:book|bk|vol(?:ume)?|part|pt)\.?\s*#?\s*(?P<pos>\d+(?:\.\d+)?|[ivxlIVXL]+|[A-Za-z]+)\s*$",
+    rf"[\s,:;\-]+{_POSITION_WORD}\.?\s*#?\s*(?P<pos>\d+(?:\.\d+)?|[ivxlIVXL]+|[A-Za-z]+)\s*$",
     re.I,
 )
 # "Series, Book 3: Title" / "Series Book 3 - Title" / "Series #3 - Title" at the start.
@@ -53,7 +56,7 @@ _LEADING_SERIES_RE = re.compile(
     r"^\s*(?P<series>[^:#]+?)[,\s]+(?:#\s*|(?:book|bk|vol(?:ume)?)\.?\s*#?\s*)(?P<pos>\d+(?:\.\d+)?|[A-Za-z]+)\s*[:\-–—]\s*(?P<title>.+)$",
     re.I,
 )
-_POSITION_WORD_RE = re.compile(r"^(?:book|bk|vol(?:ume)?|part|pt)\b", re.I)
+_POSITION_WORD_RE = re.compile(rf"^{_POSITION_WORD}\b", re.I)
 _SUBTITLE_SPLIT_RE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
 _INVERTED_ARTICLE_RE = re.compile(r"^(?P<rest>.+?),\s*(?P<art>the|a|an)(?P<tail>\s*(?:[:(\[].*)?)$", re.I)
 
