@@ -89,6 +89,36 @@ class HcCache:
             self._fresh.add(key)
             self._remember(key, text)
 
+    def remember(self, answers: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]]) -> None:
+        """Answers worked out from responses already paid for — (key, operation, query, variables,
+        data) each, billed nothing — in one transaction, so they are all there or none is."""
+        stamp = now()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for key, operation, query, variables, data in answers:
+                self.con.execute(
+                    load_sql("hc_cache_put"),
+                    [
+                        key,
+                        operation,
+                        query,
+                        json.dumps(variables),
+                        200,
+                        json.dumps(data),
+                        0,
+                        stamp,
+                        self.run_id,
+                    ],
+                )
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+        if self._fresh is not None:
+            for key, *_rest, data in answers:
+                self._fresh.add(key)
+                self._remember(key, json.dumps(data))
+
     def record_readings(self, readings: list[BucketState]) -> None:
         for b in readings:
             self.con.execute(
