@@ -67,6 +67,7 @@ async def exact_lookup(
         else:
             answers[value] = hit.get(field) or []
     if answers:  # stored again as fresh as they are; hydration and the caller need them known
+        state.client.stats.cache_hits[name] += -(-len(answers) // per_field)  # root fields not sent
         state.keep(list({b["id"]: b for books in answers.values() for b in books}.values()))
     if not todo:
         return answers

@@ -95,9 +95,9 @@ class HcCache:
         stamp = now()
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for key, operation, query, variables, data in answers:
-                self.con.execute(
-                    load_sql("hc_cache_put"),
+            self.con.executemany(
+                load_sql("hc_cache_put"),
+                [
                     [
                         key,
                         operation,
@@ -108,8 +108,10 @@ class HcCache:
                         0,
                         stamp,
                         self.run_id,
-                    ],
-                )
+                    ]
+                    for key, operation, query, variables, data in answers
+                ],
+            )
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
