@@ -10,10 +10,10 @@ from collections import Counter
 from emulators.catalogue import load_catalogue
 from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
 from tasks.listen.bulk import Lookup, follow_up_all
-from tasks.listen.item import ListenResult, WindowResult, evaluate, finish_verdict
 from tasks.listen.verdict import IDENTIFIED
 from tasks.settings import get_settings
 from tests.plugins.hardcover_fixtures import HC_TOKEN, fast_limits, seed_items
+from tests.test_listen_lookup import _heard
 
 AUTHORS = ("Stephen King", "Terry Pratchett", "Agatha Christie")
 PER_AUTHOR = 4
@@ -34,14 +34,6 @@ def _shared_author_books():
         ]
         books += mine[:PER_AUTHOR]
     return books
-
-
-def _heard(item_id: str, text: str) -> ListenResult:
-    result = ListenResult(item_id=item_id, verdict="uncertain")
-    result.windows.append(WindowResult("1", "intro", 0.0, 30.0, text, {}, 1.0))
-    evaluate(result, [])
-    finish_verdict(result)
-    return result
 
 
 def _lookups(db_path, spoken: dict[str, str], cap: int = 4) -> list[Lookup]:
