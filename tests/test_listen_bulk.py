@@ -18,6 +18,7 @@ from tests.test_listen_lookup import _heard
 AUTHORS = ("Stephen King", "Terry Pratchett", "Agatha Christie")
 PER_AUTHOR = 4
 NARRATOR = "Read by Frank Muller. Chapter one."
+SEARCHED = {"The Name of the Wind": "The Name of the Wnd", "The Da Vinci Code": "The Da Vinci Cde"}
 
 
 def _shared_author_books():
@@ -97,30 +98,31 @@ def test_nothing_found_is_remembered_too(db_path):
         assert _billed(emu) == 2
 
 
-def test_an_item_found_only_by_a_search_still_gets_its_book(db_path):
+def test_items_found_only_by_a_search_still_get_their_books_and_share_one_hydration(db_path):
     shared = _shared_author_books()[:3]
-    target = next(b for b in load_catalogue().books if b.title == "The Name of the Wind")
+    targets = [next(b for b in load_catalogue().books if b.title == t) for t in SEARCHED]
     spoken = _shared_spoken(shared)
     # a letter dropped from the title and an author the catalogue does not know: neither exact lookup
-    # can find it, the title search can
-    spoken["li-search"] = f"The Name of the Wnd, by Wilhelmina Quarterstaff. {NARRATOR}"
+    # can find these, the title search can
+    for target, heard in zip(targets, SEARCHED.values(), strict=True):
+        spoken[f"li-search-{target.book_id}"] = f"{heard}, by Wilhelmina Quarterstaff. {NARRATOR}"
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
         lookups = _lookups(db_path, spoken)
         sent, _ = follow_up_all(db_path, "run-1", lookups, 1000, settings)
-        *found, searched = lookups
+        found, searched = lookups[: len(shared)], lookups[len(shared) :]
         assert all(lk.result.verdict == IDENTIFIED and "search" not in lk.outcome.strategies for lk in found)
-        assert "search" in searched.outcome.strategies and searched.outcome.searched
-        assert target.book_id in {c.book_id for c in searched.candidates or []}
-        # names (all four items) + titles (the one left) + its search + the hydration of its picks
-        assert sent == _billed(emu) <= 4
-        assert searched.cap >= 0
+        for lk, target in zip(searched, targets, strict=True):
+            assert "search" in lk.outcome.strategies and lk.outcome.searched
+            assert target.book_id in {c.book_id for c in lk.candidates or []}
+        # names (all items) + titles (the two left) + their two searches + one hydration of both picks
+        assert sent == _billed(emu) == 5
 
 
 def test_the_per_run_and_per_item_caps_hold(db_path):
     books = _shared_author_books()
     spoken = _shared_spoken(books)
-    spoken["li-search"] = f"The Name of the Wnd, by Wilhelmina Quarterstaff. {NARRATOR}"
+    spoken["li-search"] = f"{SEARCHED['The Name of the Wind']}, by Wilhelmina Quarterstaff. {NARRATOR}"
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
         # the run may send one request: the names lookup goes, the rest is not looked up (no error)

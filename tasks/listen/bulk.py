@@ -4,10 +4,11 @@ Each item follows the plan of tasks/listen/search.py — its spoken names, then 
 a title search — but the two exact lookups are made for all the items at once: every name and title
 form once however many items speak it, a hundred to a root field, five root fields to a request, each
 value's answer (or "nothing found") remembered in the Hardcover cache. An item identified by what they
-found stops there; only the items still unidentified search on their own.
+found stops there; only the items still unidentified search on their own, and the books their searches
+pick are hydrated together.
 
-An item is charged one request of its per-item cap for each exact lookup it takes part in (what the
-lookup would cost it alone), so the searches left to it are the ones it always had; the run's cap
+An item is charged one request of its per-item cap for each exact lookup and hydration it takes part
+in (what each would cost it alone), so the searches left to it are the ones it always had; the run's cap
 bounds what is really sent.
 """
 
@@ -26,7 +27,6 @@ from tasks.listen.search import (
     _name_forms,
     _title_forms,
     keep_contained,
-    search_spoken_book,
 )
 from tasks.listen.verdict import IDENTIFIED
 
@@ -120,8 +120,6 @@ async def _exact_stages(
     con: duckdb.DuckDBPyConnection, state: FetchState, run_id: str, todo: list[Lookup]
 ) -> None:
     from tasks.candidates.exact import exact_lookup
-    from tasks.candidates.store import write_candidates
-    from tasks.listen.store import candidates_for
 
     for stage in _stages():
         forms = {
@@ -157,14 +155,54 @@ async def _exact_stages(
             books = {b["id"]: b for form in forms[item_id] for b in answers.get(form, [])}
             if keep_contained(state, item_id, lk.result.transcript, list(books.values()), stage.floor):
                 found.append(lk)
-        if found:
-            write_candidates(
-                con, {lk.result.item_id: state.found[lk.result.item_id] for lk in found}, run_id, mode="add"
-            )
-            candidates = candidates_for(con, [lk.result.item_id for lk in found])
-            for lk in found:
-                lk.outcome.searched = True
-                _judge(lk, candidates.get(lk.result.item_id, []))
+        _add_found(con, state, run_id, found)
+
+
+async def _search_stage(state: FetchState, todo: list[Lookup], run_left: int) -> list[Lookup]:
+    """Each still unidentified item's title search (its spans in turn while its cap leaves room for
+    the hydration after), then one hydration of every item's picks together. Returns the items that
+    searched."""
+    from tasks.candidates.items import ItemQuery
+    from tasks.candidates.strategies import HYDRATE_PER_FIELD, SEARCH_KEEP, hydrate, search_one
+    from tasks.hardcover.queries import MAX_ROOT_FIELDS
+
+    per_request = HYDRATE_PER_FIELD * MAX_ROOT_FIELDS
+    picks: dict[int, list[str]] = {}
+    searched = []
+    for lk in todo:
+        if lk.error is not None or lk.result.verdict == IDENTIFIED:
+            continue
+        credits = lk.credits
+        for span in dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans):
+            hydration = -(-(len(picks) + SEARCH_KEEP) // per_request)  # requests the shared hydration needs
+            if lk.cap < 2 or state.client.budget.sent + 1 + hydration > run_left:
+                break  # a search needs a hydration after it
+            if lk not in searched:
+                searched.append(lk)
+                lk.cap -= 1  # the item's share of the hydration, as it would cost alone
+            lk.cap -= 1
+            lk.outcome.strategies += ("search",)
+            query = ItemQuery(lk.result.item_id, [span], credits.authors[:1])
+            for book_id in await search_one(state, query, span, "transcript_search"):
+                picks.setdefault(book_id, []).append(lk.result.item_id)
+    await hydrate(state, list(picks), lambda ids: sorted({i for b in ids for i in picks[b]}))
+    return searched
+
+
+def _add_found(con: duckdb.DuckDBPyConnection, state: FetchState, run_id: str, found: list[Lookup]) -> None:
+    """The items' new candidates written (added to what they had), and each item judged again."""
+    from tasks.candidates.store import write_candidates
+    from tasks.listen.store import candidates_for
+
+    if not found:
+        return
+    write_candidates(
+        con, {lk.result.item_id: state.found[lk.result.item_id] for lk in found}, run_id, mode="add"
+    )
+    candidates = candidates_for(con, [lk.result.item_id for lk in found])
+    for lk in found:
+        lk.outcome.searched = True
+        _judge(lk, candidates.get(lk.result.item_id, []))
 
 
 def follow_up_all(
@@ -172,14 +210,13 @@ def follow_up_all(
 ) -> tuple[int, bool]:
     """Look up the spoken books of `lookups` (bulk exact lookups, then each unidentified item's own
     search) within each item's cap and `run_left` requests for all of them, judging each item again
-    against what came back. Sets every lookup's candidates, outcome (requests: its own searches) and
-    error; returns the requests sent and whether the daily budget ran out."""
+    against what came back. Sets every lookup's candidates, outcome (what it took part in) and error;
+    returns the requests sent and whether the daily budget ran out."""
     from tasks.aio import run_async
     from tasks.candidates.state import FetchState
     from tasks.hardcover.cache import HcCache
     from tasks.hardcover.client import HardcoverClient
     from tasks.hardcover.errors import BudgetExhausted
-    from tasks.listen.store import candidates_for
     from tasks.warehouse import connect, load_sql, now
 
     todo = [lk for lk in lookups if lk.cap > 0 and wants_lookup(lk.result, lk.credits)]
@@ -197,42 +234,24 @@ def follow_up_all(
                 state = FetchState(con, client, run_id, known=known, flow="listen")
                 try:
                     await _exact_stages(con, state, run_id, todo)
+                    searched = await _search_stage(state, todo, run_left)
+                    _add_found(
+                        con, state, run_id, [lk for lk in searched if state.found.get(lk.result.item_id)]
+                    )
                 finally:
                     sent = client.budget.sent
 
         try:
             run_async(go())
         except BudgetExhausted as exc:
-            if exc.reason != "run":  # at the run's cap the rest is simply not looked up
-                for lk in todo:
+            if exc.reason == "run":  # at the run's cap the rest is simply not looked up
+                return sent, False
+            for lk in todo:
+                if lk.result.verdict != IDENTIFIED:
                     lk.error = lk.error or _failure(lk, exc)
-                return sent, True
+            return sent, True
         except Exception as exc:  # the listen results stand; the lookup's failure is recorded per item
             for lk in todo:
-                lk.error = lk.error or _failure(lk, exc)
-            return sent, False
-
-    for lk in todo:
-        left = min(lk.cap, run_left - sent)
-        if lk.error is not None or lk.result.verdict == IDENTIFIED or left < 2:
-            continue
-
-        def identified(con: duckdb.DuckDBPyConnection, lk: Lookup = lk) -> bool:
-            _judge(lk, candidates_for(con, [lk.result.item_id]).get(lk.result.item_id, []))
-            return lk.result.verdict == IDENTIFIED
-
-        try:
-            outcome = search_spoken_book(
-                db_path, run_id, lk.result.item_id, lk.credits, left, settings, identified
-            )
-        except BudgetExhausted as exc:
-            lk.error = _failure(lk, exc)
-            return sent, exc.reason != "run"
-        except Exception as exc:
-            lk.error = _failure(lk, exc)
-            continue
-        sent, lk.cap = sent + outcome.requests, lk.cap - outcome.requests
-        lk.outcome.requests += outcome.requests
-        lk.outcome.strategies += outcome.strategies
-        lk.outcome.searched = lk.outcome.searched or outcome.searched
+                if lk.result.verdict != IDENTIFIED:
+                    lk.error = lk.error or _failure(lk, exc)
     return sent, False

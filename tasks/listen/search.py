@@ -10,16 +10,15 @@ and most exact first, stopping as soon as a candidate is identified by containme
 
 Each lookup and search costs one Hardcover request of the item's `listen_search_requests_per_item`
 (a step that would pass it is not taken), and the flow stops searching for the run at
-`listen_search_requests_per_run`, inside the daily budget the client enforces. The two exact lookups
-are made for all of a run's items together (tasks/listen/bulk.py); the search is each item's own.
+`listen_search_requests_per_run`, inside the daily budget the client enforces. The lookups are made
+for all of a run's items together (tasks/listen/bulk.py): the two exact lookups in bulk, the searches
+each item's own, the hydration of their picks shared.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +26,6 @@ from tasks.listen.credits import Credits
 from tasks.listen.phrases import phrase_containment
 
 if TYPE_CHECKING:
-    import duckdb
-
     from tasks.candidates.state import FetchState
     from tasks.listen.item import ListenResult
     from tasks.settings import Settings
@@ -89,67 +86,6 @@ def keep_contained(
     for sim, book_id in scored[:_KEEP_PER_LOOKUP]:
         state.add(item_id, Cand(book_id, "transcript_search", round(100 * sim, 1)))
     return len(scored[:_KEEP_PER_LOOKUP])
-
-
-def search_spoken_book(
-    db_path: Path | str,
-    run_id: str,
-    item_id: str,
-    credits: Credits,
-    max_requests: int,
-    settings: Settings,
-    identified: Callable[[duckdb.DuckDBPyConnection], bool],
-) -> SearchOutcome:
-    """Search Hardcover for the spoken title spans (each search, then one hydration of the picks)
-    within `max_requests`; `identified(con)` is called once the picks are candidates. The daily
-    budget running out raises `BudgetExhausted`."""
-    from tasks.aio import run_async
-    from tasks.candidates.items import ItemQuery
-    from tasks.candidates.state import FetchState
-    from tasks.candidates.store import write_candidates
-    from tasks.candidates.strategies import hydrate, search_one
-    from tasks.hardcover.cache import HcCache
-    from tasks.hardcover.client import HardcoverClient
-    from tasks.warehouse import connect, load_sql, now
-
-    outcome = SearchOutcome()
-    if max_requests < 2 or not credits.title and not credits.title_spans:
-        return outcome
-    strategies: list[str] = []
-
-    with connect(db_path) as con:
-
-        async def go() -> None:
-            cache = HcCache(con, settings.hardcover_cache_ttl_days, run_id)
-            async with HardcoverClient.from_settings(
-                settings, cache=cache, max_requests=max_requests
-            ) as client:
-                cutoff = now() - timedelta(days=settings.hardcover_cache_ttl_days)
-                known = {r[0] for r in con.execute(load_sql("hc_known_books"), [cutoff]).fetchall()}
-                state = FetchState(con, client, run_id, known=known, flow="listen")
-                try:
-                    picks: list[int] = []
-                    spans = list(
-                        dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans)
-                    )
-                    for span in spans:
-                        if max_requests - client.budget.sent < 2:  # a search needs a hydration after it
-                            break
-                        strategies.append("search")
-                        query = ItemQuery(item_id, [span], credits.authors[:1])
-                        picks += await search_one(state, query, span, "transcript_search")
-                    if picks:
-                        await hydrate(state, picks, lambda ids: [item_id])
-                    if state.found.get(item_id):
-                        write_candidates(con, {item_id: state.found[item_id]}, run_id, mode="add")
-                        outcome.searched = True
-                        identified(con)
-                finally:
-                    outcome.requests = client.budget.sent
-
-        run_async(go())
-    outcome.strategies = tuple(strategies)
-    return outcome
 
 
 def follow_up(
