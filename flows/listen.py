@@ -20,7 +20,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.score import score
 from tasks.artifacts import progress, summary_markdown
-from tasks.hardcover.errors import BudgetExhausted
+from tasks.listen.bulk import Lookup, follow_up_all, wants_lookup
 from tasks.listen.item import (
     ListenJob,
     ListenResult,
@@ -30,8 +30,9 @@ from tasks.listen.item import (
     merge_confirmation,
     needs_confirmation,
 )
-from tasks.listen.search import SearchFailed, follow_up, search_available
+from tasks.listen.search import search_available
 from tasks.listen.store import load_jobs, store_result
+from tasks.listen.verdict import IDENTIFIED
 from tasks.settings import Settings, get_settings
 from tasks.warehouse import run_record
 
@@ -109,48 +110,36 @@ def listen(
             if settings.hardcover_max_requests_per_run is not None
             else settings.listen_search_requests_per_run,
         )
-        spent = 0
         verdicts: Counter[str] = Counter()
-        heard = []
-        by_id = {job.item_id: job for job in jobs}
+        heard: list[str] = []
+
+        def finish(result: ListenResult, searched: bool = False, search_error: str | None = None) -> None:
+            store_result(db, run.run_id, result, searched, search_error)
+            verdicts[result.verdict] += 1
+            heard.append(result.item_id)
+            if result.verdict == "error":
+                # An item whose audio could not be read was not listened to: people need to see it.
+                get_run_logger().warning("listen: %s could not be heard: %s", result.item_id, result.error)
+
+        # Every item is heard first; those whose credits name a book no candidate is are then looked
+        # up together (one exact lookup for all of their names and titles), the rest stored at once.
+        lookups: list[Lookup] = []
         with progress(len(jobs), "items listened to") as bar:
             for future in as_completed([listen_item.submit(job) for job in jobs]):
-                result, candidates, search_error = future.result(), None, None
-                cap = min(settings.listen_search_requests_per_item, run_cap - spent)
-                try:
-                    candidates, outcome = follow_up(
-                        db, run.run_id, result, can_search and cap > 0, cap, settings
-                    )
-                    spent, cap = spent + outcome.requests, cap - outcome.requests
-                except SearchFailed as exc:
-                    search_error = str(exc)
-                    # the daily budget is spent: the rest of the run listens without searching
-                    can_search = not isinstance(exc.__cause__, BudgetExhausted)
-                if candidates and needs_confirmation(result, candidates):  # hear the credits again, hinted
-                    confirmation = listen_item.submit(
-                        confirmation_job(by_id[result.item_id], candidates, result)
-                    )
-                    merge_confirmation(result, confirmation.result(), candidates)
-                    # The re-hearing may spell the book better than the first: what is left of the item's
-                    # cap looks that spelling up too (identical lookups are answered from the cache).
-                    if result.verdict != "identified" and can_search and cap > 0 and search_error is None:
-                        try:
-                            more, again = follow_up(
-                                db, run.run_id, result, True, cap, settings, credits=hinted_credits(result)
-                            )
-                            spent, candidates = spent + again.requests, more or candidates
-                        except SearchFailed as exc:
-                            search_error = str(exc)
-                            can_search = not isinstance(exc.__cause__, BudgetExhausted)
-                store_result(db, run.run_id, result, candidates is not None, search_error)
-                verdicts[result.verdict] += 1
-                heard.append(result.item_id)
-                if result.verdict == "error":
-                    # An item whose audio could not be read was not listened to: people need to see it.
-                    get_run_logger().warning(
-                        "listen: %s could not be heard: %s", result.item_id, result.error
-                    )
+                result = future.result()
+                if can_search and wants_lookup(result, result.credits):
+                    lookups.append(Lookup(result, result.credits, settings.listen_search_requests_per_item))
+                else:
+                    finish(result)
                 bar.advance()
+        spent, exhausted = (
+            follow_up_all(db, run.run_id, lookups, run_cap, settings) if lookups else (0, False)
+        )
+        spent += confirm_and_look_again(
+            db, run.run_id, lookups, by_id_of(jobs), run_cap - spent, not exhausted, settings
+        )
+        for lk in lookups:
+            finish(lk.result, lk.candidates is not None, lk.error)
         rescored = rescore(heard, db)
         run.counts.update(items=len(jobs), rescored=rescored, search_requests=spent, **verdicts)
     summary = {"run_id": run.run_id, **run.counts}
@@ -160,6 +149,46 @@ def listen(
         description="What the listen flow heard",
     )
     return summary
+
+
+def by_id_of(jobs: list[ListenJob]) -> dict[str, ListenJob]:
+    return {job.item_id: job for job in jobs}
+
+
+def confirm_and_look_again(
+    db: Path | str,
+    run_id: str,
+    lookups: list[Lookup],
+    jobs: dict[str, ListenJob],
+    run_left: int,
+    can_search: bool,
+    settings: Settings,
+) -> int:
+    """Hear again, hinted, the looked-up items whose new candidates are half-heard (all at once), then
+    look up the spellings the re-hearings give, with what is left of each item's cap. Returns the
+    requests sent."""
+    confirm = [lk for lk in lookups if lk.candidates and needs_confirmation(lk.result, lk.candidates)]
+    futures = [
+        listen_item.submit(confirmation_job(jobs[lk.result.item_id], lk.candidates or [], lk.result))
+        for lk in confirm
+    ]
+    for lk, future in zip(confirm, futures, strict=True):
+        merge_confirmation(lk.result, future.result(), lk.candidates or [])
+    # The re-hearing may spell the book better than the first: what is left of the item's cap looks
+    # that spelling up too (identical lookups are answered from the cache).
+    again = {
+        lk.result.item_id: Lookup(lk.result, hinted_credits(lk.result), lk.cap)
+        for lk in confirm
+        if lk.result.verdict != IDENTIFIED and lk.cap > 0 and lk.error is None
+    }
+    if not (can_search and again and run_left > 0):
+        return 0
+    sent, _exhausted = follow_up_all(db, run_id, list(again.values()), run_left, settings)
+    for lk in confirm:
+        if (more := again.get(lk.result.item_id)) is not None:
+            lk.candidates = more.candidates or lk.candidates
+            lk.error = more.error
+    return sent
 
 
 def rescore(item_ids: list[str], db: Path | str) -> bool:

@@ -86,7 +86,7 @@ def listen_env(monkeypatch, spoken_books):
 
 
 def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
-    prefect_harness, listen_env, spoken_books, db_path
+    prefect_harness, listen_env, spoken_books, db_path, hc_server
 ):
     from flows.listen import listen
 
@@ -144,6 +144,13 @@ def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
     # a second run hears nothing again: every item was heard (the corrupt one is retried)
     again = listen(db_path=str(db_path))
     assert again["items"] == 1
+
+    # The one item whose spoken book no candidate is was looked up in Hardcover (the emulator), within
+    # its cap; heard again with nothing changed, every lookup is answered from the cache.
+    billed = hc_server.billed()
+    assert 1 <= billed <= 4 and json.loads(run["counts"])["search_requests"] == billed
+    assert listen(item_ids=["li-hail_mary_m4b"], db_path=str(db_path))["search_requests"] == 0
+    assert hc_server.billed() == billed
 
 
 def test_listen_flow_runs_on_a_local_dask_cluster(prefect_harness, listen_env, spoken_books, db_path):

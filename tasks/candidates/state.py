@@ -33,6 +33,7 @@ class FetchState:
     failed: set[str] = field(default_factory=set)
     errors: int = 0
     unreachable_streak: int = 0
+    flow: str = FLOW  # the flow a failed request's error is recorded under
 
     def add(self, item_id: str, cand: Cand) -> None:
         old = self.found[item_id].get(cand.book_id)
@@ -57,7 +58,7 @@ class FetchState:
                 record_error(
                     self.con,
                     self.run_id,
-                    FLOW,
+                    self.flow,
                     item_id,
                     "hardcover_request",
                     f"{what} failed: {exc}",

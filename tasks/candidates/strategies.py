@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from tasks.candidates.exact import author_names, book_title, exact_lookup
 from tasks.candidates.items import ItemQuery
-from tasks.candidates.state import FLOW, FetchState, in_chunks, packed, paged
+from tasks.candidates.state import FLOW, FetchState, in_chunks, packed
 from tasks.candidates.store import Cand
 from tasks.candidates.titles import (
     name_variants,
@@ -123,24 +124,21 @@ async def author_phase(
             for v in name_variants(raw):
                 names_of[v].append(it.item_id)
     books_by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
-
-    def by_author(books: list[dict[str, Any]]) -> None:
-        for b in books:
-            for c in b.get("contributions") or []:
-                if c.get("contribution") in (None, "Author") and (c.get("author") or {}).get("name"):
-                    books_by_key[name_key(c["author"]["name"])].append(b)
-
-    await paged(
+    answers = await exact_lookup(
         state,
         "books_by_authors",
         "names",
         names_of,
+        author_names,
         NAMES_PER_FIELD,
         AUTHOR_PAGE,
-        titles,
-        by_author,
         "author books lookup",
     )
+    for b in {b["id"]: b for books in answers.values() for b in books}.values():
+        titles[b["id"]] = (b.get("title") or "", b.get("subtitle"))
+        for c in b.get("contributions") or []:
+            if c.get("contribution") in (None, "Author") and (c.get("author") or {}).get("name"):
+                books_by_key[name_key(c["author"]["name"])].append(b)
     for it in items:
         keys = it.title_keys
         seen: dict[int, dict[str, Any]] = {}
@@ -166,23 +164,12 @@ async def title_phase(
         title = search_title(it)
         for form in title_forms(title) if title else []:
             items_of[form].append(it.item_id)
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-
-    def by_title(books: list[dict[str, Any]]) -> None:
-        for b in books:
-            found[b.get("title") or ""].append(b)
-
-    await paged(
-        state,
-        "books_by_titles",
-        "titles",
-        items_of,
-        TITLES_PER_FIELD,
-        TITLE_PAGE,
-        titles,
-        by_title,
-        "title lookup",
+    found = await exact_lookup(
+        state, "books_by_titles", "titles", items_of, book_title, TITLES_PER_FIELD, TITLE_PAGE, "title lookup"
     )
+    for books in found.values():
+        for b in books:
+            titles[b["id"]] = (b.get("title") or "", b.get("subtitle"))
     by_item: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for form, ids in items_of.items():
         for item_id in ids:

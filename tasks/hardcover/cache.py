@@ -64,30 +64,38 @@ class HcCache:
     ) -> None:
         """The response and the budget readings it came with, in one transaction."""
         text = json.dumps(data)
+        row = [key, operation, query, json.dumps(variables), status, text, root_fields, now(), self.run_id]
+        self._store([row], readings)
+        if self._fresh is not None and status == 200:
+            self._fresh.add(key)
+            self._remember(key, text)
+
+    def remember(self, answers: list[tuple[str, str, str, dict[str, Any], dict[str, Any]]]) -> None:
+        """Answers worked out from responses already paid for — (key, operation, query, variables,
+        data) each, billed nothing — in one transaction, so they are all there or none is."""
+        stamp = now()
+        texts = [json.dumps(a[4]) for a in answers]
+        self._store(
+            [
+                [k, op, q, json.dumps(v), 200, t, 0, stamp, self.run_id]
+                for (k, op, q, v, _), t in zip(answers, texts, strict=True)
+            ],
+            [],
+        )
+        if self._fresh is not None:
+            for (key, *_), text in zip(answers, texts, strict=True):
+                self._fresh.add(key)
+                self._remember(key, text)
+
+    def _store(self, rows: list[list[Any]], readings: list[BucketState]) -> None:
         self.con.execute("BEGIN TRANSACTION")
         try:
-            self.con.execute(
-                load_sql("hc_cache_put"),
-                [
-                    key,
-                    operation,
-                    query,
-                    json.dumps(variables),
-                    status,
-                    text,
-                    root_fields,
-                    now(),
-                    self.run_id,
-                ],
-            )
+            self.con.executemany(load_sql("hc_cache_put"), rows)
             self.record_readings(readings)
             self.con.execute("COMMIT")
         except Exception:
             self.con.execute("ROLLBACK")
             raise
-        if self._fresh is not None and status == 200:
-            self._fresh.add(key)
-            self._remember(key, text)
 
     def record_readings(self, readings: list[BucketState]) -> None:
         for b in readings:

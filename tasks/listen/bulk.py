@@ -1,0 +1,257 @@
+"""Looking up the spoken books of many heard items together.
+
+Each item follows the plan of tasks/listen/search.py — its spoken names, then its spoken titles, then
+a title search — but the two exact lookups are made for all the items at once: every name and title
+form once however many items speak it, a hundred to a root field, five root fields to a request, each
+value's answer (or "nothing found") remembered in the Hardcover cache. An item identified by what they
+found stops there; only the items still unidentified search on their own, and the books their searches
+pick are hydrated together.
+
+An item is charged one request of its per-item cap for each exact lookup and hydration it takes part
+in (what each would cost it alone), so the searches left to it are the ones it always had; the run's cap
+bounds what is really sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tasks.listen.credits import Credits
+from tasks.listen.search import (
+    _AUTHOR_BOOK_TITLE,
+    SearchOutcome,
+    _name_forms,
+    _title_forms,
+    keep_contained,
+)
+from tasks.listen.verdict import IDENTIFIED
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from tasks.candidates.state import FetchState
+    from tasks.listen.item import ListenResult
+    from tasks.listen.verdict import Expected
+    from tasks.settings import Settings
+
+
+@dataclass
+class Lookup:
+    """One item's part in a run's lookups: what it heard, what it may still cost, what came back."""
+
+    result: ListenResult
+    credits: Credits
+    cap: int  # requests of the per-item cap left to the item
+    candidates: list[Expected] | None = None  # after a lookup added candidates, else None
+    outcome: SearchOutcome = field(default_factory=SearchOutcome)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Stage:
+    strategy: str
+    query: str
+    key: str
+    forms: Callable[[Credits], list[str]]
+    matched_by: Callable[[dict[str, Any]], Iterable[str]]
+    floor: float  # how much of a found book's title the transcript must hold
+    per_field: int
+    page: int
+
+
+def wants_lookup(result: ListenResult, credits: Credits) -> bool:
+    """Credits were heard but no candidate is identified: the spoken book is worth asking for."""
+    return (
+        not result.error_kind
+        and result.verdict != IDENTIFIED
+        and bool(credits.title or credits.authors or credits.name_spans)
+    )
+
+
+def _stages() -> list[_Stage]:
+    from tasks.candidates.exact import author_names, book_title
+    from tasks.candidates.strategies import AUTHOR_PAGE, NAMES_PER_FIELD, TITLE_PAGE, TITLES_PER_FIELD
+
+    return [
+        _Stage(
+            "spoken_names",
+            "books_by_authors",
+            "names",
+            _name_forms,
+            author_names,
+            _AUTHOR_BOOK_TITLE,
+            NAMES_PER_FIELD,
+            AUTHOR_PAGE,
+        ),
+        _Stage(
+            "spoken_titles",
+            "books_by_titles",
+            "titles",
+            _title_forms,
+            book_title,
+            0.0,
+            TITLES_PER_FIELD,
+            TITLE_PAGE,
+        ),
+    ]
+
+
+def _failure(lk: Lookup, exc: BaseException) -> str:
+    return (
+        f"item {lk.result.item_id}: Hardcover lookup of the spoken book {lk.credits.title!r} failed: "
+        f"{type(exc).__name__}: {exc}"
+    )
+
+
+def _judge(lk: Lookup, candidates: list[Expected]) -> None:
+    from tasks.listen.item import evaluate, finish_verdict
+
+    lk.candidates = candidates
+    if candidates:
+        evaluate(lk.result, candidates)
+        finish_verdict(lk.result)
+
+
+async def _exact_stages(
+    con: duckdb.DuckDBPyConnection, state: FetchState, run_id: str, todo: list[Lookup]
+) -> None:
+    from tasks.candidates.exact import exact_lookup
+
+    for stage in _stages():
+        forms = {
+            lk.result.item_id: stage.forms(lk.credits)
+            for lk in todo
+            if lk.cap >= 1 and lk.result.verdict != IDENTIFIED and lk.error is None
+        }
+        active = [lk for lk in todo if forms.get(lk.result.item_id)]
+        if not active:
+            continue
+        items_of: dict[str, list[str]] = {}
+        for lk in active:
+            lk.cap -= 1
+            lk.outcome.strategies += (stage.strategy,)
+            for form in forms[lk.result.item_id]:
+                items_of.setdefault(form, []).append(lk.result.item_id)
+        answers = await exact_lookup(
+            state,
+            stage.query,
+            stage.key,
+            items_of,
+            stage.matched_by,
+            stage.per_field,
+            stage.page,
+            stage.strategy,
+        )
+        found = []
+        for lk in active:
+            item_id = lk.result.item_id
+            if item_id in state.failed:  # the failed request is recorded against the item
+                lk.error = f"item {item_id}: the {stage.strategy} lookup failed (see the run's errors)"
+                continue
+            books = {b["id"]: b for form in forms[item_id] for b in answers.get(form, [])}
+            if keep_contained(state, item_id, lk.result.transcript, list(books.values()), stage.floor):
+                found.append(lk)
+        _add_found(con, state, run_id, found)
+
+
+async def _search_stage(state: FetchState, todo: list[Lookup], run_left: int) -> list[Lookup]:
+    """Each still unidentified item's title search (its spans in turn while its cap leaves room for
+    the hydration after), then one hydration of every item's picks together. Returns the items that
+    searched."""
+    from tasks.candidates.items import ItemQuery
+    from tasks.candidates.strategies import HYDRATE_PER_FIELD, SEARCH_KEEP, hydrate, search_one
+    from tasks.hardcover.queries import MAX_ROOT_FIELDS
+
+    per_request = HYDRATE_PER_FIELD * MAX_ROOT_FIELDS
+    picks: dict[int, list[str]] = {}
+    searched = []
+    for lk in todo:
+        if lk.error is not None or lk.result.verdict == IDENTIFIED:
+            continue
+        credits = lk.credits
+        for span in dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans):
+            hydration = -(-(len(picks) + SEARCH_KEEP) // per_request)  # requests the shared hydration needs
+            if lk.cap < 2 or state.client.budget.sent + 1 + hydration > run_left:
+                break  # a search needs a hydration after it
+            if lk not in searched:
+                searched.append(lk)
+                lk.cap -= 1  # the item's share of the hydration, as it would cost alone
+            lk.cap -= 1
+            lk.outcome.strategies += ("search",)
+            query = ItemQuery(lk.result.item_id, [span], credits.authors[:1])
+            for book_id in await search_one(state, query, span, "transcript_search"):
+                picks.setdefault(book_id, []).append(lk.result.item_id)
+    await hydrate(state, list(picks), lambda ids: sorted({i for b in ids for i in picks[b]}))
+    return searched
+
+
+def _add_found(con: duckdb.DuckDBPyConnection, state: FetchState, run_id: str, found: list[Lookup]) -> None:
+    """The items' new candidates written (added to what they had), and each item judged again."""
+    from tasks.candidates.store import write_candidates
+    from tasks.listen.store import candidates_for
+
+    if not found:
+        return
+    write_candidates(
+        con, {lk.result.item_id: state.found[lk.result.item_id] for lk in found}, run_id, mode="add"
+    )
+    candidates = candidates_for(con, [lk.result.item_id for lk in found])
+    for lk in found:
+        lk.outcome.searched = True
+        _judge(lk, candidates.get(lk.result.item_id, []))
+
+
+def follow_up_all(
+    db_path: Path | str, run_id: str, lookups: list[Lookup], run_left: int, settings: Settings
+) -> tuple[int, bool]:
+    """Look up the spoken books of `lookups` (bulk exact lookups, then each unidentified item's own
+    search) within each item's cap and `run_left` requests for all of them, judging each item again
+    against what came back. Sets every lookup's candidates, outcome (what it took part in) and error;
+    returns the requests sent and whether the daily budget ran out."""
+    from tasks.aio import run_async
+    from tasks.candidates.state import FetchState
+    from tasks.hardcover.cache import HcCache
+    from tasks.hardcover.client import HardcoverClient
+    from tasks.hardcover.errors import BudgetExhausted
+    from tasks.warehouse import connect, load_sql, now
+
+    todo = [lk for lk in lookups if lk.cap > 0 and wants_lookup(lk.result, lk.credits)]
+    if not todo or run_left <= 0:
+        return 0, False
+    sent = 0
+    with connect(db_path) as con:
+
+        async def go() -> None:
+            nonlocal sent
+            cache = HcCache(con, settings.hardcover_cache_ttl_days, run_id)
+            async with HardcoverClient.from_settings(settings, cache=cache, max_requests=run_left) as client:
+                cutoff = now() - timedelta(days=settings.hardcover_cache_ttl_days)
+                known = {r[0] for r in con.execute(load_sql("hc_known_books"), [cutoff]).fetchall()}
+                state = FetchState(con, client, run_id, known=known, flow="listen")
+                try:
+                    await _exact_stages(con, state, run_id, todo)
+                    searched = await _search_stage(state, todo, run_left)
+                    _add_found(
+                        con, state, run_id, [lk for lk in searched if state.found.get(lk.result.item_id)]
+                    )
+                finally:
+                    sent = client.budget.sent
+
+        try:
+            run_async(go())
+        except BudgetExhausted as exc:
+            if exc.reason == "run":  # at the run's cap the rest is simply not looked up
+                return sent, False
+            for lk in todo:
+                if lk.result.verdict != IDENTIFIED:
+                    lk.error = lk.error or _failure(lk, exc)
+            return sent, True
+        except Exception as exc:  # the listen results stand; the lookup's failure is recorded per item
+            for lk in todo:
+                if lk.result.verdict != IDENTIFIED:
+                    lk.error = lk.error or _failure(lk, exc)
+    return sent, False
