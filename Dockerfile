@@ -29,7 +29,6 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY flows ./flows
 COPY tasks ./tasks
 COPY sql ./sql
-COPY emulators ./emulators
 COPY prefect.yaml ./
 COPY deploy/worker.sh ./deploy/worker.sh
 RUN uv sync --frozen --no-dev \

@@ -21,13 +21,13 @@ setup:
 	@$(UV) sync --frozen --quiet
 
 demo: setup
-	$(UV) run shelfmatch demo
+	$(UV) run --extra demo shelfmatch demo
 
 test: setup
 	$(UV) run pytest
 
 bench: setup
-	$(UV) run python bench/extract.py --items 50000
+	$(UV) run --extra demo python bench/extract.py --items 50000
 
 lint: setup
 	$(UV) run ruff check .

@@ -1,14 +1,10 @@
 """A corpus of spoken audiobook credits in many phrasings, voices, speeds and backgrounds.
 
-Each phrasing is written from how publishers open and close audiobooks (Audible's "This is Audible",
-"<Publisher> presents", "<Author>. <Title>. Performed by …", "You have been listening to …",
-"This concludes …", "Book N of the <Series>", a title after the chapter heading, …), independently
-of the product's parser: this module imports nothing from `tasks/`. Phrasings come in two splits:
-
-- `dev`: used while developing listening;
-- `frozen`: written down once with the dev ones and never used while developing, only reported
-  (`bench/listen.py --split frozen`), so the figure says how listening does on wording it was not
-  tuned on.
+The phrasings (`emulators/speech_phrasings.py`) are written from how publishers open and close
+audiobooks, independently of the product's parser: neither module imports anything from `tasks/`.
+They come in two splits: `dev`, used while developing listening, and `frozen`, never used while
+developing and only reported (`bench/listen.py --split frozen`), so the figure says how listening
+does on wording it was not tuned on.
 
 An item is rendered with a seeded choice of espeak-ng voice, speed (140-200 words a minute), background
 (none, a music bed or noise mixed at 10-20 dB SNR), and layout (credits at the start, after a chapter
@@ -20,13 +16,15 @@ from __future__ import annotations
 import random
 import tempfile
 import wave
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from emulators import speech
+from emulators.speech_phrasings import PHRASINGS as PHRASINGS  # re-exported: the corpus's phrasings
+from emulators.speech_phrasings import CorpusBook, Phrasing
+from emulators.speech_phrasings import phrasings as phrasings
 
 VOICES = ("en-us+m3", "en-us+f3", "en-gb+m4", "en-gb-x-rp+f2", "en-gb-scotland+m1", "en-029+m2")
 PUBLISHERS = (
@@ -41,157 +39,6 @@ PUBLISHERS = (
     "Penguin Random House Audio",
     "Audible Studios",
 )
-_ORDINALS = (
-    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
-    "eleventh", "twelfth",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CorpusBook:
-    title: str
-    author: str
-    narrator: str
-    series: str | None = None
-    position: int | None = None
-    year: int | None = None
-
-
-def _n(book: CorpusBook) -> str:
-    return speech.number_words(book.position)
-
-
-def _nth(book: CorpusBook) -> str:
-    p = book.position or 1
-    return _ORDINALS[p - 1] if 1 <= p <= len(_ORDINALS) else f"number {p}"
-
-
-def _year(book: CorpusBook) -> str:
-    return str(book.year or 2015)
-
-
-@dataclass(frozen=True)
-class Phrasing:
-    name: str
-    split: str  # dev | frozen
-    placement: str  # start | after_heading | end
-    say: Callable[[CorpusBook, str], str]  # (book, publisher) -> the spoken credits
-
-
-PHRASINGS: tuple[Phrasing, ...] = (
-    # --- dev ---
-    Phrasing(
-        "audible_written_by",
-        "dev",
-        "start",
-        lambda b, p: f"This is Audible. {b.title}, written by {b.author}. Narrated by {b.narrator}.",
-    ),
-    Phrasing(
-        "author_title_performed",
-        "dev",
-        "start",
-        lambda b, p: f"{b.author}. {b.title}. Performed by {b.narrator}. Unabridged.",
-    ),
-    Phrasing(
-        "publisher_presents",
-        "dev",
-        "start",
-        lambda b, p: f"{p} presents. {b.title}. By {b.author}. Read by {b.narrator}.",
-    ),
-    Phrasing(
-        "listening_to_outro",
-        "dev",
-        "end",
-        lambda b, p: (
-            f"You have been listening to {b.title}, by {b.author}. It was read by {b.narrator}. "
-            f"Copyright {_year(b)} by {b.author}."
-        ),
-    ),
-    Phrasing(
-        "book_n_of_series",
-        "dev",
-        "start",
-        lambda b, p: (
-            f"{b.title}. "
-            + (f"Book {_n(b)} of the {b.series}. " if b.series and b.position else "")
-            + f"Written by {b.author}. Read for you by {b.narrator}."
-        ),
-    ),
-    Phrasing(
-        "heading_then_title",
-        "dev",
-        "after_heading",
-        lambda b, p: f"{b.title}, by {b.author}. Narrated by {b.narrator}.",
-    ),
-    Phrasing(
-        "possessive",
-        "dev",
-        "start",
-        lambda b, p: f"{b.author}'s {b.title}. Narrated by {b.narrator}. An unabridged production of {p}.",
-    ),
-    # --- frozen: never used while developing ---
-    Phrasing(
-        "concludes_outro",
-        "frozen",
-        "end",
-        lambda b, p: (
-            f"This concludes {b.title}, written by {b.author}, and narrated by {b.narrator}. Produced by {p}."
-        ),
-    ),
-    Phrasing(
-        "a_novel_by",
-        "frozen",
-        "start",
-        lambda b, p: (
-            f"{b.title}. A novel by {b.author}. Read by {b.narrator}. This is an unabridged recording."
-        ),
-    ),
-    Phrasing(
-        "the_end_of",
-        "frozen",
-        "end",
-        lambda b, p: f"The end of {b.title}, by {b.author}. Thank you for listening.",
-    ),
-    Phrasing(
-        "studio_series_ordinal",
-        "frozen",
-        "start",
-        lambda b, p: (
-            f"This is Audible. {p} presents {b.title}, "
-            + (f"the {_nth(b)} book in the {b.series} series, " if b.series and b.position else "")
-            + f"by {b.author}, narrated by {b.narrator}."
-        ),
-    ),
-    Phrasing(
-        "copyright_credits",
-        "frozen",
-        "start",
-        lambda b, p: (
-            f"{b.title}. Copyright {_year(b)} by {b.author}. Narrated by {b.narrator}. "
-            f"Production copyright {p}."
-        ),
-    ),
-    Phrasing(
-        "welcome_from_author",
-        "frozen",
-        "after_heading",
-        lambda b, p: (
-            f"Welcome to {b.title}, from bestselling author {b.author}. Your narrator is {b.narrator}."
-        ),
-    ),
-    Phrasing(
-        "title_then_author",
-        "frozen",
-        "start",
-        lambda b, p: f"{b.title}. {b.author}. Narrated by {b.narrator}.",
-    ),
-)
-
-
-def phrasings(split: str) -> list[Phrasing]:
-    if split not in ("dev", "frozen"):
-        raise ValueError(f"unknown split {split!r} (dev, frozen)")
-    return [p for p in PHRASINGS if p.split == split]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the demo imports the emulators lazily, when it runs
 DEMO_ABS_KEY = "demo-abs-key"
 DEMO_HC_TOKEN = "demo-hardcover-token"
 FULL_ITEMS, QUICK_ITEMS, SPOKEN_ITEMS = 200, 80, 6
+# The modules of pyproject's `demo` extra: the emulators import them, the product does not.
+DEMO_EXTRA_MODULES = {"graphql"}
 
 
 def _refuse_real_warehouse(db_path: Path) -> None:
@@ -252,12 +254,18 @@ def run_demo(
         from emulators.abs import run_abs_emulator
         from emulators.hardcover import Limits, run_hardcover_emulator
     except ModuleNotFoundError as exc:
-        if exc.name is None or exc.name.split(".")[0] != "emulators":
-            raise
-        raise SystemExit(
-            "the demo needs the ABS and Hardcover emulators, which come with a clone of the repository, "
-            "not with the installed package: run `make demo` in a clone of shelfmatch"
-        ) from None
+        missing = (exc.name or "").split(".")[0]
+        if missing == "emulators":
+            raise SystemExit(
+                "the demo needs the ABS and Hardcover emulators, which come with a clone of the repository, "
+                "not with the installed package: run `make demo` in a clone of shelfmatch"
+            ) from None
+        if missing in DEMO_EXTRA_MODULES:
+            raise SystemExit(
+                f"the demo's emulators need {missing!r}, which comes with the `demo` extra: "
+                "run `uv sync --extra demo` (or `pip install -e '.[demo]'`) in the clone, or `make demo`"
+            ) from None
+        raise
 
     console = console or Console()
     started = time.monotonic()

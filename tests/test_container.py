@@ -65,6 +65,21 @@ def test_the_locked_environment_is_installed_with_uv_and_the_model_package_is_in
     assert "pip install" not in " ".join(runs)
 
 
+def test_the_image_holds_the_product_and_none_of_the_test_doubles():
+    # The image runs the flows against a real ABS; the emulators, benchmarks and tests are repository
+    # material, and the emulators' own dependencies (the demo extra) are not installed in it.
+    copied = {
+        source.rstrip("/").removeprefix("./")
+        for word, args in instructions()
+        if word == "COPY" and "--from" not in args
+        for source in args.split()[:-1]
+    }
+    assert {"flows", "tasks", "sql"} <= copied
+    assert not copied & {"emulators", "bench", "tests"}, copied & {"emulators", "bench", "tests"}
+    syncs = [args for word, args in instructions() if word == "RUN" and "uv sync" in args]
+    assert not [s for s in syncs if "--extra" in s or "--all-extras" in s], syncs
+
+
 def test_it_runs_as_a_non_root_user_and_keeps_secrets_out_of_env_and_args():
     steps = instructions()
     users = [args for word, args in steps if word == "USER"]

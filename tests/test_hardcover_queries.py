@@ -8,7 +8,8 @@ import pytest
 from graphql import parse, validate
 
 from emulators.hardcover import load_schema
-from tasks.hardcover.queries import QUERIES_DIR, batched_query, load_query, root_field_names
+from tasks.hardcover.queries import QUERIES_DIR, batched_query, load_query
+from tasks.hardcover.root_fields import root_field_names
 
 OPERATIONS = sorted(p.stem for p in Path(QUERIES_DIR).glob("*.graphql") if p.stem != "fragments")
 

@@ -424,12 +424,28 @@ class Mix:
     alt_edition: float = 0.12
 
 
+def _favour(
+    rng: random.Random, order: list[int], books: list[Book], favour: tuple[Callable[[Book], bool], float]
+):
+    """The shuffled book order with favoured books drawn at `share` of the slots while they last (a library
+    whose owner leans to some kind of book, as a lending library's public-domain shelf does)."""
+    wanted, share = favour
+    first = [i for i in order if wanted(books[i])]
+    rest = [i for i in order if not wanted(books[i])]
+    out: list[int] = []
+    while first or rest:
+        source = first if first and (not rest or rng.random() < share) else rest
+        out.append(source.pop())
+    return out
+
+
 def generate_family(
     family: str,
     layout: Callable[[Context, Item], Layout],
     n_items: int,
     seed: int,
     mix: Mix = Mix(),
+    favour: tuple[Callable[[Book], bool], float] | None = None,
     audio_root: Path | str | None = None,
     library_id: str | None = None,
     folder: str = "/audiobooks",
@@ -445,6 +461,8 @@ def generate_family(
     books = ctx.cat.books
     order = list(range(len(books)))
     ctx.rng.shuffle(order)
+    if favour is not None:
+        order = _favour(ctx.rng, order, books, favour)
     items: list[dict] = []
     truth: dict[str, Truth] = {}
     traits: dict[str, dict] = {}

@@ -40,8 +40,8 @@ from tasks.hardcover.queries import (
     batched_query,
     cache_key,
     load_query,
-    root_field_names,
 )
+from tasks.hardcover.root_fields import root_field_names
 from tasks.retry import GaveUp, RetryPolicy, Transient, connection_failure, retry_after_seconds
 from tasks.settings import Settings
 

@@ -1,7 +1,7 @@
-"""The GraphQL operations in tasks/queries/: fragments, aliased batches, root-field counts, cache keys.
+"""The GraphQL operations in tasks/queries/: fragments, aliased batches, cache keys.
 
 Hardcover bills each root field as one request, so a request packs up to MAX_ROOT_FIELDS copies of a
-one-field lookup and the client counts root fields before it sends.
+one-field lookup and the client counts root fields (tasks/hardcover/root_fields.py) before it sends.
 """
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
-
-from tasks.hardcover.errors import HardcoverQueryError
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 MAX_ROOT_FIELDS = 5
@@ -77,18 +73,6 @@ def batched_query(name: str, n: int) -> str:
 
 def batch_variables(per_field: list[dict[str, Any]]) -> dict[str, Any]:
     return {f"{k}_{i}": v for i, vars_ in enumerate(per_field) for k, v in vars_.items()}
-
-
-@cache
-def root_field_names(query: str) -> tuple[str, ...]:
-    try:
-        doc = parse(query)
-    except GraphQLError as exc:
-        raise HardcoverQueryError(f"query does not parse: {exc.message}") from exc
-    for d in doc.definitions:
-        if isinstance(d, OperationDefinitionNode):
-            return tuple(s.name.value for s in d.selection_set.selections if isinstance(s, FieldNode))
-    return ()
 
 
 def cache_key(query: str, variables: dict[str, Any] | None) -> str:
