@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tasks.candidates.state import FetchState, paged
-from tasks.hardcover.queries import cache_key, load_query, root_field_names
+from tasks.hardcover.queries import cache_key, load_query
+from tasks.hardcover.root_fields import root_field_names
 
 Book = dict[str, Any]
 
