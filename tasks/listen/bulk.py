@@ -183,7 +183,7 @@ def follow_up_all(
     from tasks.listen.store import candidates_for
     from tasks.warehouse import connect, load_sql, now
 
-    for lk in lookups:  # a weak cue reading is looked up with the transcript's generic spans too
+    for lk in lookups:  # the transcript's generic spans ride along with the cue reading's
         lk.credits = with_generic_spans(lk.credits, lk.result.transcript)
     todo = [lk for lk in lookups if lk.cap > 0 and wants_lookup(lk.result, lk.credits)]
     if not todo or run_left <= 0:

@@ -2,7 +2,7 @@
 
 The cue reader (`tasks.listen.cues`) reads credits from the phrases publishers usually say around them.
 An opening worded some other way ("Welcome. Dune. Frank Herbert. Enjoy.") holds no cue, yet its
-title and author are there. So when the cue reading is weak, the transcript is also cut into
+title and author are there. So the transcript is also cut into
 clause-sized chunks (the model's punctuation marks its pauses) with the words every audiobook says
 around its credits (publishers, "presents", "unabridged", "chapter one", "read by", "welcome to", …)
 acting as separators, and the chunks short enough to be a title or a name become spans to look up:
@@ -156,16 +156,11 @@ def _best(ranked: list[tuple[float, int, str]], limit: int, numerals: bool = Fal
     return list(dict.fromkeys(out))
 
 
-def weak(credits: Credits) -> bool:
-    """The cue reading heard no title or no author: not enough to look the book up by."""
-    return not (credits.title and credits.authors)
-
-
 def with_generic_spans(credits: Credits, transcript: str) -> Credits:
-    """`credits` for looking up, with the transcript's generic spans after the cue reading's own when
-    that reading is weak (the cue spans stay first: they are searched first)."""
-    if not weak(credits):
-        return credits
+    """`credits` for looking up, with the transcript's generic spans after the cue reading's own (those
+    stay first: they are searched first). A cue reading can be wrong as well as missing ("Narration
+    by <Narrator>" read as the author); the generic spans ride in the same bulk lookups, so they cost an
+    item nothing more than the lookups it makes anyway."""
     titles, names = generic_spans(transcript)
     return replace(
         credits,
