@@ -115,3 +115,14 @@ def test_a_spoken_opening_no_cue_covers_identifies_its_book_and_noise_prose_neve
         assert lk.result.verdict != IDENTIFIED and lk.result.book_id is None, lk.result.transcript
     # every item keeps to its cap of 4 requests
     assert all(lk.outcome.requests + lk.outcome.strategies.count("spoken_names") <= 4 for lk in lookups)
+
+
+def test_a_narrator_credit_worded_another_way_is_never_read_as_the_author():
+    for text in (
+        "Dune. Frank Herbert. Narration by Scott Brick.",
+        "Dune, Frank Herbert, with narration from Scott Brick.",
+        "Frank Herbert. Dune. Voiced by Scott Brick.",
+    ):
+        credits = extract_credits(text)
+        assert credits.narrators == ["Scott Brick"] and "Scott Brick" not in credits.authors, text
+        assert "Frank Herbert" in with_generic_spans(credits, text).name_spans, text
