@@ -14,7 +14,7 @@ from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
 from tasks.listen.audio import AudioFileRef
 from tasks.listen.bulk import Lookup, follow_up_all, wants_lookup
 from tasks.listen.credits import extract_credits
-from tasks.listen.item import ListenJob, ListenResult, listen_to_item
+from tasks.listen.item import ListenJob, ListenResult, credit_windows, listen_to_item
 from tasks.listen.spans import generic_spans, numeral_forms, with_generic_spans
 from tasks.listen.verdict import IDENTIFIED
 from tasks.settings import Settings, get_settings
@@ -96,6 +96,9 @@ def test_a_spoken_opening_no_cue_covers_identifies_its_book_and_noise_prose_neve
     for title in BOOKS:
         assert not heard[title].credits.heard, heard[title].transcript
         assert wants_lookup(heard[title], heard[title].credits), heard[title].transcript
+        # the window that holds the names is the one a hinted re-hearing would sharpen
+        assert credit_windows(heard[title]) == [("1", "intro", 0.0)]
+    assert not any(credit_windows(heard[n]) for n in ("prose", "noise", "music"))
     seed_items(db_path, [{"item_id": f"li-{n}", "title": "Unknown 0001", "authors": []} for n in names])
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
