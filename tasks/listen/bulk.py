@@ -230,7 +230,13 @@ def follow_up_all(
             )
         except BudgetExhausted as exc:
             lk.error = _failure(lk, exc)
-            return sent, exc.reason != "run"
+            if exc.reason != "run" or left >= run_left - sent:
+                return sent, exc.reason != "run"
+            # Only this item's cap ran out (a retried search leaves no room for the hydration): the
+            # cap it was given is counted as spent, and the other items still search.
+            sent, lk.cap = sent + left, lk.cap - left
+            lk.outcome.requests += left
+            continue
         except Exception as exc:
             lk.error = _failure(lk, exc)
             continue
