@@ -129,3 +129,10 @@ def test_a_narrator_credit_worded_another_way_is_never_read_as_the_author():
         credits = extract_credits(text)
         assert credits.narrators == ["Scott Brick"] and "Scott Brick" not in credits.authors, text
         assert "Frank Herbert" in with_generic_spans(credits, text).name_spans, text
+
+
+def test_names_inside_a_run_on_closing_are_proposed_and_closers_are_not_titles():
+    text = "This concludes air of fire, ribbon-bite Sarah J. Mars and the Ravenbite Stephen Coward."
+    titles, names = generic_spans(text)
+    assert titles == ["air of fire"]
+    assert "Sarah J. Mars" in names and "Stephen Coward" in names

@@ -35,6 +35,7 @@ _BOILERPLATE = [
     r"this\s+is(?:\s+an?)?",
     r"welcome(?:\s+(?:back\s+)?to)?|hello(?:\s+and\s+welcome)?|enjoy(?:\s+the\s+(?:book|story|show|listen))?",
     r"thank\s+you(?:\s+(?:so\s+much\s+)?for\s+listening(?:\s+to)?)?|happy\s+listening",
+    r"this\s+concludes|this\s+has\s+been|here\s+ends|(?:this\s+is\s+)?the\s+end\s+of",
     r"(?:you(?:'re|\s+are)\s+)?(?:now\s+)?(?:about\s+to\s+hear|listening\s+to|listen(?:ing)?\s+to)",
     r"(?:un)?abridged(?:\s+(?:edition|recording|version|audiobook))?|complete\s+and\s+unabridged",
     r"(?:chapter|part|section|track|disc|disk|side)\s+(?:" + _NUMBER_WORDS + r")\b",
@@ -62,10 +63,15 @@ _FUNCTION = frozenset(
     + ["he", "she", "we", "they", "was", "were", "are", "has", "had", "have", "so", "then", "there"]
     + ["here", "what", "when", "now"]
 )
+# Words of story prose (pronouns, auxiliaries) that a title or a credit rarely holds.
+_PROSE_WORDS = frozenset(
+    ["he", "she", "they", "them", "him", "his", "her", "their", "was", "were", "had", "been", "would"]
+    + ["could", "when", "while", "until", "then", "there", "nobody", "every", "nearly", "before"]
+)
 # A credits sentence is short; a sentence of story prose is usually longer than this.
 _MAX_SENTENCE_WORDS = 16
 _MAX_TITLE_WORDS = 8
-MAX_TITLES, MAX_NAMES = 6, 4
+MAX_TITLES, MAX_NAMES = 6, 6
 
 
 def _chunks(text: str) -> list[tuple[int, int, list[str]]]:
@@ -94,11 +100,13 @@ def _bare(word: str) -> str:
 
 
 def _prose(words: list[str], sentence_words: int) -> float:
-    """How much a chunk reads like story prose rather than a credit: lower-case content words (the
-    model capitalises titles and names more often than not) and a long sentence around it."""
+    """How much a chunk reads like story prose rather than a credit (0 to 2): lower-case content
+    words (the model capitalises titles and names more often than not), a long sentence around it,
+    pronouns and auxiliaries."""
     content = [w for w in words[1:] if w.lower() not in _FUNCTION] or words
     lower = sum(1 for w in content if w[:1].islower()) / len(content)
-    return lower + (1.0 if sentence_words > _MAX_SENTENCE_WORDS else 0.0)
+    long = 0.5 if sentence_words > _MAX_SENTENCE_WORDS else 0.0
+    return lower + long + (0.5 if any(w.lower() in _PROSE_WORDS for w in words) else 0.0)
 
 
 def numeral_forms(span: str) -> list[str]:
@@ -123,37 +131,59 @@ def _titled(words: list[str]) -> bool:
     )
 
 
+def _name_runs(words: list[str]) -> list[str]:
+    """Runs of two or three capitalised words (initials and particles allowed) inside a chunk; of a
+    longer run, its first and last two and three words ("Ravenbite Stephen Coward": "Stephen Coward")."""
+    runs: list[str] = []
+    run: list[str] = []
+    for i, w in enumerate([*words, ""]):
+        w = re.sub(r"'s$", "", w)  # "Marie Condor's <Title>"
+        # one capitalised word, an initial or a particle; "The Glass Orchard", "Three Men": a title
+        if w and name_like(f"{w} X") and (run or _names_may_start(words, i)):
+            run.append(w)
+            continue
+        parts = [run] if len(run) <= 3 else [run[:2], run[:3], run[-3:], run[-2:]]
+        runs += [" ".join(p) for p in parts if len(p) >= 2 and name_like(" ".join(p))]
+        run = []
+    return runs
+
+
+def _names_may_start(words: list[str], i: int) -> bool:
+    """A name does not start with a number word, nor right after an article."""
+    return words[i].lower() not in CARDINAL_WORDS and (
+        i == 0 or words[i - 1].lower() not in ("the", "a", "an")
+    )
+
+
 def generic_spans(text: str) -> tuple[list[str], list[str]]:
     """(title spans, name spans) proposed by a transcript without reading any cue, best first."""
     titles: list[tuple[float, int, str]] = []
     names: list[tuple[float, int, str]] = []
     for order, (_s, sentence_words, words) in enumerate(_chunks(text)):
-        if len(words) > _MAX_TITLE_WORDS:
-            continue
         prose = _prose(words, sentence_words)
-        if prose > 1.0:
-            continue  # a clause of a long sentence in lower case: story prose
         span = " ".join(words)
         if 2 <= len(words) <= 3 and name_like(span):
             names.append((prose, order, span))
             titles.append((prose + 1.0, order, span))  # two capitalised words may be a title as well
             continue
+        names += [(prose + 0.5, order, run) for run in _name_runs(words)]
+        if len(words) > _MAX_TITLE_WORDS or prose > 1.5:
+            continue  # too long for a title, or story prose
         titles.append((prose, order, span))
         # A name said with its title in one breath ("Frank Herbert, Dune" unpaused): a name at either end.
         for n in (3, 2):
             for part, rest in ((words[:n], words[n:]), (words[-n:], words[:-n])):
                 if len(rest) and name_like(" ".join(part)) and _titled(rest):
-                    names.append((prose + 0.5, order, " ".join(part)))
                     titles.append((prose + 0.5, order, " ".join(rest)))
     return _best(titles, MAX_TITLES, numerals=True), _best(names, MAX_NAMES)
 
 
 def _best(ranked: list[tuple[float, int, str]], limit: int, numerals: bool = False) -> list[str]:
-    out: list[str] = []
+    spans: list[str] = []
     for _rank, _order, span in sorted(ranked):
-        if span.lower() not in {o.lower() for o in out} and len(out) < limit:
-            out += numeral_forms(span) if numerals else [span]
-    return list(dict.fromkeys(out))
+        if span.lower() not in {o.lower() for o in spans} and len(spans) < limit:
+            spans.append(span)
+    return list(dict.fromkeys(f for s in spans for f in (numeral_forms(s) if numerals else [s])))
 
 
 def with_generic_spans(credits: Credits, transcript: str) -> Credits:
