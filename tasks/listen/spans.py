@@ -41,7 +41,7 @@ _BOILERPLATE = [
     r"(?:chapter|part|section|track|disc|disk|side)\s+(?:" + _NUMBER_WORDS + r")\b",
     r"prologue|epilogue|preface|foreword|introduction|afterword|contents|table\s+of\s+contents",
     r"opening\s+credits|closing\s+credits|end\s+credits|the\s+end|end\s+of\s+(?:the\s+)?(?:book|recording)",
-    r"copyright(?:\s+(?:\d{4}|©))?|all\s+rights\s+reserved|public\s+domain|librivox(?:\.org)?",
+    r"copyright(?:\s+(?:\d{4}|©))?|all\s+rights\s+reserved",
     r"(?:an?\s+)?(?:[\w\-]+\s+){0,2}(?:production|recording|presentation|audiobook|audio\s*book)(?:\s+of)?",
     r"(?:original\s+)?(?:audio|audio\s+edition|audiobook\s+edition|sound\s+recording)",
     r"(?:(?:produced|recorded|directed|edited|engineered|mastered|published|translated|adapted)"
