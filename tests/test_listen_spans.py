@@ -136,3 +136,14 @@ def test_names_inside_a_run_on_closing_are_proposed_and_closers_are_not_titles()
     titles, names = generic_spans(text)
     assert titles == ["air of fire"]
     assert "Sarah J. Mars" in names and "Stephen Coward" in names
+
+
+def test_a_near_miss_one_word_title_is_not_the_book_when_the_narrator_reads_a_sibling():
+    from tasks.listen.verdict import Expected, judge
+
+    text = "Dragonstone, a novel by Anne McCaffrey, read by Polly Ballerini. Chapter 1."
+    song = Expected(1, "Dragonsong", ("Anne McCaffrey",), ("Someone Else",), "Pern", 3.0)
+    dawn = Expected(2, "Dragonsdawn", ("Anne McCaffrey",), ("Polly Ballerini",), "Pern", 9.0)
+    for candidates in ([song, dawn], [song]):
+        judgement = judge(candidates, text, extract_credits(text))
+        assert judgement.book_id != 1 and judgement.verdict != IDENTIFIED, candidates
