@@ -137,3 +137,22 @@ def test_the_per_run_and_per_item_caps_hold(db_path):
         # a run cap of 0 sends nothing at all
         assert follow_up_all(db_path, "run-3", _lookups(db_path, spoken), 0, settings) == (0, False)
         assert _billed(emu) <= 2
+
+
+def test_a_retried_search_of_one_item_does_not_stop_the_others(db_path):
+    spoken = {
+        "li-first": f"The Name of the Wnd, by Wilhelmina Quarterstaff. {NARRATOR}",
+        "li-second": f"The Name of the Wnd, by Wilhelmina Quarterstaf. {NARRATOR}",
+    }
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+        lookups = _lookups(db_path, spoken)
+        # after the two exact lookups, the first search fails once and is retried: the retry is the
+        # client's to pay from the run's allowance, and neither item's search is given up
+        emu.inject_5xx(1, after=2)
+        sent, exhausted = follow_up_all(db_path, "run-1", lookups, 1000, settings)
+    first, second = lookups
+    assert not exhausted
+    for lk in (first, second):
+        assert "search" in lk.outcome.strategies and lk.error is None and lk.outcome.searched, lk
+    assert sent <= 4 + 4

@@ -28,6 +28,7 @@ from tasks.listen.search import (
     _title_forms,
     keep_contained,
 )
+from tasks.listen.spans import with_generic_spans
 from tasks.listen.verdict import IDENTIFIED
 
 if TYPE_CHECKING:
@@ -64,12 +65,12 @@ class _Stage:
 
 
 def wants_lookup(result: ListenResult, credits: Credits) -> bool:
-    """Credits were heard but no candidate is identified: the spoken book is worth asking for."""
-    return (
-        not result.error_kind
-        and result.verdict != IDENTIFIED
-        and bool(credits.title or credits.authors or credits.name_spans)
-    )
+    """No candidate is identified, and credits were heard or the transcript holds spans that may be
+    a title or a name: the spoken book is worth asking for."""
+    if result.error_kind or result.verdict == IDENTIFIED:
+        return False
+    credits = with_generic_spans(credits, result.transcript)
+    return bool(credits.title or credits.authors or credits.name_spans or credits.title_spans)
 
 
 def _stages() -> list[_Stage]:
@@ -219,6 +220,8 @@ def follow_up_all(
     from tasks.hardcover.errors import BudgetExhausted
     from tasks.warehouse import connect, load_sql, now
 
+    for lk in lookups:  # the transcript's generic spans ride along with the cue reading's
+        lk.credits = with_generic_spans(lk.credits, lk.result.transcript)
     todo = [lk for lk in lookups if lk.cap > 0 and wants_lookup(lk.result, lk.credits)]
     if not todo or run_left <= 0:
         return 0, False

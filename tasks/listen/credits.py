@@ -22,7 +22,8 @@ _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}"
 _NAMES = rf"(?P<names>{_NAME}(?:\s*,?\s+(?:and|&)\s+{_NAME})*)"
 # "raided"/"raded"/"rated": how tiny.en hears a synthetic "narrated".
 _NARRATOR_RE = re.compile(
-    rf"\b(?:[Nn]arrated|[Rr]ai?[dt]ed|[Rr]eads?|[Pp]erformed)\s+(?:[Bb]y|[Mm]y)\s+{_NAMES}"
+    rf"\b(?:(?:[Nn]arrated|[Nn]arration|[Rr]ai?[dt]ed|[Rr]eads?|[Pp]erformed|[Vv]oiced)\s+(?:[Bb]y|[Mm]y)"
+    rf"|[Nn]arration\s+from)\s+{_NAMES}"
 )
 # "my" is how tiny Whisper models often hear a quick "by"; the name must still be capitalised.
 # (A "by" inside a narrator phrase is skipped in extract_credits.)
@@ -237,6 +238,8 @@ def _fill_from_cues(credits: Credits, reading: Reading) -> None:
             reading.titles[0],
             reading.rules.get("title", "transcript.cue"),
         )
+    if credits.authors and {a.lower() for a in credits.authors} <= {n.lower() for n in reading.narrators}:
+        credits.authors = []  # the "by" was a narrator's ("Voiced by <Narrator>"), not an author's
     if not credits.authors and reading.authors:
         credits.authors = list(reading.authors)
         credits.rules["authors"] = reading.rules.get("authors", "transcript.cue")

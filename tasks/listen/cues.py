@@ -106,7 +106,7 @@ _CUES: list[tuple[str, str]] = [
         r"\b(?:narrated|read|performed|reads|voiced|raided|rated|raded)\s+(?:for you\s+|aloud\s+)?(?:by|bye|my)\b"
         # "Naveted by", "Nowated by": a garbled "narrated by" still ends in -ated/-eted
         r"|\b[A-Za-z]{2,}(?:ated|eted|aded)\s+(?:by|bye)\b"
-        r"|\bwith\s+a\s+performance\s+by\b|\bnarrator[,:]?\s",
+        r"|\bwith\s+a\s+performance\s+by\b|\bnarrator[,:]?\s|\b(?:with\s+)?narration\s+(?:by|from)\b",
     ),
     (
         "author",

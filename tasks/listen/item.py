@@ -17,6 +17,7 @@ from tasks.listen.asr import AsrFailed, WindowTranscript, get_model, model_name,
 from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
 from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.hearing import best_hearing
+from tasks.listen.spans import generic_spans
 from tasks.listen.verdict import IDENTIFIED, Expected, Judgement, judge, resolve_series
 from tasks.settings import Settings
 
@@ -386,12 +387,18 @@ def hotwords_for(result: ListenResult, candidates: list[Expected], limit: int = 
 
 
 def credit_windows(result: ListenResult) -> list[tuple[str, str, float]]:
-    """The windows in which credits were heard (where a hinted re-hearing can sharpen the names)."""
-    return [
+    """The windows in which credits were heard (where a hinted re-hearing can sharpen the names); when
+    no cue was heard anywhere, the windows whose words hold a name-like span (an opening worded
+    without cues)."""
+    windows = current_windows(result.windows)
+    cued = [
         (w.file_ino, w.window_kind, w.window_start)
-        for w in current_windows(result.windows)
+        for w in windows
         if w.extracted.get("title") or w.extracted.get("authors") or w.extracted.get("narrators")
     ]
+    if cued:
+        return cued
+    return [(w.file_ino, w.window_kind, w.window_start) for w in windows if generic_spans(w.text)[1]]
 
 
 def needs_confirmation(result: ListenResult, candidates: list[Expected]) -> bool:

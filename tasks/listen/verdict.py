@@ -103,6 +103,10 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     score = sum(weights[k] * values[k] for k in weights) / sum(weights.values())
 
     # Listenarr's rules, plus one for a title half-garbled by ASR when author and narrator carry it.
+    # A one-word title is a single heard word: a near miss ("Dragonstone" for Dragonsong, 0.82) is
+    # another word, unless the narrator is heard too.
+    one_word = sum(1 for t in tokens(candidate.title) if t not in STOP_WORDS) == 1
+    near_miss = one_word and title < 0.9 and (narrator or 0.0) < 0.85
     strong_title = title >= 0.75 and (author >= 0.65 or (narrator or 0.0) >= 0.85)
     strong_author = author >= 0.85 and title >= 0.55
     overall = score >= 0.75 and title >= 0.6 and author >= 0.5
@@ -129,6 +133,7 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     identified = (
         (strong_title or strong_author or overall or titled_in_series)
         and precise
+        and not near_miss
         and not position_conflict
         and not author_conflict
     )
@@ -214,6 +219,15 @@ def judge(candidates: list[Expected], transcript: str, credits: Credits) -> Judg
     """Identified only when exactly one candidate is identified, or one clearly ahead of the others."""
     scores = sorted((containment(c, transcript, credits) for c in candidates), key=lambda s: -s.score)
     hits = [s for s in scores if s.verdict == IDENTIFIED]
+    # The narrator heard reads another candidate's edition, not the hit's: what was said is against it.
+    hits = [
+        s
+        for s in hits
+        if not (
+            (s.narrator or 0.0) < 0.5
+            and any(o is not s and (o.narrator or 0.0) >= 0.85 and o.author >= 0.85 for o in scores)
+        )
+    ]
     # Among several hits, the one whose title was said exactly ("The Complete Sherlock Holmes" over
     # "Sherlock Holmes") must also lead clearly; otherwise nobody is identified.
     hits.sort(key=_fit, reverse=True)
