@@ -1,0 +1,58 @@
+"""Listening on Dask for the benchmarks: a local cluster the listen flow reaches the way a deployment
+does (SHELFMATCH_DASK_ADDRESS), and the CPU seconds of the processes that did the work."""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+ADDRESS_VARIABLE = "SHELFMATCH_DASK_ADDRESS"
+
+
+@contextmanager
+def dask_cluster(workers: int) -> Iterator[Client]:
+    """A LocalCluster of `workers` processes with one thread each, named in SHELFMATCH_DASK_ADDRESS.
+
+    Worker processes inherit the environment as it is on entry: set every SHELFMATCH_* first.
+    """
+    from distributed import Client, LocalCluster
+
+    before = os.environ.get(ADDRESS_VARIABLE)
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # not every worker's start and stop
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        os.environ[ADDRESS_VARIABLE] = cluster.scheduler_address
+        try:
+            yield client
+        finally:
+            if before is None:
+                os.environ.pop(ADDRESS_VARIABLE, None)
+            else:
+                os.environ[ADDRESS_VARIABLE] = before
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def workers_cpu_seconds(client: Client) -> float:
+    """CPU seconds the cluster's worker processes have used so far (read in each worker)."""
+    return sum(client.run(_own_cpu_seconds).values())
+
+
+def process_cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished children (extract and process-pool workers)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return _own_cpu_seconds() + kids.ru_utime + kids.ru_stime
