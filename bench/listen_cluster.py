@@ -52,6 +52,22 @@ def workers_cpu_seconds(client: Client) -> float:
     return sum(client.run(_own_cpu_seconds).values())
 
 
+def tree_cpu_seconds() -> float:
+    """CPU seconds so far of this process and every live process under it (the Prefect API server, the
+    emulators, the Dask workers): what a measurement itself costs the machine."""
+    import psutil
+
+    total = 0.0
+    me = psutil.Process()
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:  # ended in between: its CPU is no longer counted anywhere live
+            continue
+        total += times.user + times.system
+    return total
+
+
 def process_cpu_seconds() -> float:
     """CPU seconds of this process and of its finished children (extract and process-pool workers)."""
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -48,7 +48,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.listen_cluster import dask_cluster, process_cpu_seconds, workers_cpu_seconds  # noqa: E402
+from bench.listen_cluster import (  # noqa: E402
+    dask_cluster,
+    process_cpu_seconds,
+    tree_cpu_seconds,
+    workers_cpu_seconds,
+)
 from bench.queries import bench_sql  # noqa: E402
 from bench.server_process import start_server  # noqa: E402
 
@@ -274,9 +279,9 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
             shutil.copyfile(f"{db}{suffix}", f"{copy}{suffix}")
     load0 = os.getloadavg()[0]
     with dask_cluster(workers) as client:
-        cpu0 = workers_cpu_seconds(client)
+        cpu0, all0 = workers_cpu_seconds(client), tree_cpu_seconds()
         summary, seconds, steps = timed_flow(listen, copy, item_ids=sample)
-        workers_cpu = workers_cpu_seconds(client) - cpu0
+        workers_cpu, all_cpu = workers_cpu_seconds(client) - cpu0, tree_cpu_seconds() - all0
     with connect(copy, read_only=True) as con:
         results = fetch_dicts(con, bench_sql("listen_run_results"), [summary["run_id"]])
     failed = [r["item_id"] for r in results if r["verdict"] == "error"]
@@ -290,6 +295,9 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
         "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in results), 3),
         "workers_cpu_seconds": round(workers_cpu, 1),
         "main_process_cpu_seconds": summary["cpu_seconds"],
+        # the workers, this process, the Prefect API server and both emulators: the 2 cores' whole load
+        # from this run (the workers' share of it bounds what a second worker can add)
+        "all_processes_cpu_seconds": round(all_cpu, 1),
         "windows": sum(r["windows"] for r in results),
         "verdicts": dict(Counter(r["verdict"] for r in results)),
         "search_requests": summary.get("search_requests"),
