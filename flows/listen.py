@@ -7,15 +7,17 @@ author (and series) are heard. The flow's main process alone writes DuckDB.
 
 from __future__ import annotations
 
+import queue
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture, as_completed
+from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.score import score
@@ -94,6 +96,34 @@ def listen_item(job: ListenJob) -> ListenResult:
     return listen_to_item(job, get_settings())
 
 
+@dataclass
+class _Lookups:
+    """The run's Hardcover lookups of spoken books: what is spent, what is left, whether to go on."""
+
+    run_cap: int
+    per_item: int
+    enabled: bool
+    spent: int = 0
+
+    def item_cap(self, left: int | None = None) -> int:
+        """Requests one item may still send: its own allowance (or what is `left` of it), within the run's."""
+        return min(self.per_item if left is None else left, self.run_cap - self.spent)
+
+    def failed(self, exc: SearchFailed) -> str:
+        # the daily budget is spent: the rest of the run listens without searching
+        self.enabled = self.enabled and not isinstance(exc.__cause__, BudgetExhausted)
+        return str(exc)
+
+
+@dataclass
+class _Confirming:
+    """An item heard once, waiting for its hinted re-hearing."""
+
+    result: ListenResult
+    candidates: list[Any]
+    cap_left: int
+
+
 @flow(name="listen", task_runner=SettingsTaskRunner())
 def listen(
     item_ids: list[str] | None = None, max_items: int | None = None, db_path: str | None = None
@@ -102,57 +132,67 @@ def listen(
     db = settings.duckdb_path
     with run_record(db, "listen", {"item_ids": item_ids, "max_items": max_items}) as run:
         jobs = load_jobs(db, item_ids, max_items)
-        can_search = bool(jobs) and search_available(settings)
-        run_cap = min(
-            settings.listen_search_requests_per_run,
-            settings.hardcover_max_requests_per_run
-            if settings.hardcover_max_requests_per_run is not None
-            else settings.listen_search_requests_per_run,
+        lookups = _Lookups(
+            run_cap=min(
+                settings.listen_search_requests_per_run,
+                settings.hardcover_max_requests_per_run
+                if settings.hardcover_max_requests_per_run is not None
+                else settings.listen_search_requests_per_run,
+            ),
+            per_item=settings.listen_search_requests_per_item,
+            enabled=bool(jobs) and search_available(settings),
         )
-        spent = 0
         verdicts: Counter[str] = Counter()
         heard = []
         by_id = {job.item_id: job for job in jobs}
+        # Each finished task lands here, whichever it is: a re-hearing is waited for like any other
+        # task, so the loop goes on storing other items (and submitting their re-hearings) meanwhile.
+        finished: queue.SimpleQueue[PrefectFuture[ListenResult]] = queue.SimpleQueue()
+        confirming: dict[PrefectFuture[ListenResult], _Confirming] = {}
+
+        def submit(job: ListenJob) -> PrefectFuture[ListenResult]:
+            future: PrefectFuture[ListenResult] = listen_item.submit(job)
+            future.add_done_callback(finished.put)
+            return future
+
+        def store(result: ListenResult, candidates: list[Any] | None, search_error: str | None) -> None:
+            store_result(db, run.run_id, result, candidates is not None, search_error)
+            verdicts[result.verdict] += 1
+            heard.append(result.item_id)
+            if result.verdict == "error":
+                # An item whose audio could not be read was not listened to: people need to see it.
+                get_run_logger().warning("listen: %s could not be heard: %s", result.item_id, result.error)
+            bar.advance()
+
         with progress(len(jobs), "items listened to") as bar:
-            for future in as_completed([listen_item.submit(job) for job in jobs]):
+            for job in jobs:
+                submit(job)
+            outstanding = len(jobs)
+            while outstanding:
+                future = finished.get()
+                outstanding -= 1
+                waiting = confirming.pop(future, None)
+                if waiting is not None:
+                    store(*_confirmed(db, run.run_id, waiting, future.result(), lookups, settings))
+                    continue
                 result, candidates, search_error = future.result(), None, None
-                cap = min(settings.listen_search_requests_per_item, run_cap - spent)
+                cap = lookups.item_cap()
                 try:
                     candidates, outcome = follow_up(
-                        db, run.run_id, result, can_search and cap > 0, cap, settings
+                        db, run.run_id, result, lookups.enabled and cap > 0, cap, settings
                     )
-                    spent, cap = spent + outcome.requests, cap - outcome.requests
+                    lookups.spent, cap = lookups.spent + outcome.requests, cap - outcome.requests
                 except SearchFailed as exc:
-                    search_error = str(exc)
-                    # the daily budget is spent: the rest of the run listens without searching
-                    can_search = not isinstance(exc.__cause__, BudgetExhausted)
-                if candidates and needs_confirmation(result, candidates):  # hear the credits again, hinted
-                    confirmation = listen_item.submit(
-                        confirmation_job(by_id[result.item_id], candidates, result)
-                    )
-                    merge_confirmation(result, confirmation.result(), candidates)
-                    # The re-hearing may spell the book better than the first: what is left of the item's
-                    # cap looks that spelling up too (identical lookups are answered from the cache).
-                    if result.verdict != "identified" and can_search and cap > 0 and search_error is None:
-                        try:
-                            more, again = follow_up(
-                                db, run.run_id, result, True, cap, settings, credits=hinted_credits(result)
-                            )
-                            spent, candidates = spent + again.requests, more or candidates
-                        except SearchFailed as exc:
-                            search_error = str(exc)
-                            can_search = not isinstance(exc.__cause__, BudgetExhausted)
-                store_result(db, run.run_id, result, candidates is not None, search_error)
-                verdicts[result.verdict] += 1
-                heard.append(result.item_id)
-                if result.verdict == "error":
-                    # An item whose audio could not be read was not listened to: people need to see it.
-                    get_run_logger().warning(
-                        "listen: %s could not be heard: %s", result.item_id, result.error
-                    )
-                bar.advance()
+                    search_error = lookups.failed(exc)
+                if candidates and search_error is None and needs_confirmation(result, candidates):
+                    # hear the credits again, hinted with the names just found
+                    again = submit(confirmation_job(by_id[result.item_id], candidates, result))
+                    confirming[again] = _Confirming(result, candidates, cap)
+                    outstanding += 1
+                    continue
+                store(result, candidates, search_error)
         rescored = rescore(heard, db)
-        run.counts.update(items=len(jobs), rescored=rescored, search_requests=spent, **verdicts)
+        run.counts.update(items=len(jobs), rescored=rescored, search_requests=lookups.spent, **verdicts)
     summary = {"run_id": run.run_id, **run.counts}
     create_markdown_artifact(
         markdown=summary_markdown("listen", summary),
@@ -160,6 +200,30 @@ def listen(
         description="What the listen flow heard",
     )
     return summary
+
+
+def _confirmed(
+    db: Path | str,
+    run_id: str,
+    waiting: _Confirming,
+    confirmation: ListenResult,
+    lookups: _Lookups,
+    settings: Settings,
+) -> tuple[ListenResult, list[Any], str | None]:
+    """Fold the re-hearing into the item's result. The re-hearing may spell the book better than the
+    first: what is left of the item's cap looks that spelling up too (identical lookups are answered
+    from the cache)."""
+    result, candidates = waiting.result, waiting.candidates
+    merge_confirmation(result, confirmation, candidates)
+    cap = lookups.item_cap(waiting.cap_left)
+    if result.verdict != "identified" and lookups.enabled and cap > 0:
+        try:
+            more, again = follow_up(db, run_id, result, True, cap, settings, credits=hinted_credits(result))
+        except SearchFailed as exc:
+            return result, candidates, lookups.failed(exc)
+        lookups.spent += again.requests
+        candidates = more or candidates
+    return result, candidates, None
 
 
 def rescore(item_ids: list[str], db: Path | str) -> bool:
