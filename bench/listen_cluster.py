@@ -52,6 +52,25 @@ def workers_cpu_seconds(client: Client) -> float:
     return sum(client.run(_own_cpu_seconds).values())
 
 
+def _own_runqueue_wait_seconds() -> float:
+    import glob
+
+    total = 0
+    for path in glob.glob("/proc/self/task/*/schedstat"):  # run ns, runqueue wait ns, timeslices
+        try:
+            with open(path) as fh:
+                total += int(fh.read().split()[1])
+        except (OSError, IndexError, ValueError):  # a thread that ended in between
+            continue
+    return total / 1e9
+
+
+def workers_runqueue_wait_seconds(client: Client) -> float:
+    """Seconds the cluster's worker threads have so far spent ready to run but waiting for a core (Linux
+    schedstat): CPU taken by other processes, which a blocked or serialised worker would not show."""
+    return sum(client.run(_own_runqueue_wait_seconds).values())
+
+
 def tree_cpu_seconds() -> float:
     """CPU seconds so far of this process and every live process under it (the Prefect API server, the
     emulators, the Dask workers): what a measurement itself costs the machine."""

@@ -24,7 +24,9 @@ thread each), which the flow reaches through SHELFMATCH_DASK_ADDRESS as a deploy
 `listen_cpu_seconds` (median per item of the CPU Whisper recorded, 1-worker run),
 `listen_items_per_hour_per_worker` (1-worker run), `listen_items_per_hour_2_workers`,
 `listen_speedup_2_workers`; rates are over the flow's wall time less its re-score of the heard items
-(a score run of its own). `--listen-only` skips the re-runs: the first sync is then setup, reported as
+(a score run of its own). Each run also reports its processes' CPU and
+`workers_runqueue_wait_seconds`, the time the workers were ready to run but had no free core: on a
+shared machine that tells CPU taken by others from workers idle or blocked. `--listen-only` skips the re-runs: the first sync is then setup, reported as
 `setup_sync_seconds`, not measured figures.
 Ends with `RESULT {json}`.
 """
@@ -54,6 +56,7 @@ from bench.listen_cluster import (  # noqa: E402
     process_cpu_seconds,
     tree_cpu_seconds,
     workers_cpu_seconds,
+    workers_runqueue_wait_seconds,
 )
 from bench.queries import bench_sql  # noqa: E402
 from bench.server_process import start_server  # noqa: E402
@@ -281,8 +284,10 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
     load0 = os.getloadavg()[0]
     with dask_cluster(workers) as client:
         cpu0, all0 = workers_cpu_seconds(client), tree_cpu_seconds()
+        wait0 = workers_runqueue_wait_seconds(client)
         summary, seconds, steps = timed_flow(listen, copy, item_ids=sample)
         workers_cpu, all_cpu = workers_cpu_seconds(client) - cpu0, tree_cpu_seconds() - all0
+        workers_wait = workers_runqueue_wait_seconds(client) - wait0
     with connect(copy, read_only=True) as con:
         results = fetch_dicts(con, bench_sql("listen_run_results"), [summary["run_id"]])
     failed = [r["item_id"] for r in results if r["verdict"] == "error"]
@@ -295,6 +300,9 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
         "step_seconds": steps,
         "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in results), 3),
         "workers_cpu_seconds": round(workers_cpu, 1),
+        # ready to run but not given a core: the machine was short of CPU (others' load or our own),
+        # as opposed to workers idle or blocked
+        "workers_runqueue_wait_seconds": round(workers_wait, 1),
         "main_process_cpu_seconds": summary["cpu_seconds"],
         # the workers, this process, the Prefect API server and both emulators: the 2 cores' whole load
         # from this run (the workers' share of it bounds what a second worker can add)
