@@ -156,7 +156,7 @@ def _loaded_models() -> list[tuple[str, str, int, int]]:
 def test_listen_flow_runs_on_the_dask_cluster_its_address_names(
     prefect_harness, listen_env, spoken_books, db_path, monkeypatch
 ):
-    from distributed import Client, LocalCluster
+    from distributed import Client, LocalCluster, get_task_stream
 
     from flows.listen import listen
 
@@ -168,7 +168,8 @@ def test_listen_flow_runs_on_the_dask_cluster_its_address_names(
         Client(cluster) as client,
     ):
         monkeypatch.setenv("SHELFMATCH_DASK_ADDRESS", cluster.scheduler_address)
-        summary = listen(item_ids=[i["id"] for i in items.values()], db_path=str(db_path))
+        with get_task_stream(client) as stream:
+            summary = listen(item_ids=[i["id"] for i in items.values()], db_path=str(db_path))
         on_workers = client.run(_loaded_models)
     assert summary["items"] == 2
     with connect(db_path) as con:
@@ -182,6 +183,22 @@ def test_listen_flow_runs_on_the_dask_cluster_its_address_names(
     models = [key for keys in on_workers.values() for key in keys]
     assert models and all(key[2:] == (1, 1) for key in models)
     assert _loaded_models() == in_this_process
+    # The two items were heard at the same time, one on each worker: nothing serialises the hearings.
+    first = _first_computes(stream.data)
+    assert len(first) == 2, first
+    (start_a, stop_a), (start_b, stop_b) = first.values()
+    assert max(start_a, start_b) < min(stop_a, stop_b), first
+
+
+def _first_computes(records: list[dict]) -> dict[str, tuple[float, float]]:
+    """Each worker's first computed task, as its (start, stop) times, from Dask's task stream."""
+    first: dict[str, tuple[float, float]] = {}
+    for record in records:
+        for span in record["startstops"]:
+            if span["action"] == "compute":
+                interval = (span["start"], span["stop"])
+                first[record["worker"]] = min(first.get(record["worker"], interval), interval)
+    return first
 
 
 def test_the_listen_flow_reads_its_task_runner_settings_when_a_run_starts(monkeypatch):
