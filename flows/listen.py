@@ -35,7 +35,7 @@ from tasks.listen.item import (
 from tasks.listen.search import SearchFailed, follow_up, search_available
 from tasks.listen.store import load_jobs, store_result
 from tasks.settings import Settings, get_settings
-from tasks.warehouse import run_record
+from tasks.warehouse import connect, run_record
 
 if TYPE_CHECKING:
     from prefect import Task
@@ -164,7 +164,10 @@ def listen(
                 get_run_logger().warning("listen: %s could not be heard: %s", result.item_id, result.error)
             bar.advance()
 
-        with progress(len(jobs), "items listened to") as bar:
+        # One connection held open for the loop keeps DuckDB's database open in this process: each
+        # item's short connections then reuse it instead of reopening the file and checkpointing it
+        # on close, work that competes with the workers for the same cores.
+        with connect(db), progress(len(jobs), "items listened to") as bar:
             for job in jobs:
                 submit(job)
             outstanding = len(jobs)

@@ -109,7 +109,7 @@ def lookup_spoken_book(
             state.add(item_id, Cand(book_id, "transcript_search", round(100 * sim, 1)))
         return len(scored[:_KEEP_PER_LOOKUP])
 
-    with connect(db_path) as con:
+    with connect(db_path, migrate_schema=False) as con:
 
         async def go() -> None:
             cache = HcCache(con, settings.hardcover_cache_ttl_days, run_id)
@@ -182,7 +182,8 @@ def follow_up(
     """After listening: if credits were heard but no candidate is identified, look the spoken book up
     and judge the transcript again against the enlarged candidate list. Returns the item's candidates
     after a lookup (None when none was made) and what it cost; raises SearchFailed (with the reason)
-    when the lookup itself failed. `credits` (default: the plain hearing's) are what is looked up."""
+    when the lookup itself failed. `credits` (default: the plain hearing's) are what is looked up. The warehouse is
+    already migrated (the listen flow's, as its run started)."""
     from tasks.listen.item import evaluate, finish_verdict
     from tasks.listen.store import candidates_for
     from tasks.listen.verdict import IDENTIFIED
@@ -219,6 +220,6 @@ def follow_up(
     if not outcome.searched:
         return None, outcome
     if "candidates" not in box:
-        with connect(db_path) as con:
+        with connect(db_path, migrate_schema=False) as con:
             identified(con)
     return box.get("candidates"), outcome
