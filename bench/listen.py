@@ -28,16 +28,17 @@ import json
 import os
 import random
 import re
-import resource
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.listen_cluster import dask_cluster, process_cpu_seconds, workers_cpu_seconds  # noqa: E402
 from bench.queries import bench_sql  # noqa: E402
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -126,23 +127,14 @@ def synthesise_books(split: str, books_per_phrasing: int, seed: int, root: Path)
     return items, truth
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (process-pool / Dask workers)."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def _runner(kind: str, workers: int):
+    """The task runner for `thread` and `process`; None for `dask`, reached through its address."""
     from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
     if kind == "process":
         return ProcessPoolTaskRunner(max_workers=workers)
     if kind == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(
-            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
-        )
+        return None
     return ThreadPoolTaskRunner(max_workers=workers)
 
 
@@ -187,9 +179,17 @@ def main() -> None:
 
         extract_abs(db_path=str(db))
         fetch_candidates(db_path=str(db))
-        cpu0, wall0 = _cpu(), time.perf_counter()
-        summary = listen.with_options(task_runner=_runner(args.runner, args.workers))(db_path=str(db))
-        cpu1, wall1 = _cpu(), time.perf_counter()
+        runner = _runner(args.runner, args.workers)
+        with ExitStack() as stack:
+            # Dask: the flow finds the cluster by SHELFMATCH_DASK_ADDRESS, as deployed.
+            client = stack.enter_context(dask_cluster(args.workers)) if runner is None else None
+
+            def cpu() -> float:
+                return process_cpu_seconds() + (workers_cpu_seconds(client) if client else 0.0)
+
+            cpu0, wall0 = cpu(), time.perf_counter()
+            summary = (listen if runner is None else listen.with_options(task_runner=runner))(db_path=str(db))
+            cpu1, wall1 = cpu(), time.perf_counter()
 
     from tasks.warehouse import connect, fetch_dicts
 

@@ -34,7 +34,7 @@ from tasks.listen.search import search_available
 from tasks.listen.store import load_jobs, store_result
 from tasks.listen.verdict import IDENTIFIED
 from tasks.settings import Settings, get_settings
-from tasks.warehouse import run_record
+from tasks.warehouse import connect, run_record
 
 if TYPE_CHECKING:
     from prefect import Task
@@ -124,7 +124,10 @@ def listen(
         # Every item is heard first; those whose credits name a book no candidate is are then looked
         # up together (one exact lookup for all of their names and titles), the rest stored at once.
         lookups: list[Lookup] = []
-        with progress(len(jobs), "items listened to") as bar:
+        # One connection held open for the loop keeps DuckDB's database open in this process: each
+        # item's short connections then reuse it instead of reopening the file and checkpointing it
+        # on close, work that competes with the workers for the same cores.
+        with connect(db), progress(len(jobs), "items listened to") as bar:
             for future in as_completed([listen_item.submit(job) for job in jobs]):
                 result = future.result()
                 if can_search and wants_lookup(result, result.credits):

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     )
     asr_compute_type: str = "int8"
     asr_cpu_threads: int = 1
+    # Threads of each model replica inside a Dask worker (one replica per worker thread): a cluster is
+    # sized with a worker per core, so a model spreading over more cores would fight the other workers.
+    asr_dask_cpu_threads: int = Field(default=1, ge=1)
     listen_intro_seconds: float = 90.0
     listen_step_seconds: float = 30.0
     listen_outro_seconds: float = 60.0

@@ -153,16 +153,31 @@ def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
     assert hc_server.billed() == billed
 
 
-def test_listen_flow_runs_on_a_local_dask_cluster(prefect_harness, listen_env, spoken_books, db_path):
-    from prefect_dask import DaskTaskRunner
+def _loaded_models() -> list[tuple[str, str, int, int]]:
+    """The (model, compute type, cpu threads, replicas) of every ASR model this process loaded."""
+    from tasks.listen import asr
+
+    return sorted(asr._MODELS)
+
+
+def test_listen_flow_runs_on_the_dask_cluster_its_address_names(
+    prefect_harness, listen_env, spoken_books, db_path, monkeypatch
+):
+    from distributed import Client, LocalCluster, get_task_stream
 
     from flows.listen import listen
 
     items = seed(db_path, spoken_books, {"hail_mary_mp3": [22, 21], "dune_moov_end": []})
-    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 1, "threads_per_worker": 1, "processes": False})
-    summary = listen.with_options(task_runner=runner)(
-        item_ids=[i["id"] for i in items.values()], db_path=str(db_path)
-    )
+    in_this_process = _loaded_models()
+    # Worker processes start after the settings are in the environment: they read it as any worker does.
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        monkeypatch.setenv("SHELFMATCH_DASK_ADDRESS", cluster.scheduler_address)
+        with get_task_stream(client) as stream:
+            summary = listen(item_ids=[i["id"] for i in items.values()], db_path=str(db_path))
+        on_workers = client.run(_loaded_models)
     assert summary["items"] == 2
     with connect(db_path) as con:
         verdicts = dict(con.execute("SELECT item_id, verdict FROM listen_results").fetchall())
@@ -171,6 +186,26 @@ def test_listen_flow_runs_on_a_local_dask_cluster(prefect_harness, listen_env, s
         ).fetchall()
     assert verdicts["li-hail_mary_mp3"] == "identified"
     assert [t.lower() for (t,) in title] == ["dune"]
+    # The items were heard in the workers, each holding one single-threaded replica; not in this process.
+    models = [key for keys in on_workers.values() for key in keys]
+    assert models and all(key[2:] == (1, 1) for key in models)
+    assert _loaded_models() == in_this_process
+    # The two items were heard at the same time, one on each worker: nothing serialises the hearings.
+    first = _first_computes(stream.data)
+    assert len(first) == 2, first
+    (start_a, stop_a), (start_b, stop_b) = first.values()
+    assert max(start_a, start_b) < min(stop_a, stop_b), first
+
+
+def _first_computes(records: list[dict]) -> dict[str, tuple[float, float]]:
+    """Each worker's first computed task, as its (start, stop) times, from Dask's task stream."""
+    first: dict[str, tuple[float, float]] = {}
+    for record in records:
+        for span in record["startstops"]:
+            if span["action"] == "compute":
+                interval = (span["start"], span["stop"])
+                first[record["worker"]] = min(first.get(record["worker"], interval), interval)
+    return first
 
 
 def test_the_listen_flow_reads_its_task_runner_settings_when_a_run_starts(monkeypatch):

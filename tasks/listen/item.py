@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from tasks.listen.asr import AsrFailed, WindowTranscript, get_model, model_name, transcribe_window
+from tasks.listen.asr import (
+    AsrFailed,
+    WindowTranscript,
+    get_model,
+    model_name,
+    model_threads,
+    transcribe_window,
+)
 from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
 from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.hearing import best_hearing
@@ -293,9 +300,7 @@ def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
     opener = _Opener(settings)
     current: AudioFileRef | None = None
     try:
-        model = get_model(
-            model_path, settings.asr_compute_type, settings.asr_cpu_threads, settings.listen_workers
-        )
+        model = get_model(model_path, settings.asr_compute_type, *model_threads(settings))
         if job.confirm_windows:
             _confirm(result, job, job.confirm_windows, opener, model, settings)
             return result

@@ -73,8 +73,10 @@ def store_result(
     searched: bool = False,
     search_error: str | None = None,
 ) -> None:
-    """Write one item's transcripts, transcript evidence, verdict (and errors) in one transaction."""
-    with connect(db_path) as con:
+    """Write one item's transcripts, transcript evidence, verdict (and errors) in one transaction.
+
+    The warehouse is the listen flow's, migrated as its run started: no schema work per item."""
+    with connect(db_path, migrate_schema=False) as con:
         con.execute("BEGIN TRANSACTION")
         try:
             _write(con, run_id, result, searched)
