@@ -67,9 +67,13 @@ class _Stage:
 def wants_lookup(result: ListenResult, credits: Credits) -> bool:
     """No candidate is identified, and credits were heard or the transcript holds spans that may be
     a title or a name: the spoken book is worth asking for."""
+    return _worth_asking(result, with_generic_spans(credits, result.transcript))
+
+
+def _worth_asking(result: ListenResult, credits: Credits) -> bool:
+    """`wants_lookup` for credits that already hold the transcript's generic spans."""
     if result.error_kind or result.verdict == IDENTIFIED:
         return False
-    credits = with_generic_spans(credits, result.transcript)
     return bool(credits.title or credits.authors or credits.name_spans or credits.title_spans)
 
 
@@ -222,7 +226,7 @@ def follow_up_all(
 
     for lk in lookups:  # the transcript's generic spans ride along with the cue reading's
         lk.credits = with_generic_spans(lk.credits, lk.result.transcript)
-    todo = [lk for lk in lookups if lk.cap > 0 and wants_lookup(lk.result, lk.credits)]
+    todo = [lk for lk in lookups if lk.cap > 0 and _worth_asking(lk.result, lk.credits)]
     if not todo or run_left <= 0:
         return 0, False
     sent = 0
