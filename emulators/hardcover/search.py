@@ -105,16 +105,73 @@ def build_search_index(db: Db, cat: Catalogue) -> None:
         db.collection.field(f)
 
 
-def _search_error(query: str, query_type: str | None, per_page: int, page: int, message: str) -> dict:
+class _Refused(ValueError):
+    """A query Hardcover answers with an error message in place of results."""
+
+
+def _answer(
+    query: str,
+    query_type: str | None,
+    per_page: int,
+    page: int,
+    error: str | None,
+    ids: list[int] | None = None,
+    results: dict | None = None,
+) -> dict:
+    """The `search` envelope Hardcover answers with, a refusal (`error`, no results) or a page of hits."""
     return {
-        "error": message,
-        "ids": [],
+        "error": error,
+        "ids": ids or [],
         "page": page,
         "per_page": per_page,
         "query": query,
         "query_type": query_type or "Book",
-        "results": None,
+        "results": results,
     }
+
+
+def _ints(given: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in given.split(",")) if given else default
+    except ValueError:
+        raise _Refused("`query_by_weights` and `num_typos` must be integers.") from None
+
+
+def _per_field(values: tuple[int, ...], n_fields: int, what: str) -> tuple[int, ...]:
+    """One value for every field, or one for each; `what` names the values in the error."""
+    if len(values) not in (1, n_fields):
+        raise _Refused(f"Number of {what} does not match number of `query_by` fields.")
+    return values * n_fields if len(values) == 1 else values
+
+
+def _query_by(fields: str | None, weights: str | None, typos: str | None) -> QueryBy:
+    """The searched fields with their weights and typos, checked in the order Hardcover checks them."""
+    field_list = tuple(f.strip() for f in fields.split(",")) if fields else DEFAULT_SEARCH_FIELDS
+    weight_list = _ints(weights, DEFAULT_SEARCH_WEIGHTS)
+    typo_list = _ints(typos, DEFAULT_SEARCH_TYPOS)
+    bad = [f for f in field_list if f not in SEARCH_FIELDS]
+    if bad:
+        raise _Refused(f"Could not find a field named `{bad[0]}` in the schema.")
+    n = len(field_list)
+    return QueryBy(
+        field_list,
+        _per_field(weight_list, n, "weights in `query_by_weights`"),
+        _per_field(typo_list, n, "values in `num_typos`"),
+    )
+
+
+def _sort_keys(sort: str | None) -> list[tuple[str, bool]]:
+    """`sort_by` as (field, descending) pairs, at most three."""
+    if not sort:
+        return [("_text_match", True), ("users_count", True)]
+    keys: list[tuple[str, bool]] = []
+    parts = [p.strip() for p in sort.split(",")]
+    for p in parts:
+        m = re.fullmatch(r"(\w+):(asc|desc)", p)
+        if len(parts) > 3 or not m or m.group(1) not in SEARCH_SORT_FIELDS:
+            raise _Refused("Parameter `sort_by` is malformed.")
+        keys.append((m.group(1), m.group(2) == "desc"))
+    return keys
 
 
 def search(
@@ -131,55 +188,13 @@ def search(
 ) -> dict:
     per_page = 25 if per_page is None else per_page
     page = 1 if page is None else page
-    qt = (query_type or "book").strip().lower()
-    if qt not in ("book", "books"):
-        return _search_error(
-            query, query_type, per_page, page, f"query_type '{query_type}' is not served by the emulator"
-        )
-    field_list = tuple(f.strip() for f in fields.split(",")) if fields else DEFAULT_SEARCH_FIELDS
     try:
-        weight_list = tuple(int(w) for w in weights.split(",")) if weights else DEFAULT_SEARCH_WEIGHTS
-        typo_list = tuple(int(t) for t in typos.split(",")) if typos else DEFAULT_SEARCH_TYPOS
-    except ValueError:
-        return _search_error(
-            query, query_type, per_page, page, "`query_by_weights` and `num_typos` must be integers."
-        )
-    if any(f not in SEARCH_FIELDS for f in field_list):
-        bad = next(f for f in field_list if f not in SEARCH_FIELDS)
-        return _search_error(
-            query, query_type, per_page, page, f"Could not find a field named `{bad}` in the schema."
-        )
-    if len(weight_list) not in (1, len(field_list)):
-        return _search_error(
-            query,
-            query_type,
-            per_page,
-            page,
-            "Number of weights in `query_by_weights` does not match number of `query_by` fields.",
-        )
-    if len(typo_list) not in (1, len(field_list)):
-        return _search_error(
-            query,
-            query_type,
-            per_page,
-            page,
-            "Number of values in `num_typos` does not match number of `query_by` fields.",
-        )
-    sort_keys: list[tuple[str, bool]] = []
-    if sort:
-        parts = [p.strip() for p in sort.split(",")]
-        for p in parts:
-            m = re.fullmatch(r"(\w+):(asc|desc)", p)
-            if len(parts) > 3 or not m or m.group(1) not in SEARCH_SORT_FIELDS:
-                return _search_error(query, query_type, per_page, page, "Parameter `sort_by` is malformed.")
-            sort_keys.append((m.group(1), m.group(2) == "desc"))
-    else:
-        sort_keys = [("_text_match", True), ("users_count", True)]
-    query_by = QueryBy(
-        field_list,
-        weight_list * len(field_list) if len(weight_list) == 1 else weight_list,
-        typo_list * len(field_list) if len(typo_list) == 1 else typo_list,
-    )
+        if (query_type or "book").strip().lower() not in ("book", "books"):
+            raise _Refused(f"query_type '{query_type}' is not served by the emulator")
+        query_by = _query_by(fields, weights, typos)
+        sort_keys = _sort_keys(sort)
+    except _Refused as refused:
+        return _answer(query, query_type, per_page, page, str(refused))
     scored = [(tm, db.docs[bid]) for tm, bid in text_search(db.collection, query, query_by)]
     for key, desc in reversed(sort_keys):
         if key == "_text_match":
@@ -190,14 +205,14 @@ def search(
     hits = [
         {"document": doc, "text_match": tm, "highlights": []} for tm, doc in scored[start : start + per_page]
     ]
-    return {
-        "error": None,
-        "ids": [int(h["document"]["id"]) for h in hits],
-        "page": page,
-        "per_page": per_page,
-        "query": query,
-        "query_type": query_type or "Book",
-        "results": {
+    return _answer(
+        query,
+        query_type,
+        per_page,
+        page,
+        None,
+        ids=[int(h["document"]["id"]) for h in hits],
+        results={
             "facet_counts": [],
             "found": len(scored),
             "out_of": len(db.docs),
@@ -207,4 +222,4 @@ def search(
             "request_params": {"collection_name": "Book_emulated", "per_page": per_page, "q": query},
             "hits": hits,
         },
-    }
+    )
