@@ -23,7 +23,8 @@ metaTags say; items then point at `folder`, which a path map sends to `audio_roo
 Modules: `generate` (generate_library), `builder` (facts, folder layout and tags of one item),
 `profiles`, `library` (GeneratedLibrary, Truth, Facts), `assembly` (the expanded item shape, shared
 with emulators.families), `draws` (seeded choices and name forms), `render` (write_audio),
-`malformed` (malformed_items).
+`shelf` (Shelf: the library id, folder and audio options every generator takes), `malformed`
+(malformed_items).
 """
 
 from emulators.corpus.generate import generate_library, scanner_metadata

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 from emulators.abs_scanner import empty_book_metadata, metadata_record, scan_book_metadata
 from emulators.catalogue import Book, make_asin
@@ -10,7 +10,6 @@ from emulators.corpus.assembly import (
     ItemDraft,
     audio_file,
     expanded_item,
-    library_dict,
     no_cyclic_gc,
     seeded_uuid,
 )
@@ -18,7 +17,7 @@ from emulators.corpus.builder import INVENTED_FIRST, INVENTED_LAST, Builder, tit
 from emulators.corpus.draws import fmt_pos, last_first, pick
 from emulators.corpus.library import Facts, GeneratedLibrary, Truth
 from emulators.corpus.profiles import PROFILES, Profile
-from emulators.corpus.render import write_audio
+from emulators.corpus.shelf import Shelf
 
 _BASE_MS = 1_795_480_000_000
 
@@ -122,31 +121,22 @@ def _build_item(
     )
 
 
-def generate_library(
-    n_items: int,
-    seed: int = 0,
-    profile: str = "default",
-    audio_root: Path | str | None = None,
-    library_id: str | None = None,
-    folder: str = "/audiobooks",
-    name: str = "Audiobooks",
-    audio: str = "silent",
-    audio_seconds: float = 1.0,
-) -> GeneratedLibrary:
+def generate_library(n_items: int, seed: int = 0, profile: str = "default", **shelf: Any) -> GeneratedLibrary:
     """A library of `n_items` expanded ABS items with known truth (see the module docstring).
 
-    `audio_root`: also write every item's audio files there (real, short; `audio="silent"` or
-    `"speech"` for spoken opening credits via emulators.speech when it is available).
+    `shelf`: the fields of emulators.corpus.shelf.Shelf (library id and folder, and audio written
+    under `audio_root`: silent, or `audio="speech"` for spoken opening credits via emulators.speech).
     """
+    where = Shelf(**shelf)
     if profile not in PROFILES:
         raise ValueError(f"unknown corpus profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if n_items < 0:
         raise ValueError("n_items must be >= 0")
     prof = PROFILES[profile]
-    library_id = library_id or seeded_uuid(f"ids:{seed}")
+    library_id = where.library_id or seeded_uuid(f"ids:{seed}")
     # One library, one folder id: calls that add items to the same library agree on it.
     folder_id = seeded_uuid(f"folder:{library_id}")
-    b = Builder(seed, prof, library_id, folder_id, folder)
+    b = Builder(seed, prof, library_id, folder_id, where.folder)
     books = b.cat.books
     order = list(range(len(books)))
     b.rng.shuffle(order)
@@ -158,12 +148,7 @@ def generate_library(
     with no_cyclic_gc():
         _fill(b, prof, books, order, n_items, items, truth, traits, facts)
 
-    lib = GeneratedLibrary(
-        library_dict(library_id, folder_id, folder, name), items, truth, folder, None, traits, facts
-    )
-    if audio_root is not None:
-        write_audio(lib, Path(audio_root), audio=audio, seconds=audio_seconds)
-    return lib
+    return where.library(library_id, folder_id, items, truth, traits, facts)
 
 
 def _fill(

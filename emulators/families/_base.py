@@ -25,22 +25,22 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 from emulators.abs_scanner import LibraryScanState, meta_tags_from_probe, scan_book_metadata
 from emulators.catalogue import Book, Edition, load_catalogue, make_asin
-from emulators.corpus import Facts, GeneratedLibrary, Truth, write_audio
+from emulators.corpus import Facts, GeneratedLibrary, Truth
 from emulators.corpus.assembly import (
     ItemDraft,
     SeededIds,
     audio_file,
     expanded_item,
-    library_dict,
     no_cyclic_gc,
     seeded_uuid,
 )
 from emulators.corpus.draws import fmt_pos
 from emulators.corpus.library import Naming
+from emulators.corpus.shelf import Shelf
 
 _BASE_MS = 1_796_000_000_000
 
@@ -402,18 +402,14 @@ def generate_family(
     seed: int,
     mix: Mix = Mix(),
     favour: tuple[Callable[[Book], bool], float] | None = None,
-    audio_root: Path | str | None = None,
-    library_id: str | None = None,
-    folder: str = "/audiobooks",
-    name: str = "Audiobooks",
-    audio: str = "silent",
-    audio_seconds: float = 1.0,
+    **shelf: Any,
 ) -> GeneratedLibrary:
     """A library of `n_items` items laid out by `layout`, with the same contract as
-    emulators.corpus.generate_library (items, truth, traits, facts; optional real audio)."""
+    emulators.corpus.generate_library (items, truth, traits, facts; `shelf` as there)."""
+    where = Shelf(**shelf)
     if n_items < 0:
         raise ValueError("n_items must be >= 0")
-    ctx = Context(seed, family, folder, library_id)
+    ctx = Context(seed, family, where.folder, where.library_id)
     books = ctx.cat.books
     order = list(range(len(books)))
     ctx.rng.shuffle(order)
@@ -456,9 +452,4 @@ def generate_family(
                 tr["borrowed_book_id"] = it.borrowed.book_id
             traits[item["id"]] = tr
             facts[item["id"]] = it.facts
-    lib = GeneratedLibrary(
-        library_dict(ctx.library_id, ctx.folder_id, folder, name), items, truth, folder, None, traits, facts
-    )
-    if audio_root is not None:
-        write_audio(lib, Path(audio_root), audio=audio, seconds=audio_seconds)
-    return lib
+    return where.library(ctx.library_id, ctx.folder_id, items, truth, traits, facts)
