@@ -141,14 +141,10 @@ def generate_library(n_items: int, seed: int = 0, profile: str = "default", **sh
     order = list(range(len(books)))
     b.rng.shuffle(order)
 
-    items: list[dict] = []
-    truth: dict[str, Truth] = {}
-    traits: dict[str, dict] = {}
-    facts: dict[str, Facts] = {}
+    lib = where.empty_library(library_id, folder_id)
     with no_cyclic_gc():
-        _fill(b, prof, books, order, n_items, items, truth, traits, facts)
-
-    return where.library(library_id, folder_id, items, truth, traits, facts)
+        _fill(b, prof, books, order, n_items, lib)
+    return where.with_audio(lib)
 
 
 def _fill(
@@ -157,11 +153,9 @@ def _fill(
     books: list[Book],
     order: list[int],
     n_items: int,
-    items: list[dict],
-    truth: dict[str, Truth],
-    traits: dict[str, dict],
-    facts: dict[str, Facts],
+    lib: GeneratedLibrary,
 ) -> None:
+    items, truth, traits, facts = lib.items, lib.truth, lib.traits, lib.facts
     rng = b.rng
     used = 0
     for _ in range(n_items):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emulators.corpus.assembly import library_dict
-from emulators.corpus.library import Facts, GeneratedLibrary, Truth
+from emulators.corpus.library import GeneratedLibrary
 from emulators.corpus.render import write_audio
 
 
@@ -25,25 +25,14 @@ class Shelf:
     audio: str = "silent"
     audio_seconds: float = 1.0
 
-    def library(
-        self,
-        library_id: str,
-        folder_id: str,
-        items: list[dict],
-        truth: dict[str, Truth],
-        traits: dict[str, dict],
-        facts: dict[str, Facts],
-    ) -> GeneratedLibrary:
-        """The generated items as a library on this shelf, their audio written when it asks for audio."""
-        lib = GeneratedLibrary(
-            library_dict(library_id, folder_id, self.folder, self.name),
-            items,
-            truth,
-            self.folder,
-            None,
-            traits,
-            facts,
+    def empty_library(self, library_id: str, folder_id: str) -> GeneratedLibrary:
+        """A library on this shelf with no items yet: the generator fills its items, truth, traits and facts."""
+        return GeneratedLibrary(
+            library_dict(library_id, folder_id, self.folder, self.name), [], {}, self.folder
         )
+
+    def with_audio(self, lib: GeneratedLibrary) -> GeneratedLibrary:
+        """`lib`, its audio files written when this shelf asks for audio."""
         if self.audio_root is not None:
             write_audio(lib, Path(self.audio_root), audio=self.audio, seconds=self.audio_seconds)
         return lib

@@ -415,10 +415,8 @@ def generate_family(
     ctx.rng.shuffle(order)
     if favour is not None:
         order = _favour(ctx.rng, order, books, favour)
-    items: list[dict] = []
-    truth: dict[str, Truth] = {}
-    traits: dict[str, dict] = {}
-    facts: dict[str, Facts] = {}
+    lib = where.empty_library(ctx.library_id, ctx.folder_id)
+    items, truth, traits, facts = lib.items, lib.truth, lib.traits, lib.facts
     with no_cyclic_gc():
         used = 0
         for _ in range(n_items):
@@ -452,4 +450,4 @@ def generate_family(
                 tr["borrowed_book_id"] = it.borrowed.book_id
             traits[item["id"]] = tr
             facts[item["id"]] = it.facts
-    return where.library(ctx.library_id, ctx.folder_id, items, truth, traits, facts)
+    return where.with_audio(lib)
