@@ -11,15 +11,13 @@ from anyascii import anyascii
 from tasks.normalise.numbers import number_token, parse_position
 
 _ARTICLES = ("the", "a", "an")
-_EDITION_FLAGS = {
-    "unabridged": "unabridged",
-    "abridged": "abridged",
-    "dramatized": "dramatized",
-    "dramatised": "dramatized",
-    "full cast": "dramatized",
-    "full-cast": "dramatized",
-    "radio drama": "dramatized",
+# Edition flag -> the spellings a title carries it in.
+_EDITION_SPELLINGS = {
+    "unabridged": ("unabridged",),
+    "abridged": ("abridged",),
+    "dramatized": ("dramatized", "dramatised", "full cast", "full-cast", "radio drama"),
 }
+_EDITION_FLAGS = {spelling: flag for flag, spellings in _EDITION_SPELLINGS.items() for spelling in spellings}
 # Bracketed noise that says nothing about which book it is (only about the edition or the rip).
 _BRACKET_NOISE_RE = re.compile(
     r"\s*[\(\[\{]\s*(?P<noise>(?:un)?abridged|dramati[sz]ed(?: adaptation)?|full[- ]cast(?: edition)?|"
@@ -61,7 +59,7 @@ _SUBTITLE_SPLIT_RE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
 _INVERTED_ARTICLE_RE = re.compile(r"^(?P<rest>.+?),\s*(?P<art>the|a|an)(?P<tail>\s*(?:[:(\[].*)?)$", re.I)
 
 
-_FLAG_RE = re.compile(r"\b(?:unabridged|abridged|dramati[sz]ed|full[ -]cast|radio drama)\b")
+_FLAG_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _EDITION_FLAGS)) + r")\b")
 # Anything split_title might act on; a title without any of these is returned as it is.
 _NEEDS_PARSING_RE = re.compile(
     r"[\(\[\{:,;#\-–—]|\d|\b(?:cd|disc|disk|kbps|m4b|mp3|m4a|aac|flac|abridged|unabridged|audio ?book|"
@@ -136,7 +134,7 @@ def split_title(s: str | None) -> TitleParts:
 
     def note_flags(fragment: str) -> None:
         for m in _FLAG_RE.finditer(fragment.lower()):
-            flag = _EDITION_FLAGS[m.group(0).replace("  ", " ")]
+            flag = _EDITION_FLAGS[m.group(0)]
             if flag not in flags:
                 flags.append(flag)
 
