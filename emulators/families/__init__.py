@@ -8,9 +8,10 @@ Every family returns the contract of `emulators.corpus.generate_library`: expand
 (the fixtures' shape and key set), `truth` (catalogue book / audio edition ids — the Hardcover
 emulator's ids — or None for books the catalogue lacks), `traits` (what conventions each item got:
 `family`, `kind`, `scheme`, `tags`, `noise`, and the family's own), and `facts` (what the audio
-speaks, for `emulators.corpus.write_audio`). Keyword arguments (`audio_root`, `library_id`, `folder`,
-`name`, `audio`, `audio_seconds`) are passed through. `kind` is one of matchable, no_audio_edition,
-distractor, same_title_trap, audio_only (a real book whose only evidence is its audio).
+speaks, for `emulators.corpus.write_audio`). Keyword arguments (the fields of
+`emulators.corpus.shelf.Shelf`: `audio_root`, `library_id`, `folder`, `name`, `audio`, `audio_seconds`)
+are passed through. `kind` is one of matchable, no_audio_edition, distractor, same_title_trap,
+audio_only (a real book whose only evidence is its audio).
 
 Families:
 - `shelfmatch` / `shelfmatch-hostile`: the original generator (emulators.corpus, profiles default and
