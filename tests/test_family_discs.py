@@ -23,11 +23,14 @@ def lib():
     return generate("discs", 1500, FROZEN_SEEDS[0])
 
 
-def _items(lib, *schemes):
-    for item in lib.items:
-        tr = lib.traits[item["id"]]
-        if tr["scheme"] in schemes:
-            yield item, tr, item["media"]["audioFiles"], item["media"]["metadata"]
+def _items(lib, *schemes) -> list[tuple[dict, dict, list[dict], dict]]:
+    """(item, traits, audio files, ABS metadata) of the items laid out by `schemes`."""
+    by_scheme = [(i, lib.traits[i["id"]]) for i in lib.items]
+    return [
+        (i, tr, i["media"]["audioFiles"], i["media"]["metadata"])
+        for i, tr in by_scheme
+        if tr["scheme"] in schemes
+    ]
 
 
 def _paths(afs) -> list[str]:

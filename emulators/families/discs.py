@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from emulators.corpus.assembly import seeded_uuid
 from emulators.corpus.draws import pick
@@ -72,14 +73,6 @@ from emulators.families._base import Context, Item, Layout, Mix, Release, genera
 NAME = "discs"
 MIX = Mix(distractor=0.10, same_title_trap=0.035, audio_only=0.05)
 
-SCHEMES = {
-    "eac_per_disc": 0.13,
-    "wmp": 0.13,
-    "itunes_media": 0.18,
-    "picard": 0.20,
-    "lidarr": 0.16,
-    "box_set": 0.20,
-}
 DISC_SECONDS = (4200.0, 4740.0)  # 70-79 minutes of a disc's 79.8
 FOLDED = re.compile(r"^(cd|dis[ck])\s*\d{1,3}$", re.IGNORECASE)  # ABS's disc-folder pattern
 _MOST_FILES = 320  # a long set's tracks get longer (chapter tracks) rather than passing this
@@ -332,45 +325,38 @@ def _chapters(n_tracks: int, rng) -> list[str]:
     return out
 
 
-def picard(ctx: Context, it: Item, noise: dict) -> Layout:
+def _musicbrainz(ctx: Context, it: Item, noise: dict, scheme: str) -> Layout:
+    """A release filed by Picard's default naming script or by Lidarr's default formats."""
     rng, rel = ctx.rng, it.release
     discs = disc_count(ctx, rel.seconds)
     album = rel.title + noise.get("album_style", "")  # MusicBrainz style keeps edition words out of titles
     artist = noise["artist"] or rel.authors[0]
-    folder = ctx.unique(f"{_safe(artist)}/{_safe(album)}", False)
+    year = (rel.date or "")[:4]  # Lidarr's {Release Year}: the release's date, as the date tag holds it
+    folder = f"{_safe(artist)}/{_safe(album)}" + (f" ({year})" if year and scheme == "lidarr" else "")
+    folder = ctx.unique(folder, False)
     n = _tracks_per_disc(ctx, rel.seconds, discs, True)
     tags = _mb_tags(ctx, rel, album, artist, discs, "radio_dramatisation" in rel.noise)
-    titles = _chapters(n * discs, rng)
+    titles = iter(_chapters(n * discs, rng))
     files = []
-    for disc in range(1, discs + 1):
-        for t in range(1, n + 1):
-            title = titles[(disc - 1) * n + t - 1]
-            prefix = f"{disc}-{t:02d}" if discs > 1 else f"{t:02d}"
-            track_tags = dict(tags, title=title, track=f"{t}/{n}", disc=f"{disc}/{discs}",
-                              **{"MusicBrainz Release Track Id": seeded_uuid(f"mbt:{folder}:{disc}:{t}")})  # fmt: skip
-            files.append((f"{prefix} {_safe(title)}.mp3", track_tags))
-    return Layout(folder, False, files, _traits("picard", "musicbrainz", discs, None, len(files)))
+    for disc, t in ((disc, t) for disc in range(1, discs + 1) for t in range(1, n + 1)):
+        title = next(titles)
+        track_tags = dict(tags, title=title, track=f"{t}/{n}", disc=f"{disc}/{discs}")
+        if scheme == "picard":
+            track_tags["MusicBrainz Release Track Id"] = seeded_uuid(f"mbt:{folder}:{disc}:{t}")
+            name = f"{f'{disc}-' if discs > 1 else ''}{t:02d} {_safe(title)}.mp3"
+        else:
+            name = f"{_safe(artist)} - {_safe(album)} - {t:02d} - {_safe(title)}.mp3"
+            name = f"CD {disc:02d}/{name}" if discs > 1 else name
+        files.append((name, track_tags))
+    return Layout(folder, False, files, _traits(scheme, "musicbrainz", discs, None, len(files)))
+
+
+def picard(ctx: Context, it: Item, noise: dict) -> Layout:
+    return _musicbrainz(ctx, it, noise, "picard")
 
 
 def lidarr(ctx: Context, it: Item, noise: dict) -> Layout:
-    rng, rel = ctx.rng, it.release
-    discs = disc_count(ctx, rel.seconds)
-    album = rel.title + noise.get("album_style", "")
-    artist = noise["artist"] or rel.authors[0]
-    year = (rel.date or "")[:4]  # {Release Year}: the release's date, as the date tag holds it
-    folder = ctx.unique(f"{_safe(artist)}/{_safe(album)}" + (f" ({year})" if year else ""), False)
-    n = _tracks_per_disc(ctx, rel.seconds, discs, True)
-    tags = _mb_tags(ctx, rel, album, artist, discs, "radio_dramatisation" in rel.noise)
-    titles = _chapters(n * discs, rng)
-    files = []
-    for disc in range(1, discs + 1):
-        for t in range(1, n + 1):
-            title = titles[(disc - 1) * n + t - 1]
-            name = f"{_safe(artist)} - {_safe(album)} - {t:02d} - {_safe(title)}.mp3"
-            if discs > 1:
-                name = f"CD {disc:02d}/{name}"
-            files.append((name, dict(tags, title=title, track=f"{t}/{n}", disc=f"{disc}/{discs}")))
-    return Layout(folder, False, files, _traits("lidarr", "musicbrainz", discs, None, len(files)))
+    return _musicbrainz(ctx, it, noise, "lidarr")
 
 
 # --- a set kept as its box labels it ------------------------------------------------------------------------
@@ -410,13 +396,17 @@ def box_set(ctx: Context, it: Item, noise: dict) -> Layout:
     )
 
 
-_LAYOUTS = {"eac_per_disc": eac_per_disc, "wmp": wmp, "itunes_media": itunes_media, "picard": picard,
-            "lidarr": lidarr, "box_set": box_set}  # fmt: skip
+# scheme -> (layout, share of the library's releases)
+_LAYOUTS: dict[str, tuple[Callable[[Context, Item, dict], Layout], float]] = {
+    "eac_per_disc": (eac_per_disc, 0.13), "wmp": (wmp, 0.13), "itunes_media": (itunes_media, 0.18),
+    "picard": (picard, 0.20), "lidarr": (lidarr, 0.16), "box_set": (box_set, 0.20),
+}  # fmt: skip
+SCHEMES = {name: share for name, (_, share) in _LAYOUTS.items()}
 
 
 def layout(ctx: Context, it: Item) -> Layout:
     noise = set_noise(ctx, it)
-    return _LAYOUTS[pick(ctx.rng, SCHEMES)](ctx, it, noise)
+    return _LAYOUTS[pick(ctx.rng, SCHEMES)][0](ctx, it, noise)
 
 
 def generate(n_items: int, seed: int = 0, **kw):
