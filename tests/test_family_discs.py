@@ -131,6 +131,7 @@ def test_wmp_rips_wma_by_artist_and_album(lib):
             unknown += 1
             continue
         assert _unique_suffix(item["relPath"]) == f"{_safe(tags['tagAlbumArtist'])}/{_safe(tags['tagAlbum'])}"
+        assert "tagDate" not in tags  # WM/Year is not a name ABS reads
         if tr["disc_item"]:
             assert re.search(rf"(Disc {tr['disc_item']}|\(Disc {tr['disc_item']}\))$", tags["tagAlbum"])
         if "; " in tags["tagArtist"]:
@@ -250,3 +251,26 @@ def test_library_editions_and_radio_dramatisations(lib):
             if edition and edition.audio_seconds and not tr.get("disc_item"):
                 assert item["media"]["duration"] / edition.audio_seconds < 0.6
     assert markers["(Unabridged)"] > 50 and markers["[Library Edition]"] > 20 and markers["[Unabridged]"] > 20
+
+
+def test_wma_files_are_written_and_read_back_as_abs_reads_them(lib, tmp_path):
+    """A WMP rip's first file, written as real ASF with WMP's attribute names: ffprobe's names for them,
+    through ABS's tag table, give back the item's metaTags."""
+    import json
+    import subprocess
+
+    from emulators.abs_scanner import meta_tags_from_probe
+    from emulators.audio import silent_file, write_tags
+
+    item, _tr, afs, _md = next(x for x in _items(lib, "wmp") if x[1]["tags"] == "wmp_amg")
+    meta = afs[0]["metaTags"]
+    path = write_tags(silent_file(tmp_path / afs[0]["metadata"]["filename"], 1.0), meta)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "quiet", "-print_format", "json", "-show_format", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    read = meta_tags_from_probe(json.loads(probe.stdout)["format"]["tags"])
+    for key in ("tagTitle", "tagArtist", "tagAlbum", "tagAlbumArtist", "tagGenre", "tagPublisher"):
+        assert read.get(key) == meta.get(key), key

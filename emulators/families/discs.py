@@ -23,7 +23,10 @@ Conventions, each from the tool's public documentation or source:
   metadata service returns it ("Title Disc 3", "Title (Disc 3)"), so each disc is its own album
   folder; contributing artists joined with "; " ("Author; Narrator"); an unrecognised disc rips to
   `Unknown Artist\\Unknown Album (M-D-YYYY h-mm-ss AM)\\01 Track 1.wma` with those words as tags;
-  WMP's own ASF attributes (WMFSDKVersion, WM/Provider, WM/UniqueFileIdentifier) beside them;
+  WMP's own ASF attributes (WMFSDKVersion, WM/Provider, WM/UniqueFileIdentifier) beside them. ffmpeg's
+  ASF reader (libavformat/asf.c's metadata conversion) names WM/AlbumTitle, Author, WM/AlbumArtist,
+  WM/Composer, WM/Publisher, WM/TrackNumber and Description as album, artist, album_artist, composer,
+  publisher, track and comment, but passes WM/Year on under its own name, which ABS does not read;
 - iTunes' import (iTunes Media folder organisation): `iTunes Media/Music/<Album Artist or Artist>/
   <Album>/<disc>-<track> <Title>.m4a` (the disc prefix only for a set of more than one disc), AAC
   `.m4a` with an "iTunes" encoder atom, Gracenote's names for audiobook CDs — the album "Title
@@ -231,7 +234,7 @@ def wmp(ctx: Context, it: Item, noise: dict) -> Layout:
                 genre=rng.choice(["Spoken Word", "Audiobook", "Books & Spoken"]))  # fmt: skip
     year = _year(rel)
     if year:
-        base["date"] = year
+        base["WM/Year"] = year  # ffmpeg's ASF reader keeps this name, so ABS sees no year
     if rel.publisher and rng.random() < 0.6:
         base["publisher"] = rel.publisher
     songs = _chapters(n, rng) if rng.random() < 0.5 else [f"Track {t}" for t in range(1, n + 1)]
