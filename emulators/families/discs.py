@@ -86,6 +86,8 @@ _LIBRARY_PUBLISHERS = ["Books on Tape", "Recorded Books", "Chivers Audio Books",
 _FREEDB_GENRES = ["Audiobook", "Audiobook", "Speech", "Misc", "Other", "Spoken Word"]
 _GRACENOTE_GENRES = ["Audiobook", "Books & Spoken", "Spoken Word"]
 _COUNTRIES = ["GB", "US", "US", "AU", "CA"]
+# kinds of book the BBC's radio dramatisations are made of
+_DRAMATISED = {"Mystery", "Fantasy", "Classics", "Science Fiction", "Historical Fiction", "Horror"}
 
 
 def disc_count(ctx: Context, seconds: float) -> int:
@@ -122,7 +124,7 @@ def set_noise(ctx: Context, it: Item) -> dict:
     rng, rel = ctx.rng, it.release
     book = it.facts.book
     out: dict = {"marker": "", "artist": None}
-    if book is not None and rng.random() < 0.06 and "Fiction" in " ".join(rel.genres):
+    if book is not None and rng.random() < 0.06 and _DRAMATISED & set(rel.genres):
         rel.seconds *= rng.uniform(0.25, 0.5)
         rel.noise.append("radio_dramatisation")
         out["album_style"] = rng.choice([" (BBC Radio 4 Full-Cast Dramatisation)", ": BBC Radio Collection"])
@@ -135,7 +137,7 @@ def set_noise(ctx: Context, it: Item) -> dict:
         year = _year(rel)
         if year:
             shifted = min(2025, int(year) + rng.choice((-2, -1, 1, 1, 2, 3)))
-            rel.year = str(shifted)
+            rel.year = str(shifted) if rel.year else None
             rel.date = f"{shifted}{(rel.date or '0000-01-01')[4:]}"
         rel.noise.append("library_edition")
         out["marker"] = " [Library Edition]" if rng.random() < 0.5 else " (Unabridged)"
@@ -188,11 +190,12 @@ def eac_per_disc(ctx: Context, it: Item, noise: dict) -> Layout:
     n = _tracks_per_disc(ctx, rel.seconds, 1, False)
     track_style = rng.choice(["track", "title_dash"])
     genre, year = rng.choice(_FREEDB_GENRES), _year(rel) if rng.random() < 0.6 else None
+    encoder = rng.choice(["LAME3.100", "LAME3.99r", "LAME3.98r"])
     files = []
     for t in range(1, n + 1):
         name = f"Track {t:02d}" if track_style == "track" else f"{rel.title} {d or 1}-{t:02d}"
         tags = {"title": name, "artist": artist, "album": album, "track": f"{t}/{n}", "genre": genre,
-                "encoder": rng.choice(["LAME3.100", "LAME3.99r", "LAME3.98r"])}  # fmt: skip
+                "encoder": encoder}  # fmt: skip
         if year:
             tags["date"] = year
         files.append((f"{t:02d} - {_safe(name)}.mp3", tags))
