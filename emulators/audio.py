@@ -1,7 +1,7 @@
 """Short real audio files with real tags, for tests, the corpus generator and the demo.
 
 `silent_file()` encodes a few seconds of silence with ffmpeg into the container named by the file's
-extension (m4b/m4a, mp3, flac, ogg, opus); one encode per (format, length) is cached and copied, so a
+extension (m4b/m4a, mp3, flac, ogg, opus, wma); one encode per (format, length) is cached and copied, so a
 library of hundreds of files costs a handful of ffmpeg runs. `write_tags()` writes metaTags-style
 values (`tagAlbum`, `tagArtist`, ..., plus `tagNarrator`) with mutagen in each format's audiobook
 conventions, the same ones `tasks.evidence.read_file_tags()` reads back:
@@ -10,6 +10,8 @@ conventions, the same ones `tasks.evidence.read_file_tags()` reads back:
   `----:com.apple.iTunes:` ASIN / ISBN / SERIES / SERIES-PART / PUBLISHER / LANGUAGE / SUBTITLE.
 - ID3 (mp3): TALB TIT2 TIT3 TPE1 TPE2 TCOM TCON TDRC TPUB TLAN GRP1 MVNM/MVIN, TXXX:ASIN / ISBN /
   NARRATOR / SERIES / SERIES-PART.
+- ASF (wma), the attribute names Windows Media Player writes: Title Author WM/AlbumTitle WM/AlbumArtist
+  WM/Composer WM/Genre WM/Year WM/Publisher WM/TrackNumber WM/PartOfSet Description.
 - Vorbis comments (flac, ogg, opus): ALBUM TITLE ARTIST ALBUMARTIST COMPOSER NARRATOR SERIES
   SERIES-PART ASIN ISBN DATE PUBLISHER GROUPING GENRE LANGUAGE SUBTITLE.
 """
@@ -30,6 +32,7 @@ FORMATS = {  # extension -> ffmpeg arguments for a small, valid file
     ".flac": ["-c:a", "flac"],
     ".ogg": ["-c:a", "libvorbis", "-q:a", "0"],
     ".opus": ["-c:a", "libopus", "-b:a", "16k"],
+    ".wma": ["-c:a", "wmav2", "-b:a", "32k", "-f", "asf"],
 }
 
 _cache_dir: Path | None = None
@@ -126,6 +129,17 @@ _ID3_TXXX = {
     "tagSeries": "SERIES",
     "tagSeriesPart": "SERIES-PART",
 }
+_ASF = {
+    "tagTitle": "Title",
+    "tagArtist": "Author",
+    "tagAlbum": "WM/AlbumTitle",
+    "tagAlbumArtist": "WM/AlbumArtist",
+    "tagComposer": "WM/Composer",
+    "tagGenre": "WM/Genre",
+    "tagDate": "WM/Year",
+    "tagPublisher": "WM/Publisher",
+    "tagComment": "Description",
+}
 _VORBIS = {
     "tagAlbum": "ALBUM",
     "tagTitle": "TITLE",
@@ -176,6 +190,10 @@ def write_tags(path: str | Path, tags: dict[str, str]) -> Path:
             if key == "tagComment":
                 tag.add(id3.COMM(encoding=3, lang="eng", desc="", text=[value]))
         tag.save(path, v2_version=4)
+    elif ext == ".wma":
+        from mutagen.asf import ASF
+
+        _replace_tags(ASF(path), {_ASF[key]: [value] for key, value in values.items() if key in _ASF})
     else:
         audio = mutagen.File(path)
         if audio is None:

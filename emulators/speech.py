@@ -64,6 +64,7 @@ FORMATS = {  # extension -> ffmpeg codec arguments (tags are stripped separately
     ".flac": ["-c:a", "flac"],
     ".ogg": ["-c:a", "libvorbis", "-q:a", "2"],
     ".opus": ["-c:a", "libopus", "-b:a", "32k"],
+    ".wma": ["-c:a", "wmav2", "-b:a", "48k", "-f", "asf"],
 }
 
 

@@ -6,21 +6,23 @@ imports nothing from `tasks/`). Splits:
 
 - `dev`: used while developing listening — the first seven ("This is Audible", "<Publisher>
   presents", "<Author>. <Title>. Performed by …", "You have been listening to …", "Book N of the
-  <Series>", a title after the chapter heading, "<Author>'s <Title>") and seven more that were the
+  <Series>", a title after the chapter heading, "<Author>'s <Title>"), seven that were the first
   frozen split until its one report showed a bug that was then fixed ("This concludes …", "A novel
   by …", "The end of …", "the Nth book in the … series", copyright credits, "Welcome to …", title
-  then author);
-- `frozen`: written after that, never used while developing, only reported (`bench/listen.py
-  --split frozen`). Sources: LibriVox's per-section disclaimer ("Chapter one of <Title>. This is a
-  LibriVox recording. All LibriVox recordings are in the public domain. For more information, or to
-  volunteer, please visit librivox.org. This reading by …", as quoted on the LibriVox forum);
-  Naxos AudioBooks' "<Title>, by <Author>, read by …" catalogue style; BBC Audiobooks' readings;
-  Audible Originals' full-cast productions; GraphicAudio's tagline "A Movie in Your Mind" and its
-  "full cast of actors, sound effects and cinematic music"; Recorded Books' opening and closing
-  production lines; closing credits with the book's and the recording's copyrights ("Copyright
-  <year>, all rights reserved", as audiobook credit guides give them); a series as a volume of a
-  cycle. None shares a sentence with a dev phrasing beyond a bare title, name or "<Title>, by <Author>"
-  (tests/test_speech_phrasings.py checks it).
+  then author), and ten that were the second frozen split, reported once at 7736f6f and spent
+  (LibriVox's disclaimer, Naxos AudioBooks, BBC Audiobooks, Audible Originals, GraphicAudio, Recorded
+  Books' opening and closing, two copyrights, a volume of a cycle, "… tells the story …");
+- `frozen`: written after all of those, never used while developing, only reported (`bench/listen.py
+  --split frozen`). Sources, each a public convention of spoken credits: Books on Tape's library
+  recordings ("This is Books on Tape", complete and unabridged); the per-disc announcements of CD sets
+  ("This is the end of disc eleven. Please insert disc twelve."); Random House Audio's, Blackstone's,
+  Hachette Audio's, Podium Audio's and Macmillan Audio's credits ("You have just heard …", "Narration
+  for … by …", "a production of …"); a series closer that points to the next book ("Look out for the
+  next book in …"); BBC Radio 4's dramatisations announced by episode ("dramatised for radio in five
+  episodes … Episode one."); an author's dedication read after the title, with foreign names; a
+  translated work's credit ("Translated from the Norwegian by …"); a novel that opens on "Part one.
+  Chapter one."; numbers said as words. None shares a sentence with a dev phrasing beyond a bare title,
+  name or "<Title>, by <Author>" (tests/test_speech_phrasings.py checks it).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ RECORDED = [
     for p in sorted(FIXTURES.glob("get_item_expanded_*.json"))
     if "after_patch" not in p.name
 ]
-NEW = ["libation", "readarr", "scene", "tagger", "archive", "lending"]
+NEW = ["libation", "readarr", "scene", "tagger", "archive", "lending", "discs"]
 
 
 def _seed(family: str, k: int = 0) -> int:
@@ -136,7 +136,9 @@ def test_item_side_noise_is_there(libs, family):
     off = []
     for item in lib.items:
         t, tr = lib.truth[item["id"]], lib.traits[item["id"]]
-        if t.kind == "matchable" and "duration" in tr["noise"]:
+        # a single disc of a set, or a dramatisation, has a length of its own on top of the release's
+        replaced = {"one_disc", "radio_dramatisation"} & set(tr["noise"])
+        if t.kind == "matchable" and "duration" in tr["noise"] and not replaced:
             ed = cat.editions[t.edition_id]
             off.append(abs(item["media"]["duration"] / ed.audio_seconds - 1))
     assert off and min(off) >= 0.009 and max(off) <= 0.21
@@ -369,21 +371,21 @@ def test_archive_hand_edits_replace_the_scan(libs):
 def test_registry_protocol():
     assert {"shelfmatch", "shelfmatch-hostile", *NEW} <= set(FAMILIES)
     frozen = [f for f in FAMILIES.values() if f.frozen]
-    assert [f.name for f in frozen] == ["lending"]
+    assert [f.name for f in frozen] == ["discs"]
     ranges = [set(TRAINING_SEEDS), set(DEVELOPMENT_SEEDS), set(FROZEN_SEEDS)]
     assert not (ranges[0] & ranges[1]) and not (ranges[0] & ranges[2]) and not (ranges[1] & ranges[2])
     assert seeds("frozen") == FROZEN_SEEDS
     for seed in (TRAINING_SEEDS[0], DEVELOPMENT_SEEDS[0]):
         with pytest.raises(ValueError, match="frozen"):
-            generate("lending", 5, seed)
-    for family in ("scene", "tagger", "archive"):
+            generate("discs", 5, seed)
+    for family in ("scene", "tagger", "archive", "lending"):
         with pytest.raises(ValueError, match="reserved"):
             generate(family, 5, FROZEN_SEEDS[0])
     with pytest.raises(ValueError, match="unknown generator family"):
         generate("nope", 5, 0)
 
 
-@pytest.mark.parametrize("family", ["tagger", "archive"])
+@pytest.mark.parametrize("family", ["tagger", "archive", "lending"])
 def test_spent_frozen_families_are_development_data_now(family):
     """A frozen family consulted to report is a development family from then on."""
     assert not FAMILIES[family].frozen
@@ -461,9 +463,9 @@ def test_generating_loads_no_product_module():
     code = (
         "import sys\n"
         "from emulators.families import generate, DEVELOPMENT_SEEDS, FROZEN_SEEDS\n"
-        "for f in ('libation', 'readarr', 'scene', 'tagger', 'archive'):\n"
+        "for f in ('libation', 'readarr', 'scene', 'tagger', 'archive', 'lending'):\n"
         "    generate(f, 30, DEVELOPMENT_SEEDS[0])\n"
-        "generate('lending', 30, FROZEN_SEEDS[0])\n"
+        "generate('discs', 30, FROZEN_SEEDS[0])\n"
         "generate('shelfmatch', 30, 1)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('tasks', 'flows'))\n"
         "print(','.join(bad))\n"

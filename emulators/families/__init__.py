@@ -19,14 +19,18 @@ Families:
 - `libation`, `readarr`, `scene`, `tagger`: see their modules;
 - `archive`: OpenAudible, Audible download names, AAXtoMP3, AudioBookConverter, Calibre and CD-rip
   layouts, and metadata edited by hand after a migration;
-- `lending` (FROZEN): OverDrive/Libby loans downloaded with odmpy or as OverDrive's own part files,
+- `lending`: OverDrive/Libby loans downloaded with odmpy or as OverDrive's own part files,
   LibriVox's public-domain recordings from archive.org, audible-cli download names, on a shelf that
-  leans to public-domain classics.
+  leans to public-domain classics;
+- `discs` (FROZEN): audiobook CD sets ripped by Exact Audio Copy (freedb), Windows Media Player and
+  iTunes, or filed by MusicBrainz Picard and Lidarr, disc sets sized by CD capacity, library editions
+  and radio dramatisations — and one ABS item per disc where a set's disc folders are not ones ABS folds.
 
-`tagger` and `archive` are development data: each was the frozen family once, was run to report its
-number, and is spent — its figure has been seen, so it cannot stand for an unseen library again.
-`lending` is the frozen family, written from the public sources of tools no other family covers and
-never looked at while tuning.
+`tagger`, `archive` and `lending` are development data: each was the frozen family once, was run to
+report its number, and is spent — its figure has been seen, so it cannot stand for an unseen library
+again (`lending` at 7736f6f: auto recall 0.630, auto precision 1.000). `discs` is the frozen family,
+written from the public conventions of CD rippers and music managers no other family covers, by someone
+who had not read the parser, and never looked at while tuning.
 
 Protocol (to keep one honest number):
 - tune, fit and look at errors only on the non-frozen families, fitting on TRAINING seeds and judging
@@ -46,7 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from emulators.corpus import GeneratedLibrary, generate_library
-from emulators.families import archive, lending, libation, readarr, scene, tagger
+from emulators.families import archive, discs, lending, libation, readarr, scene, tagger
 
 __all__ = ["DEVELOPMENT_SEEDS", "FAMILIES", "FROZEN_SEEDS", "TRAINING_SEEDS", "Family", "generate", "seeds"]
 
@@ -96,9 +100,15 @@ FAMILIES: dict[str, Family] = {
     ),
     "lending": Family(
         "lending",
-        True,
+        False,
         "odmpy/OverDrive loans, LibriVox recordings, audible-cli names, public-domain classics",
         lending.generate,
+    ),
+    "discs": Family(
+        "discs",
+        True,
+        "CD sets ripped by EAC, Windows Media Player, iTunes, Picard, Lidarr; one ABS item per unfolded disc",
+        discs.generate,
     ),
 }
 

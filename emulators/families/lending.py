@@ -2,6 +2,9 @@
 LibriVox's public-domain recordings from archive.org, and Audible titles fetched with audible-cli — a
 shelf that leans to public-domain classics, with the catalogue noise those carry.
 
+Development data: this was the third frozen family, reported once at 7736f6f (auto recall 0.630,
+auto precision 1.000) and spent — its figure has been seen, so it no longer stands for an unseen library.
+
 Conventions, each from the tool's public source or documentation:
 - odmpy (ping/odmpy; odmpy/cli_utils.py, odmpy/processing/audiobook.py and shared.py, odmpy/utils.py):
   `--bookfolderformat` defaults to `%(Title)s - %(Author)s` (Author: the authors comma-separated),
