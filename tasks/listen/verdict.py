@@ -48,6 +48,15 @@ class Containment:
         return asdict(self)
 
 
+_EXPLAINED = 0.75  # a heard title word at least this close to a candidate word is that word
+
+
+def _numbers_heard(candidate: Expected, heard: tuple[str, ...]) -> bool:
+    """Every number in the candidate's title ("Fruits Basket, Vol. 14") was heard somewhere: a volume
+    whose number was not said is not the volume that was, however well its series name was heard."""
+    return all(t in heard for t in tokens(candidate.title) if t.isdigit())
+
+
 def _title_precision(heard_title: str, candidate: Expected) -> float:
     """Share of the heard title's content words the candidate explains ("Dune Messiah" vs "Dune": 0.5).
 
@@ -70,7 +79,14 @@ def _title_precision(heard_title: str, candidate: Expected) -> float:
             forms.append(words[i] + words[i + 1])
         # "Vol. 05" written "0.5": the joined digits are the number
         forms = [str(int(f)) if f.isdigit() else f for f in forms]
-        return any(token_similarity(f, e, False) >= 0.8 for f in forms for e in exp)
+        # A word with a letter lost ("Eir" for Heir) is still the candidate's word; a word that
+        # merely sounds alike ("Dragonstone", Dragonsdawn) is not, and a number is explained only
+        # by the same number.
+        return any(
+            f == e if f.isdigit() or e.isdigit() else token_similarity(f, e, False) >= _EXPLAINED
+            for f in forms
+            for e in exp
+        )
 
     return sum(explained(i) for i in content) / len(content)
 
@@ -96,11 +112,12 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     )
     precision = _title_precision(span, candidate) if span else None
 
-    weights = {"title": 0.35, "author": 0.40}
-    values = {"title": title, "author": author}
+    # The narrator is soft evidence: a small model garbles names, and many catalogue editions name no
+    # narrator at all, so a narrator heard raises the score and one not heard never lowers it (nor
+    # does a candidate without narrators score above one whose narrator went unheard).
+    score = (0.35 * title + 0.40 * author) / 0.75
     if narrator is not None:
-        weights["narrator"], values["narrator"] = 0.20, narrator
-    score = sum(weights[k] * values[k] for k in weights) / sum(weights.values())
+        score = max(score, (0.35 * title + 0.40 * author + 0.20 * narrator) / 0.95)
 
     # Listenarr's rules, plus one for a title half-garbled by ASR when author and narrator carry it.
     # A one-word title is a single heard word: a near miss ("Dragonstone" for Dragonsong, 0.82) is
@@ -133,6 +150,7 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     identified = (
         (strong_title or strong_author or overall or titled_in_series)
         and precise
+        and _numbers_heard(candidate, heard)
         and not near_miss
         and not position_conflict
         and not author_conflict
