@@ -148,8 +148,9 @@ def test_a_volume_number_said_plainly_picks_the_volume():
     assert _rows(result)["sequence"][0] == "5"
 
 
-def test_a_volume_number_heard_apart_is_evidence_with_the_volumes_name_not_a_garbled_title():
-    # "Vol. 05" written "well, 0.5"; the number is said again in "book 5 of the Naruto".
+def test_a_volume_heard_whole_is_evidence_as_the_catalogue_spells_it_not_a_garbled_title():
+    # "Vol. 05" written "well, 0.5"; the number is said again in "book 5 of the Naruto". Every word
+    # of the title was heard: the scorer is given the catalogue's spelling, not the model's.
     result = _heard(
         "Naruto, well, 0.5, book 5 of the Naruto, written by Masashi Kishimoto, read for you by "
         "Michael Ranikit. Chapter 1. By the time the lamps were lit",
@@ -157,7 +158,10 @@ def test_a_volume_number_heard_apart_is_evidence_with_the_volumes_name_not_a_gar
     )
     assert result.verdict == IDENTIFIED and result.book_id == NARUTO_5.book_id
     rows = _rows(result)
-    assert rows["title"][0] == "Naruto" and rows["sequence"][0] == "5" and rows["series"][0] == "Naruto"
+    assert (
+        rows["title"][0] == "Naruto, Vol. 05" and rows["sequence"][0] == "5" and rows["series"][0] == "Naruto"
+    )
+    assert "narrator" not in rows, "'Michael Ranikit' does not sound like Michael Rudnicki: left unsaid"
 
 
 WALKING_DEAD_14 = Expected(
@@ -176,3 +180,27 @@ def test_a_volume_whose_number_was_not_heard_as_a_position_keeps_the_number_in_i
     assert (result.verdict, result.book_id) == (IDENTIFIED, 51)
     title = _rows(result)["title"][0]
     assert "14" in title, title
+
+
+def test_a_name_heard_whole_is_written_as_the_catalogue_spells_it():
+    # The scorer compares spellings: "Ginian frost" would be another person to it, not Jeaniene Frost.
+    crimson = Expected(61, "First Drop of Crimson", ("Jeaniene Frost",), ("Rebecca Huber",))
+    result = _heard(
+        "You have been listening to the first drop of crimson by Ginian frost. It was read by Rebecca Huber.",
+        [crimson],
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 61)
+    rows = _rows(result)
+    assert rows["title"][0] == "First Drop of Crimson" and rows["author"][0] == "Jeaniene Frost"
+
+
+def test_an_author_heard_in_part_is_left_unsaid_rather_than_scored_as_someone_else():
+    pavilions = Expected(62, "The Far Pavilions", ("M.M. Kaye",), ("Rosamund Porter",))
+    result = _heard(
+        "Part 1, Chapter 1. The Far Pavilion by M.K. Raded by Rassamand Porter. Every door on the street.",
+        [pavilions],
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 62)
+    rows = _rows(result)
+    assert "author" not in rows, rows
+    assert rows["narrator"][0] == "Rosamund Porter" and rows["title"][0] == "The Far Pavilions"
