@@ -48,6 +48,7 @@ class Containment:
         return asdict(self)
 
 
+_SPAN_HOLDS_TITLE = 0.5  # a heard title span holding less of a candidate's title is not its title
 _EXPLAINED = 0.75  # a heard title word at least this close to a candidate word is that word
 
 
@@ -106,10 +107,15 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     # The heard title's alternatives (an author-first "Wonderland, Millions of Cats" may be cut either
     # way): judged by the one that holds this candidate's title best, the longest among equals, so a
     # shorter reading ("Naruto" of "Naruto, Vol. 0.5") never hides words the candidate lacks.
+    # A span that holds little of this candidate's title is some other clause (an author-first
+    # "Eiichiro Oda. One Piece" read with the name as the title): it says nothing about the title's
+    # precision either way.
     spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
     span = max(
         spans, key=lambda t: (round(phrase_containment(candidate.title, t), 2), len(tokens(t))), default=None
     )
+    if span is not None and phrase_containment(candidate.title, span) < _SPAN_HOLDS_TITLE:
+        span = None
     precision = _title_precision(span, candidate) if span else None
 
     # The narrator is soft evidence: a small model garbles names, and many catalogue editions name no
@@ -195,7 +201,13 @@ def heard_other_author(
     authors score ≥ 47 and the other people ≤ 33."""
     if credits.rules.get("authors") == "transcript.cue.name_before_title":
         return False  # a name-like span guessed to be the author ("Johnny Tremain, …") says nothing against
-    heard = [name for name in credits.authors if sum(len(t) > 1 for t in tokens(name)) >= 2]
+    # A "by" heard after a garbled "narrated" ("noted by Luke Rosenblat") credits the narrator.
+    heard = [
+        name
+        for name in credits.authors
+        if sum(len(t) > 1 for t in tokens(name)) >= 2
+        and not any(phrase_containment(n, name, phonetic=True) >= 0.85 for n in candidate.narrators)
+    ]
     if not heard or not candidate.authors:
         return False
     return all(
