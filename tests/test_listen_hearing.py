@@ -204,3 +204,29 @@ def test_an_author_heard_in_part_is_left_unsaid_rather_than_scored_as_someone_el
     rows = _rows(result)
     assert "author" not in rows, rows
     assert rows["narrator"][0] == "Rosamund Porter" and rows["title"][0] == "The Far Pavilions"
+
+
+def test_an_author_first_opening_read_with_the_name_as_its_title_still_identifies_the_volume():
+    # The cue reading takes "Eiichiro Oda" for the title; that clause holds nothing of the book's title,
+    # so it cannot make the title heard imprecise. The sibling volume's number was never said.
+    one = Expected(71, "One Piece, Volume 01", ("Eiichirō Oda",), ("Marisa Rudnicki",), "One Piece", 1.0)
+    two = Expected(72, "One Piece, Volume 02", ("Eiichirō Oda",), ("Marisa Rudnicki",), "One Piece", 2.0)
+    result = _heard(
+        "IKiro Oda, One Piece, Volume 01, performed by Marisa Rudnicki, an abridged. Chapter 1, It was",
+        [two, one],
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 71)
+    assert _rows(result)["title"][0] == "One Piece, Volume 01"
+
+
+def test_a_title_heard_whole_without_any_cue_is_evidence_though_nothing_is_identified():
+    artist = Expected(81, "An Artist of the Floating World", ("Kazuo Ishiguro",), ("Jim Wheaton",))
+    other = Expected(82, "The Floating Island", ("Someone Else",), ())
+    result = _heard(
+        "An artist of the floating world, copyright 1980s, I can't do this in your own, narrated item we "
+        "done, production copyright half of audio. Chapter 1. Every door on the street was painted.",
+        [other, artist],
+    )
+    assert result.verdict != IDENTIFIED, "a title alone identifies nothing"
+    titles = [v for f, v, _o, _r in evidence_rows(result) if f == "title"]
+    assert titles == ["An artist of the floating world"], titles

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from tasks.listen.credits import Credits
 from tasks.listen.phrases import phrase_containment, tokens
-from tasks.listen.verdict import Expected
+from tasks.listen.verdict import Expected, numbers_heard
 from tasks.normalise import split_title
 
 if TYPE_CHECKING:  # item.py imports this module
@@ -158,8 +158,37 @@ def evidence_rows(result: ListenResult) -> list[tuple[str, str, int, str]]:
         credits.series
         and any(c.series and phrase_containment(c.series, credits.series) >= _SAME_SERIES for c in candidates)
     )
-    return [
+    rows = [
         r
         for r in rows
         if (r[0] != "narrator" or r[1] in narrators) and (r[0] not in ("series", "sequence") or series_ok)
     ]
+    return rows + _titles_heard_whole(result, {r[1] for r in rows if r[0] == "title"})
+
+
+def _titles_heard_whole(result: ListenResult, written: set[str]) -> list[tuple[str, str, int, str]]:
+    """Title rows for an item nothing identified: each candidate title heard whole (every word, its
+    number included) and not said against, as the words were heard. The cue reading may have cut the
+    credits elsewhere or found no cue at all ("An artist of the floating world, copyright …"); the
+    scorer then weighs the title with whatever else was heard, and a title alone is not enough for
+    `auto`."""
+    if result.judgement is None:
+        return []
+    by_id = {c.book_id: c for c in result.expected}
+    windows = [w for w in result.windows if w.text]
+    rows: list[tuple[str, str, int, str]] = []
+    for s in result.judgement.scores:
+        candidate = by_id.get(s.book_id)
+        if candidate is None or s.title < _HEARD_TITLE or s.author_conflict or s.position_conflict:
+            continue
+        held, score, span, w = _best(candidate.title, windows)
+        if (
+            w is not None
+            and held >= _HEARD_TITLE
+            and score >= _SAME_FIELD
+            and numbers_heard(candidate, tokens(w.text))
+            and span not in written
+        ):
+            rows.append(("title", span, len(written), "transcript.heard_title" + _where(w)))
+            written.add(span)
+    return rows

@@ -52,7 +52,7 @@ _SPAN_HOLDS_TITLE = 0.5  # a heard title span holding less of a candidate's titl
 _EXPLAINED = 0.75  # a heard title word at least this close to a candidate word is that word
 
 
-def _numbers_heard(candidate: Expected, heard: tuple[str, ...]) -> bool:
+def numbers_heard(candidate: Expected, heard: tuple[str, ...]) -> bool:
     """Every number in the candidate's title ("Fruits Basket, Vol. 14") was heard somewhere: a volume
     whose number was not said is not the volume that was, however well its series name was heard."""
     return all(t in heard for t in tokens(candidate.title) if t.isdigit())
@@ -156,7 +156,7 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     identified = (
         (strong_title or strong_author or overall or titled_in_series)
         and precise
-        and _numbers_heard(candidate, heard)
+        and numbers_heard(candidate, heard)
         and not near_miss
         and not position_conflict
         and not author_conflict
