@@ -24,6 +24,7 @@ from tasks.listen.asr import (
 from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
 from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.hearing import best_hearing
+from tasks.listen.phrases import phrase_containment
 from tasks.listen.spans import generic_spans
 from tasks.listen.verdict import IDENTIFIED, Expected, Judgement, judge, resolve_series
 from tasks.settings import Settings
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
 NO_CREDITS = "no_credits"
+_TITLE_SAID = 0.75  # a window holding this much of a candidate's title is where its credits are said
 
 
 @dataclass
@@ -394,7 +396,7 @@ def hotwords_for(result: ListenResult, candidates: list[Expected], limit: int = 
 def credit_windows(result: ListenResult) -> list[tuple[str, str, float]]:
     """The windows in which credits were heard (where a hinted re-hearing can sharpen the names); when
     no cue was heard anywhere, the windows whose words hold a name-like span (an opening worded
-    without cues)."""
+    without cues) or most of a candidate's title (the credits are said around it)."""
     windows = current_windows(result.windows)
     cued = [
         (w.file_ino, w.window_kind, w.window_start)
@@ -403,7 +405,12 @@ def credit_windows(result: ListenResult) -> list[tuple[str, str, float]]:
     ]
     if cued:
         return cued
-    return [(w.file_ino, w.window_kind, w.window_start) for w in windows if generic_spans(w.text)[1]]
+    return [
+        (w.file_ino, w.window_kind, w.window_start)
+        for w in windows
+        if generic_spans(w.text)[1]
+        or any(phrase_containment(c.title, w.text) >= _TITLE_SAID for c in result.expected)
+    ]
 
 
 def needs_confirmation(result: ListenResult, candidates: list[Expected]) -> bool:

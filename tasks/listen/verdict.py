@@ -132,6 +132,14 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     near_miss = one_word and title < 0.9 and (narrator or 0.0) < 0.85
     strong_title = title >= 0.75 and (author >= 0.65 or (narrator or 0.0) >= 0.85)
     strong_author = author >= 0.85 and title >= 0.55
+    # A title of several words heard whole, and said as exactly that title, with the author's name
+    # heard in part ("Baltasar and Blimunda, written by Jose …"): a long title is rarely another book's.
+    whole_title = (
+        title >= 0.9
+        and precision == 1.0
+        and sum(1 for t in tokens(candidate.title) if t not in STOP_WORDS) >= 2
+        and author >= 0.5
+    )
     overall = score >= 0.75 and title >= 0.6 and author >= 0.5
     # "Saga, volume one, Saga book one": the whole title, the series and its position all said.
     titled_in_series = (
@@ -154,7 +162,7 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     # "Wicked, written by Stephen Schwartz" is not Gregory Maguire's Wicked, whoever narrates it.
     author_conflict = heard_other_author(candidate, credits)
     identified = (
-        (strong_title or strong_author or overall or titled_in_series)
+        (strong_title or strong_author or overall or titled_in_series or whole_title)
         and precise
         and numbers_heard(candidate, heard)
         and not near_miss
