@@ -230,3 +230,21 @@ def test_a_title_heard_whole_without_any_cue_is_evidence_though_nothing_is_ident
     assert result.verdict != IDENTIFIED, "a title alone identifies nothing"
     titles = [v for f, v, _o, _r in evidence_rows(result) if f == "title"]
     assert titles == ["An artist of the floating world"], titles
+
+
+def test_a_long_title_heard_whole_with_the_author_heard_in_part_identifies_but_a_one_word_title_does_not():
+    baltasar = Expected(91, "Baltasar and Blimunda", ("José Saramago",), ("Kristen Dale",))
+    result = _heard(
+        "This is Audible. Baltasar and Blimunda, written by Jose. Nothing you cannot name.", [baltasar]
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 91)
+    assert "author" not in _rows(result), "'Jose' alone is not written as José Saramago"
+    seeing = Expected(92, "Seeing", ("José Saramago",), ("Ellen LaVoy",))
+    assert _heard("This concludes Seeing, written by Jose. Produced by.", [seeing]).verdict != IDENTIFIED
+
+
+def test_a_narrator_credit_heard_as_by_is_not_another_author():
+    # "narrated by" heard as "noted by": the name after it is the candidate's narrator, not its author.
+    scar = Expected(93, "The Scar", ("China Miéville",), ("Luke Rosenblat",), "Bas-Lag", 2.0)
+    result = _heard("China Miéville's The Scar, noted by Luke Rosenblat. Chapter 1, she walked down.", [scar])
+    assert result.judgement is not None and not result.judgement.scores[0].author_conflict
