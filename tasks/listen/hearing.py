@@ -27,6 +27,8 @@ _SAME_FIELD = 60.0  # rapidfuzz ratio of heard span to candidate field: the span
 _SAME_NAME = 0.85  # phonetic containment: a name heard as the candidate's name
 _SAME_SERIES = 0.75
 _HEARD_TITLE = 0.9  # title containment: every word of the title heard (a letter lost at most)
+# Title containment of a title heard garbled but whole: no word in the heard title but the candidate's.
+_GARBLED_TITLE = 0.75
 # A name heard in part is evidence only when spelt this close (the scorer's `fair` author level).
 _AUTHOR_SPELLING = 70.0
 # A narrator spelt further from the catalogue than this scores as another person: better unsaid.
@@ -73,13 +75,14 @@ def best_hearing(result: ListenResult, candidate: Expected) -> None:
 
     A field heard whole — every word of the title, each name sounding like the catalogue's — is
     written as the catalogue spells it: the scorer compares spellings and knows nothing of ASR, so
-    "Ginian Frost" would read to it as another person than Jeaniene Frost, who was heard. A title heard
+    "Ginian Frost" would read to it as another person than Jeaniene Frost, who was heard. So is a
+    title heard garbled when the heard title holds no word but the candidate's; another title heard
     in part is written as heard; a name heard in part is left unsaid rather than scored as someone
     else (the verdict already checked that no other author was named)."""
     credits: Credits = result.credits
     windows = [w for w in result.windows if w.text]
     held, score, span, w = _best(candidate.title, windows)
-    if w is not None and held >= _HEARD_TITLE:
+    if w is not None and (held >= _HEARD_TITLE or (held >= _GARBLED_TITLE and _precise(result, candidate))):
         credits.title = candidate.title
         credits.rules["title"] = "transcript.heard_title" + _where(w)
     else:
@@ -113,6 +116,13 @@ def best_hearing(result: ListenResult, candidate: Expected) -> None:
             credits.series, credits.position = None, None
     else:
         credits.series, credits.position = None, None
+
+
+def _precise(result: ListenResult, candidate: Expected) -> bool:
+    """Every word of the heard title is one of the candidate's ("The Pre-Char" for The Preacher)."""
+    judgement = result.judgement
+    scores = judgement.scores if judgement is not None else []
+    return any(s.book_id == candidate.book_id and s.title_precision == 1.0 for s in scores)
 
 
 def _names(

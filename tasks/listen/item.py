@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
 NO_CREDITS = "no_credits"
+_NAME_HEARD = 0.85  # phonetic containment of a name heard whole (the evidence writes it then)
 _TITLE_SAID = 0.75  # a window holding this much of a candidate's title is where its credits are said
 
 
@@ -414,16 +415,18 @@ def credit_windows(result: ListenResult) -> list[tuple[str, str, float]]:
 
 
 def needs_confirmation(result: ListenResult, candidates: list[Expected]) -> bool:
-    """Listen again, hinted? Only when credits were heard, no candidate is identified, and some
-    candidate is half-heard already (title or author) - hints from unrelated candidates only mislead."""
-    if (
-        not candidates
-        or result.error_kind is not None
-        or result.verdict == IDENTIFIED
-        or not credit_windows(result)
-    ):
+    """Listen again, hinted? Only when credits were heard and either no candidate is identified and
+    some candidate is half-heard already (title or author) - hints from unrelated candidates only
+    mislead - or one is identified but neither its author nor its narrator was heard whole: the
+    evidence would then be its title alone, and the hinted re-hearing may spell the names."""
+    if not candidates or result.error_kind is not None or not credit_windows(result):
         return False
     scores = result.judgement.scores if result.judgement else []
+    if result.verdict == IDENTIFIED:
+        if any(w.hinted for w in result.windows):
+            return False
+        heard = next((s for s in scores if s.book_id == result.book_id), None)
+        return heard is not None and heard.author < _NAME_HEARD and (heard.narrator or 0.0) < _NAME_HEARD
     return any(max(s.title, s.author) >= 0.5 for s in scores)
 
 
