@@ -248,3 +248,35 @@ def test_a_narrator_credit_heard_as_by_is_not_another_author():
     scar = Expected(93, "The Scar", ("China Miéville",), ("Luke Rosenblat",), "Bas-Lag", 2.0)
     result = _heard("China Miéville's The Scar, noted by Luke Rosenblat. Chapter 1, she walked down.", [scar])
     assert result.judgement is not None and not result.judgement.scores[0].author_conflict
+
+
+def test_a_title_heard_garbled_but_holding_only_the_books_words_is_written_as_the_catalogues():
+    preacher = Expected(
+        94, "The Preacher", ("Camilla Läckberg",), ("Grover Rosenblat",), "Patrik Hedström", 2.0
+    )
+    result = _heard(
+        "Part 1, Chapter 1, The Pre-Char, by Kamala Leckbard, Narrated by Rover Rosenblatt. A cart went by.",
+        [preacher],
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 94)
+    rows = _rows(result)
+    assert rows["title"][0] == "The Preacher" and rows["narrator"][0] == "Grover Rosenblat"
+
+
+def test_a_possessive_is_the_name_it_is_said_of_and_a_book_heard_by_its_title_alone_is_heard_again():
+    from tasks.listen.item import needs_confirmation
+    from tasks.listen.phrases import tokens
+
+    assert tokens("Marie Condor's The Life") == ("marie", "condor", "the", "life")
+    tidying = Expected(95, "The Life-Changing Magic of Tidying Up", ("Marie Kondō",), ("Emily Jackson",))
+    result = _heard(
+        "Marie Condor's The Life Change in Magic of Tidy-Ling Up, narrated by Evie Jackson. Chapter 1.",
+        [tidying],
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 95)
+    assert needs_confirmation(result, [tidying]), (
+        "neither name was heard whole: the re-hearing may spell them"
+    )
+    crimson = Expected(61, "First Drop of Crimson", ("Jeaniene Frost",), ("Rebecca Huber",))
+    heard = _heard("You have been listening to the first drop of crimson by Jeaniene Frost.", [crimson])
+    assert heard.verdict == IDENTIFIED and not needs_confirmation(heard, [crimson])
