@@ -164,6 +164,13 @@ def test_a_volume_heard_whole_is_evidence_as_the_catalogue_spells_it_not_a_garbl
     assert "narrator" not in rows, "'Michael Ranikit' does not sound like Michael Rudnicki: left unsaid"
 
 
+def _identified_rows(book: Expected, text: str) -> dict[str, tuple[str, str]]:
+    """The evidence rows of `text` heard with `book` as the only candidate, which it must identify."""
+    result = _heard(text, [book])
+    assert (result.verdict, result.book_id) == (IDENTIFIED, book.book_id), result.judgement
+    return _rows(result)
+
+
 WALKING_DEAD_14 = Expected(
     51, "The Walking Dead, Vol. 14", ("Robert Kirkman",), ("Phil Gigante",), "The Walking Dead", 14.0
 )
@@ -185,23 +192,19 @@ def test_a_volume_whose_number_was_not_heard_as_a_position_keeps_the_number_in_i
 def test_a_name_heard_whole_is_written_as_the_catalogue_spells_it():
     # The scorer compares spellings: "Ginian frost" would be another person to it, not Jeaniene Frost.
     crimson = Expected(61, "First Drop of Crimson", ("Jeaniene Frost",), ("Rebecca Huber",))
-    result = _heard(
+    rows = _identified_rows(
+        crimson,
         "You have been listening to the first drop of crimson by Ginian frost. It was read by Rebecca Huber.",
-        [crimson],
     )
-    assert (result.verdict, result.book_id) == (IDENTIFIED, 61)
-    rows = _rows(result)
     assert rows["title"][0] == "First Drop of Crimson" and rows["author"][0] == "Jeaniene Frost"
 
 
 def test_an_author_heard_in_part_is_left_unsaid_rather_than_scored_as_someone_else():
     pavilions = Expected(62, "The Far Pavilions", ("M.M. Kaye",), ("Rosamund Porter",))
-    result = _heard(
+    rows = _identified_rows(
+        pavilions,
         "Part 1, Chapter 1. The Far Pavilion by M.K. Raded by Rassamand Porter. Every door on the street.",
-        [pavilions],
     )
-    assert (result.verdict, result.book_id) == (IDENTIFIED, 62)
-    rows = _rows(result)
     assert "author" not in rows, rows
     assert rows["narrator"][0] == "Rosamund Porter" and rows["title"][0] == "The Far Pavilions"
 
@@ -254,12 +257,10 @@ def test_a_title_heard_garbled_but_holding_only_the_books_words_is_written_as_th
     preacher = Expected(
         94, "The Preacher", ("Camilla Läckberg",), ("Grover Rosenblat",), "Patrik Hedström", 2.0
     )
-    result = _heard(
+    rows = _identified_rows(
+        preacher,
         "Part 1, Chapter 1, The Pre-Char, by Kamala Leckbard, Narrated by Rover Rosenblatt. A cart went by.",
-        [preacher],
     )
-    assert (result.verdict, result.book_id) == (IDENTIFIED, 94)
-    rows = _rows(result)
     assert rows["title"][0] == "The Preacher" and rows["narrator"][0] == "Grover Rosenblat"
 
 
