@@ -148,8 +148,9 @@ def test_a_volume_number_said_plainly_picks_the_volume():
     assert _rows(result)["sequence"][0] == "5"
 
 
-def test_a_volume_number_heard_apart_is_evidence_with_the_volumes_name_not_a_garbled_title():
-    # "Vol. 05" written "well, 0.5"; the number is said again in "book 5 of the Naruto".
+def test_a_volume_heard_whole_is_evidence_as_the_catalogue_spells_it_not_a_garbled_title():
+    # "Vol. 05" written "well, 0.5"; the number is said again in "book 5 of the Naruto". Every word
+    # of the title was heard: the scorer is given the catalogue's spelling, not the model's.
     result = _heard(
         "Naruto, well, 0.5, book 5 of the Naruto, written by Masashi Kishimoto, read for you by "
         "Michael Ranikit. Chapter 1. By the time the lamps were lit",
@@ -157,7 +158,17 @@ def test_a_volume_number_heard_apart_is_evidence_with_the_volumes_name_not_a_gar
     )
     assert result.verdict == IDENTIFIED and result.book_id == NARUTO_5.book_id
     rows = _rows(result)
-    assert rows["title"][0] == "Naruto" and rows["sequence"][0] == "5" and rows["series"][0] == "Naruto"
+    assert (
+        rows["title"][0] == "Naruto, Vol. 05" and rows["sequence"][0] == "5" and rows["series"][0] == "Naruto"
+    )
+    assert "narrator" not in rows, "'Michael Ranikit' does not sound like Michael Rudnicki: left unsaid"
+
+
+def _identified_rows(book: Expected, text: str) -> dict[str, tuple[str, str]]:
+    """The evidence rows of `text` heard with `book` as the only candidate, which it must identify."""
+    result = _heard(text, [book])
+    assert (result.verdict, result.book_id) == (IDENTIFIED, book.book_id), result.judgement
+    return _rows(result)
 
 
 WALKING_DEAD_14 = Expected(
@@ -176,3 +187,97 @@ def test_a_volume_whose_number_was_not_heard_as_a_position_keeps_the_number_in_i
     assert (result.verdict, result.book_id) == (IDENTIFIED, 51)
     title = _rows(result)["title"][0]
     assert "14" in title, title
+
+
+def test_a_name_heard_whole_is_written_as_the_catalogue_spells_it():
+    # The scorer compares spellings: "Ginian frost" would be another person to it, not Jeaniene Frost.
+    crimson = Expected(61, "First Drop of Crimson", ("Jeaniene Frost",), ("Rebecca Huber",))
+    rows = _identified_rows(
+        crimson,
+        "You have been listening to the first drop of crimson by Ginian frost. It was read by Rebecca Huber.",
+    )
+    assert rows["title"][0] == "First Drop of Crimson" and rows["author"][0] == "Jeaniene Frost"
+
+
+def test_an_author_heard_in_part_is_left_unsaid_rather_than_scored_as_someone_else():
+    pavilions = Expected(62, "The Far Pavilions", ("M.M. Kaye",), ("Rosamund Porter",))
+    rows = _identified_rows(
+        pavilions,
+        "Part 1, Chapter 1. The Far Pavilion by M.K. Raded by Rassamand Porter. Every door on the street.",
+    )
+    assert "author" not in rows, rows
+    assert rows["narrator"][0] == "Rosamund Porter" and rows["title"][0] == "The Far Pavilions"
+
+
+def test_an_author_first_opening_read_with_the_name_as_its_title_still_identifies_the_volume():
+    # The cue reading takes "Eiichiro Oda" for the title; that clause holds nothing of the book's title,
+    # so it cannot make the title heard imprecise. The sibling volume's number was never said.
+    one = Expected(71, "One Piece, Volume 01", ("Eiichirō Oda",), ("Marisa Rudnicki",), "One Piece", 1.0)
+    two = Expected(72, "One Piece, Volume 02", ("Eiichirō Oda",), ("Marisa Rudnicki",), "One Piece", 2.0)
+    result = _heard(
+        "IKiro Oda, One Piece, Volume 01, performed by Marisa Rudnicki, an abridged. Chapter 1, It was",
+        [two, one],
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 71)
+    assert _rows(result)["title"][0] == "One Piece, Volume 01"
+
+
+def test_a_title_heard_whole_without_any_cue_is_evidence_though_nothing_is_identified():
+    artist = Expected(81, "An Artist of the Floating World", ("Kazuo Ishiguro",), ("Jim Wheaton",))
+    other = Expected(82, "The Floating Island", ("Someone Else",), ())
+    result = _heard(
+        "An artist of the floating world, copyright 1980s, I can't do this in your own, narrated item we "
+        "done, production copyright half of audio. Chapter 1. Every door on the street was painted.",
+        [other, artist],
+    )
+    assert result.verdict != IDENTIFIED, "a title alone identifies nothing"
+    titles = [v for f, v, _o, _r in evidence_rows(result) if f == "title"]
+    assert titles == ["An artist of the floating world"], titles
+
+
+def test_a_long_title_heard_whole_with_the_author_heard_in_part_identifies_but_a_one_word_title_does_not():
+    baltasar = Expected(91, "Baltasar and Blimunda", ("José Saramago",), ("Kristen Dale",))
+    result = _heard(
+        "This is Audible. Baltasar and Blimunda, written by Jose. Nothing you cannot name.", [baltasar]
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 91)
+    assert "author" not in _rows(result), "'Jose' alone is not written as José Saramago"
+    seeing = Expected(92, "Seeing", ("José Saramago",), ("Ellen LaVoy",))
+    assert _heard("This concludes Seeing, written by Jose. Produced by.", [seeing]).verdict != IDENTIFIED
+
+
+def test_a_narrator_credit_heard_as_by_is_not_another_author():
+    # "narrated by" heard as "noted by": the name after it is the candidate's narrator, not its author.
+    scar = Expected(93, "The Scar", ("China Miéville",), ("Luke Rosenblat",), "Bas-Lag", 2.0)
+    result = _heard("China Miéville's The Scar, noted by Luke Rosenblat. Chapter 1, she walked down.", [scar])
+    assert result.judgement is not None and not result.judgement.scores[0].author_conflict
+
+
+def test_a_title_heard_garbled_but_holding_only_the_books_words_is_written_as_the_catalogues():
+    preacher = Expected(
+        94, "The Preacher", ("Camilla Läckberg",), ("Grover Rosenblat",), "Patrik Hedström", 2.0
+    )
+    rows = _identified_rows(
+        preacher,
+        "Part 1, Chapter 1, The Pre-Char, by Kamala Leckbard, Narrated by Rover Rosenblatt. A cart went by.",
+    )
+    assert rows["title"][0] == "The Preacher" and rows["narrator"][0] == "Grover Rosenblat"
+
+
+def test_a_possessive_is_the_name_it_is_said_of_and_a_book_heard_by_its_title_alone_is_heard_again():
+    from tasks.listen.item import needs_confirmation
+    from tasks.listen.phrases import tokens
+
+    assert tokens("Marie Condor's The Life") == ("marie", "condor", "the", "life")
+    tidying = Expected(95, "The Life-Changing Magic of Tidying Up", ("Marie Kondō",), ("Emily Jackson",))
+    result = _heard(
+        "Marie Condor's The Life Change in Magic of Tidy-Ling Up, narrated by Evie Jackson. Chapter 1.",
+        [tidying],
+    )
+    assert (result.verdict, result.book_id) == (IDENTIFIED, 95)
+    assert needs_confirmation(result, [tidying]), (
+        "neither name was heard whole: the re-hearing may spell them"
+    )
+    crimson = Expected(61, "First Drop of Crimson", ("Jeaniene Frost",), ("Rebecca Huber",))
+    heard = _heard("You have been listening to the first drop of crimson by Jeaniene Frost.", [crimson])
+    assert heard.verdict == IDENTIFIED and not needs_confirmation(heard, [crimson])

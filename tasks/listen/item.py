@@ -24,6 +24,7 @@ from tasks.listen.asr import (
 from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
 from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.hearing import best_hearing
+from tasks.listen.phrases import phrase_containment
 from tasks.listen.spans import generic_spans
 from tasks.listen.verdict import IDENTIFIED, Expected, Judgement, judge, resolve_series
 from tasks.settings import Settings
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
 NO_CREDITS = "no_credits"
+_NAME_HEARD = 0.85  # phonetic containment of a name heard whole (the evidence writes it then)
+_TITLE_SAID = 0.75  # a window holding this much of a candidate's title is where its credits are said
 
 
 @dataclass
@@ -394,7 +397,7 @@ def hotwords_for(result: ListenResult, candidates: list[Expected], limit: int = 
 def credit_windows(result: ListenResult) -> list[tuple[str, str, float]]:
     """The windows in which credits were heard (where a hinted re-hearing can sharpen the names); when
     no cue was heard anywhere, the windows whose words hold a name-like span (an opening worded
-    without cues)."""
+    without cues) or most of a candidate's title (the credits are said around it)."""
     windows = current_windows(result.windows)
     cued = [
         (w.file_ino, w.window_kind, w.window_start)
@@ -403,20 +406,27 @@ def credit_windows(result: ListenResult) -> list[tuple[str, str, float]]:
     ]
     if cued:
         return cued
-    return [(w.file_ino, w.window_kind, w.window_start) for w in windows if generic_spans(w.text)[1]]
+    return [
+        (w.file_ino, w.window_kind, w.window_start)
+        for w in windows
+        if generic_spans(w.text)[1]
+        or any(phrase_containment(c.title, w.text) >= _TITLE_SAID for c in result.expected)
+    ]
 
 
 def needs_confirmation(result: ListenResult, candidates: list[Expected]) -> bool:
-    """Listen again, hinted? Only when credits were heard, no candidate is identified, and some
-    candidate is half-heard already (title or author) - hints from unrelated candidates only mislead."""
-    if (
-        not candidates
-        or result.error_kind is not None
-        or result.verdict == IDENTIFIED
-        or not credit_windows(result)
-    ):
+    """Listen again, hinted? Only when credits were heard and either no candidate is identified and
+    some candidate is half-heard already (title or author) - hints from unrelated candidates only
+    mislead - or one is identified but neither its author nor its narrator was heard whole: the
+    evidence would then be its title alone, and the hinted re-hearing may spell the names."""
+    if not candidates or result.error_kind is not None or not credit_windows(result):
         return False
     scores = result.judgement.scores if result.judgement else []
+    if result.verdict == IDENTIFIED:
+        if any(w.hinted for w in result.windows):
+            return False
+        heard = next((s for s in scores if s.book_id == result.book_id), None)
+        return heard is not None and heard.author < _NAME_HEARD and (heard.narrator or 0.0) < _NAME_HEARD
     return any(max(s.title, s.author) >= 0.5 for s in scores)
 
 

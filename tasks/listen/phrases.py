@@ -62,6 +62,7 @@ BOOK_WORD_RE = re.compile(
     + r")\b",
     re.I,
 )
+_POSSESSIVE_RE = re.compile(r"(?<=[a-z])'s\b")
 _MIN_TOKEN_SIM = 0.6
 _PHONETIC_SIM = 0.85
 
@@ -76,8 +77,11 @@ def number_value(word: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def tokens(text: str) -> tuple[str, ...]:
-    """Lower-case ASCII word tokens, number words as digits ("book two" -> book 2, "Vol. 05" -> vol 5)."""
-    words = re.findall(r"[a-z0-9]+", anyascii(text or "").lower().replace("'", ""))
+    """Lower-case ASCII word tokens, number words as digits ("book two" -> book 2, "Vol. 05" -> vol 5),
+    possessives as their names ("Maas's" -> maas)."""
+    # A possessive is the name it is said of ("Marie Condor's" names Marie Condor).
+    plain = _POSSESSIVE_RE.sub("", anyascii(text or "").lower())
+    words = re.findall(r"[a-z0-9]+", plain.replace("'", ""))
     return tuple(str(int(w)) if w.isdigit() else _NUMBERS.get(w, w) for w in words)
 
 

@@ -48,6 +48,16 @@ class Containment:
         return asdict(self)
 
 
+_SPAN_HOLDS_TITLE = 0.5  # a heard title span holding less of a candidate's title is not its title
+_EXPLAINED = 0.75  # a heard title word at least this close to a candidate word is that word
+
+
+def numbers_heard(candidate: Expected, heard: tuple[str, ...]) -> bool:
+    """Every number in the candidate's title ("Fruits Basket, Vol. 14") was heard somewhere: a volume
+    whose number was not said is not the volume that was, however well its series name was heard."""
+    return all(t in heard for t in tokens(candidate.title) if t.isdigit())
+
+
 def _title_precision(heard_title: str, candidate: Expected) -> float:
     """Share of the heard title's content words the candidate explains ("Dune Messiah" vs "Dune": 0.5).
 
@@ -70,7 +80,14 @@ def _title_precision(heard_title: str, candidate: Expected) -> float:
             forms.append(words[i] + words[i + 1])
         # "Vol. 05" written "0.5": the joined digits are the number
         forms = [str(int(f)) if f.isdigit() else f for f in forms]
-        return any(token_similarity(f, e, False) >= 0.8 for f in forms for e in exp)
+        # A word with a letter lost ("Eir" for Heir) is still the candidate's word; a word that
+        # merely sounds alike ("Dragonstone", Dragonsdawn) is not, and a number is explained only
+        # by the same number.
+        return any(
+            f == e if f.isdigit() or e.isdigit() else token_similarity(f, e, False) >= _EXPLAINED
+            for f in forms
+            for e in exp
+        )
 
     return sum(explained(i) for i in content) / len(content)
 
@@ -90,17 +107,23 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     # The heard title's alternatives (an author-first "Wonderland, Millions of Cats" may be cut either
     # way): judged by the one that holds this candidate's title best, the longest among equals, so a
     # shorter reading ("Naruto" of "Naruto, Vol. 0.5") never hides words the candidate lacks.
+    # A span that holds little of this candidate's title is some other clause (an author-first
+    # "Eiichiro Oda. One Piece" read with the name as the title): it says nothing about the title's
+    # precision either way.
     spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
     span = max(
         spans, key=lambda t: (round(phrase_containment(candidate.title, t), 2), len(tokens(t))), default=None
     )
+    if span is not None and phrase_containment(candidate.title, span) < _SPAN_HOLDS_TITLE:
+        span = None
     precision = _title_precision(span, candidate) if span else None
 
-    weights = {"title": 0.35, "author": 0.40}
-    values = {"title": title, "author": author}
+    # The narrator is soft evidence: a small model garbles names, and many catalogue editions name no
+    # narrator at all, so a narrator heard raises the score and one not heard never lowers it (nor
+    # does a candidate without narrators score above one whose narrator went unheard).
+    score = (0.35 * title + 0.40 * author) / 0.75
     if narrator is not None:
-        weights["narrator"], values["narrator"] = 0.20, narrator
-    score = sum(weights[k] * values[k] for k in weights) / sum(weights.values())
+        score = max(score, (0.35 * title + 0.40 * author + 0.20 * narrator) / 0.95)
 
     # Listenarr's rules, plus one for a title half-garbled by ASR when author and narrator carry it.
     # A one-word title is a single heard word: a near miss ("Dragonstone" for Dragonsong, 0.82) is
@@ -109,6 +132,14 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     near_miss = one_word and title < 0.9 and (narrator or 0.0) < 0.85
     strong_title = title >= 0.75 and (author >= 0.65 or (narrator or 0.0) >= 0.85)
     strong_author = author >= 0.85 and title >= 0.55
+    # A title of several words heard whole, and said as exactly that title, with the author's name
+    # heard in part ("Baltasar and Blimunda, written by Jose …"): a long title is rarely another book's.
+    whole_title = (
+        title >= 0.9
+        and precision == 1.0
+        and sum(1 for t in tokens(candidate.title) if t not in STOP_WORDS) >= 2
+        and author >= 0.5
+    )
     overall = score >= 0.75 and title >= 0.6 and author >= 0.5
     # "Saga, volume one, Saga book one": the whole title, the series and its position all said.
     titled_in_series = (
@@ -131,8 +162,9 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     # "Wicked, written by Stephen Schwartz" is not Gregory Maguire's Wicked, whoever narrates it.
     author_conflict = heard_other_author(candidate, credits)
     identified = (
-        (strong_title or strong_author or overall or titled_in_series)
+        (strong_title or strong_author or overall or titled_in_series or whole_title)
         and precise
+        and numbers_heard(candidate, heard)
         and not near_miss
         and not position_conflict
         and not author_conflict
@@ -177,7 +209,13 @@ def heard_other_author(
     authors score ≥ 47 and the other people ≤ 33."""
     if credits.rules.get("authors") == "transcript.cue.name_before_title":
         return False  # a name-like span guessed to be the author ("Johnny Tremain, …") says nothing against
-    heard = [name for name in credits.authors if sum(len(t) > 1 for t in tokens(name)) >= 2]
+    # A "by" heard after a garbled "narrated" ("noted by Luke Rosenblat") credits the narrator.
+    heard = [
+        name
+        for name in credits.authors
+        if sum(len(t) > 1 for t in tokens(name)) >= 2
+        and not any(phrase_containment(n, name, phonetic=True) >= 0.85 for n in candidate.narrators)
+    ]
     if not heard or not candidate.authors:
         return False
     return all(
