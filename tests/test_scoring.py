@@ -398,7 +398,12 @@ def test_part_two_of_a_serial_is_not_matched_to_the_whole_novel():
     )
     assert row["book_id"] == GREEN_MILE_PART_2
     whole = scored.filter(pl.col("book_id") == GREEN_MILE).row(0, named=True)
-    assert whole["series_level"] == "item_only" and whole["confidence"] < min(0.95, row["confidence"])
+    assert whole["series_level"] == "item_only" and whole["match_weight"] < row["match_weight"]
+    # Had the part not been found, the whole novel would still not be taken for it.
+    row, _ = one(
+        {"x": ({"path": {"title": "The Green Mile, Part 2", "author": "Stephen King"}}, None, [GREEN_MILE])}
+    )
+    assert row["book_id"] == GREEN_MILE and "part_of_whole" in row["caps"] and row["tier"] != "auto", row
 
 
 def test_scoring_items_without_evidence_waits_until_asked_then_rejects(db_path):

@@ -43,13 +43,14 @@ _COLUMNS = (
     *("sources_agree", "agree_mask", "aside_mask"),
     *("author_sim", "author_own_sim", "narrator_sim", "series_sim", "duration_diff", "year_diff"),
     *("title_sources", "item_has_series", "item_has_id"),
-    *("book_has_series", "book_position", "book_has_id", "item_has_position"),
+    *("book_has_series", "book_position", "book_has_id", "item_has_position", "series_names_title"),
 )
 # Flags are false, not null, where the pair has nothing to compare (or no prepared item or book).
 _FLAGS = (
     *("asin_match", "isbn_match", "position_equal"),
     *("title_item_in_candidate", "title_candidate_in_item", "title_with_author"),
     *("item_has_series", "item_has_id", "book_has_series", "book_has_id", "item_has_position"),
+    "series_names_title",
 )
 
 
@@ -353,6 +354,14 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     series = _best_over_lists(
         base, _explode(items, "item_idx", {"l": "series"}), books.select("book_id", r="series").drop_nulls()
     )
+    # The item files itself under a series named like the candidate ("The Green Mile, Part 2" against "The
+    # Green Mile"): it is one part of what the candidate is whole.
+    article = r"^(?:the|a|an) "
+    series_title = _best_over_lists(
+        base,
+        _explode(items, "item_idx", {"l": "series"}).with_columns(c("l").str.replace(article, "")),
+        _explode(books, "book_id", {"r": "title_variants"}).with_columns(c("r").str.replace(article, "")),
+    ).select("pair", series_names_title=c("sim") >= SAME_TITLE)
     asin = _any_equal(
         base,
         _explode(items, "item_idx", {"asin": "asins"}),
@@ -401,6 +410,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         author_own.rename({"sim": "author_own_sim"}),
         narrator.rename({"sim": "narrator_sim"}),
         series.rename({"sim": "series_sim"}),
+        series_title,
         _editions(base, items, books),
         _years(base, items, books),
         has_position.rename({"hit": "item_has_position"}),

@@ -127,6 +127,9 @@ def choose_matches(
     )
     caps = {
         "series_position": _level_is("position", "different"),
+        # The item is a numbered part of a series named like the candidate (a serial's part, an omnibus's
+        # volume) and the candidate is no part of anything: it is the whole, not the item.
+        "part_of_whole": _level_is("position", "item_only") & _column(best, "series_names_title", False),
         "author": _level_is("author", "far"),
         # The audio is more than 25 % longer or shorter than every audio edition of the book:
         # another edition (abridged, dramatised), an omnibus, or another book with the same words.
@@ -150,6 +153,11 @@ def choose_matches(
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
         "title_ambiguous": (c("_same_title").fill_null(0) > 1) & _level_is("author", NULL) & ~settled,
+        # Neither the title (exact or one slip away) nor an identifier names the book: a narrator, an author
+        # and a length that fit may point at it, but only a person may take it for the book.
+        "no_title": c("book_id").is_not_null()
+        & ~_level_is("title", "exact", "close")
+        & ~_level_is("identifier", "asin", "isbn"),
         "runner_up": c("runner_up_confidence").is_not_null() & (c("margin") < thresholds.runner_up_margin),
         "no_candidates": c("book_id").is_null(),
     }
