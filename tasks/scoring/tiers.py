@@ -18,6 +18,7 @@ them the same way (ties in row order).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import polars as pl
@@ -76,6 +77,7 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         c("_row").first(),
         runner_up_book_id=c("book_id").get(1, null_on_oob=True),
         runner_up_confidence=c("confidence").get(1, null_on_oob=True),
+        _runner_up_behind=c("_key").first() - c("_key").get(1, null_on_oob=True),
         _same_title=(c("_title_match") & ((c("_mask") & c("_mask").first()) != 0)).sum(),
         _other_named=c("_mask").filter(other).bitwise_or().fill_null(0) & ~c("_mask").first(),
         _other_near=(other & ~c("_far")).any(),
@@ -92,6 +94,11 @@ class Thresholds(NamedTuple):
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+
+
+def _odds_bits(p: float) -> float:
+    """log2 of the odds p : (1 − p) (infinite at p ≥ 1)."""
+    return math.log2(p / (1 - p)) if p < 1 else math.inf
 
 
 def choose_matches(
@@ -158,7 +165,17 @@ def choose_matches(
         "no_title": c("book_id").is_not_null()
         & ~_level_is("title", "exact", "close")
         & ~_level_is("identifier", "asin", "isbn"),
-        "runner_up": c("runner_up_confidence").is_not_null() & (c("margin") < thresholds.runner_up_margin),
+        # A runner-up as sure as the best on its own is a rival only when the evidence between the two is
+        # close too: a best candidate at least auto/(1 − auto) times as likely as it (log2 of that, in match
+        # weights) is the one, however sure each is against the rest. Each confidence comes from the
+        # calibration of best candidates, on which a whole band of weights can be equally sure.
+        "runner_up": c("runner_up_confidence").is_not_null()
+        & (c("margin") < thresholds.runner_up_margin)
+        & (
+            (c("_runner_up_behind").fill_null(0.0) < _odds_bits(thresholds.auto))
+            if "match_weight" in scored.columns
+            else pl.lit(True)
+        ),
         "no_candidates": c("book_id").is_null(),
     }
     # A row's caps are the names of its true ones, in this order.
