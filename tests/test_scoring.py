@@ -560,15 +560,19 @@ def test_a_source_whose_longer_title_names_another_candidate_still_stands_agains
     assert row["tier"] != "auto" and "sources_disagree" in row["caps"], row
 
 
-def test_the_audio_length_settles_sources_that_name_two_books_when_it_rules_one_out():
-    """ABS's metadata and the tags name Mockingjay (tags of another rip, copied into ABS); the folder names
-    The Hunger Games with its author. Mockingjay is 59 % longer than the audio, The Hunger Games as long:
-    the recording cannot be Mockingjay."""
-    evidence = {
-        "abs": {"title": "Mockingjay", "author": "Suzanne Collins"},
-        "tags": {"title": "Mockingjay"},
+def _folder_says_hunger_games(other: str) -> dict:
+    """ABS's metadata and the tags name `other` (tags of another rip, copied into ABS); the folder names The
+    Hunger Games with its author."""
+    return {
+        "abs": {"title": other, "author": "Suzanne Collins"},
+        "tags": {"title": other},
         "path": {"title": "The Hunger Games", "author": "Suzanne Collins"},
     }
+
+
+def test_the_audio_length_settles_sources_that_name_two_books_when_it_rules_one_out():
+    # Mockingjay is 59 % longer than the audio, The Hunger Games as long: the recording cannot be Mockingjay.
+    evidence = _folder_says_hunger_games("Mockingjay")
     row, scored = one({"x": (evidence, 27921.0, [HUNGER_GAMES, MOCKINGJAY])})
     assert scored.filter(pl.col("book_id") == MOCKINGJAY)["duration_level"].item() == "far"
     assert row["book_id"] == HUNGER_GAMES and row["sources_level"] == "some"
@@ -577,22 +581,10 @@ def test_the_audio_length_settles_sources_that_name_two_books_when_it_rules_one_
 
 def test_a_length_that_fits_both_named_books_or_a_book_not_found_settles_nothing():
     # The abridged Hunger Games (15,356 s) is 14 % shorter than Catching Fire: either could be the recording.
-    evidence = {
-        "abs": {"title": "Catching Fire", "author": "Suzanne Collins"},
-        "tags": {"title": "Catching Fire"},
-        "path": {"title": "The Hunger Games", "author": "Suzanne Collins"},
-    }
+    evidence = _folder_says_hunger_games("Catching Fire")
     row, scored = one({"x": (evidence, 15356.0, [HUNGER_GAMES, CATCHING_FIRE])})
     assert scored.filter(pl.col("book_id") == CATCHING_FIRE)["duration_level"].item() == "within_25pct"
     assert row["book_id"] == HUNGER_GAMES and "sources_disagree" in row["caps"] and row["tier"] != "auto"
     # The other book was not found: nothing says how long it is.
-    row, _ = one(
-        {
-            "x": (
-                {**evidence, "abs": {"title": "Mockingjay"}, "tags": {"title": "Mockingjay"}},
-                27921.0,
-                [HUNGER_GAMES],
-            )
-        }
-    )
+    row, _ = one({"x": (_folder_says_hunger_games("Mockingjay"), 27921.0, [HUNGER_GAMES])})
     assert "sources_disagree" in row["caps"] and row["tier"] != "auto", row
