@@ -406,6 +406,19 @@ def test_part_two_of_a_serial_is_not_matched_to_the_whole_novel():
     assert row["book_id"] == GREEN_MILE and "part_of_whole" in row["caps"] and row["tier"] != "auto", row
 
 
+def test_a_book_filed_as_volume_one_of_a_series_of_its_own_title_is_the_whole_when_as_long():
+    # A converter left the book's title as its series with number 01; the audio is the whole novel's length.
+    evidence = {
+        "tags": {"title": "The Hobbit", "author": "J.R.R. Tolkien", "series": "The Hobbit", "sequence": "1"}
+    }
+    row, _ = one({"x": (evidence, 31544.0, [THE_HOBBIT])})
+    assert row["position_level"] == "item_only" and row["series_names_title"], row
+    assert "part_of_whole" not in row["caps"], row
+    # Half as long as any edition of the book: a part of it.
+    row, _ = one({"x": (evidence, 15772.0, [THE_HOBBIT])})
+    assert "part_of_whole" in row["caps"] and row["tier"] != "auto", row
+
+
 def test_scoring_items_without_evidence_waits_until_asked_then_rejects(db_path):
     from tasks.scoring.store import score_warehouse
     from tasks.settings import get_settings

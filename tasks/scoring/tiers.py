@@ -135,8 +135,11 @@ def choose_matches(
     caps = {
         "series_position": _level_is("position", "different"),
         # The item is a numbered part of a series named like the candidate (a serial's part, an omnibus's
-        # volume) and the candidate is no part of anything: it is the whole, not the item.
-        "part_of_whole": _level_is("position", "item_only") & _column(best, "series_names_title", False),
+        # volume) and the candidate is no part of anything: it is the whole, not the item — unless the audio
+        # is as long as the whole (a converter that files a book as volume 1 of a series of its own title).
+        "part_of_whole": _level_is("position", "item_only")
+        & _column(best, "series_names_title", False)
+        & ~_level_is("duration", "within_3pct", "within_10pct"),
         "author": _level_is("author", "far"),
         # The audio is more than 25 % longer or shorter than every audio edition of the book:
         # another edition (abridged, dramatised), an omnibus, or another book with the same words.
