@@ -61,3 +61,31 @@ def test_equal_match_weights_go_to_the_lowest_book_id_then_the_first_row():
     none = matches.row(1, named=True)
     assert none["book_id"] is None and none["confidence"] == 0.0 and none["margin"] is None
     assert none["tier"] == "reject" and none["caps"] == ["no_candidates"]
+
+
+def test_a_runner_up_as_sure_on_its_own_but_far_behind_in_evidence_is_no_rival():
+    """Two candidates whose confidences are close (each on a flat stretch of the calibration) are rivals only
+    when their match weights are close too: 6 bits behind is 64 : 1, more than the 19 : 1 that 0.95 means."""
+    scored, _ = _scored(20, seed=7)
+    item = scored["item_id"][0]
+    one = (
+        scored.filter(pl.col("item_id") == item)
+        .head(1)
+        .with_columns(
+            match_weight=pl.lit(12.0),
+            confidence=pl.lit(0.99),
+        )
+    )
+    for behind, rival in ((6.0, False), (2.0, True)):
+        pair = pl.concat(
+            [
+                one.with_columns(book_id=pl.lit(10, pl.Int64)),
+                one.with_columns(
+                    book_id=pl.lit(20, pl.Int64), match_weight=pl.lit(12.0 - behind), confidence=pl.lit(0.98)
+                ),
+            ]
+        )
+        _, matches = rank_and_choose(pair, [item])
+        best = matches.row(0, named=True)
+        assert best["book_id"] == 10 and best["margin"] < 0.05
+        assert ("runner_up" in best["caps"]) == rival, (behind, best["caps"])

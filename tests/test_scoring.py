@@ -398,7 +398,25 @@ def test_part_two_of_a_serial_is_not_matched_to_the_whole_novel():
     )
     assert row["book_id"] == GREEN_MILE_PART_2
     whole = scored.filter(pl.col("book_id") == GREEN_MILE).row(0, named=True)
-    assert whole["series_level"] == "item_only" and whole["confidence"] < min(0.95, row["confidence"])
+    assert whole["series_level"] == "item_only" and whole["match_weight"] < row["match_weight"]
+    # Had the part not been found, the whole novel would still not be taken for it.
+    row, _ = one(
+        {"x": ({"path": {"title": "The Green Mile, Part 2", "author": "Stephen King"}}, None, [GREEN_MILE])}
+    )
+    assert row["book_id"] == GREEN_MILE and "part_of_whole" in row["caps"] and row["tier"] != "auto", row
+
+
+def test_a_book_filed_as_volume_one_of_a_series_of_its_own_title_is_the_whole_when_as_long():
+    # A converter left the book's title as its series with number 01; the audio is the whole novel's length.
+    evidence = {
+        "tags": {"title": "The Hobbit", "author": "J.R.R. Tolkien", "series": "The Hobbit", "sequence": "1"}
+    }
+    row, _ = one({"x": (evidence, 31544.0, [THE_HOBBIT])})
+    assert row["position_level"] == "item_only" and row["series_names_title"], row
+    assert "part_of_whole" not in row["caps"], row
+    # Half as long as any edition of the book: a part of it.
+    row, _ = one({"x": (evidence, 15772.0, [THE_HOBBIT])})
+    assert "part_of_whole" in row["caps"] and row["tier"] != "auto", row
 
 
 def test_scoring_items_without_evidence_waits_until_asked_then_rejects(db_path):
@@ -516,3 +534,70 @@ def test_a_title_and_the_position_its_source_gives_name_the_numbered_volume():
     row, scored = one({"x": ({"transcript": heard}, None, [naruto_1, naruto_11, naruto_5])})
     assert row["book_id"] == naruto_5 and row["title_level"] == "exact" and row["position_level"] == "equal"
     assert scored.filter(pl.col("book_id") == naruto_1)["title_level"].item() != "exact"
+
+
+@pytest.mark.parametrize("untidy", ["TheHungerGames_ep6", "The Hunger Games (9308)", "thg"])
+def test_a_source_naming_the_book_untidily_does_not_stand_against_it(untidy):
+    """A file name that is the title glued into one word with a download suffix, the title with a library's
+    id after it, or the title's initials names no other book: it neither agrees nor disagrees."""
+    row, scored = one(
+        {
+            "x": (
+                {
+                    "abs": {"title": "The Hunger Games", "author": "Suzanne Collins"},
+                    "path": {"title": untidy},
+                },
+                27921.0,
+                [HUNGER_GAMES, CATCHING_FIRE],
+            )
+        }
+    )
+    pair = scored.filter(pl.col("book_id") == HUNGER_GAMES).row(0, named=True)
+    assert pair["aside_mask"] != 0 and pair["sources_level"] == "single", pair
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto", row
+
+
+def test_a_source_whose_longer_title_names_another_candidate_still_stands_against_the_shorter_one():
+    # "Dune Messiah" holds "Dune", but it is a book of its own among the candidates: the folder names it
+    # (and no audio says which of the two the item is).
+    row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "Dune", "author": "Frank Herbert"}, "path": {"title": "Dune Messiah"}},
+                None,
+                [DUNE, DUNE_MESSIAH],
+            )
+        }
+    )
+    assert scored["aside_mask"].to_list() == [0, 0] and set(scored["sources_level"]) == {"some"}
+    assert row["tier"] != "auto" and "sources_disagree" in row["caps"], row
+
+
+def _folder_says_hunger_games(other: str) -> dict:
+    """ABS's metadata and the tags name `other` (tags of another rip, copied into ABS); the folder names The
+    Hunger Games with its author."""
+    return {
+        "abs": {"title": other, "author": "Suzanne Collins"},
+        "tags": {"title": other},
+        "path": {"title": "The Hunger Games", "author": "Suzanne Collins"},
+    }
+
+
+def test_the_audio_length_settles_sources_that_name_two_books_when_it_rules_one_out():
+    # Mockingjay is 59 % longer than the audio, The Hunger Games as long: the recording cannot be Mockingjay.
+    evidence = _folder_says_hunger_games("Mockingjay")
+    row, scored = one({"x": (evidence, 27921.0, [HUNGER_GAMES, MOCKINGJAY])})
+    assert scored.filter(pl.col("book_id") == MOCKINGJAY)["duration_level"].item() == "far"
+    assert row["book_id"] == HUNGER_GAMES and row["sources_level"] == "some"
+    assert row["caps"] == [], row
+
+
+def test_a_length_that_fits_both_named_books_or_a_book_not_found_settles_nothing():
+    # The abridged Hunger Games (15,356 s) is 14 % shorter than Catching Fire: either could be the recording.
+    evidence = _folder_says_hunger_games("Catching Fire")
+    row, scored = one({"x": (evidence, 15356.0, [HUNGER_GAMES, CATCHING_FIRE])})
+    assert scored.filter(pl.col("book_id") == CATCHING_FIRE)["duration_level"].item() == "within_25pct"
+    assert row["book_id"] == HUNGER_GAMES and "sources_disagree" in row["caps"] and row["tier"] != "auto"
+    # The other book was not found: nothing says how long it is.
+    row, _ = one({"x": (_folder_says_hunger_games("Mockingjay"), 27921.0, [HUNGER_GAMES])})
+    assert "sources_disagree" in row["caps"] and row["tier"] != "auto", row

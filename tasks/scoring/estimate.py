@@ -37,7 +37,15 @@ import numpy as np
 import polars as pl
 
 from tasks.scoring.comparisons import COMPARISONS, NULL
-from tasks.scoring.model import SEGMENT_PRIOR_ITEMS, SEGMENTS, Model, _platt, isotonic_knots, segments
+from tasks.scoring.model import (
+    SEGMENT_MIN_BLOCK,
+    SEGMENT_PRIOR_ITEMS,
+    SEGMENTS,
+    Model,
+    _platt,
+    isotonic_knots,
+    segments,
+)
 from tasks.scoring.rules import (
     ORDERS,
     SHRINK,
@@ -260,14 +268,24 @@ def calibrate(model: Model, features: pl.DataFrame, codes: dict[str, np.ndarray]
     model.knots = isotonic_knots(xb, yb)
     pooled = model.curve()
     model.segment_knots = {
-        name: isotonic_knots(xb[segment == k], yb[segment == k], prior=pooled, strength=SEGMENT_PRIOR_ITEMS)
+        name: isotonic_knots(
+            xb[segment == k],
+            yb[segment == k],
+            min_block=SEGMENT_MIN_BLOCK,
+            prior=pooled,
+            strength=SEGMENT_PRIOR_ITEMS,
+        )
         for k, name in enumerate(SEGMENTS)
         if (segment == k).any()
     }
     if "conflict" in model.segment_knots:
-        # Conflicting evidence is never worth more than the same weight in general.
+        # Conflicting evidence is never worth more than the same weight in general: the lower of the two
+        # curves, at the knots of both (capping only the segment's own knots would draw a line under the
+        # pooled curve between them).
+        own = model.curve("conflict")
+        xs = np.union1d(own[0], pooled[0][(pooled[0] > own[0][0]) & (pooled[0] < own[0][-1])])
         model.segment_knots["conflict"] = [
-            (x, min(p, float(np.interp(x, *pooled)))) for x, p in model.segment_knots["conflict"]
+            (float(x), min(float(np.interp(x, *own)), float(np.interp(x, *pooled)))) for x in xs
         ]
     model.meta["calibration_items"] = len(best)
     model.meta["calibration_items_by_segment"] = {

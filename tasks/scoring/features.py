@@ -27,6 +27,9 @@ ABS_BIT = SOURCE_BIT["abs"]
 # A title this similar counts as the same title: a source whose title scores this against the candidate
 # names the candidate; below it, containment ("dune" in "dune messiah") is looked for.
 SAME_TITLE = 90
+# A candidate title without spaces is looked for inside an item's word from this many letters: "aboutaboy"
+# in "aboutaboy ep6", but not "cod" inside any word that happens to hold it.
+SHORTHAND_LETTERS = 6
 
 # Shorter than this, and under a quarter of the edition's length, an item is an excerpt (a publisher's
 # sample, a single part of a split book, a truncated download), not an edition of its own.
@@ -37,16 +40,17 @@ EXCERPT_SECONDS = 600
 _COLUMNS = (
     *("pair", "item_id", "book_id", "hint_edition_id", "asin_match", "isbn_match", "position_equal"),
     *("title_sim", "title_item_in_candidate", "title_candidate_in_item", "title_with_author"),
-    *("sources_agree", "agree_mask"),
+    *("sources_agree", "agree_mask", "aside_mask"),
     *("author_sim", "author_own_sim", "narrator_sim", "series_sim", "duration_diff", "year_diff"),
     *("title_sources", "item_has_series", "item_has_id"),
-    *("book_has_series", "book_position", "book_has_id", "item_has_position"),
+    *("book_has_series", "book_position", "book_has_id", "item_has_position", "series_names_title"),
 )
 # Flags are false, not null, where the pair has nothing to compare (or no prepared item or book).
 _FLAGS = (
     *("asin_match", "isbn_match", "position_equal"),
     *("title_item_in_candidate", "title_candidate_in_item", "title_with_author"),
     *("item_has_series", "item_has_id", "book_has_series", "book_has_id", "item_has_position"),
+    "series_names_title",
 )
 
 
@@ -185,7 +189,14 @@ def _titles(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.
         sim=pl.when(c("glued")).then(100).otherwise(c("sim")),
         candidate_in_item=c("candidate_in_item") & c("glued").is_null(),
     )
-    long = long.with_columns(agree_bits=pl.when(c("sim") >= SAME_TITLE).then(c("sources")).otherwise(0))
+    long = long.join(_shorthand(long, vocab), on=["lc", "rc"], how="left")
+    long = long.with_columns(
+        agree_bits=pl.when(c("sim") >= SAME_TITLE).then(c("sources")).otherwise(0),
+        # The candidate's title with more words around it, written as one word or as its initials.
+        around_bits=pl.when((c("sim") < SAME_TITLE) & (c("candidate_in_item") | c("shorthand")))
+        .then(c("sources"))
+        .otherwise(0),
+    )
     return long.group_by("pair").agg(
         title_sim=c("sim").max(),
         title_item_in_candidate=c("item_in_candidate").any(),
@@ -193,7 +204,29 @@ def _titles(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.
         title_with_author=c("glued").any(),
         sources_agree=c("agree_bits").bitwise_or().bitwise_count_ones().cast(pl.Int32),
         agree_mask=c("agree_bits").bitwise_or().cast(pl.Int32),
+        around_mask=c("around_bits").bitwise_or().cast(pl.Int32),
     )
+
+
+def _shorthand(long: pl.DataFrame, vocab: _Vocab) -> pl.DataFrame:
+    """Per distinct (lc, rc): is the item's title the candidate's written without spaces, with more after or
+    before it ("nevertoofar ep6" for "never too far"), or the initials of its words, with or without the
+    article the title variants drop ("tboua" for "the book of unknown americans")? Only titles of at least
+    `SHORTHAND_LETTERS` letters without spaces are looked for inside another word, so that a short title
+    is not found by chance inside any long one."""
+    pairs = long.select("lc", "rc").unique()
+    compact = vocab.strings.str.replace_all(" ", "")
+    initials = vocab.strings.str.split(" ").list.eval(pl.element().str.slice(0, 1)).list.join("")
+    left, right = compact.gather(pairs["lc"]), compact.gather(pairs["rc"])
+    one_word = ~vocab.strings.gather(pairs["lc"]).str.contains(" ")
+    acronym = initials.gather(pairs["rc"])
+    inside = (right.str.len_chars() >= SHORTHAND_LETTERS) & left.str.contains(right, literal=True)  # type: ignore[arg-type]
+    spelled = (
+        one_word
+        & (left.str.len_chars() >= 2)
+        & ((left == acronym) | (left == "t" + acronym) | (left == "a" + acronym))
+    )
+    return pairs.with_columns(shorthand=(inside | spelled).fill_null(False))
 
 
 def _author_and_title(long: pl.DataFrame, vocab: _Vocab, books: pl.DataFrame) -> pl.DataFrame:
@@ -273,13 +306,34 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     base = pairs.select("pair", "item_idx", "book_id")
 
     title = _titles(base, items, books)
+    # A source whose title is the candidate's with more around it (an id, a series, "ep6", the reader) and
+    # names none of the item's candidates is naming this candidate untidily, not another book: it is
+    # `aside`, neither for nor against the candidate. Had it named another candidate (a sequel whose title
+    # holds the first book's), it would stand against this one.
+    named = (
+        pairs.select("pair", "item_idx")
+        .join(title.select("pair", "agree_mask"), on="pair", how="left")
+        .group_by("item_idx")
+        .agg(named=c("agree_mask").fill_null(0).bitwise_or())
+    )
+    title = (
+        title.join(pairs.select("pair", "item_idx"), on="pair", how="left")
+        .join(named, on="item_idx", how="left")
+        .with_columns(aside_mask=c("around_mask").fill_null(0) & ~c("named").fill_null(0))
+        .drop("item_idx", "named", "around_mask")
+    )
     # A source whose title names another book is describing that book: its author and series
     # position say nothing against this candidate (the "folder of book 3 labelled as book 2" case).
     discount = (
         pairs.select("pair", "item_idx")
-        .join(title.select("pair", "agree_mask"), on="pair", how="left")
+        .join(title.select("pair", "agree_mask", "aside_mask"), on="pair", how="left")
         .join(items.select("item_idx", "title_mask"), on="item_idx", how="left")
-        .select("pair", discredited=c("title_mask").fill_null(0) & ~c("agree_mask").fill_null(0))
+        .select(
+            "pair",
+            discredited=c("title_mask").fill_null(0)
+            & ~c("agree_mask").fill_null(0)
+            & ~c("aside_mask").fill_null(0),
+        )
     )
     author = _best_over_lists(
         base,
@@ -300,6 +354,14 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     series = _best_over_lists(
         base, _explode(items, "item_idx", {"l": "series"}), books.select("book_id", r="series").drop_nulls()
     )
+    # The item files itself under a series named like the candidate ("The Green Mile, Part 2" against "The
+    # Green Mile"): it is one part of what the candidate is whole.
+    article = r"^(?:the|a|an) "
+    series_title = _best_over_lists(
+        base,
+        _explode(items, "item_idx", {"l": "series"}).with_columns(c("l").str.replace(article, "")),
+        _explode(books, "book_id", {"r": "title_variants"}).with_columns(c("r").str.replace(article, "")),
+    ).select("pair", series_names_title=c("sim") >= SAME_TITLE)
     asin = _any_equal(
         base,
         _explode(items, "item_idx", {"asin": "asins"}),
@@ -348,6 +410,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         author_own.rename({"sim": "author_own_sim"}),
         narrator.rename({"sim": "narrator_sim"}),
         series.rename({"sim": "series_sim"}),
+        series_title,
         _editions(base, items, books),
         _years(base, items, books),
         has_position.rename({"hit": "item_has_position"}),
@@ -358,7 +421,12 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     assert out.height == pairs.height, "pair features must keep one row per pair"
     out = out.with_columns(c(name).fill_null(False) for name in _FLAGS)
     # The item's title carried the candidate's author (see _author_and_title): the author agrees too.
-    out = out.with_columns(author_sim=pl.when(c("title_with_author")).then(100).otherwise(c("author_sim")))
+    # `title_sources` counts the sources that take a side on this candidate: those aside do not.
+    out = out.with_columns(
+        author_sim=pl.when(c("title_with_author")).then(100).otherwise(c("author_sim")),
+        aside_mask=c("aside_mask").fill_null(0),
+        title_sources=c("title_sources") - c("aside_mask").fill_null(0).bitwise_count_ones().cast(pl.Int32),
+    )
     out = out.select(
         *_COLUMNS,
         # The audio edition chosen, else the candidate's own edition, else any edition of the book.

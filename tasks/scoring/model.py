@@ -33,7 +33,12 @@ MAX_IDENTIFIER_BITS = 14.0
 # over all of them would understate the one and overstate the other.
 CONFLICTING_SOURCES = ("some", "none")
 SEGMENTS = ("identity", "partial", "conflict")
-SEGMENT_PRIOR_ITEMS = 50.0  # each segment's curve is shrunk towards the curve of all items, worth this many
+# Each segment's curve is shrunk towards the curve of all items, worth this many items, and its blocks
+# are pooled to at least SEGMENT_MIN_BLOCK items. The curve of all items mixes the segments, so where a
+# segment has many items of its own they must outweigh it (158 right of 161 is not 0.94); where it has none,
+# the curve of all items speaks (isotonic_knots).
+SEGMENT_PRIOR_ITEMS = 10.0
+SEGMENT_MIN_BLOCK = 10
 
 
 def segments(frame: pl.DataFrame) -> np.ndarray:
@@ -240,34 +245,49 @@ def isotonic_knots(
 ) -> list[tuple[float, float]]:
     """Monotone calibration curve: pool adjacent violators over items sorted by match weight.
 
-    Each block's probability is Laplace-smoothed ((right + 1) / (n + 2)), so even a block of only
-    correct items never claims certainty; blocks smaller than `min_block` are pooled with a
-    neighbour. Knots sit at each block's mean weight; `np.interp` joins them. With a `prior` curve
-    (knots as arrays) worth `strength` items, each block is shrunk towards the prior's value at its mean
-    weight: a segment with few items somewhere says what its items say, and the prior the rest.
+    Items of equal weight are one step (a block never splits them). Each block's probability is
+    Laplace-smoothed ((right + 1) / (n + 2)), so even a block of only correct items never claims
+    certainty; blocks smaller than `min_block` are pooled with a neighbour. Every item of a block gets the
+    block's probability, as isotonic regression fits it: knots sit at the block's lowest and highest
+    weight, and `np.interp` joins neighbouring blocks across the gap between them only — a knot at the
+    block's mean weight instead would let the block below pull down the lower half of a block that is
+    right throughout. With a `prior` curve (knots as arrays) worth `strength` items, each block is shrunk
+    towards the prior's value at its mean weight: a segment with few items somewhere says what its items
+    say, and the prior the rest.
     """
-    order = np.argsort(x, kind="stable")
-    xs, ys = x[order].astype(float), y[order].astype(float)
-    blocks: list[list[float]] = []  # [sum_y, n, sum_x]
-    for xi, yi in zip(xs, ys, strict=True):
-        blocks.append([yi, 1.0, xi])
+    if len(x) == 0:
+        return []
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    steps, step_of, counts = np.unique(xs, return_inverse=True, return_counts=True)
+    rights = np.bincount(step_of, weights=ys, minlength=len(steps))
+    blocks: list[list[float]] = []  # [sum_y, n, sum_x, lowest x, highest x]
+    for xi, sy, n in zip(steps, rights, counts, strict=True):
+        blocks.append([float(sy), float(n), float(xi) * n, float(xi), float(xi)])
         while len(blocks) > 1 and (
             blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1] or blocks[-2][1] < min_block
         ):
-            sy, n, sx = blocks.pop()
-            blocks[-1][0] += sy
-            blocks[-1][1] += n
-            blocks[-1][2] += sx
+            _merge_last(blocks)
     if len(blocks) > 1 and blocks[-1][1] < min_block:
-        sy, n, sx = blocks.pop()
-        blocks[-1] = [blocks[-1][0] + sy, blocks[-1][1] + n, blocks[-1][2] + sx]
+        _merge_last(blocks)
+    shrink = prior is not None and strength > 0 and len(prior[0]) > 0
     knots: list[tuple[float, float]] = []
-    for sy, n, sx in blocks:
-        if prior is not None and strength > 0 and len(prior[0]):
+    for sy, n, sx, lo, hi in blocks:
+        if shrink:
+            assert prior is not None
             q = float(np.interp(sx / n, *prior))
-            knots.append((sx / n, (sy + strength * q + 1) / (n + strength + 2)))
+            p = (sy + strength * q + 1) / (n + strength + 2)
+            if knots:
+                # No item of the segment lies between the block below and this one: the prior speaks
+                # there, kept between the two blocks' probabilities.
+                below_x, below_p = knots[-1]
+                inside = (prior[0] > below_x) & (prior[0] < lo)
+                knots.extend(
+                    (float(gx), float(np.clip(gp, below_p, max(p, below_p))))
+                    for gx, gp in zip(prior[0][inside], prior[1][inside], strict=True)
+                )
         else:
-            knots.append((sx / n, (sy + 1) / (n + 2)))
+            p = (sy + 1) / (n + 2)
+        knots.extend([(lo, p), (hi, p)] if hi > lo else [(lo, p)])
     # Smoothing can undo monotonicity between a small block and its neighbour: keep the running max.
     running = 0.0
     out: list[tuple[float, float]] = []
@@ -275,3 +295,12 @@ def isotonic_knots(
         running = max(running, p)
         out.append((knot, running))
     return out
+
+
+def _merge_last(blocks: list[list[float]]) -> None:
+    """Pool the last block of `blocks` into the one before it."""
+    sy, n, sx, _, hi = blocks.pop()
+    blocks[-1][0] += sy
+    blocks[-1][1] += n
+    blocks[-1][2] += sx
+    blocks[-1][4] = hi

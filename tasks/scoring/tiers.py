@@ -18,6 +18,7 @@ them the same way (ties in row order).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import polars as pl
@@ -58,6 +59,7 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         _key=key,
         _title_match=_level_is("title", "exact", "close"),
         _mask=agree_mask,
+        _far=_level_is("duration", "far"),
     ).with_row_index("_row")
     # A stable sort: an item's candidates together, best first; equal ones stay in row order.
     preferred = preferred.sort(
@@ -68,11 +70,17 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         nulls_last=True,
         maintain_order=True,
     )
+    # The other candidates named by a source that does not name the best one: what those sources say the
+    # item is instead.
+    other = (c("_mask") & ~c("_mask").first()) != 0
     return preferred.group_by("item_id", maintain_order=True).agg(
         c("_row").first(),
         runner_up_book_id=c("book_id").get(1, null_on_oob=True),
         runner_up_confidence=c("confidence").get(1, null_on_oob=True),
+        _runner_up_behind=c("_key").first() - c("_key").get(1, null_on_oob=True),
         _same_title=(c("_title_match") & ((c("_mask") & c("_mask").first()) != 0)).sum(),
+        _other_named=c("_mask").filter(other).bitwise_or().fill_null(0) & ~c("_mask").first(),
+        _other_near=(other & ~c("_far")).any(),
     )
 
 
@@ -86,6 +94,11 @@ class Thresholds(NamedTuple):
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+
+
+def _odds_bits(p: float) -> float:
+    """log2 of the odds p : (1 − p) (infinite at p ≥ 1)."""
+    return math.log2(p / (1 - p)) if p < 1 else math.inf
 
 
 def choose_matches(
@@ -107,8 +120,26 @@ def choose_matches(
 
     # Evidence independent of the text settles what the text leaves open.
     settled = _level_is("identifier", "asin", "isbn") | _level_is("narrator", "exact")
+    # The audio's length settles which of the books the sources name it is, when every source that does not
+    # name the best candidate names another candidate, every such book is more than 25 % off the audio and
+    # the best one is within 10 %: the sources' other book cannot be this recording. (A length that fits
+    # both, or a book the other source names that was not found, settles nothing: books of one kind are as
+    # long as each other.)
+    against = (_column(best, "title_sources", 0) - _column(best, "sources_agree", 0)).clip(lower_bound=0)
+    length_settles = (
+        _level_is("duration", "within_3pct", "within_10pct")
+        & (c("_other_named").fill_null(0).bitwise_count_ones() >= against)
+        & (against > 0)
+        & ~c("_other_near").fill_null(False)
+    )
     caps = {
         "series_position": _level_is("position", "different"),
+        # The item is a numbered part of a series named like the candidate (a serial's part, an omnibus's
+        # volume) and the candidate is no part of anything: it is the whole, not the item — unless the audio
+        # is as long as the whole (a converter that files a book as volume 1 of a series of its own title).
+        "part_of_whole": _level_is("position", "item_only")
+        & _column(best, "series_names_title", False)
+        & ~_level_is("duration", "within_3pct", "within_10pct"),
         "author": _level_is("author", "far"),
         # The audio is more than 25 % longer or shorter than every audio edition of the book:
         # another edition (abridged, dramatised), an omnibus, or another book with the same words.
@@ -118,7 +149,7 @@ def choose_matches(
         # tags left from another book) can carry title, author and series at once, which the weights
         # count as three. A duration within 3 % does not settle it: books of one kind (children's
         # books, novellas) are as long as each other.
-        "sources_disagree": _level_is("sources", "some", "none") & ~settled,
+        "sources_disagree": _level_is("sources", "some", "none") & ~settled & ~length_settles,
         # ABS's own metadata is the only source naming the book (no folder, file name, tag or transcript
         # does) and the audio's length does not bear it out: that metadata may be an earlier wrong match
         # (ABS applies a provider's first result unchecked), so a person decides.
@@ -132,7 +163,22 @@ def choose_matches(
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
         "title_ambiguous": (c("_same_title").fill_null(0) > 1) & _level_is("author", NULL) & ~settled,
-        "runner_up": c("runner_up_confidence").is_not_null() & (c("margin") < thresholds.runner_up_margin),
+        # Neither the title (exact or one slip away) nor an identifier names the book: a narrator, an author
+        # and a length that fit may point at it, but only a person may take it for the book.
+        "no_title": c("book_id").is_not_null()
+        & ~_level_is("title", "exact", "close")
+        & ~_level_is("identifier", "asin", "isbn"),
+        # A runner-up as sure as the best on its own is a rival only when the evidence between the two is
+        # close too: a best candidate at least auto/(1 − auto) times as likely as it (log2 of that, in match
+        # weights) is the one, however sure each is against the rest. Each confidence comes from the
+        # calibration of best candidates, on which a whole band of weights can be equally sure.
+        "runner_up": c("runner_up_confidence").is_not_null()
+        & (c("margin") < thresholds.runner_up_margin)
+        & (
+            (c("_runner_up_behind").fill_null(0.0) < _odds_bits(thresholds.auto))
+            if "match_weight" in scored.columns
+            else pl.lit(True)
+        ),
         "no_candidates": c("book_id").is_null(),
     }
     # A row's caps are the names of its true ones, in this order.
