@@ -41,6 +41,22 @@ def test_author_name_variants_cover_inversions_and_initial_spacing():
     assert "Frank Herbert" in name_variants("frank herbert")
 
 
+@pytest.mark.parametrize(
+    ("glued", "filed"),
+    [
+        ("J K Rowling", "J.K. Rowling"),
+        ("C S Lewis", "C.S. Lewis"),
+        ("George R R Martin", "George R.R. Martin"),
+    ],
+)
+def test_initials_that_lost_their_dots_with_a_folder_name_s_separators_are_asked_with_them(glued, filed):
+    assert filed in name_variants(glued)
+
+
+def test_a_leading_article_is_not_taken_for_an_initial():
+    assert name_variants("A Bad Name") == ["A Bad Name"]
+
+
 def test_placeholder_titles_are_not_searched_but_short_real_titles_are():
     from tasks.normalise import is_placeholder_title
 
@@ -48,6 +64,27 @@ def test_placeholder_titles_are_not_searched_but_short_real_titles_are():
     assert all(is_placeholder_title(t) for t in ["Unknown 0042", "Untitled 2", "Unknown Album"])
     assert not any(is_placeholder_title(t) for t in ["1984", "11/22/63", "2001", "The 5th Wave", "Dune"])
     assert not any(is_placeholder_title(t) for t in ["The Unknown", "Unknown Soldier", "Untitled Love Story"])
+
+
+# What recorders, file managers and scratch folders name things, and the bare word a file is left with
+# once its number is read as a track number; real titles with the same words stay searchable.
+PLACEHOLDERS = ["New Recording 907", "recording 894", "New folder (2) 280", "New Folder", "tmp 194"]
+PLACEHOLDERS += ["download 392", "book", "AUDIO", "Voice Memo 3"]
+REAL_TITLES = ["Book of Mormon", "The Book Thief", "Recording Angel", "Download", "Temp", "The Audiobook"]
+
+
+@pytest.mark.parametrize("title", PLACEHOLDERS)
+def test_recorder_file_manager_and_scratch_names_are_placeholders(title):
+    from tasks.normalise import is_placeholder_title
+
+    assert is_placeholder_title(title)
+
+
+@pytest.mark.parametrize("title", REAL_TITLES)
+def test_real_titles_with_placeholder_words_are_not(title):
+    from tasks.normalise import is_placeholder_title
+
+    assert not is_placeholder_title(title)
 
 
 def test_an_item_with_only_a_placeholder_title_costs_no_request_and_says_why(db_path):

@@ -139,6 +139,23 @@ FOLDERS = [
         },
         {("author", "George R")},
     ),
+    # initials glued to the surname: a one-word title after them is still a hypothesis
+    (
+        "torrents/complete/J_K_Rowling_Hogwarts",
+        {
+            ("author", "J K Rowling", "scheme.glued_author_title"),
+            ("title", "Hogwarts", "scheme.glued_author_title"),
+        },
+        {("author", "J K")},
+    ),
+    (
+        "C.S.Lewis.Perelandra",
+        {
+            ("author", "C S Lewis", "scheme.glued_author_title"),
+            ("title", "Perelandra", "scheme.glued_author_title"),
+        },
+        set(),
+    ),
     (
         "mary_higgins_clark_where_are_the_children",
         {
@@ -980,3 +997,53 @@ def test_glued_and_container_items_find_their_book_through_the_author_without_a_
     assert summary.requests.get("search", 0) == 0
     asked = json.dumps([e.variables for e in emu.request_log])
     assert "Audiobooks" not in asked
+
+
+# (relPath, what ABS shows, first file's tags, its name, the book: title and first author)
+ONE_BOOK_EACH = [
+    # initials glued to the surname and a one-word title: the author lookup finds it
+    ("torrents/complete/J_K_Rowling_Hogwarts", {"title": "J_K_Rowling_Hogwarts"}, None, None, "Hogwarts"),
+    ("C.S.Lewis.Perelandra", {"title": "C.S.Lewis.Perelandra"}, None, None, "Perelandra"),
+    # ABS metadata and tags of another book (a wrong earlier match) over a folder and a file named
+    # for this one: the file's title is looked up too, though the author lookup found the other book
+    (
+        "seeding/benedict-jacka-fated-unabr-rain",
+        {"title": "The Ripper", "authors": ["L.J. Smith"]},
+        {"tagTitle": "The Ripper", "tagArtist": "L.J. Smith"},
+        "Fated.mp3",
+        "Fated",
+    ),
+    (
+        "Complete/David Brooks - The Road to Character (Unabridged) [MP3 VBR]",
+        {"title": "The Last Boleyn", "authors": ["Karen Harper"]},
+        {"tagAlbum": "The Last Boleyn", "tagArtist": "Karen Harper"},
+        "The Road to Character.mp3",
+        "The Road to Character",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "shown", "tags", "filename", "title"), ONE_BOOK_EACH, ids=[c[0] for c in ONE_BOOK_EACH]
+)
+def test_the_book_a_folder_names_becomes_a_candidate_without_a_search(
+    db_path, rel_path, shown, tags, filename, title
+):
+    from emulators.catalogue import load_catalogue
+    from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
+
+    book = next(b for b in load_catalogue().books if b.title == title)
+    item = _item(rel_path, shown, tags, filename)
+    _store(db_path, "li_1", item, evidence_for_item(item))
+    emu = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())
+    with run_hardcover_emulator(emu):
+        summary = fetch_candidates_for(
+            str(db_path), get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+        )
+    with connect(db_path) as con:
+        found = [
+            b for (b,) in con.execute("SELECT book_id FROM candidates WHERE item_id = 'li_1'").fetchall()
+        ]
+    assert book.book_id in found
+    assert summary.requests.get("search", 0) == 0
+    assert sum(summary.requests.values()) <= 2  # one author lookup, one title lookup

@@ -21,10 +21,11 @@ from tasks.candidates.titles import (
     strong_title,
     title_forms,
     title_similarity,
+    usable_titles,
 )
 from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverError
 from tasks.identifiers import isbn_forms, normalise_asin
-from tasks.normalise import name_key, normalise_series
+from tasks.normalise import name_key, normalise_series, title_variants
 from tasks.warehouse import record_error
 
 IDS_PER_FIELD = 100
@@ -154,15 +155,36 @@ async def author_phase(
             state.add(it.item_id, Cand(b["id"], "series_books", score))
 
 
-async def title_phase(
+def unfound_titles(state: FetchState, it: ItemQuery, titles: dict[int, tuple[str, str | None]]) -> list[str]:
+    """The item's usable titles that no candidate has (close to). ABS metadata or tags of another book
+    (a wrong earlier match) over a folder or file named for this one give a strong candidate for the
+    wrong title: the folder's title is still unfound, and still worth an exact lookup."""
+    have = [titles[c.book_id] for c in state.found.get(it.item_id, {}).values() if c.book_id in titles]
+    return [t for t in usable_titles(it) if not any(strong_title(list(title_variants(t)), *b) for b in have)]
+
+
+def title_asks(
     state: FetchState, items: list[ItemQuery], titles: dict[int, tuple[str, str | None]]
-) -> None:
-    """Books whose title is exactly the item's (a few spellings of it), for many items in one request:
-    what a title search would find first for most items that name no author the catalogue knows."""
-    items_of: dict[str, list[str]] = defaultdict(list)
+) -> list[tuple[ItemQuery, list[str]]]:
+    """What the exact title lookup asks for each item: every usable title of an item without a strong
+    candidate, and the unfound titles of one with a strong candidate for another of its titles."""
+    asks = []
     for it in items:
-        title = search_title(it)
-        for form in title_forms(title) if title else []:
+        wanted = usable_titles(it) if needs_more(state, it, titles) else unfound_titles(state, it, titles)
+        if wanted:
+            asks.append((it, wanted))
+    return asks
+
+
+async def title_phase(
+    state: FetchState, asks: list[tuple[ItemQuery, list[str]]], titles: dict[int, tuple[str, str | None]]
+) -> None:
+    """Books whose title is exactly one the item asks for (a few spellings of each), for many items in
+    one request: what a title search would find first for most items that name no author the
+    catalogue knows."""
+    items_of: dict[str, list[str]] = defaultdict(list)
+    for it, wanted in asks:
+        for form in dict.fromkeys(f for title in wanted for f in title_forms(title)):
             items_of[form].append(it.item_id)
     found = await exact_lookup(
         state, "books_by_titles", "titles", items_of, book_title, TITLES_PER_FIELD, TITLE_PAGE, "title lookup"
@@ -174,7 +196,7 @@ async def title_phase(
     for form, ids in items_of.items():
         for item_id in ids:
             by_item[item_id] += found.get(form, [])
-    for it in items:
+    for it, _ in asks:
         for b in by_item.get(it.item_id, []):
             state.add(
                 it.item_id,

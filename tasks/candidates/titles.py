@@ -12,6 +12,7 @@ from tasks.normalise import (
     is_placeholder_title,
     name_key,
     normalise_name,
+    normalise_title,
     split_names,
     split_title,
     title_variants,
@@ -31,6 +32,11 @@ def name_variants(raw: str) -> list[str]:
             continue
         if name == name.lower() or name == name.upper():
             name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
+        # 'J K Rowling' (a folder name's dots gone with its separators) is filed as 'J.K. Rowling'.
+        words = name.split()
+        if sum(len(w) == 1 and w.isupper() for w in words) >= 2:
+            out.append(name)
+            name = " ".join(f"{w}." if len(w) == 1 and w.isupper() else w for w in words)
         tight = re.sub(r"\b([A-Z])\.\s+(?=[A-Z]\.)", r"\1.", name)  # J. R. R. -> J.R.R.
         spaced = re.sub(r"\b([A-Z])\.(?=[A-Z])", r"\1. ", tight)  # J.R.R. -> J. R. R.
         out += [name, tight, spaced]
@@ -58,7 +64,14 @@ def search_title(item: ItemQuery) -> str | None:
     release tags or the author's name before or after it, in words ("John_Grisham_A_Time_to_Kill" ->
     "A Time to Kill" when the evidence names John Grisham; "The.Elves.Of.Cintra.by.Terry.Brooks.
     AUDIOBOOK.MP3-RAiN" -> "The Elves Of Cintra" when it names Terry Brooks)."""
+    return next(iter(usable_titles(item)), None)
+
+
+def usable_titles(item: ItemQuery) -> list[str]:
+    """Every real title the evidence offers, cleaned as `search_title` cleans the first, most trusted
+    source first, one per comparison key: the titles a lookup may ask for."""
     authors = item.author_keys
+    out: dict[str, str] = {}
     for raw in item.titles:
         parts = split_title(clean_release_name(raw))
         title = parts.title.strip()
@@ -67,8 +80,8 @@ def search_title(item: ItemQuery) -> str | None:
         else:
             title = _without_author_suffix(_without_author_prefix(title, item.authors), item.authors)
         if title and not is_placeholder_title(title) and not is_container_folder(title, title_slot=True):
-            return title
-    return None
+            out.setdefault(normalise_title(title) or title.lower(), title)
+    return list(out.values())
 
 
 def shorter_search(title: str) -> str | None:

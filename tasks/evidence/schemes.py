@@ -362,6 +362,10 @@ def _glued_name(words: list[str], any_case: bool) -> bool:
     return len(words) < 4 or all(initial(w) for w in words[1:-1])
 
 
+def _has_initial(words: list[str]) -> bool:
+    return any(len(w.rstrip(".")) == 1 for w in words)
+
+
 def _glued_author_title(
     rows: list[Evidence],
     titles: list[tuple[str, str]],
@@ -374,7 +378,9 @@ def _glued_author_title(
     author ends, so each name-shaped start of 2-4 words is a hypothesis (rule
     `scheme.glued_author_title`), its own ordinal per hypothesis. A start (or an end: rule
     `scheme.glued_title_author`) another source names as the author settles it; without one, only
-    names written with separators get hypotheses, each leaving a title of two words or more."""
+    names written with separators get hypotheses, each leaving a title of two words or more, or of
+    one word after a name with initials ('J_K_Rowling_Hogwarts': no title starts with two initials,
+    while 'janet-evanovich-hard-eight' must not give the author 'Janet Evanovich Hard')."""
     words = text.split()
     if len(words) < 3:
         return
@@ -395,7 +401,12 @@ def _glued_author_title(
     if settled:
         found = settled
     elif separated:
-        found = [f for f in found if f[2] == "scheme.glued_author_title" and len(f[1].split()) >= 2]
+        found = [
+            f
+            for f in found
+            if f[2] == "scheme.glued_author_title"
+            and (len(f[1].split()) >= 2 or _has_initial(words[: len(words) - len(f[1].split())]))
+        ]
     else:
         return
     for i, (names, title, rule, _) in enumerate(found):
