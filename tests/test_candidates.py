@@ -69,8 +69,17 @@ def test_placeholder_titles_are_not_searched_but_short_real_titles_are():
 # What recorders, file managers and scratch folders name things, and the bare word a file is left with
 # once its number is read as a track number; real titles with the same words stay searchable.
 PLACEHOLDERS = ["New Recording 907", "recording 894", "New folder (2) 280", "New Folder", "tmp 194"]
-PLACEHOLDERS += ["download 392", "book", "AUDIO", "Voice Memo 3"]
+PLACEHOLDERS += [
+    "download 392",
+    "book",
+    "AUDIO",
+    "Voice Memo 3",
+    "untitled",
+    "untitled folder 379",
+    "Audiobooks",
+]
 REAL_TITLES = ["Book of Mormon", "The Book Thief", "Recording Angel", "Download", "Temp", "The Audiobook"]
+REAL_TITLES += ["Untitled Love Story", "The Untitled"]
 
 
 @pytest.mark.parametrize("title", PLACEHOLDERS)

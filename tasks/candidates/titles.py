@@ -32,11 +32,13 @@ def name_variants(raw: str) -> list[str]:
             continue
         if name == name.lower() or name == name.upper():
             name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
-        # 'J K Rowling' (a folder name's dots gone with its separators) is filed as 'J.K. Rowling'.
+        # 'J K Rowling', 'Steven D Levitt' (a folder name's dots gone with its separators) are filed as
+        # 'J.K. Rowling', 'Steven D. Levitt'; a lone leading capital is an article ('A Bad Name').
         words = name.split()
-        if sum(len(w) == 1 and w.isupper() for w in words) >= 2:
+        bare = [i for i, w in enumerate(words[:-1]) if len(w) == 1 and w.isupper()]
+        if len(bare) >= 2 or (bare and bare[0] > 0):
             out.append(name)
-            name = " ".join(f"{w}." if len(w) == 1 and w.isupper() else w for w in words)
+            name = " ".join(f"{w}." if i in bare else w for i, w in enumerate(words))
         tight = re.sub(r"\b([A-Z])\.\s+(?=[A-Z]\.)", r"\1.", name)  # J. R. R. -> J.R.R.
         spaced = re.sub(r"\b([A-Z])\.(?=[A-Z])", r"\1. ", tight)  # J.R.R. -> J. R. R.
         out += [name, tight, spaced]

@@ -354,12 +354,14 @@ def _glued_name(words: list[str], any_case: bool) -> bool:
         if not any_case and not _NAME_TOKEN.match(w):
             return False
 
-    def initial(w: str) -> bool:
-        return len(w.rstrip(".")) == 1 and (w.endswith(".") or w.lower() != "a")
+    def initial(i: int) -> bool:
+        # 'a' is the article, except after another initial ('r a salvatore')
+        w = words[i]
+        return len(w.rstrip(".")) == 1 and (w.endswith(".") or w.lower() != "a" or (i > 0 and initial(i - 1)))
 
-    if any(len(w.rstrip(".")) == 1 and not initial(w) for w in words):
+    if any(len(w.rstrip(".")) == 1 and not initial(i) for i, w in enumerate(words)):
         return False
-    return len(words) < 4 or all(initial(w) for w in words[1:-1])
+    return len(words) < 4 or all(initial(i) for i in range(1, len(words) - 1))
 
 
 def _has_initial(words: list[str]) -> bool:
