@@ -139,6 +139,27 @@ FOLDERS = [
         },
         {("author", "George R")},
     ),
+    # the series and its number in brackets before the title, the readers in brackets after it
+    (
+        "John Sandford - [Lucas Davenport - 06] - Night Prey (Richard Ferrone)",
+        {
+            ("author", "John Sandford", "scheme.author_dash_title"),
+            ("series", "Lucas Davenport", "scheme.series_number_title"),
+            ("sequence", "6", "scheme.series_number_title"),
+            ("narrator", "Richard Ferrone", "scheme.read_by"),
+            ("title", "Night Prey", "scheme.series_number_title"),
+        },
+        {("title", "[Lucas Davenport - 06] - Night Prey (Richard Ferrone)")},
+    ),
+    (
+        "Holly Black - [The Spiderwick Chronicles - 03] - Lucinda's Secret (Mark Hamill, Julie Dretzin)",
+        {
+            ("series", "The Spiderwick Chronicles", "scheme.series_number_title"),
+            ("narrator", "Julie Dretzin", "scheme.read_by"),
+            ("title", "Lucinda's Secret", "scheme.series_number_title"),
+        },
+        set(),
+    ),
     # initials glued to the surname: a one-word title after them is still a hypothesis
     (
         "torrents/complete/J_K_Rowling_Hogwarts",
@@ -1036,6 +1057,14 @@ ONE_BOOK_EACH = [
         "Fated.mp3",
         "Fated",
     ),
+    # the author misspelt and the series in the title: the bracketed series leaves the title to look up
+    (
+        "John Sandfodr - [Lucas Davenport - 06] - Night Prey (Jayne McCaddon, Steven Kramer)",
+        {"title": "Lucas Davenport", "authors": ["John Sandfodr"]},
+        None,
+        None,
+        "Night Prey",
+    ),
     (
         "Complete/David Brooks - The Road to Character (Unabridged) [MP3 VBR]",
         {"title": "The Last Boleyn", "authors": ["Karen Harper"]},
@@ -1055,10 +1084,9 @@ def test_the_book_a_folder_names_becomes_a_candidate_without_a_search(
     from emulators.catalogue import load_catalogue
     from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
 
-    surname = rel_path.lower()  # the book of that title whose author the folder names
-    book = next(
-        b for b in load_catalogue().books if b.title == title and b.authors[0].split()[-1].lower() in surname
-    )
+    books = [b for b in load_catalogue().books if b.title == title]
+    # of several books with that title, the one whose author the folder names
+    book = next((b for b in books if b.authors[0].split()[-1].lower() in rel_path.lower()), books[0])
     item = _item(rel_path, shown, tags, filename)
     _store(db_path, "li_1", item, evidence_for_item(item))
     emu = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())

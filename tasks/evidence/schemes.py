@@ -73,6 +73,12 @@ _TITLE_BOOK_NUM = re.compile(
     rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:{_SERIES_MARK})(?P<pos>{NUMBER})$",
     re.I,
 )
+# '[Series - 03] - Title (Narrator, Narrator)': the series and its number in brackets before the title,
+# the readers in a closing bracket after it.
+_BRACKET_SERIES_TITLE = re.compile(
+    rf"^\[(?P<series>[^\[\]]+?)\s+-\s+(?P<pos>{NUMBER})\]\s*(?:-\s+)?(?P<title>.+?)(?:\s+\((?P<readers>[^()]+)\))?$",
+    re.I,
+)
 _LEADING_BOOK_NUM = re.compile(
     rf"^(?:book|vol\.?|volume)\s+(?P<pos>{NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
 )
@@ -265,9 +271,20 @@ def read_schemes(
                 add_row(rows, source, "author", name, "scheme.author_dash_title", i)
             text, author_rule = " - ".join(pieces[1:]), "scheme.author_dash_title"
 
-    m = _SERIES_NUM_TITLE.match(text)
-    if (
-        m
+    m = _BRACKET_SERIES_TITLE.match(text)
+    if m and (pos := _position(m.group("pos"))) is not None:
+        add_row(rows, source, "series", m.group("series").strip(), "scheme.series_number_title")
+        add_row(rows, source, "sequence", pos, "scheme.series_number_title")
+        text = m.group("title").strip()
+        readers = m.group("readers") or ""
+        if looks_like_names(readers):
+            for i, name in enumerate(parse_name_string(readers)):
+                add_row(rows, source, "narrator", name, "scheme.read_by", i)
+        elif readers:
+            text = f"{text} ({readers})"
+        titles.append((text, "scheme.series_number_title"))
+    elif (
+        (m := _SERIES_NUM_TITLE.match(text))
         and not _SEQ_LABEL_ONLY.match(m.group("series").strip())
         and (pos := _position(m.group("word") or m.group("num"))) is not None
     ):
