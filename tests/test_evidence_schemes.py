@@ -160,6 +160,17 @@ FOLDERS = [
         },
         set(),
     ),
+    # a book in no series: its own title in the brackets, a part number after them
+    (
+        "Nora Roberts - [Happy Ever After - 01] - 01 (Saskia Maarleveld)",
+        {("title", "Happy Ever After", "scheme.series_number_title")},
+        {("series", "Happy Ever After"), ("title", "01")},
+    ),
+    (
+        "Marjane Satrapi - [Persepolis - 01] - 01 - Persepolis",
+        {("title", "Persepolis", "scheme.series_number_title")},
+        {("series", "Persepolis"), ("title", "01 - Persepolis")},
+    ),
     # initials glued to the surname: a one-word title after them is still a hypothesis
     (
         "torrents/complete/J_K_Rowling_Hogwarts",

@@ -79,6 +79,7 @@ _BRACKET_SERIES_TITLE = re.compile(
     rf"^\[(?P<series>[^\[\]]+?)\s+-\s+(?P<pos>{NUMBER})\]\s*(?:-\s+)?(?P<title>.+?)(?:\s+\((?P<readers>[^()]+)\))?$",
     re.I,
 )
+_LEADING_PART_NUM = re.compile(r"^\d{1,3}(?:\s+-\s+|$)")
 _LEADING_BOOK_NUM = re.compile(
     rf"^(?:book|vol\.?|volume)\s+(?P<pos>{NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
 )
@@ -273,15 +274,19 @@ def read_schemes(
 
     m = _BRACKET_SERIES_TITLE.match(text)
     if m and (pos := _position(m.group("pos"))) is not None:
-        add_row(rows, source, "series", m.group("series").strip(), "scheme.series_number_title")
-        add_row(rows, source, "sequence", pos, "scheme.series_number_title")
-        text = m.group("title").strip()
+        series = m.group("series").strip()
         readers = m.group("readers") or ""
-        if looks_like_names(readers):
-            for i, name in enumerate(parse_name_string(readers)):
-                add_row(rows, source, "narrator", name, "scheme.read_by", i)
-        elif readers:
-            text = f"{text} ({readers})"
+        text = m.group("title").strip()
+        if readers and not looks_like_names(readers):
+            text, readers = f"{text} ({readers})", ""
+        for i, name in enumerate(parse_name_string(readers) if readers else []):
+            add_row(rows, source, "narrator", name, "scheme.read_by", i)
+        # A book in no series gets its own title in the brackets, and a part number after them:
+        # '[Happy Ever After - 01] - 01', '[Persepolis - 01] - 01 - Persepolis'.
+        text = _LEADING_PART_NUM.sub("", text).strip() or series
+        if fold_key(text) != fold_key(series):
+            add_row(rows, source, "series", series, "scheme.series_number_title")
+            add_row(rows, source, "sequence", pos, "scheme.series_number_title")
         titles.append((text, "scheme.series_number_title"))
     elif (
         (m := _SERIES_NUM_TITLE.match(text))
