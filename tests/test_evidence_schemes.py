@@ -197,6 +197,14 @@ FOLDERS = [
         set(),
     ),
     (
+        "A_G_Howard_Unhinged",
+        {
+            ("author", "A G Howard", "scheme.glued_author_title"),
+            ("title", "Unhinged", "scheme.glued_author_title"),
+        },
+        set(),
+    ),
+    (
         "C.S.Lewis.Perelandra",
         {
             ("author", "C S Lewis", "scheme.glued_author_title"),

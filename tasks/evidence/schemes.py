@@ -367,8 +367,10 @@ def _glued_name(words: list[str], any_case: bool) -> bool:
     """'John Grisham', 'Mary Higgins Clark', 'George R R Martin': a person's name at the start (or
     end) of a name with no dash. The last word is a surname, never an initial; a four-word name is
     a first name and two initials. A bare 'A' is the article, not an initial."""
-    if not 2 <= len(words) <= 4 or words[0].lower() in _ARTICLES or len(words[-1].rstrip(".")) < 2:
+    if not 2 <= len(words) <= 4 or len(words[-1].rstrip(".")) < 2:
         return False
+    if words[0].lower() in _ARTICLES and not (words[0].lower() == "a" and len(words[1].rstrip(".")) == 1):
+        return False  # 'A G Howard' starts with an initial, 'A Time to Kill' with the article
     for w in words:
         bare = w.lower().rstrip(".")
         if bare in _NOT_NAME_WORDS or any(c.isdigit() for c in w):
@@ -379,7 +381,12 @@ def _glued_name(words: list[str], any_case: bool) -> bool:
     def initial(i: int) -> bool:
         # 'a' is the article, except after another initial ('r a salvatore')
         w = words[i]
-        return len(w.rstrip(".")) == 1 and (w.endswith(".") or w.lower() != "a" or (i > 0 and initial(i - 1)))
+        return len(w.rstrip(".")) == 1 and (
+            w.endswith(".")
+            or w.lower() != "a"
+            or (i > 0 and initial(i - 1))
+            or (i == 0 and len(words) > 2 and len(words[1].rstrip(".")) == 1)
+        )
 
     if any(len(w.rstrip(".")) == 1 and not initial(i) for i, w in enumerate(words)):
         return False
