@@ -558,6 +558,9 @@ CONTAINERS = [
     ("incoming/Stephen King - The Stand", ["incoming"], [], {"Stephen King"}, set()),
     ("2023/Andy Weir/Project Hail Mary", ["2023"], ["Andy Weir"], {"Andy Weir"}, set()),
     ("S/Stephen King/The Stand", ["S"], ["Stephen King"], {"Stephen King"}, set()),  # an A-Z shelf
+    ("New Folder/Andy Weir/Project Hail Mary", ["New Folder"], ["Andy Weir"], {"Andy Weir"}, set()),
+    ("tmp_rip/Stephen King - The Stand", ["Tmp_rip"], [], {"Stephen King"}, set()),
+    ("old/Stephen King - The Stand", ["Old"], [], {"Stephen King"}, set()),
     (
         "Fantasy/Brandon Sanderson/The Final Empire",
         ["Fantasy"],
