@@ -431,3 +431,24 @@ def test_a_long_title_run_together_with_its_subtitle_is_searched_again_by_its_fi
     assert searched == [title, "The Harbinger"]
     assert summary.requests["search"] == 2
     assert book.book_id in candidates_by_item(db_path)["li_h"]
+
+
+def test_a_folder_s_short_title_brings_no_rival_for_the_book_its_asin_names(db_path):
+    """Libation names the folder by the title before its colon ('Private' for 'Private Berlin'): the
+    ASIN already names the book, so the short title is not looked up for books of its own."""
+    from emulators.catalogue import load_catalogue
+
+    book = next(b for b in load_catalogue().books if b.title == "Private Berlin")
+    asin = next(e.asin for e in book.editions if e.asin)
+    seed_items(
+        db_path, [{"item_id": "li_p", "title": "Private Berlin", "authors": [], "asin": asin, "truth": 0}]
+    )
+    with connect(db_path) as con:
+        con.execute(
+            "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule) "
+            "VALUES ('li_p', 'path', 'title', 'Private', 0, 'abs.title_folder')"
+        )
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+    assert candidates_by_item(db_path)["li_p"] == [book.book_id]
+    assert set(summary.requests) == {"editions_by_identifiers"}

@@ -167,10 +167,17 @@ def title_asks(
     state: FetchState, items: list[ItemQuery], titles: dict[int, tuple[str, str | None]]
 ) -> list[tuple[ItemQuery, list[str]]]:
     """What the exact title lookup asks for each item: every usable title of an item without a strong
-    candidate, and the unfound titles of one with a strong candidate for another of its titles."""
+    candidate, and the unfound titles of one with a strong candidate for another of its titles, unless
+    an identifier found it: a folder's short title ('Private' for 'Private Berlin') or another book's
+    title in stale metadata then only brings in a rival for the book the identifier names."""
     asks = []
     for it in items:
-        wanted = usable_titles(it) if needs_more(state, it, titles) else unfound_titles(state, it, titles)
+        if needs_more(state, it, titles):
+            wanted = usable_titles(it)
+        elif any(c.strategy in ("asin", "isbn") for c in state.found.get(it.item_id, {}).values()):
+            continue
+        else:
+            wanted = unfound_titles(state, it, titles)
         if wanted:
             asks.append((it, wanted))
     return asks
