@@ -452,3 +452,22 @@ def test_a_folder_s_short_title_brings_no_rival_for_the_book_its_asin_names(db_p
         summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
     assert candidates_by_item(db_path)["li_p"] == [book.book_id]
     assert set(summary.requests) == {"editions_by_identifiers"}
+
+
+def test_a_folder_s_short_title_is_not_looked_up_as_another_book(db_path):
+    """Libation's series folder holds 'Glass' for 'Glass: Storm Glass': the author lookup found the
+    book, and the short form of its title is not asked for books of its own."""
+    from emulators.catalogue import load_catalogue
+
+    book = next(b for b in load_catalogue().books if b.title == "Storm Glass")
+    item = {"item_id": "li_g", "title": "Glass: Storm Glass", "authors": [book.authors[0]], "truth": 0}
+    seed_items(db_path, [item])
+    with connect(db_path) as con:
+        con.execute(
+            "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule) "
+            "VALUES ('li_g', 'path', 'title', 'Glass', 0, 'abs.title_folder')"
+        )
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+    assert book.book_id in candidates_by_item(db_path)["li_g"]
+    assert set(summary.requests) == {"books_by_authors"}

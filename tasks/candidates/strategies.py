@@ -25,7 +25,7 @@ from tasks.candidates.titles import (
 )
 from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverError
 from tasks.identifiers import isbn_forms, normalise_asin
-from tasks.normalise import name_key, normalise_series, title_variants
+from tasks.normalise import name_key, normalise_series, normalise_title, split_title, title_variants
 from tasks.warehouse import record_error
 
 IDS_PER_FIELD = 100
@@ -160,7 +160,15 @@ def unfound_titles(state: FetchState, it: ItemQuery, titles: dict[int, tuple[str
     (a wrong earlier match) over a folder or file named for this one give a strong candidate for the
     wrong title: the folder's title is still unfound, and still worth an exact lookup."""
     have = [titles[c.book_id] for c in state.found.get(it.item_id, {}).values() if c.book_id in titles]
-    return [t for t in usable_titles(it) if not any(strong_title(list(title_variants(t)), *b) for b in have)]
+    # the head of another of the item's titles ('Glass' of 'Glass: Storm Glass') is that title's short
+    # form, not another book
+    heads = {normalise_title(p.title) for p in map(split_title, it.titles) if p.subtitle}
+    return [
+        t
+        for t in usable_titles(it)
+        if normalise_title(t) not in heads
+        and not any(strong_title(list(title_variants(t)), *b) for b in have)
+    ]
 
 
 def title_asks(
