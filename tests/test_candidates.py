@@ -433,6 +433,20 @@ def test_a_long_title_run_together_with_its_subtitle_is_searched_again_by_its_fi
     assert book.book_id in candidates_by_item(db_path)["li_h"]
 
 
+def _fetch_with_folder_title(db_path, item: dict, folder_title: str) -> tuple[list[int], dict[str, int]]:
+    """Candidates and requests for `item` (as seed_items takes it) whose folder names `folder_title`."""
+    seed_items(db_path, [item])
+    with connect(db_path) as con:
+        con.execute(
+            "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule) "
+            "VALUES (?, 'path', 'title', ?, 0, 'abs.title_folder')",
+            [item["item_id"], folder_title],
+        )
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+    return candidates_by_item(db_path)[item["item_id"]], dict(summary.requests)
+
+
 def test_a_folder_s_short_title_brings_no_rival_for_the_book_its_asin_names(db_path):
     """Libation names the folder by the title before its colon ('Private' for 'Private Berlin'): the
     ASIN already names the book, so the short title is not looked up for books of its own."""
@@ -440,18 +454,10 @@ def test_a_folder_s_short_title_brings_no_rival_for_the_book_its_asin_names(db_p
 
     book = next(b for b in load_catalogue().books if b.title == "Private Berlin")
     asin = next(e.asin for e in book.editions if e.asin)
-    seed_items(
-        db_path, [{"item_id": "li_p", "title": "Private Berlin", "authors": [], "asin": asin, "truth": 0}]
-    )
-    with connect(db_path) as con:
-        con.execute(
-            "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule) "
-            "VALUES ('li_p', 'path', 'title', 'Private', 0, 'abs.title_folder')"
-        )
-    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
-        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
-    assert candidates_by_item(db_path)["li_p"] == [book.book_id]
-    assert set(summary.requests) == {"editions_by_identifiers"}
+    item = {"item_id": "li_p", "title": "Private Berlin", "authors": [], "asin": asin, "truth": 0}
+    found, requests = _fetch_with_folder_title(db_path, item, "Private")
+    assert found == [book.book_id]
+    assert set(requests) == {"editions_by_identifiers"}
 
 
 def test_a_folder_s_short_title_is_not_looked_up_as_another_book(db_path):
@@ -461,13 +467,6 @@ def test_a_folder_s_short_title_is_not_looked_up_as_another_book(db_path):
 
     book = next(b for b in load_catalogue().books if b.title == "Storm Glass")
     item = {"item_id": "li_g", "title": "Glass: Storm Glass", "authors": [book.authors[0]], "truth": 0}
-    seed_items(db_path, [item])
-    with connect(db_path) as con:
-        con.execute(
-            "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule) "
-            "VALUES ('li_g', 'path', 'title', 'Glass', 0, 'abs.title_folder')"
-        )
-    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
-        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
-    assert book.book_id in candidates_by_item(db_path)["li_g"]
-    assert set(summary.requests) == {"books_by_authors"}
+    found, requests = _fetch_with_folder_title(db_path, item, "Glass")
+    assert book.book_id in found
+    assert set(requests) == {"books_by_authors"}
