@@ -41,6 +41,22 @@ def test_author_name_variants_cover_inversions_and_initial_spacing():
     assert "Frank Herbert" in name_variants("frank herbert")
 
 
+@pytest.mark.parametrize(
+    ("glued", "filed"),
+    [
+        ("J K Rowling", "J.K. Rowling"),
+        ("C S Lewis", "C.S. Lewis"),
+        ("George R R Martin", "George R.R. Martin"),
+    ],
+)
+def test_initials_that_lost_their_dots_with_a_folder_name_s_separators_are_asked_with_them(glued, filed):
+    assert filed in name_variants(glued)
+
+
+def test_a_leading_article_is_not_taken_for_an_initial():
+    assert name_variants("A Bad Name") == ["A Bad Name"]
+
+
 def test_placeholder_titles_are_not_searched_but_short_real_titles_are():
     from tasks.normalise import is_placeholder_title
 
@@ -48,6 +64,36 @@ def test_placeholder_titles_are_not_searched_but_short_real_titles_are():
     assert all(is_placeholder_title(t) for t in ["Unknown 0042", "Untitled 2", "Unknown Album"])
     assert not any(is_placeholder_title(t) for t in ["1984", "11/22/63", "2001", "The 5th Wave", "Dune"])
     assert not any(is_placeholder_title(t) for t in ["The Unknown", "Unknown Soldier", "Untitled Love Story"])
+
+
+# What recorders, file managers and scratch folders name things, and the bare word a file is left with
+# once its number is read as a track number; real titles with the same words stay searchable.
+PLACEHOLDERS = ["New Recording 907", "recording 894", "New folder (2) 280", "New Folder", "tmp 194"]
+PLACEHOLDERS += [
+    "download 392",
+    "book",
+    "AUDIO",
+    "Voice Memo 3",
+    "untitled",
+    "untitled folder 379",
+    "Audiobooks",
+]
+REAL_TITLES = ["Book of Mormon", "The Book Thief", "Recording Angel", "Download", "Temp", "The Audiobook"]
+REAL_TITLES += ["Untitled Love Story", "The Untitled"]
+
+
+@pytest.mark.parametrize("title", PLACEHOLDERS)
+def test_recorder_file_manager_and_scratch_names_are_placeholders(title):
+    from tasks.normalise import is_placeholder_title
+
+    assert is_placeholder_title(title)
+
+
+@pytest.mark.parametrize("title", REAL_TITLES)
+def test_real_titles_with_placeholder_words_are_not(title):
+    from tasks.normalise import is_placeholder_title
+
+    assert not is_placeholder_title(title)
 
 
 def test_an_item_with_only_a_placeholder_title_costs_no_request_and_says_why(db_path):
@@ -385,3 +431,42 @@ def test_a_long_title_run_together_with_its_subtitle_is_searched_again_by_its_fi
     assert searched == [title, "The Harbinger"]
     assert summary.requests["search"] == 2
     assert book.book_id in candidates_by_item(db_path)["li_h"]
+
+
+def _fetch_with_folder_title(db_path, item: dict, folder_title: str) -> tuple[list[int], dict[str, int]]:
+    """Candidates and requests for `item` (as seed_items takes it) whose folder names `folder_title`."""
+    seed_items(db_path, [item])
+    with connect(db_path) as con:
+        con.execute(
+            "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule) "
+            "VALUES (?, 'path', 'title', ?, 0, 'abs.title_folder')",
+            [item["item_id"], folder_title],
+        )
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+    return candidates_by_item(db_path)[item["item_id"]], dict(summary.requests)
+
+
+def test_a_folder_s_short_title_brings_no_rival_for_the_book_its_asin_names(db_path):
+    """Libation names the folder by the title before its colon ('Private' for 'Private Berlin'): the
+    ASIN already names the book, so the short title is not looked up for books of its own."""
+    from emulators.catalogue import load_catalogue
+
+    book = next(b for b in load_catalogue().books if b.title == "Private Berlin")
+    asin = next(e.asin for e in book.editions if e.asin)
+    item = {"item_id": "li_p", "title": "Private Berlin", "authors": [], "asin": asin, "truth": 0}
+    found, requests = _fetch_with_folder_title(db_path, item, "Private")
+    assert found == [book.book_id]
+    assert set(requests) == {"editions_by_identifiers"}
+
+
+def test_a_folder_s_short_title_is_not_looked_up_as_another_book(db_path):
+    """Libation's series folder holds 'Glass' for 'Glass: Storm Glass': the author lookup found the
+    book, and the short form of its title is not asked for books of its own."""
+    from emulators.catalogue import load_catalogue
+
+    book = next(b for b in load_catalogue().books if b.title == "Storm Glass")
+    item = {"item_id": "li_g", "title": "Glass: Storm Glass", "authors": [book.authors[0]], "truth": 0}
+    found, requests = _fetch_with_folder_title(db_path, item, "Glass")
+    assert book.book_id in found
+    assert set(requests) == {"books_by_authors"}

@@ -139,6 +139,79 @@ FOLDERS = [
         },
         {("author", "George R")},
     ),
+    # the series and its number in brackets before the title, the readers in brackets after it
+    (
+        "John Sandford - [Lucas Davenport - 06] - Night Prey (Richard Ferrone)",
+        {
+            ("author", "John Sandford", "scheme.author_dash_title"),
+            ("series", "Lucas Davenport", "scheme.series_number_title"),
+            ("sequence", "6", "scheme.series_number_title"),
+            ("narrator", "Richard Ferrone", "scheme.read_by"),
+            ("title", "Night Prey", "scheme.series_number_title"),
+        },
+        {("title", "[Lucas Davenport - 06] - Night Prey (Richard Ferrone)")},
+    ),
+    (
+        "Holly Black - [The Spiderwick Chronicles - 03] - Lucinda's Secret (Mark Hamill, Julie Dretzin)",
+        {
+            ("series", "The Spiderwick Chronicles", "scheme.series_number_title"),
+            ("narrator", "Julie Dretzin", "scheme.read_by"),
+            ("title", "Lucinda's Secret", "scheme.series_number_title"),
+        },
+        set(),
+    ),
+    # a book in no series: its own title in the brackets, a part number after them
+    (
+        "Nora Roberts - [Happy Ever After - 01] - 01 (Saskia Maarleveld)",
+        {("title", "Happy Ever After", "scheme.series_number_title")},
+        {("series", "Happy Ever After"), ("title", "01")},
+    ),
+    (
+        "Marjane Satrapi - [Persepolis - 01] - 01 - Persepolis",
+        {("title", "Persepolis", "scheme.series_number_title")},
+        {("series", "Persepolis"), ("title", "01 - Persepolis")},
+    ),
+    # initials glued to the surname: a one-word title after them is still a hypothesis
+    (
+        "torrents/complete/J_K_Rowling_Hogwarts",
+        {
+            ("author", "J K Rowling", "scheme.glued_author_title"),
+            ("title", "Hogwarts", "scheme.glued_author_title"),
+        },
+        {("author", "J K")},
+    ),
+    (
+        "Unknown/r-a-salvatore-homeland-unabr-mp3profi",
+        {
+            ("author", "R A Salvatore", "scheme.glued_author_title"),
+            ("title", "homeland", "scheme.glued_author_title"),
+        },
+        set(),
+    ),
+    (
+        "complete/audiobooks/brian-k-vaughan-y-abr-req",
+        {
+            ("author", "Brian K Vaughan", "scheme.glued_author_title"),
+            ("title", "y", "scheme.glued_author_title"),
+        },
+        set(),
+    ),
+    (
+        "A_G_Howard_Unhinged",
+        {
+            ("author", "A G Howard", "scheme.glued_author_title"),
+            ("title", "Unhinged", "scheme.glued_author_title"),
+        },
+        set(),
+    ),
+    (
+        "C.S.Lewis.Perelandra",
+        {
+            ("author", "C S Lewis", "scheme.glued_author_title"),
+            ("title", "Perelandra", "scheme.glued_author_title"),
+        },
+        set(),
+    ),
     (
         "mary_higgins_clark_where_are_the_children",
         {
@@ -485,6 +558,9 @@ CONTAINERS = [
     ("incoming/Stephen King - The Stand", ["incoming"], [], {"Stephen King"}, set()),
     ("2023/Andy Weir/Project Hail Mary", ["2023"], ["Andy Weir"], {"Andy Weir"}, set()),
     ("S/Stephen King/The Stand", ["S"], ["Stephen King"], {"Stephen King"}, set()),  # an A-Z shelf
+    ("New Folder/Andy Weir/Project Hail Mary", ["New Folder"], ["Andy Weir"], {"Andy Weir"}, set()),
+    ("tmp_rip/Stephen King - The Stand", ["Tmp_rip"], [], {"Stephen King"}, set()),
+    ("old/Stephen King - The Stand", ["Old"], [], {"Stephen King"}, set()),
     (
         "Fantasy/Brandon Sanderson/The Final Empire",
         ["Fantasy"],
@@ -980,3 +1056,70 @@ def test_glued_and_container_items_find_their_book_through_the_author_without_a_
     assert summary.requests.get("search", 0) == 0
     asked = json.dumps([e.variables for e in emu.request_log])
     assert "Audiobooks" not in asked
+
+
+# (relPath, what ABS shows, first file's tags, its name, the book: title and first author)
+ONE_BOOK_EACH = [
+    # initials glued to the surname and a one-word title: the author lookup finds it
+    ("torrents/complete/J_K_Rowling_Hogwarts", {"title": "J_K_Rowling_Hogwarts"}, None, None, "Hogwarts"),
+    ("C.S.Lewis.Perelandra", {"title": "C.S.Lewis.Perelandra"}, None, None, "Perelandra"),
+    (
+        "Unknown/r-a-salvatore-homeland-unabr-mp3profi",
+        {"title": "r-a-salvatore-homeland"},
+        None,
+        None,
+        "Homeland",
+    ),
+    # ABS metadata and tags of another book (a wrong earlier match) over a folder and a file named
+    # for this one: the file's title is looked up too, though the author lookup found the other book
+    (
+        "seeding/benedict-jacka-fated-unabr-rain",
+        {"title": "The Ripper", "authors": ["L.J. Smith"]},
+        {"tagTitle": "The Ripper", "tagArtist": "L.J. Smith"},
+        "Fated.mp3",
+        "Fated",
+    ),
+    # the author misspelt and the series in the title: the bracketed series leaves the title to look up
+    (
+        "John Sandfodr - [Lucas Davenport - 06] - Night Prey (Jayne McCaddon, Steven Kramer)",
+        {"title": "Lucas Davenport", "authors": ["John Sandfodr"]},
+        None,
+        None,
+        "Night Prey",
+    ),
+    (
+        "Complete/David Brooks - The Road to Character (Unabridged) [MP3 VBR]",
+        {"title": "The Last Boleyn", "authors": ["Karen Harper"]},
+        {"tagAlbum": "The Last Boleyn", "tagArtist": "Karen Harper"},
+        "The Road to Character.mp3",
+        "The Road to Character",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "shown", "tags", "filename", "title"), ONE_BOOK_EACH, ids=[c[0] for c in ONE_BOOK_EACH]
+)
+def test_the_book_a_folder_names_becomes_a_candidate_without_a_search(
+    db_path, rel_path, shown, tags, filename, title
+):
+    from emulators.catalogue import load_catalogue
+    from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
+
+    books = [b for b in load_catalogue().books if b.title == title]
+    # of several books with that title, the one whose author the folder names
+    book = next((b for b in books if b.authors[0].split()[-1].lower() in rel_path.lower()), books[0])
+    item = _item(rel_path, shown, tags, filename)
+    _store(db_path, "li_1", item, evidence_for_item(item))
+    emu = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())
+    with run_hardcover_emulator(emu):
+        summary = fetch_candidates_for(
+            str(db_path), get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+        )
+    with connect(db_path) as con:
+        found = [
+            b for (b,) in con.execute("SELECT book_id FROM candidates WHERE item_id = 'li_1'").fetchall()
+        ]
+    assert book.book_id in found
+    assert summary.requests.get("search", 0) == 0
+    assert sum(summary.requests.values()) <= 2  # one author lookup, one title lookup

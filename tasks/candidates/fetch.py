@@ -20,6 +20,7 @@ from tasks.candidates.strategies import (
     needs_more,
     search_one,
     search_phase,
+    title_asks,
     title_phase,
 )
 from tasks.hardcover.cache import HcCache
@@ -108,7 +109,7 @@ async def fetch_async(
         resolved(total - len(need_authors))
         await author_phase(state, need_authors, titles)
         need_titles = [it for it in need_authors if needs_more(state, it, titles)]
-        await title_phase(state, need_titles, titles)
+        await title_phase(state, title_asks(state, items, titles), titles)
         need_search = [it for it in need_titles if needs_more(state, it, titles)]
         searched = {it.item_id for it in need_search}
         finished = [it.item_id for it in items if it.item_id not in searched]

@@ -21,10 +21,11 @@ from tasks.candidates.titles import (
     strong_title,
     title_forms,
     title_similarity,
+    usable_titles,
 )
 from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverError
 from tasks.identifiers import isbn_forms, normalise_asin
-from tasks.normalise import name_key, normalise_series
+from tasks.normalise import name_key, normalise_series, normalise_title, split_title, title_variants
 from tasks.warehouse import record_error
 
 IDS_PER_FIELD = 100
@@ -154,15 +155,51 @@ async def author_phase(
             state.add(it.item_id, Cand(b["id"], "series_books", score))
 
 
-async def title_phase(
+def unfound_titles(state: FetchState, it: ItemQuery, titles: dict[int, tuple[str, str | None]]) -> list[str]:
+    """The item's usable titles that no candidate has (close to). ABS metadata or tags of another book
+    (a wrong earlier match) over a folder or file named for this one give a strong candidate for the
+    wrong title: the folder's title is still unfound, and still worth an exact lookup."""
+    have = [titles[c.book_id] for c in state.found.get(it.item_id, {}).values() if c.book_id in titles]
+    # the head of another of the item's titles ('Glass' of 'Glass: Storm Glass') is that title's short
+    # form, not another book
+    heads = {normalise_title(p.title) for p in map(split_title, it.titles) if p.subtitle}
+    return [
+        t
+        for t in usable_titles(it)
+        if normalise_title(t) not in heads
+        and not any(strong_title(list(title_variants(t)), *b) for b in have)
+    ]
+
+
+def title_asks(
     state: FetchState, items: list[ItemQuery], titles: dict[int, tuple[str, str | None]]
-) -> None:
-    """Books whose title is exactly the item's (a few spellings of it), for many items in one request:
-    what a title search would find first for most items that name no author the catalogue knows."""
-    items_of: dict[str, list[str]] = defaultdict(list)
+) -> list[tuple[ItemQuery, list[str]]]:
+    """What the exact title lookup asks for each item: every usable title of an item without a strong
+    candidate, and the unfound titles of one with a strong candidate for another of its titles, unless
+    an identifier found it: a folder's short title ('Private' for 'Private Berlin') or another book's
+    title in stale metadata then only brings in a rival for the book the identifier names."""
+    asks = []
     for it in items:
-        title = search_title(it)
-        for form in title_forms(title) if title else []:
+        if needs_more(state, it, titles):
+            wanted = usable_titles(it)
+        elif any(c.strategy in ("asin", "isbn") for c in state.found.get(it.item_id, {}).values()):
+            continue
+        else:
+            wanted = unfound_titles(state, it, titles)
+        if wanted:
+            asks.append((it, wanted))
+    return asks
+
+
+async def title_phase(
+    state: FetchState, asks: list[tuple[ItemQuery, list[str]]], titles: dict[int, tuple[str, str | None]]
+) -> None:
+    """Books whose title is exactly one the item asks for (a few spellings of each), for many items in
+    one request: what a title search would find first for most items that name no author the
+    catalogue knows."""
+    items_of: dict[str, list[str]] = defaultdict(list)
+    for it, wanted in asks:
+        for form in dict.fromkeys(f for title in wanted for f in title_forms(title)):
             items_of[form].append(it.item_id)
     found = await exact_lookup(
         state, "books_by_titles", "titles", items_of, book_title, TITLES_PER_FIELD, TITLE_PAGE, "title lookup"
@@ -174,7 +211,7 @@ async def title_phase(
     for form, ids in items_of.items():
         for item_id in ids:
             by_item[item_id] += found.get(form, [])
-    for it in items:
+    for it, _ in asks:
         for b in by_item.get(it.item_id, []):
             state.add(
                 it.item_id,

@@ -12,6 +12,7 @@ from tasks.normalise import (
     is_placeholder_title,
     name_key,
     normalise_name,
+    normalise_title,
     split_names,
     split_title,
     title_variants,
@@ -31,6 +32,13 @@ def name_variants(raw: str) -> list[str]:
             continue
         if name == name.lower() or name == name.upper():
             name = " ".join(w[:1].upper() + w[1:].lower() for w in name.split())
+        # 'J K Rowling', 'Steven D Levitt' (a folder name's dots gone with its separators) are filed as
+        # 'J.K. Rowling', 'Steven D. Levitt'; a lone leading capital is an article ('A Bad Name').
+        words = name.split()
+        bare = [i for i, w in enumerate(words[:-1]) if len(w) == 1 and w.isupper()]
+        if len(bare) >= 2 or (bare and bare[0] > 0):
+            out.append(name)
+            name = " ".join(f"{w}." if i in bare else w for i, w in enumerate(words))
         tight = re.sub(r"\b([A-Z])\.\s+(?=[A-Z]\.)", r"\1.", name)  # J. R. R. -> J.R.R.
         spaced = re.sub(r"\b([A-Z])\.(?=[A-Z])", r"\1. ", tight)  # J.R.R. -> J. R. R.
         out += [name, tight, spaced]
@@ -58,7 +66,14 @@ def search_title(item: ItemQuery) -> str | None:
     release tags or the author's name before or after it, in words ("John_Grisham_A_Time_to_Kill" ->
     "A Time to Kill" when the evidence names John Grisham; "The.Elves.Of.Cintra.by.Terry.Brooks.
     AUDIOBOOK.MP3-RAiN" -> "The Elves Of Cintra" when it names Terry Brooks)."""
+    return next(iter(usable_titles(item)), None)
+
+
+def usable_titles(item: ItemQuery) -> list[str]:
+    """Every real title the evidence offers, cleaned as `search_title` cleans the first, most trusted
+    source first, one per comparison key: the titles a lookup may ask for."""
     authors = item.author_keys
+    out: dict[str, str] = {}
     for raw in item.titles:
         parts = split_title(clean_release_name(raw))
         title = parts.title.strip()
@@ -67,8 +82,8 @@ def search_title(item: ItemQuery) -> str | None:
         else:
             title = _without_author_suffix(_without_author_prefix(title, item.authors), item.authors)
         if title and not is_placeholder_title(title) and not is_container_folder(title, title_slot=True):
-            return title
-    return None
+            out.setdefault(normalise_title(title) or title.lower(), title)
+    return list(out.values())
 
 
 def shorter_search(title: str) -> str | None:

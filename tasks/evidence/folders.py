@@ -45,7 +45,7 @@ def _abs_sequence(folder: str) -> tuple[str, str | None]:
 # Folders a library keeps books *in* rather than folders that name them: ABS 2.36 still reads them
 # as the author or series ("Audiobooks/John Grisham/A Time to Kill" -> author "Audiobooks"). A
 # folder is one when every word in it is one of these, a number, a bitrate or a single letter
-# ("_Audiobooks", "New Audiobooks 2023", "MP3", "S" of an A-Z shelf, "To Sort").
+# ("_Audiobooks", "New Audiobooks 2023", "MP3", "S" of an A-Z shelf, "To Sort", "New Folder", "tmp_rip").
 _CONTAINER_WORDS = frozenset((
     "audiobooks", "audiobook", "audio", "book", "books", "ebooks", "ebook", "library", "libraries",
     "media", "files", "data", "mp3", "mp4", "m4b", "m4a", "aac", "flac", "ogg", "opus", "wma", "aax",
@@ -54,7 +54,7 @@ _CONTAINER_WORDS = frozenset((
     "complete", "completed", "incomplete", "finished", "done", "incoming", "torrents", "torrent", "tmp",
     "temp", "import", "imports", "imported", "inbox", "staging", "processed", "seeding", "seed", "nzb",
     "usenet", "queue", "to", "sort", "my", "all", "listen", "listened", "unread", "read", "author",
-    "authors", "artist", "artists", "narrator", "narrators", "collection",
+    "authors", "artist", "artists", "narrator", "narrators", "collection", "folder", "old", "rip", "rips",
     # genre shelves
     "fantasy", "scifi", "sci", "fi", "science", "fiction", "nonfiction", "non", "horror", "thriller",
     "thrillers", "mystery", "mysteries", "romance", "biography", "biographies", "history", "classics",

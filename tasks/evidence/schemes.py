@@ -73,6 +73,13 @@ _TITLE_BOOK_NUM = re.compile(
     rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:{_SERIES_MARK})(?P<pos>{NUMBER})$",
     re.I,
 )
+# '[Series - 03] - Title (Narrator, Narrator)': the series and its number in brackets before the title,
+# the readers in a closing bracket after it.
+_BRACKET_SERIES_TITLE = re.compile(
+    rf"^\[(?P<series>[^\[\]]+?)\s+-\s+(?P<pos>{NUMBER})\]\s*(?:-\s+)?(?P<title>.+?)(?:\s+\((?P<readers>[^()]+)\))?$",
+    re.I,
+)
+_LEADING_PART_NUM = re.compile(r"^\d{1,3}(?:\s+-\s+|$)")
 _LEADING_BOOK_NUM = re.compile(
     rf"^(?:book|vol\.?|volume)\s+(?P<pos>{NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
 )
@@ -265,9 +272,24 @@ def read_schemes(
                 add_row(rows, source, "author", name, "scheme.author_dash_title", i)
             text, author_rule = " - ".join(pieces[1:]), "scheme.author_dash_title"
 
-    m = _SERIES_NUM_TITLE.match(text)
-    if (
-        m
+    m = _BRACKET_SERIES_TITLE.match(text)
+    if m and (pos := _position(m.group("pos"))) is not None:
+        series = m.group("series").strip()
+        readers = m.group("readers") or ""
+        text = m.group("title").strip()
+        if readers and not looks_like_names(readers):
+            text, readers = f"{text} ({readers})", ""
+        for i, name in enumerate(parse_name_string(readers) if readers else []):
+            add_row(rows, source, "narrator", name, "scheme.read_by", i)
+        # A book in no series gets its own title in the brackets, and a part number after them:
+        # '[Happy Ever After - 01] - 01', '[Persepolis - 01] - 01 - Persepolis'.
+        text = _LEADING_PART_NUM.sub("", text).strip() or series
+        if fold_key(text) != fold_key(series):
+            add_row(rows, source, "series", series, "scheme.series_number_title")
+            add_row(rows, source, "sequence", pos, "scheme.series_number_title")
+        titles.append((text, "scheme.series_number_title"))
+    elif (
+        (m := _SERIES_NUM_TITLE.match(text))
         and not _SEQ_LABEL_ONLY.match(m.group("series").strip())
         and (pos := _position(m.group("word") or m.group("num"))) is not None
     ):
@@ -345,8 +367,10 @@ def _glued_name(words: list[str], any_case: bool) -> bool:
     """'John Grisham', 'Mary Higgins Clark', 'George R R Martin': a person's name at the start (or
     end) of a name with no dash. The last word is a surname, never an initial; a four-word name is
     a first name and two initials. A bare 'A' is the article, not an initial."""
-    if not 2 <= len(words) <= 4 or words[0].lower() in _ARTICLES or len(words[-1].rstrip(".")) < 2:
+    if not 2 <= len(words) <= 4 or len(words[-1].rstrip(".")) < 2:
         return False
+    if words[0].lower() in _ARTICLES and not (words[0].lower() == "a" and len(words[1].rstrip(".")) == 1):
+        return False  # 'A G Howard' starts with an initial, 'A Time to Kill' with the article
     for w in words:
         bare = w.lower().rstrip(".")
         if bare in _NOT_NAME_WORDS or any(c.isdigit() for c in w):
@@ -354,12 +378,23 @@ def _glued_name(words: list[str], any_case: bool) -> bool:
         if not any_case and not _NAME_TOKEN.match(w):
             return False
 
-    def initial(w: str) -> bool:
-        return len(w.rstrip(".")) == 1 and (w.endswith(".") or w.lower() != "a")
+    def initial(i: int) -> bool:
+        # 'a' is the article, except after another initial ('r a salvatore')
+        w = words[i]
+        return len(w.rstrip(".")) == 1 and (
+            w.endswith(".")
+            or w.lower() != "a"
+            or (i > 0 and initial(i - 1))
+            or (i == 0 and len(words) > 2 and len(words[1].rstrip(".")) == 1)
+        )
 
-    if any(len(w.rstrip(".")) == 1 and not initial(w) for w in words):
+    if any(len(w.rstrip(".")) == 1 and not initial(i) for i, w in enumerate(words)):
         return False
-    return len(words) < 4 or all(initial(w) for w in words[1:-1])
+    return len(words) < 4 or all(initial(i) for i in range(1, len(words) - 1))
+
+
+def _has_initial(words: list[str]) -> bool:
+    return any(len(w.rstrip(".")) == 1 for w in words)
 
 
 def _glued_author_title(
@@ -374,7 +409,9 @@ def _glued_author_title(
     author ends, so each name-shaped start of 2-4 words is a hypothesis (rule
     `scheme.glued_author_title`), its own ordinal per hypothesis. A start (or an end: rule
     `scheme.glued_title_author`) another source names as the author settles it; without one, only
-    names written with separators get hypotheses, each leaving a title of two words or more."""
+    names written with separators get hypotheses, each leaving a title of two words or more, or of
+    one word after a name with initials ('J_K_Rowling_Hogwarts': no title starts with two initials,
+    while 'janet-evanovich-hard-eight' must not give the author 'Janet Evanovich Hard')."""
     words = text.split()
     if len(words) < 3:
         return
@@ -395,7 +432,12 @@ def _glued_author_title(
     if settled:
         found = settled
     elif separated:
-        found = [f for f in found if f[2] == "scheme.glued_author_title" and len(f[1].split()) >= 2]
+        found = [
+            f
+            for f in found
+            if f[2] == "scheme.glued_author_title"
+            and (len(f[1].split()) >= 2 or _has_initial(words[: len(words) - len(f[1].split())]))
+        ]
     else:
         return
     for i, (names, title, rule, _) in enumerate(found):

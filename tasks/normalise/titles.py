@@ -263,11 +263,17 @@ def normalise_series(s: str | None) -> str:
     return norm
 
 
-# "Unknown 0003", "Untitled 2", "Unknown Album": what rippers and taggers write when they know nothing.
+# "Unknown 0003", "Untitled 2", "Unknown Album": what rippers and taggers write when they know nothing;
+# "New Recording 12" (a phone's voice recorder), "New folder (2)" and "untitled folder 3" (file
+# managers), "tmp 42" and "download 7" (scratch folders), "Audiobooks" over a "CD 3" folder, and the
+# bare "book" or "untitled" a file is left with once its number is read as a track number.
 _PLACEHOLDER_TITLE = re.compile(
-    r"^(?:\d{5,}|(?:rip|book|track|cd|disc|disk|part|chapter|audiobook|audio|file)\s*\d+"
+    r"^(?:\d{5,}|(?:rip|book|track|cd|disc|disk|part|chapter|audiobook|audio|file|tmp|temp|download"
+    r"|recording|new recording|voice memo)\s*\d+"
     r"|(?:unknown|untitled)(?:\s+(?:title|album|book|audiobook))?\s*\d+"
-    r"|(?:unknown|untitled)\s+(?:title|album|book|audiobook))$"
+    r"|(?:unknown|untitled)\s+(?:title|album|book|audiobook)"
+    r"|(?:new|untitled) folder(?:\s*\(\d+\))?(?:\s*\d+)?"
+    r"|book|audio|audiobooks?|track|file|recording|new recording|untitled|downloads)$"
 )
 
 
