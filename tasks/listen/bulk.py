@@ -28,7 +28,7 @@ from tasks.listen.search import (
     _title_forms,
     keep_contained,
 )
-from tasks.listen.spans import with_generic_spans
+from tasks.listen.spans import search_spans, with_generic_spans
 from tasks.listen.verdict import IDENTIFIED
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ async def _search_stage(state: FetchState, todo: list[Lookup], run_left: int) ->
         if lk.error is not None or lk.result.verdict == IDENTIFIED:
             continue
         credits = lk.credits
-        for span in dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans):
+        for span in search_spans(credits, lk.result.transcript):
             hydration = -(-(len(picks) + SEARCH_KEEP) // per_request)  # requests the shared hydration needs
             if lk.cap < 2 or state.client.budget.sent + 1 + hydration > run_left:
                 break  # a search needs a hydration after it

@@ -18,6 +18,7 @@ each item's own, the hydration of their picks shared.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,8 @@ def _title_forms(credits: Credits) -> list[str]:
     from tasks.candidates.titles import title_forms
 
     spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
+    # "the first drop of crimson" is catalogued "First Drop of Crimson": the spoken article may be extra
+    spans = [v for s in spans for v in (s, re.sub(r"(?i)^(?:the|a|an)\s+(?=\S)", "", s)) if v]
     return list(dict.fromkeys(f for s in spans for f in title_forms(s)))[:100]
 
 

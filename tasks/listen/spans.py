@@ -31,7 +31,8 @@ _NUMBER_WORDS = "|".join(CARDINAL_WORDS[1:]) + r"|\d+|i|ii|iii|first|won"
 _BOILERPLATE = [
     *(re.escape(p) for p in PUBLISHERS),
     r"(?:[\w\-]+\s+)?(?:audio|audiobooks?|publishing|media|studios?|productions?|records|press)\s+presents?",
-    r"presents?|presented\s+by|presenting",
+    # "presence": how a small model often writes a spoken "presents"
+    r"presents?|presence|presented\s+by|presenting",
     r"this\s+is(?:\s+an?)?",
     r"welcome(?:\s+(?:back\s+)?to)?|hello(?:\s+and\s+welcome)?|enjoy(?:\s+the\s+(?:book|story|show|listen))?",
     r"thank\s+you(?:\s+(?:so\s+much\s+)?for\s+listening(?:\s+to)?)?|happy\s+listening",
@@ -72,6 +73,12 @@ _PROSE_WORDS = frozenset(
 _MAX_SENTENCE_WORDS = 16
 _MAX_TITLE_WORDS = 8
 MAX_TITLES, MAX_NAMES = 6, 6
+# Words a small model hears for a quickly spoken "by" inside a clause ("Johnny Tremain in high Esther
+# Forbes"): a title or a name is rarely split at them, so the parts on either side are spans too.
+_INNER_BREAKS = frozenset(["in", "my", "by", "bye", "i", "is", "was", "at", "on", "from", "with"])
+# A numbered volume's number said alone after the title ("Naruto, 5"; "vol." misheard as a word).
+_VOLUME_NUMBER = {w: i for i, w in enumerate(CARDINAL_WORDS) if i} | {"won": 1, "free": 3}
+_MAX_VOLUME = 200
 
 
 def _chunks(text: str) -> list[tuple[int, int, list[str]]]:
@@ -170,12 +177,77 @@ def generic_spans(text: str) -> tuple[list[str], list[str]]:
         if len(words) > _MAX_TITLE_WORDS or prose > 1.5:
             continue  # too long for a title, or story prose
         titles.append((prose, order, span))
+        titles += [(prose + 0.75, order, part) for part in _inner_spans(words)]
         # A name said with its title in one breath ("Frank Herbert, Dune" unpaused): a name at either end.
         for n in (3, 2):
             for part, rest in ((words[:n], words[n:]), (words[-n:], words[:-n])):
                 if len(rest) and name_like(" ".join(part)) and _titled(rest):
                     titles.append((prose + 0.5, order, " ".join(rest)))
     return _best(titles, MAX_TITLES, numerals=True), _best(names, MAX_NAMES)
+
+
+def _inner_spans(words: list[str]) -> list[str]:
+    """The parts of a clause between the words a misheard "by" becomes ("Johnny Treman in high-ester
+    forms": "Johnny Treman", "high-ester forms"), each long enough to look up."""
+    spans: list[str] = []
+    run: list[str] = []
+    for w in [*words, "in"]:
+        if w.lower() in _INNER_BREAKS:
+            while run and run[-1].lower() in _FUNCTION:
+                run.pop()
+            if run and len(run) < len(words) and (len(run) > 1 or (run[0][:1].isupper() and len(run[0]) > 3)):
+                spans.append(" ".join(run))
+            run = []
+        elif run or w.lower() not in _FUNCTION - {"the", "a", "an"}:
+            run.append(w)
+    return spans
+
+
+def _volume_number(words: list[str]) -> int | None:
+    """The number a clause opens with ("14 from …"), or all it says after one short word ("while 2")."""
+    for w in words[:1] if len(words) != 2 or len(words[0]) > 5 else words:
+        low = w.lower()
+        n = int(low) if low.isdigit() else _VOLUME_NUMBER.get(low)
+        if n is not None:
+            return n if 0 < n <= _MAX_VOLUME else None
+    return None
+
+
+def volume_spans(text: str) -> list[tuple[str, int]]:
+    """(title, N) for a title said before a bare number: "Transmetropolitan, while 2", "the walking
+    dead, well, 14" — a numbered volume whose "Vol." was dropped or misheard as a word. Of a longer
+    clause, its last two and three words are titles too ("I chirotoed one piece, volume 01")."""
+    chunks = _chunks(text)
+    out: list[tuple[str, int]] = []
+    skip: set[int] = set()
+    for k, (_s, length, words) in enumerate(chunks[:-1]):
+        after = chunks[k + 1][2]
+        n = _volume_number(after)
+        if n is None and len(after) == 1 and len(after[0]) <= 5 and k + 2 < len(chunks):
+            n = _volume_number(chunks[k + 2][2][:1])  # "The umbrella academy, wow, won"
+            skip.add(k + 1)  # the misheard "vol." is no title
+        if n is None or k in skip or any(w[:1].isdigit() or w.lower() in _PROSE_WORDS for w in words):
+            continue
+        tails = [words] if len(words) <= 4 else []
+        tails += [words[-m:] for m in (3, 2) if len(words) > m]
+        for tail in tails:
+            letters = sum(len(w) for w in tail if w.lower() not in _FUNCTION)
+            if (
+                letters >= 4
+                and tail[-1].lower() not in _FUNCTION
+                and tail[0].lower() not in _FUNCTION - {"the"}
+                and _prose(tail, length) <= 1.5
+            ):
+                out.append((" ".join(tail), n))
+    return list(dict.fromkeys(out))
+
+
+def volume_forms(title: str, n: int) -> list[str]:
+    """The ways catalogues spell a numbered volume's title: "Naruto, Vol. 5", "Naruto, Vol. 05",
+    "Naruto, Volume 5", "Naruto, Volume 05", and the plain "Naruto 5"."""
+    numbers = [str(n)] + ([f"{n:02d}"] if n < 10 else [])
+    forms = [f"{title}, {word} {num}" for word in ("Vol.", "Volume") for num in numbers]
+    return forms + [f"{title} {n}"]
 
 
 def _best(ranked: list[tuple[float, int, str]], limit: int, numerals: bool = False) -> list[str]:
@@ -190,10 +262,49 @@ def with_generic_spans(credits: Credits, transcript: str) -> Credits:
     """`credits` for looking up, with the transcript's generic spans after the cue reading's own (those
     stay first: they are searched first). A cue reading can be wrong as well as missing ("Narration
     by <Narrator>" read as the author); the generic spans ride in the same bulk lookups, so they cost an
-    item nothing more than the lookups it makes anyway."""
+    item nothing more than the lookups it makes anyway. A numbered volume's spellings ("Naruto, Vol. 5")
+    come right after the cue reading's spans."""
     titles, names = generic_spans(transcript)
+    volumes = [f for t, n in _volumes(credits, transcript) for f in volume_forms(t, n)]
     return replace(
         credits,
-        title_spans=list(dict.fromkeys(credits.title_spans + titles)),
+        title_spans=list(dict.fromkeys(credits.title_spans + volumes + titles)),
         name_spans=list(dict.fromkeys(credits.name_spans + names)),
     )
+
+
+def _volumes(credits: Credits, transcript: str) -> list[tuple[str, int]]:
+    """The volume readings of the transcript, and the cue reading's "<Series>, volume N"."""
+    out = volume_spans(transcript)
+    if credits.series and credits.position is not None and credits.position.is_integer():
+        out.append((credits.series, int(credits.position)))
+    return list(dict.fromkeys(out))
+
+
+def credible(span: str) -> bool:
+    """Is a span worth a title search (a request of its own)? A single word must be capitalised and not
+    short ("Solaris", not "free", "Pat"); a longer span needs some content and little prose."""
+    words = [w for w in span.split() if w]
+    content = [w for w in words if w.lower() not in _FUNCTION and not w.isdigit()]
+    if not content:
+        return False
+    if len(words) == 1:
+        return words[0][:1].isupper() and len(words[0]) >= 5
+    return sum(len(w) for w in content) >= 5 and _prose(words, 0) <= 1.0
+
+
+def search_spans(credits: Credits, transcript: str) -> list[str]:
+    """The spans to search the catalogue with, best first: a numbered volume said as one ("American
+    vampire 1" finds "American Vampire, Vol. 1" where the bare name finds every volume), the cue
+    reading's title, then the other spans, each only if it is worth a search. A span holding a word a
+    misheard "by" becomes is preceded by its parts (the search needs every word of a query in the
+    book)."""
+    volumes = [f"{t} {n}" for t, n in volume_spans(transcript)]
+    spans = volumes + ([credits.title] if credits.title else []) + credits.title_spans
+    out = []
+    for span in spans:
+        words = span.split()
+        if len(words) > 3:
+            out += _inner_spans(words)
+        out.append(span)
+    return [s for s in dict.fromkeys(out) if credible(s)]
