@@ -26,13 +26,14 @@ from tasks.listen.credits import Credits
 from tasks.listen.cues import PUBLISHERS, name_like
 from tasks.normalise import CARDINAL_WORDS
 
+# "presence": how a small model often writes a spoken "presents"
+_PRESENTS = r"presents?|presence|presented\s+by|presenting"
 _NUMBER_WORDS = "|".join(CARDINAL_WORDS[1:]) + r"|\d+|i|ii|iii|first|won"
 # Said around credits by every kind of opening or closing; never a title or a name by itself.
 _BOILERPLATE = [
     *(re.escape(p) for p in PUBLISHERS),
     r"(?:[\w\-]+\s+)?(?:audio|audiobooks?|publishing|media|studios?|productions?|records|press)\s+presents?",
-    # "presence": how a small model often writes a spoken "presents"
-    r"presents?|presence|presented\s+by|presenting",
+    _PRESENTS,
     r"this\s+is(?:\s+an?)?",
     r"welcome(?:\s+(?:back\s+)?to)?|hello(?:\s+and\s+welcome)?|enjoy(?:\s+the\s+(?:book|story|show|listen))?",
     r"thank\s+you(?:\s+(?:so\s+much\s+)?for\s+listening(?:\s+to)?)?|happy\s+listening",
@@ -47,6 +48,8 @@ _BOILERPLATE = [
     r"(?:original\s+)?(?:audio|audio\s+edition|audiobook\s+edition|sound\s+recording)",
     r"(?:(?:produced|recorded|directed|edited|engineered|mastered|published|translated|adapted)"
     r"|(?:narrated|read|performed|voiced|written|authored))(?:\s+(?:for\s+you|aloud))?\s+by",
+    # "Created by", "Raded by": a garbled "narrated by" still ends in -ated/-eted/-aded
+    r"[a-z]{2,}(?:ated|eted|aded)\s+by",
     r"narration|narrator|narrated|author|written|starring|featuring|with|by|volume|vol\.?",
     r"a\s+novel|a\s+memoir|a\s+story|the\s+story\s+of|a\s+thriller|a\s+mystery|a\s+romance",
     r"(?:new\s+york\s+times\s+)?(?:best[\s-]?selling|award[\s-]winning)(?:\s+author)?",
@@ -73,6 +76,8 @@ _PROSE_WORDS = frozenset(
 _MAX_SENTENCE_WORDS = 16
 _MAX_TITLE_WORDS = 8
 MAX_TITLES, MAX_NAMES = 6, 6
+# Spans past the first few are what is left of the transcript, not what it names: not worth a search.
+_SEARCHABLE_SPANS = 3
 # Words a small model hears for a quickly spoken "by" inside a clause ("Johnny Tremain in high Esther
 # Forbes"): a title or a name is rarely split at them, so the parts on either side are spans too.
 _INNER_BREAKS = frozenset(["in", "my", "by", "bye", "i", "is", "was", "at", "on", "from", "with"])
@@ -188,14 +193,17 @@ def generic_spans(text: str) -> tuple[list[str], list[str]]:
 
 def _inner_spans(words: list[str]) -> list[str]:
     """The parts of a clause between the words a misheard "by" becomes ("Johnny Treman in high-ester
-    forms": "Johnny Treman", "high-ester forms"), each long enough to look up."""
+    forms": "Johnny Treman", "high-ester forms"), each long enough to look up. A break word opening
+    the clause splits nothing ("I am half-sick of shadows")."""
     spans: list[str] = []
     run: list[str] = []
-    for w in [*words, "in"]:
-        if w.lower() in _INNER_BREAKS:
+    split = False
+    for k, w in enumerate([*words, "in"]):
+        if k and w.lower() in _INNER_BREAKS:
+            split |= k < len(words)
             while run and run[-1].lower() in _FUNCTION:
                 run.pop()
-            if run and len(run) < len(words) and (len(run) > 1 or (run[0][:1].isupper() and len(run[0]) > 3)):
+            if split and run and (len(run) > 1 or (run[0][:1].isupper() and len(run[0]) > 3)):
                 spans.append(" ".join(run))
             run = []
         elif run or w.lower() not in _FUNCTION - {"the", "a", "an"}:
@@ -265,20 +273,12 @@ def with_generic_spans(credits: Credits, transcript: str) -> Credits:
     item nothing more than the lookups it makes anyway. A numbered volume's spellings ("Naruto, Vol. 5")
     come right after the cue reading's spans."""
     titles, names = generic_spans(transcript)
-    volumes = [f for t, n in _volumes(credits, transcript) for f in volume_forms(t, n)]
+    volumes = [f for t, n in volume_spans(transcript) for f in volume_forms(t, n)]
     return replace(
         credits,
         title_spans=list(dict.fromkeys(credits.title_spans + volumes + titles)),
         name_spans=list(dict.fromkeys(credits.name_spans + names)),
     )
-
-
-def _volumes(credits: Credits, transcript: str) -> list[tuple[str, int]]:
-    """The volume readings of the transcript, and the cue reading's "<Series>, volume N"."""
-    out = volume_spans(transcript)
-    if credits.series and credits.position is not None and credits.position.is_integer():
-        out.append((credits.series, int(credits.position)))
-    return list(dict.fromkeys(out))
 
 
 def credible(span: str) -> bool:
@@ -299,12 +299,31 @@ def search_spans(credits: Credits, transcript: str) -> list[str]:
     reading's title, then the other spans, each only if it is worth a search. A span holding a word a
     misheard "by" becomes is preceded by its parts (the search needs every word of a query in the
     book)."""
-    volumes = [f"{t} {n}" for t, n in volume_spans(transcript)]
-    spans = volumes + ([credits.title] if credits.title else []) + credits.title_spans
+    volumes = volume_spans(transcript)
+    spans = [f"{t} {n}" for t, n in volumes] + ([credits.title] if credits.title else [])
+    spans += credits.title_spans[:_SEARCHABLE_SPANS]
+    # what is not a title: a credited name (looked up exactly as a name), a volume's catalogue
+    # spellings (looked up exactly), who presents the book
+    names = {n.lower() for n in credits.authors + credits.narrators}
+    spellings = {f for t, n in volumes for f in volume_forms(t, n)}
     out = []
     for span in spans:
         words = span.split()
         if len(words) > 3:
             out += _inner_spans(words)
         out.append(span)
-    return [s for s in dict.fromkeys(out) if credible(s)]
+    return [
+        s
+        for s in dict.fromkeys(out)
+        if credible(s)
+        and s.lower() not in names
+        and s not in spellings
+        and not _publisher(s, credits, transcript)
+    ]
+
+
+def _publisher(span: str, credits: Credits, transcript: str) -> bool:
+    """Is the span who presents the book ("Self-published presents …", "Harper of the Old Present")?"""
+    if credits.publisher and span.lower() == credits.publisher.lower():
+        return True
+    return re.search(rf"(?i)\b{re.escape(span)}\s+(?:{_PRESENTS})", transcript) is not None
