@@ -203,11 +203,10 @@ async def _search_stage(
     searched. An item whose best span is a title already asked for is not searched: one of its
     text-path titles (`searched_before`: the candidates step looked it up), one of its candidates',
     or one the exact title lookup found books of (it finds every book of that title)."""
-    from tasks.normalise.titles import title_variants
-
     from tasks.candidates.items import ItemQuery
     from tasks.candidates.strategies import HYDRATE_PER_FIELD, SEARCH_KEEP, hydrate, search_one
     from tasks.hardcover.queries import MAX_ROOT_FIELDS
+    from tasks.normalise.titles import title_variants
 
     per_request = HYDRATE_PER_FIELD * MAX_ROOT_FIELDS
     picks: dict[int, list[str]] = {}

@@ -63,7 +63,9 @@ def _name_forms(credits: Credits) -> list[str]:
     names = list(dict.fromkeys(credits.authors + credits.name_spans))
     # "JP Delaney" is catalogued "J.P. Delaney": initials heard run together are spelt out too
     names += [
-        re.sub(r"^([A-Z])([A-Z])(?=\s)", r"\1.\2.", n) for n in names if re.match(r"^[A-Z]{2}\s+[A-Z][a-z]", n)
+        re.sub(r"^([A-Z])([A-Z])(?=\s)", r"\1.\2.", n)
+        for n in names
+        if re.match(r"^[A-Z]{2}\s+[A-Z][a-z]", n)
     ]
     return list(dict.fromkeys(v for n in names for v in name_variants(n)))[:100]
 

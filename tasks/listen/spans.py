@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from tasks.candidates.titles import LONG_SEARCH_WORDS, shorter_search
 from tasks.listen.credits import Credits
 from tasks.listen.cues import PUBLISHERS, name_like
 from tasks.normalise import CARDINAL_WORDS
@@ -283,11 +284,12 @@ def with_generic_spans(credits: Credits, transcript: str) -> Credits:
 
 def credible(span: str) -> bool:
     """Is a span worth a title search (a request of its own)? A single word must be capitalised and not
-    short ("Solaris", not "free", "Pat"); a longer span needs some content and little prose."""
+    short ("Solaris", not "free", "Pat"); a longer span needs some content and little prose, and fewer
+    words than a long title."""
     words = [w for w in span.split() if w]
     content = [w for w in words if w.lower() not in _FUNCTION and not w.isdigit()]
-    if not content:
-        return False
+    if not content or len(words) >= LONG_SEARCH_WORDS:
+        return False  # a long span finds nothing whole, and then costs a second search by its start
     if len(words) == 1:
         return words[0][:1].isupper() and len(words[0]) >= 5
     return sum(len(w) for w in content) >= 5 and _prose(words, 0) <= 1.0
@@ -311,7 +313,8 @@ def search_spans(credits: Credits, transcript: str) -> list[str]:
         words = span.split()
         if len(words) > 3:
             out += _inner_spans(words)
-        out.append(span)
+        # a long span finds nothing whole, and the search then tries its start: that start, at once
+        out.append(shorter_search(span) or span)
     return [
         s
         for s in dict.fromkeys(out)
