@@ -292,7 +292,7 @@ def credible(span: str) -> bool:
         return False  # a long span finds nothing whole, and then costs a second search by its start
     if len(words) == 1:
         return words[0][:1].isupper() and len(words[0]) >= 5
-    return sum(len(w) for w in content) >= 5 and _prose(words, 0) <= 1.0
+    return sum(len(w) for w in content) >= 4 and _prose(words, 0) <= 1.0
 
 
 def search_spans(credits: Credits, transcript: str) -> list[str]:
@@ -307,7 +307,7 @@ def search_spans(credits: Credits, transcript: str) -> list[str]:
     # what is not a title: a credited name (looked up exactly as a name), a volume's catalogue
     # spellings (looked up exactly), who presents the book
     names = {n.lower() for n in credits.authors + credits.narrators}
-    spellings = {f for t, n in volumes for f in volume_forms(t, n)}
+    spellings = {f for t, n in volumes for f in volume_forms(t, n)} - {f"{t} {n}" for t, n in volumes}
     out = []
     for span in spans:
         words = span.split()
