@@ -161,14 +161,15 @@ def test_a_retried_search_of_one_item_does_not_stop_the_others(db_path):
 def test_a_spoken_title_the_text_path_looked_up_already_is_not_searched_again(db_path):
     # Both items speak a book the catalogue does not hold; the first one's own metadata had that title
     # (the candidates step looked it up), so only the second one's search is worth a request.
+    titles = {"li-known": "The Copper Meadow", "li-new": "The Tin Lantern"}
     spoken = {
-        "li-known": "Tantor Audio presents The Copper Meadow, by Wilhelmina Quarterstaff. Read by Ana Jones.",
-        "li-new": "Tantor Audio presents The Tin Lantern, by Wilhelmina Quarterstaff. Read by Ana Jones.",
+        k: f"Tantor Audio presents {t}, by Wilhelmina Quarterstaff. {NARRATOR}" for k, t in titles.items()
     }
-    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
-        settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+    emulator = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())
+    with run_hardcover_emulator(emulator) as emu:
         lookups = _lookups(db_path, spoken)
         seed_items(db_path, [{"item_id": "li-known", "title": "Copper Meadow, The", "authors": []}])
+        settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
         sent, _ = follow_up_all(db_path, "run-1", lookups, 1000, settings)
         searched = [e.variables["query"] for e in emu.request_log if "search" in e.root_fields]
     known, new = lookups
