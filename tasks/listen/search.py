@@ -6,7 +6,10 @@ and most exact first, stopping as soon as a candidate is identified by containme
 1. every spoken name (author credits, and the name-like spans of "<Author>, <Title>") in one
    `books_by_authors` lookup — the author's books that the transcript contains become candidates;
 2. every spoken title span, in a few spellings, in one exact `books_by_titles` lookup;
-3. a title search for the best title spans (then one hydration of the picks).
+3. a title search for the best span worth a request (`tasks.listen.spans.search_spans`: a numbered
+   volume as one phrase, the cue reading's title, the first other spans; never a name, a publisher or
+   a long span whole), unless that span is a title already asked for — one of the item's text-path
+   titles or candidates', or one the exact lookup found books of — (then one hydration of the picks).
 
 Each lookup and search costs one Hardcover request of the item's `listen_search_requests_per_item`
 (a step that would pass it is not taken), and the flow stops searching for the run at
