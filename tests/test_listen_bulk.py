@@ -156,3 +156,23 @@ def test_a_retried_search_of_one_item_does_not_stop_the_others(db_path):
     for lk in (first, second):
         assert "search" in lk.outcome.strategies and lk.error is None and lk.outcome.searched, lk
     assert sent <= 4 + 4
+
+
+def test_a_spoken_title_the_text_path_looked_up_already_is_not_searched_again(db_path):
+    # Both items speak a book the catalogue does not hold; the first one's own metadata had that title
+    # (the candidates step looked it up), so only the second one's search is worth a request.
+    titles = {"li-known": "The Copper Meadow", "li-new": "The Tin Lantern"}
+    spoken = {
+        k: f"Tantor Audio presents {t}, by Wilhelmina Quarterstaff. {NARRATOR}" for k, t in titles.items()
+    }
+    emulator = HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())
+    with run_hardcover_emulator(emulator) as emu:
+        lookups = _lookups(db_path, spoken)
+        seed_items(db_path, [{"item_id": "li-known", "title": "Copper Meadow, The", "authors": []}])
+        settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+        sent, _ = follow_up_all(db_path, "run-1", lookups, 1000, settings)
+        searched = [e.variables["query"] for e in emu.request_log if "search" in e.root_fields]
+    known, new = lookups
+    assert "search" not in known.outcome.strategies and "search" in new.outcome.strategies
+    assert searched == ["The Tin Lantern"]
+    assert sent == _billed(emu) == 2 + 1 + 1  # both items' two exact lookups, one search, its hydration

@@ -28,7 +28,7 @@ from tasks.listen.search import (
     _title_forms,
     keep_contained,
 )
-from tasks.listen.spans import with_generic_spans
+from tasks.listen.spans import search_spans, with_generic_spans
 from tasks.listen.verdict import IDENTIFIED
 
 if TYPE_CHECKING:
@@ -38,6 +38,11 @@ if TYPE_CHECKING:
     from tasks.listen.item import ListenResult
     from tasks.listen.verdict import Expected
     from tasks.settings import Settings
+
+
+# How alike (rapidfuzz ratio) a span and a title already asked for are when searching the span would
+# only find again what the title found.
+_NEAR_TITLE = 88
 
 
 @dataclass
@@ -50,6 +55,8 @@ class Lookup:
     candidates: list[Expected] | None = None  # after a lookup added candidates, else None
     outcome: SearchOutcome = field(default_factory=SearchOutcome)
     error: str | None = None
+    # Titles (normalised) the catalogue was asked for already: every book of such a title is known.
+    looked_up: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,7 @@ async def _exact_stages(
     con: duckdb.DuckDBPyConnection, state: FetchState, run_id: str, todo: list[Lookup]
 ) -> None:
     from tasks.candidates.exact import exact_lookup
+    from tasks.normalise.titles import title_variants
 
     for stage in _stages():
         forms = {
@@ -158,18 +166,47 @@ async def _exact_stages(
                 lk.error = f"item {item_id}: the {stage.strategy} lookup failed (see the run's errors)"
                 continue
             books = {b["id"]: b for form in forms[item_id] for b in answers.get(form, [])}
+            if stage.key == "titles":
+                lk.looked_up.update(v for b in books.values() for v in title_variants(b.get("title")))
             if keep_contained(state, item_id, lk.result.transcript, list(books.values()), stage.floor):
                 found.append(lk)
         _add_found(con, state, run_id, found)
 
 
-async def _search_stage(state: FetchState, todo: list[Lookup], run_left: int) -> list[Lookup]:
+def _text_titles(con: duckdb.DuckDBPyConnection, todo: list[Lookup]) -> dict[str, set[str]]:
+    """Each item's text-path titles, as normalised variants."""
+    from tasks.normalise.titles import title_variants
+    from tasks.warehouse import fetch_dicts, load_sql
+
+    known: dict[str, set[str]] = {}
+    rows = fetch_dicts(con, load_sql("listen_text_titles"), {"item_ids": [lk.result.item_id for lk in todo]})
+    for row in rows:
+        known.setdefault(row["item_id"], set()).update(title_variants(row["value"]))
+    return known
+
+
+def asked_already(span: str, known: set[str]) -> bool:
+    """Is `span` one of the `known` titles (normalised), or so near one ("the Antichrist", "The
+    Anti-Christ") that a typo-tolerant search for it would find what that title found?"""
+    from rapidfuzz import fuzz
+
+    from tasks.normalise.titles import title_variants
+
+    return any(fuzz.ratio(v, k) >= _NEAR_TITLE for v in title_variants(span) for k in known)
+
+
+async def _search_stage(
+    state: FetchState, todo: list[Lookup], run_left: int, searched_before: dict[str, set[str]]
+) -> list[Lookup]:
     """Each still unidentified item's title search (its spans in turn while its cap leaves room for
     the hydration after), then one hydration of every item's picks together. Returns the items that
-    searched."""
+    searched. An item whose best span is a title already asked for is not searched: one of its
+    text-path titles (`searched_before`: the candidates step looked it up), one of its candidates',
+    or one the exact title lookup found books of (it finds every book of that title)."""
     from tasks.candidates.items import ItemQuery
     from tasks.candidates.strategies import HYDRATE_PER_FIELD, SEARCH_KEEP, hydrate, search_one
     from tasks.hardcover.queries import MAX_ROOT_FIELDS
+    from tasks.normalise.titles import title_variants
 
     per_request = HYDRATE_PER_FIELD * MAX_ROOT_FIELDS
     picks: dict[int, list[str]] = {}
@@ -178,7 +215,11 @@ async def _search_stage(state: FetchState, todo: list[Lookup], run_left: int) ->
         if lk.error is not None or lk.result.verdict == IDENTIFIED:
             continue
         credits = lk.credits
-        for span in dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans):
+        known = lk.looked_up | searched_before.get(lk.result.item_id, set())
+        known.update(v for c in lk.result.expected for v in title_variants(c.title))
+        for span in search_spans(credits, lk.result.transcript):
+            if asked_already(span, known):
+                break  # its best span was looked up already; a lesser one is not worth a request
             hydration = -(-(len(picks) + SEARCH_KEEP) // per_request)  # requests the shared hydration needs
             if lk.cap < 2 or state.client.budget.sent + 1 + hydration > run_left:
                 break  # a search needs a hydration after it
@@ -241,7 +282,7 @@ def follow_up_all(
                 state = FetchState(con, client, run_id, known=known, flow="listen")
                 try:
                     await _exact_stages(con, state, run_id, todo)
-                    searched = await _search_stage(state, todo, run_left)
+                    searched = await _search_stage(state, todo, run_left, _text_titles(con, todo))
                     _add_found(
                         con, state, run_id, [lk for lk in searched if state.found.get(lk.result.item_id)]
                     )

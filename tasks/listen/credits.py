@@ -37,7 +37,7 @@ _AUTHOR_RE = re.compile(
 _AUDIBLE_WORD = r"(?:audible|ordinal|organizational|adorable)"
 _AUDIBLE_RE = re.compile(rf"\bthis is {_AUDIBLE_WORD}\b[\s.,!'\"]*", re.I)
 _THIS_IS_RE = re.compile(rf"(?:^|(?<=[.!?]\s))['\"]?this is\s+(?!{_AUDIBLE_WORD})", re.I)
-_PRESENTS_RE = re.compile(r"(?P<pub>[^.!?]{2,80}?)\s+presents?\b[\s:,'\"]*", re.I)
+_PRESENTS_RE = re.compile(r"(?P<pub>[^.!?]{2,80}?)\s+(?:presents?|presence)\b[\s:,'\"]*", re.I)
 _CLOSING_RE = re.compile(
     r"\b(?:this has been|you(?:'ve|\s+have)\s+(?:just\s+)?been\s+listening\s+to|this concludes|"
     r"thank you for listening to)\s+",

@@ -92,7 +92,8 @@ _CUES: list[tuple[str, str]] = [
         r"\b(?:translated|illustrated|edited|adapted|introduced|abridged|dramati[sz]ed)\s+(?:by|bye|my)\b"
         r"|\b(?:with\s+)?(?:a\s+)?(?:foreword|introduction|afterword)\s+by\b",
     ),
-    ("publisher", r"(?:^|(?<=[.!?,]\s))[^.!?,]{2,60}?\s+presents?\b"),
+    # "presence": how a small model often writes a spoken "presents"
+    ("publisher", r"(?:^|(?<=[.!?,]\s))[^.!?,]{2,60}?\s+(?:presents?|presence)\b"),
     ("opener", r"\b(?:an?\s+)?(?:[\w\-]+\s+){0,3}(?:production|recording|presentation)\s+of\b"),
     ("closer", r"\bthis has been\b"),
     ("closer", r"\byou(?:'ve|\s+have)\s+(?:just\s+)?been\s+listening\s+to\b"),
@@ -243,7 +244,7 @@ def parts_of(text: str) -> list[Part]:
         n = next((m.group(g) for g in ("n1", "n2", "n3") if m.group(g)), None)
         position = position_value(n) if n else None
         if label == "publisher":
-            pub = _clean(re.sub(r"\s+presents?$", "", m.group(0), flags=re.I))
+            pub = _clean(re.sub(r"\s+(?:presents?|presence)$", "", m.group(0), flags=re.I))
             parts.append(Part("publisher", pub, None, sentence))
             label = "free"
         elif label in ("stop", "opener", "closer", "series_after"):

@@ -6,7 +6,10 @@ and most exact first, stopping as soon as a candidate is identified by containme
 1. every spoken name (author credits, and the name-like spans of "<Author>, <Title>") in one
    `books_by_authors` lookup — the author's books that the transcript contains become candidates;
 2. every spoken title span, in a few spellings, in one exact `books_by_titles` lookup;
-3. a title search for the best title spans (then one hydration of the picks).
+3. a title search for the best span worth a request (`tasks.listen.spans.search_spans`: a numbered
+   volume as one phrase, the cue reading's title, the first other spans; never a name, a publisher or
+   a long span whole), unless that span is a title already asked for — one of the item's text-path
+   titles or candidates', or one the exact lookup found books of — (then one hydration of the picks).
 
 Each lookup and search costs one Hardcover request of the item's `listen_search_requests_per_item`
 (a step that would pass it is not taken), and the flow stops searching for the run at
@@ -18,6 +21,7 @@ each item's own, the hydration of their picks shared.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,6 +64,12 @@ def _name_forms(credits: Credits) -> list[str]:
     from tasks.candidates.titles import name_variants
 
     names = list(dict.fromkeys(credits.authors + credits.name_spans))
+    # "JP Delaney" is catalogued "J.P. Delaney": initials heard run together are spelt out too
+    names += [
+        re.sub(r"^([A-Z])([A-Z])(?=\s)", r"\1.\2.", n)
+        for n in names
+        if re.match(r"^[A-Z]{2}\s+[A-Z][a-z]", n)
+    ]
     return list(dict.fromkeys(v for n in names for v in name_variants(n)))[:100]
 
 
@@ -67,6 +77,8 @@ def _title_forms(credits: Credits) -> list[str]:
     from tasks.candidates.titles import title_forms
 
     spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
+    # "the first drop of crimson" is catalogued "First Drop of Crimson": the spoken article may be extra
+    spans = [v for s in spans for v in (s, re.sub(r"(?i)^(?:the|a|an)\s+(?=\S)", "", s)) if v]
     return list(dict.fromkeys(f for s in spans for f in title_forms(s)))[:100]
 
 

@@ -22,16 +22,19 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from tasks.candidates.titles import LONG_SEARCH_WORDS, shorter_search
 from tasks.listen.credits import Credits
 from tasks.listen.cues import PUBLISHERS, name_like
 from tasks.normalise import CARDINAL_WORDS
 
+# "presence": how a small model often writes a spoken "presents"
+_PRESENTS = r"presents?|presence|presented\s+by|presenting"
 _NUMBER_WORDS = "|".join(CARDINAL_WORDS[1:]) + r"|\d+|i|ii|iii|first|won"
 # Said around credits by every kind of opening or closing; never a title or a name by itself.
 _BOILERPLATE = [
     *(re.escape(p) for p in PUBLISHERS),
     r"(?:[\w\-]+\s+)?(?:audio|audiobooks?|publishing|media|studios?|productions?|records|press)\s+presents?",
-    r"presents?|presented\s+by|presenting",
+    _PRESENTS,
     r"this\s+is(?:\s+an?)?",
     r"welcome(?:\s+(?:back\s+)?to)?|hello(?:\s+and\s+welcome)?|enjoy(?:\s+the\s+(?:book|story|show|listen))?",
     r"thank\s+you(?:\s+(?:so\s+much\s+)?for\s+listening(?:\s+to)?)?|happy\s+listening",
@@ -46,6 +49,8 @@ _BOILERPLATE = [
     r"(?:original\s+)?(?:audio|audio\s+edition|audiobook\s+edition|sound\s+recording)",
     r"(?:(?:produced|recorded|directed|edited|engineered|mastered|published|translated|adapted)"
     r"|(?:narrated|read|performed|voiced|written|authored))(?:\s+(?:for\s+you|aloud))?\s+by",
+    # "Created by", "Raded by": a garbled "narrated by" still ends in -ated/-eted/-aded
+    r"[a-z]{2,}(?:ated|eted|aded)\s+by",
     r"narration|narrator|narrated|author|written|starring|featuring|with|by|volume|vol\.?",
     r"a\s+novel|a\s+memoir|a\s+story|the\s+story\s+of|a\s+thriller|a\s+mystery|a\s+romance",
     r"(?:new\s+york\s+times\s+)?(?:best[\s-]?selling|award[\s-]winning)(?:\s+author)?",
@@ -72,6 +77,14 @@ _PROSE_WORDS = frozenset(
 _MAX_SENTENCE_WORDS = 16
 _MAX_TITLE_WORDS = 8
 MAX_TITLES, MAX_NAMES = 6, 6
+# Spans past the first few are what is left of the transcript, not what it names: not worth a search.
+_SEARCHABLE_SPANS = 3
+# Words a small model hears for a quickly spoken "by" inside a clause ("Johnny Tremain in high Esther
+# Forbes"): a title or a name is rarely split at them, so the parts on either side are spans too.
+_INNER_BREAKS = frozenset(["in", "my", "by", "bye", "i", "is", "was", "at", "on", "from", "with"])
+# A numbered volume's number said alone after the title ("Naruto, 5"; "vol." misheard as a word).
+_VOLUME_NUMBER = {w: i for i, w in enumerate(CARDINAL_WORDS) if i} | {"won": 1, "free": 3}
+_MAX_VOLUME = 200
 
 
 def _chunks(text: str) -> list[tuple[int, int, list[str]]]:
@@ -170,12 +183,80 @@ def generic_spans(text: str) -> tuple[list[str], list[str]]:
         if len(words) > _MAX_TITLE_WORDS or prose > 1.5:
             continue  # too long for a title, or story prose
         titles.append((prose, order, span))
+        titles += [(prose + 0.75, order, part) for part in _inner_spans(words)]
         # A name said with its title in one breath ("Frank Herbert, Dune" unpaused): a name at either end.
         for n in (3, 2):
             for part, rest in ((words[:n], words[n:]), (words[-n:], words[:-n])):
                 if len(rest) and name_like(" ".join(part)) and _titled(rest):
                     titles.append((prose + 0.5, order, " ".join(rest)))
     return _best(titles, MAX_TITLES, numerals=True), _best(names, MAX_NAMES)
+
+
+def _inner_spans(words: list[str]) -> list[str]:
+    """The parts of a clause between the words a misheard "by" becomes ("Johnny Treman in high-ester
+    forms": "Johnny Treman", "high-ester forms"), each long enough to look up. A break word opening
+    the clause splits nothing ("I am half-sick of shadows")."""
+    spans: list[str] = []
+    run: list[str] = []
+    split = False
+    for k, w in enumerate([*words, "in"]):
+        if k and w.lower() in _INNER_BREAKS:
+            split |= k < len(words)
+            while run and run[-1].lower() in _FUNCTION:
+                run.pop()
+            if split and run and (len(run) > 1 or (run[0][:1].isupper() and len(run[0]) > 3)):
+                spans.append(" ".join(run))
+            run = []
+        elif run or w.lower() not in _FUNCTION - {"the", "a", "an"}:
+            run.append(w)
+    return spans
+
+
+def _volume_number(words: list[str]) -> int | None:
+    """The number a clause opens with ("14 from …"), or all it says after one short word ("while 2")."""
+    for w in words[:1] if len(words) != 2 or len(words[0]) > 5 else words:
+        low = w.lower()
+        n = int(low) if low.isdigit() else _VOLUME_NUMBER.get(low)
+        if n is not None:
+            return n if 0 < n <= _MAX_VOLUME else None
+    return None
+
+
+def volume_spans(text: str) -> list[tuple[str, int]]:
+    """(title, N) for a title said before a bare number: "Transmetropolitan, while 2", "the walking
+    dead, well, 14" — a numbered volume whose "Vol." was dropped or misheard as a word. Of a longer
+    clause, its last two and three words are titles too ("I chirotoed one piece, volume 01")."""
+    chunks = _chunks(text)
+    out: list[tuple[str, int]] = []
+    skip: set[int] = set()
+    for k, (_s, length, words) in enumerate(chunks[:-1]):
+        after = chunks[k + 1][2]
+        n = _volume_number(after)
+        if n is None and len(after) == 1 and len(after[0]) <= 5 and k + 2 < len(chunks):
+            n = _volume_number(chunks[k + 2][2][:1])  # "The umbrella academy, wow, won"
+            skip.add(k + 1)  # the misheard "vol." is no title
+        if n is None or k in skip or any(w[:1].isdigit() or w.lower() in _PROSE_WORDS for w in words):
+            continue
+        tails = [words] if len(words) <= 4 else []
+        tails += [words[-m:] for m in (3, 2) if len(words) > m]
+        for tail in tails:
+            letters = sum(len(w) for w in tail if w.lower() not in _FUNCTION)
+            if (
+                letters >= 4
+                and tail[-1].lower() not in _FUNCTION
+                and tail[0].lower() not in _FUNCTION - {"the"}
+                and _prose(tail, length) <= 1.5
+            ):
+                out.append((" ".join(tail), n))
+    return list(dict.fromkeys(out))
+
+
+def volume_forms(title: str, n: int) -> list[str]:
+    """The ways catalogues spell a numbered volume's title: "Naruto, Vol. 5", "Naruto, Vol. 05",
+    "Naruto, Volume 5", "Naruto, Volume 05", and the plain "Naruto 5"."""
+    numbers = [str(n)] + ([f"{n:02d}"] if n < 10 else [])
+    forms = [f"{title}, {word} {num}" for word in ("Vol.", "Volume") for num in numbers]
+    return forms + [f"{title} {n}"]
 
 
 def _best(ranked: list[tuple[float, int, str]], limit: int, numerals: bool = False) -> list[str]:
@@ -190,10 +271,62 @@ def with_generic_spans(credits: Credits, transcript: str) -> Credits:
     """`credits` for looking up, with the transcript's generic spans after the cue reading's own (those
     stay first: they are searched first). A cue reading can be wrong as well as missing ("Narration
     by <Narrator>" read as the author); the generic spans ride in the same bulk lookups, so they cost an
-    item nothing more than the lookups it makes anyway."""
+    item nothing more than the lookups it makes anyway. A numbered volume's spellings ("Naruto, Vol. 5")
+    come right after the cue reading's spans."""
     titles, names = generic_spans(transcript)
+    volumes = [f for t, n in volume_spans(transcript) for f in volume_forms(t, n)]
     return replace(
         credits,
-        title_spans=list(dict.fromkeys(credits.title_spans + titles)),
+        title_spans=list(dict.fromkeys(credits.title_spans + volumes + titles)),
         name_spans=list(dict.fromkeys(credits.name_spans + names)),
     )
+
+
+def credible(span: str) -> bool:
+    """Is a span worth a title search (a request of its own)? A single word must be capitalised and not
+    short ("Solaris", not "free", "Pat"); a longer span needs some content and little prose, and fewer
+    words than a long title."""
+    words = [w for w in span.split() if w]
+    content = [w for w in words if w.lower() not in _FUNCTION and not w.isdigit()]
+    if not content or len(words) >= LONG_SEARCH_WORDS:
+        return False  # a long span finds nothing whole, and then costs a second search by its start
+    if len(words) == 1:
+        return words[0][:1].isupper() and len(words[0]) >= 5
+    return sum(len(w) for w in content) >= 4 and _prose(words, 0) <= 1.0
+
+
+def search_spans(credits: Credits, transcript: str) -> list[str]:
+    """The spans to search the catalogue with, best first: a numbered volume said as one ("American
+    vampire 1" finds "American Vampire, Vol. 1" where the bare name finds every volume), the cue
+    reading's title, then the other spans, each only if it is worth a search. A span holding a word a
+    misheard "by" becomes is preceded by its parts (the search needs every word of a query in the
+    book)."""
+    volumes = volume_spans(transcript)
+    spans = [f"{t} {n}" for t, n in volumes] + ([credits.title] if credits.title else [])
+    spans += credits.title_spans[:_SEARCHABLE_SPANS]
+    # what is not a title: a credited name (looked up exactly as a name), a volume's catalogue
+    # spellings (looked up exactly), who presents the book
+    names = {n.lower() for n in credits.authors + credits.narrators}
+    spellings = {f for t, n in volumes for f in volume_forms(t, n)} - {f"{t} {n}" for t, n in volumes}
+    out = []
+    for span in spans:
+        words = span.split()
+        if len(words) > 3:
+            out += _inner_spans(words)
+        # a long span finds nothing whole, and the search then tries its start: that start, at once
+        out.append(shorter_search(span) or span)
+    return [
+        s
+        for s in dict.fromkeys(out)
+        if credible(s)
+        and s.lower() not in names
+        and s not in spellings
+        and not _publisher(s, credits, transcript)
+    ]
+
+
+def _publisher(span: str, credits: Credits, transcript: str) -> bool:
+    """Is the span who presents the book ("Self-published presents …", "Harper of the Old Present")?"""
+    if credits.publisher and span.lower() == credits.publisher.lower():
+        return True
+    return re.search(rf"(?i)\b{re.escape(span)}\s+(?:{_PRESENTS})", transcript) is not None
