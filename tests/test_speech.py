@@ -46,4 +46,4 @@ def test_credits_are_spoken_the_audible_way():
 
 def test_unknown_container_is_refused_with_the_supported_list(tmp_path):
     with pytest.raises(ValueError, match=r"\.m4b"):
-        speech.encode(tmp_path / "x.wav", tmp_path / "x.wma")
+        speech.encode(tmp_path / "x.wav", tmp_path / "x.ra")
