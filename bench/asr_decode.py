@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.listen import pick_books  # noqa: E402
+from bench.listen import corpus_book, pick_books  # noqa: E402
 
 WINDOW_SECONDS = 30.0
 PROMPT = "Audiobook credits: title, author, narrator."
@@ -126,13 +126,21 @@ def containment(field: str, transcript_words: set[str]) -> float:
 
 
 # --- audio -------------------------------------------------------------------------------------------
+def save_window(audio_file: Path, npy: Path) -> Path:
+    """The file's first window, decoded the way the product reads it, saved as samples."""
+    from tasks.listen.audio import AudioWindows
+
+    with AudioWindows(audio_file) as audio:
+        np.save(npy, audio.read(0.0, WINDOW_SECONDS))
+    return npy
+
+
 def render(cache: Path, seed: int, books_per_phrasing: int) -> list[dict[str, Any]]:
     """The dev corpus's credit windows as cached samples: [{name, fields, phrasing, background, npy}]."""
     index = cache / "index.json"
     if index.exists():
         return json.loads(index.read_text())
     from emulators import speech_corpus
-    from tasks.listen.audio import AudioWindows
 
     cache.mkdir(parents=True, exist_ok=True)
     phrasings = speech_corpus.phrasings("dev")
@@ -143,24 +151,12 @@ def render(cache: Path, seed: int, books_per_phrasing: int) -> list[dict[str, An
         for k, phrasing in enumerate(phrasings):
             for book, edition in books[k * books_per_phrasing : (k + 1) * books_per_phrasing]:
                 i += 1
-                spoken = speech_corpus.CorpusBook(
-                    title=book.title,
-                    author=book.authors[0],
-                    narrator=edition.narrators[0],
-                    series=book.series_name if book.position is not None else None,
-                    position=int(book.position)
-                    if book.position is not None and float(book.position).is_integer()
-                    else None,
-                    year=book.release_year,
-                )
+                spoken = corpus_book(book, edition)
                 paths, rendering = speech_corpus.render_item(
                     phrasing, spoken, Path(tmp) / f"item{i:04d}", seed=seed * 1000 + i
                 )
                 credit_file = paths[-1] if phrasing.placement == "end" else paths[0]
-                with AudioWindows(credit_file) as audio:
-                    samples = audio.read(0.0, WINDOW_SECONDS)
-                npy = cache / f"item{i:04d}.npy"
-                np.save(npy, samples)
+                npy = save_window(credit_file, cache / f"item{i:04d}.npy")
                 rows.append(
                     {
                         "name": f"item{i:04d}",
@@ -177,10 +173,7 @@ def render(cache: Path, seed: int, books_per_phrasing: int) -> list[dict[str, An
         for kind in ("music", "noise"):
             i += 1
             path = speech_corpus.background_only(kind, 40, Path(tmp) / f"bg{i}.m4b", seed=i)
-            with AudioWindows(path) as audio:
-                samples = audio.read(0.0, WINDOW_SECONDS)
-            npy = cache / f"item{i:04d}.npy"
-            np.save(npy, samples)
+            npy = save_window(path, cache / f"item{i:04d}.npy")
             rows.append(
                 {
                     "name": f"item{i:04d}",
