@@ -60,6 +60,7 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "fallback_best5": ({"temperature": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], "best_of": 5}, {"retry": True}),
     "vad": ({"vad_filter": True}, {"retry": True}),
     "vad_500ms": ({"vad_filter": True, "vad_parameters": {"min_silence_duration_ms": 500}}, {"retry": True}),
+    "beam2_vad": ({"beam_size": 2, "vad_filter": True}, {"retry": True}),
     "prompt": ({"initial_prompt": PROMPT}, {"retry": True}),
     "condition_prev": ({"condition_on_previous_text": True}, {"retry": True}),
     "no_timestamps": ({"without_timestamps": True}, {}),
