@@ -24,6 +24,6 @@ def test_a_noise_bed_without_speech_transcribes_to_no_words(tmp_path):
     with AudioWindows(path) as audio:
         samples = audio.read(0, 30)
     model = get_model(Settings().resolved_asr_model_path())
-    # Whisper alone reads a word into this hiss; the default settings drop it before decoding.
+    # Whisper alone reads words into this hiss; the default settings drop it before decoding.
     assert transcribe_window(model, samples, options=DecodeOptions(vad_filter=False)).text != ""
     assert transcribe_window(model, samples).text == ""

@@ -2,12 +2,12 @@
 
 Whisper's encoder always sees a 30 s window, so transcribing 30 s at a time and stopping as soon as
 the credits are heard is the cheap path (a 90 s call costs ~8x a 30 s one on this hardware, see
-docs/benchmarks.md). Decoding options are the fastest that still read credits correctly:
-greedy (`beam_size=1`, temperature 0), no conditioning on previous text, timestamp mode (see
-`transcribe_window`), and Silero VAD (bundled with faster-whisper) first: it costs a few percent of a
-window and drops music and noise stretches in which Whisper would otherwise read words (a beam search
-reads whole sentences into a bed without speech), while names are read as well or better
-(`bench/asr_decode.py`). The `asr_*` settings change them.
+docs/benchmarks.md). Decoding options are cheap ones that read credits best (`bench/asr_decode.py`):
+a beam of two (names and titles come out whole more often than greedy, at about greedy's cost; wider
+beams cost more and read sentences into music), temperature 0, no conditioning on previous text,
+timestamp mode (see `transcribe_window`), and Silero VAD (bundled with faster-whisper) first: it costs
+a few percent of a window and drops music and noise stretches in which Whisper would otherwise read
+words. The `asr_*` settings change them.
 """
 
 from __future__ import annotations
@@ -122,9 +122,9 @@ def speech_seconds(samples: np.ndarray, frame_seconds: float = 0.5, threshold: f
 class DecodeOptions:
     """Whisper's search settings for a window (`asr_*` settings): see `decode_options`."""
 
-    beam_size: int = 1
+    beam_size: int = 2
     initial_prompt: str = ""
-    vad_filter: bool = False
+    vad_filter: bool = True
 
 
 def decode_options(settings: Settings | None = None) -> DecodeOptions:
