@@ -87,6 +87,22 @@ def pick_books(n: int, seed: int):
     return picked[:n]
 
 
+def corpus_book(book, edition):
+    """What the corpus says of a catalogue book: its title, first author and narrator, series, year."""
+    from emulators import speech_corpus
+
+    return speech_corpus.CorpusBook(
+        title=book.title,
+        author=book.authors[0],
+        narrator=edition.narrators[0],
+        series=book.series_name if book.position is not None else None,
+        position=int(book.position)
+        if book.position is not None and float(book.position).is_integer()
+        else None,
+        year=book.release_year,
+    )
+
+
 def synthesise_books(split: str, books_per_phrasing: int, seed: int, root: Path):
     from emulators import speech, speech_corpus
 
@@ -97,16 +113,7 @@ def synthesise_books(split: str, books_per_phrasing: int, seed: int, root: Path)
     for k, phrasing in enumerate(phrasings):
         for book, edition in books[k * books_per_phrasing : (k + 1) * books_per_phrasing]:
             i += 1
-            spoken = speech_corpus.CorpusBook(
-                title=book.title,
-                author=book.authors[0],
-                narrator=edition.narrators[0],
-                series=book.series_name if book.position is not None else None,
-                position=int(book.position)
-                if book.position is not None and float(book.position).is_integer()
-                else None,
-                year=book.release_year,
-            )
+            spoken = corpus_book(book, edition)
             name = f"Unknown {i:04d}"
             paths, rendering = speech_corpus.render_item(phrasing, spoken, root / name, seed=seed * 1000 + i)
             item = speech.expanded_item(f"li-bench-{i:04d}", paths, root, LIBRARY, FOLDER, title=name)

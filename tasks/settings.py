@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     )
     asr_compute_type: str = "int8"
     asr_cpu_threads: int = 1
+    # Whisper's decoding (tasks/listen/asr.py): beams searched per window, a prompt that primes the
+    # vocabulary of credits (empty = none), and Silero VAD dropping stretches without speech first.
+    asr_beam_size: int = Field(default=2, ge=1, le=10)
+    asr_initial_prompt: str = ""
+    asr_vad_filter: bool = True
     # Threads of each model replica inside a Dask worker (one replica per worker thread): a cluster is
     # sized with a worker per core, so a model spreading over more cores would fight the other workers.
     asr_dask_cpu_threads: int = Field(default=1, ge=1)

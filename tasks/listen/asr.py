@@ -2,9 +2,12 @@
 
 Whisper's encoder always sees a 30 s window, so transcribing 30 s at a time and stopping as soon as
 the credits are heard is the cheap path (a 90 s call costs ~8x a 30 s one on this hardware, see
-docs/benchmarks.md). Decoding options are the fastest that still read credits correctly:
-greedy (`beam_size=1`, temperature 0), no VAD, no conditioning on previous text, timestamp mode
-(see `transcribe_window`).
+docs/benchmarks.md). Decoding options are cheap ones that read credits best (`bench/asr_decode.py`):
+a beam of two (names and titles come out whole more often than greedy, at about greedy's cost; wider
+beams cost more and read sentences into music), temperature 0, no conditioning on previous text,
+timestamp mode (see `transcribe_window`), and Silero VAD (bundled with faster-whisper) first: it costs
+a few percent of a window and drops music and noise stretches in which Whisper would otherwise read
+words. The `asr_*` settings change them.
 """
 
 from __future__ import annotations
@@ -115,16 +118,39 @@ def speech_seconds(samples: np.ndarray, frame_seconds: float = 0.5, threshold: f
     return float(np.count_nonzero(rms > threshold) * frame_seconds)
 
 
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Whisper's search settings for a window (`asr_*` settings): see `decode_options`."""
+
+    beam_size: int = 2
+    initial_prompt: str = ""
+    vad_filter: bool = True
+
+
+def decode_options(settings: Settings | None = None) -> DecodeOptions:
+    """The decoding settings of `settings` (default: the environment's)."""
+    if settings is None:
+        from tasks.settings import get_settings
+
+        settings = get_settings()
+    return DecodeOptions(settings.asr_beam_size, settings.asr_initial_prompt, settings.asr_vad_filter)
+
+
 def _decode(
-    model: WhisperModel, samples: np.ndarray, without_timestamps: bool, hotwords: str | None = None
+    model: WhisperModel,
+    samples: np.ndarray,
+    without_timestamps: bool,
+    options: DecodeOptions,
+    hotwords: str | None = None,
 ) -> str:
     segments, _info = model.transcribe(
         samples,
         language="en",
-        beam_size=1,
-        temperature=0.0,  # greedy and deterministic: no sampling fallback (faster, and reproducible)
-        vad_filter=False,
+        beam_size=options.beam_size,
+        temperature=0.0,  # deterministic: no sampling fallback (faster, and reproducible)
+        vad_filter=options.vad_filter,
         condition_on_previous_text=False,
+        initial_prompt=options.initial_prompt or None,
         without_timestamps=without_timestamps,
         hotwords=hotwords or None,
     )
@@ -137,7 +163,10 @@ _MIN_WORDS_PER_SOUND_SECOND = 0.8
 
 
 def transcribe_window(
-    model: WhisperModel, samples: np.ndarray, hotwords: str | None = None
+    model: WhisperModel,
+    samples: np.ndarray,
+    hotwords: str | None = None,
+    options: DecodeOptions | None = None,
 ) -> WindowTranscript:
     """Transcribe one window (<= 30 s of 16 kHz mono float32).
 
@@ -150,12 +179,13 @@ def transcribe_window(
     audio_seconds = len(samples) / SAMPLE_RATE
     if audio_seconds < 0.2:
         return WindowTranscript("", audio_seconds, 0.0)
+    options = options or decode_options()
     cpu0 = time.process_time()
     try:
-        text = _decode(model, samples, without_timestamps=False, hotwords=hotwords)
+        text = _decode(model, samples, False, options, hotwords)
         sound = speech_seconds(samples)
         if sound >= 4 and len(text.split()) < _MIN_WORDS_PER_SOUND_SECOND * sound:
-            retry = _decode(model, samples, without_timestamps=True, hotwords=hotwords)
+            retry = _decode(model, samples, True, options, hotwords)
             if len(retry.split()) > len(text.split()):
                 text = retry
     except Exception as exc:  # CTranslate2 raises plain RuntimeErrors
