@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from tasks.listen.asr import (
     AsrFailed,
     WindowTranscript,
+    decode_options,
     get_model,
     model_name,
     model_threads,
@@ -379,7 +380,9 @@ def _listen_window(
     samples = audio.read(start, settings.listen_step_seconds)
     if len(samples) == 0:
         return False
-    result.windows.append(_window(ref.ino, kind, start, transcribe_window(model, samples)))
+    result.windows.append(
+        _window(ref.ino, kind, start, transcribe_window(model, samples, options=decode_options(settings)))
+    )
     evaluate(result, candidates)
     return is_settled(result, candidates)
 
@@ -452,7 +455,7 @@ def _confirm(
             continue
         with opener.open(ref) as audio:
             samples = audio.read(start, settings.listen_step_seconds)
-        heard = transcribe_window(model, samples, hotwords=hot)
+        heard = transcribe_window(model, samples, hotwords=hot, options=decode_options(settings))
         result.windows.append(_window(ino, kind, start, heard, hinted=True))
     evaluate(result, job.candidates)
     finish_verdict(result)
