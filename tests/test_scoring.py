@@ -607,24 +607,14 @@ def test_a_length_that_fits_both_named_books_or_a_book_not_found_settles_nothing
 def _neighbour_labelled(duration: float | None):
     # ABS's metadata names "Mockingjay" (#3) with its author, series and position; the folder and the file
     # name, independent of it, name its series neighbour "Catching Fire", of which nothing else is known.
-    return one(
-        {
-            "x": (
-                {
-                    "abs": {
-                        "title": "Mockingjay",
-                        "author": "Suzanne Collins",
-                        "series": "The Hunger Games",
-                        "sequence": "3",
-                    },
-                    "path": {"title": "Catching Fire"},
-                    "filename": {"title": "Catching Fire"},
-                },
-                duration,
-                [HUNGER_GAMES, CATCHING_FIRE, MOCKINGJAY],
-            )
-        }
-    )
+    record = {
+        "title": "Mockingjay",
+        "author": "Suzanne Collins",
+        "series": "The Hunger Games",
+        "sequence": "3",
+    }
+    files = {source: {"title": "Catching Fire"} for source in ("path", "filename")}
+    return one({"x": ({"abs": record, **files}, duration, [HUNGER_GAMES, CATCHING_FIRE, MOCKINGJAY])})
 
 
 def test_the_series_volume_the_files_name_ranks_before_the_one_only_abs_metadata_names():
