@@ -22,9 +22,12 @@ def test_ranks_order_each_items_candidates_by_match_weight_with_ties_in_row_orde
     scored, ids = _scored(60, seed=6)
     scored = pl.concat([scored, scored.head(3)])  # exact ties
     ranked, _ = rank_and_choose(scored, ids)
-    by_item = ranked.with_row_index("row").group_by("item_id").agg("row", "match_weight", "rank")
-    for rows, weights, ranks in by_item.select("row", "match_weight", "rank").iter_rows():
-        order = sorted(range(len(rows)), key=lambda k: (-weights[k], rows[k]))
+    by_item = ranked.with_row_index("row").group_by("item_id").agg("row", "outvoted", "match_weight", "rank")
+    for rows, outvoted, weights, ranks in by_item.select(
+        "row", "outvoted", "match_weight", "rank"
+    ).iter_rows():
+        # An outvoted candidate (only ABS's metadata names it) comes after the others.
+        order = sorted(range(len(rows)), key=lambda k: (outvoted[k], -weights[k], rows[k]))
         assert [ranks[k] for k in order] == list(range(1, len(rows) + 1))
     assert ranked["rank"].dtype == pl.Int32 and ranked["rank"].max() > 1
 

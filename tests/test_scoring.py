@@ -15,6 +15,7 @@ from tasks.scoring import (
     choose_matches,
     item_frame,
     load_model,
+    rank_and_choose,
     score_pairs,
 )
 
@@ -601,3 +602,40 @@ def test_a_length_that_fits_both_named_books_or_a_book_not_found_settles_nothing
     # The other book was not found: nothing says how long it is.
     row, _ = one({"x": (_folder_says_hunger_games("Mockingjay"), 27921.0, [HUNGER_GAMES])})
     assert "sources_disagree" in row["caps"] and row["tier"] != "auto", row
+
+
+def _neighbour_labelled(duration: float | None):
+    # ABS's metadata names "Mockingjay" (#3) with its author, series and position; the folder and the file
+    # name, independent of it, name its series neighbour "Catching Fire", of which nothing else is known.
+    record = {
+        "title": "Mockingjay",
+        "author": "Suzanne Collins",
+        "series": "The Hunger Games",
+        "sequence": "3",
+    }
+    files = {source: {"title": "Catching Fire"} for source in ("path", "filename")}
+    return one({"x": ({"abs": record, **files}, duration, [HUNGER_GAMES, CATCHING_FIRE, MOCKINGJAY])})
+
+
+def test_the_series_volume_the_files_name_ranks_before_the_one_only_abs_metadata_names():
+    row, scored = _neighbour_labelled(None)
+    mockingjay = scored.filter(pl.col("book_id") == MOCKINGJAY).row(0, named=True)
+    catching_fire = scored.filter(pl.col("book_id") == CATCHING_FIRE).row(0, named=True)
+    # The ABS record carries title, author, series and position at once: more weight than the files' title.
+    assert mockingjay["match_weight"] > catching_fire["match_weight"]
+    assert row["book_id"] == CATCHING_FIRE
+    assert mockingjay["outvoted"] and not catching_fire["outvoted"]
+    ranked, _ = rank_and_choose(scored, ["x"])
+    assert ranked.filter(pl.col("book_id") == CATCHING_FIRE)["rank"].item() == 1  # match_scores agrees
+    assert "sources_disagree" in row["caps"] and row["tier"] == "pending"
+
+
+def test_an_audio_length_that_rules_out_the_volume_the_files_name_leaves_the_abs_volume_first():
+    # Mockingjay's unabridged edition is 44380 s; Catching Fire's audio is far from that: the length
+    # settles it for the book ABS names.
+    row, scored = _neighbour_labelled(44380.0)
+    catching_fire = scored.filter(pl.col("book_id") == CATCHING_FIRE).row(0, named=True)
+    assert catching_fire["duration_level"] == "far"
+    assert (
+        row["book_id"] == MOCKINGJAY and not scored.filter(pl.col("book_id") == MOCKINGJAY)["outvoted"].item()
+    )

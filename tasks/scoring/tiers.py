@@ -8,8 +8,9 @@ best candidate below the pending threshold that agrees on the title, the author 
 `pending` with the reason `low_confidence`; an item Hardcover could not be asked about yet is `waiting`
 (`mark_waiting`).
 
-An item's candidates are ordered by match weight (highest first; confidence when there is none), then
-book id (lowest first), then their order in `scored`: the first is the match, the second the runner-up.
+An item's candidates are ordered by match weight (highest first; confidence when there is none), an
+`outvoted` one (features.py) after the rest, then book id (lowest first), then their order in `scored`:
+the first is the match, the second the runner-up.
 The confidence is calibrated per evidence segment (model.py), so two candidates of one item may sit on
 different curves: the weights rank them, the confidence says how sure the chosen one is, and a runner-up
 whose confidence comes within `runner_up_margin` (or above) keeps the match in pending. `rank` orders
@@ -30,10 +31,12 @@ c = pl.col
 
 
 def _rank(scored: pl.DataFrame) -> pl.Expr:
-    """Each pair's rank among its item's candidates: by match weight (the candidates' evidence, on one
-    scale), else by confidence; ties in row order."""
+    """Each pair's rank among its item's candidates: an `outvoted` candidate (features.py) after the
+    others, then by match weight (the candidates' evidence, on one scale), else by confidence; ties in row
+    order."""
     key = "match_weight" if "match_weight" in scored.columns else "confidence"
-    return c(key).rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
+    first = pl.struct(~_column(scored, "outvoted", False), c(key))
+    return first.rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
 
 
 def _level_is(name: str, *levels: str) -> pl.Expr:
@@ -60,13 +63,15 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         _title_match=_level_is("title", "exact", "close"),
         _mask=agree_mask,
         _far=_level_is("duration", "far"),
+        _outvoted=_column(scored, "outvoted", False),
     ).with_row_index("_row")
     # A stable sort: an item's candidates together, best first; equal ones stay in row order.
     preferred = preferred.sort(
         "item_id",
+        "_outvoted",
         "_key",
         "book_id",
-        descending=[False, True, False],
+        descending=[False, False, True, False],
         nulls_last=True,
         maintain_order=True,
     )
@@ -81,6 +86,8 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         _same_title=(c("_title_match") & ((c("_mask") & c("_mask").first()) != 0)).sum(),
         _other_named=c("_mask").filter(other).bitwise_or().fill_null(0) & ~c("_mask").first(),
         _other_near=(other & ~c("_far")).any(),
+        # A candidate with more weight was outvoted: the sources disagree on which book this is.
+        _overruled=c("_key").max() > c("_key").first(),
     )
 
 
@@ -149,7 +156,10 @@ def choose_matches(
         # tags left from another book) can carry title, author and series at once, which the weights
         # count as three. A duration within 3 % does not settle it: books of one kind (children's
         # books, novellas) are as long as each other.
-        "sources_disagree": _level_is("sources", "some", "none") & ~settled & ~length_settles,
+        # So does a best candidate that outranks a weightier one only ABS's metadata names (`outvoted`).
+        "sources_disagree": (_level_is("sources", "some", "none") | c("_overruled").fill_null(False))
+        & ~settled
+        & ~length_settles,
         # ABS's own metadata is the only source naming the book (no folder, file name, tag or transcript
         # does) and the audio's length does not bear it out: that metadata may be an earlier wrong match
         # (ABS applies a provider's first result unchecked), so a person decides.
