@@ -235,15 +235,49 @@ def test_a_title_heard_whole_without_any_cue_is_evidence_though_nothing_is_ident
     assert titles == ["An artist of the floating world"], titles
 
 
-def test_a_long_title_heard_whole_with_the_author_heard_in_part_identifies_but_a_one_word_title_does_not():
+def test_a_long_title_heard_whole_with_the_authors_surname_identifies_but_a_given_name_or_one_word_does_not():
     baltasar = Expected(91, "Baltasar and Blimunda", ("José Saramago",), ("Kristen Dale",))
     result = _heard(
-        "This is Audible. Baltasar and Blimunda, written by Jose. Nothing you cannot name.", [baltasar]
+        "This is Audible. Baltasar and Blimunda, written by Jose Saramako. Nothing you cannot name.",
+        [baltasar],
     )
     assert (result.verdict, result.book_id) == (IDENTIFIED, 91)
-    assert "author" not in _rows(result), "'Jose' alone is not written as José Saramago"
+    only_given = _heard(
+        "This is Audible. Baltasar and Blimunda, written by Jose. Nothing you cannot name.", [baltasar]
+    )
+    assert only_given.verdict != IDENTIFIED, "'Jose' alone names nobody"
     seeing = Expected(92, "Seeing", ("José Saramago",), ("Ellen LaVoy",))
     assert _heard("This concludes Seeing, written by Jose. Produced by.", [seeing]).verdict != IDENTIFIED
+
+
+def test_a_title_heard_whole_with_only_a_given_name_like_the_authors_is_not_that_authors_book():
+    # Jeff Lemire's "Sweet Tooth, Volume 1" with its number misheard; "Ian" is the narrator's name.
+    mcewan = Expected(96, "Sweet Tooth", ("Ian McEwan",), ("Juliet Stevenson",))
+    result = _heard(
+        "Sweet Tooth, while you won, Ripp and I have Lemm, I re-for you by Ian Rudnicki Chapter One, he "
+        "counted the coins twice, then put them back into the small wooden box under the bed.",
+        [mcewan],
+    )
+    assert result.verdict != IDENTIFIED
+
+
+def test_the_authors_name_in_a_catalogue_title_is_not_heard_as_the_title():
+    # "by Neil Gaiman" is the author credit of another book; it says nothing of "Neil Gaiman's Neverwhere".
+    neverwhere = Expected(97, "Neil Gaiman's Neverwhere", ("Mike Carey", "Neil Gaiman"), ())
+    heard = (
+        "This is audible, tanto of your presence, the sleeper, and that's been built by Neil Gaiman, narrated "
+        "by Joe Wayland. Chapter 1 There was a letter under the kitchen table, folded once."
+    )
+    assert _heard(heard, [neverwhere]).verdict != IDENTIFIED
+    dragonflight = Expected(98, "Anne McCaffrey's Dragonflight #1", ("Brynne Stephens", "Anne McCaffrey"), ())
+    heard = (
+        "Chapter 1 of Dragonstone. This is a library marks recording. All library marks recordings are in "
+        "the public domain. This reading by Polly Malerene, Dragonstone by Anne McCaffrey. Chapter 1."
+    )
+    assert _heard(heard, [dragonflight]).verdict != IDENTIFIED
+    wake = Expected(99, "The Sleeper and the Spindle", ("Neil Gaiman",), ())
+    said = "This is Audible. The Sleeper and the Spindle, written by Neil Gaiman, narrated by Joe Wayland."
+    assert _heard(said, [neverwhere, wake]).book_id == 99
 
 
 def test_a_narrator_credit_heard_as_by_is_not_another_author():

@@ -5,6 +5,7 @@ and never a positive.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -49,6 +50,8 @@ class Containment:
 
 
 _SPAN_HOLDS_TITLE = 0.5  # a heard title span holding less of a candidate's title is not its title
+_SURNAME_HEARD = 0.8
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md"})
 _EXPLAINED = 0.75  # a heard title word at least this close to a candidate word is that word
 
 
@@ -56,6 +59,27 @@ def numbers_heard(candidate: Expected, heard: tuple[str, ...]) -> bool:
     """Every number in the candidate's title ("Fruits Basket, Vol. 14") was heard somewhere: a volume
     whose number was not said is not the volume that was, however well its series name was heard."""
     return all(t in heard for t in tokens(candidate.title) if t.isdigit())
+
+
+def title_words(candidate: Expected, credits: Credits) -> str:
+    """The candidate's title without the names of its authors or of the authors heard ("Neil Gaiman's
+    Neverwhere" is "Neverwhere" here): words the transcript says as the author are not also evidence of
+    the title, or hearing "by Neil Gaiman" would half-identify every title that carries his name."""
+    text = candidate.title
+    names = [n for n in (*candidate.authors, *credits.authors) if len(tokens(n)) >= 2]
+    for name in names:
+        text = re.sub(re.escape(name) + r"(?:['’]s)?", " ", text, flags=re.IGNORECASE)
+    return text if any(t not in STOP_WORDS for t in tokens(text)) else candidate.title
+
+
+def surname_heard(candidate: Expected, heard: tuple[str, ...]) -> bool:
+    """An author's family name (the last word of the name, initials and suffixes aside) was heard: a
+    given name alone ("Ian" of Ian McEwan, heard in the narrator "Ian Rudnicki") names nobody."""
+    for author in candidate.authors:
+        words = [t for t in tokens(author) if len(t) > 1 and t not in _NAME_SUFFIXES]
+        if words and phrase_containment(words[-1], heard, phonetic=True) >= _SURNAME_HEARD:
+            return True
+    return False
 
 
 def _title_precision(heard_title: str, candidate: Expected) -> float:
@@ -96,7 +120,7 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     """Score one candidate against everything heard so far (Listenarr's TranscriptMatcher thresholds)."""
     heard = tokens(transcript)
     credits = credits if credits is not None else extract_credits(transcript)
-    title = phrase_containment(candidate.title, heard)
+    title = phrase_containment(title_words(candidate, credits), heard)
     author = max((phrase_containment(a, heard, phonetic=True) for a in candidate.authors), default=0.0)
     narrator = (
         max((phrase_containment(n, heard, phonetic=True) for n in candidate.narrators), default=0.0)
@@ -132,13 +156,16 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     near_miss = one_word and title < 0.9 and (narrator or 0.0) < 0.85
     strong_title = title >= 0.75 and (author >= 0.65 or (narrator or 0.0) >= 0.85)
     strong_author = author >= 0.85 and title >= 0.55
-    # A title of several words heard whole, and said as exactly that title, with the author's name
-    # heard in part ("Baltasar and Blimunda, written by Jose …"): a long title is rarely another book's.
+    # A title of several words heard whole, and said as exactly that title, with the author's family
+    # name heard though the rest of the name was garbled ("Baltasar and Blimunda, written by Jose
+    # Saramago" heard as "Jose Saramako"). A given name alone is not enough: "Sweet Tooth" with an
+    # "Ian" heard is as much Ian McEwan's novel as Jeff Lemire's comic.
     whole_title = (
         title >= 0.9
         and precision == 1.0
         and sum(1 for t in tokens(candidate.title) if t not in STOP_WORDS) >= 2
         and author >= 0.5
+        and surname_heard(candidate, heard)
     )
     overall = score >= 0.75 and title >= 0.6 and author >= 0.5
     # "Saga, volume one, Saga book one": the whole title, the series and its position all said.
