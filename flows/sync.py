@@ -1,4 +1,8 @@
-"""sync: the scheduled entry point — extract → candidates → score → listen → score.
+"""sync: the scheduled entry point — extract → candidates → score → listen → score, then candidates
+and score again for the items whose evidence listening changed.
+
+What listening hears (a spoken title, author, series) is evidence like any other: the candidates step
+asks Hardcover about it within the same sync, so a later run with nothing changed asks nothing.
 
 Each step is its own flow (its own run in the UI, its own `runs` row). A failed step does not stop
 the others — every step reads and writes the warehouse independently — but it fails the sync at
@@ -20,16 +24,34 @@ from flows.extract import extract_abs
 from flows.listen import listen
 from flows.score import score
 from tasks.artifacts import progress, publish_summary, publish_table
+from tasks.candidates.items import load_items
 from tasks.notify import notify_sync
 from tasks.report import listen_failures, review_queue_head, sync_counts, sync_notes, warehouse_state
 from tasks.settings import get_settings
-from tasks.warehouse import now, run_record
+from tasks.warehouse import connect, load_sql, now, run_record
 
 
 # Read-only queries and artifact posts: safe to retry (a DuckDB lock blip, an API hiccup).
 @task(name="read-warehouse-state", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
 def read_state(db: str, since: datetime) -> dict[str, Any]:
     return warehouse_state(db, since)
+
+
+@task(name="read-changed-evidence", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
+def changed_evidence(db: str, listen_run_id: str) -> list[str]:
+    """The items the listen run wrote evidence for whose candidates were fetched for other evidence."""
+    with connect(db) as con:
+        heard = [
+            r[0] for r in con.execute(load_sql("sync_heard_items"), {"run_id": listen_run_id}).fetchall()
+        ]
+        return [it.item_id for it in load_items(con, heard)] if heard else []
+
+
+def requests_left(max_requests: int | None, results: dict[str, dict[str, Any]]) -> int | None:
+    """What the sync's cap on candidates requests leaves after the first candidates step."""
+    if max_requests is None:
+        return None
+    return max(0, max_requests - ((results.get("candidates") or {}).get("requests") or 0))
 
 
 @task(name="publish-sync-summary", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
@@ -64,6 +86,26 @@ def run_step(name: str, subflow: Callable[..., Any], **params: Any) -> tuple[dic
     return {}, message
 
 
+def heard_evidence(db: str, max_requests: int | None, results: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Candidates, then scores, for the items whose evidence listening changed (their results join
+    `results`); returns the steps that failed. Asked now, what was heard is remembered in the cache
+    before the sync ends."""
+    changed = changed_evidence(db, results["listen"]["run_id"])
+    left = requests_left(max_requests, results)
+    if not changed or left == 0:
+        return {}
+    failures = {}
+    steps: list[tuple[str, Callable[..., Any], dict[str, Any]]] = [
+        ("candidates_heard", fetch_candidates, dict(item_ids=changed, max_requests=left)),
+        ("score_heard", score, dict(item_ids=changed)),
+    ]
+    for name, subflow, kwargs in steps:
+        results[name], failure = run_step(name, subflow, db_path=db, **kwargs)
+        if failure:
+            failures[name] = failure
+    return failures
+
+
 @flow(name="sync")
 def sync(
     library_ids: list[str] | None = None,
@@ -86,7 +128,7 @@ def sync(
         plan.append(("listen", listen, dict(max_items=max_listen)))
     results: dict[str, dict[str, Any]] = {}
     failures: dict[str, str] = {}
-    with run_record(db, "sync", params) as run, progress(len(plan) + 1, "sync steps") as bar:
+    with run_record(db, "sync", params) as run, progress(len(plan) + 2, "sync steps") as bar:
         for name, subflow, kwargs in plan:
             results[name], failure = run_step(name, subflow, db_path=db, **kwargs)
             if failure:
@@ -97,6 +139,10 @@ def sync(
             results["rescore"], failure = run_step("rescore", score, db_path=db)
             if failure:
                 failures["rescore"] = failure
+        bar.advance()
+        if results.get("listen", {}).get("items") and "candidates" not in failures:
+            for name, failure in heard_evidence(db, max_requests, results).items():
+                failures[name] = failure
         bar.advance()
         state = read_state(db, since)
         run.counts.update(sync_counts(results, state))

@@ -66,7 +66,10 @@ def sync_counts(steps: dict[str, dict[str, Any]], state: dict[str, Any]) -> dict
         # Text with its time zone: the summary, the runs row and the notification all show it as is.
         "hardcover_budget_resets_at": summary_value(hardcover.get("resets_at")) or None,
         # Hardcover's daily cap is not a failure: the next run resumes from the cache.
-        "items_waiting_for_hardcover_budget": (steps.get("candidates") or {}).get("stopped_by_budget") or 0,
+        "items_waiting_for_hardcover_budget": sum(
+            (steps.get(step) or {}).get("stopped_by_budget") or 0
+            for step in ("candidates", "candidates_heard")
+        ),
         # An item whose audio could not be read (verdict "error") was not listened to: counted apart.
         "items_listened": listened - listen_failed if listen else None,
         "items_listen_failed": listen_failed if listen else None,
