@@ -141,8 +141,7 @@ def sync(
                 failures["rescore"] = failure
         bar.advance()
         if results.get("listen", {}).get("items") and "candidates" not in failures:
-            for name, failure in heard_evidence(db, max_requests, results).items():
-                failures[name] = failure
+            failures.update(heard_evidence(db, max_requests, results))
         bar.advance()
         state = read_state(db, since)
         run.counts.update(sync_counts(results, state))
