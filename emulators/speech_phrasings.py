@@ -9,20 +9,24 @@ imports nothing from `tasks/`). Splits:
   <Series>", a title after the chapter heading, "<Author>'s <Title>"), seven that were the first
   frozen split until its one report showed a bug that was then fixed ("This concludes …", "A novel
   by …", "The end of …", "the Nth book in the … series", copyright credits, "Welcome to …", title
-  then author), and ten that were the second frozen split, reported once at 7736f6f and spent
+  then author), ten that were the second frozen split, reported once at 7736f6f and spent
   (LibriVox's disclaimer, Naxos AudioBooks, BBC Audiobooks, Audible Originals, GraphicAudio, Recorded
-  Books' opening and closing, two copyrights, a volume of a cycle, "… tells the story …");
+  Books' opening and closing, two copyrights, a volume of a cycle, "… tells the story …"), and twelve
+  that were the third frozen split, reported once at 0b44263 and spent (Books on Tape, a CD set's
+  disc announcements, Random House Audio, Blackstone, Hachette, Podium, BBC Radio 4 episodes, "a
+  production of …", a dedication, a translation, Macmillan's "Part one. Chapter one.");
 - `frozen`: written after all of those, never used while developing, only reported (`bench/listen.py
-  --split frozen`). Sources, each a public convention of spoken credits: Books on Tape's library
-  recordings ("This is Books on Tape", complete and unabridged); the per-disc announcements of CD sets
-  ("This is the end of disc eleven. Please insert disc twelve."); Random House Audio's, Blackstone's,
-  Hachette Audio's, Podium Audio's and Macmillan Audio's credits ("You have just heard …", "Narration
-  for … by …", "a production of …"); a series closer that points to the next book ("Look out for the
-  next book in …"); BBC Radio 4's dramatisations announced by episode ("dramatised for radio in five
-  episodes … Episode one."); an author's dedication read after the title, with foreign names; a
-  translated work's credit ("Translated from the Norwegian by …"); a novel that opens on "Part one.
-  Chapter one."; numbers said as words. None shares a sentence with a dev phrasing beyond a bare title,
-  name or "<Title>, by <Author>" (tests/test_speech_phrasings.py checks it).
+  --split frozen`). Sources, each a public convention of spoken credits (cited beside each phrasing in
+  the data file): Brilliance Audio's "presents" with the series as "the second novel of the …";
+  Penguin Audio's ident and a producer with a middle initial; W. F. Howes' Clipper Audio library
+  editions ("unabridged … on 14 discs"); full-cast credits naming the other actors; Bolinda's
+  Melbourne recordings with the series said name first ("<Series>, book two"); "Book three in the …
+  series" after the chapter heading; an epigraph and its poet read before the credits; "From the
+  author of <other titles> comes …"; LibriVox's "End of chapter …, and end of <Title>, by <Author>"
+  with the reader's town; closing credits naming a director and producer, then two copyrights; Simon
+  & Schuster Audio's imprint line; HarperAudio's sign-off with its web site. Foreign names, numerals
+  and numbers said as words are spread among them. None shares a sentence with a dev phrasing beyond a
+  bare title, name or "<Title>, by <Author>" (tests/test_speech_phrasings.py checks it).
 """
 
 from __future__ import annotations
