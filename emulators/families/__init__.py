@@ -50,7 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from emulators.corpus import GeneratedLibrary, generate_library
-from emulators.families import archive, discs, lending, libation, readarr, scene, tagger
+from emulators.families import archive, discs, lending, libation, readarr, scene, stores, tagger
 
 __all__ = ["DEVELOPMENT_SEEDS", "FAMILIES", "FROZEN_SEEDS", "TRAINING_SEEDS", "Family", "generate", "seeds"]
 
@@ -106,9 +106,15 @@ FAMILIES: dict[str, Family] = {
     ),
     "discs": Family(
         "discs",
-        True,
+        False,
         "CD sets ripped by EAC, Windows Media Player, iTunes, Picard, Lidarr; one ABS item per unfolded disc",
         discs.generate,
+    ),
+    "stores": Family(
+        "stores",
+        True,
+        "Libro.fm downloads and syncs, audiobook-dl store downloads, ABS web uploads",
+        stores.generate,
     ),
 }
 
