@@ -11,7 +11,8 @@ Conventions, each from the tool's public source or documentation:
   presigned URL's content-disposition gives, `Title - Author.m4b`, with a minimal set of atoms (title,
   artist); MP3 downloads are ZIPs of flat, positionally numbered chapter files (the two clients report
   the names differently: `Track - N.mp3`, and `001_<title>.mp3`), chapter titles coming separately
-  from the download manifest, sometimes null;
+  from the download manifest, sometimes null. The clients call the embedded tags minimal without
+  listing them: the MP3s' are modelled as title `<Title> - Track NN`, artist and album;
 - librofm-downloader (burntcookie90/librofm-downloader; models/.../PathTokens.kt createPath,
   libro/Utils.kt, App.kt, converter/ffmpeg/FfmpegClient.kt): the book folder is `PATH_PATTERN`
   (default `FIRST_AUTHOR/BOOK_TITLE`) with tokens replaced per `/`-segment and segments left empty
@@ -22,9 +23,9 @@ Conventions, each from the tool's public source or documentation:
   `cover.jpg`, tagged from an ffmetadata file: title, artist = authors joined ", ", album =
   `Title (Series Book N)` (`Book X` when the number is missing), genre = genres joined ", ", date = the
   year, publisher, comment = the description — no narrator. RENAME_CHAPTERS renames the MP3s to
-  `<n> - <title> - <chapter>` (n padded to the track count's width; `<>:/\\|?*` removed, `"` escaped)
-  and WRITE_TITLE_TAG sets each title tag to `<n> - <chapter>`; nothing is renamed when a chapter
-  title is missing;
+  `<n> - <title> - <chapter>` (n padded to the track count's width; `<>:/\\|?*` removed — with the
+  backslash it first puts before a `"`) and WRITE_TITLE_TAG sets each title tag to `<n> - <chapter>`;
+  nothing is renamed when a chapter title is missing;
 - libro.fm-backup-creator (V-Karch/libro.fm-backup-creator; library.py, filename_sanitizer.py): the
   library export CSV's `Author(s)` and `Title` as `Author(s)/Title`, NFKC-normalised, with `: / \\ ? *
   " < > |` swapped for look-alike characters (`꞉ ／ ＼ ？ ∗ ＂ ‹ › ￨`) and trailing spaces and dots
