@@ -385,6 +385,32 @@ def test_registry_protocol():
         generate("nope", 5, 0)
 
 
+@pytest.mark.parametrize(
+    ("script", "argv", "message"),
+    [
+        (
+            "quality",
+            ["--protocol", "leave-one-out", "--families", "stores"],
+            "only run with --protocol frozen",
+        ),
+        ("quality", ["--protocol", "shipped", "--families", "stores"], "only run with --protocol frozen"),
+        ("quality", ["--protocol", "frozen", "--families", "discs"], "runs only frozen families: ['stores']"),
+        ("train_scoring", ["--families", "discs", "stores"], "never trained on"),
+    ],
+)
+def test_bench_keeps_the_frozen_family_out_of_development_runs(script, argv, message, monkeypatch, capsys):
+    """The bench scripts pick the frozen family from the registry: `stores` only under --protocol frozen,
+    `discs` (spent) never there and never refused for training. They refuse before doing any work."""
+    import importlib
+
+    assert FAMILIES["stores"].frozen and not FAMILIES["discs"].frozen  # else main() would start a real run
+    main = importlib.import_module(f"bench.{script}").main
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("family", ["tagger", "archive", "lending", "discs"])
 def test_spent_frozen_families_are_development_data_now(family):
     """A frozen family consulted to report is a development family from then on."""
