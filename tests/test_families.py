@@ -399,8 +399,8 @@ def test_registry_protocol():
     ],
 )
 def test_bench_keeps_the_frozen_family_out_of_development_runs(script, argv, message, monkeypatch, capsys):
-    """The bench scripts pick the frozen family from the registry: `stores` only under --protocol frozen,
-    `discs` (spent) never there and never refused for training. They refuse before doing any work."""
+    """The bench scripts pick the frozen family from the registry: `stores` only under --protocol frozen and
+    never for training, `discs` (spent) no longer under --protocol frozen. They refuse before any work."""
     import importlib
 
     assert FAMILIES["stores"].frozen and not FAMILIES["discs"].frozen  # else main() would start a real run
