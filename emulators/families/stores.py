@@ -148,7 +148,6 @@ def listing(ctx: Context, rel: Release, noise: list[str]) -> Listing:
     if rel.year:
         same = rel.date and rel.date[:4] == rel.year
         date = rel.date if same else f"{rel.year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    noise.append("audio_isbn")
     return Listing(
         title=rel.title,
         subtitle=rel.subtitle,
@@ -477,7 +476,10 @@ SCHEMES = {name: share for name, (_, share) in _LAYOUTS.items()}
 
 def layout(ctx: Context, it: Item) -> Layout:
     ls = listing(ctx, it.release, it.release.noise)
-    return _LAYOUTS[pick(ctx.rng, SCHEMES)][0](ctx, it, ls)
+    lay = _LAYOUTS[pick(ctx.rng, SCHEMES)][0](ctx, it, ls)
+    if (lay.matched or {}).get("isbn") or "ISBN" in lay.files[0][1]:
+        it.release.noise.append("audio_isbn")  # the store's audiobook ISBN reaches the item
+    return lay
 
 
 def generate(n_items: int, seed: int = 0, **kw):
