@@ -32,7 +32,7 @@ RECORDED = [
     for p in sorted(FIXTURES.glob("get_item_expanded_*.json"))
     if "after_patch" not in p.name
 ]
-NEW = ["libation", "readarr", "scene", "tagger", "archive", "lending", "discs"]
+NEW = ["libation", "readarr", "scene", "tagger", "archive", "lending", "discs", "stores"]
 
 
 def _seed(family: str, k: int = 0) -> int:
@@ -371,21 +371,47 @@ def test_archive_hand_edits_replace_the_scan(libs):
 def test_registry_protocol():
     assert {"shelfmatch", "shelfmatch-hostile", *NEW} <= set(FAMILIES)
     frozen = [f for f in FAMILIES.values() if f.frozen]
-    assert [f.name for f in frozen] == ["discs"]
+    assert [f.name for f in frozen] == ["stores"]
     ranges = [set(TRAINING_SEEDS), set(DEVELOPMENT_SEEDS), set(FROZEN_SEEDS)]
     assert not (ranges[0] & ranges[1]) and not (ranges[0] & ranges[2]) and not (ranges[1] & ranges[2])
     assert seeds("frozen") == FROZEN_SEEDS
     for seed in (TRAINING_SEEDS[0], DEVELOPMENT_SEEDS[0]):
         with pytest.raises(ValueError, match="frozen"):
-            generate("discs", 5, seed)
-    for family in ("scene", "tagger", "archive", "lending"):
+            generate("stores", 5, seed)
+    for family in ("scene", "tagger", "archive", "lending", "discs"):
         with pytest.raises(ValueError, match="reserved"):
             generate(family, 5, FROZEN_SEEDS[0])
     with pytest.raises(ValueError, match="unknown generator family"):
         generate("nope", 5, 0)
 
 
-@pytest.mark.parametrize("family", ["tagger", "archive", "lending"])
+@pytest.mark.parametrize(
+    ("script", "argv", "message"),
+    [
+        (
+            "quality",
+            ["--protocol", "leave-one-out", "--families", "stores"],
+            "only run with --protocol frozen",
+        ),
+        ("quality", ["--protocol", "shipped", "--families", "stores"], "only run with --protocol frozen"),
+        ("quality", ["--protocol", "frozen", "--families", "discs"], "runs only frozen families: ['stores']"),
+        ("train_scoring", ["--families", "discs", "stores"], "never trained on"),
+    ],
+)
+def test_bench_keeps_the_frozen_family_out_of_development_runs(script, argv, message, monkeypatch, capsys):
+    """The bench scripts pick the frozen family from the registry: `stores` only under --protocol frozen and
+    never for training, `discs` (spent) no longer under --protocol frozen. They refuse before any work."""
+    import importlib
+
+    assert FAMILIES["stores"].frozen and not FAMILIES["discs"].frozen  # else main() would start a real run
+    main = importlib.import_module(f"bench.{script}").main
+    monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("family", ["tagger", "archive", "lending", "discs"])
 def test_spent_frozen_families_are_development_data_now(family):
     """A frozen family consulted to report is a development family from then on."""
     assert not FAMILIES[family].frozen
@@ -431,15 +457,19 @@ def test_family_audio_is_written_and_tagged_like_the_metatags(tmp_path):
     assert seen >= 3
 
 
-def test_abs_emulator_serves_a_family_library(abs_server):
+@pytest.mark.parametrize("family", ["scene", "stores"])
+def test_abs_emulator_serves_a_family_library(abs_server, family):
+    """The emulator serves a family's items as generated: the library listing and every expanded item."""
     import httpx
 
-    lib = generate("scene", 40, DEVELOPMENT_SEEDS[3])
+    lib = generate(family, 40, _seed(family, 3))
     emu = abs_server(lib.items)
-    headers = {"Authorization": "Bearer test-key"}
-    item = lib.items[5]
-    r = httpx.get(f"{emu.url}/api/items/{item['id']}", params={"expanded": 1}, headers=headers)
-    assert r.status_code == 200 and r.json()["relPath"] == item["relPath"]
+    with httpx.Client(base_url=emu.url, headers={"Authorization": "Bearer test-key"}) as client:
+        listed = client.get(f"/api/libraries/{lib.items[0]['libraryId']}/items", params={"limit": 0}).json()
+        assert [i["id"] for i in listed["results"]] == [i["id"] for i in lib.items]
+        for item in lib.items:
+            r = client.get(f"/api/items/{item['id']}", params={"expanded": 1})
+            assert r.status_code == 200 and r.json() == item
 
 
 GENERATOR_FILES = sorted(
@@ -463,9 +493,9 @@ def test_generating_loads_no_product_module():
     code = (
         "import sys\n"
         "from emulators.families import generate, DEVELOPMENT_SEEDS, FROZEN_SEEDS\n"
-        "for f in ('libation', 'readarr', 'scene', 'tagger', 'archive', 'lending'):\n"
+        "for f in ('libation', 'readarr', 'scene', 'tagger', 'archive', 'lending', 'discs'):\n"
         "    generate(f, 30, DEVELOPMENT_SEEDS[0])\n"
-        "generate('discs', 30, FROZEN_SEEDS[0])\n"
+        "generate('stores', 30, FROZEN_SEEDS[0])\n"
         "generate('shelfmatch', 30, 1)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('tasks', 'flows'))\n"
         "print(','.join(bad))\n"
