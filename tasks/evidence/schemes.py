@@ -9,6 +9,7 @@ import re
 from tasks.evidence.abs_names import parse_name_string
 from tasks.evidence.rows import MAX_SCHEME_LEN, WS, Evidence, add_row, fold_key, js_number_string
 from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS, respace, strip_release_tags, uses_separators
+from tasks.normalise.vocabulary import ENCODING_TAGS, RIP_TAGS, YEAR
 
 _NUM_WORDS = {
     **{w: i for i, w in enumerate(CARDINAL_WORDS)},
@@ -36,9 +37,7 @@ NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, rev
 _SERIES_MARK = r"#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+"
 
 _NOISE_TOKEN = (
-    r"un-?abridged|abridged|un-?abr|abr|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
-    r"audio ?books?|retail|m4b|m4a|mp3|aac|flac|opus|ogg|\d{1,2}\s?cds?|"
-    r"\d{2,3}\s?k(?:bps|bit/?s)?|\d{2,3}kbps|mono|stereo|vbr|cbr|\d{2}(?:\.\d)?\s?khz|(?:1[5-9]|20)\d{2}"
+    rf"{RIP_TAGS}|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|retail|{ENCODING_TAGS}|{YEAR}"
 )
 # '[Unabridged]', '(64kbps)', '[MP3 64kbps]', '(Retail, 2011)': a bracket of nothing but release notes
 # (a bracket holding only a year is the title's year, read by _TITLE_YEAR).
@@ -46,7 +45,7 @@ _NOISE = re.compile(
     rf"\s*[\[(]\s*(?P<noise>(?:{_NOISE_TOKEN})(?:[\s,/+_-]+(?:{_NOISE_TOKEN}))*)\s*[\])]", re.I
 )
 _NOISE_PIECE = re.compile(rf"(?:{_NOISE_TOKEN})", re.I)
-_YEAR_TOKEN = re.compile(r"^(?:1[5-9]|20)\d{2}$")
+_YEAR_TOKEN = re.compile(rf"^{YEAR}$")
 # 'Title (Read by X)', 'Title [Narrated by X]', 'Title - Read by X' in folder and file names.
 _READ_BY = re.compile(
     r"\s*[\[(]\s*(?:read|narrated|performed)\s+by:?\s+(?P<a>[^\[\]()]+?)\s*[\])]"
