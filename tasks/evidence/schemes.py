@@ -9,7 +9,7 @@ import re
 from tasks.evidence.abs_names import parse_name_string
 from tasks.evidence.rows import MAX_SCHEME_LEN, WS, Evidence, add_row, fold_key, js_number_string
 from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS, respace, strip_release_tags, uses_separators
-from tasks.normalise.vocabulary import ENCODING_TAGS, RIP_TAGS, YEAR
+from tasks.normalise.vocabulary import ENCODING_TAGS, RIP_TAGS, VOLUME_MARK, VOLUME_WORDS, YEAR, alternation
 
 _NUM_WORDS = {
     **{w: i for i, w in enumerate(CARDINAL_WORDS)},
@@ -33,8 +33,6 @@ _ROMAN = {
     "xv": 15,
 }
 NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r"|[ivx]{1,4})"
-# What stands before a series position: '#3', 'Book 3', 'Bk. 3', 'Vol. 3', 'Volume 3'.
-_SERIES_MARK = r"#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+"
 
 _NOISE_TOKEN = (
     rf"{RIP_TAGS}|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|retail|{ENCODING_TAGS}|{YEAR}"
@@ -57,19 +55,19 @@ _UNCLOSED_BRACKET = re.compile(r"\s*[\[({][^\[\](){}]*$")
 # 'Title by Author' (scene names: 'The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN').
 _BY = re.compile(r"\s+by\s+", re.I)
 _TRAILING_NOISE = re.compile(r"\s*(?:-\s*)?\b(?P<noise>unabridged|abridged)\s*$", re.I)
-_TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*[\[(](?P<year>(?:1[5-9]|20)\d{2})[\])](?P<rest>.*)$")
+_TITLE_YEAR = re.compile(rf"^(?P<title>.+?)\s*[\[(](?P<year>{YEAR})[\])](?P<rest>.*)$")
 _PAREN_SERIES = re.compile(
-    rf"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:{_SERIES_MARK}|no\.?\s*)"
+    rf"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:{VOLUME_MARK}|no\.?\s*)"
     rf"(?P<pos>{NUMBER})[\])]\s*$",
     re.I,
 )
 _SERIES_NUM_TITLE = re.compile(
-    rf"^(?P<series>[^#\d][^-]*?),?\s+(?:(?:{_SERIES_MARK})(?P<word>" + NUMBER + r")|"
+    rf"^(?P<series>[^#\d][^-]*?),?\s+(?:(?:{VOLUME_MARK})(?P<word>" + NUMBER + r")|"
     r"(?P<num>\d{1,3}(?:\.\d{1,2})?))\s+-\s+(?P<title>.+)$",
     re.I,
 )
 _TITLE_BOOK_NUM = re.compile(
-    rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:{_SERIES_MARK})(?P<pos>{NUMBER})$",
+    rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:{VOLUME_MARK})(?P<pos>{NUMBER})$",
     re.I,
 )
 # '[Series - 03] - Title (Narrator, Narrator)': the series and its number in brackets before the title,
@@ -80,10 +78,10 @@ _BRACKET_SERIES_TITLE = re.compile(
 )
 _LEADING_PART_NUM = re.compile(r"^\d{1,3}(?:\s+-\s+|$)")
 _LEADING_BOOK_NUM = re.compile(
-    rf"^(?:book|vol\.?|volume)\s+(?P<pos>{NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
+    rf"^(?:{alternation(VOLUME_WORDS)})\.?\s+(?P<pos>{NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
 )
 _PART = re.compile(rf"(?:^|\s*[-,:]\s*|\s+)\bpart(?:\s+|(?=\d))(?P<pos>{NUMBER})\b\s*", re.I)
-_SEQ_LABEL_ONLY = re.compile(r"^(?:vol\.?|volume|book|bk\.?|part|no\.?)$", re.I)
+_SEQ_LABEL_ONLY = re.compile(rf"^(?:{alternation((*VOLUME_WORDS, 'part', 'no'))})\.?$", re.I)
 _ARTICLES = frozenset(["the", "a", "an"])
 # Words that make a capitalised phrase a title or a volume label rather than a person.
 _NOT_NAME_WORDS = frozenset(

@@ -15,6 +15,8 @@ from tasks.normalise.vocabulary import (
     BITRATE,
     DISC_WORDS,
     RECORDING_YEAR,
+    VOLUME_MARK,
+    VOLUME_WORDS,
     alternation,
 )
 
@@ -36,7 +38,7 @@ _BRACKET_NOISE_RE = re.compile(
 )
 # "(Series, #3)", "(Series #3)", "(Series Book 3)", "(Series, Book Three)", "(Series Vol. 2)", "[Series 3]"
 _BRACKET_SERIES_RE = re.compile(
-    r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?)[,;:]?\s*(?:#\s*|\b(?:book|bk|vol(?:ume)?|part|no|number)\.?\s*#?\s*)"
+    rf"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?)[,;:]?\s*(?:{VOLUME_MARK}|\b(?:part|no|number)\.?\s*#?\s*)"
     r"(?P<pos>\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?|[A-Za-z]+)\s*[\)\]]\s*$",
     re.I,
 )
@@ -45,7 +47,7 @@ _BRACKET_SERIES_NUM_RE = re.compile(
 )
 _DISC = rf"(?:{alternation(DISC_WORDS)})\s*\d+"  # 'CD 1', 'Disc 2'
 # The words that put a position after a title: 'Book 3', 'Vol. 2', 'Part III'.
-_POSITION_WORD = r"(?:book|bk|vol(?:ume)?|part|pt)"
+_POSITION_WORD = rf"(?:{alternation((*VOLUME_WORDS, 'part', 'pt'))})"
 # Trailing media/rip noise outside brackets: "CD 1", "Disc 2", "64kbps", "m4b", "- Unabridged".
 _TRAILING_NOISE_RE = re.compile(
     rf"(?:[\s,\-_:;.]+(?:{_DISC}|{BITRATE}|{_FORMATS}|(?:un)?abridged|{AUDIOBOOK}|retail|a novel))+\s*$",
@@ -59,7 +61,7 @@ _TRAILING_POSITION_RE = re.compile(
 )
 # "Series, Book 3: Title" / "Series Book 3 - Title" / "Series #3 - Title" at the start.
 _LEADING_SERIES_RE = re.compile(
-    r"^\s*(?P<series>[^:#]+?)[,\s]+(?:#\s*|(?:book|bk|vol(?:ume)?)\.?\s*#?\s*)(?P<pos>\d+(?:\.\d+)?|[A-Za-z]+)\s*[:\-–—]\s*(?P<title>.+)$",
+    rf"^\s*(?P<series>[^:#]+?)[,\s]+(?:{VOLUME_MARK})(?P<pos>\d+(?:\.\d+)?|[A-Za-z]+)\s*[:\-–—]\s*(?P<title>.+)$",
     re.I,
 )
 _POSITION_WORD_RE = re.compile(rf"^{_POSITION_WORD}\b", re.I)
@@ -71,7 +73,7 @@ _FLAG_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _EDITION_FLAGS)) + r")\
 # Anything split_title might act on; a title without any of these is returned as it is.
 _NEEDS_PARSING_RE = re.compile(
     rf"[\(\[\{{:,;#\-–—]|\d|\b(?:{_FORMATS}|{alternation(DISC_WORDS)}|abridged|unabridged|{AUDIOBOOK}|"
-    r"retail|novel|book|bk|vol|volume|part|pt)\b",
+    rf"retail|novel|{alternation(VOLUME_WORDS)}|part|pt)\b",
     re.I,
 )
 

@@ -36,6 +36,11 @@ YEAR = r"(?:1[5-9]|20)\d{2}"
 # title ('1776 MP3' keeps '1776').
 RECORDING_YEAR = r"(?:19|20)\d{2}"
 
+# What numbers a book in its series: 'Book 3', 'Bk. 3', 'Vol. 3', 'Volume 3'.
+VOLUME_WORDS = ("book", "bk", "vol", "volume")
+# A series position's mark, with the punctuation names put after it: '#3', 'Book 3', 'Vol.3', 'Bk. #3'.
+VOLUME_MARK = rf"#\s*|\b(?:{alternation(VOLUME_WORDS)})\.?\s*#?\s*"
+
 # What numbers a disc of a recording: 'CD 2', 'Disc 1'.
 DISC_WORDS = ("cd", "disc", "disk")
 # What numbers a file of a recording: 'Track 3', 'Trk 03'.
