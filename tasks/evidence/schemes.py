@@ -9,7 +9,15 @@ import re
 from tasks.evidence.abs_names import parse_name_string
 from tasks.evidence.rows import MAX_SCHEME_LEN, WS, Evidence, add_row, fold_key, js_number_string
 from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS, respace, strip_release_tags, uses_separators
-from tasks.normalise.vocabulary import ENCODING_TAGS, RIP_TAGS, VOLUME_MARK, VOLUME_WORDS, YEAR, alternation
+from tasks.normalise.vocabulary import (
+    ENCODING_TAGS,
+    NARRATOR_VERBS,
+    RIP_TAGS,
+    VOLUME_MARK,
+    VOLUME_WORDS,
+    YEAR,
+    alternation,
+)
 
 _NUM_WORDS = {
     **{w: i for i, w in enumerate(CARDINAL_WORDS)},
@@ -45,9 +53,10 @@ _NOISE = re.compile(
 _NOISE_PIECE = re.compile(rf"(?:{_NOISE_TOKEN})", re.I)
 _YEAR_TOKEN = re.compile(rf"^{YEAR}$")
 # 'Title (Read by X)', 'Title [Narrated by X]', 'Title - Read by X' in folder and file names.
+_READ_BY_CUE = rf"(?:{alternation(NARRATOR_VERBS)})\s+by:?\s+"
 _READ_BY = re.compile(
-    r"\s*[\[(]\s*(?:read|narrated|performed)\s+by:?\s+(?P<a>[^\[\]()]+?)\s*[\])]"
-    r"|\s+(?:-\s+)?(?:read|narrated|performed)\s+by:?\s+(?P<b>[^\[\](){}]+?)\s*$",
+    rf"\s*[\[(]\s*{_READ_BY_CUE}(?P<a>[^\[\]()]+?)\s*[\])]"
+    rf"|\s+(?:-\s+)?{_READ_BY_CUE}(?P<b>[^\[\](){{}}]+?)\s*$",
     re.I,
 )
 # A bracket opened and never closed: a tool cut the name short ('Out (Unabridged) [MP3 19').

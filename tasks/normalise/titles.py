@@ -14,6 +14,7 @@ from tasks.normalise.vocabulary import (
     AUDIOBOOK,
     BITRATE,
     DISC_WORDS,
+    NARRATOR_VERBS,
     RECORDING_YEAR,
     VOLUME_MARK,
     VOLUME_WORDS,
@@ -33,7 +34,7 @@ _FORMATS = alternation(AUDIO_FORMATS)
 _BRACKET_NOISE_RE = re.compile(
     r"\s*[\(\[\{]\s*(?P<noise>(?:un)?abridged|dramati[sz]ed(?: adaptation)?|full[- ]cast(?: edition)?|"
     rf"radio drama|{AUDIOBOOK}|audible(?: audio)?|retail|a novel|novel|{BITRATE}|{_FORMATS}|{RECORDING_YEAR}|"
-    r"unknown|narrated by [^\)\]\}]*|read by [^\)\]\}]*)\s*[\)\]\}]",
+    rf"unknown|(?:{alternation(NARRATOR_VERBS)}) by [^\)\]\}}]*)\s*[\)\]\}}]",
     re.I,
 )
 # "(Series, #3)", "(Series #3)", "(Series Book 3)", "(Series, Book Three)", "(Series Vol. 2)", "[Series 3]"

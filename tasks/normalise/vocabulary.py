@@ -36,6 +36,9 @@ YEAR = r"(?:1[5-9]|20)\d{2}"
 # title ('1776 MP3' keeps '1776').
 RECORDING_YEAR = r"(?:19|20)\d{2}"
 
+# How a name credits its reader: 'Read by X', '(Narrated by X)', 'Performed by X'.
+NARRATOR_VERBS = ("read", "narrated", "performed")
+
 # What numbers a book in its series: 'Book 3', 'Bk. 3', 'Vol. 3', 'Volume 3'.
 VOLUME_WORDS = ("book", "bk", "vol", "volume")
 # A series position's mark, with the punctuation names put after it: '#3', 'Book 3', 'Vol.3', 'Bk. #3'.
