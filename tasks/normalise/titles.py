@@ -47,6 +47,8 @@ _BRACKET_SERIES_NUM_RE = re.compile(
     r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?[A-Za-z][^\(\)\[\]#]*?),?\s+(?P<pos>\d+(?:\.\d+)?)\s*[\)\]]\s*$"
 )
 _DISC = rf"(?:{alternation(DISC_WORDS)})\s*\d+"  # 'CD 1', 'Disc 2'
+# A position as written: a number ('3', '2.5') or a word parse_position reads ('Three', 'III').
+_POSITION = r"\d+(?:\.\d+)?|[A-Za-z]+"
 # The words that put a position after a title: 'Book 3', 'Vol. 2', 'Part III'.
 _POSITION_WORD = rf"(?:{alternation((*VOLUME_WORDS, 'part', 'pt'))})"
 # Trailing media/rip noise outside brackets: "CD 1", "Disc 2", "64kbps", "m4b", "- Unabridged".
@@ -56,13 +58,10 @@ _TRAILING_NOISE_RE = re.compile(
 )
 _LEADING_NOISE_RE = re.compile(rf"^\s*(?:{_DISC})\s*[-_:.]\s*", re.I)
 # "Title, Book 3" / "Title Book Three" / "Title, Vol. 2" / "Title - Part III" at the end (no series name).
-_TRAILING_POSITION_RE = re.compile(
-    rf"[\s,:;\-]+{_POSITION_WORD}\.?\s*#?\s*(?P<pos>\d+(?:\.\d+)?|[ivxlIVXL]+|[A-Za-z]+)\s*$",
-    re.I,
-)
+_TRAILING_POSITION_RE = re.compile(rf"[\s,:;\-]+{_POSITION_WORD}\.?\s*#?\s*(?P<pos>{_POSITION})\s*$", re.I)
 # "Series, Book 3: Title" / "Series Book 3 - Title" / "Series #3 - Title" at the start.
 _LEADING_SERIES_RE = re.compile(
-    rf"^\s*(?P<series>[^:#]+?)[,\s]+(?:{VOLUME_MARK})(?P<pos>\d+(?:\.\d+)?|[A-Za-z]+)\s*[:\-–—]\s*(?P<title>.+)$",
+    rf"^\s*(?P<series>[^:#]+?)[,\s]+(?:{VOLUME_MARK})(?P<pos>{_POSITION})\s*[:\-–—]\s*(?P<title>.+)$",
     re.I,
 )
 _POSITION_WORD_RE = re.compile(rf"^{_POSITION_WORD}\b", re.I)
