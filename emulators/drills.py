@@ -444,6 +444,7 @@ def hardcover_drill(tmp: Path) -> DrillResult:
     each refused attempt counted, the wait as long as Hardcover asked."""
     from emulators.hardcover import HardcoverEmulator, Limits, run_hardcover_emulator
     from tasks.hardcover.client import HardcoverClient
+    from tasks.retry import RetryPolicy
 
     result = DrillResult("hardcover_faults", passed=False)
     with (
@@ -459,7 +460,9 @@ def hardcover_drill(tmp: Path) -> DrillResult:
 
         async def run() -> tuple[list, Any]:
             url = proxy.url + urlsplit(hc.url).path
-            async with HardcoverClient(url, "test-token", timeout=10, backoff_base=0.1) as client:
+            async with HardcoverClient(
+                url, "test-token", timeout=10, policy=RetryPolicy(backoff=0.1)
+            ) as client:
                 answers = [await client.query("books_by_ids", {"ids": [i]}) for i in ids]
                 return answers, client.stats
 

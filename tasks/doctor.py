@@ -82,6 +82,7 @@ def check_abs(settings: Settings) -> Check:
 def check_hardcover(settings: Settings, reading: _HardcoverReading) -> Check:
     from tasks.hardcover.client import HardcoverClient
     from tasks.hardcover.errors import HardcoverError
+    from tasks.retry import RetryPolicy
 
     name = "Hardcover"
     token = settings.hardcover_key()
@@ -90,9 +91,8 @@ def check_hardcover(settings: Settings, reading: _HardcoverReading) -> Check:
 
     async def probe() -> dict[str, Any]:
         timeout = min(settings.hardcover_timeout_seconds, DOCTOR_TIMEOUT_SECONDS)
-        async with HardcoverClient(
-            settings.hardcover_url, token, timeout=timeout, retries=0, max_429_waits=1
-        ) as hc:
+        once = RetryPolicy(attempts=1, max_throttled=1)
+        async with HardcoverClient(settings.hardcover_url, token, timeout=timeout, policy=once) as hc:
             try:
                 return await hc.execute(DOCTOR_QUERY, {}, "doctor")
             finally:

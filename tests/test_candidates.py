@@ -9,6 +9,7 @@ import pytest
 from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
 from tasks.candidates.fetch import fetch_candidates_for, search_for_item
 from tasks.candidates.titles import name_variants
+from tasks.retry import RetryPolicy
 from tasks.settings import get_settings
 from tasks.warehouse import connect
 from tests.plugins.hardcover_fixtures import (
@@ -189,7 +190,7 @@ def test_a_failed_request_fails_its_items_with_a_reason_and_the_rest_go_on(db_pa
             str(db_path),
             settings_for(emu, db_path),
             run_id="r",
-            client_options={"retries": 1, "backoff_base": 0.01},
+            client_options={"policy": RetryPolicy(attempts=2, backoff=0.01)},
         )
     assert summary.errors == 1 and summary.items_done == 2
     with connect(db_path) as con:
@@ -245,7 +246,7 @@ def test_a_dead_server_stops_the_run_after_a_few_requests_with_a_clear_message(d
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/graphql"
     s = get_settings(hardcover_url=dead, hardcover_token=HC_TOKEN, duckdb_path=db_path)
     summary = fetch_candidates_for(
-        str(db_path), s, run_id="r", client_options={"retries": 1, "backoff_base": 0.01}
+        str(db_path), s, run_id="r", client_options={"policy": RetryPolicy(attempts=2, backoff=0.01)}
     )
     assert summary.stopped_unreachable == 6 and summary.http_requests == 6  # 3 requests x 2 attempts
     assert (
@@ -270,7 +271,9 @@ def test_items_hardcover_could_not_be_asked_about_wait_and_are_not_rejected(db_p
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/graphql"
     s = get_settings(hardcover_url=dead, hardcover_token=HC_TOKEN, duckdb_path=db_path)
-    fetch_candidates_for(str(db_path), s, run_id="r", client_options={"retries": 0, "backoff_base": 0.01})
+    fetch_candidates_for(
+        str(db_path), s, run_id="r", client_options={"policy": RetryPolicy(attempts=1, backoff=0.01)}
+    )
     summary = score_warehouse(db_path, "score-1", None, s)
     assert summary.tiers["waiting"] == 4 and summary.tiers["reject"] == 0
     with connect(db_path) as con:

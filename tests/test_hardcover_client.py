@@ -11,6 +11,7 @@ from emulators.hardcover import HardcoverEmulator, Limits
 from tasks.hardcover.cache import HcCache
 from tasks.hardcover.client import HardcoverClient
 from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverQueryError
+from tasks.retry import RetryPolicy
 from tasks.warehouse import connect
 from tests.plugins.hardcover_fixtures import HC_TOKEN
 
@@ -18,7 +19,7 @@ IDS = {"ids": [100_000 + 7919]}
 
 
 def client(url: str, **kw) -> HardcoverClient:
-    return HardcoverClient(url, HC_TOKEN, **{"timeout": 5.0, "backoff_base": 0.05, **kw})
+    return HardcoverClient(url, HC_TOKEN, **{"timeout": 5.0, "policy": RetryPolicy(backoff=0.05), **kw})
 
 
 async def started(limits: Limits) -> HardcoverEmulator:
@@ -71,7 +72,7 @@ async def test_a_5xx_burst_is_retried_with_backoff_each_attempt_counted(hc_emula
 
 async def test_a_5xx_that_does_not_end_gives_up_with_a_clear_error(hc_emulator):
     hc_emulator.inject_5xx(10, status=500)
-    async with client(hc_emulator.url, retries=2) as hc:
+    async with client(hc_emulator.url, policy=RetryPolicy(attempts=3, backoff=0.05)) as hc:
         with pytest.raises(Exception, match="gave up after 3 attempts"):
             await hc.query("books_by_ids", IDS)
     assert len(hc_emulator.request_log) == 3
@@ -87,7 +88,7 @@ async def test_a_slow_server_times_out_then_the_retry_succeeds(hc_emulator):
 
 
 async def test_a_wrong_token_fails_once_with_a_message_naming_the_setting(hc_emulator):
-    async with HardcoverClient(hc_emulator.url, "not-the-token", backoff_base=0.01) as hc:
+    async with HardcoverClient(hc_emulator.url, "not-the-token", policy=RetryPolicy(backoff=0.01)) as hc:
         with pytest.raises(HardcoverAuthError, match="SHELFMATCH_HARDCOVER_TOKEN"):
             await hc.query("books_by_ids", IDS)
     assert len(hc_emulator.request_log) == 1

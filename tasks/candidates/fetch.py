@@ -164,7 +164,7 @@ def fetch_candidates_for(
 ) -> FetchSummary:
     """The whole fetch for the items needing it (evidence changed or never fetched).
 
-    `client_options` go to `HardcoverClient` (e.g. retries, backoff_base); `on_progress(done, total)`
+    `client_options` go to `HardcoverClient` (e.g. a retry `policy`); `on_progress(done, total)`
     counts items resolved (total: the items needing a fetch; (0, 0) when none do).
     """
     with connect(db_path) as con:

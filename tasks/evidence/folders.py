@@ -16,6 +16,7 @@ from tasks.evidence.abs_names import parse_name_string
 from tasks.evidence.rows import Evidence, add_row, fold_key, js_number_string, split_ext
 from tasks.evidence.schemes import looks_like_names, read_schemes
 from tasks.normalise import respace
+from tasks.normalise.vocabulary import AUDIO_FORMATS, BITRATE, DISC_WORDS, alternation
 
 _ASIN = re.compile(r"(?: |^)\[([A-Z0-9]{10})](?= |$)")
 _NARRATORS = re.compile(r"^(?P<title>.*) \{(?P<narrators>.*)\}$")
@@ -24,7 +25,7 @@ _SEQUENCE = re.compile(
     re.I | re.ASCII,  # JS \d is ASCII-only
 )
 _YEAR = re.compile(r"^ *\(?([0-9]{4})\)? * - *(.+)")
-_DISC_FOLDER = re.compile(r"^(cd|dis[ck])\s*\d{1,3}$", re.I)
+_DISC_FOLDER = re.compile(rf"^(?:{alternation(DISC_WORDS)})\s*\d{{1,3}}$", re.I)
 
 
 def _abs_sequence(folder: str) -> tuple[str, str | None]:
@@ -48,8 +49,8 @@ def _abs_sequence(folder: str) -> tuple[str, str | None]:
 # ("_Audiobooks", "New Audiobooks 2023", "MP3", "S" of an A-Z shelf, "To Sort", "New Folder", "tmp_rip").
 _CONTAINER_WORDS = frozenset((
     "audiobooks", "audiobook", "audio", "book", "books", "ebooks", "ebook", "library", "libraries",
-    "media", "files", "data", "mp3", "mp4", "m4b", "m4a", "aac", "flac", "ogg", "opus", "wma", "aax",
-    "aaxc", "new", "newest", "latest", "unknown", "unsorted", "sorted", "unorganized", "unorganised",
+    "media", "files", "data", *AUDIO_FORMATS, "new", "newest", "latest", "unknown", "unsorted", "sorted",
+    "unorganized", "unorganised",
     "misc", "miscellaneous", "other", "others", "various", "download", "downloads", "downloaded",
     "complete", "completed", "incomplete", "finished", "done", "incoming", "torrents", "torrent", "tmp",
     "temp", "import", "imports", "imported", "inbox", "staging", "processed", "seeding", "seed", "nzb",
@@ -61,13 +62,11 @@ _CONTAINER_WORDS = frozenset((
     "classic", "kids", "children", "childrens", "young", "adult", "ya", "comedy", "humor", "humour",
     "podcast", "podcasts", "crime", "poetry", "literature", "general",
 ))  # fmt: skip
-_CONTAINER_TOKEN = re.compile(r"^(?:\d+|\d{2,3}k(?:bps)?|[a-z])$")
+_CONTAINER_TOKEN = re.compile(rf"^(?:\d+|{BITRATE}|[a-z])$")
 # Under a book's own folder only a format folder is a container ('The Stand/mp3'): '1984', 'Unknown'
 # or 'New' there are titles.
-_FORMAT_FOLDER_WORDS = frozenset(
-    ("mp3", "mp4", "m4b", "m4a", "aac", "flac", "ogg", "opus", "wma", "audio", "files")
-)
-_FORMAT_TOKEN = re.compile(r"^\d{2,3}k(?:bps)?$")
+_FORMAT_FOLDER_WORDS = frozenset((*AUDIO_FORMATS, "audio", "files"))
+_FORMAT_TOKEN = re.compile(rf"^{BITRATE}$")
 _FOLDER_WORD = re.compile(r"[a-z0-9]+")
 
 

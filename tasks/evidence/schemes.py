@@ -9,6 +9,15 @@ import re
 from tasks.evidence.abs_names import parse_name_string
 from tasks.evidence.rows import MAX_SCHEME_LEN, WS, Evidence, add_row, fold_key, js_number_string
 from tasks.normalise import CARDINAL_WORDS, ORDINAL_WORDS, respace, strip_release_tags, uses_separators
+from tasks.normalise.vocabulary import (
+    ENCODING_TAGS,
+    NARRATOR_VERBS,
+    RIP_TAGS,
+    VOLUME_MARK,
+    VOLUME_WORDS,
+    YEAR,
+    alternation,
+)
 
 _NUM_WORDS = {
     **{w: i for i, w in enumerate(CARDINAL_WORDS)},
@@ -32,13 +41,9 @@ _ROMAN = {
     "xv": 15,
 }
 NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r"|[ivx]{1,4})"
-# What stands before a series position: '#3', 'Book 3', 'Bk. 3', 'Vol. 3', 'Volume 3'.
-_SERIES_MARK = r"#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+"
 
 _NOISE_TOKEN = (
-    r"un-?abridged|abridged|un-?abr|abr|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
-    r"audio ?books?|retail|m4b|m4a|mp3|aac|flac|opus|ogg|\d{1,2}\s?cds?|"
-    r"\d{2,3}\s?k(?:bps|bit/?s)?|\d{2,3}kbps|mono|stereo|vbr|cbr|\d{2}(?:\.\d)?\s?khz|(?:1[5-9]|20)\d{2}"
+    rf"{RIP_TAGS}|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|retail|{ENCODING_TAGS}|{YEAR}"
 )
 # '[Unabridged]', '(64kbps)', '[MP3 64kbps]', '(Retail, 2011)': a bracket of nothing but release notes
 # (a bracket holding only a year is the title's year, read by _TITLE_YEAR).
@@ -46,11 +51,12 @@ _NOISE = re.compile(
     rf"\s*[\[(]\s*(?P<noise>(?:{_NOISE_TOKEN})(?:[\s,/+_-]+(?:{_NOISE_TOKEN}))*)\s*[\])]", re.I
 )
 _NOISE_PIECE = re.compile(rf"(?:{_NOISE_TOKEN})", re.I)
-_YEAR_TOKEN = re.compile(r"^(?:1[5-9]|20)\d{2}$")
+_YEAR_TOKEN = re.compile(rf"^{YEAR}$")
 # 'Title (Read by X)', 'Title [Narrated by X]', 'Title - Read by X' in folder and file names.
+_READ_BY_CUE = rf"(?:{alternation(NARRATOR_VERBS)})\s+by:?\s+"
 _READ_BY = re.compile(
-    r"\s*[\[(]\s*(?:read|narrated|performed)\s+by:?\s+(?P<a>[^\[\]()]+?)\s*[\])]"
-    r"|\s+(?:-\s+)?(?:read|narrated|performed)\s+by:?\s+(?P<b>[^\[\](){}]+?)\s*$",
+    rf"\s*[\[(]\s*{_READ_BY_CUE}(?P<a>[^\[\]()]+?)\s*[\])]"
+    rf"|\s+(?:-\s+)?{_READ_BY_CUE}(?P<b>[^\[\](){{}}]+?)\s*$",
     re.I,
 )
 # A bracket opened and never closed: a tool cut the name short ('Out (Unabridged) [MP3 19').
@@ -58,19 +64,19 @@ _UNCLOSED_BRACKET = re.compile(r"\s*[\[({][^\[\](){}]*$")
 # 'Title by Author' (scene names: 'The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN').
 _BY = re.compile(r"\s+by\s+", re.I)
 _TRAILING_NOISE = re.compile(r"\s*(?:-\s*)?\b(?P<noise>unabridged|abridged)\s*$", re.I)
-_TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*[\[(](?P<year>(?:1[5-9]|20)\d{2})[\])](?P<rest>.*)$")
+_TITLE_YEAR = re.compile(rf"^(?P<title>.+?)\s*[\[(](?P<year>{YEAR})[\])](?P<rest>.*)$")
 _PAREN_SERIES = re.compile(
-    rf"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:{_SERIES_MARK}|no\.?\s*)"
+    rf"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:{VOLUME_MARK}|no\.?\s*)"
     rf"(?P<pos>{NUMBER})[\])]\s*$",
     re.I,
 )
 _SERIES_NUM_TITLE = re.compile(
-    rf"^(?P<series>[^#\d][^-]*?),?\s+(?:(?:{_SERIES_MARK})(?P<word>" + NUMBER + r")|"
+    rf"^(?P<series>[^#\d][^-]*?),?\s+(?:(?:{VOLUME_MARK})(?P<word>" + NUMBER + r")|"
     r"(?P<num>\d{1,3}(?:\.\d{1,2})?))\s+-\s+(?P<title>.+)$",
     re.I,
 )
 _TITLE_BOOK_NUM = re.compile(
-    rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:{_SERIES_MARK})(?P<pos>{NUMBER})$",
+    rf"^(?P<title>.+?)(?:\s+-\s+|,\s*|\s+)(?:{VOLUME_MARK})(?P<pos>{NUMBER})$",
     re.I,
 )
 # '[Series - 03] - Title (Narrator, Narrator)': the series and its number in brackets before the title,
@@ -81,10 +87,10 @@ _BRACKET_SERIES_TITLE = re.compile(
 )
 _LEADING_PART_NUM = re.compile(r"^\d{1,3}(?:\s+-\s+|$)")
 _LEADING_BOOK_NUM = re.compile(
-    rf"^(?:book|vol\.?|volume)\s+(?P<pos>{NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
+    rf"^(?:{alternation(VOLUME_WORDS)})\.?\s+(?P<pos>{NUMBER})\s*(?:-|:|\.)?\s+(?P<title>.+)$", re.I
 )
 _PART = re.compile(rf"(?:^|\s*[-,:]\s*|\s+)\bpart(?:\s+|(?=\d))(?P<pos>{NUMBER})\b\s*", re.I)
-_SEQ_LABEL_ONLY = re.compile(r"^(?:vol\.?|volume|book|bk\.?|part|no\.?)$", re.I)
+_SEQ_LABEL_ONLY = re.compile(rf"^(?:{alternation((*VOLUME_WORDS, 'part', 'no'))})\.?$", re.I)
 _ARTICLES = frozenset(["the", "a", "an"])
 # Words that make a capitalised phrase a title or a volume label rather than a person.
 _NOT_NAME_WORDS = frozenset(

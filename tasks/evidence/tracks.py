@@ -7,20 +7,32 @@ from __future__ import annotations
 import re
 
 from tasks.evidence.schemes import NUMBER
+from tasks.normalise.vocabulary import (
+    DISC_WORDS,
+    DIVISION_WORDS,
+    HEADINGS,
+    PIECE_WORDS,
+    TRACK_WORDS,
+    alternation,
+)
+
+# Any word that numbers a piece of the recording or a division of the text.
+_NUMBERED = alternation((*TRACK_WORDS, *DISC_WORDS, *PIECE_WORDS, *DIVISION_WORDS))
 
 TRACK_ONLY = re.compile(
-    r"^(?:(?:track|trk|part|pt|chapter|chap|ch|disc|disk|cd|side|file|section|kapitel|chapitre)[\s._-]*)?"
-    r"\d{1,4}(?:[\s._-]*(?:of|-|_)[\s._-]*\d{1,4})?$",
+    rf"^(?:(?:{_NUMBERED})[\s._-]*)?\d{{1,4}}(?:[\s._-]*(?:of|-|_)[\s._-]*\d{{1,4}})?$", re.I
+)
+# Only a track or disc number leads a file name ('03 - Title', 'CD1 - Title'); 'Part 1 Title' is a title.
+LEADING_TRACK = re.compile(
+    rf"^\s*(?:(?:{alternation((*TRACK_WORDS, *DISC_WORDS))})\s*)?\d{{1,4}}(?:\s*[-._)]\s*|\s+)(?=\D)",
     re.I,
 )
-LEADING_TRACK = re.compile(r"^\s*(?:(?:track|trk|cd|disc|disk)\s*)?\d{1,4}(?:\s*[-._)]\s*|\s+)(?=\D)", re.I)
 TRAILING_TRACK = re.compile(
-    r"(?:\s*[-_,]\s*|\s+)(?:(?:track|trk|part|pt|chapter|ch|cd|disc|disk|file)[\s._-]*)?\(?\d{1,4}(?:\s*of\s*\d{1,4})?\)?$",
-    re.I,
+    rf"(?:\s*[-_,]\s*|\s+)(?:(?:{_NUMBERED})[\s._-]*)?\(?\d{{1,4}}(?:\s*of\s*\d{{1,4}})?\)?$", re.I
 )
+# A heading alone ('Prologue', 'Chapter', 'Ch.') or a numbered division with its name ('Part One: The Fall').
 CHAPTERISH = re.compile(
-    r"^(?:chapter|ch\.?|prologue|epilogue|intro(?:duction)?|opening credits|closing credits|credits|preface|"
-    r"foreword|afterword|acknowledg(?:e)?ments|part|track|interlude|appendix|end credits|"
-    r"chapter\s+" + NUMBER + r"|(?:chapter|part)\s+" + NUMBER + r"\b.*)$",
+    rf"^(?:{alternation(HEADINGS)}|(?:{alternation((*DIVISION_WORDS, *TRACK_WORDS))})\.?"
+    rf"|(?:{alternation(DIVISION_WORDS)})\s+{NUMBER}\b.*)$",
     re.I,
 )

@@ -16,7 +16,6 @@ the client
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import time
 from collections import Counter
@@ -63,7 +62,9 @@ class ClientStats:
 
 
 class HardcoverClient(SessionClient):
-    """Async Hardcover client. Use as `async with HardcoverClient.from_settings(s, cache=...) as hc:`."""
+    """Async Hardcover client. Use as `async with HardcoverClient.from_settings(s, cache=...) as hc:`.
+
+    How it retries (attempts, backoff, 429 waits) is the one `RetryPolicy` it is given."""
 
     def __init__(
         self,
@@ -71,12 +72,8 @@ class HardcoverClient(SessionClient):
         token: str,
         *,
         timeout: float = 30.0,
-        retries: int | None = None,
-        backoff_base: float | None = None,
-        backoff_cap: float | None = None,
         max_requests: int | None = None,
         cache: HcCache | None = None,
-        max_429_waits: int | None = None,
         policy: RetryPolicy | None = None,
     ):
         if not token:
@@ -86,15 +83,7 @@ class HardcoverClient(SessionClient):
             )
         self.url, self._token = url, token
         self.timeout = timeout
-        overrides: dict[str, Any] = {  # RetryPolicy fields the caller set
-            "attempts": None if retries is None else retries + 1,
-            "backoff": backoff_base,
-            "max_backoff": backoff_cap,
-            "max_throttled": max_429_waits,
-        }
-        self.policy = dataclasses.replace(
-            policy or RetryPolicy(), **{k: v for k, v in overrides.items() if v is not None}
-        )
+        self.policy = policy or RetryPolicy()
         self.budget = Budget(max_requests=max_requests)
         self.cache = cache
         self.stats = ClientStats()

@@ -14,6 +14,7 @@ from typing import Any
 
 from tasks.listen.cues import Reading, read_spans
 from tasks.listen.phrases import BOOK_WORD_RE, POSITION_HOMOPHONES, number_value
+from tasks.normalise.vocabulary import DIVISION_WORDS, HEADINGS, alternation
 
 # A name word: a capitalised word, an initial ("J."), or a particle. A full word never takes the
 # following full stop, so "by Andy Weir. Narrated by" ends the author at "Weir".
@@ -44,7 +45,9 @@ _CLOSING_RE = re.compile(
     re.I,
 )
 # A chapter or part heading read before the credits is not part of the title.
-_HEADING_RE = re.compile(r"^(?:part|chapter|section)\s+(?:\d+|[a-z]+)$|^prologue$|^introduction$", re.I)
+_HEADING_RE = re.compile(
+    rf"^(?:{alternation(DIVISION_WORDS)})\s+(?:\d+|[a-z]+)$|^(?:{alternation(HEADINGS)})$", re.I
+)
 _PRODUCTION_RE = re.compile(
     r"^\s*(?:a|an)\s+(?:[\w\-]+\s+){0,3}(?:production|recording|audiobook|presentation)(?:\s+of)?\b", re.I
 )

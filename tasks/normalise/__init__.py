@@ -9,7 +9,7 @@ Two kinds of function:
 
 All functions are pure and cheap; the scoring pipeline calls them once per *unique* string. Modules:
 `numbers` (number words, Roman numerals, series positions), `release` (separators and release tags),
-`titles`, `names`.
+`titles`, `names`, and `vocabulary` (the rip tags, heading and series words every parser shares).
 """
 
 from tasks.normalise.names import name_key, normalise_name, split_credits, split_names

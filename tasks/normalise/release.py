@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from tasks.normalise.titles import SPACES_RE
+from tasks.normalise.vocabulary import ENCODING_TAGS, RECORDING_YEAR, RIP_TAGS
 
 # Libation and Windows tools write a colon as one of these look-alikes (a colon is illegal in a file name).
 _COLON_LOOKALIKES = str.maketrans({"\ua789": ":", "\u2236": ":", "\uff1a": ":"})
@@ -21,11 +22,8 @@ _HAS_LETTER_RE = re.compile(r"[^\W\d_]")
 # What release names put after the title: formats, bitrates, edition notes. `strong` tokens mark a
 # tail as release tags; `weak` ones (years, "Web", "Retail") only count next to a strong one, so
 # "Charlotte's Web" and "Blade Runner 2049" keep their last word.
-_STRONG_RELEASE = (
-    r"un-?abridged|abridged|unabr|abr|mp3|m4b|m4a|aac|flac|ogg|opus|wma|\d{2,3}\s?k(?:bps)?|\d{2,3}kbit|"
-    r"audio\s?books?|audiobook|\d{1,2}\s?cds?"
-)
-_WEAK_RELEASE = r"(?:19|20)\d{2}|retail|web|webrip|proper|repack|internal|audible|mono|stereo|cbr|vbr|\d{2}(?:\.\d)?\s?khz"
+_STRONG_RELEASE = RIP_TAGS
+_WEAK_RELEASE = rf"{RECORDING_YEAR}|retail|web|webrip|proper|repack|internal|audible|{ENCODING_TAGS}"
 _RELEASE_TOKEN = rf"(?:{_STRONG_RELEASE}|{_WEAK_RELEASE})"
 _RELEASE_TAIL_RE = re.compile(rf"(?:[\s._\-]+{_RELEASE_TOKEN}(?![a-z0-9]))+(?:-[A-Za-z0-9]+)?\s*$", re.I)
 _RELEASE_TOKEN_RE = re.compile(rf"(?<![a-z0-9]){_RELEASE_TOKEN}(?![a-z0-9])", re.I)

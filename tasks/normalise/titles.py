@@ -9,6 +9,17 @@ from typing import NamedTuple
 from anyascii import anyascii
 
 from tasks.normalise.numbers import number_token, parse_position
+from tasks.normalise.vocabulary import (
+    AUDIO_FORMATS,
+    AUDIOBOOK,
+    BITRATE,
+    DISC_WORDS,
+    NARRATOR_VERBS,
+    RECORDING_YEAR,
+    VOLUME_MARK,
+    VOLUME_WORDS,
+    alternation,
+)
 
 _ARTICLES = ("the", "a", "an")
 # Edition flag -> the spellings a title carries it in.
@@ -18,40 +29,39 @@ _EDITION_SPELLINGS = {
     "dramatized": ("dramatized", "dramatised", "full cast", "full-cast", "radio drama"),
 }
 _EDITION_FLAGS = {spelling: flag for flag, spellings in _EDITION_SPELLINGS.items() for spelling in spellings}
+_FORMATS = alternation(AUDIO_FORMATS)
 # Bracketed noise that says nothing about which book it is (only about the edition or the rip).
 _BRACKET_NOISE_RE = re.compile(
     r"\s*[\(\[\{]\s*(?P<noise>(?:un)?abridged|dramati[sz]ed(?: adaptation)?|full[- ]cast(?: edition)?|"
-    r"radio drama|audio ?book|audible(?: audio)?|retail|a novel|novel|\d{2,3}\s*k(?:bps)?|m4b|mp3|"
-    r"(?:19|20)\d\d|unknown|narrated by [^\)\]\}]*|read by [^\)\]\}]*)\s*[\)\]\}]",
+    rf"radio drama|{AUDIOBOOK}|audible(?: audio)?|retail|a novel|novel|{BITRATE}|{_FORMATS}|{RECORDING_YEAR}|"
+    rf"unknown|(?:{alternation(NARRATOR_VERBS)}) by [^\)\]\}}]*)\s*[\)\]\}}]",
     re.I,
 )
 # "(Series, #3)", "(Series #3)", "(Series Book 3)", "(Series, Book Three)", "(Series Vol. 2)", "[Series 3]"
 _BRACKET_SERIES_RE = re.compile(
-    r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?)[,;:]?\s*(?:#\s*|\b(?:book|bk|vol(?:ume)?|part|no|number)\.?\s*#?\s*)"
+    rf"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?)[,;:]?\s*(?:{VOLUME_MARK}|\b(?:part|no|number)\.?\s*#?\s*)"
     r"(?P<pos>\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?|[A-Za-z]+)\s*[\)\]]\s*$",
     re.I,
 )
 _BRACKET_SERIES_NUM_RE = re.compile(
     r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?[A-Za-z][^\(\)\[\]#]*?),?\s+(?P<pos>\d+(?:\.\d+)?)\s*[\)\]]\s*$"
 )
-_DISC = r"(?:cd|disc|disk)\s*\d+"  # 'CD 1', 'Disc 2'
+_DISC = rf"(?:{alternation(DISC_WORDS)})\s*\d+"  # 'CD 1', 'Disc 2'
+# A position as written: a number ('3', '2.5') or a word parse_position reads ('Three', 'III').
+_POSITION = r"\d+(?:\.\d+)?|[A-Za-z]+"
 # The words that put a position after a title: 'Book 3', 'Vol. 2', 'Part III'.
-_POSITION_WORD = r"(?:book|bk|vol(?:ume)?|part|pt)"
+_POSITION_WORD = rf"(?:{alternation((*VOLUME_WORDS, 'part', 'pt'))})"
 # Trailing media/rip noise outside brackets: "CD 1", "Disc 2", "64kbps", "m4b", "- Unabridged".
 _TRAILING_NOISE_RE = re.compile(
-    rf"(?:[\s,\-_:;.]+(?:{_DISC}|\d{{2,3}}\s*kbps|\d{{2,3}}k|m4b|mp3|m4a|aac|flac|"
-    r"(?:un)?abridged|audiobook|audio ?book|retail|a novel))+\s*$",
+    rf"(?:[\s,\-_:;.]+(?:{_DISC}|{BITRATE}|{_FORMATS}|(?:un)?abridged|{AUDIOBOOK}|retail|a novel))+\s*$",
     re.I,
 )
 _LEADING_NOISE_RE = re.compile(rf"^\s*(?:{_DISC})\s*[-_:.]\s*", re.I)
 # "Title, Book 3" / "Title Book Three" / "Title, Vol. 2" / "Title - Part III" at the end (no series name).
-_TRAILING_POSITION_RE = re.compile(
-    rf"[\s,:;\-]+{_POSITION_WORD}\.?\s*#?\s*(?P<pos>\d+(?:\.\d+)?|[ivxlIVXL]+|[A-Za-z]+)\s*$",
-    re.I,
-)
+_TRAILING_POSITION_RE = re.compile(rf"[\s,:;\-]+{_POSITION_WORD}\.?\s*#?\s*(?P<pos>{_POSITION})\s*$", re.I)
 # "Series, Book 3: Title" / "Series Book 3 - Title" / "Series #3 - Title" at the start.
 _LEADING_SERIES_RE = re.compile(
-    r"^\s*(?P<series>[^:#]+?)[,\s]+(?:#\s*|(?:book|bk|vol(?:ume)?)\.?\s*#?\s*)(?P<pos>\d+(?:\.\d+)?|[A-Za-z]+)\s*[:\-–—]\s*(?P<title>.+)$",
+    rf"^\s*(?P<series>[^:#]+?)[,\s]+(?:{VOLUME_MARK})(?P<pos>{_POSITION})\s*[:\-–—]\s*(?P<title>.+)$",
     re.I,
 )
 _POSITION_WORD_RE = re.compile(rf"^{_POSITION_WORD}\b", re.I)
@@ -62,8 +72,8 @@ _INVERTED_ARTICLE_RE = re.compile(r"^(?P<rest>.+?),\s*(?P<art>the|a|an)(?P<tail>
 _FLAG_RE = re.compile(r"\b(?:" + "|".join(map(re.escape, _EDITION_FLAGS)) + r")\b")
 # Anything split_title might act on; a title without any of these is returned as it is.
 _NEEDS_PARSING_RE = re.compile(
-    r"[\(\[\{:,;#\-–—]|\d|\b(?:cd|disc|disk|kbps|m4b|mp3|m4a|aac|flac|abridged|unabridged|audio ?book|"
-    r"retail|novel|book|bk|vol|volume|part|pt)\b",
+    rf"[\(\[\{{:,;#\-–—]|\d|\b(?:{_FORMATS}|{alternation(DISC_WORDS)}|abridged|unabridged|{AUDIOBOOK}|"
+    rf"retail|novel|{alternation(VOLUME_WORDS)}|part|pt)\b",
     re.I,
 )
 
@@ -84,13 +94,13 @@ _DIGIT_RE = re.compile(r"\d")
 _TRAILING_NOISE_ENDS = (
     "k",
     "kbps",
-    "m4b",
-    "mp3",
-    "m4a",
-    "aac",
-    "flac",
+    "kbit",
+    "kbits",
+    "kbit/s",
+    *AUDIO_FORMATS,
     "abridged",
     "book",
+    "books",
     "retail",
     "novel",
 )
