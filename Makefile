@@ -24,7 +24,7 @@ demo: setup
 	$(UV) run --extra demo shelfmatch demo
 
 test: setup
-	$(UV) run pytest
+	$(UV) run pytest -n auto --dist loadgroup
 
 bench: setup
 	$(UV) run --extra demo python bench/extract.py --items 50000

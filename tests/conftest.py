@@ -20,6 +20,20 @@ pytest_plugins = [
 ]
 
 
+# Session fixtures that take minutes to build (the demo warehouse runs the whole pipeline; the spoken books
+# are synthesised speech): under `pytest -n N --dist loadgroup` every test that needs one runs on the same
+# worker, so each is built once per run, not once per worker.
+_SHARED_BUILDS = {"demo_warehouse": "demo-warehouse", "spoken_books": "spoken-books"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, group in _SHARED_BUILDS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path, monkeypatch):
     """No test reads the developer's .env or secrets; every test gets its own warehouse file."""

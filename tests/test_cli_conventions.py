@@ -62,14 +62,24 @@ def test_ids_given_under_an_option_and_its_alias_are_merged_once_each():
 
 
 def test_shell_completion_is_offered_and_completes_commands_and_options():
-    result = CliRunner().invoke(app, ["--show-completion", "bash"])
-    assert result.exit_code == 0 and "_SHELFMATCH_COMPLETE=complete_bash" in result.output
+    # Typer finds the shell from the process's ancestors (shellingham), so the script is asked for from a
+    # real bash, as a person would: the test then holds however pytest itself was started.
+    script = str(Path(sys.executable).parent / "shelfmatch")  # the installed script, as a shell runs it
+    shown = subprocess.run(
+        # (`; exit $?` keeps bash alive as the parent: a lone command would be exec'd in its place)
+        ["bash", "-c", f"'{script}' --show-completion; exit $?"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0 and "_SHELFMATCH_COMPLETE=complete_bash" in shown.stdout, shown.stderr
     env = {**os.environ, "_SHELFMATCH_COMPLETE": "complete_bash"}
     words = {"shelfmatch sy": 1, "shelfmatch rollback --it": 2}
     answers = []
     for line, cword in words.items():
         done = subprocess.run(
-            [str(Path(sys.executable).parent / "shelfmatch")],  # the installed script, as a shell runs it
+            [script],
             cwd=ROOT,
             env={**env, "COMP_WORDS": line, "COMP_CWORD": str(cword)},
             capture_output=True,
