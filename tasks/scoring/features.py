@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from tasks.normalise.numbers import CARDINAL_WORDS
 from tasks.scoring.comparisons import FAIR_TITLE, level_exprs
 from tasks.scoring.prepare import SOURCE_BIT
 
@@ -30,6 +31,11 @@ SAME_TITLE = 90
 # A candidate title without spaces is looked for inside an item's word from this many letters: "aboutaboy"
 # in "aboutaboy ep6", but not "cod" inside any word that happens to hold it.
 SHORTHAND_LETTERS = 6
+
+# Number words longest first, so that "seventeen" is not read as "seven" + "teen".
+_NUMBER_WORDS = tuple(
+    (word, str(number)) for number, word in sorted(enumerate(CARDINAL_WORDS), key=lambda w: -len(w[1]))
+)
 
 # Shorter than this, and under a quarter of the edition's length, an item is an excerpt (a publisher's
 # sample, a single part of a split book, a truncated download), not an edition of its own.
@@ -210,6 +216,32 @@ def _titles(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.
     )
 
 
+def _names_series_or_author(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
+    """Per pair: `names_other`, the sources (bits) whose title is the candidate's series name or the name of
+    one of its authors (ratio ≥ SAME_TITLE)."""
+    it = (
+        items.select("item_idx", "title_variants")
+        .explode("title_variants")
+        .drop_nulls()
+        .unnest("title_variants")
+    )
+    names = pl.concat(
+        [
+            books.select("book_id", r=c("series")).drop_nulls(),
+            _explode(books, "book_id", {"r": "authors"}),
+        ]
+    ).with_columns(c("r").str.replace(r"^(?:the|a|an) ", ""))
+    vocab = _Vocab(it["text"], names["r"])
+    it = vocab.encode(it.rename({"text": "l"}), "l", "lc")
+    names = vocab.encode(names, "r", "rc")
+    long = _similarity(base.join(it, on="item_idx").join(names, on="book_id"), vocab)
+    return (
+        long.filter(c("sim") >= SAME_TITLE)
+        .group_by("pair")
+        .agg(names_other=c("sources").bitwise_or().cast(pl.Int32))
+    )
+
+
 def _shorthand(long: pl.DataFrame, vocab: _Vocab) -> pl.DataFrame:
     """Per distinct (lc, rc): is the item's title the candidate's written without spaces, with more after or
     before it ("nevertoofar ep6" for "never too far"), or the initials of its words, with or without the
@@ -218,17 +250,34 @@ def _shorthand(long: pl.DataFrame, vocab: _Vocab) -> pl.DataFrame:
     is not found by chance inside any long one."""
     pairs = long.select("lc", "rc").unique()
     compact = vocab.strings.str.replace_all(" ", "")
+    squashed = _squashed(vocab.strings)
     initials = vocab.strings.str.split(" ").list.eval(pl.element().str.slice(0, 1)).list.join("")
-    left, right = compact.gather(pairs["lc"]), compact.gather(pairs["rc"])
+    left, right = compact.gather(pairs["lc"]), squashed.gather(pairs["rc"])
     one_word = ~vocab.strings.gather(pairs["lc"]).str.contains(" ")
     acronym = initials.gather(pairs["rc"])
-    inside = (right.str.len_chars() >= SHORTHAND_LETTERS) & left.str.contains(right, literal=True)  # type: ignore[arg-type]
+    # A title written as one word keeps the article the title variants drop ("TheWave" for "wave").
+    glued, inside = squashed.gather(pairs["lc"]), pl.Series([False] * pairs.height)
+    for article in ("", "the", "a"):
+        whole = article + right
+        inside = inside | (
+            (whole.str.len_chars() >= SHORTHAND_LETTERS) & glued.str.contains(whole, literal=True)
+        )  # type: ignore[arg-type]
     spelled = (
         one_word
         & (left.str.len_chars() >= 2)
         & ((left == acronym) | (left == "t" + acronym) | (left == "a" + acronym))
     )
     return pairs.with_columns(shorthand=(inside | spelled).fill_null(False))
+
+
+def _squashed(strings: pl.Series) -> pl.Series:
+    """Each string without spaces, its number words as digits: normalising writes a separate number word
+    as digits ("knight of the 7 kingdoms"), but one glued to other words stays a word
+    ("aknightofthesevenkingdoms"), so both sides are squashed the same way before they are compared."""
+    squashed = strings.str.replace_all(" ", "")
+    for word, number in _NUMBER_WORDS:
+        squashed = squashed.str.replace_all(word, number, literal=True)
+    return squashed
 
 
 def _author_and_title(long: pl.DataFrame, vocab: _Vocab, books: pl.DataFrame) -> pl.DataFrame:
@@ -307,11 +356,14 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     )
     base = pairs.select("pair", "item_idx", "book_id")
 
-    title = _titles(base, items, books)
-    # A source whose title is the candidate's with more around it (an id, a series, "ep6", the reader) and
+    title = _titles(base, items, books).join(
+        _names_series_or_author(base, items, books), on="pair", how="left"
+    )
+    # A source whose title is the candidate's with more around it (an id, a series, "ep6", the reader), or is
+    # the candidate's series or author ("Wyman Ford" for Tyrannosaur Canyon, "George Orwell" for 1984), and
     # names none of the item's candidates is naming this candidate untidily, not another book: it is
     # `aside`, neither for nor against the candidate. Had it named another candidate (a sequel whose title
-    # holds the first book's), it would stand against this one.
+    # holds the first book's, a book titled like the series), it would stand against this one.
     named = (
         pairs.select("pair", "item_idx")
         .join(title.select("pair", "agree_mask"), on="pair", how="left")
@@ -321,8 +373,11 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     title = (
         title.join(pairs.select("pair", "item_idx"), on="pair", how="left")
         .join(named, on="item_idx", how="left")
-        .with_columns(aside_mask=c("around_mask").fill_null(0) & ~c("named").fill_null(0))
-        .drop("item_idx", "named", "around_mask")
+        .with_columns(
+            aside_mask=(c("around_mask").fill_null(0) | c("names_other").fill_null(0))
+            & ~c("named").fill_null(0)
+        )
+        .drop("item_idx", "named", "around_mask", "names_other")
     )
     # A source whose title names another book is describing that book: its author and series
     # position say nothing against this candidate (the "folder of book 3 labelled as book 2" case).
@@ -377,8 +432,20 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         "isbn",
     )
     positions = _explode(items, "item_idx", {"position": "positions", "src": "position_sources"})
+    # A file named as volume N of a series called like the candidate ("[Phantoms - 01] - Opening Credits")
+    # while its title is the candidate's with more around it numbers a file of the book, not the book: that
+    # number is no series position (a serial's part says so in the title that names it: "The Green Mile,
+    # Part 2").
+    numbered_files = (
+        series_title.join(title.select("pair", "aside_mask"), on="pair")
+        .filter(c("series_names_title"))
+        .select("pair", numbered=c("aside_mask"))
+    )
+    position_discount = discount.join(numbered_files, on="pair", how="left").select(
+        "pair", discredited=c("discredited") | c("numbered").fill_null(0)
+    )
     position = _any_equal(
-        base, positions, books.select("book_id", "position").drop_nulls(), "position", discount
+        base, positions, books.select("book_id", "position").drop_nulls(), "position", position_discount
     )
     # A pair has a position when the item has at least one credible one (else the comparison is null).
     has_position = _any_equal(
@@ -386,7 +453,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         positions.drop("position").with_columns(k=pl.lit(1)),
         books.select("book_id", k=pl.lit(1)),
         "k",
-        discount,
+        position_discount,
     )
     item_columns = items.select(
         "item_idx",
