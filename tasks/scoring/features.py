@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from tasks.normalise.numbers import CARDINAL_WORDS
 from tasks.scoring.comparisons import FAIR_TITLE, level_exprs
 from tasks.scoring.prepare import SOURCE_BIT
+from tasks.scoring.rivals import length_settles, outvoted
 
 c = pl.col
 
@@ -51,8 +52,6 @@ _COLUMNS = (
     *("title_sources", "item_has_series", "item_has_id"),
     *("book_has_series", "book_position", "book_has_id", "item_has_position", "series_names_title"),
 )
-# Audio-length levels from closest to farthest: a rival candidate's length must fit no worse than this one's.
-_DURATION_ORDER = ("within_3pct", "within_10pct", "within_25pct", "far")
 # Flags are false, not null, where the pair has nothing to compare (or no prepared item or book).
 _FLAGS = (
     *("asin_match", "isbn_match", "position_equal"),
@@ -501,38 +500,4 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         # The audio edition chosen, else the candidate's own edition, else any edition of the book.
         edition_id=pl.coalesce("audio_edition_id", "hint_edition_id", "any_edition_id"),
     ).with_columns(level_exprs())
-    return out.with_columns(outvoted=_outvoted(out, books))
-
-
-def _outvoted(out: pl.DataFrame, books: pl.DataFrame) -> pl.Series:
-    """Per pair: is ABS's metadata the only source naming this candidate, while a file-level source
-    (folder, file name, tags, transcript) names another book of the same series whose audio length fits
-    no worse (or is unknown on either side) and is not far off?
-
-    ABS's metadata is editable and often copied from a series neighbour: one such record carries the
-    neighbour's title, author, series and position at once, and the weights count each. The item's own
-    files are independent of it, so the book they name ranks first (tiers.py); a person settles it."""
-    rank = pl.Enum(_DURATION_ORDER)
-    pairs = out.select(
-        "pair",
-        "item_id",
-        "book_id",
-        mask=c("agree_mask").fill_null(0),
-        fit=c("duration_level").cast(pl.String).replace({"null": None}).cast(rank).to_physical(),
-    ).join(books.select(c("book_id").cast(pl.Int64), "series").drop_nulls(), on="book_id")
-    lone = pairs.filter(c("mask") == ABS_BIT)
-    rivals = pairs.filter((c("mask") & ~ABS_BIT) != 0).select(
-        "item_id", "series", rival="book_id", rival_fit="fit"
-    )
-    far = _DURATION_ORDER.index("far")
-    hits = (
-        lone.join(rivals, on=["item_id", "series"])
-        .filter(
-            (c("rival") != c("book_id"))
-            & (c("rival_fit").is_null() | (c("rival_fit") < far))
-            & (c("fit").is_null() | c("rival_fit").is_null() | (c("rival_fit") <= c("fit")))
-        )
-        .select("pair")
-        .unique()
-    )
-    return out.select(outvoted=c("pair").is_in(hits["pair"].implode()))["outvoted"]
+    return out.with_columns(outvoted=outvoted(out, books), length_settles=length_settles(out))
