@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
-from tasks.normalise.numbers import CARDINAL_WORDS
 from tasks.scoring.comparisons import FAIR_TITLE, level_exprs
+from tasks.scoring.glued import echoes, shorthand
 from tasks.scoring.prepare import SOURCE_BIT
 from tasks.scoring.rivals import length_settles, outvoted
 
@@ -29,14 +29,6 @@ ABS_BIT = SOURCE_BIT["abs"]
 # A title this similar counts as the same title: a source whose title scores this against the candidate
 # names the candidate; below it, containment ("dune" in "dune messiah") is looked for.
 SAME_TITLE = 90
-# A candidate title without spaces is looked for inside an item's word from this many letters: "aboutaboy"
-# in "aboutaboy ep6", but not "cod" inside any word that happens to hold it.
-SHORTHAND_LETTERS = 6
-
-# Number words longest first, so that "seventeen" is not read as "seven" + "teen".
-_NUMBER_WORDS = tuple(
-    (word, str(number)) for number, word in sorted(enumerate(CARDINAL_WORDS), key=lambda w: -len(w[1]))
-)
 
 # Shorter than this, and under a quarter of the edition's length, an item is an excerpt (a publisher's
 # sample, a single part of a split book, a truncated download), not an edition of its own.
@@ -196,7 +188,7 @@ def _titles(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.
         sim=pl.when(c("glued")).then(100).otherwise(c("sim")),
         candidate_in_item=c("candidate_in_item") & c("glued").is_null(),
     )
-    long = long.join(_shorthand(long, vocab), on=["lc", "rc"], how="left")
+    long = long.join(shorthand(long.select("lc", "rc"), vocab.strings), on=["lc", "rc"], how="left")
     long = long.with_columns(
         agree_bits=pl.when(c("sim") >= SAME_TITLE).then(c("sources")).otherwise(0),
         # The candidate's title with more words around it, written as one word or as its initials.
@@ -239,44 +231,6 @@ def _names_series_or_author(base: pl.DataFrame, items: pl.DataFrame, books: pl.D
         .group_by("pair")
         .agg(names_other=c("sources").bitwise_or().cast(pl.Int32))
     )
-
-
-def _shorthand(long: pl.DataFrame, vocab: _Vocab) -> pl.DataFrame:
-    """Per distinct (lc, rc): is the item's title the candidate's written without spaces, with more after or
-    before it ("nevertoofar ep6" for "never too far"), or the initials of its words, with or without the
-    article the title variants drop ("tboua" for "the book of unknown americans")? Only titles of at least
-    `SHORTHAND_LETTERS` letters without spaces are looked for inside another word, so that a short title
-    is not found by chance inside any long one."""
-    pairs = long.select("lc", "rc").unique()
-    compact = vocab.strings.str.replace_all(" ", "")
-    squashed = _squashed(vocab.strings)
-    initials = vocab.strings.str.split(" ").list.eval(pl.element().str.slice(0, 1)).list.join("")
-    left, right = compact.gather(pairs["lc"]), squashed.gather(pairs["rc"])
-    one_word = ~vocab.strings.gather(pairs["lc"]).str.contains(" ")
-    acronym = initials.gather(pairs["rc"])
-    # A title written as one word keeps the article the title variants drop ("TheWave" for "wave").
-    glued, inside = squashed.gather(pairs["lc"]), pl.Series([False] * pairs.height)
-    for article in ("", "the", "a"):
-        whole = article + right
-        inside = inside | (
-            (whole.str.len_chars() >= SHORTHAND_LETTERS) & glued.str.contains(whole, literal=True)
-        )  # type: ignore[arg-type]
-    spelled = (
-        one_word
-        & (left.str.len_chars() >= 2)
-        & ((left == acronym) | (left == "t" + acronym) | (left == "a" + acronym))
-    )
-    return pairs.with_columns(shorthand=(inside | spelled).fill_null(False))
-
-
-def _squashed(strings: pl.Series) -> pl.Series:
-    """Each string without spaces, its number words as digits: normalising writes a separate number word
-    as digits ("knight of the 7 kingdoms"), but one glued to other words stays a word
-    ("aknightofthesevenkingdoms"), so both sides are squashed the same way before they are compared."""
-    squashed = strings.str.replace_all(" ", "")
-    for word, number in _NUMBER_WORDS:
-        squashed = squashed.str.replace_all(word, number, literal=True)
-    return squashed
 
 
 def _author_and_title(long: pl.DataFrame, vocab: _Vocab, books: pl.DataFrame) -> pl.DataFrame:
@@ -369,8 +323,21 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         .group_by("item_idx")
         .agg(named=c("agree_mask").fill_null(0).bitwise_or())
     )
+    # So is a source whose title is, with more around it, the title a source naming the candidate gives
+    # (the same words, misspelt alike, inside an ASIN and a codec).
+    echoed = (
+        pairs.select("pair", "item_idx")
+        .join(title.select("pair", "agree_mask"), on="pair")
+        .join(echoes(items), on="item_idx")
+        .filter((c("inner") & c("agree_mask")) != 0)
+        .group_by("pair")
+        .agg(echo=(c("outer") & ~c("agree_mask")).bitwise_or())
+    )
     title = (
         title.join(pairs.select("pair", "item_idx"), on="pair", how="left")
+        .join(echoed, on="pair", how="left")
+        .with_columns(names_other=c("names_other").fill_null(0) | c("echo").fill_null(0))
+        .drop("echo")
         .join(named, on="item_idx", how="left")
         .with_columns(
             aside_mask=(c("around_mask").fill_null(0) | c("names_other").fill_null(0))
