@@ -313,10 +313,12 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         _names_series_or_author(base, items, books), on="pair", how="left"
     )
     # A source whose title is the candidate's with more around it (an id, a series, "ep6", the reader), or is
-    # the candidate's series or author ("Wyman Ford" for Tyrannosaur Canyon, "George Orwell" for 1984), and
-    # names none of the item's candidates is naming this candidate untidily, not another book: it is
-    # `aside`, neither for nor against the candidate. Had it named another candidate (a sequel whose title
-    # holds the first book's, a book titled like the series), it would stand against this one.
+    # the candidate's series or author ("Wyman Ford" for Tyrannosaur Canyon) while the item's own files name
+    # the candidate, and names none of the item's candidates is naming this candidate untidily, not another
+    # book: it is `aside`, neither for nor against the candidate. Had it named another candidate (a sequel
+    # whose title holds the first book's, a book titled like the series), it would stand against this one.
+    # (Many a series is named after its first book: files titled "The Hunger Games" against ABS's "Catching
+    # Fire" name that book, not the series, so only the files' word sets a series-titled source aside.)
     named = (
         pairs.select("pair", "item_idx")
         .join(title.select("pair", "agree_mask"), on="pair", how="left")
@@ -336,7 +338,12 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     title = (
         title.join(pairs.select("pair", "item_idx"), on="pair", how="left")
         .join(echoed, on="pair", how="left")
-        .with_columns(names_other=c("names_other").fill_null(0) | c("echo").fill_null(0))
+        .with_columns(
+            names_other=pl.when((c("agree_mask").fill_null(0) & ~ABS_BIT) != 0)
+            .then(c("names_other").fill_null(0))
+            .otherwise(0)
+            | c("echo").fill_null(0)
+        )
         .drop("echo")
         .join(named, on="item_idx", how="left")
         .with_columns(

@@ -44,7 +44,7 @@ def shorthand(pairs: pl.DataFrame, strings: pl.Series) -> pl.DataFrame:
     one_word = ~strings.gather(pairs["lc"]).str.contains(" ")
     acronym = initials.gather(pairs["rc"])
     # A title written as one word keeps the article the title variants drop ("TheWave" for "wave").
-    glued, inside = squashed.gather(pairs["lc"]), pl.Series([False] * pairs.height)
+    glued, inside = squashed.gather(pairs["lc"]), pl.Series([False] * pairs.height, dtype=pl.Boolean)
     for article in ("", "the", "a"):
         whole = article + right
         holds = glued.str.contains(whole, literal=True)  # type: ignore[arg-type]
