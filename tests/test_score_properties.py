@@ -156,3 +156,82 @@ def test_a_same_title_book_quick_matched_to_the_catalogue_one_is_not_auto():
         }
     )
     assert row["book_id"] == HUNGER_GAMES and "authors_disagree" in row["caps"] and row["tier"] == "pending"
+
+
+def test_a_file_named_by_its_asin_and_codec_is_no_source_against_the_book():
+    """audible-cli names a download by its ASIN and codec ("asin_only"): that name is no title, so it does not
+    stand against the title the tags give."""
+    name = "B0I3VQJ5L3-AAX_44_128"
+    row, scored = one(
+        {
+            "x": (
+                {
+                    "tags": {"title": "The Hunger Games (Unabridged)", "author": "Suzanne Collins"},
+                    "path": {"title": name},
+                    "filename": {"title": name},
+                },
+                HUNGER_GAMES_SECONDS,
+                [HUNGER_GAMES, CATCHING_FIRE],
+            )
+        }
+    )
+    assert scored.filter(pl.col("book_id") == HUNGER_GAMES)["sources_level"].item() == "single"
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto", row
+
+
+def test_the_same_misspelt_title_inside_a_file_name_stands_aside():
+    """The file name holds the tags' title, typo and all, between an ASIN and a codec: it says what the tags
+    say, neither for nor against the book the typo is one slip from."""
+    row, scored = one(
+        {
+            "x": (
+                {
+                    "tags": {"title": "The Hungre Games", "author": "Suzanne Collins"},
+                    "filename": {"title": "B0I3VQJ5L3_The_Hungre_Games-AAX_22_64"},
+                },
+                HUNGER_GAMES_SECONDS,
+                [HUNGER_GAMES, CATCHING_FIRE],
+            )
+        }
+    )
+    pair = scored.filter(pl.col("book_id") == HUNGER_GAMES)
+    assert pair["title_level"].item() == "close" and pair["sources_level"].item() == "single"
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto", row
+
+
+def test_a_source_titled_by_the_books_series_is_not_against_it():
+    """ABS's title is the series' name (a metadata field filled with the series): it names no other book."""
+    row, scored = one(
+        {
+            "x": (
+                {"abs": {"title": "Dune Chronicles", "author": "Frank Herbert"}, "path": {"title": "Dune"}},
+                DUNE_SECONDS,
+                [DUNE],
+            )
+        }
+    )
+    assert scored["sources_level"].item() == "single"
+    assert "sources_disagree" not in row["caps"] and row["tier"] == "auto", row
+
+
+def test_a_disc_number_or_a_files_number_under_the_books_own_title_is_no_series_position():
+    """ "(Disc 1)" numbers a disc, and "[Mockingjay - 01] - Chapter 01" a file of the book: neither says where
+    the book stands in its series (Mockingjay is the third of The Hunger Games)."""
+    row, scored = one(
+        {
+            "x": (
+                {
+                    "tags": {"title": "Mockingjay (Disc 1)", "author": "Suzanne Collins"},
+                    "filename": {
+                        "title": "Suzanne Collins - [Mockingjay - 01] - Chapter 01",
+                        "series": "Mockingjay",
+                        "sequence": "1",
+                    },
+                },
+                44380.0,
+                [MOCKINGJAY, HUNGER_GAMES],
+            )
+        }
+    )
+    assert scored.filter(pl.col("book_id") == MOCKINGJAY)["position_level"].item() == "null"
+    assert row["book_id"] == MOCKINGJAY and "series_position" not in row["caps"], row

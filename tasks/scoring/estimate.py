@@ -278,13 +278,15 @@ def calibrate(model: Model, features: pl.DataFrame, codes: dict[str, np.ndarray]
         for k, name in enumerate(SEGMENTS)
         if (segment == k).any()
     }
-    if "conflict" in model.segment_knots:
-        # Conflicting evidence is never worth more than the same weight in general: the lower of the two
-        # curves, at the knots of both (capping only the segment's own knots would draw a line under the
-        # pooled curve between them).
-        own = model.curve("conflict")
+    for name in ("conflict", "settled"):
+        if name not in model.segment_knots:
+            continue
+        # Conflicting evidence is never worth more than the same weight in general, settled or not: the lower
+        # of the two curves, at the knots of both (capping only the segment's own knots would draw a line
+        # under the pooled curve between them).
+        own = model.curve(name)
         xs = np.union1d(own[0], pooled[0][(pooled[0] > own[0][0]) & (pooled[0] < own[0][-1])])
-        model.segment_knots["conflict"] = [
+        model.segment_knots[name] = [
             (float(x), min(float(np.interp(x, *own)), float(np.interp(x, *pooled)))) for x in xs
         ]
     model.meta["calibration_items"] = len(best)

@@ -18,7 +18,9 @@ import polars as pl
 from rapidfuzz import fuzz, process
 
 from tasks.scoring.comparisons import FAIR_TITLE, level_exprs
+from tasks.scoring.glued import echoes, shorthand
 from tasks.scoring.prepare import SOURCE_BIT
+from tasks.scoring.rivals import length_settles, outvoted
 
 c = pl.col
 
@@ -27,9 +29,6 @@ ABS_BIT = SOURCE_BIT["abs"]
 # A title this similar counts as the same title: a source whose title scores this against the candidate
 # names the candidate; below it, containment ("dune" in "dune messiah") is looked for.
 SAME_TITLE = 90
-# A candidate title without spaces is looked for inside an item's word from this many letters: "aboutaboy"
-# in "aboutaboy ep6", but not "cod" inside any word that happens to hold it.
-SHORTHAND_LETTERS = 6
 
 # Shorter than this, and under a quarter of the edition's length, an item is an excerpt (a publisher's
 # sample, a single part of a split book, a truncated download), not an edition of its own.
@@ -45,8 +44,6 @@ _COLUMNS = (
     *("title_sources", "item_has_series", "item_has_id"),
     *("book_has_series", "book_position", "book_has_id", "item_has_position", "series_names_title"),
 )
-# Audio-length levels from closest to farthest: a rival candidate's length must fit no worse than this one's.
-_DURATION_ORDER = ("within_3pct", "within_10pct", "within_25pct", "far")
 # Flags are false, not null, where the pair has nothing to compare (or no prepared item or book).
 _FLAGS = (
     *("asin_match", "isbn_match", "position_equal"),
@@ -191,7 +188,7 @@ def _titles(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.
         sim=pl.when(c("glued")).then(100).otherwise(c("sim")),
         candidate_in_item=c("candidate_in_item") & c("glued").is_null(),
     )
-    long = long.join(_shorthand(long, vocab), on=["lc", "rc"], how="left")
+    long = long.join(shorthand(long.select("lc", "rc"), vocab.strings), on=["lc", "rc"], how="left")
     long = long.with_columns(
         agree_bits=pl.when(c("sim") >= SAME_TITLE).then(c("sources")).otherwise(0),
         # The candidate's title with more words around it, written as one word or as its initials.
@@ -210,25 +207,30 @@ def _titles(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.
     )
 
 
-def _shorthand(long: pl.DataFrame, vocab: _Vocab) -> pl.DataFrame:
-    """Per distinct (lc, rc): is the item's title the candidate's written without spaces, with more after or
-    before it ("nevertoofar ep6" for "never too far"), or the initials of its words, with or without the
-    article the title variants drop ("tboua" for "the book of unknown americans")? Only titles of at least
-    `SHORTHAND_LETTERS` letters without spaces are looked for inside another word, so that a short title
-    is not found by chance inside any long one."""
-    pairs = long.select("lc", "rc").unique()
-    compact = vocab.strings.str.replace_all(" ", "")
-    initials = vocab.strings.str.split(" ").list.eval(pl.element().str.slice(0, 1)).list.join("")
-    left, right = compact.gather(pairs["lc"]), compact.gather(pairs["rc"])
-    one_word = ~vocab.strings.gather(pairs["lc"]).str.contains(" ")
-    acronym = initials.gather(pairs["rc"])
-    inside = (right.str.len_chars() >= SHORTHAND_LETTERS) & left.str.contains(right, literal=True)  # type: ignore[arg-type]
-    spelled = (
-        one_word
-        & (left.str.len_chars() >= 2)
-        & ((left == acronym) | (left == "t" + acronym) | (left == "a" + acronym))
+def _names_series_or_author(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
+    """Per pair: `names_other`, the sources (bits) whose title is the candidate's series name or the name of
+    one of its authors (ratio ≥ SAME_TITLE)."""
+    it = (
+        items.select("item_idx", "title_variants")
+        .explode("title_variants")
+        .drop_nulls()
+        .unnest("title_variants")
     )
-    return pairs.with_columns(shorthand=(inside | spelled).fill_null(False))
+    names = pl.concat(
+        [
+            books.select("book_id", r=c("series")).drop_nulls(),
+            _explode(books, "book_id", {"r": "authors"}),
+        ]
+    ).with_columns(c("r").str.replace(r"^(?:the|a|an) ", ""))
+    vocab = _Vocab(it["text"], names["r"])
+    it = vocab.encode(it.rename({"text": "l"}), "l", "lc")
+    names = vocab.encode(names, "r", "rc")
+    long = _similarity(base.join(it, on="item_idx").join(names, on="book_id"), vocab)
+    return (
+        long.filter(c("sim") >= SAME_TITLE)
+        .group_by("pair")
+        .agg(names_other=c("sources").bitwise_or().cast(pl.Int32))
+    )
 
 
 def _author_and_title(long: pl.DataFrame, vocab: _Vocab, books: pl.DataFrame) -> pl.DataFrame:
@@ -307,22 +309,48 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     )
     base = pairs.select("pair", "item_idx", "book_id")
 
-    title = _titles(base, items, books)
-    # A source whose title is the candidate's with more around it (an id, a series, "ep6", the reader) and
-    # names none of the item's candidates is naming this candidate untidily, not another book: it is
-    # `aside`, neither for nor against the candidate. Had it named another candidate (a sequel whose title
-    # holds the first book's), it would stand against this one.
+    title = _titles(base, items, books).join(
+        _names_series_or_author(base, items, books), on="pair", how="left"
+    )
+    # A source whose title is the candidate's with more around it (an id, a series, "ep6", the reader), or is
+    # the candidate's series or author ("Wyman Ford" for Tyrannosaur Canyon) while the item's own files name
+    # the candidate, and names none of the item's candidates is naming this candidate untidily, not another
+    # book: it is `aside`, neither for nor against the candidate. Had it named another candidate (a sequel
+    # whose title holds the first book's, a book titled like the series), it would stand against this one.
+    # (Many a series is named after its first book: files titled "The Hunger Games" against ABS's "Catching
+    # Fire" name that book, not the series, so only the files' word sets a series-titled source aside.)
     named = (
         pairs.select("pair", "item_idx")
         .join(title.select("pair", "agree_mask"), on="pair", how="left")
         .group_by("item_idx")
         .agg(named=c("agree_mask").fill_null(0).bitwise_or())
     )
+    # So is a source whose title is, with more around it, the title a source naming the candidate gives
+    # (the same words, misspelt alike, inside an ASIN and a codec).
+    echoed = (
+        pairs.select("pair", "item_idx")
+        .join(title.select("pair", "agree_mask"), on="pair")
+        .join(echoes(items), on="item_idx")
+        .filter((c("inner") & c("agree_mask")) != 0)
+        .group_by("pair")
+        .agg(echo=(c("outer") & ~c("agree_mask")).bitwise_or())
+    )
     title = (
         title.join(pairs.select("pair", "item_idx"), on="pair", how="left")
+        .join(echoed, on="pair", how="left")
+        .with_columns(
+            names_other=pl.when((c("agree_mask").fill_null(0) & ~ABS_BIT) != 0)
+            .then(c("names_other").fill_null(0))
+            .otherwise(0)
+            | c("echo").fill_null(0)
+        )
+        .drop("echo")
         .join(named, on="item_idx", how="left")
-        .with_columns(aside_mask=c("around_mask").fill_null(0) & ~c("named").fill_null(0))
-        .drop("item_idx", "named", "around_mask")
+        .with_columns(
+            aside_mask=(c("around_mask").fill_null(0) | c("names_other").fill_null(0))
+            & ~c("named").fill_null(0)
+        )
+        .drop("item_idx", "named", "around_mask", "names_other")
     )
     # A source whose title names another book is describing that book: its author and series
     # position say nothing against this candidate (the "folder of book 3 labelled as book 2" case).
@@ -377,8 +405,20 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         "isbn",
     )
     positions = _explode(items, "item_idx", {"position": "positions", "src": "position_sources"})
+    # A file named as volume N of a series called like the candidate ("[Phantoms - 01] - Opening Credits")
+    # while its title is the candidate's with more around it numbers a file of the book, not the book: that
+    # number is no series position (a serial's part says so in the title that names it: "The Green Mile,
+    # Part 2").
+    numbered_files = (
+        series_title.join(title.select("pair", "aside_mask"), on="pair")
+        .filter(c("series_names_title"))
+        .select("pair", numbered=c("aside_mask"))
+    )
+    position_discount = discount.join(numbered_files, on="pair", how="left").select(
+        "pair", discredited=c("discredited") | c("numbered").fill_null(0)
+    )
     position = _any_equal(
-        base, positions, books.select("book_id", "position").drop_nulls(), "position", discount
+        base, positions, books.select("book_id", "position").drop_nulls(), "position", position_discount
     )
     # A pair has a position when the item has at least one credible one (else the comparison is null).
     has_position = _any_equal(
@@ -386,7 +426,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         positions.drop("position").with_columns(k=pl.lit(1)),
         books.select("book_id", k=pl.lit(1)),
         "k",
-        discount,
+        position_discount,
     )
     item_columns = items.select(
         "item_idx",
@@ -434,38 +474,4 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         # The audio edition chosen, else the candidate's own edition, else any edition of the book.
         edition_id=pl.coalesce("audio_edition_id", "hint_edition_id", "any_edition_id"),
     ).with_columns(level_exprs())
-    return out.with_columns(outvoted=_outvoted(out, books))
-
-
-def _outvoted(out: pl.DataFrame, books: pl.DataFrame) -> pl.Series:
-    """Per pair: is ABS's metadata the only source naming this candidate, while a file-level source
-    (folder, file name, tags, transcript) names another book of the same series whose audio length fits
-    no worse (or is unknown on either side) and is not far off?
-
-    ABS's metadata is editable and often copied from a series neighbour: one such record carries the
-    neighbour's title, author, series and position at once, and the weights count each. The item's own
-    files are independent of it, so the book they name ranks first (tiers.py); a person settles it."""
-    rank = pl.Enum(_DURATION_ORDER)
-    pairs = out.select(
-        "pair",
-        "item_id",
-        "book_id",
-        mask=c("agree_mask").fill_null(0),
-        fit=c("duration_level").cast(pl.String).replace({"null": None}).cast(rank).to_physical(),
-    ).join(books.select(c("book_id").cast(pl.Int64), "series").drop_nulls(), on="book_id")
-    lone = pairs.filter(c("mask") == ABS_BIT)
-    rivals = pairs.filter((c("mask") & ~ABS_BIT) != 0).select(
-        "item_id", "series", rival="book_id", rival_fit="fit"
-    )
-    far = _DURATION_ORDER.index("far")
-    hits = (
-        lone.join(rivals, on=["item_id", "series"])
-        .filter(
-            (c("rival") != c("book_id"))
-            & (c("rival_fit").is_null() | (c("rival_fit") < far))
-            & (c("fit").is_null() | c("rival_fit").is_null() | (c("rival_fit") <= c("fit")))
-        )
-        .select("pair")
-        .unique()
-    )
-    return out.select(outvoted=c("pair").is_in(hits["pair"].implode()))["outvoted"]
+    return out.with_columns(outvoted=outvoted(out, books), length_settles=length_settles(out))

@@ -6,14 +6,28 @@ from __future__ import annotations
 import re
 
 from tasks.identifiers import isbn10_to_13
-from tasks.normalise import normalise_text, split_title, strip_article
+from tasks.normalise import TitleParts, normalise_text, split_title, strip_article
 
 _ID_RE = re.compile(r"[^0-9A-Za-z]")
 
 
+# A disc of a set ("Rome [Disc 1 of 4]", "(CD 3)") or a later recording of one text ("(version 2)", as
+# LibriVox names its second reading) is numbered like a series' volume, but it names no series: its
+# number says which part or recording the files hold, not where the book stands in a series.
+_NOT_A_SERIES_RE = re.compile(r"^\s*(?:cd|disc|disk|version)\b", re.I)
+
+
+def _split(raw: str) -> TitleParts:
+    """`split_title` of `raw`, without the series and position a disc or recording number gave it."""
+    parts = split_title(raw)
+    if parts.series and _NOT_A_SERIES_RE.match(parts.series):
+        return parts._replace(series=None, position=None)
+    return parts
+
+
 def title_keys(raw: str) -> tuple[str, str, str | None, float | None, tuple[str, ...]]:
     """(full, bare, series, position, flags): full = title + subtitle, bare = title alone."""
-    parts = split_title(raw)
+    parts = _split(raw)
     full = strip_article(normalise_text(f"{parts.title} {parts.subtitle}" if parts.subtitle else parts.title))
     bare = strip_article(normalise_text(parts.title))
     return full, bare, parts.series, parts.position, parts.flags
@@ -23,7 +37,7 @@ def numbered_title(raw: str) -> str | None:
     """The title as a numbered volume ("The Walking Dead, Vol. 14: No Way Out" -> "walking dead 14"), when
     it carries a position: comics and manga are shelved and spoken by series and number, while the
     catalogue's bare title is the volume's own name ("no way out")."""
-    parts = split_title(raw)
+    parts = _split(raw)
     if parts.position is None:
         return None
     name = strip_article(normalise_text(parts.series or parts.title))

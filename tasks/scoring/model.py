@@ -31,8 +31,12 @@ MAX_IDENTIFIER_BITS = 14.0
 # is right far less often than when the sources agree; when the title and the author both agree and the
 # sources do not conflict, the same sum is right more often than when one of them is unknown. One curve
 # over all of them would understate the one and overstate the other.
+# A conflict that something independent of the text settles (an identifier, the narrator, or the audio's
+# length against every book the other sources name: the same evidence that lifts the `sources_disagree`
+# cap in tiers.py) is calibrated apart from the conflicts nothing settles, which stay capped: one curve over
+# both would price the one with the other's errors.
 CONFLICTING_SOURCES = ("some", "none")
-SEGMENTS = ("identity", "partial", "conflict")
+SEGMENTS = ("identity", "partial", "conflict", "settled")
 # Each segment's curve is shrunk towards the curve of all items, worth this many items, and its blocks
 # are pooled to at least SEGMENT_MIN_BLOCK items. The curve of all items mixes the segments, so where a
 # segment has many items of its own they must outweigh it (158 right of 161 is not 0.94); where it has none,
@@ -51,7 +55,13 @@ def segments(frame: pl.DataFrame) -> np.ndarray:
 
     conflict = level_in("sources", CONFLICTING_SOURCES)
     identity = level_in("title", ("exact", "close")) & level_in("author", ("exact", "close")) & ~conflict
-    return np.where(conflict, 2, np.where(identity, 0, 1)).astype(np.int8)
+    lengths = (
+        frame["length_settles"].fill_null(False).to_numpy() if "length_settles" in frame.columns else False
+    )
+    settled = conflict & (
+        level_in("identifier", ("asin", "isbn")) | level_in("narrator", ("exact",)) | lengths
+    )
+    return np.where(settled, 3, np.where(conflict, 2, np.where(identity, 0, 1))).astype(np.int8)
 
 
 @dataclass
@@ -130,8 +140,9 @@ class Model:
             "calibration": {
                 "method": "isotonic (pool-adjacent-violators) on each item's best candidate: all items "
                 "(knots), and one curve per segment shrunk towards it — identity (title and author agree, "
-                f"sources do not conflict), conflict (sources {' / '.join(CONFLICTING_SOURCES)}), partial "
-                "(the rest); logistic as fallback",
+                f"sources do not conflict), conflict (sources {' / '.join(CONFLICTING_SOURCES)}), settled "
+                "(a conflict an identifier, the narrator or the audio's length settles), partial (the rest); "
+                "logistic as fallback",
                 "slope": self.slope,
                 "intercept": self.intercept,
                 "knots": [[round(x, 4), round(p, 6)] for x, p in self.knots],

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 # Bump when a normalisation rule (tasks/normalise/) or the shape of these frames changes: the keys
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
-PREPARE_VERSION = "3"
+PREPARE_VERSION = "4"
 FOLDER_NAME_RULE = "abs.metadata.folder_name"
 
 # Evidence sources, each a bit in a title variant's `sources` mask (so "which sources agree" is one OR).
@@ -44,6 +44,19 @@ SOURCES = ("abs", "path", "filename", "tags", "transcript")
 SOURCE_BIT = {s: 1 << i for i, s in enumerate(SOURCES)}
 
 _YEAR_RE = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+# A file or folder named by the store's codes alone names no book: an ASIN ("B0GCHYW6WL"), an Audible
+# product code ("BK_BBCA_794499"), an episode number ("_ep7"), with the download's codec and bitrate
+# ("AAX_44_128", "LC_128_44100_stereo", as audible-cli's asin-only names end). At least one such code must
+# be there: numbers alone ("1984") are titles.
+_CODE = r"b0[0-9a-z]{8}|bk [a-z]{4} \d{6}|ep ?\d+|aaxc?|lc"
+_CODE_TITLE_RE = re.compile(rf"^(?=.*\b(?:{_CODE})\b)(?:(?:{_CODE}|\d+|stereo|mono|kbps)(?: |$))+$")
+
+
+def _names_no_book(title: str) -> bool:
+    """A placeholder ("Track 01", "Part 2") or a name made of store codes only: no book's title."""
+    text = re.sub(r"[\s_\-.]+", " ", title.strip().lower()).strip()
+    return is_placeholder_title(title) or bool(_CODE_TITLE_RE.match(text))
+
 
 # The type every input column is read with, whichever table it comes from (item_evidence and the hc_*
 # tables of the migrations agree on each name).
@@ -114,7 +127,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
     # A placeholder ("Track 01", "Part 2") names no book, and an ABS title that is the folder name verbatim
     # repeats the path source: neither is a title source of its own.
     titles = ev.filter((pl.col("field") == "title") & (pl.col("rule") != FOLDER_NAME_RULE))
-    titles = titles.filter(~map_unique(titles["value"], is_placeholder_title, pl.Boolean)).join(
+    titles = titles.filter(~map_unique(titles["value"], _names_no_book, pl.Boolean)).join(
         ev.filter(pl.col("field") == "subtitle").select(
             "item_id", "source", "rule", "ordinal", subtitle="value"
         ),

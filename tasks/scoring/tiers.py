@@ -62,7 +62,6 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         _key=key,
         _title_match=_level_is("title", "exact", "close"),
         _mask=agree_mask,
-        _far=_level_is("duration", "far"),
         _outvoted=_column(scored, "outvoted", False),
     ).with_row_index("_row")
     # A stable sort: an item's candidates together, best first; equal ones stay in row order.
@@ -75,17 +74,12 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         nulls_last=True,
         maintain_order=True,
     )
-    # The other candidates named by a source that does not name the best one: what those sources say the
-    # item is instead.
-    other = (c("_mask") & ~c("_mask").first()) != 0
     return preferred.group_by("item_id", maintain_order=True).agg(
         c("_row").first(),
         runner_up_book_id=c("book_id").get(1, null_on_oob=True),
         runner_up_confidence=c("confidence").get(1, null_on_oob=True),
         _runner_up_behind=c("_key").first() - c("_key").get(1, null_on_oob=True),
         _same_title=(c("_title_match") & ((c("_mask") & c("_mask").first()) != 0)).sum(),
-        _other_named=c("_mask").filter(other).bitwise_or().fill_null(0) & ~c("_mask").first(),
-        _other_near=(other & ~c("_far")).any(),
         # A candidate with more weight was outvoted: the sources disagree on which book this is.
         _overruled=c("_key").max() > c("_key").first(),
     )
@@ -127,18 +121,10 @@ def choose_matches(
 
     # Evidence independent of the text settles what the text leaves open.
     settled = _level_is("identifier", "asin", "isbn") | _level_is("narrator", "exact")
-    # The audio's length settles which of the books the sources name it is, when every source that does not
-    # name the best candidate names another candidate, every such book is more than 25 % off the audio and
-    # the best one is within 10 %: the sources' other book cannot be this recording. (A length that fits
-    # both, or a book the other source names that was not found, settles nothing: books of one kind are as
-    # long as each other.)
-    against = (_column(best, "title_sources", 0) - _column(best, "sources_agree", 0)).clip(lower_bound=0)
-    length_settles = (
-        _level_is("duration", "within_3pct", "within_10pct")
-        & (c("_other_named").fill_null(0).bitwise_count_ones() >= against)
-        & (against > 0)
-        & ~c("_other_near").fill_null(False)
-    )
+    # The audio's length settles which of the books the sources name it is (rivals.py): the sources' other
+    # book cannot be this recording. (A length that fits both, or a book the other source names that was not
+    # found, settles nothing: books of one kind are as long as each other.)
+    length_settles = _column(best, "length_settles", False)
     caps = {
         "series_position": _level_is("position", "different"),
         # The item is a numbered part of a series named like the candidate (a serial's part, an omnibus's
