@@ -97,6 +97,7 @@ def tags_evidence(
         if date != (m.group(1) if m else None):
             add_row(rows, "tags", "date", date, rule)
     add_row(rows, "tags", "publisher", get("tagPublisher"), rule)
+    add_row(rows, "tags", "disc", get("tagDisc"), rule)
     add_row(rows, "tags", "isbn", get("tagIsbn"), rule)
     add_row(rows, "tags", "asin", get("tagASIN"), rule)
     add_row(rows, "tags", "language", get("tagLanguage"), rule)

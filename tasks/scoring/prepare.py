@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tasks.normalise import (
+    CD_SECONDS,
     is_placeholder_title,
     name_key,
     normalise_name,
     normalise_series,
     normalise_text,
+    of_a_set,
     parse_position,
     split_credits,
     split_title,
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 # Bump when a normalisation rule (tasks/normalise/) or the shape of these frames changes: the keys
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
-PREPARE_VERSION = "3"
+PREPARE_VERSION = "4"
 FOLDER_NAME_RULE = "abs.metadata.folder_name"
 
 # Evidence sources, each a bit in a title variant's `sources` mask (so "which sources agree" is one OR).
@@ -292,6 +294,25 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
             items.select(pl.col("item_id").cast(pl.String), pl.col("duration").cast(pl.Float64)),
             on="item_id",
             how="left",
+        )
+        # One disc of a set (a name or tag numbers it among several, and it is no longer than a CD holds)
+        # is an ABS item of its own where ABS does not fold disc folders: its length is a disc's, which
+        # says nothing about the book's.
+        discs = ev.filter(pl.col("field") == "disc")
+        discs = discs.with_columns(
+            named=map_unique(discs["value"], lambda v: of_a_set(v, named=True), pl.Boolean),
+            tagged=map_unique(discs["value"], lambda v: of_a_set(v, named=False), pl.Boolean),
+        )
+        in_set = discs.filter(
+            pl.when(pl.col("rule").str.starts_with("tags.")).then(pl.col("tagged")).otherwise(pl.col("named"))
+        )
+        out = out.with_columns(
+            duration=pl.when(
+                pl.col("item_id").is_in(in_set["item_id"].unique().implode())
+                & (pl.col("duration") <= CD_SECONDS)
+            )
+            .then(None)
+            .otherwise(pl.col("duration"))
         )
     else:
         out = out.with_columns(duration=pl.lit(None, pl.Float64))
