@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tasks.normalise import (
-    CD_SECONDS,
     is_placeholder_title,
     name_key,
     normalise_name,
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
 PREPARE_VERSION = "4"
 FOLDER_NAME_RULE = "abs.metadata.folder_name"
+DISC_OF_SET = "disc_of_set"  # the flag of an item a name or tag numbers among the discs of a set
 
 # Evidence sources, each a bit in a title variant's `sources` mask (so "which sources agree" is one OR).
 SOURCES = ("abs", "path", "filename", "tags", "transcript")
@@ -261,6 +261,16 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         .group_by("item_id")
         .agg(isbns=pl.col("i").unique(maintain_order=True))
     )
+    # A name or tag that numbers the item among the discs of a set ("Title (Disc 3)", disc tag "3/12"):
+    # flag `disc_of_set`, so features can tell a disc's length from the book's.
+    discs = ev.filter(pl.col("field") == "disc")
+    discs = discs.with_columns(
+        named=map_unique(discs["value"], lambda v: of_a_set(v, named=True), pl.Boolean),
+        tagged=map_unique(discs["value"], lambda v: of_a_set(v, named=False), pl.Boolean),
+    )
+    in_set = discs.filter(
+        pl.when(pl.col("rule").str.starts_with("tags.")).then(pl.col("tagged")).otherwise(pl.col("named"))
+    )
     flags = (
         pl.concat(
             [
@@ -268,6 +278,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
                     "item_id", f=pl.col("value").str.to_lowercase()
                 ),
                 titles.select("item_id", f="flags").explode("f"),
+                in_set.select("item_id", f=pl.lit(DISC_OF_SET)),
             ]
         )
         .drop_nulls()
@@ -294,25 +305,6 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
             items.select(pl.col("item_id").cast(pl.String), pl.col("duration").cast(pl.Float64)),
             on="item_id",
             how="left",
-        )
-        # One disc of a set (a name or tag numbers it among several, and it is no longer than a CD holds)
-        # is an ABS item of its own where ABS does not fold disc folders: its length is a disc's, which
-        # says nothing about the book's.
-        discs = ev.filter(pl.col("field") == "disc")
-        discs = discs.with_columns(
-            named=map_unique(discs["value"], lambda v: of_a_set(v, named=True), pl.Boolean),
-            tagged=map_unique(discs["value"], lambda v: of_a_set(v, named=False), pl.Boolean),
-        )
-        in_set = discs.filter(
-            pl.when(pl.col("rule").str.starts_with("tags.")).then(pl.col("tagged")).otherwise(pl.col("named"))
-        )
-        out = out.with_columns(
-            duration=pl.when(
-                pl.col("item_id").is_in(in_set["item_id"].unique().implode())
-                & (pl.col("duration") <= CD_SECONDS)
-            )
-            .then(None)
-            .otherwise(pl.col("duration"))
         )
     else:
         out = out.with_columns(duration=pl.lit(None, pl.Float64))
