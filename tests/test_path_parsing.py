@@ -229,6 +229,9 @@ def test_music_manager_folders_and_cast_credits_name_no_author():
     parsed = parse_folder("iTunes/iTunes Music/Fannie Flagg/Daisy Fay and the Miracle Man (Unabridged)")
     assert parsed.values("author") == ["Fannie Flagg"]
     assert parse_folder("Full Cast/The Crow Road - BBC Radio Collection").values("author") == []
+    # the BBC's imprint after the title is no title, and a bare title before it no author
+    parsed = parse_folder("Various/Who Moved My Cheese - BBC Radio Collection")
+    assert parsed.values("title", "scheme.") == ["Who Moved My Cheese"] and parsed.values("author") == []
 
 
 def test_abs_reading_is_labelled_with_the_rule_that_produced_each_field():
@@ -482,6 +485,8 @@ FILENAMES = [
     ("The Final Empire - 01.mp3", {("title", "The Final Empire", "filename.stem")}),
     ("01 - The Final Empire.mp3", {("title", "The Final Empire", "filename.stem")}),
     ("The_Final_Empire_Part_1.mp3", {("title", "The Final Empire", "filename.stem")}),
+    # EAC's '%tracknr2% - %title%' over freedb's per-disc track titles ('Title 3-01': disc 3, track 01)
+    ("01 - The Final Empire 3-01.mp3", {("title", "The Final Empire", "filename.stem")}),
 ]
 
 

@@ -14,7 +14,7 @@ from anyascii import anyascii
 
 from tasks.evidence.abs_names import parse_name_string
 from tasks.evidence.rows import Evidence, add_row, fold_key, js_number_string, split_ext
-from tasks.evidence.schemes import looks_like_names, read_schemes
+from tasks.evidence.schemes import NO_ONE, looks_like_names, read_schemes
 from tasks.normalise import respace, split_disc
 
 _ASIN = re.compile(r"(?: |^)\[([A-Z0-9]{10})](?= |$)")
@@ -63,10 +63,6 @@ _CONTAINER_WORDS = frozenset((
     "classic", "kids", "children", "childrens", "young", "adult", "ya", "comedy", "humor", "humour",
     "podcast", "podcasts", "crime", "poetry", "literature", "general",
 ))  # fmt: skip
-# What disc databases credit a dramatisation to instead of a person (freedb, Gracenote, MusicBrainz's
-# special artists): the folder a music manager files it under, naming no author.
-# ("Various Artists" and "Unknown Artist" are container words already).
-_NO_ONE = frozenset(("full cast", "original cast"))
 _CONTAINER_TOKEN = re.compile(r"^(?:\d+|\d{2,3}k(?:bps)?|[a-z])$")
 # Under a book's own folder only a format folder is a container ('The Stand/mp3'): '1984', 'Unknown'
 # or 'New' there are titles.
@@ -90,7 +86,7 @@ def is_container_folder(name: str | None, title_slot: bool = False) -> bool:
         return bool(name.strip()) and not any(c.isalnum() for c in name)
     if title_slot:
         return all(w in _FORMAT_FOLDER_WORDS or _FORMAT_TOKEN.match(w) for w in words)
-    if " ".join(words) in _NO_ONE:
+    if " ".join(words) in NO_ONE:  # a music manager's folder for a cast's or an unknown disc's artist
         return True
     return all(w in _CONTAINER_WORDS or _CONTAINER_TOKEN.match(w) for w in words)
 

@@ -57,7 +57,10 @@ _READ_BY = re.compile(
 _UNCLOSED_BRACKET = re.compile(r"\s*[\[({][^\[\](){}]*$")
 # 'Title by Author' (scene names: 'The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN').
 _BY = re.compile(r"\s+by\s+", re.I)
-_TRAILING_NOISE = re.compile(r"\s*(?:-\s*)?\b(?P<noise>unabridged|abridged)\s*$", re.I)
+# '- Unabridged' and the BBC's imprint, which CD sets of its dramatisations append ('Title - BBC Radio Collection').
+_TRAILING_NOISE = re.compile(
+    r"\s*(?:[-:]\s*)?\b(?P<noise>unabridged|abridged|bbc radio collection)\s*$", re.I
+)
 _TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*[\[(](?P<year>(?:1[5-9]|20)\d{2})[\])](?P<rest>.*)$")
 _PAREN_SERIES = re.compile(
     rf"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:{_SERIES_MARK}|no\.?\s*)"
@@ -86,6 +89,9 @@ _LEADING_BOOK_NUM = re.compile(
 _PART = re.compile(rf"(?:^|\s*[-,:]\s*|\s+)\bpart(?:\s+|(?=\d))(?P<pos>{NUMBER})\b\s*", re.I)
 _SEQ_LABEL_ONLY = re.compile(r"^(?:vol\.?|volume|book|bk\.?|part|no\.?)$", re.I)
 _ARTICLES = frozenset(["the", "a", "an"])
+# What disc databases credit a dramatisation or an unknown disc to instead of a person (freedb, Gracenote,
+# MusicBrainz's special artists): no author, wherever it is written.
+NO_ONE = frozenset(("full cast", "original cast", "various artists", "unknown artist"))
 # Words that make a capitalised phrase a title or a volume label rather than a person.
 _NOT_NAME_WORDS = frozenset(
     [
@@ -138,7 +144,12 @@ def _position(raw: str) -> str | None:
 
 def looks_like_names(text: str) -> bool:
     """'Frank Herbert', 'Collins, Suzanne', 'Pratchett & Gaiman': 2-4 capitalised words per name, no digits."""
-    if not text or any(c.isdigit() for c in text) or len(text) > 80:
+    if (
+        not text
+        or any(c.isdigit() for c in text)
+        or len(text) > 80
+        or WS.sub(" ", text.strip().lower()) in NO_ONE
+    ):
         return False
     names = parse_name_string(text)
     if not names:

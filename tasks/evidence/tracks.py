@@ -14,8 +14,10 @@ TRACK_ONLY = re.compile(
     re.I,
 )
 LEADING_TRACK = re.compile(r"^\s*(?:(?:track|trk|cd|disc|disk)\s*)?\d{1,4}(?:\s*[-._)]\s*|\s+)(?=\D)", re.I)
+# ... and freedb's per-disc track titles 'Title 3-01' (disc 3, track 01), as EAC names the files.
 TRAILING_TRACK = re.compile(
-    r"(?:\s*[-_,]\s*|\s+)(?:(?:track|trk|part|pt|chapter|ch|cd|disc|disk|file)[\s._-]*)?\(?\d{1,4}(?:\s*of\s*\d{1,4})?\)?$",
+    r"(?:\s*[-_,]\s*|\s+)(?:(?:track|trk|part|pt|chapter|ch|cd|disc|disk|file)[\s._-]*)?\(?(?:\d{1,2}-)?\d{1,4}"
+    r"(?:\s*of\s*\d{1,4})?\)?$",
     re.I,
 )
 CHAPTERISH = re.compile(
