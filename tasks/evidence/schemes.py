@@ -35,8 +35,10 @@ NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, rev
 # What stands before a series position: '#3', 'Book 3', 'Bk. 3', 'Vol. 3', 'Volume 3'.
 _SERIES_MARK = r"#\s*|book\s+|bk\.?\s*|vol\.?\s*|volume\s+"
 
+# (The BBC's CD sets of its radio plays: "(BBC Radio 4 Full-Cast Dramatisation)".)
 _NOISE_TOKEN = (
-    r"un-?abridged|abridged|un-?abr|abr|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|"
+    r"un-?abridged|abridged|un-?abr|abr|dramati[sz]ed(?: edition)?|"
+    r"(?:bbc )?(?:radio ?\d? )?full[- ]cast(?: dramati[sz]ation)?|"
     r"audio ?books?|retail|m4b|m4a|mp3|aac|flac|opus|ogg|\d{1,2}\s?cds?|"
     r"\d{2,3}\s?k(?:bps|bit/?s)?|\d{2,3}kbps|mono|stereo|vbr|cbr|\d{2}(?:\.\d)?\s?khz|(?:1[5-9]|20)\d{2}"
 )
