@@ -77,6 +77,18 @@ def test_first_audio_file_is_the_one_with_index_one():
     assert tags == {"The Final Empire"}
 
 
+def test_names_of_one_disc_give_disc_rows_and_others_none():
+    """A freedb album 'Title (Disc 3)' in the tags and ABS's title, and a box-label folder 'Disc 3 of 12',
+    each give a `disc` row of their source; an item named for no disc gives none."""
+    item = _fixture("The_Final_Empire")
+    item["relPath"] = "Brandon Sanderson/The Final Empire/Disc 3 of 12"
+    item["media"]["metadata"]["title"] = "The Final Empire (Disc 3)"
+    item["media"]["audioFiles"][0]["metaTags"]["tagAlbum"] = "The Final Empire (Disc 3)"
+    discs = {(e.source, e.value) for e in evidence_for_item(item) if e.field == "disc"}
+    assert discs == {("abs", "3"), ("tags", "3"), ("path", "3/12")}
+    assert not [e for e in evidence_for_item(_fixture("Throne_of_Jade")) if e.field == "disc"]
+
+
 def test_every_value_is_a_non_empty_stripped_string():
     lib = generate_library(300, seed=9, profile="hostile")
     for item in lib.items:

@@ -408,6 +408,15 @@ FOLDERS = [
         },
         set(),
     ),
+    # the BBC's CD sets of its radio plays: the note read as an edition, as '(Full Cast Dramatization)' is
+    (
+        "Full Cast/Where the Wild Things Are (BBC Radio 4 Full-Cast Dramatisation)",
+        {
+            ("edition", "dramatized", "scheme.edition_tag"),
+            ("title", "Where the Wild Things Are", "scheme.clean_title"),
+        },
+        {("author", "Full Cast")},
+    ),
 ]
 
 

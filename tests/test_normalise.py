@@ -12,6 +12,7 @@ from tasks.normalise import (
     normalise_title,
     parse_position,
     split_credits,
+    split_disc,
     split_names,
     split_title,
 )
@@ -183,3 +184,53 @@ def test_narrators_mixed_into_author_fields_are_separated(raw, authors, narrator
 def test_series_names_compare_without_article_or_kind_word():
     assert normalise_series("The Hunger Games Trilogy") == normalise_series("Hunger Games")
     assert normalise_series("The Stormlight Archive") == "stormlight archive"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # freedb disc entries as Exact Audio Copy names them
+        ("The Luxe (Disc 6)", ("The Luxe", 6, None)),
+        ("Lao Tzu - Tao Te Ching - CD4", ("Lao Tzu - Tao Te Ching", 4, None)),
+        ("Mile High [12/15]", ("Mile High", 12, 15)),
+        ("Bite Me (Unabridged) (Disc 3 of 8)", ("Bite Me (Unabridged)", 3, 8)),
+        # Windows Media Player / iTunes albums from their disc databases
+        ("Min kamp 1 (Unabridged) Disc 9", ("Min kamp 1 (Unabridged)", 9, None)),
+        ("I Hunt Killers CD 02", ("I Hunt Killers", 2, None)),
+        # box labels and Lidarr's medium folders
+        ("Disc 6 of 7", ("", 6, 7)),
+        ("CD 3 - The Enemy", ("The Enemy", 3, None)),
+        ("CD 01", ("", 1, None)),
+    ],
+)
+def test_disc_markers_of_cd_rips_give_the_disc_and_leave_the_name(name, expected):
+    assert tuple(split_disc(name)) == expected
+
+
+@pytest.mark.parametrize(
+    "name", ["11/22/63", "Catch-22", "Apollo 13", "Title [2/1]", "Title (Disc 3", "Discworld 5"]
+)
+def test_names_without_a_disc_marker_are_left_alone(name):
+    assert split_disc(name) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("Dark Needs at Night's Edge (Disc 7)", "Dark Needs at Night's Edge"),
+        ("Wintersmith (Disc 1 of 8)", "Wintersmith"),
+        ("Sea of Poppies (Unabridged) [7/7]", "Sea of Poppies"),
+        ("Bite Me If You Can [Library Edition] (Disc 3 of 10)", "Bite Me If You Can"),
+        ("Who Moved My Cheese? (BBC Radio Collection)", "Who Moved My Cheese?"),
+    ],
+)
+def test_a_disc_of_a_set_is_the_book_not_a_volume_of_a_series(raw, title):
+    """'(Disc 7)' is no series position and '[Library Edition]' no part of the title: the disc is the book."""
+    assert split_title(raw) == TitleParts(title, flags=split_title(raw).flags)
+
+
+def test_a_name_that_is_only_a_disc_is_a_placeholder():
+    from tasks.normalise import is_placeholder_title
+
+    assert all(is_placeholder_title(t) for t in ["Disc 6 of 7", "CD 03", "Disc 01 of 12"])
+    assert not any(is_placeholder_title(t) for t in ["The Luxe (Disc 6)", "CD 3 - The Enemy"])

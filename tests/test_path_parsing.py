@@ -206,6 +206,34 @@ def test_cd_folder_makes_its_parent_the_item():
     assert parse_folder("Author Name/Title/Disc 01").title == "Title"
 
 
+def test_a_disc_folder_abs_does_not_fold_is_read_as_its_parent():
+    """'Disc 3 of 12' and 'CD 3 - Title' (a box's labels) are no title: ABS makes each its own item, and the
+    folder above names the book (and the one above that its author, not a series)."""
+    parsed = parse_folder("Jenny Downham/You Against Me/Disc 6 of 7")
+    assert parsed.values("title", "scheme.") == ["You Against Me"]
+    assert parsed.values("author") == ["Jenny Downham"] and parsed.values("series") == []
+    parsed = parse_folder("The Girl Who Played with Fire/CD 3 - The Girl Who Played with Fire")
+    assert parsed.values("title", "scheme.") == ["The Girl Who Played with Fire"]
+    assert parsed.values("author") == []
+    # 'Title (Disc 3)' under the author is the title folder itself
+    assert parse_folder("Kresley Cole/Dark Needs at Night's Edge (Disc 7)").values("author") == [
+        "Kresley Cole"
+    ]
+
+
+def test_music_manager_folders_and_cast_credits_name_no_author():
+    """iTunes files a CD under 'iTunes Media/Music/<Artist>/<Album>' (older: 'iTunes Music'), WMP under
+    'Music'; a dramatisation's artist is 'Full Cast'."""
+    parsed = parse_folder("iTunes/iTunes Media/Music/Nicholas Sparks/See Me (Unabridged) Disc 9")
+    assert parsed.values("author") == ["Nicholas Sparks"] and parsed.values("series") == []
+    parsed = parse_folder("iTunes/iTunes Music/Fannie Flagg/Daisy Fay and the Miracle Man (Unabridged)")
+    assert parsed.values("author") == ["Fannie Flagg"]
+    assert parse_folder("Full Cast/The Crow Road - BBC Radio Collection").values("author") == []
+    # the BBC's imprint after the title is no title, and a bare title before it no author
+    parsed = parse_folder("Various/Who Moved My Cheese - BBC Radio Collection")
+    assert parsed.values("title", "scheme.") == ["Who Moved My Cheese"] and parsed.values("author") == []
+
+
 def test_abs_reading_is_labelled_with_the_rule_that_produced_each_field():
     parsed = parse_folder(
         "Terry Pratchett/Discworld/Vol. 1 - 1983 - The Colour of Magic {Nigel Planer} [B002SQ4ZLI]"
@@ -457,6 +485,8 @@ FILENAMES = [
     ("The Final Empire - 01.mp3", {("title", "The Final Empire", "filename.stem")}),
     ("01 - The Final Empire.mp3", {("title", "The Final Empire", "filename.stem")}),
     ("The_Final_Empire_Part_1.mp3", {("title", "The Final Empire", "filename.stem")}),
+    # EAC's '%tracknr2% - %title%' over freedb's per-disc track titles ('Title 3-01': disc 3, track 01)
+    ("01 - The Final Empire 3-01.mp3", {("title", "The Final Empire", "filename.stem")}),
 ]
 
 

@@ -119,3 +119,24 @@ def test_a_few_minutes_of_a_long_book_are_an_excerpt_not_another_edition():
     )
     level = {row["item_id"]: row["duration_level"] for row in scored.iter_rows(named=True)}
     assert level == {"sample": "null", "part": "far", "whole": "within_3pct"}
+
+
+def test_one_disc_of_a_set_is_not_compared_on_length_but_a_folded_set_is():
+    """An ABS item that is one disc of a CD set ('Dune (Disc 3 of 9)', its disc tag '3/9') is a disc long:
+    its length says nothing about the book's. The same names on a set ABS folded into one item (longer than
+    a CD holds) are compared, and so is an item of a disc's length that no name numbers among discs."""
+    from tests.test_scoring import score_items
+
+    def named(title: str, disc: str) -> dict:
+        return {"abs": {"title": title, "author": "Frank Herbert"}, "tags": {"disc": disc}}
+
+    plain = {"tags": {"title": "Dune", "author": "Frank Herbert"}}
+    _, scored = score_items(
+        {
+            "disc": (named("Dune (Disc 3 of 9)", "3/9"), 4500.0, [DUNE]),
+            "folded": (named("Dune (Disc 1 of 9)", "1/9"), 14800.0, [DUNE]),
+            "plain": (plain, 4500.0, [DUNE]),
+        }
+    )
+    level = {row["item_id"]: row["duration_level"] for row in scored.iter_rows(named=True)}
+    assert level == {"disc": "null", "folded": "within_3pct", "plain": "far"}

@@ -98,6 +98,25 @@ def test_genres_split_on_slash_double_slash_and_semicolon():
     ]
 
 
+def test_itunes_composer_is_an_author_beside_the_artist_and_the_disc_tag_is_kept():
+    """iTunes keeps a CD's writer as the composer while Gracenote may credit the reader as the artist: both
+    are author readings (the composer still ABS's narrator). Another encoder's composer is ABS's narrator."""
+    tags = {"tagAlbum": "Better off Friends [Unabridged] Disc 2", "tagArtist": "Steven Porter",
+            "tagComposer": "Elizabeth Eulberg", "tagDisc": "2/12", "tagEncoder": "iTunes 12.12.10.1"}  # fmt: skip
+    rows = {
+        (e.field, e.value, e.rule) for e in tags_evidence(tags, "tags.abs_metatags", ["Steven Porter"], [])
+    }
+    assert ("author", "Steven Porter", "tags.abs_metatags") in rows
+    assert ("author", "Elizabeth Eulberg", "tags.abs_metatags.composer_as_author") in rows
+    assert ("narrator", "Elizabeth Eulberg", "tags.abs_metatags") in rows
+    assert ("disc", "2/12", "tags.abs_metatags") in rows
+    lame = {
+        (e.field, e.value)
+        for e in tags_evidence({**tags, "tagEncoder": "LAME3.100"}, "tags.abs_metatags", [], [])
+    }
+    assert ("author", "Elizabeth Eulberg") not in lame and ("narrator", "Elizabeth Eulberg") in lame
+
+
 def test_explicit_narrator_tag_beats_composer():
     rows = _rows({"tagComposer": "Some Composer", "tagNarrator": "Ray Porter"})
     assert {r for r in rows if r[0] == "narrator"} == {("narrator", "Ray Porter", 0)}

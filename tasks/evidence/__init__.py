@@ -21,7 +21,8 @@ Fields (the vocabulary scoring reads): `title`, `subtitle`, `author`, `narrator`
 `sequence` (series position as text, `ordinal` ties it to the `series` row with the same ordinal),
 `year`, `date`, `asin`, `isbn`, `publisher`, `language`, `genre`, `description` (first 2,000
 characters), `edition` (unabridged / abridged /
-dramatized), `part` ("Part 3" of a split book; not a series position), `disc`.
+dramatized), `part` ("Part 3" of a split book; not a series position), `disc` (a disc folder ABS
+folds, or which disc of a set a name or tag numbers: "3" or "3/12").
 
 Rules (the `rule` column), so SQL can weigh or filter readings:
 - `abs.metadata` — current ABS metadata (source `abs`).
@@ -42,8 +43,9 @@ Rules (the `rule` column), so SQL can weigh or filter readings:
   'John_Grisham_A_Time_to_Kill': each name-shaped start gives an author and the rest a title, one
   ordinal per hypothesis; settled to one when another source names the author),
   `scheme.container_skipped` (the path read again without its container folders: the author one
-  level under "Audiobooks/", the title folder above "…/mp3"), `scheme.asin` (a file name's
-  "[ASIN]", Libation's convention).
+  level under "Audiobooks/", the title folder above "…/mp3" or above a disc folder ABS does not
+  fold, "…/Title/Disc 3 of 12"), `scheme.asin` (a file name's "[ASIN]", Libation's convention),
+  `scheme.disc` (a disc marker in a title, album or folder: "Title (Disc 3)", "Title [3/12]").
 - `filename.stem` — the first audio file's name without extension, track numbers and noise.
 - `tags.abs_metatags` / `tags.file.<ext>` — ABS's tag mapping over metaTags / over the file itself;
   with `.album_artist_as_author`, `.composer_as_author`, `.artist_as_narrator` appended where the

@@ -14,8 +14,8 @@ from anyascii import anyascii
 
 from tasks.evidence.abs_names import parse_name_string
 from tasks.evidence.rows import Evidence, add_row, fold_key, js_number_string, split_ext
-from tasks.evidence.schemes import looks_like_names, read_schemes
-from tasks.normalise import respace
+from tasks.evidence.schemes import NO_ONE, looks_like_names, read_schemes
+from tasks.normalise import respace, split_disc
 from tasks.normalise.vocabulary import AUDIO_FORMATS, BITRATE, DISC_WORDS, alternation
 
 _ASIN = re.compile(r"(?: |^)\[([A-Z0-9]{10})](?= |$)")
@@ -56,6 +56,8 @@ _CONTAINER_WORDS = frozenset((
     "temp", "import", "imports", "imported", "inbox", "staging", "processed", "seeding", "seed", "nzb",
     "usenet", "queue", "to", "sort", "my", "all", "listen", "listened", "unread", "read", "author",
     "authors", "artist", "artists", "narrator", "narrators", "collection", "folder", "old", "rip", "rips",
+    # music managers' library folders: 'iTunes/iTunes Media/Music/<Artist>/<Album>', '~/Music'
+    "music", "itunes",
     # genre shelves
     "fantasy", "scifi", "sci", "fi", "science", "fiction", "nonfiction", "non", "horror", "thriller",
     "thrillers", "mystery", "mysteries", "romance", "biography", "biographies", "history", "classics",
@@ -83,6 +85,8 @@ def is_container_folder(name: str | None, title_slot: bool = False) -> bool:
         return bool(name.strip()) and not any(c.isalnum() for c in name)
     if title_slot:
         return all(w in _FORMAT_FOLDER_WORDS or _FORMAT_TOKEN.match(w) for w in words)
+    if " ".join(words) in NO_ONE:  # a music manager's folder for a cast's or an unknown disc's artist
+        return True
     return all(w in _CONTAINER_WORDS or _CONTAINER_TOKEN.match(w) for w in words)
 
 
@@ -292,9 +296,13 @@ def _reread_without_containers(
     above: list[str], folder: str, parse_subtitle: bool
 ) -> tuple[str | None, str | None, _TitleFolder | None] | None:
     """(author, series, title folder) read ABS's way once container folders are left out, or None
-    when there is none to leave out. The title folder is re-read only when it was a container."""
+    when there is none to leave out. The title folder is re-read only when it was a container: a
+    format folder, or one disc of a set that ABS does not fold into its parent ('Disc 3 of 12',
+    'CD 3 - Title' under 'Title')."""
     kept = [p for p in above if not is_container_folder(p)]
-    title_is_container = bool(kept) and is_container_folder(folder, title_slot=True)
+    title_is_container = bool(kept) and (
+        is_container_folder(folder, title_slot=True) or _is_disc_of(folder, kept[-1])
+    )
     if len(kept) == len(above) and not title_is_container:
         return None
     new_folder = None
@@ -304,6 +312,16 @@ def _reread_without_containers(
     new_series = kept[-1] if len(kept) > 1 else None
     new_author = kept[-2] if len(kept) > 1 else (kept[-1] if kept else None)
     return new_author, new_series, new_folder
+
+
+def _is_disc_of(folder: str, parent: str) -> bool:
+    """'Disc 3 of 12' or 'CD 3 - Title' under 'Title' (or 'Author - Title'): a folder that names only a
+    disc of the book its parent folder names."""
+    disc = split_disc(folder)
+    if disc is None:
+        return False
+    rest = fold_key(disc.rest)
+    return not rest or fold_key(parent).endswith(rest)
 
 
 def _abs_asin(folder: str) -> tuple[str, str | None]:

@@ -12,6 +12,7 @@ from tasks.evidence.folders import is_container_folder, parse_folder
 from tasks.evidence.release_names import title_readings
 from tasks.evidence.rows import Evidence, TagReadError, add_row, audio_files, fold_key, split_ext
 from tasks.evidence.tags import YEAR_IN, cap_text, file_format, read_file_tags, tags_evidence
+from tasks.normalise import disc_value, split_disc
 
 
 def abs_evidence(metadata: dict[str, Any]) -> list[Evidence]:
@@ -135,7 +136,27 @@ def evidence_for_item(
     known_n = [e.value for e in own if e.field == "narrator"]
     known_n += [e.value for e in abs_rows if e.field == "narrator" and fold_key(e.value) not in from_tags_n]
     tag_rows = [row for tags, rule in tag_sets for row in tags_evidence(tags, rule, known_a, known_n)]
-    return [*abs_rows, *parsed.readings, *filename_rows, *tag_rows]
+    rows = [*abs_rows, *parsed.readings, *filename_rows, *tag_rows]
+    return rows + _disc_rows(rows, rel_path)
+
+
+def _disc_rows(rows: list[Evidence], rel_path: str) -> list[Evidence]:
+    """`disc` rows (rule `scheme.disc`, value "3" or "3/12") for each source whose name carries a disc
+    marker: an album, title or folder named for one disc of a set ('Title (Disc 3)', 'Disc 3 of 12',
+    'Title [3/12]'). The disc number is never the title's; what it says is that the item may be one
+    disc of the book, so its length may be a disc's."""
+    names = [
+        (e.source, e.value) for e in rows if e.field == "title" and not (e.rule or "").startswith("scheme.")
+    ]
+    names += [("path", folder) for folder in rel_path.replace("\\", "/").strip("/").split("/")[-2:]]
+    out: list[Evidence] = []
+    seen: set[tuple[str, str]] = set()
+    for source, name in names:
+        disc = split_disc(name)
+        if disc is not None and (source, value := disc_value(disc)) not in seen:
+            seen.add((source, value))
+            add_row(out, source, "disc", value, "scheme.disc")
+    return out
 
 
 def _mark_folder_name_title(rows: list[Evidence], rel_path: str, is_file: bool) -> list[Evidence]:

@@ -42,8 +42,10 @@ _ROMAN = {
 }
 NUMBER = r"(?:\d{1,3}(?:\.\d{1,2})?|" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r"|[ivx]{1,4})"
 
+# (The BBC's CD sets of its radio plays: "(BBC Radio 4 Full-Cast Dramatisation)".)
 _NOISE_TOKEN = (
-    rf"{RIP_TAGS}|dramati[sz]ed(?: edition)?|full[- ]cast(?: dramati[sz]ation)?|retail|{ENCODING_TAGS}|{YEAR}"
+    rf"{RIP_TAGS}|dramati[sz]ed(?: edition)?|(?:bbc )?(?:radio ?\d? )?full[- ]cast(?: dramati[sz]ation)?|retail|"
+    rf"{ENCODING_TAGS}|{YEAR}"
 )
 # '[Unabridged]', '(64kbps)', '[MP3 64kbps]', '(Retail, 2011)': a bracket of nothing but release notes
 # (a bracket holding only a year is the title's year, read by _TITLE_YEAR).
@@ -63,7 +65,10 @@ _READ_BY = re.compile(
 _UNCLOSED_BRACKET = re.compile(r"\s*[\[({][^\[\](){}]*$")
 # 'Title by Author' (scene names: 'The.Elves.Of.Cintra.by.Terry.Brooks.AUDIOBOOK.MP3-RAiN').
 _BY = re.compile(r"\s+by\s+", re.I)
-_TRAILING_NOISE = re.compile(r"\s*(?:-\s*)?\b(?P<noise>unabridged|abridged)\s*$", re.I)
+# '- Unabridged' and the BBC's imprint, which CD sets of its dramatisations append ('Title - BBC Radio Collection').
+_TRAILING_NOISE = re.compile(
+    r"\s*(?:[-:]\s*)?\b(?P<noise>unabridged|abridged|bbc radio collection)\s*$", re.I
+)
 _TITLE_YEAR = re.compile(rf"^(?P<title>.+?)\s*[\[(](?P<year>{YEAR})[\])](?P<rest>.*)$")
 _PAREN_SERIES = re.compile(
     rf"^(?P<title>.+?)\s*[\[(](?P<series>[^()\[\]]+?)(?:,\s*|\s+)(?:{VOLUME_MARK}|no\.?\s*)"
@@ -92,6 +97,9 @@ _LEADING_BOOK_NUM = re.compile(
 _PART = re.compile(rf"(?:^|\s*[-,:]\s*|\s+)\bpart(?:\s+|(?=\d))(?P<pos>{NUMBER})\b\s*", re.I)
 _SEQ_LABEL_ONLY = re.compile(rf"^(?:{alternation((*VOLUME_WORDS, 'part', 'no'))})\.?$", re.I)
 _ARTICLES = frozenset(["the", "a", "an"])
+# What disc databases credit a dramatisation or an unknown disc to instead of a person (freedb, Gracenote,
+# MusicBrainz's special artists): no author, wherever it is written.
+NO_ONE = frozenset(("full cast", "original cast", "various artists", "unknown artist"))
 # Words that make a capitalised phrase a title or a volume label rather than a person.
 _NOT_NAME_WORDS = frozenset(
     [
@@ -144,7 +152,12 @@ def _position(raw: str) -> str | None:
 
 def looks_like_names(text: str) -> bool:
     """'Frank Herbert', 'Collins, Suzanne', 'Pratchett & Gaiman': 2-4 capitalised words per name, no digits."""
-    if not text or any(c.isdigit() for c in text) or len(text) > 80:
+    if (
+        not text
+        or any(c.isdigit() for c in text)
+        or len(text) > 80
+        or WS.sub(" ", text.strip().lower()) in NO_ONE
+    ):
         return False
     names = parse_name_string(text)
     if not names:

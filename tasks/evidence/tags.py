@@ -97,6 +97,7 @@ def tags_evidence(
         if date != (m.group(1) if m else None):
             add_row(rows, "tags", "date", date, rule)
     add_row(rows, "tags", "publisher", get("tagPublisher"), rule)
+    add_row(rows, "tags", "disc", get("tagDisc"), rule)
     add_row(rows, "tags", "isbn", get("tagIsbn"), rule)
     add_row(rows, "tags", "asin", get("tagASIN"), rule)
     add_row(rows, "tags", "language", get("tagLanguage"), rule)
@@ -114,7 +115,8 @@ def _tag_people(
       album artist differs from it and either is one, or the composer repeats the artist (the
       narrator written twice);
     - `<rule>.composer_as_author`: the composer is an author another source names and the artist
-      is not (m4b-tool's `--writer`, some rippers);
+      is not (m4b-tool's `--writer`, some rippers); or, in a file iTunes encoded, any composer
+      other than the artist (an author beside the artist, and still a narrator);
     - `<rule>.artist_as_narrator`: the artist whose role went to the album artist or composer, or
       an artist another source names as the narrator (and not as an author).
     A composer who repeats the author is the author written twice, not a narrator; placeholder
@@ -159,7 +161,22 @@ def _tag_people(
     for n in narrator_tag or composer:
         if person_key(n) not in author_keys and person_key(n) not in keys([m for m, _ in narrators]):
             narrators.append((n, rule))
+    if not moved and not narrator_tag and _itunes_writer(get, composer, slot):
+        # iTunes keeps a CD's writer in the composer field while its disc database may credit an
+        # audiobook's reader as the artist (and the folder iTunes names after the artist): the
+        # composer is as likely the author as the artist is, so it is an author too, besides the
+        # narrator ABS reads it as.
+        authors += [(n, f"{rule}.composer_as_author") for n in composer if person_key(n) not in author_keys]
     return authors, narrators
+
+
+def _itunes_writer(get: Any, composer: list[str], slot: list[str]) -> bool:
+    """A composer other than the artist on a file iTunes encoded (its encoder tag says so)."""
+    encoder = get("tagEncoder") or ""
+    if not encoder.lower().startswith("itunes") or not composer:
+        return False
+    slot_keys = {person_key(n) for n in slot}
+    return any(person_key(n) not in slot_keys for n in composer)
 
 
 # Raw tag name (lower-case) -> metaTags key, per format. ABS's prober lookups (utils/prober.js) plus
@@ -215,6 +232,7 @@ _MP4_MAP = {
     "ldes": "tagDescription",
     "©cmt": "tagComment",
     "©pub": "tagPublisher",
+    "©too": "tagEncoder",
     "©mvn": "tagSeries",
     "©mvi": "tagSeriesPart",
 }
@@ -236,6 +254,7 @@ _ID3_MAP = {
     "TLAN": "tagLanguage",
     "TRCK": "tagTrack",
     "TPOS": "tagDisc",
+    "TSSE": "tagEncoder",
 }
 
 

@@ -27,8 +27,10 @@ LEADING_TRACK = re.compile(
     rf"^\s*(?:(?:{alternation((*TRACK_WORDS, *DISC_WORDS))})\s*)?\d{{1,4}}(?:\s*[-._)]\s*|\s+)(?=\D)",
     re.I,
 )
+# ... and freedb's per-disc track titles 'Title 3-01' (disc 3, track 01), as EAC names the files.
 TRAILING_TRACK = re.compile(
-    rf"(?:\s*[-_,]\s*|\s+)(?:(?:{_NUMBERED})[\s._-]*)?\(?\d{{1,4}}(?:\s*of\s*\d{{1,4}})?\)?$", re.I
+    rf"(?:\s*[-_,]\s*|\s+)(?:(?:{_NUMBERED})[\s._-]*)?\(?(?:\d{{1,2}}-)?\d{{1,4}}(?:\s*of\s*\d{{1,4}})?\)?$",
+    re.I,
 )
 # A heading alone ('Prologue', 'Chapter', 'Ch.') or a numbered division with its name ('Part One: The Fall').
 CHAPTERISH = re.compile(

@@ -9,9 +9,11 @@ Two kinds of function:
 
 All functions are pure and cheap; the scoring pipeline calls them once per *unique* string. Modules:
 `numbers` (number words, Roman numerals, series positions), `release` (separators and release tags),
-`titles`, `names`, and `vocabulary` (the rip tags, heading and series words every parser shares).
+`discs` (the disc markers of CD sets), `titles`, `names`, and `vocabulary` (the rip tags, heading and
+series words every parser shares).
 """
 
+from tasks.normalise.discs import CD_SECONDS, Disc, disc_value, of_a_set, split_disc
 from tasks.normalise.names import name_key, normalise_name, split_credits, split_names
 from tasks.normalise.numbers import CARDINAL_WORDS, ORDINAL_WORDS, parse_position, roman_to_int
 from tasks.normalise.release import respace, strip_release_tags, uses_separators
@@ -28,18 +30,23 @@ from tasks.normalise.titles import (
 
 __all__ = [
     "CARDINAL_WORDS",
+    "CD_SECONDS",
+    "Disc",
     "ORDINAL_WORDS",
     "TitleParts",
+    "disc_value",
     "is_placeholder_title",
     "name_key",
     "normalise_name",
     "normalise_series",
     "normalise_text",
+    "of_a_set",
     "normalise_title",
     "parse_position",
     "respace",
     "roman_to_int",
     "split_credits",
+    "split_disc",
     "split_names",
     "split_title",
     "strip_article",

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from anyascii import anyascii
 
+from tasks.normalise.discs import split_disc
 from tasks.normalise.numbers import number_token, parse_position
 from tasks.normalise.vocabulary import (
     AUDIO_FORMATS,
@@ -30,9 +31,12 @@ _EDITION_SPELLINGS = {
 }
 _EDITION_FLAGS = {spelling: flag for flag, spellings in _EDITION_SPELLINGS.items() for spelling in spellings}
 _FORMATS = alternation(AUDIO_FORMATS)
-# Bracketed noise that says nothing about which book it is (only about the edition or the rip).
+# Bracketed noise that says nothing about which book it is (only about the edition or the rip), with
+# the catalogue notes of CD sets: a library edition (Recorded Books, Chivers, W F Howes sell these to
+# libraries) and the BBC's imprint. A dramatisation's note stays: a catalogue files it as a book of its own.
 _BRACKET_NOISE_RE = re.compile(
     r"\s*[\(\[\{]\s*(?P<noise>(?:un)?abridged|dramati[sz]ed(?: adaptation)?|full[- ]cast(?: edition)?|"
+    r"library edition|bbc radio collection|"
     rf"radio drama|{AUDIOBOOK}|audible(?: audio)?|retail|a novel|novel|{BITRATE}|{_FORMATS}|{RECORDING_YEAR}|"
     rf"unknown|(?:{alternation(NARRATOR_VERBS)}) by [^\)\]\}}]*)\s*[\)\]\}}]",
     re.I,
@@ -152,9 +156,12 @@ def split_title(s: str | None) -> TitleParts:
     # of some, and skipping a search that cannot match changes nothing but the time.
     if _DIGIT_RE.search(text):
         text = _LEADING_NOISE_RE.sub("", text)
-    # Peel trailing noise and series brackets in any order until nothing changes.
+    # Peel trailing noise, disc markers and series brackets in any order until nothing changes.
     for _ in range(6):
         before = text
+        disc = split_disc(text)
+        if disc is not None and disc.rest:  # "Title (Disc 3 of 12)": one disc of the book, not a volume
+            text = disc.rest
         brackets = "(" in text or "[" in text
         m = _BRACKET_NOISE_RE.search(text) if brackets or "{" in text else None
         while m:
@@ -292,4 +299,5 @@ def is_placeholder_title(title: str) -> bool:
     request, and as evidence it would contradict every right answer.
     Short numbers stay searchable: "1984" and "11/22/63" are real titles."""
     text = re.sub(r"[\s_\-.]+", " ", title.strip().lower()).strip()
-    return bool(_PLACEHOLDER_TITLE.match(text))
+    disc = split_disc(title)
+    return bool(_PLACEHOLDER_TITLE.match(text)) or (disc is not None and not disc.rest)

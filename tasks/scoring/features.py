@@ -17,9 +17,10 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from tasks.normalise import CD_SECONDS
 from tasks.scoring.comparisons import FAIR_TITLE, level_exprs
 from tasks.scoring.glued import echoes, shorthand
-from tasks.scoring.prepare import SOURCE_BIT
+from tasks.scoring.prepare import DISC_OF_SET, SOURCE_BIT
 from tasks.scoring.rivals import length_settles, outvoted
 
 c = pl.col
@@ -264,9 +265,11 @@ def _editions(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> p
     """Per pair: the book's audio edition that matches the item — the one with the item's ASIN, else the
     one closest in duration (then the lowest edition id) — and how far its duration is from the item's."""
     editions = books.select("book_id", "editions").explode("editions").drop_nulls().unnest("editions")
-    long = base.join(editions, on="book_id").join(
-        items.select("item_idx", "duration"), on="item_idx", how="left"
-    )
+    # One disc of a set (numbered among several and no longer than a CD holds) is an ABS item of its own
+    # where ABS does not fold disc folders: its length is a disc's, not the book's.
+    one_disc = c("flags").list.contains(DISC_OF_SET).fill_null(False) & (c("duration") <= CD_SECONDS)
+    length = pl.when(one_disc).then(None).otherwise(c("duration")).alias("duration")
+    long = base.join(editions, on="book_id").join(items.select("item_idx", length), on="item_idx", how="left")
     asin_hit = long.join(_explode(items, "item_idx", {"asin": "asins"}), on=["item_idx", "asin"], how="semi")
     long = long.join(
         asin_hit.select("pair", "edition_id", asin_hit=pl.lit(True)), on=["pair", "edition_id"], how="left"

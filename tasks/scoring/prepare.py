@@ -24,6 +24,7 @@ from tasks.normalise import (
     normalise_name,
     normalise_series,
     normalise_text,
+    of_a_set,
     parse_position,
     split_credits,
     split_title,
@@ -36,8 +37,9 @@ if TYPE_CHECKING:
 
 # Bump when a normalisation rule (tasks/normalise/) or the shape of these frames changes: the keys
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
-PREPARE_VERSION = "4"
+PREPARE_VERSION = "5"
 FOLDER_NAME_RULE = "abs.metadata.folder_name"
+DISC_OF_SET = "disc_of_set"  # the flag of an item a name or tag numbers among the discs of a set
 
 # Evidence sources, each a bit in a title variant's `sources` mask (so "which sources agree" is one OR).
 SOURCES = ("abs", "path", "filename", "tags", "transcript")
@@ -272,6 +274,16 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
         .group_by("item_id")
         .agg(isbns=pl.col("i").unique(maintain_order=True))
     )
+    # A name or tag that numbers the item among the discs of a set ("Title (Disc 3)", disc tag "3/12"):
+    # flag `disc_of_set`, so features can tell a disc's length from the book's.
+    discs = ev.filter(pl.col("field") == "disc")
+    discs = discs.with_columns(
+        named=map_unique(discs["value"], lambda v: of_a_set(v, named=True), pl.Boolean),
+        tagged=map_unique(discs["value"], lambda v: of_a_set(v, named=False), pl.Boolean),
+    )
+    in_set = discs.filter(
+        pl.when(pl.col("rule").str.starts_with("tags.")).then(pl.col("tagged")).otherwise(pl.col("named"))
+    )
     flags = (
         pl.concat(
             [
@@ -279,6 +291,7 @@ def item_frame(evidence: pl.DataFrame, items: pl.DataFrame | None = None) -> pl.
                     "item_id", f=pl.col("value").str.to_lowercase()
                 ),
                 titles.select("item_id", f="flags").explode("f"),
+                in_set.select("item_id", f=pl.lit(DISC_OF_SET)),
             ]
         )
         .drop_nulls()
