@@ -204,8 +204,8 @@ def asked_already(span: str, known: set[str]) -> bool:
 async def _search_stage(
     state: FetchState, todo: list[Lookup], run_left: int, searched_before: dict[str, set[str]]
 ) -> list[Lookup]:
-    """Each still unidentified item's searches (a spoken name, then its title spans in turn, while its
-    cap leaves room for the hydration after), then one hydration of every item's picks together.
+    """Each still unidentified item's searches (a spoken name, then its best title span, while its cap
+    leaves room for the hydration after), then one hydration of every item's picks together.
     Returns the items that searched. An item whose best span is a title already asked for is not
     searched by title: one of its text-path titles (`searched_before`: the candidates step looked it
     up), one of its candidates', or one the exact title lookup found books of (it finds every book of
@@ -245,6 +245,8 @@ async def _search_stage(
                 found = await search_one(state, query, text, "transcript_search")
             for book_id in found:
                 picks.setdefault(book_id, []).append(lk.result.item_id)
+            if not by_name:
+                break  # one title search, for its best span: a lesser span rarely names the book
     await hydrate(state, list(picks), lambda ids: sorted({i for b in ids for i in picks[b]}))
     return searched
 
