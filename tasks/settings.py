@@ -135,9 +135,10 @@ class Settings(BaseSettings):
     listen_outro_seconds: float = 60.0
     listen_workers: int = 2
     # Hardcover requests one listened item may spend looking its spoken book up (a name lookup, a title
-    # lookup, a search and its hydration), and a listen run in all: listening is the last resort for
-    # items text could not match, so its share of the 5,000/day budget stays a fifth at most.
-    listen_search_requests_per_item: int = Field(default=4, ge=0)
+    # lookup, a name search, a title search and their hydration), and a listen run in all: listening is
+    # the last resort for items text could not match, so its share of the 5,000/day budget stays a
+    # fifth at most.
+    listen_search_requests_per_item: int = Field(default=5, ge=0)
     listen_search_requests_per_run: int = Field(default=1000, ge=0)
     dask_address: str | None = None
 

@@ -37,7 +37,7 @@ def _shared_author_books():
     return books
 
 
-def _lookups(db_path, spoken: dict[str, str], cap: int = 4) -> list[Lookup]:
+def _lookups(db_path, spoken: dict[str, str], cap: int = 5) -> list[Lookup]:
     seed_items(db_path, [{"item_id": i, "title": "Unknown 0001", "authors": []} for i in spoken])
     lookups = []
     for item_id, text in spoken.items():
@@ -115,8 +115,10 @@ def test_items_found_only_by_a_search_still_get_their_books_and_share_one_hydrat
         for lk, target in zip(searched, targets, strict=True):
             assert "search" in lk.outcome.strategies and lk.outcome.searched
             assert target.book_id in {c.book_id for c in lk.candidates or []}
-        # names (all items) + titles (the two left) + their two searches + one hydration of both picks
-        assert sent == _billed(emu) == 5
+        # names (all items) + titles (the two left) + one search of the name both speak (the second is
+        # the cache's) + their two title searches + one hydration of both picks
+        assert all(lk.outcome.strategies.count("name_search") == 1 for lk in searched)
+        assert sent == _billed(emu) == 6
 
 
 def test_the_per_run_and_per_item_caps_hold(db_path):
@@ -174,5 +176,7 @@ def test_a_spoken_title_the_text_path_looked_up_already_is_not_searched_again(db
         searched = [e.variables["query"] for e in emu.request_log if "search" in e.root_fields]
     known, new = lookups
     assert "search" not in known.outcome.strategies and "search" in new.outcome.strategies
-    assert searched == ["The Tin Lantern"]
-    assert sent == _billed(emu) == 2 + 1 + 1  # both items' two exact lookups, one search, its hydration
+    # the name both speak is searched once (the second item's search is the cache's); of the titles,
+    # only the one never asked
+    assert searched == ["Wilhelmina Quarterstaff", "The Tin Lantern"]
+    assert sent == _billed(emu) == 2 + 1 + 1 + 1  # two exact lookups, two searches, one hydration

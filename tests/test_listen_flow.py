@@ -148,7 +148,7 @@ def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
     # The one item whose spoken book no candidate is was looked up in Hardcover (the emulator), within
     # its cap; heard again with nothing changed, every lookup is answered from the cache.
     billed = hc_server.billed()
-    assert 1 <= billed <= 4 and json.loads(run["counts"])["search_requests"] == billed
+    assert 1 <= billed <= 5 and json.loads(run["counts"])["search_requests"] == billed
     assert listen(item_ids=["li-hail_mary_m4b"], db_path=str(db_path))["search_requests"] == 0
     assert hc_server.billed() == billed
 

@@ -93,3 +93,28 @@ def test_a_clearer_rehearing_is_looked_up_with_what_is_left_of_the_cap(db_path):
         )
     assert (result.verdict, result.book_id) == (IDENTIFIED, book.book_id)
     assert outcome.requests <= 2
+
+
+def test_a_misspelt_author_is_found_through_a_search_for_the_spoken_name(db_path):
+    # A tiny model's hearing: the title garbled past a title search, the author one letter off the
+    # catalogue's spelling (so the exact name lookup finds nothing), the narrator heard whole.
+    book = _book("Rage")
+    text = "This is Audible. Range, written by Richard Bachmann. Narrated by Grover Parker. Chapter 1."
+    result, candidates, outcome, sent = _lookup(db_path, "li-rage", text, cap=5)
+    assert (result.verdict, result.book_id) == (IDENTIFIED, book.book_id)
+    assert outcome.strategies[:3] == ("spoken_names", "spoken_titles", "name_search")
+    assert book.book_id in {c.book_id for c in candidates or []} and outcome.requests == sent <= 5
+
+
+def test_a_name_search_keeps_only_books_by_someone_of_that_name(db_path):
+    # "Volume Zero One" reads like a name; searched, it finds the title "Zero to One", whose title the
+    # transcript holds whole - but nobody of that name wrote or read it, so it is no candidate.
+    other = _book("Zero to One")
+    text = (
+        "This has been a recorded book's production of one piece, Volume Zero One, from I.K. I.K. I. "
+        "You read that was Marisa Runneke."
+    )
+    result, candidates, outcome, _sent = _lookup(db_path, "li-zero", text, cap=5)
+    assert "name_search" in outcome.strategies
+    assert other.book_id not in {c.book_id for c in candidates or []}
+    assert result.book_id != other.book_id

@@ -260,11 +260,11 @@ async def search_one(state: FetchState, item: ItemQuery, title: str, strategy: s
 
     A long title that finds nothing is searched once more by its first words, when the budget leaves
     room for that search and a hydration after it."""
-    hits = await _search_hits(state, item, title)
+    hits = await search_hits(state, item, title)
     budget = state.client.budget
     room = budget.max_requests is None or budget.sent + 2 <= budget.max_requests
     if hits == [] and room and (shorter := shorter_search(title)):
-        hits = await _search_hits(state, item, shorter)
+        hits = await search_hits(state, item, shorter)
     picks = []
     for score, doc in rerank_hits(item, hits or [])[:SEARCH_KEEP]:
         book_id = int(doc["id"])
@@ -273,7 +273,7 @@ async def search_one(state: FetchState, item: ItemQuery, title: str, strategy: s
     return picks
 
 
-async def _search_hits(state: FetchState, item: ItemQuery, text: str) -> list[dict[str, Any]] | None:
+async def search_hits(state: FetchState, item: ItemQuery, text: str) -> list[dict[str, Any]] | None:
     """The hits of one search; None when it failed (recorded against the item)."""
     try:
         data = await state.client.query(

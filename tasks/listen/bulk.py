@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tasks.listen.credits import Credits
+from tasks.listen.phrases import phrase_containment, tokens
 from tasks.listen.search import (
     _AUTHOR_BOOK_TITLE,
     SearchOutcome,
@@ -28,12 +29,13 @@ from tasks.listen.search import (
     _title_forms,
     keep_contained,
 )
-from tasks.listen.spans import search_spans, with_generic_spans
+from tasks.listen.spans import credible, search_spans, with_generic_spans
 from tasks.listen.verdict import IDENTIFIED
 
 if TYPE_CHECKING:
     import duckdb
 
+    from tasks.candidates.items import ItemQuery
     from tasks.candidates.state import FetchState
     from tasks.listen.item import ListenResult
     from tasks.listen.verdict import Expected
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 # How alike (rapidfuzz ratio) a span and a title already asked for are when searching the span would
 # only find again what the title found.
 _NEAR_TITLE = 88
+# How much of a found book's author (or narrator) name a searched spoken name must hold to be theirs.
+_NAME_ALIKE, _NAME_SPELT_ALIKE = 0.5, 60
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Lookup:
     error: str | None = None
     # Titles (normalised) the catalogue was asked for already: every book of such a title is known.
     looked_up: set[str] = field(default_factory=set)
+    named: bool = False  # the exact name lookup found books of a spoken name that the transcript holds
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,7 @@ async def _exact_stages(
                 lk.looked_up.update(v for b in books.values() for v in title_variants(b.get("title")))
             if keep_contained(state, item_id, lk.result.transcript, list(books.values()), stage.floor):
                 found.append(lk)
+                lk.named |= stage.key == "names"
         _add_found(con, state, run_id, found)
 
 
@@ -198,11 +204,12 @@ def asked_already(span: str, known: set[str]) -> bool:
 async def _search_stage(
     state: FetchState, todo: list[Lookup], run_left: int, searched_before: dict[str, set[str]]
 ) -> list[Lookup]:
-    """Each still unidentified item's title search (its spans in turn while its cap leaves room for
-    the hydration after), then one hydration of every item's picks together. Returns the items that
-    searched. An item whose best span is a title already asked for is not searched: one of its
-    text-path titles (`searched_before`: the candidates step looked it up), one of its candidates',
-    or one the exact title lookup found books of (it finds every book of that title)."""
+    """Each still unidentified item's searches (a spoken name, then its best title span, while its cap
+    leaves room for the hydration after), then one hydration of every item's picks together.
+    Returns the items that searched. An item whose best span is a title already asked for is not
+    searched by title: one of its text-path titles (`searched_before`: the candidates step looked it
+    up), one of its candidates', or one the exact title lookup found books of (it finds every book of
+    that title)."""
     from tasks.candidates.items import ItemQuery
     from tasks.candidates.strategies import HYDRATE_PER_FIELD, SEARCH_KEEP, hydrate, search_one
     from tasks.hardcover.queries import MAX_ROOT_FIELDS
@@ -217,22 +224,70 @@ async def _search_stage(
         credits = lk.credits
         known = lk.looked_up | searched_before.get(lk.result.item_id, set())
         known.update(v for c in lk.result.expected for v in title_variants(c.title))
-        for span in search_spans(credits, lk.result.transcript):
-            if asked_already(span, known):
+        queries = [(True, q) for q in name_queries(lk)]
+        queries += [(False, s) for s in search_spans(credits, lk.result.transcript)]
+        for by_name, text in queries:
+            if not by_name and asked_already(text, known):
                 break  # its best span was looked up already; a lesser one is not worth a request
             hydration = -(-(len(picks) + SEARCH_KEEP) // per_request)  # requests the shared hydration needs
-            if lk.cap < 2 or state.client.budget.sent + 1 + hydration > run_left:
-                break  # a search needs a hydration after it
+            if lk.cap < (1 if lk in searched else 2) or state.client.budget.sent + 1 + hydration > run_left:
+                break  # a search needs a hydration after it (one for all of the item's searches)
             if lk not in searched:
                 searched.append(lk)
                 lk.cap -= 1  # the item's share of the hydration, as it would cost alone
             lk.cap -= 1
-            lk.outcome.strategies += ("search",)
-            query = ItemQuery(lk.result.item_id, [span], credits.authors[:1])
-            for book_id in await search_one(state, query, span, "transcript_search"):
+            query = ItemQuery(lk.result.item_id, [text], credits.authors[:1])
+            if by_name:
+                lk.outcome.strategies += ("name_search",)
+                found = await _name_search(state, query, lk.result.transcript)
+            else:
+                lk.outcome.strategies += ("search",)
+                found = await search_one(state, query, text, "transcript_search")
+            for book_id in found:
                 picks.setdefault(book_id, []).append(lk.result.item_id)
+            if not by_name:
+                break  # one title search, for its best span: a lesser span rarely names the book
     await hydrate(state, list(picks), lambda ids: sorted({i for b in ids for i in picks[b]}))
     return searched
+
+
+def name_queries(lk: Lookup) -> list[str]:
+    """The spoken name to search for, when the exact name lookup found none of the item's books: the
+    search forgives the letters a small model gets wrong in a name ("Richard Bachmann", "Jose
+    Caremago"), which an exact lookup cannot. The credited author first, then the narrator (the
+    search finds a book by its narrators too), then the other name-like spans."""
+    if lk.named:
+        return []
+    names = lk.credits.authors[:1] + lk.credits.narrators[:1] + lk.credits.name_spans
+    return [n for n in dict.fromkeys(names) if credible(n)][:1]
+
+
+async def _name_search(state: FetchState, query: ItemQuery, transcript: str) -> list[int]:
+    """One search for a spoken name; its books by someone of that name (the search also matches
+    titles and series: "Volume Zero One" finds "Zero to One") whose title the transcript holds, as an
+    exact name lookup's would, become candidates. Returns their ids."""
+    from tasks.candidates.strategies import search_hits
+
+    name = query.titles[0]
+    books = [
+        {**doc, "id": int(doc["id"])}
+        for h in await search_hits(state, query, name) or []
+        if (doc := h.get("document") or {}).get("id") is not None
+        and any(_same_person(name, person) for person in doc.get("author_names") or [])
+    ]
+    keep_contained(state, query.item_id, transcript, books, _AUTHOR_BOOK_TITLE)
+    return [b["id"] for b in books if b["id"] in state.found.get(query.item_id, {})]
+
+
+def _same_person(heard: str, person: str) -> bool:
+    """Could the heard name be this person's, misheard? Its words sound or spell alike, or the whole
+    name spells much alike ("Cheton Bargot" for Chetan Bhagat)."""
+    from rapidfuzz import fuzz
+
+    return (
+        phrase_containment(person, heard, phonetic=True) >= _NAME_ALIKE
+        or fuzz.ratio(" ".join(tokens(heard)), " ".join(tokens(person))) >= _NAME_SPELT_ALIKE
+    )
 
 
 def _add_found(con: duckdb.DuckDBPyConnection, state: FetchState, run_id: str, found: list[Lookup]) -> None:

@@ -6,7 +6,10 @@ and most exact first, stopping as soon as a candidate is identified by containme
 1. every spoken name (author credits, and the name-like spans of "<Author>, <Title>") in one
    `books_by_authors` lookup — the author's books that the transcript contains become candidates;
 2. every spoken title span, in a few spellings, in one exact `books_by_titles` lookup;
-3. a title search for the best span worth a request (`tasks.listen.spans.search_spans`: a numbered
+3. a search for the first spoken name, when the exact lookup found none of its books (the search
+   forgives a misheard letter or two): its books by someone of that name whose title the transcript
+   holds become candidates;
+4. a title search for the best span worth a request (`tasks.listen.spans.search_spans`: a numbered
    volume as one phrase, the cue reading's title, the first other spans; never a name, a publisher or
    a long span whole), unless that span is a title already asked for — one of the item's text-path
    titles or candidates', or one the exact lookup found books of — (then one hydration of the picks).
