@@ -87,6 +87,54 @@ def tree_cpu_seconds() -> float:
     return total
 
 
+def _role(proc: object, workers: set[int]) -> str:
+    """Which part of a listening run a process of this tree is (by pid for Dask workers, else by command)."""
+    pid = getattr(proc, "pid", None)
+    if pid in workers:
+        return "dask_workers"
+    try:
+        command = " ".join(proc.cmdline())  # type: ignore[attr-defined]
+    except Exception:  # ended, or not readable: still counted, under "other"
+        return "other"
+    if "uvicorn" in command and "prefect" in command:
+        return "prefect_api"
+    if "--serve-abs" in command:
+        return "abs_emulator"
+    if "emulators.hardcover" in command:
+        return "hardcover_emulator"
+    return "other"
+
+
+def cpu_seconds_by_role(client: Client) -> dict[str, float]:
+    """CPU seconds so far of each part of the run: this process (the flow, the in-process Dask scheduler
+    and nannies) as `flow_process`, the Dask workers, the Prefect API, each emulator, anything else."""
+    import psutil
+
+    workers = set(client.run(os.getpid).values())
+    me = psutil.Process()
+    out = dict.fromkeys(
+        ("flow_process", "dask_workers", "prefect_api", "abs_emulator", "hardcover_emulator", "other"), 0.0
+    )
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        role = "flow_process" if proc.pid == me.pid else _role(proc, workers)
+        out[role] += times.user + times.system
+    return out
+
+
+def busy_seconds(task_stream: list[dict]) -> float:
+    """Seconds the workers spent computing tasks, from Dask's task stream records."""
+    return sum(
+        span["stop"] - span["start"]
+        for record in task_stream
+        for span in record.get("startstops", ())
+        if span["action"] == "compute"
+    )
+
+
 def process_cpu_seconds() -> float:
     """CPU seconds of this process and of its finished children (extract and process-pool workers)."""
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
