@@ -8,12 +8,14 @@ import os
 import resource
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from distributed import Client
 
 ADDRESS_VARIABLE = "SHELFMATCH_DASK_ADDRESS"
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "deploy" / "dask"
 
 
 @contextmanager
@@ -22,11 +24,13 @@ def dask_cluster(workers: int) -> Iterator[Client]:
 
     Worker processes inherit the environment as it is on entry: set every SHELFMATCH_* first.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     before = os.environ.get(ADDRESS_VARIABLE)
     logging.getLogger("distributed").setLevel(logging.WARNING)  # not every worker's start and stop
     with (
+        dask.config.set(deployment_config()),  # the nannies hand it to the workers they start
         LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
@@ -40,6 +44,24 @@ def dask_cluster(workers: int) -> Iterator[Client]:
                 os.environ.pop(ADDRESS_VARIABLE, None)
             else:
                 os.environ[ADDRESS_VARIABLE] = before
+
+
+def deployment_config() -> dict[str, object]:
+    """The Dask settings docs/operations.md has a deployment's scheduler and workers start with
+    (deploy/dask/*.yaml), as dotted keys."""
+    import yaml
+
+    def flat(prefix: str, value: object) -> dict[str, object]:
+        if not isinstance(value, dict):
+            return {prefix: value}
+        return {
+            k: v for key, sub in value.items() for k, v in flat(f"{prefix}.{key}".lstrip("."), sub).items()
+        }
+
+    out: dict[str, object] = {}
+    for path in sorted(CONFIG_DIR.glob("*.yaml")):
+        out.update(flat("", yaml.safe_load(path.read_text())))
+    return out
 
 
 def _own_cpu_seconds() -> float:

@@ -162,7 +162,7 @@ def listen(
         # One connection held open for the loop keeps DuckDB's database open in this process: each
         # item's short connections then reuse it instead of reopening the file and checkpointing it
         # on close, work that competes with the workers for the same cores.
-        with connect(db), progress(len(jobs), "items listened to") as bar:
+        with connect(db, migrate_schema=False), progress(len(jobs), "items listened to") as bar:
             for batch in hear(jobs, settings):
                 for result in batch:
                     if can_search and wants_lookup(result, result.credits):
