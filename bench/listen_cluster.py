@@ -8,12 +8,14 @@ import os
 import resource
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from distributed import Client
 
 ADDRESS_VARIABLE = "SHELFMATCH_DASK_ADDRESS"
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "deploy" / "dask"
 
 
 @contextmanager
@@ -22,11 +24,13 @@ def dask_cluster(workers: int) -> Iterator[Client]:
 
     Worker processes inherit the environment as it is on entry: set every SHELFMATCH_* first.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     before = os.environ.get(ADDRESS_VARIABLE)
     logging.getLogger("distributed").setLevel(logging.WARNING)  # not every worker's start and stop
     with (
+        dask.config.set(deployment_config()),  # the nannies hand it to the workers they start
         LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
@@ -40,6 +44,24 @@ def dask_cluster(workers: int) -> Iterator[Client]:
                 os.environ.pop(ADDRESS_VARIABLE, None)
             else:
                 os.environ[ADDRESS_VARIABLE] = before
+
+
+def deployment_config() -> dict[str, object]:
+    """The Dask settings docs/operations.md has a deployment's scheduler and workers start with
+    (deploy/dask/*.yaml), as dotted keys."""
+    import yaml
+
+    def flat(prefix: str, value: object) -> dict[str, object]:
+        if not isinstance(value, dict):
+            return {prefix: value}
+        return {
+            k: v for key, sub in value.items() for k, v in flat(f"{prefix}.{key}".lstrip("."), sub).items()
+        }
+
+    out: dict[str, object] = {}
+    for path in sorted(CONFIG_DIR.glob("*.yaml")):
+        out.update(flat("", yaml.safe_load(path.read_text())))
+    return out
 
 
 def _own_cpu_seconds() -> float:
@@ -85,6 +107,54 @@ def tree_cpu_seconds() -> float:
             continue
         total += times.user + times.system
     return total
+
+
+def _role(proc: object, workers: set[int]) -> str:
+    """Which part of a listening run a process of this tree is (by pid for Dask workers, else by command)."""
+    pid = getattr(proc, "pid", None)
+    if pid in workers:
+        return "dask_workers"
+    try:
+        command = " ".join(proc.cmdline())  # type: ignore[attr-defined]
+    except Exception:  # ended, or not readable: still counted, under "other"
+        return "other"
+    if "uvicorn" in command and "prefect" in command:
+        return "prefect_api"
+    if "--serve-abs" in command:
+        return "abs_emulator"
+    if "emulators.hardcover" in command:
+        return "hardcover_emulator"
+    return "other"
+
+
+def cpu_seconds_by_role(client: Client) -> dict[str, float]:
+    """CPU seconds so far of each part of the run: this process (the flow, the in-process Dask scheduler
+    and nannies) as `flow_process`, the Dask workers, the Prefect API, each emulator, anything else."""
+    import psutil
+
+    workers = set(client.run(os.getpid).values())
+    me = psutil.Process()
+    out = dict.fromkeys(
+        ("flow_process", "dask_workers", "prefect_api", "abs_emulator", "hardcover_emulator", "other"), 0.0
+    )
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        role = "flow_process" if proc.pid == me.pid else _role(proc, workers)
+        out[role] += times.user + times.system
+    return out
+
+
+def busy_seconds(task_stream: list[dict]) -> float:
+    """Seconds the workers spent computing tasks, from Dask's task stream records."""
+    return sum(
+        span["stop"] - span["start"]
+        for record in task_stream
+        for span in record.get("startstops", ())
+        if span["action"] == "compute"
+    )
 
 
 def process_cpu_seconds() -> float:

@@ -52,6 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.listen_cluster import (  # noqa: E402
+    busy_seconds,
+    cpu_seconds_by_role,
     dask_cluster,
     process_cpu_seconds,
     tree_cpu_seconds,
@@ -274,6 +276,8 @@ def listen_figures(db: Path, sample: list[str], tmp: Path) -> dict:
 
 def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
     """One cold listen flow run over `sample` on a fresh cluster of `workers` one-thread workers."""
+    from distributed import get_task_stream
+
     from flows.listen import listen
     from tasks.warehouse import connect, fetch_dicts
 
@@ -284,9 +288,11 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
     load0 = os.getloadavg()[0]
     with dask_cluster(workers) as client:
         cpu0, all0 = workers_cpu_seconds(client), tree_cpu_seconds()
-        wait0 = workers_runqueue_wait_seconds(client)
-        summary, seconds, steps = timed_flow(listen, copy, item_ids=sample)
+        wait0, roles0 = workers_runqueue_wait_seconds(client), cpu_seconds_by_role(client)
+        with get_task_stream(client) as stream:
+            summary, seconds, steps = timed_flow(listen, copy, item_ids=sample)
         workers_cpu, all_cpu = workers_cpu_seconds(client) - cpu0, tree_cpu_seconds() - all0
+        roles = {k: v - roles0[k] for k, v in cpu_seconds_by_role(client).items()}
         workers_wait = workers_runqueue_wait_seconds(client) - wait0
     with connect(copy, read_only=True) as con:
         results = fetch_dicts(con, bench_sql("listen_run_results"), [summary["run_id"]])
@@ -303,10 +309,16 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
         # ready to run but not given a core: the machine was short of CPU (others' load or our own),
         # as opposed to workers idle or blocked
         "workers_runqueue_wait_seconds": round(workers_wait, 1),
+        # Dask tasks run and the seconds the workers spent in them: the rest of workers × hearing
+        # seconds they sat idle (waiting for work the flow had not handed out yet, or for the last task)
+        "dask_tasks": len(stream.data),
+        "workers_busy_seconds": round(busy_seconds(stream.data), 1),
         "main_process_cpu_seconds": summary["cpu_seconds"],
         # the workers, this process, the Prefect API server and both emulators: the 2 cores' whole load
         # from this run (the workers' share of it bounds what a second worker can add)
         "all_processes_cpu_seconds": round(all_cpu, 1),
+        # the same CPU per heard item, by process: what competes with the workers for the cores
+        "cpu_seconds_per_item": {k: round(v / len(sample), 3) for k, v in roles.items()},
         "windows": sum(r["windows"] for r in results),
         "verdicts": dict(Counter(r["verdict"] for r in results)),
         "search_requests": summary.get("search_requests"),

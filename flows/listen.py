@@ -1,25 +1,28 @@
 """listen: hear the items that have no positive match, store what they say, search and re-score.
 
-Per item (a Prefect task on the flow's task runner: threads by default, a Dask cluster when
-SHELFMATCH_DASK_ADDRESS is set): transcribe the intro in 30 s steps, then the outro, until title and
-author (and series) are heard. The flow's main process alone writes DuckDB.
+Per item, in batches that shrink as the work runs out (one Prefect task each, on the flow's task
+runner: threads by default, a Dask cluster when SHELFMATCH_DASK_ADDRESS is set; tasks/listen/batches.py
+says why): transcribe the intro in 30 s steps, then the outro, until title and author (and series) are
+heard. The flow's main process alone writes DuckDB.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.score import score
 from tasks.artifacts import progress, summary_markdown
+from tasks.listen.batches import failed_batch, in_batches
 from tasks.listen.bulk import Lookup, follow_up_all, wants_lookup
 from tasks.listen.item import (
     ListenJob,
@@ -89,10 +92,42 @@ class SettingsTaskRunner(TaskRunner[Any]):
         future: PrefectFuture[Any] = self._runner.submit(task, parameters, wait_for, dependencies)
         return future
 
+    def slots(self, settings: Settings) -> int:
+        """How many items can be heard at once: the Dask cluster's worker threads, else the threads'."""
+        client = getattr(self._runner, "client", None)  # a DaskTaskRunner's, connected as it started
+        if client is not None:
+            return max(1, int(sum(client.nthreads().values())))
+        return max(1, settings.listen_workers)
 
-@task(name="listen-to-item", cache_policy=NO_CACHE, task_run_name="listen-{job.item_id}")
-def listen_item(job: ListenJob) -> ListenResult:
-    return listen_to_item(job, get_settings())
+
+def _batch_run_name() -> str:
+    from prefect.runtime import task_run
+
+    jobs: list[ListenJob] = task_run.parameters["jobs"]
+    more = f"-and-{len(jobs) - 1}-more" if len(jobs) > 1 else ""
+    return f"listen-{jobs[0].item_id if jobs else 'nothing'}{more}"
+
+
+@task(name="listen-to-items", cache_policy=NO_CACHE, task_run_name=_batch_run_name)
+def listen_items(jobs: list[ListenJob]) -> list[ListenResult]:
+    """Hear a batch of items one after the other: each item's result, its failure included."""
+    settings = get_settings()
+    return [listen_to_item(job, settings) for job in jobs]
+
+
+def hear(jobs: list[ListenJob], settings: Settings) -> Iterator[list[ListenResult]]:
+    """The results of `jobs` heard on the flow's task runner, a batch at a time as each finishes; a
+    batch whose task failed as a whole yields an error result for each of its items."""
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    slots = runner.slots(settings) if isinstance(runner, SettingsTaskRunner) else settings.listen_workers
+    submitted = {listen_items.submit(batch): batch for batch in in_batches(jobs, slots)}
+    for future in as_completed(list(submitted)):
+        try:
+            results: list[ListenResult] = future.result()
+        except Exception as exc:  # the worker died or the batch could not travel: its items failed
+            results = failed_batch(submitted[future], exc)
+        yield results
 
 
 @flow(name="listen", task_runner=SettingsTaskRunner())
@@ -127,14 +162,16 @@ def listen(
         # One connection held open for the loop keeps DuckDB's database open in this process: each
         # item's short connections then reuse it instead of reopening the file and checkpointing it
         # on close, work that competes with the workers for the same cores.
-        with connect(db), progress(len(jobs), "items listened to") as bar:
-            for future in as_completed([listen_item.submit(job) for job in jobs]):
-                result = future.result()
-                if can_search and wants_lookup(result, result.credits):
-                    lookups.append(Lookup(result, result.credits, settings.listen_search_requests_per_item))
-                else:
-                    finish(result)
-                bar.advance()
+        with connect(db, migrate_schema=False), progress(len(jobs), "items listened to") as bar:
+            for batch in hear(jobs, settings):
+                for result in batch:
+                    if can_search and wants_lookup(result, result.credits):
+                        lookups.append(
+                            Lookup(result, result.credits, settings.listen_search_requests_per_item)
+                        )
+                    else:
+                        finish(result)
+                bar.advance(len(batch))
         spent, exhausted = (
             follow_up_all(db, run.run_id, lookups, run_cap, settings) if lookups else (0, False)
         )
@@ -171,12 +208,12 @@ def confirm_and_look_again(
     look up the spellings the re-hearings give, with what is left of each item's cap. Returns the
     requests sent."""
     confirm = [lk for lk in lookups if lk.candidates and needs_confirmation(lk.result, lk.candidates)]
-    futures = [
-        listen_item.submit(confirmation_job(jobs[lk.result.item_id], lk.candidates or [], lk.result))
-        for lk in confirm
+    confirmations = [
+        confirmation_job(jobs[lk.result.item_id], lk.candidates or [], lk.result) for lk in confirm
     ]
-    for lk, future in zip(confirm, futures, strict=True):
-        merge_confirmation(lk.result, future.result(), lk.candidates or [])
+    heard = {r.item_id: r for batch in hear(confirmations, settings) for r in batch}
+    for lk in confirm:  # a failed re-hearing leaves the first hearing standing
+        merge_confirmation(lk.result, heard[lk.result.item_id], lk.candidates or [])
     # The re-hearing may spell the book better than the first: what is left of the item's cap looks
     # that spelling up too (identical lookups are answered from the cache).
     again = {

@@ -36,3 +36,16 @@ def run_logs(state: Any, min_level: int) -> list[str]:
             return await client.read_logs(log_filter=flt)
 
     return [log.message for log in asyncio.run(read())]
+
+
+def task_run_names(state: Any) -> dict[str, str]:
+    """The flow run's task runs: name -> state name."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async def read():
+        async with get_client() as client:
+            flt = FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            return await client.read_task_runs(flow_run_filter=flt)
+
+    return {run.name: run.state_name for run in asyncio.run(read())}

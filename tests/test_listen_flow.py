@@ -86,9 +86,13 @@ def listen_env(monkeypatch, spoken_books):
 
 
 def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
-    prefect_harness, listen_env, spoken_books, db_path, hc_server
+    prefect_harness, listen_env, spoken_books, db_path, hc_server, monkeypatch
 ):
     from flows.listen import listen
+
+    # One thread: the 4 items go out as batches of 2, 1 and 1 (one task run each), the corrupt file
+    # possibly in the same batch as a good one.
+    monkeypatch.setenv("SHELFMATCH_LISTEN_WORKERS", "1")
 
     seed(
         db_path,
@@ -135,9 +139,17 @@ def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
     assert run["status"] == "completed" and json.loads(run["counts"])["identified"] == 1
     # the run shows its progress over the items, and says at WARNING which item could not be heard
     from flows.cli_runtime import flush_prefect_logs
-    from tests.prefect_reads import artifacts_of, run_logs
+    from tests.prefect_reads import artifacts_of, run_logs, task_run_names
 
     assert float(artifacts_of(state)["progress"].data) == 100.0
+    # The run history names, in the task run that heard them, the 4 items: each once, every batch
+    # Completed (the corrupt file is its item's failure, not its batch's).
+    batches = task_run_names(state)
+    assert set(batches.values()) == {"Completed"}, batches
+    named = [n for n in batches if n.startswith("listen-li-")]
+    assert sorted(len(n.split("-and-")) for n in named) == [1, 1, 2], named
+    assert sum(1 + int(n.split("-and-")[1].split("-")[0]) if "-and-" in n else 1 for n in named) == 4
+    assert len({n.split("-and-")[0] for n in named}) == 3
     flush_prefect_logs()
     assert any("li-corrupt could not be heard" in m for m in run_logs(state, 30))
 
@@ -176,8 +188,11 @@ def test_listen_flow_runs_on_the_dask_cluster_its_address_names(
     ):
         monkeypatch.setenv("SHELFMATCH_DASK_ADDRESS", cluster.scheduler_address)
         with get_task_stream(client) as stream:
-            summary = listen(item_ids=[i["id"] for i in items.values()], db_path=str(db_path))
+            state = listen(
+                item_ids=[i["id"] for i in items.values()], db_path=str(db_path), return_state=True
+            )
         on_workers = client.run(_loaded_models)
+    summary = state.result()
     assert summary["items"] == 2
     with connect(db_path) as con:
         verdicts = dict(con.execute("SELECT item_id, verdict FROM listen_results").fetchall())
@@ -195,6 +210,11 @@ def test_listen_flow_runs_on_the_dask_cluster_its_address_names(
     assert len(first) == 2, first
     (start_a, stop_a), (start_b, stop_b) = first.values()
     assert max(start_a, start_b) < min(stop_a, stop_b), first
+    # Two items on two workers: a task run each, named after its item.
+    from tests.prefect_reads import task_run_names
+
+    heard = {k: v for k, v in task_run_names(state).items() if k.startswith("listen-")}
+    assert heard == {f"listen-{i['id']}": "Completed" for i in items.values()}
 
 
 def _first_computes(records: list[dict]) -> dict[str, tuple[float, float]]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+import numpy as np
+
 from tasks.listen.asr import (
     AsrFailed,
     WindowTranscript,
@@ -142,6 +144,15 @@ class _Opener:
         self.streamer: AbsFileStreamer | None = None
         self.local_bytes = 0
         self.source: str | None = None
+        # Each window's samples as first decoded: the hinted re-hearing of a window reads them here
+        # instead of fetching and decoding the same stretch again.
+        self.samples: dict[tuple[str, float], np.ndarray] = {}
+
+    def read(self, audio: AudioWindows, ref: AudioFileRef, start: float, seconds: float) -> np.ndarray:
+        key = (ref.ino, start)
+        if key not in self.samples:
+            self.samples[key] = audio.read(start, seconds)
+        return self.samples[key]
 
     def open(self, ref: AudioFileRef) -> AudioWindows:
         local = self.settings.local_path(ref.path)
@@ -315,11 +326,15 @@ def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
             last_duration = first_duration if last is first else last.duration
             intro, outro = plan_windows(first_duration, last_duration, last is first, settings)
             for start in intro:
-                if _listen_window(result, audio, first, "intro", start, model, settings, job.candidates):
+                if _listen_window(
+                    result, opener, audio, first, "intro", start, model, settings, job.candidates
+                ):
                     break
             if not is_settled(result, job.candidates) and outro and last is first:
                 for start in outro:
-                    if _listen_window(result, audio, first, "outro", start, model, settings, job.candidates):
+                    if _listen_window(
+                        result, opener, audio, first, "outro", start, model, settings, job.candidates
+                    ):
                         break
         if not is_settled(result, job.candidates) and last is not first:
             with opener.open(last) as audio:
@@ -327,7 +342,9 @@ def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
                 if audio.duration and audio.duration != last_duration:
                     _, outro = plan_windows(None, audio.duration, False, settings)
                 for start in outro:
-                    if _listen_window(result, audio, last, "outro", start, model, settings, job.candidates):
+                    if _listen_window(
+                        result, opener, audio, last, "outro", start, model, settings, job.candidates
+                    ):
                         break
         finish_verdict(result)
         if needs_confirmation(result, job.candidates):
@@ -368,6 +385,7 @@ def _window(ino: str, kind: str, start: float, heard: WindowTranscript, hinted: 
 
 def _listen_window(
     result: ListenResult,
+    opener: _Opener,
     audio: AudioWindows,
     ref: AudioFileRef,
     kind: str,
@@ -377,7 +395,7 @@ def _listen_window(
     candidates: list[Expected],
 ) -> bool:
     """Transcribe one window, re-read everything heard so far; True when settled."""
-    samples = audio.read(start, settings.listen_step_seconds)
+    samples = opener.read(audio, ref, start, settings.listen_step_seconds)
     if len(samples) == 0:
         return False
     result.windows.append(
@@ -453,8 +471,10 @@ def _confirm(
         ref = by_ino.get(ino)
         if ref is None:
             continue
-        with opener.open(ref) as audio:
-            samples = audio.read(start, settings.listen_step_seconds)
+        samples = opener.samples.get((ino, start))
+        if samples is None:  # a window first heard by another task (the flow's confirmation pass)
+            with opener.open(ref) as audio:
+                samples = opener.read(audio, ref, start, settings.listen_step_seconds)
         heard = transcribe_window(model, samples, hotwords=hot, options=decode_options(settings))
         result.windows.append(_window(ino, kind, start, heard, hinted=True))
     evaluate(result, job.candidates)

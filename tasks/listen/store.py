@@ -45,8 +45,10 @@ def candidates_for(con: duckdb.DuckDBPyConnection, item_ids: list[str]) -> dict[
 
 
 def load_jobs(db_path: Path | str, item_ids: list[str] | None, max_items: int | None) -> list[ListenJob]:
-    """One job per item to hear, with its audio files in play order and its current candidates."""
-    with connect(db_path) as con:
+    """One job per item to hear, with its audio files in play order and its current candidates.
+
+    The listen flow's run record migrated the warehouse as the run started: no schema work here."""
+    with connect(db_path, migrate_schema=False) as con:
         ids = items_to_listen(con, item_ids, max_items)
         if not ids:
             return []
