@@ -146,6 +146,28 @@ def test_changed_evidence_is_fetched_again_and_only_that_item(db_path):
     assert again.items == 1 and again.skipped_unchanged == 9
 
 
+def test_identifiers_answered_in_one_mix_are_not_asked_again_in_another(db_path):
+    """Each ASIN's and ISBN's editions are remembered on their own: when some items come back (their
+    evidence changed, e.g. listening heard a title), their identifiers, asked before among others, are
+    not asked again, and they still bring the same editions."""
+    items = catalogue_items(12, start=3100)
+    with_ids = [it for it in items if it.get("asin") or it.get("isbn")]
+    assert len(with_ids) >= 4
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        first = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r1")
+        assert first.requests["editions_by_identifiers"] == 1
+        before = candidates_by_item(db_path)
+        seed_items(db_path, [dict(it, title=f"{it['title']} (heard)") for it in with_ids[1:3]])
+        again = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r2")
+        asked = [e.variables for e in emu.request_log if "editions" in e.root_fields]
+    assert again.items == 2 and "editions_by_identifiers" not in again.requests
+    assert len(asked) == 1  # the first run's, with every item's identifiers
+    after = candidates_by_item(db_path)
+    for it in with_ids[1:3]:
+        assert it["truth"] in before[it["item_id"]] and it["truth"] in after[it["item_id"]]
+
+
 def test_the_daily_cap_stops_the_run_and_the_next_run_resumes_without_repeating_a_request(db_path):
     # Items that need a title search each (a typo, no author, no identifiers): the cap falls mid-run.
     items = searching_items(12, start=4000)
