@@ -450,7 +450,7 @@ def test_a_long_title_run_together_with_its_subtitle_is_searched_again_by_its_fi
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
         searched = [e.variables["query"] for e in emu.request_log if e.variables and "query" in e.variables]
-    assert searched == [title, "The Harbinger"]
+    assert searched == [title.lower(), "the harbinger"]
     assert summary.requests["search"] == 2
     assert book.book_id in candidates_by_item(db_path)["li_h"]
 
@@ -467,6 +467,22 @@ def _fetch_with_folder_title(db_path, item: dict, folder_title: str) -> tuple[li
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
     return candidates_by_item(db_path)[item["item_id"]], dict(summary.requests)
+
+
+def test_a_title_searched_in_another_case_or_spacing_is_answered_from_the_cache(db_path):
+    """The search ignores case and spacing: one request answers a title however it is written."""
+    from emulators.catalogue import load_catalogue
+
+    book = next(b for b in load_catalogue().books if b.title == "The Harbinger")
+    typo = "The Harbnger"  # not the catalogue's title: only the search finds it
+    spellings = {"li_c1": typo, "li_c2": typo.lower(), "li_c3": "The  HARBNGER "}
+    seed_items(db_path, [{"item_id": k, "title": t, "authors": [], "truth": 0} for k, t in spellings.items()])
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+        searched = [e.variables["query"] for e in emu.request_log if "search" in e.root_fields]
+    assert searched == ["the harbnger"] and summary.requests["search"] == 1
+    found = candidates_by_item(db_path)
+    assert all(book.book_id in found[k] for k in spellings)
 
 
 def test_a_folder_s_short_title_brings_no_rival_for_the_book_its_asin_names(db_path):

@@ -174,5 +174,5 @@ def test_a_spoken_title_the_text_path_looked_up_already_is_not_searched_again(db
         searched = [e.variables["query"] for e in emu.request_log if "search" in e.root_fields]
     known, new = lookups
     assert "search" not in known.outcome.strategies and "search" in new.outcome.strategies
-    assert searched == ["The Tin Lantern"]
+    assert searched == ["the tin lantern"]
     assert sent == _billed(emu) == 2 + 1 + 1  # both items' two exact lookups, one search, its hydration
