@@ -97,3 +97,11 @@ def test_the_spoken_article_is_optional_and_run_together_initials_are_spelt_out(
     forms = _title_forms(Credits(title="the first men in the moon"))
     assert "First Men in the Moon" in forms and "The First Men in the Moon" in forms
     assert {"J.P. Delaney", "J. P. Delaney"} <= set(_name_forms(Credits(authors=["JP Delaney"])))
+
+
+def test_a_heard_span_in_lower_case_is_looked_up_in_title_case_only():
+    from tasks.listen.credits import Credits
+    from tasks.listen.search import _title_forms
+
+    forms = _title_forms(Credits(title="the elves of cintra", title_spans=["Dune", "10th", "one was closed"]))
+    assert forms == ["The Elves of Cintra", "Elves of Cintra", "Dune", "10th", "One Was Closed"]
