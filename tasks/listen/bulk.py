@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 # How alike (rapidfuzz ratio) a span and a title already asked for are when searching the span would
 # only find again what the title found.
 _NEAR_TITLE = 88
+# How much of each other (phonetic containment, both ways) a span and a title asked for hold when
+# the span is that title misheard.
+_SOUNDS_LIKE = 0.8
 
 
 @dataclass
@@ -209,12 +212,18 @@ def credited(names: list[str], credits: Credits) -> list[str]:
 
 def asked_already(span: str, known: set[str]) -> bool:
     """Is `span` one of the `known` titles (normalised), or so near one ("the Antichrist", "The
-    Anti-Christ") that a typo-tolerant search for it would find what that title found?"""
+    Anti-Christ") that a typo-tolerant search for it would find what that title found? A span that
+    sounds like one word for word ("sleek house" for Bleak House) and holds nothing more is that title
+    misheard: its search finds nothing the title's did not."""
     from rapidfuzz import fuzz
 
     from tasks.normalise.titles import title_variants
 
-    return any(fuzz.ratio(v, k) >= _NEAR_TITLE for v in title_variants(span) for k in known)
+    return any(fuzz.ratio(v, k) >= _NEAR_TITLE for v in title_variants(span) for k in known) or any(
+        min(phrase_containment(k, span, phonetic=True), phrase_containment(span, k, phonetic=True))
+        >= _SOUNDS_LIKE
+        for k in known
+    )
 
 
 async def _search_stage(
