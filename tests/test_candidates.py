@@ -8,6 +8,7 @@ import pytest
 
 from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
 from tasks.candidates.fetch import fetch_candidates_for, search_for_item
+from tasks.candidates.items import load_items
 from tasks.candidates.titles import name_variants
 from tasks.settings import get_settings
 from tasks.warehouse import connect
@@ -508,3 +509,36 @@ def test_a_folder_s_short_title_is_not_looked_up_as_another_book(db_path):
     found, requests = _fetch_with_folder_title(db_path, item, "Glass")
     assert book.book_id in found
     assert set(requests) == {"books_by_authors"}
+
+
+def test_items_listening_identified_are_settled_and_only_the_others_are_asked_about_again(db_path):
+    """After listening, the items whose transcript evidence is new are fetched again, but for the ones
+    the listen run identified: the book heard is one of their candidates, so they keep the candidates
+    they have and their evidence counts as fetched (a later run asks nothing for them)."""
+    from flows.sync import changed_evidence
+
+    items = catalogue_items(3, start=3200)
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r1")
+    before = candidates_by_item(db_path)
+    heard = {items[0]["item_id"]: "identified", items[1]["item_id"]: "uncertain"}
+    with connect(db_path) as con:
+        for item_id, verdict in heard.items():
+            con.execute(
+                "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule, run_id) "
+                "VALUES (?, 'transcript', 'title', 'Heard Title', 0, 'transcript.title', 'listen-1')",
+                [item_id],
+            )
+            con.execute(
+                "INSERT INTO listen_results(item_id, run_id, verdict, listened_at) VALUES (?, 'listen-1', ?, now())",
+                [item_id, verdict],
+            )
+    assert changed_evidence.fn(str(db_path), "listen-1") == [items[1]["item_id"]]
+    with connect(db_path) as con:
+        left = [it.item_id for it in load_items(con, list(heard))]
+        (n,) = con.execute(
+            "SELECT n_candidates FROM hc_item_status WHERE item_id = ?", [items[0]["item_id"]]
+        ).fetchone()
+    assert left == [items[1]["item_id"]]  # the identified item's new evidence counts as fetched
+    assert n == len(before[items[0]["item_id"]]) > 0 and candidates_by_item(db_path) == before
