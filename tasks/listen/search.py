@@ -80,15 +80,12 @@ def _title_forms(credits: Credits) -> list[str]:
     # "the first drop of crimson" is catalogued "First Drop of Crimson": the spoken article may be extra
     spans = [v for s in spans for v in (s, re.sub(r"(?i)^(?:the|a|an)\s+(?=\S)", "", s)) if v]
     # The catalogue writes titles capitalised: a heard span in lower case is asked in title case only
-    # (the model's lower case is its guess, never the catalogue's spelling) - but for the cue reading's
-    # title, which becomes the item's evidence: the candidates step asks for it as written, and finds
-    # that answer remembered.
-    forms = [f for s in spans for f in _capitalised(title_forms(s), keep_all=s == credits.title)]
-    return list(dict.fromkeys(forms))[:100]
+    # (the model's lower case is its guess, never the catalogue's spelling).
+    return list(dict.fromkeys(f for s in spans for f in _capitalised(title_forms(s))))[:100]
 
 
-def _capitalised(forms: list[str], keep_all: bool) -> list[str]:
-    return forms if keep_all else [f for f in forms if not f.islower()] or forms
+def _capitalised(forms: list[str]) -> list[str]:
+    return [f for f in forms if not f.islower()] or forms
 
 
 def keep_contained(
