@@ -25,13 +25,14 @@ from flows.listen import listen
 from flows.score import score
 from tasks.artifacts import progress, publish_summary, publish_table
 from tasks.candidates.items import load_items
+from tasks.candidates.store import settle_evidence
 from tasks.notify import notify_sync
 from tasks.report import listen_failures, review_queue_head, sync_counts, sync_notes, warehouse_state
 from tasks.settings import get_settings
 from tasks.warehouse import connect, load_sql, now, run_record
 
 
-# Read-only queries and artifact posts: safe to retry (a DuckDB lock blip, an API hiccup).
+# Queries, idempotent writes and artifact posts: safe to retry (a DuckDB lock blip, an API hiccup).
 @task(name="read-warehouse-state", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
 def read_state(db: str, since: datetime) -> dict[str, Any]:
     return warehouse_state(db, since)
@@ -39,12 +40,15 @@ def read_state(db: str, since: datetime) -> dict[str, Any]:
 
 @task(name="read-changed-evidence", retries=2, retry_delay_seconds=[2, 5], cache_policy=NO_CACHE)
 def changed_evidence(db: str, listen_run_id: str) -> list[str]:
-    """The items the listen run wrote evidence for whose candidates were fetched for other evidence."""
+    """The items the listen run wrote evidence for whose candidates were fetched for other evidence
+    and that it did not identify. The ones it identified are settled with the candidates they have
+    (the book heard is one of them): asking about what was heard would only bring its rivals."""
     with connect(db) as con:
-        heard = [
-            r[0] for r in con.execute(load_sql("sync_heard_items"), {"run_id": listen_run_id}).fetchall()
-        ]
-        return [it.item_id for it in load_items(con, heard)] if heard else []
+        rows = con.execute(load_sql("sync_heard_items"), {"run_id": listen_run_id}).fetchall()
+        items = load_items(con, [r[0] for r in rows]) if rows else []
+        identified = {item_id for item_id, heard_it in rows if heard_it}
+        settle_evidence(con, [it for it in items if it.item_id in identified], listen_run_id)
+        return [it.item_id for it in items if it.item_id not in identified]
 
 
 def requests_left(max_requests: int | None, results: dict[str, dict[str, Any]]) -> int | None:

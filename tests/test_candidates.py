@@ -8,6 +8,7 @@ import pytest
 
 from emulators.hardcover import HardcoverEmulator, run_hardcover_emulator
 from tasks.candidates.fetch import fetch_candidates_for, search_for_item
+from tasks.candidates.items import load_items
 from tasks.candidates.titles import name_variants
 from tasks.retry import RetryPolicy
 from tasks.settings import get_settings
@@ -145,6 +146,28 @@ def test_changed_evidence_is_fetched_again_and_only_that_item(db_path):
         seed_items(db_path, [changed])
         again = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r2")
     assert again.items == 1 and again.skipped_unchanged == 9
+
+
+def test_identifiers_answered_in_one_mix_are_not_asked_again_in_another(db_path):
+    """Each ASIN's and ISBN's editions are remembered on their own: when some items come back (their
+    evidence changed, e.g. listening heard a title), their identifiers, asked before among others, are
+    not asked again, and they still bring the same editions."""
+    items = catalogue_items(12, start=3100)
+    with_ids = [it for it in items if it.get("asin") or it.get("isbn")]
+    assert len(with_ids) >= 4
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        first = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r1")
+        assert first.requests["editions_by_identifiers"] == 1
+        before = candidates_by_item(db_path)
+        seed_items(db_path, [dict(it, title=f"{it['title']} (heard)") for it in with_ids[1:3]])
+        again = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r2")
+        asked = [e.variables for e in emu.request_log if "editions" in e.root_fields]
+    assert again.items == 2 and "editions_by_identifiers" not in again.requests
+    assert len(asked) == 1  # the first run's, with every item's identifiers
+    after = candidates_by_item(db_path)
+    for it in with_ids[1:3]:
+        assert it["truth"] in before[it["item_id"]] and it["truth"] in after[it["item_id"]]
 
 
 def test_the_daily_cap_stops_the_run_and_the_next_run_resumes_without_repeating_a_request(db_path):
@@ -431,7 +454,7 @@ def test_a_long_title_run_together_with_its_subtitle_is_searched_again_by_its_fi
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
         searched = [e.variables["query"] for e in emu.request_log if e.variables and "query" in e.variables]
-    assert searched == [title, "The Harbinger"]
+    assert searched == [title.lower(), "the harbinger"]
     assert summary.requests["search"] == 2
     assert book.book_id in candidates_by_item(db_path)["li_h"]
 
@@ -448,6 +471,22 @@ def _fetch_with_folder_title(db_path, item: dict, folder_title: str) -> tuple[li
     with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
         summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
     return candidates_by_item(db_path)[item["item_id"]], dict(summary.requests)
+
+
+def test_a_title_searched_in_another_case_or_spacing_is_answered_from_the_cache(db_path):
+    """The search ignores case and spacing: one request answers a title however it is written."""
+    from emulators.catalogue import load_catalogue
+
+    book = next(b for b in load_catalogue().books if b.title == "The Harbinger")
+    typo = "The Harbnger"  # not the catalogue's title: only the search finds it
+    spellings = {"li_c1": typo, "li_c2": typo.lower(), "li_c3": "The  HARBNGER "}
+    seed_items(db_path, [{"item_id": k, "title": t, "authors": [], "truth": 0} for k, t in spellings.items()])
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        summary = fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r")
+        searched = [e.variables["query"] for e in emu.request_log if "search" in e.root_fields]
+    assert searched == ["the harbnger"] and summary.requests["search"] == 1
+    found = candidates_by_item(db_path)
+    assert all(book.book_id in found[k] for k in spellings)
 
 
 def test_a_folder_s_short_title_brings_no_rival_for_the_book_its_asin_names(db_path):
@@ -473,3 +512,36 @@ def test_a_folder_s_short_title_is_not_looked_up_as_another_book(db_path):
     found, requests = _fetch_with_folder_title(db_path, item, "Glass")
     assert book.book_id in found
     assert set(requests) == {"books_by_authors"}
+
+
+def test_items_listening_identified_are_settled_and_only_the_others_are_asked_about_again(db_path):
+    """After listening, the items whose transcript evidence is new are fetched again, but for the ones
+    the listen run identified: the book heard is one of their candidates, so they keep the candidates
+    they have and their evidence counts as fetched (a later run asks nothing for them)."""
+    from flows.sync import changed_evidence
+
+    items = catalogue_items(3, start=3200)
+    seed_items(db_path, items)
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        fetch_candidates_for(str(db_path), settings_for(emu, db_path), run_id="r1")
+    before = candidates_by_item(db_path)
+    heard = {items[0]["item_id"]: "identified", items[1]["item_id"]: "uncertain"}
+    with connect(db_path) as con:
+        for item_id, verdict in heard.items():
+            con.execute(
+                "INSERT INTO item_evidence(item_id, source, field, value, ordinal, rule, run_id) "
+                "VALUES (?, 'transcript', 'title', 'Heard Title', 0, 'transcript.title', 'listen-1')",
+                [item_id],
+            )
+            con.execute(
+                "INSERT INTO listen_results(item_id, run_id, verdict, listened_at) VALUES (?, 'listen-1', ?, now())",
+                [item_id, verdict],
+            )
+    assert changed_evidence.fn(str(db_path), "listen-1") == [items[1]["item_id"]]
+    with connect(db_path) as con:
+        left = [it.item_id for it in load_items(con, list(heard))]
+        (n,) = con.execute(
+            "SELECT n_candidates FROM hc_item_status WHERE item_id = ?", [items[0]["item_id"]]
+        ).fetchone()
+    assert left == [items[1]["item_id"]]  # the identified item's new evidence counts as fetched
+    assert n == len(before[items[0]["item_id"]]) > 0 and candidates_by_item(db_path) == before

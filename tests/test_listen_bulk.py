@@ -178,5 +178,62 @@ def test_a_spoken_title_the_text_path_looked_up_already_is_not_searched_again(db
     assert "search" not in known.outcome.strategies and "search" in new.outcome.strategies
     # the name both speak is searched once (the second item's search is the cache's); of the titles,
     # only the one never asked
-    assert searched == ["Wilhelmina Quarterstaff", "The Tin Lantern"]
+    assert searched == ["wilhelmina quarterstaff", "the tin lantern"]
     assert sent == _billed(emu) == 2 + 1 + 1 + 1  # two exact lookups, two searches, one hydration
+
+
+def test_a_long_spoken_title_the_text_path_had_is_not_searched_by_its_parts(db_path):
+    # A long title is searched by its inner spans and first words; when the title itself was looked up
+    # already (the item's own metadata has it), none of those parts is worth a request.
+    spoken = {
+        "li-long": f"Tantor Audio presents The Copper Meadow of Evening Bells, by Ana Jones. {NARRATOR}"
+    }
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        lookups = _lookups(db_path, spoken)
+        seed_items(
+            db_path, [{"item_id": "li-long", "title": "The Copper Meadow of Evening Bells", "authors": []}]
+        )
+        settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+        sent, _ = follow_up_all(db_path, "run-1", lookups, 1000, settings)
+    assert "search" not in lookups[0].outcome.strategies
+    # the two exact lookups, and one search for the spoken name the catalogue did not know exactly
+    assert "name_search" in lookups[0].outcome.strategies
+    assert sent == _billed(emu) == 2 + 1
+
+
+def test_the_audio_crediting_the_item_s_own_author_brings_that_author_s_books_and_no_search(db_path):
+    # The folder's tags name another book of the author; the audio says the book, its title and the
+    # author's name both misheard. The author the item names is credited by the audio: every book of
+    # theirs comes with the spoken names (one request), the one the audio says is identified, and no
+    # title search is made. An author the catalogue does not know, credited too, is not searched for
+    # by title either: the only books a search could add are other authors'.
+    said, tagged = _shared_author_books()[2:4]
+    assert said.title == "The Drawing of the Three"
+    assert said.authors[0] == tagged.authors[0] == "Stephen King"
+    garbled = "Drawing of Three"  # no exact title lookup finds it; the transcript holds the title
+    spoken = {
+        "li-own": f"Harper Audio presents {garbled}, by Steven Kinge. {NARRATOR}",
+        "li-own-unknown": f"Tantor Audio presents The Glass Orchard, by Wilhelmina Quarterstaf. {NARRATOR}",
+    }
+    with run_hardcover_emulator(HardcoverEmulator(token=HC_TOKEN, limits=fast_limits())) as emu:
+        lookups = _lookups(db_path, spoken)
+        seed_items(
+            db_path,
+            [
+                {"item_id": "li-own", "title": tagged.title, "authors": ["Stephen King"]},
+                {
+                    "item_id": "li-own-unknown",
+                    "title": "Unknown 0002",
+                    "authors": ["Wilhelmina Quarterstaff"],
+                },
+            ],
+        )
+        settings = get_settings(hardcover_url=emu.url, hardcover_token=HC_TOKEN, duckdb_path=db_path)
+        sent, _ = follow_up_all(db_path, "run-1", lookups, 1000, settings)
+        asked = [e.variables for e in emu.request_log if e.status == 200]
+    own, unknown = lookups
+    assert (own.result.verdict, own.result.book_id) == (IDENTIFIED, said.book_id)
+    assert own.text_authors == ["Stephen King"] and unknown.text_authors == ["Wilhelmina Quarterstaff"]
+    assert "Stephen King" in asked[0]["names_0"]
+    assert all("search" not in lk.outcome.strategies for lk in lookups)
+    assert sent == _billed(emu) == 2  # the names (both items), the titles (the unknown author's item)

@@ -91,9 +91,22 @@ def test_a_title_already_asked_for_or_near_one_is_not_asked_again():
     assert asked_already("the Antichrist", known)
     assert asked_already("bleak house", known)
     assert not asked_already("The Copper Meadow", known)
+    # a title misheard word for word is that title; one that says more is another book
+    assert asked_already("sleek house", set(title_variants("Bleak House")))
+    assert asked_already("title palimpsists", set(title_variants("Tidal Palimpsests")))
+    assert not asked_already("Dune Messiah", set(title_variants("Dune")))
+    assert not asked_already("the lantern archive", set(title_variants("The Lantern Orchard")))
 
 
 def test_the_spoken_article_is_optional_and_run_together_initials_are_spelt_out():
     forms = _title_forms(Credits(title="the first men in the moon"))
     assert "First Men in the Moon" in forms and "The First Men in the Moon" in forms
     assert {"J.P. Delaney", "J. P. Delaney"} <= set(_name_forms(Credits(authors=["JP Delaney"])))
+
+
+def test_a_heard_span_in_lower_case_is_looked_up_in_title_case_only():
+    from tasks.listen.credits import Credits
+    from tasks.listen.search import _title_forms
+
+    forms = _title_forms(Credits(title="the elves", title_spans=["Dune", "10th", "one was closed"]))
+    assert forms == ["The Elves", "Elves", "Dune", "10th", "One Was Closed"]

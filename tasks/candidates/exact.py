@@ -40,6 +40,36 @@ def _one_value(name: str, key: str, value: str, page: int) -> tuple[str, str, di
     return cache_key(query, variables), query, variables
 
 
+OneValue = Callable[[str], tuple[str, str, dict[str, Any]]]  # value -> (cache key, query, variables)
+
+
+def remembered(state: FetchState, name: str, values: Iterable[str], one_value: OneValue) -> dict[str, Any]:
+    """The values of `values` answered before (within the cache TTL) → the root field's answer as
+    the one-value query `one_value` makes was remembered; the others are absent."""
+    cache = state.client.cache
+    if cache is None:
+        return {}
+    field = root_field_names(load_query(name))[0]
+    hits = {value: cache.get(one_value(value)[0]) for value in values}
+    return {value: hit.get(field) or [] for value, hit in hits.items() if hit is not None}
+
+
+def remember(state: FetchState, name: str, answers: dict[str, Any], one_value: OneValue) -> None:
+    """Each value's share of answers already paid for, stored as the answer to its one-value query
+    (billed nothing), so a later lookup in another mix of values finds it."""
+    cache = state.client.cache
+    if cache is None or not answers:
+        return
+    field = root_field_names(load_query(name))[0]
+    cache.remember(
+        [
+            (k, name, q, v, {field: found})
+            for value, found in answers.items()
+            for k, q, v in [one_value(value)]
+        ]
+    )
+
+
 async def exact_lookup(
     state: FetchState,
     name: str,
@@ -57,16 +87,12 @@ async def exact_lookup(
     answered only when every request carrying it succeeded; the values of a failed request are left
     out (their items are in `state.failed`).
     """
-    cache = state.client.cache
-    answers: dict[str, list[Book]] = {}
-    todo: dict[str, list[str]] = {}
-    field = root_field_names(load_query(name))[0]
-    for value, item_ids in items_of.items():
-        hit = cache.get(_one_value(name, key, value, page)[0]) if cache is not None else None
-        if hit is None:
-            todo[value] = item_ids
-        else:
-            answers[value] = hit.get(field) or []
+
+    def one_value(value: str) -> tuple[str, str, dict[str, Any]]:
+        return _one_value(name, key, value, page)
+
+    answers: dict[str, list[Book]] = remembered(state, name, items_of, one_value)
+    todo = {value: item_ids for value, item_ids in items_of.items() if value not in answers}
     if answers:  # stored again as fresh as they are; hydration and the caller need them known
         state.client.stats.cache_hits[name] += -(-len(answers) // per_field)  # root fields not sent
         state.keep(list({b["id"]: b for books in answers.values() for b in books}.values()))
@@ -86,13 +112,6 @@ async def exact_lookup(
         for value, item_ids in todo.items()
         if not state.failed.intersection(item_ids)
     }
-    if cache is not None and fresh:
-        cache.remember(
-            [
-                (k, name, q, v, {field: books})
-                for value, books in fresh.items()
-                for k, q, v in [_one_value(name, key, value, page)]
-            ]
-        )
+    remember(state, name, fresh, one_value)
     answers.update(fresh)
     return answers

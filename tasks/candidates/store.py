@@ -266,3 +266,21 @@ def write_candidates(
         return 0
     _transaction(con, frames, sqls)
     return len(rows)
+
+
+def settle_evidence(con: duckdb.DuckDBPyConnection, items: list[ItemQuery], run_id: str | None) -> None:
+    """Mark `items` as fetched for their current evidence, keeping the candidates they have, without
+    a lookup: listening identified one of those candidates, so what it heard (that book's own title
+    and author, or its misheard spelling) can only bring the catalogue's rivals of that book."""
+    if not items:
+        return
+    ts = now()
+    frame = pl.DataFrame(
+        [
+            {"item_id": it.item_id, "evidence_hash": it.evidence_hash, "run_id": run_id, "fetched_at": ts}
+            for it in items
+        ],
+        schema={"item_id": pl.Utf8, "evidence_hash": pl.Utf8, "run_id": pl.Utf8, "fetched_at": pl.Datetime},
+        orient="row",
+    )
+    _transaction(con, {"new_status": frame}, ["candidates_settle"])

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from tasks.candidates.exact import author_names, book_title, exact_lookup
+from tasks.candidates.exact import author_names, book_title, exact_lookup, remember, remembered
 from tasks.candidates.items import ItemQuery
 from tasks.candidates.state import FLOW, FetchState, in_chunks, packed
 from tasks.candidates.store import Cand
@@ -24,6 +24,7 @@ from tasks.candidates.titles import (
     usable_titles,
 )
 from tasks.hardcover.errors import BudgetExhausted, HardcoverAuthError, HardcoverError
+from tasks.hardcover.queries import cache_key, load_query
 from tasks.identifiers import isbn_forms, normalise_asin
 from tasks.normalise import name_key, normalise_series, normalise_title, split_title, title_variants
 from tasks.warehouse import record_error
@@ -43,47 +44,78 @@ WEAK_TITLE = 80.0
 SERIES_NEIGHBOURS = 10
 
 
-async def identifier_phase(state: FetchState, items: list[ItemQuery]) -> None:
-    asin_items: dict[str, list[str]] = defaultdict(list)
-    isbn_items: dict[str, list[str]] = defaultdict(list)
+# An identifier lookup's values, each tagged with its kind (an ASIN and an ISBN-10 may look alike):
+# the query's variable it goes in and the edition field that matches it.
+_ID_KINDS = {"asin": ("asins", "asin"), "isbn13": ("isbn13", "isbn_13"), "isbn10": ("isbn10", "isbn_10")}
+_EDITIONS_LIMIT = 1000  # editions_by_identifiers' `limit`: a full answer may have lost some
+
+
+def _identifier_value(tagged: str) -> tuple[str, str, dict[str, Any]]:
+    """The one-value identifier lookup of `kind:value` (its cache key, query and variables)."""
+    kind, value = tagged.split(":", 1)
+    query = load_query("editions_by_identifiers")
+    variables = {var: [value] if k == kind else [] for k, (var, _) in _ID_KINDS.items()}
+    return cache_key(query, variables), query, variables
+
+
+def _identifiers_of(items: list[ItemQuery]) -> dict[str, list[str]]:
+    """Each item's identifiers as `kind:value` → the items that hold it."""
+    items_of: dict[str, list[str]] = defaultdict(list)
     for it in items:
         for raw in it.asins:
             if a := normalise_asin(raw):
-                asin_items[a].append(it.item_id)
+                items_of[f"asin:{a}"].append(it.item_id)
         for raw in it.isbns:
             i13, i10 = isbn_forms(raw)
-            for v in (i13, i10):
+            for kind, v in (("isbn13", i13), ("isbn10", i10)):
                 if v:
-                    isbn_items[v].append(it.item_id)
+                    items_of[f"{kind}:{v}"].append(it.item_id)
             if not (i13 or i10) and (a := normalise_asin(raw)):  # an ASIN filed as ISBN
-                asin_items[a].append(it.item_id)
-    values = [("asin", v) for v in sorted(asin_items)] + [("isbn", v) for v in sorted(isbn_items)]
-    chunks = in_chunks(values, IDS_PER_FIELD)
+                items_of[f"asin:{a}"].append(it.item_id)
+    return items_of
+
+
+async def identifier_phase(state: FetchState, items: list[ItemQuery]) -> None:
+    """Editions by ASIN and ISBN for many items in one root field. Each identifier's editions (or
+    none) are remembered as the answer to its one-value lookup: a later run that holds it in another
+    mix of identifiers (the items whose evidence listening changed) asks only for the ones never
+    answered."""
+    name = "editions_by_identifiers"
+    items_of = _identifiers_of(items)
+    answers: dict[str, list[dict[str, Any]]] = remembered(state, name, items_of, _identifier_value)
+    if answers:
+        state.client.stats.cache_hits[name] += -(-len(answers) // IDS_PER_FIELD)  # root fields not sent
+    chunks = in_chunks(sorted(v for v in items_of if v not in answers), IDS_PER_FIELD)
     per_field = [
         {
-            "asins": [v for k, v in c if k == "asin"],
-            "isbn13": [v for k, v in c if k == "isbn" and len(v) == 13],
-            "isbn10": [v for k, v in c if k == "isbn" and len(v) == 10],
+            var: [v.split(":", 1)[1] for v in c if v.startswith(f"{kind}:")]
+            for kind, (var, _) in _ID_KINDS.items()
         }
         for c in chunks
     ]
+    state.keep([e["book"] for editions in answers.values() for e in editions if e.get("book")])
 
-    def items_of(i: int) -> list[str]:
-        return sorted({x for k, v in chunks[i] for x in (asin_items if k == "asin" else isbn_items)[v]})
-
-    def on_result(_: int, editions: list[dict[str, Any]]) -> None:
+    def on_result(i: int, editions: list[dict[str, Any]]) -> None:
         state.keep([e["book"] for e in editions if e.get("book")])
-        for e in editions:
-            book = e.get("book") or {}
-            if book.get("id") is None:
-                continue
-            for item_id in asin_items.get(e.get("asin") or "", []):
-                state.add(item_id, Cand(book["id"], "asin", 100.0, e["id"]))
-            for v in (e.get("isbn_13"), e.get("isbn_10")):
-                for item_id in isbn_items.get(v or "", []):
-                    state.add(item_id, Cand(book["id"], "isbn", 100.0, e["id"]))
+        fresh = {}
+        for tagged in chunks[i]:
+            kind, value = tagged.split(":", 1)
+            answers[tagged] = [e for e in editions if e.get(_ID_KINDS[kind][1]) == value]
+            fresh[tagged] = answers[tagged]
+        if len(editions) < _EDITIONS_LIMIT:  # a full page may have left some out: not remembered
+            remember(state, name, fresh, _identifier_value)
 
-    await packed(state, "editions_by_identifiers", per_field, on_result, items_of, "identifier lookup")
+    def item_ids_of(i: int) -> list[str]:
+        return sorted({x for v in chunks[i] for x in items_of[v]})
+
+    await packed(state, name, per_field, on_result, item_ids_of, "identifier lookup")
+    for tagged, editions in answers.items():
+        strategy = "asin" if tagged.startswith("asin:") else "isbn"
+        for e in editions:
+            book_id = (e.get("book") or {}).get("id")
+            if book_id is not None:
+                for item_id in items_of[tagged]:
+                    state.add(item_id, Cand(book_id, strategy, 100.0, e["id"]))
 
 
 def needs_more(state: FetchState, it: ItemQuery, titles: dict[int, tuple[str, str | None]]) -> bool:
@@ -274,10 +306,13 @@ async def search_one(state: FetchState, item: ItemQuery, title: str, strategy: s
 
 
 async def search_hits(state: FetchState, item: ItemQuery, text: str) -> list[dict[str, Any]] | None:
-    """The hits of one search; None when it failed (recorded against the item)."""
+    """The hits of one search; None when it failed (recorded against the item). The search ignores
+    case and spacing, so the query is sent in one spelling of them: "the Iron Meridian" heard after
+    "The Iron Meridian" was searched is answered from the cache."""
+    query = " ".join(text.lower().split())
     try:
         data = await state.client.query(
-            "search_books", {"query": text, "per_page": SEARCH_PER_PAGE}, "search"
+            "search_books", {"query": query, "per_page": SEARCH_PER_PAGE}, "search"
         )
     except (BudgetExhausted, HardcoverAuthError):
         raise

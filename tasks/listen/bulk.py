@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 _NEAR_TITLE = 88
 # How much of a found book's author (or narrator) name a searched spoken name must hold to be theirs.
 _NAME_ALIKE, _NAME_SPELT_ALIKE = 0.5, 60
+# How much of each other (phonetic containment, both ways) a span and a title asked for hold when
+# the span is that title misheard.
+_SOUNDS_LIKE = 0.8
 
 
 @dataclass
@@ -62,6 +65,9 @@ class Lookup:
     # Titles (normalised) the catalogue was asked for already: every book of such a title is known.
     looked_up: set[str] = field(default_factory=set)
     named: bool = False  # the exact name lookup found books of a spoken name that the transcript holds
+    # The item's own (text) authors that the audio credits as its author: their books are all asked
+    # for with the spoken names, so a title search can only bring another author's books.
+    text_authors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,7 @@ async def _exact_stages(
     for stage in _stages():
         forms = {
             lk.result.item_id: stage.forms(lk.credits)
+            + (_name_forms(Credits(authors=lk.text_authors)) if stage.key == "names" else [])
             for lk in todo
             if lk.cap >= 1 and lk.result.verdict != IDENTIFIED and lk.error is None
         }
@@ -179,26 +186,49 @@ async def _exact_stages(
         _add_found(con, state, run_id, found)
 
 
-def _text_titles(con: duckdb.DuckDBPyConnection, todo: list[Lookup]) -> dict[str, set[str]]:
-    """Each item's text-path titles, as normalised variants."""
+def _text_evidence(
+    con: duckdb.DuckDBPyConnection, todo: list[Lookup]
+) -> tuple[dict[str, set[str]], dict[str, list[str]]]:
+    """Each item's text-path titles (as normalised variants) and authors."""
     from tasks.normalise.titles import title_variants
     from tasks.warehouse import fetch_dicts, load_sql
 
-    known: dict[str, set[str]] = {}
+    titles: dict[str, set[str]] = {}
+    authors: dict[str, list[str]] = {}
     rows = fetch_dicts(con, load_sql("listen_text_titles"), {"item_ids": [lk.result.item_id for lk in todo]})
     for row in rows:
-        known.setdefault(row["item_id"], set()).update(title_variants(row["value"]))
-    return known
+        if row["field"] == "title":
+            titles.setdefault(row["item_id"], set()).update(title_variants(row["value"]))
+        else:
+            authors.setdefault(row["item_id"], []).append(row["value"])
+    return titles, authors
+
+
+def credited(names: list[str], credits: Credits) -> list[str]:
+    """The `names` the audio credits as the book's author (heard whole, phonetically)."""
+    from tasks.listen.item import NAME_HEARD
+
+    return [
+        n
+        for n in dict.fromkeys(names)
+        if any(phrase_containment(n, a, phonetic=True) >= NAME_HEARD for a in credits.authors)
+    ]
 
 
 def asked_already(span: str, known: set[str]) -> bool:
     """Is `span` one of the `known` titles (normalised), or so near one ("the Antichrist", "The
-    Anti-Christ") that a typo-tolerant search for it would find what that title found?"""
+    Anti-Christ") that a typo-tolerant search for it would find what that title found? A span that
+    sounds like one word for word ("sleek house" for Bleak House) and holds nothing more is that title
+    misheard: its search finds nothing the title's did not."""
     from rapidfuzz import fuzz
 
     from tasks.normalise.titles import title_variants
 
-    return any(fuzz.ratio(v, k) >= _NEAR_TITLE for v in title_variants(span) for k in known)
+    return any(fuzz.ratio(v, k) >= _NEAR_TITLE for v in title_variants(span) for k in known) or any(
+        min(phrase_containment(k, span, phonetic=True), phrase_containment(span, k, phonetic=True))
+        >= _SOUNDS_LIKE
+        for k in known
+    )
 
 
 async def _search_stage(
@@ -224,8 +254,14 @@ async def _search_stage(
         credits = lk.credits
         known = lk.looked_up | searched_before.get(lk.result.item_id, set())
         known.update(v for c in lk.result.expected for v in title_variants(c.title))
+        if lk.text_authors:
+            # The audio credits the item's own author, all of whose books the spoken names asked for:
+            # a search finds nothing new.
+            continue
         queries = [(True, q) for q in name_queries(lk)]
-        queries += [(False, s) for s in search_spans(credits, lk.result.transcript)]
+        if not (credits.title and asked_already(credits.title, known)):
+            # (a title said that was asked for already: a search of its spans finds nothing new)
+            queries += [(False, s) for s in search_spans(credits, lk.result.transcript)]
         for by_name, text in queries:
             if not by_name and asked_already(text, known):
                 break  # its best span was looked up already; a lesser one is not worth a request
@@ -336,8 +372,11 @@ def follow_up_all(
                 known = {r[0] for r in con.execute(load_sql("hc_known_books"), [cutoff]).fetchall()}
                 state = FetchState(con, client, run_id, known=known, flow="listen")
                 try:
+                    titles, authors = _text_evidence(con, todo)
+                    for lk in todo:
+                        lk.text_authors = credited(authors.get(lk.result.item_id, []), lk.credits)
                     await _exact_stages(con, state, run_id, todo)
-                    searched = await _search_stage(state, todo, run_left, _text_titles(con, todo))
+                    searched = await _search_stage(state, todo, run_left, titles)
                     _add_found(
                         con, state, run_id, [lk for lk in searched if state.found.get(lk.result.item_id)]
                     )

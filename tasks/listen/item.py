@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
 NO_CREDITS = "no_credits"
-_NAME_HEARD = 0.85  # phonetic containment of a name heard whole (the evidence writes it then)
+NAME_HEARD = 0.85  # phonetic containment of a name heard whole (the evidence writes it then)
 _TITLE_SAID = 0.75  # a window holding this much of a candidate's title is where its credits are said
 
 
@@ -447,7 +447,7 @@ def needs_confirmation(result: ListenResult, candidates: list[Expected]) -> bool
         if any(w.hinted for w in result.windows):
             return False
         heard = next((s for s in scores if s.book_id == result.book_id), None)
-        return heard is not None and heard.author < _NAME_HEARD and (heard.narrator or 0.0) < _NAME_HEARD
+        return heard is not None and heard.author < NAME_HEARD and (heard.narrator or 0.0) < NAME_HEARD
     return any(max(s.title, s.author) >= 0.5 for s in scores)
 
 

@@ -82,7 +82,13 @@ def _title_forms(credits: Credits) -> list[str]:
     spans = list(dict.fromkeys(([credits.title] if credits.title else []) + credits.title_spans))
     # "the first drop of crimson" is catalogued "First Drop of Crimson": the spoken article may be extra
     spans = [v for s in spans for v in (s, re.sub(r"(?i)^(?:the|a|an)\s+(?=\S)", "", s)) if v]
-    return list(dict.fromkeys(f for s in spans for f in title_forms(s)))[:100]
+    # The catalogue writes titles capitalised: a heard span in lower case is asked in title case only
+    # (the model's lower case is its guess, never the catalogue's spelling).
+    return list(dict.fromkeys(f for s in spans for f in _capitalised(title_forms(s))))[:100]
+
+
+def _capitalised(forms: list[str]) -> list[str]:
+    return [f for f in forms if not f.islower()] or forms
 
 
 def keep_contained(
