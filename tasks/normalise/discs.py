@@ -15,10 +15,12 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from tasks.normalise.vocabulary import DISC_WORDS, alternation
+
 # The longest audio a Red Book CD holds (79.8 minutes): an item longer than this is more than one disc.
 CD_SECONDS = 80 * 60
 
-_WORD = r"(?:cd|dis[ck])\.?"
+_WORD = rf"(?:{alternation(DISC_WORDS)})\.?"
 _NUMBER = r"0*(?P<disc>\d{1,3})(?:\s*(?:of|/)\s*0*(?P<total>\d{1,3}))?"
 # At the end: "(Disc 3 of 12)", "[CD 3]", "- CD3", ", Disc 3", " Disc 3" (a bracket opened is closed).
 _TRAILING = re.compile(
