@@ -8,7 +8,8 @@ does on wording it was not tuned on.
 
 An item is rendered with a seeded choice of espeak-ng voice, speed (140-200 words a minute), background
 (none, a music bed or noise mixed at 10-20 dB SNR), and layout (credits at the start, after a chapter
-heading, or only at the end; two books in five split over two or three files).
+heading, or only at the end; two books in five split over two or three files). Where a phrasing has a
+music gap, its credits are broken by a few seconds of music with no voice, as publishers' stings do.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ PUBLISHERS = (
     "Penguin Random House Audio",
     "Audible Studios",
 )
+# A publisher's sting between its ident and the title, or between the credits and a copyright line, lasts
+# a few seconds.
+MUSIC_GAP_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -61,14 +65,24 @@ def choose_rendering(rng: random.Random) -> Rendering:
     )
 
 
+def credit_segments(phrasing: Phrasing, book: CorpusBook, publisher: str) -> list[speech.Segment]:
+    """The credits as spoken, with music alone wherever the phrasing has a music gap."""
+    out: list[speech.Segment] = []
+    for i, part in enumerate(phrasing.parts(book, publisher)):
+        if i:
+            out.append(speech.music(MUSIC_GAP_SECONDS))
+        out.append(speech.speech(part))
+    return out
+
+
 def _segments(phrasing: Phrasing, book: CorpusBook, publisher: str, seed: int) -> list[list[speech.Segment]]:
     """The book's audio as files of segments: credits where the phrasing puts them, prose elsewhere."""
-    credits = speech.speech(phrasing.say(book, publisher))
+    credits = credit_segments(phrasing, book, publisher)
     if phrasing.placement == "start":
-        return [[speech.silence(0.5), credits, speech.silence(1.0), speech.speech("Chapter One. ")]]
+        return [[speech.silence(0.5), *credits, speech.silence(1.0), speech.speech("Chapter One. ")]]
     if phrasing.placement == "after_heading":
-        return [[speech.speech("Part One. Chapter One."), speech.silence(1.0), credits, speech.silence(1.0)]]
-    return [[speech.speech(speech.filler_text(8, seed)), speech.silence(1.0), credits, speech.silence(0.5)]]
+        return [[speech.speech("Part One. Chapter One."), speech.silence(1.0), *credits, speech.silence(1.0)]]
+    return [[speech.speech(speech.filler_text(8, seed)), speech.silence(1.0), *credits, speech.silence(0.5)]]
 
 
 def _read_wav(path: Path) -> np.ndarray:

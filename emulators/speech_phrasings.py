@@ -11,22 +11,26 @@ imports nothing from `tasks/`). Splits:
   by …", "The end of …", "the Nth book in the … series", copyright credits, "Welcome to …", title
   then author), ten that were the second frozen split, reported once at 7736f6f and spent
   (LibriVox's disclaimer, Naxos AudioBooks, BBC Audiobooks, Audible Originals, GraphicAudio, Recorded
-  Books' opening and closing, two copyrights, a volume of a cycle, "… tells the story …"), and twelve
+  Books' opening and closing, two copyrights, a volume of a cycle, "… tells the story …"), twelve
   that were the third frozen split, reported once at 0b44263 and spent (Books on Tape, a CD set's
   disc announcements, Random House Audio, Blackstone, Hachette, Podium, BBC Radio 4 episodes, "a
-  production of …", a dedication, a translation, Macmillan's "Part one. Chapter one.");
+  production of …", a dedication, a translation, Macmillan's "Part one. Chapter one."), and twelve that
+  were the fourth frozen split, reported once at 5557684 and spent (Brilliance Audio, Penguin Audio,
+  Clipper Audio's library edition, full-cast roles, Bolinda, "Book three in the … series", an epigraph,
+  "From the author of …", LibriVox's end of book, director and producer credits, Simon & Schuster Audio,
+  HarperAudio);
 - `frozen`: written after all of those, never used while developing, only reported (`bench/listen.py
   --split frozen`). Sources, each a public convention of spoken credits (cited beside each phrasing in
-  the data file): Brilliance Audio's "presents" with the series as "the second novel of the …";
-  Penguin Audio's ident and a producer with a middle initial; W. F. Howes' Clipper Audio library
-  editions ("unabridged … on 14 discs"); full-cast credits naming the other actors; Bolinda's
-  Melbourne recordings with the series said name first ("<Series>, book two"); "Book three in the …
-  series" after the chapter heading; an epigraph and its poet read before the credits; "From the
-  author of <other titles> comes …"; LibriVox's "End of chapter …, and end of <Title>, by <Author>"
-  with the reader's town; closing credits naming a director and producer, then two copyrights; Simon
-  & Schuster Audio's imprint line; HarperAudio's sign-off with its web site. Foreign names, numerals
-  and numbers said as words are spread among them. None shares a sentence with a dev phrasing beyond a
-  bare title, name or "<Title>, by <Author>" (tests/test_speech_phrasings.py checks it).
+  the data file): Audible's closing crew, copyrights, music and brand outro; BBC Radio 4's Book of the
+  Week credits (abridger, reader, producer, production company); a BBC radio drama's closing cast list;
+  Naxos AudioBooks' music and a translator credited beside the reader; LibriVox's dated "Read for
+  LibriVox.org by …"; an introduction and a foreword with their own readers; two authors joined by
+  "and", with the series as a subtitle; a numbered volume of a "sequence"; ISIS's copyright and phonogram
+  ("P") lines; a full-cast adaptation with its director and score; "the <nth> <Series> novel"; a CD
+  library edition's "Disc one of thirteen". Four have a music gap (`MUSIC_GAP`: music with no voice
+  inside the credits); numbers said as words and foreign names are spread among them. None shares a
+  sentence with a dev phrasing beyond a bare title, name or "<Title>, by <Author>"
+  (tests/test_speech_phrasings.py checks it).
 """
 
 from __future__ import annotations
@@ -53,10 +57,14 @@ class CorpusBook:
     year: int | None = None
 
 
+MUSIC_GAP = "[music]"  # in a template: a stretch of music alone between two spoken parts of the credits
+
+
 @dataclass(frozen=True)
 class Phrasing:
     """Spoken credits as a template: {title}, {author}, {narrator}, {publisher}, {year}, and {series},
-    which is `series_text` (with {n}, {nth} and {name}) for a book in a series and empty otherwise."""
+    which is `series_text` (with {n}, {nth} and {name}) for a book in a series and empty otherwise.
+    A `MUSIC_GAP` in the text splits the credits where a production plays music with no voice."""
 
     name: str
     split: str  # dev | frozen
@@ -64,16 +72,22 @@ class Phrasing:
     text: str
     series_text: str = ""
 
-    def say(self, book: CorpusBook, publisher: str) -> str:
+    def parts(self, book: CorpusBook, publisher: str) -> list[str]:
+        """The credits' spoken parts, in order; music alone comes between consecutive parts."""
         p = book.position or 1
         nth = _ORDINALS[p - 1] if 1 <= p <= len(_ORDINALS) else f"number {p}"
         series = ""
         if book.series and book.position:
             series = self.series_text.format(n=speech.number_words(book.position), nth=nth, name=book.series)
-        return self.text.format(
+        filled = self.text.format(
             title=book.title, author=book.author, narrator=book.narrator, publisher=publisher,
             year=book.year or 2015, series=series,
         )  # fmt: skip
+        return [part.strip() for part in filled.split(MUSIC_GAP) if part.strip()]
+
+    def say(self, book: CorpusBook, publisher: str) -> str:
+        """Everything the credits say, without the music between the parts."""
+        return " ".join(self.parts(book, publisher))
 
 
 def _load() -> tuple[Phrasing, ...]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from emulators import speech, speech_corpus
-from emulators.speech_phrasings import PHRASINGS, CorpusBook, phrasings
+from emulators.speech_phrasings import MUSIC_GAP, PHRASINGS, CorpusBook, phrasings
 
 BOOKS = (
     CorpusBook("The Name of the Wind", "Patrick Rothfuss", "Nick Podehl", "Kingkiller Chronicle", 1, 2007),
@@ -24,12 +24,15 @@ FORMER_FROZEN = ("concludes_outro", "a_novel_by", "the_end_of", "studio_series_o
                  "volume_of_cycle", "told_by_voiced_by", "books_on_tape_library", "disc_end_insert_next",
                  "random_house_just_heard", "blackstone_from_the_pen", "hachette_number_in", "podium_look_out",
                  "bbc_radio_episode_one", "a_production_of", "read_in_full", "dedication", "translated_from",
-                 "macmillan_part_one")  # fmt: skip
+                 "macmillan_part_one", "brilliance_novel_of", "penguin_audio_ident", "clipper_library_edition",
+                 "full_cast_roles", "bolinda_series_name_first", "book_in_series_after_heading",
+                 "epigraph_then_credits", "from_the_author_of", "librivox_end_of_book", "closing_director_producer",
+                 "simon_schuster_closing", "harperaudio_sign_off")  # fmt: skip
 
 
 def test_splits_hold_the_former_frozen_phrasings_as_dev_and_new_frozen_ones():
     dev, frozen = phrasings("dev"), phrasings("frozen")
-    assert len(dev) == 36 and len(frozen) == 12
+    assert len(dev) == 48 and len(frozen) == 12
     assert {p.name for p in dev} >= set(FORMER_FROZEN)
     names = [p.name for p in PHRASINGS]
     assert len(names) == len(set(names))
@@ -78,6 +81,21 @@ def test_series_wording_names_the_series_and_its_position():
     assert any(
         series_book.series in s and "one" in s.lower().split(series_book.series.lower())[0] for s in said
     )
+
+
+def test_music_gaps_break_the_credits_with_music_alone():
+    book = BOOKS[0]
+    gapped = [p for p in PHRASINGS if MUSIC_GAP in p.text]
+    assert any(p.split == "frozen" for p in gapped)
+    for p in gapped:
+        parts = p.parts(book, PUBLISHER)
+        assert len(parts) == p.text.count(MUSIC_GAP) + 1 and all(parts), p.name
+        said = p.say(book, PUBLISHER)
+        assert MUSIC_GAP not in said and "music]" not in said.lower()
+        kinds = [s.kind for s in speech_corpus.credit_segments(p, book, PUBLISHER)]
+        assert kinds == ["speech", *["music", "speech"] * (len(parts) - 1)], p.name
+    plain = next(p for p in PHRASINGS if MUSIC_GAP not in p.text)
+    assert [s.kind for s in speech_corpus.credit_segments(plain, book, PUBLISHER)] == ["speech"]
 
 
 @pytest.fixture(scope="module")
