@@ -75,7 +75,7 @@ _STANDALONE = ("Standalone", "Einzelbände", "Novels", "Books")
 
 def _saved(name: str) -> str:
     """A download's name on the share it came through: no '/' or ':' (Windows and SMB refuse them)."""
-    return re.sub(r"\s{2,}", " ", name.replace("/", "-").replace(":", " -")).strip()
+    return name.replace("/", "-").replace(":", " -").strip()
 
 
 # --- the downloads before conversion ---------------------------------------------------------------------
