@@ -8,8 +8,8 @@ Conventions, each from the tool's public source or documentation:
   gets a folder named after its file name without the extension; a folder with two or more audio files
   is merged with `m4b-tool merge "$book" --use-filenames-as-chapters --skip-cover ...
   --output-file=untagged/$book/$book.m4b`, so the book is `<download folder>/<download folder>.m4b`
-  beside a `<download folder>.chapters.txt`; a folder holding one `.m4b` is moved to `untagged` as it
-  is. No `--name`, `--artist` or other tag option is passed: the M4B takes its tags from the first
+  beside a `<download folder>.chapters.txt`; a loose `.m4b` goes to `untagged` as it is, in the
+  folder named after it. No `--name`, `--artist` or other tag option is passed: the M4B takes its tags from the first
   source file (MergeCommand loadTagFromFirstSourceFile, merged as missing values, track numbers
   dropped) — a chapter's title tag ("Chapter 01", "<Title> - Part 01") becomes the book's title
   atom. The README leaves tagging to a later step; many point ABS at `untagged` as it is;
@@ -21,8 +21,9 @@ Conventions, each from the tool's public source or documentation:
   book (the file sits in the series folder) and, when the part is empty, with the name appended as a
   folder: `output/<genre>/<author>/<name>/<name>.m4b`. The options overwrite the source tags, the
   rest is taken from the first source file; `--adjust-for-ipod` (in the README's example) sets the
-  album to the name. The Docker image tags through tone, which writes series and part as the MP4
-  movement atoms (©mvn, ©mvi) and the sort name `<series> <part> - <name>`;
+  album to the name. The Docker image ships tone, and m4b-tool writes tags through tone when it is
+  there (Audio/BinaryWrapper.php writeTag): series and part become the MP4 movement atoms (©mvn,
+  ©mvi), and tone's M4B fill-up below applies;
 - tone (sandreas/tone; README "--path-pattern", Metadata/Taggers/M4BFillUpTagger.cs): `tone tag
   --path-pattern="audiobooks/%g/%a/%s/%p - %n.m4b" --path-pattern="audiobooks/%g/%a/%z/%n.m4b"` reads
   genre, artist, movement name, part and title from each file's path (`%p` matches part numbers only,
