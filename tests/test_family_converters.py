@@ -12,27 +12,13 @@ from collections import Counter
 import pytest
 
 from emulators.families import DEVELOPMENT_SEEDS, FAMILIES, FROZEN_SEEDS, TRAINING_SEEDS, generate
-from emulators.families.converters import (
-    ORGANIZER_LAYOUTS,
-    SCHEMES,
-    SOURCE_STYLES,
-    clean_series,
-    merged_tags,
-    organizer_path,
-    organizer_sanitize,
-)
+from emulators.families import converters as conv
+from tests.family_items import scheme_items as _items
 
 
 @pytest.fixture(scope="module")
 def lib():
     return generate("converters", 1200, FROZEN_SEEDS[0])
-
-
-def _items(lib, *schemes) -> list[tuple[dict, dict, list[dict], dict, dict]]:
-    """(item, traits, audio files, the first file's metaTags, ABS metadata) of the items laid out by `schemes`."""
-    picked = [(i, lib.traits[i["id"]]) for i in lib.items if lib.traits[i["id"]]["scheme"] in schemes]
-    return [(i, tr, i["media"]["audioFiles"], i["media"]["audioFiles"][0]["metaTags"], i["media"]["metadata"])
-            for i, tr in picked]  # fmt: skip
 
 
 def _unique_suffix(rel: str) -> str:
@@ -58,9 +44,9 @@ def test_a_seed_gives_the_same_library():
 
 def test_every_scheme_and_source_style_is_there(lib):
     schemes = Counter(tr["scheme"] for tr in lib.traits.values())
-    assert min(schemes[s] for s in SCHEMES) > 150, schemes
-    styles = Counter(tr["tags"] for tr in lib.traits.values() if tr["scheme"] in SCHEMES)
-    assert set(SOURCE_STYLES) <= set(styles) and min(styles[s] for s in SOURCE_STYLES) > 60
+    assert min(schemes[s] for s in conv.SCHEMES) > 150, schemes
+    styles = Counter(tr["tags"] for tr in lib.traits.values() if tr["scheme"] in conv.SCHEMES)
+    assert set(conv.SOURCE_STYLES) <= set(styles) and min(styles[s] for s in conv.SOURCE_STYLES) > 60
     kinds = Counter(tr["kind"] for tr in lib.traits.values())
     assert {"matchable", "distractor", "same_title_trap", "audio_only"} <= set(kinds)
     noise = Counter(n for tr in lib.traits.values() for n in tr["noise"])
@@ -75,11 +61,11 @@ def test_merged_tags_take_the_options_then_the_first_file():
         "track": "1/20",
         "genre": "Audiobook",
     }
-    assert merged_tags(first, {}) == {"title": "Chapter 01", "album": "Dune", "artist": "Frank Herbert",
+    assert conv.merged_tags(first, {}) == {"title": "Chapter 01", "album": "Dune", "artist": "Frank Herbert",
                                       "genre": "Audiobook", "encoder": "Lavf60.16.100"}  # fmt: skip
     given = {"title": "Dune Messiah", "artist": "Frank Herbert", "genre": "Science Fiction", "series": "Dune",
              "part": "2", "album": None}  # fmt: skip
-    out = merged_tags({"title": "Track 01", "composer": "Scott Brick", "track": "1/9"}, given)
+    out = conv.merged_tags({"title": "Track 01", "composer": "Scott Brick", "track": "1/9"}, given)
     assert out["title"] == out["album"] == "Dune Messiah" and out["genre"] == "Science Fiction"
     assert out["composer"] == "Scott Brick" and "track" not in out
     assert out["sort_name"] == out["sort_album"] == "Dune 2 - Dune Messiah" and out["SERIES"] == "Dune"
@@ -153,20 +139,20 @@ def test_tone_path_patterns(lib):
 
 
 def test_organizer_rules():
-    assert organizer_sanitize('Who? What: "Why" / How*. ') == "Who_ What_ _Why_ _ How"
-    assert organizer_sanitize("The Long Way", "_") == "The_Long_Way"
-    assert clean_series("Mistborn #1") == ("Mistborn", "1") and clean_series("Dune") == ("Dune", "")
+    assert conv.organizer_sanitize('Who? What: "Why" / How*. ') == "Who_ What_ _Why_ _ How"
+    assert conv.organizer_sanitize("The Long Way", "_") == "The_Long_Way"
+    assert conv.clean_series("Mistborn #1") == ("Mistborn", "1") and conv.clean_series("Dune") == ("Dune", "")
     tags = {"title": "Chapter 01", "artist": "Jane Doe, John Smith", "album": "The Book"}
-    assert organizer_path(tags, "author-series-title", "") == "Jane Doe, John Smith/The Book/Chapter 01"
-    assert organizer_path(tags, "author-title", "") == "Jane Doe, John Smith/Chapter 01"
-    assert organizer_path({**tags, "album": "Oz #3"}, "author-series-title-number", "") == (
+    assert conv.organizer_path(tags, "author-series-title", "") == "Jane Doe, John Smith/The Book/Chapter 01"
+    assert conv.organizer_path(tags, "author-title", "") == "Jane Doe, John Smith/Chapter 01"
+    assert conv.organizer_path({**tags, "album": "Oz #3"}, "author-series-title-number", "") == (
         "Jane Doe, John Smith/Oz/#3 - Chapter 01"
     )
-    assert organizer_path({**tags, "album": "Oz"}, "series-title", ".") == "Oz/Chapter.01"
-    assert organizer_path({"title": "Dune", "album_artist": "Frank Herbert"}, "author-series-title", "") == (
-        "Frank Herbert/Dune"
-    )
-    assert organizer_path({"album": "Dune", "artist": "Frank Herbert"}, "author-title", "") is None
+    assert conv.organizer_path({**tags, "album": "Oz"}, "series-title", ".") == "Oz/Chapter.01"
+    assert conv.organizer_path(
+        {"title": "Dune", "album_artist": "Frank Herbert"}, "author-series-title", ""
+    ) == ("Frank Herbert/Dune")
+    assert conv.organizer_path({"album": "Dune", "artist": "Frank Herbert"}, "author-title", "") is None
 
 
 def test_organizer_moves_books_by_their_embedded_tags(lib):
@@ -180,7 +166,9 @@ def test_organizer_moves_books_by_their_embedded_tags(lib):
             continue
         raw = {"title": tags.get("tagTitle", ""), "artist": tags.get("tagArtist", ""),
                "album_artist": tags.get("tagAlbumArtist", ""), "album": tags.get("tagAlbum", "")}  # fmt: skip
-        assert _unique_suffix(item["relPath"]) == organizer_path(raw, tr["layout"], tr["replace_space"] or "")
+        assert _unique_suffix(item["relPath"]) == conv.organizer_path(
+            raw, tr["layout"], tr["replace_space"] or ""
+        )
         assert len(afs) == 1 and _names(afs)[0].endswith(".m4b")
         layouts[tr["layout"]] += 1
-    assert set(layouts) == set(ORGANIZER_LAYOUTS) and left > 10
+    assert set(layouts) == set(conv.ORGANIZER_LAYOUTS) and left > 10

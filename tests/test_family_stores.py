@@ -23,18 +23,12 @@ from emulators.families.stores import (
     librofm_path,
     lookalike_safe,
 )
+from tests.family_items import scheme_items as _items
 
 
 @pytest.fixture(scope="module")
 def lib():
     return generate("stores", 1200, DEVELOPMENT_SEEDS[0])
-
-
-def _items(lib, *schemes) -> list[tuple[dict, dict, list[dict], dict, dict]]:
-    """(item, traits, audio files, the first file's metaTags, ABS metadata) of the items laid out by `schemes`."""
-    picked = [(i, lib.traits[i["id"]]) for i in lib.items if lib.traits[i["id"]]["scheme"] in schemes]
-    return [(i, tr, i["media"]["audioFiles"], i["media"]["audioFiles"][0]["metaTags"], i["media"]["metadata"])
-            for i, tr in picked]  # fmt: skip
 
 
 def _unique_suffix(rel: str) -> str:

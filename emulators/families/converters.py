@@ -341,14 +341,3 @@ def layout(ctx: Context, it: Item) -> Layout:
 
 def generate(n_items: int, seed: int = 0, **kw):
     return generate_family(NAME, layout, n_items, seed, MIX, **kw)
-
-
-__all__ = [
-    "NAME",
-    "SCHEMES",
-    "clean_series",
-    "generate",
-    "merged_tags",
-    "organizer_path",
-    "organizer_sanitize",
-]
