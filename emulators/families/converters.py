@@ -26,8 +26,8 @@ Conventions, each from the tool's public source or documentation:
   ©mvi), and tone's M4B fill-up below applies;
 - tone (sandreas/tone; README "--path-pattern", Metadata/Taggers/M4BFillUpTagger.cs): `tone tag
   --path-pattern="audiobooks/%g/%a/%s/%p - %n.m4b" --path-pattern="audiobooks/%g/%a/%z/%n.m4b"` reads
-  genre, artist, movement name, part and title from each file's path (`%p` matches part numbers only,
-  `%z` is a folder it ignores) and keeps the file's other atoms; for an M4B it fills the album from
+  genre, artist, movement name, part and title from each file's path (`%p` is Program.cs's grok
+  PARTNUMBER, `[0-9-.,IVXLCDM]+`; `%z` is a folder it ignores) and keeps the file's other atoms; for an M4B it fills the album from
   the title when empty and, for a series book, sets the sort title `<series> <part> - <title>` and a
   freeform `----:com.pilabor.tone:SERIES` atom (ffmpeg reports a freeform atom by its name, SERIES);
 - audiobook-organizer (jeeftor/audiobook-organizer; internal/organizer/metadata_providers.go,
@@ -42,7 +42,8 @@ Conventions, each from the tool's public source or documentation:
 
 ffprobe's MP4 tag names (libavformat/mov.c): ©nam title, ©alb album, ©ART artist, aART album_artist,
 ©wrt composer, ©gen genre, ©day date, ©cmt comment, desc description, sonm sort_name, soal
-sort_album; the movement atoms have no name there, so ABS never sees series or part from them.
+sort_album; the movement atoms have no name there (tone's Metadata/Formats/FfmetadataFormat.cs quotes the
+same table), so ABS never sees series or part from them.
 
 The downloads before conversion (the sources, modelled on what the other families' downloads carry):
 folder names as people save them (`Author - Title`, `Title`, `Title - Author`,
@@ -71,7 +72,7 @@ FOLDER_STYLES = {"author_title": 0.45, "title": 0.3, "title_author": 0.15, "auth
 ORGANIZER_LAYOUTS = {"author-series-title": 0.5, "author-series-title-number": 0.15, "author-title": 0.25,
                      "series-title": 0.1}  # fmt: skip
 _ENCODER = "Lavf60.16.100"
-_STANDALONE = ("Standalone", "Einzelbände", "Novels", "Books")
+_PART_NUMBER = re.compile(r"[0-9\-.,IVXLCDM]+")  # tone's grok PARTNUMBER
 
 
 def _saved(name: str) -> str:
@@ -254,9 +255,9 @@ def tone_path(ctx: Context, it: Item) -> Layout:
         folder = f"{genre}/{author}/{_saved(rel.series)}"
         ctx.rel_paths.add(folder)
         file = f"{rel.position} - {name}.m4b"
-        if rel.position.isdigit():
+        if _PART_NUMBER.fullmatch(rel.position):
             series, part, title, matched = rel.series, rel.position, name, "series"
-        else:  # `%p` takes only part numbers: the second pattern matches, the series folder is `%z`
+        else:  # not a part number: the second pattern matches, the series folder is `%z`
             title, matched = f"{rel.position} - {name}", "dummy"
     else:
         dummy = f"{name} ({rel.year})" if rel.year and rng.random() < 0.4 else name
