@@ -105,8 +105,8 @@ def source_tags(rel: Release, style: str, k: int, n: int, pad: str) -> dict[str,
     if style == "none":
         return {"encoder": "LAME3.100"}
     if style == "chapters":
-        tags = {"title": f"Chapter {pad}" if n > 1 else rel.title, "album": rel.title, "artist": author, "album_artist": author,
-                "genre": "Audiobook", "composer": reader}  # fmt: skip
+        tags = {"title": f"Chapter {pad}" if n > 1 else rel.title, "album": rel.title, "artist": author,
+                "album_artist": author, "genre": "Audiobook", "composer": reader}  # fmt: skip
     elif style == "parts":
         tags = {
             "title": f"{rel.title} - Part {pad}" if n > 1 else rel.title,
@@ -132,11 +132,6 @@ def source_tags(rel: Release, style: str, k: int, n: int, pad: str) -> dict[str,
 
 def part_count(ctx: Context, seconds: float) -> int:
     return max(2, min(40, round(seconds / ctx.rng.uniform(1200, 3600))))
-
-
-def part_name(rel: Release, k: int, pad: str, how: str) -> str:
-    return {"numbered_title": f"{pad} - {_saved(rel.title)}.mp3", "chapter": f"Chapter {pad}.mp3",
-            "title_number": f"{_saved(rel.title)} {pad}.mp3", "track": f"Track {pad}.mp3"}[how]  # fmt: skip
 
 
 # --- m4b-tool and tone ------------------------------------------------------------------------------------
