@@ -32,7 +32,7 @@ RECORDED = [
     for p in sorted(FIXTURES.glob("get_item_expanded_*.json"))
     if "after_patch" not in p.name
 ]
-NEW = ["libation", "readarr", "scene", "tagger", "archive", "lending", "discs", "stores"]
+NEW = ["libation", "readarr", "scene", "tagger", "archive", "lending", "discs", "stores", "converters"]
 
 
 def _seed(family: str, k: int = 0) -> int:
@@ -371,14 +371,14 @@ def test_archive_hand_edits_replace_the_scan(libs):
 def test_registry_protocol():
     assert {"shelfmatch", "shelfmatch-hostile", *NEW} <= set(FAMILIES)
     frozen = [f for f in FAMILIES.values() if f.frozen]
-    assert [f.name for f in frozen] == ["stores"]
+    assert [f.name for f in frozen] == ["converters"]
     ranges = [set(TRAINING_SEEDS), set(DEVELOPMENT_SEEDS), set(FROZEN_SEEDS)]
     assert not (ranges[0] & ranges[1]) and not (ranges[0] & ranges[2]) and not (ranges[1] & ranges[2])
     assert seeds("frozen") == FROZEN_SEEDS
     for seed in (TRAINING_SEEDS[0], DEVELOPMENT_SEEDS[0]):
         with pytest.raises(ValueError, match="frozen"):
-            generate("stores", 5, seed)
-    for family in ("scene", "tagger", "archive", "lending", "discs"):
+            generate("converters", 5, seed)
+    for family in ("scene", "tagger", "archive", "lending", "discs", "stores"):
         with pytest.raises(ValueError, match="reserved"):
             generate(family, 5, FROZEN_SEEDS[0])
     with pytest.raises(ValueError, match="unknown generator family"):
@@ -390,20 +390,26 @@ def test_registry_protocol():
     [
         (
             "quality",
-            ["--protocol", "leave-one-out", "--families", "stores"],
+            ["--protocol", "leave-one-out", "--families", "converters"],
             "only run with --protocol frozen",
         ),
-        ("quality", ["--protocol", "shipped", "--families", "stores"], "only run with --protocol frozen"),
-        ("quality", ["--protocol", "frozen", "--families", "discs"], "runs only frozen families: ['stores']"),
-        ("train_scoring", ["--families", "discs", "stores"], "never trained on"),
+        ("quality", ["--protocol", "shipped", "--families", "converters"], "only run with --protocol frozen"),
+        (
+            "quality",
+            ["--protocol", "frozen", "--families", "stores"],
+            "runs only frozen families: ['converters']",
+        ),
+        ("train_scoring", ["--families", "stores", "converters"], "never trained on"),
     ],
 )
 def test_bench_keeps_the_frozen_family_out_of_development_runs(script, argv, message, monkeypatch, capsys):
-    """The bench scripts pick the frozen family from the registry: `stores` only under --protocol frozen and
-    never for training, `discs` (spent) no longer under --protocol frozen. They refuse before any work."""
+    """The bench scripts pick the frozen family from the registry: `converters` only under --protocol frozen
+    and never for training, `stores` (spent) no longer under --protocol frozen. They refuse before any work."""
     import importlib
 
-    assert FAMILIES["stores"].frozen and not FAMILIES["discs"].frozen  # else main() would start a real run
+    assert (
+        FAMILIES["converters"].frozen and not FAMILIES["stores"].frozen
+    )  # else main() would start a real run
     main = importlib.import_module(f"bench.{script}").main
     monkeypatch.setattr(sys, "argv", [f"{script}.py", *argv])
     with pytest.raises(SystemExit) as exit_:
@@ -411,7 +417,7 @@ def test_bench_keeps_the_frozen_family_out_of_development_runs(script, argv, mes
     assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("family", ["tagger", "archive", "lending", "discs"])
+@pytest.mark.parametrize("family", ["tagger", "archive", "lending", "discs", "stores"])
 def test_spent_frozen_families_are_development_data_now(family):
     """A frozen family consulted to report is a development family from then on."""
     assert not FAMILIES[family].frozen
@@ -457,7 +463,7 @@ def test_family_audio_is_written_and_tagged_like_the_metatags(tmp_path):
     assert seen >= 3
 
 
-@pytest.mark.parametrize("family", ["scene", "stores"])
+@pytest.mark.parametrize("family", ["scene", "converters"])
 def test_abs_emulator_serves_a_family_library(abs_server, family):
     """The emulator serves a family's items as generated: the library listing and every expanded item."""
     import httpx
@@ -493,9 +499,9 @@ def test_generating_loads_no_product_module():
     code = (
         "import sys\n"
         "from emulators.families import generate, DEVELOPMENT_SEEDS, FROZEN_SEEDS\n"
-        "for f in ('libation', 'readarr', 'scene', 'tagger', 'archive', 'lending', 'discs'):\n"
+        "for f in ('libation', 'readarr', 'scene', 'tagger', 'archive', 'lending', 'discs', 'stores'):\n"
         "    generate(f, 30, DEVELOPMENT_SEEDS[0])\n"
-        "generate('stores', 30, FROZEN_SEEDS[0])\n"
+        "generate('converters', 30, FROZEN_SEEDS[0])\n"
         "generate('shelfmatch', 30, 1)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('tasks', 'flows'))\n"
         "print(','.join(bad))\n"

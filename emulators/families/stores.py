@@ -2,6 +2,10 @@
 stores' web players with audiobook-dl — and filed by the tools people use for them: Libro.fm
 downloaders and sync services, backup scripts, and Audiobookshelf's own web uploader.
 
+Development data: this was the fifth frozen family, reported once at 5557684 (auto precision 0.9987,
+auto recall 0.903, top-1 0.952) and spent — its figure has been seen, so it no longer stands for an
+unseen library.
+
 Conventions, each from the tool's public source or documentation:
 - Libro.fm's catalogue record (its app API, as documented by astromechza/librofm-to-audiobookshelf
   docs/01-libro-fm-protocol.md and modelled by burntcookie90/librofm-downloader's Book): the book is
