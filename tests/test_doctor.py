@@ -95,28 +95,11 @@ def test_an_unreachable_abs_server_names_the_url(configure, monkeypatch):
     assert "127.0.0.1:9" in line and "SHELFMATCH_ABS_URL" in line
 
 
-def test_a_warehouse_locked_by_a_running_sync_is_one_clear_failed_line(configure, tmp_path):
-    import subprocess
-    import sys
-
+def test_a_warehouse_locked_by_a_running_sync_is_one_clear_failed_line(configure, tmp_path, warehouse_locked):
     db = tmp_path / "busy.duckdb"
     configure(duckdb_path=str(db))
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with warehouse_locked(db) as holder:
         code, lines = run_doctor()
-    finally:
-        holder.kill()
-        holder.wait()
     assert code != 0
     [line] = failed(lines)
     assert "DuckDB" in line and "locked by" in line and f"PID {holder.pid}" in line
