@@ -58,6 +58,16 @@ class Rule:
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and path.startswith(self.path)
 
+    def fires(self, method: str, path: str) -> bool:
+        """Whether this request gets the fault: every matching request is seen, the first `skip` pass."""
+        if self.fired >= self.times or not self.matches(method, path):
+            return False
+        self.seen += 1
+        if self.seen <= self.skip:
+            return False
+        self.fired += 1
+        return True
+
 
 @dataclass
 class FaultProxy(AppServer):
@@ -122,15 +132,7 @@ class FaultProxy(AppServer):
     # -- the hop ------------------------------------------------------------------------------------
 
     def _rule_for(self, method: str, path: str) -> Rule | None:
-        for rule in self.rules:
-            if rule.fired >= rule.times or not rule.matches(method, path):
-                continue
-            rule.seen += 1
-            if rule.seen <= rule.skip:
-                continue
-            rule.fired += 1
-            return rule
-        return None
+        return next((rule for rule in self.rules if rule.fires(method, path)), None)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         entry: dict[str, Any] = {

@@ -106,30 +106,39 @@ def number_words(n: float | int | None) -> str:
     return f"{n:g}"
 
 
-def intro_credits(
-    title: str,
-    author: str,
-    narrator: str | None = None,
-    series: str | None = None,
-    position: float | None = None,
-    publisher: str | None = None,
-    audible: bool = True,
-) -> str:
+@dataclass(frozen=True)
+class Credited:
+    """The book a recording's credits name, as a narrator reads them (every layout speaks the same one)."""
+
+    title: str = ""
+    author: str = ""
+    narrator: str | None = None
+    series: str | None = None
+    position: float | None = None
+    publisher: str | None = None
+    audible: bool = True  # the "This is Audible." opener and the Audible closer
+
+
+def intro_credits(book: Credited) -> str:
     """The opening credits in the common Audible shape (matching-peers.md §6.1)."""
-    parts = ["This is Audible." if audible else ""]
-    lead = f"{publisher} presents " if publisher else ""
-    series_part = f", {series} book {number_words(position)}" if series and position is not None else ""
-    parts.append(f"{lead}{title}{series_part}, written by {author}.")
-    if narrator:
-        parts.append(f"Narrated by {narrator}.")
+    parts = ["This is Audible." if book.audible else ""]
+    lead = f"{book.publisher} presents " if book.publisher else ""
+    series_part = (
+        f", {book.series} book {number_words(book.position)}"
+        if book.series and book.position is not None
+        else ""
+    )
+    parts.append(f"{lead}{book.title}{series_part}, written by {book.author}.")
+    if book.narrator:
+        parts.append(f"Narrated by {book.narrator}.")
     return " ".join(p for p in parts if p)
 
 
-def outro_credits(title: str, author: str, narrator: str | None = None, audible: bool = True) -> str:
-    text = f"This has been {title}, written by {author}."
-    if narrator:
-        text += f" Narrated by {narrator}."
-    if audible:
+def outro_credits(book: Credited) -> str:
+    text = f"This has been {book.title}, written by {book.author}."
+    if book.narrator:
+        text += f" Narrated by {book.narrator}."
+    if book.audible:
         text += " Audible hopes you have enjoyed this program."
     return text
 
@@ -275,16 +284,7 @@ def corrupt(out_path: Path, like: Path | None = None, seed: int = 0) -> Path:
 
 
 def book_segments(
-    layout: str,
-    title: str = "",
-    author: str = "",
-    narrator: str | None = None,
-    series: str | None = None,
-    position: float | None = None,
-    publisher: str | None = None,
-    body_seconds: float = 30.0,
-    seed: int = 0,
-    audible: bool = True,
+    layout: str, book: Credited = Credited(), body_seconds: float = 30.0, seed: int = 0
 ) -> list[Segment]:
     """The segments of a typical book of one layout:
 
@@ -296,7 +296,7 @@ def book_segments(
     if layout == "intro":
         return [
             silence(0.5),
-            speech(intro_credits(title, author, narrator, series, position, publisher, audible)),
+            speech(intro_credits(book)),
             silence(1.0),
             speech("Chapter one. " + filler_text(body_seconds, seed)),
         ]
@@ -304,7 +304,7 @@ def book_segments(
         return [
             speech("Chapter one. " + filler_text(body_seconds, seed)),
             silence(1.0),
-            speech("The end. " + outro_credits(title, author, narrator, audible)),
+            speech("The end. " + outro_credits(book)),
             silence(0.5),
         ]
     if layout == "music":

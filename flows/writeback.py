@@ -17,7 +17,7 @@ from tasks.settings import Settings, get_settings
 from tasks.warehouse import connect, fetch_dicts, load_sql, run_record
 from tasks.writeback.apply import AbsNotAnswering, apply_writeback
 from tasks.writeback.display import markdown_head
-from tasks.writeback.plan import plan_from_warehouse
+from tasks.writeback.plan import plan_counts, plan_from_warehouse
 
 
 @task(name="plan-writeback", cache_policy=NO_CACHE)
@@ -27,12 +27,8 @@ def plan_changes(settings: Settings, run_id: str, item_ids: list[str] | None) ->
     plans = planned.plans
     return {
         "approved": len(plans) + len(planned.holds),
-        "planned_items": sum(1 for p in plans if p.changes),
-        "planned_fields": sum(len(p.changes) for p in plans),
-        "already_equal": sum(len(p.already) for p in plans),
-        "conflicts": sum(len(p.conflicts) for p in plans),
+        **plan_counts(plans),
         "covers": sum(1 for p in plans for c in p.changes if c.field == "cover"),
-        "held_after_rollback": sum(len(p.held) for p in plans),
         "held_items": len(planned.holds),
     }
 

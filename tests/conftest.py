@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.plugins.audio_fixtures",
     "tests.plugins.demo_fixtures",  # a demo-sized warehouse built once per session by the real flows
     "tests.plugins.web_fixtures",  # the review page served over a copy of the demo warehouse
+    "tests.plugins.lock_fixtures",
 ]
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -72,44 +70,16 @@ def test_sql_is_read_only_a_write_is_refused_and_changes_nothing(warehouse):
     assert before == after and before[0][0] > 0
 
 
-def test_sql_says_the_warehouse_is_locked_while_another_process_writes(warehouse):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-            str(warehouse),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+def test_sql_says_the_warehouse_is_locked_while_another_process_writes(warehouse, warehouse_locked):
+    with warehouse_locked(warehouse) as holder:
         result = run("sql", "--db", str(warehouse), "SELECT 1")
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code == 1
     assert "locked by" in result.output and f"PID {holder.pid}" in result.output
 
 
-def test_serve_on_a_locked_warehouse_says_so_once(warehouse):
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-            str(warehouse),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+def test_serve_on_a_locked_warehouse_says_so_once(warehouse, warehouse_locked):
+    with warehouse_locked(warehouse):
         result = run("serve", "--db", str(warehouse))
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code == 1
     assert result.output.count("locked by") == 1, result.output
 

@@ -4,47 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from emulators.catalogue import load_catalogue
 from emulators.corpus import PROFILES, generate_library, malformed_items, scanner_metadata
 from tasks.evidence import evidence_for_item, read_file_tags
-
-FIXTURES = Path(__file__).resolve().parent.parent / "emulators" / "data" / "abs-2.36.0"
-RECORDED = [
-    json.loads(p.read_text())["response"]
-    for p in sorted(FIXTURES.glob("get_item_expanded_*.json"))
-    if "after_patch" not in p.name
-]
-
-
-def _shape(value, path=""):
-    """Every key path with the JSON type found there ('.media.audioFiles[].ino' -> str)."""
-    out: dict[str, set[str]] = {}
-
-    def walk(v, p):
-        out.setdefault(p, set()).add(type(v).__name__ if v is not None else "null")
-        if isinstance(v, dict):
-            for k, x in v.items():
-                if p.endswith(".metaTags"):
-                    k = "<tag>"  # metaTags holds only the tags a file has
-                walk(x, f"{p}.{k}")
-        elif isinstance(v, list):
-            for x in v:
-                walk(x, p + "[]")
-
-    walk(value, path)
-    return out
-
-
-def _merged(items):
-    merged: dict[str, set[str]] = {}
-    for it in items:
-        for k, types in _shape(it).items():
-            merged.setdefault(k, set()).update(types)
-    return merged
+from tests.abs_recorded import FIXTURES, RECORDED, merged_shape
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +19,7 @@ def default_lib():
 
 
 def test_items_have_exactly_the_key_set_of_recorded_abs_items(default_lib):
-    recorded, generated = _merged(RECORDED), _merged(default_lib.items)
+    recorded, generated = merged_shape(RECORDED), merged_shape(default_lib.items)
     assert set(generated) == set(recorded)
 
 
@@ -72,7 +38,7 @@ def test_every_single_item_has_every_top_level_media_and_metadata_key():
 def test_value_types_agree_with_the_recorded_items(default_lib):
     # JSON has one number type: ABS sends an int where a float happens to be whole.
     norm = {"int": "number", "float": "number"}
-    recorded, generated = _merged(RECORDED), _merged(default_lib.items)
+    recorded, generated = merged_shape(RECORDED), merged_shape(default_lib.items)
     for key, types in generated.items():
         gen = {norm.get(t, t) for t in types - {"null"}}
         rec = {norm.get(t, t) for t in recorded[key] - {"null"}}

@@ -60,22 +60,17 @@ def test_doctor_passes_every_check_on_a_healthy_setup(configure):
     assert re.search(r"[\d,]+ of 5,000 requests left today", budget)
 
 
-def test_a_wrong_abs_key_is_one_clear_failed_line_and_a_non_zero_exit(configure):
-    configure(abs_key="not-the-key")
+@pytest.mark.parametrize(
+    ("setting", "service", "variable"),
+    [("abs_key", "ABS", "SHELFMATCH_ABS_API_KEY"), ("hc_token", "Hardcover", "SHELFMATCH_HARDCOVER_TOKEN")],
+)
+def test_a_wrong_secret_is_one_clear_failed_line_and_a_non_zero_exit(configure, setting, service, variable):
+    configure(**{setting: "not-the-secret"})
     code, lines = run_doctor()
     assert code != 0
     [line] = failed(lines)
-    assert "ABS" in line and "SHELFMATCH_ABS_API_KEY" in line
-    assert "not-the-key" not in "\n".join(lines)  # secrets never printed
-
-
-def test_a_wrong_hardcover_token_is_one_clear_failed_line_and_a_non_zero_exit(configure):
-    configure(hc_token="not-the-token")
-    code, lines = run_doctor()
-    assert code != 0
-    [line] = failed(lines)
-    assert "Hardcover" in line and "SHELFMATCH_HARDCOVER_TOKEN" in line
-    assert "not-the-token" not in "\n".join(lines)
+    assert service in line and variable in line
+    assert "not-the-secret" not in "\n".join(lines)  # secrets never printed
 
 
 def test_a_missing_asr_model_is_one_clear_failed_line_and_a_non_zero_exit(configure, tmp_path):
@@ -95,28 +90,11 @@ def test_an_unreachable_abs_server_names_the_url(configure, monkeypatch):
     assert "127.0.0.1:9" in line and "SHELFMATCH_ABS_URL" in line
 
 
-def test_a_warehouse_locked_by_a_running_sync_is_one_clear_failed_line(configure, tmp_path):
-    import subprocess
-    import sys
-
+def test_a_warehouse_locked_by_a_running_sync_is_one_clear_failed_line(configure, tmp_path, warehouse_locked):
     db = tmp_path / "busy.duckdb"
     configure(duckdb_path=str(db))
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with warehouse_locked(db) as holder:
         code, lines = run_doctor()
-    finally:
-        holder.kill()
-        holder.wait()
     assert code != 0
     [line] = failed(lines)
     assert "DuckDB" in line and "locked by" in line and f"PID {holder.pid}" in line

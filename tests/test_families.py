@@ -24,14 +24,9 @@ from emulators.families import (
     generate,
     seeds,
 )
+from tests.abs_recorded import RECORDED, merged_shape
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "emulators" / "data" / "abs-2.36.0"
-RECORDED = [
-    json.loads(p.read_text())["response"]
-    for p in sorted(FIXTURES.glob("get_item_expanded_*.json"))
-    if "after_patch" not in p.name
-]
 NEW = ["libation", "readarr", "scene", "tagger", "archive", "lending", "discs", "stores", "converters"]
 
 
@@ -44,34 +39,10 @@ def libs():
     return {f: generate(f, 1500, _seed(f)) for f in NEW}
 
 
-def _shape(value) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-
-    def walk(v, p):
-        out.setdefault(p, set()).add(type(v).__name__ if v is not None else "null")
-        if isinstance(v, dict):
-            for k, x in v.items():
-                walk(x, f"{p}.{'<tag>' if p.endswith('.metaTags') else k}")
-        elif isinstance(v, list):
-            for x in v:
-                walk(x, p + "[]")
-
-    walk(value, "")
-    return out
-
-
-def _merged(items):
-    merged: dict[str, set[str]] = {}
-    for it in items:
-        for k, types in _shape(it).items():
-            merged.setdefault(k, set()).update(types)
-    return merged
-
-
 @pytest.mark.parametrize("family", NEW)
 def test_items_have_the_fixtures_key_set_and_types(libs, family):
     norm = {"int": "number", "float": "number"}
-    recorded, generated = _merged(RECORDED), _merged(libs[family].items)
+    recorded, generated = merged_shape(RECORDED), merged_shape(libs[family].items)
     assert set(generated) == set(recorded)
     for key, types in generated.items():
         gen = {norm.get(t, t) for t in types - {"null"}}

@@ -40,7 +40,7 @@ def test_intro_credits_identify_the_book_in_one_window(spoken_books, name):
     book = spoken_books[name]
     expected = (
         HAIL_MARY
-        if book.title == "Project Hail Mary"
+        if book.said.title == "Project Hail Mary"
         else Expected(41, "Dune", ("Frank Herbert",), ("Scott Brick",))
     )
     result = listen_to_item(_job(book, [ARTEMIS, expected]), _settings(spoken_books))

@@ -12,7 +12,9 @@ from emulators import speech
 @pytest.mark.audio
 @pytest.mark.parametrize("ext", [".m4b", ".mp3", ".flac", ".ogg", ".opus"])
 def test_each_container_is_encoded_without_any_tags(tmp_path, ext):
-    segs = speech.book_segments("intro", "Project Hail Mary", "Andy Weir", "Ray Porter", body_seconds=2)
+    segs = speech.book_segments(
+        "intro", speech.Credited("Project Hail Mary", "Andy Weir", "Ray Porter"), body_seconds=2
+    )
     path = speech.synthesise(segs, tmp_path / f"book{ext}")
     with av.open(str(path)) as container:
         assert container.streams.audio, "no audio stream"
@@ -35,11 +37,13 @@ def test_m4b_moov_position_follows_the_option(spoken_books):
 
 
 def test_credits_are_spoken_the_audible_way():
-    assert speech.intro_credits("The Final Empire", "Brandon Sanderson", "Michael Kramer", "Mistborn", 1) == (
+    assert speech.intro_credits(
+        speech.Credited("The Final Empire", "Brandon Sanderson", "Michael Kramer", "Mistborn", 1)
+    ) == (
         "This is Audible. The Final Empire, Mistborn book one, written by Brandon Sanderson. Narrated by Michael Kramer."
     )
     assert (
-        speech.outro_credits("Dune", "Frank Herbert", audible=False)
+        speech.outro_credits(speech.Credited("Dune", "Frank Herbert", audible=False))
         == "This has been Dune, written by Frank Herbert."
     )
 

@@ -16,23 +16,23 @@ def test_migrations_apply_once_and_are_idempotent(db_path):
     assert {"runs", "errors", "abs_items", "item_evidence", "hc_requests", "candidates", "matches"} <= tables
 
 
+def _run_row(db_path, run_id: str) -> tuple[str, str | None, str | None]:
+    """A run's `runs` row as recorded: status, counts, message."""
+    with connect(db_path) as con:
+        return con.execute("SELECT status, counts, message FROM runs WHERE run_id = ?", [run_id]).fetchone()
+
+
 def test_run_record_marks_completed_with_counts(db_path):
     with run_record(db_path, "extract_abs", {"library": "x"}) as rec:
         rec.count("items_seen", 3)
-    with connect(db_path) as con:
-        status, counts = con.execute(
-            "SELECT status, counts FROM runs WHERE run_id = ?", [rec.run_id]
-        ).fetchone()
+    status, counts, _ = _run_row(db_path, rec.run_id)
     assert status == "completed" and '"items_seen": 3' in counts
 
 
 def test_run_record_marks_failed_and_keeps_the_reason(db_path):
     with pytest.raises(ValueError), run_record(db_path, "score") as rec:
         raise ValueError("boom")
-    with connect(db_path) as con:
-        status, message = con.execute(
-            "SELECT status, message FROM runs WHERE run_id = ?", [rec.run_id]
-        ).fetchone()
+    status, _, message = _run_row(db_path, rec.run_id)
     assert status == "failed" and "boom" in message
 
 

@@ -162,9 +162,9 @@ async def test_apply_and_rollback_report_progress_once_per_chunk(library, db_pat
                 on_progress=lambda d, t: restored.append((d, t)),
             )
 
-    for calls, n in ((applied, wrote.approved), (restored, wrote.planned_items)):
+    for calls, n in ((applied, wrote.counts["approved"]), (restored, wrote.counts["planned_items"])):
         assert n > 2  # more than one chunk
         assert calls[0] == (0, n) and calls[-1] == (n, n) and {t for _, t in calls} == {n}
         steps = [b - a for (a, _), (b, _) in zip(calls, calls[1:], strict=False)]
         assert all(0 < s <= 2 for s in steps) and len(steps) == -(-n // 2)
-    assert undid.rolled_back == wrote.verified > 0
+    assert undid.rolled_back == wrote.counts["verified"] > 0

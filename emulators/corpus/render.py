@@ -72,16 +72,16 @@ def _render_audio_file(local: Path, af: dict, facts: Facts | None, speech, secon
     local.parent.mkdir(parents=True, exist_ok=True)
     partial = local.with_name(f".partial-{local.stem}{local.suffix}")
     if speech is not None and af["index"] == 1 and facts is not None:
-        segments = speech.book_segments(
-            "intro",
+        credited = speech.Credited(
             title=facts.title,
             author=facts.authors[0] if facts.authors else "",
             narrator=facts.narrators[0] if facts.narrators else None,
             series=facts.series,
             position=float(facts.position) if facts.position else None,
             publisher=facts.publisher,
-            body_seconds=max(2.0, seconds),
-            seed=int(af["ino"]),
+        )
+        segments = speech.book_segments(
+            "intro", credited, body_seconds=max(2.0, seconds), seed=int(af["ino"])
         )
         speech.synthesise(segments, partial)
     else:

@@ -28,6 +28,7 @@ from graphql import (
 )
 
 from emulators.catalogue import Catalogue, cover_bytes, load_catalogue
+from emulators.faults import Rule
 from emulators.hardcover.resolvers import build_db, make_field_resolver
 from emulators.serving import serve_in_thread
 
@@ -63,17 +64,6 @@ class LogEntry:
     reason: str | None = (
         None  # why a request was refused: burst, daily, top_level, search_limit, injected_429, ...
     )
-
-
-@dataclass
-class _Faults:
-    storm_429: int = 0
-    storm_retry_after: int = 1
-    burst_5xx: int = 0
-    status_5xx: int = 503
-    after_5xx: int = 0  # requests answered normally before the burst starts
-    slow: int = 0
-    slow_seconds: float = 0.0
 
 
 def root_fields(doc: DocumentNode) -> list[str]:
@@ -122,7 +112,10 @@ class HardcoverEmulator:
         self._tokens = float(self.limits.burst)
         self._last = self._started
         self._daily_used = 0
-        self._faults = _Faults()
+        # Injected faults, one rule each (the fault proxy's rules): none fires until a test sets it.
+        self._slow = Rule("latency", times=0)
+        self._storm_429 = Rule("status", times=0, status=429)
+        self._burst_5xx = Rule("status", times=0)
         self.request_log: list[LogEntry] = []
         self._runner: web.AppRunner | None = None
         self.url: str | None = None
@@ -131,15 +124,15 @@ class HardcoverEmulator:
     # --- fault injection --------------------------------------------------------------------------
     def inject_429_storm(self, n: int, retry_after: int = 1) -> None:
         """The next `n` requests answer 429 with `Retry-After: retry_after` (and still count)."""
-        self._faults.storm_429, self._faults.storm_retry_after = n, retry_after
+        self._storm_429 = Rule("status", times=n, status=429, retry_after=str(retry_after))
 
     def inject_5xx(self, n: int, status: int = 503, after: int = 0) -> None:
         """The `n` requests after the next `after` ones are answered `status`."""
-        self._faults.burst_5xx, self._faults.status_5xx, self._faults.after_5xx = n, status, after
+        self._burst_5xx = Rule("status", times=n, skip=after, status=status)
 
     def inject_slow(self, n: int, seconds: float) -> None:
         """The next `n` requests take `seconds` before answering (to outlast a client's timeout)."""
-        self._faults.slow, self._faults.slow_seconds = n, seconds
+        self._slow = Rule("latency", times=n, seconds=seconds)
 
     def set_daily_remaining(self, n: int) -> None:
         self._daily_used = max(0, self.limits.daily - n)
@@ -199,9 +192,8 @@ class HardcoverEmulator:
         return web.Response(body=data, content_type="image/png")
 
     async def _handle(self, request: web.Request) -> web.Response:
-        if self._faults.slow > 0:
-            self._faults.slow -= 1
-            await asyncio.sleep(self._faults.slow_seconds)
+        if self._slow.fires(request.method, request.path):
+            await asyncio.sleep(self._slow.seconds)
         now = self._refill()
         log = LogEntry(time=time.time(), status=200, root_fields=[], cost=0, query=None, variables=None)
         self.request_log.append(log)
@@ -253,13 +245,12 @@ class HardcoverEmulator:
                 {"Retry-After": str(reset)},
             )
         self._daily_used += log.cost
-        if self._faults.storm_429 > 0:
-            self._faults.storm_429 -= 1
+        if self._storm_429.fires(request.method, request.path):
             return reply(
                 429,
                 {"error": "Too Many Requests", "message": "throttled"},
                 "injected_429",
-                {"Retry-After": str(self._faults.storm_retry_after)},
+                {"Retry-After": str(self._storm_429.retry_after)},
             )
         # Over the per-request cap is a 403 whatever the bucket holds, as the real API answers;
         # it still drains the bucket, like every refused request.
@@ -280,11 +271,8 @@ class HardcoverEmulator:
                 {"Retry-After": str(wait)},
             )
         self._tokens -= log.cost
-        if self._faults.burst_5xx > 0 and self._faults.after_5xx > 0:
-            self._faults.after_5xx -= 1
-        elif self._faults.burst_5xx > 0:
-            self._faults.burst_5xx -= 1
-            status = self._faults.status_5xx
+        if self._burst_5xx.fires(request.method, request.path):
+            status = self._burst_5xx.status
             text = "Service temporarily unavailable" if status == 503 else "An unknown error occurred"
             return reply(status, {"error": text}, "injected_5xx")
         if validation_errors:

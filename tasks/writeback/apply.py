@@ -9,6 +9,7 @@ against their live values. How one chunk is journaled, sent and verified is send
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,6 @@ from tasks.writeback.covers import CatalogueImages, write_covers
 from tasks.writeback.journal import log_row, log_rows, record_stamps
 from tasks.writeback.live import current_values, find_edits, live_holds, read_items
 from tasks.writeback.plan import (
-    ItemPlan,
     approved_items,
     build_plans,
     current_from_warehouse,
@@ -33,12 +33,13 @@ from tasks.writeback.plan import (
     honour_field_choices,
     item_labels,
     load_targets,
+    plan_counts,
     split_holds,
     store_holds,
     store_plans,
     unchosen_fields,
 )
-from tasks.writeback.send import FLOW, chunks, reconcile_open_intents, write_changes
+from tasks.writeback.send import FLOW, chunks_with_progress, reconcile_open_intents, write_changes
 
 
 class AbsNotAnswering(ShelfmatchError, RuntimeError):
@@ -51,35 +52,36 @@ class AbsNotAnswering(ShelfmatchError, RuntimeError):
         self.counts = counts or {}
 
 
+# What a run reports, in this order: the plan, the journal's outcomes, the holds.
+_REPORTED = (
+    "approved",
+    "planned_items",
+    "planned_fields",
+    "verified",
+    "mismatch",
+    "missing",
+    "refused",
+    "failed",
+    "already_equal",  # fields ABS already holds the book's value of
+    "conflicts",  # fields a person changed in ABS: left alone
+    "covers_set",
+    "covers_verified",
+    "held_after_rollback",
+    "held_items",
+    "reconciled",
+)
+
+
 @dataclass
 class WriteSummary:
+    """A run's counts: one tally that the plans, the journal's outcomes and the holds all add to, so a
+    run that stops early reports what it did so far the same way as a finished one."""
+
     run_id: str
-    approved: int = 0
-    planned_items: int = 0
-    planned_fields: int = 0
-    verified: int = 0
-    mismatch: int = 0
-    missing: int = 0
-    refused: int = 0
-    failed: int = 0
-    already_equal: int = 0  # fields ABS already holds the book's value of
-    conflicts: int = 0  # fields a person changed in ABS: left alone
-    covers_set: int = 0
-    covers_verified: int = 0
-    held_after_rollback: int = 0
-    held_items: int = 0
-    reconciled: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "counts"}
-
-    def so_far(self) -> dict[str, Any]:
-        """The counts of a run that stops before its end (outcomes still in `counts` included)."""
-        out = self.as_dict()
-        for key in ("verified", "mismatch", "missing", "refused", "failed"):
-            out[key] += self.counts.get(key, 0)
-        return out
+        return {"run_id": self.run_id, **{key: self.counts[key] for key in _REPORTED}}
 
 
 def not_answering(
@@ -120,17 +122,17 @@ async def apply_writeback(
 
     def stopped(exc: AbsUnavailable, left: str) -> AbsNotAnswering:
         command = "shelfmatch writeback --apply"
-        return not_answering(con, run_id, FLOW, settings.abs_url, exc, left, command, summary.so_far())
+        return not_answering(con, run_id, FLOW, settings.abs_url, exc, left, command, summary.as_dict())
 
     try:
-        summary.reconciled = await reconcile_open_intents(con, client, run_id)
+        summary.counts["reconciled"] = await reconcile_open_intents(con, client, run_id)
     except AbsUnavailable as exc:
         raise stopped(exc, "no items written yet") from exc
     policies = field_policies(settings)
     approved = approved_items(con, settings, item_ids)
-    summary.approved = len(approved)
+    summary.counts["approved"] = len(approved)
     writable, holds = split_holds(approved)
-    summary.held_items += store_holds(con, run_id, holds)
+    summary.counts["held_items"] += store_holds(con, run_id, holds)
     targets = load_targets(con, writable)
     for r in writable:
         if r["item_id"] not in targets:
@@ -145,26 +147,15 @@ async def apply_writeback(
             )
     ready = [r for r in writable if r["item_id"] in targets]
     held = held_fields(con)
-    done = 0
-    if on_progress is not None:
-        on_progress(0, len(ready))
     images = CatalogueImages(con, timeout=settings.hardcover_timeout_seconds)
     async with images:
-        for chunk in chunks(ready, settings.writeback_batch_size):
-            ids = [r["item_id"] for r in chunk]
+        for chunk, left in chunks_with_progress(ready, settings.writeback_batch_size, on_progress):
             try:
                 await _write_chunk(
                     con, client, run_id, chunk, targets, policies, held, force, images, summary
                 )
             except AbsUnavailable as exc:
-                raise stopped(exc, f"{len(ready) - done} approved items left") from exc
-            done += len(ids)
-            if on_progress is not None:
-                on_progress(done, len(ready))
-    for key in ("verified", "mismatch", "missing", "refused", "failed", "already_equal"):
-        setattr(summary, key, getattr(summary, key) + summary.counts.get(key, 0))
-    summary.covers_set = summary.counts.get("covers_set", 0)
-    summary.covers_verified = summary.counts.get("covers_verified", 0)
+                raise stopped(exc, f"{left} approved items left") from exc
     return summary
 
 
@@ -185,12 +176,12 @@ async def _write_chunk(
     current = {i: current_values(it) for i, it in live.items()}
     edited = find_edits(con, chunk, live, current)
     fresh, changed = live_holds(chunk, live, force, edited)
-    summary.held_items += store_holds(con, run_id, changed)
+    summary.counts["held_items"] += store_holds(con, run_id, changed)
     plans = build_plans(fresh, targets, current, policies, held, {} if force else edited)
     honour_field_choices(plans, unchosen_fields(con))
     _log_missing(con, run_id, [r for r in chunk if r["item_id"] not in live], targets, policies, summary)
     store_plans(con, run_id, plans, item_labels(con, [p.item_id for p in plans]))
-    _tally(summary, plans)
+    summary.counts.update(plan_counts(plans))
     changes = {
         p.item_id: [(c.field, c.before, c.after) for c in p.changes if c.field != COVER]
         for p in plans
@@ -222,7 +213,7 @@ def _log_missing(
             for c in p.changes
         ],
     )
-    summary.missing += sum(len(p.changes) for p in plans)
+    summary.counts["missing"] += sum(len(p.changes) for p in plans)
     for item_id in ids:
         record_error(
             con,
@@ -232,11 +223,3 @@ def _log_missing(
             "abs_item_missing",
             f"ABS has no item {item_id} any more; nothing written. Run extract_abs to refresh the warehouse.",
         )
-
-
-def _tally(summary: WriteSummary, plans: list[ItemPlan]) -> None:
-    summary.planned_items += sum(1 for p in plans if p.changes)
-    summary.planned_fields += sum(len(p.changes) for p in plans)
-    summary.already_equal += sum(len(p.already) for p in plans)
-    summary.conflicts += sum(len(p.conflicts) for p in plans)
-    summary.held_after_rollback += sum(len(p.held) for p in plans)

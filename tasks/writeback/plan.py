@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,17 @@ class Hold:
     approval: str
     hold: str  # a key of HOLD_REASONS
     reason: str
+
+
+def plan_counts(plans: list[ItemPlan]) -> Counter[str]:
+    """What a set of item plans would do, counted the way a writeback run reports it."""
+    return Counter(
+        planned_items=sum(1 for p in plans if p.changes),
+        planned_fields=sum(len(p.changes) for p in plans),
+        already_equal=sum(len(p.already) for p in plans),
+        conflicts=sum(len(p.conflicts) for p in plans),
+        held_after_rollback=sum(len(p.held) for p in plans),
+    )
 
 
 @dataclass

@@ -25,7 +25,7 @@ from tasks.writeback.journal import log_row, log_rows
 from tasks.writeback.live import current_values, read_items
 from tasks.writeback.payload import same
 from tasks.writeback.plan import dumps, loads
-from tasks.writeback.send import chunks, reconcile_open_intents, write_changes
+from tasks.writeback.send import chunks_with_progress, reconcile_open_intents, write_changes
 
 FLOW = "rollback"
 
@@ -112,10 +112,7 @@ async def apply_rollback(
     for u in undos:
         by_item.setdefault(u.item_id, []).append(u)
     item_list = list(by_item)
-    done = 0
-    if on_progress is not None:
-        on_progress(0, len(item_list))
-    for chunk in chunks(item_list, settings.writeback_batch_size):
+    for chunk, left in chunks_with_progress(item_list, settings.writeback_batch_size, on_progress):
         try:
             live = await read_items(client, chunk)
             changes: dict[str, list[tuple[str, Any, Any]]] = {}
@@ -184,13 +181,16 @@ async def apply_rollback(
             summary.missing += counts.get("missing", 0)
             summary.refused += counts.get("refused", 0)
         except AbsUnavailable as exc:
-            left = f"{len(item_list) - done} items left to restore"
             raise not_answering(
-                con, run_id, FLOW, settings.abs_url, exc, left, command, summary.as_dict()
+                con,
+                run_id,
+                FLOW,
+                settings.abs_url,
+                exc,
+                f"{left} items left to restore",
+                command,
+                summary.as_dict(),
             ) from exc
-        done += len(chunk)
-        if on_progress is not None:
-            on_progress(done, len(item_list))
     return summary
 
 

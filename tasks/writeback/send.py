@@ -5,7 +5,7 @@ open are settled by reading ABS (`reconcile_open_intents`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import duckdb
@@ -25,6 +25,21 @@ FLOW = "writeback"
 def chunks(seq: list[Any], size: int) -> Iterable[list[Any]]:
     for i in range(0, len(seq), max(1, size)):
         yield seq[i : i + size]
+
+
+def chunks_with_progress(
+    seq: list[Any], size: int, on_progress: Callable[[int, int], None] | None
+) -> Iterator[tuple[list[Any], int]]:
+    """`seq` in chunks of `size`, each with how many items are left from it on (what a stop leaves);
+    `on_progress(done, total)` before the first chunk and after each chunk the caller finishes."""
+    total, done = len(seq), 0
+    if on_progress is not None:
+        on_progress(0, total)
+    for chunk in chunks(seq, size):
+        yield chunk, total - done
+        done += len(chunk)
+        if on_progress is not None:
+            on_progress(done, total)
 
 
 async def reconcile_open_intents(con: duckdb.DuckDBPyConnection, client: AbsClient, run_id: str) -> int:

@@ -11,16 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from emulators.speech import Credited
+
 
 @dataclass(frozen=True)
 class SpokenBook:
     name: str
     paths: tuple[Path, ...]  # audio files in play order
-    title: str | None = None
-    author: str | None = None
-    narrator: str | None = None
-    series: str | None = None
-    position: float | None = None
+    said: Credited = Credited()  # what its credits name (empty: no credits spoken)
     layout: str = "intro"
 
     @property
@@ -35,55 +33,29 @@ def spoken_books(tmp_path_factory) -> dict[str, SpokenBook]:
     root = tmp_path_factory.mktemp("spoken-books")
     books: dict[str, SpokenBook] = {}
 
-    def book(name: str, ext: str, layout: str, body: float, moov_at_end: bool = False, **meta) -> None:
-        segs = speech.book_segments(
-            layout,
-            title=meta.get("title") or "",
-            author=meta.get("author") or "",
-            narrator=meta.get("narrator"),
-            series=meta.get("series"),
-            position=meta.get("position"),
-            body_seconds=body,
-            seed=len(books),
-        )
+    def book(
+        name: str, ext: str, layout: str, body: float, said: Credited, moov_at_end: bool = False
+    ) -> None:
+        segs = speech.book_segments(layout, said, body_seconds=body, seed=len(books))
         path = speech.synthesise(segs, root / name / f"{name}{ext}", moov_at_end=moov_at_end)
-        books[name] = SpokenBook(name, (path,), layout=layout, **meta)
+        books[name] = SpokenBook(name, (path,), said, layout)
 
-    phm = {"title": "Project Hail Mary", "author": "Andy Weir", "narrator": "Ray Porter"}
-    book("hail_mary_m4b", ".m4b", "intro", 15, **phm)
-    book("hail_mary_mp3", ".mp3", "intro", 15, **phm)
-    book("hail_mary_outro", ".mp3", "outro", 34, **phm)
-    book(
-        "final_empire",
-        ".m4b",
-        "intro",
-        15,
-        title="The Final Empire",
-        author="Brandon Sanderson",
-        narrator="Michael Kramer",
-        series="Mistborn",
-        position=1,
-    )
+    phm = Credited("Project Hail Mary", "Andy Weir", "Ray Porter")
+    book("hail_mary_m4b", ".m4b", "intro", 15, phm)
+    book("hail_mary_mp3", ".mp3", "intro", 15, phm)
+    book("hail_mary_outro", ".mp3", "outro", 34, phm)
+    final_empire = Credited("The Final Empire", "Brandon Sanderson", "Michael Kramer", "Mistborn", 1)
+    book("final_empire", ".m4b", "intro", 15, final_empire)
     book(
         "dune_moov_end",
         ".m4b",
         "intro",
         15,
+        Credited("Dune", "Frank Herbert", "Scott Brick"),
         moov_at_end=True,
-        title="Dune",
-        author="Frank Herbert",
-        narrator="Scott Brick",
     )
     # Names tiny.en misspells unless told what the catalogue has (the hinted confirmation pass).
-    book(
-        "sunrise",
-        ".m4b",
-        "intro",
-        20,
-        title="Seduce Me at Sunrise",
-        author="Lisa Kleypas",
-        narrator="Rosalyn Landor",
-    )
+    book("sunrise", ".m4b", "intro", 20, Credited("Seduce Me at Sunrise", "Lisa Kleypas", "Rosalyn Landor"))
     # A soundtrack and a hiss: no speech, so nothing can be identified.
     path = speech.synthesise([speech.music(12), speech.noise(8)], root / "music" / "music.m4b")
     books["music"] = SpokenBook("music", (path,), layout="music")
@@ -91,29 +63,15 @@ def spoken_books(tmp_path_factory) -> dict[str, SpokenBook]:
     part1 = speech.synthesise(
         speech.book_segments("prose", body_seconds=20, seed=7), root / "two_parts" / "01.m4b"
     )
+    night_circus = Credited("The Night Circus", "Erin Morgenstern", "Jim Dale")
     part2 = speech.synthesise(
-        speech.book_segments(
-            "outro",
-            title="The Night Circus",
-            author="Erin Morgenstern",
-            narrator="Jim Dale",
-            body_seconds=10,
-            seed=8,
-        ),
-        root / "two_parts" / "02.m4b",
+        speech.book_segments("outro", night_circus, body_seconds=10, seed=8), root / "two_parts" / "02.m4b"
     )
-    books["two_parts"] = SpokenBook(
-        "two_parts",
-        (part1, part2),
-        title="The Night Circus",
-        author="Erin Morgenstern",
-        narrator="Jim Dale",
-        layout="outro",
-    )
+    books["two_parts"] = SpokenBook("two_parts", (part1, part2), night_circus, "outro")
     # Ten minutes of book after the credits: streamed from ABS, listening must not fetch it all.
-    long_segs = [*speech.book_segments("intro", body_seconds=10, seed=9, **phm), speech.noise(600)]
+    long_segs = [*speech.book_segments("intro", phm, body_seconds=10, seed=9), speech.noise(600)]
     path = speech.synthesise(long_segs, root / "long_book" / "long_book.m4b")
-    books["long_book"] = SpokenBook("long_book", (path,), layout="intro", **phm)
+    books["long_book"] = SpokenBook("long_book", (path,), phm, "intro")
     bad = speech.corrupt(root / "corrupt" / "corrupt.m4b", like=books["hail_mary_m4b"].path)
     books["corrupt"] = SpokenBook("corrupt", (bad,), layout="corrupt")
     return books
