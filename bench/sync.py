@@ -307,6 +307,9 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
         "step_seconds": steps,
         "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in results), 3),
         "workers_cpu_seconds": round(workers_cpu, 1),
+        # the workers' CPU before the flow started: each worker's start (Dask, then deploy/dask's preload
+        # importing the listen code and loading the model), paid once per worker, not per run
+        "workers_start_cpu_seconds": round(cpu0, 1),
         # ready to run but not given a core: the machine was short of CPU (others' load or our own),
         # as opposed to workers idle or blocked
         "workers_runqueue_wait_seconds": round(workers_wait, 1),
