@@ -150,8 +150,13 @@ class RoleSampler:
         import psutil
 
         self._me = psutil.Process()
-        self._workers = set(client.run(os.getpid).values())
-        self._roles: dict[int, str] = {self._me.pid: "flow_process"}
+        workers = set(client.run(os.getpid).values())
+        # The tree is read once: finding children scans every process on the machine, which on a
+        # shared machine costs this process more CPU than what it measures.
+        self._procs = [
+            (proc, "flow_process" if proc.pid == self._me.pid else _role(proc, workers))
+            for proc in [self._me, *self._me.children(recursive=True)]
+        ]
         self._interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -161,13 +166,10 @@ class RoleSampler:
         import psutil
 
         out = dict.fromkeys((*ROLES, "flow_process_dask_loop"), 0.0)
-        for proc in [self._me, *self._me.children(recursive=True)]:
+        for proc, role in self._procs:
             try:
                 times = proc.cpu_times()
-                role = self._roles.get(proc.pid) or self._roles.setdefault(
-                    proc.pid, _role(proc, self._workers)
-                )
-            except psutil.NoSuchProcess:
+            except psutil.NoSuchProcess:  # ended: its CPU is no longer counted anywhere live
                 continue
             out[role] += times.user + times.system
         loop = {t.native_id for t in threading.enumerate() if t.name == DASK_LOOP_THREAD}
