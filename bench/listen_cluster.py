@@ -135,16 +135,12 @@ ROLES = ("flow_process", "dask_workers", "prefect_api", "abs_emulator", "hardcov
 DASK_LOOP_THREAD = "IO loop"
 
 
-def cpu_seconds_by_role(client: Client) -> dict[str, float]:
-    """CPU seconds so far of each part of the run: this process (the flow, the in-process Dask scheduler
-    and nannies) as `flow_process`, the Dask workers, the Prefect API, each emulator, anything else;
-    `flow_process_dask_loop` is the part of `flow_process` spent on the Dask loop's thread."""
-    return RoleSampler(client).sample()
-
-
 class RoleSampler:
-    """CPU seconds by role (see `cpu_seconds_by_role`), sampled each `interval` seconds on a thread of
-    its own, so the CPU of a stretch of a run (the hearing, before the re-score) can be read afterwards."""
+    """CPU seconds so far of each part of the run, sampled each `interval` seconds on a thread of its own,
+    so the CPU of a stretch of a run (the hearing, before the re-score) can be read afterwards: this
+    process (the flow, the in-process Dask scheduler and nannies) as `flow_process`, the Dask workers,
+    the Prefect API, each emulator, anything else; `flow_process_dask_loop` is the part of
+    `flow_process` spent on the Dask loop's thread."""
 
     def __init__(self, client: Client, interval: float = 0.5) -> None:
         import psutil
