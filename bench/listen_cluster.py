@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,24 +129,77 @@ def _role(proc: object, workers: set[int]) -> str:
     return "other"
 
 
-def cpu_seconds_by_role(client: Client) -> dict[str, float]:
-    """CPU seconds so far of each part of the run: this process (the flow, the in-process Dask scheduler
-    and nannies) as `flow_process`, the Dask workers, the Prefect API, each emulator, anything else."""
-    import psutil
+ROLES = ("flow_process", "dask_workers", "prefect_api", "abs_emulator", "hardcover_emulator", "other")
+# The thread LocalCluster runs its event loop on: the scheduler, the nannies and the client live there,
+# so its CPU is what the in-process Dask scheduler costs the flow's process.
+DASK_LOOP_THREAD = "IO loop"
 
-    workers = set(client.run(os.getpid).values())
-    me = psutil.Process()
-    out = dict.fromkeys(
-        ("flow_process", "dask_workers", "prefect_api", "abs_emulator", "hardcover_emulator", "other"), 0.0
-    )
-    for proc in [me, *me.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        role = "flow_process" if proc.pid == me.pid else _role(proc, workers)
-        out[role] += times.user + times.system
-    return out
+
+class RoleSampler:
+    """CPU seconds so far of each part of the run, sampled each `interval` seconds on a thread of its own,
+    so the CPU of a stretch of a run (the hearing, before the re-score) can be read afterwards: this
+    process (the flow, the in-process Dask scheduler and nannies) as `flow_process`, the Dask workers,
+    the Prefect API, each emulator, anything else; `flow_process_dask_loop` is the part of
+    `flow_process` spent on the Dask loop's thread."""
+
+    def __init__(self, client: Client, interval: float = 0.5) -> None:
+        import psutil
+
+        self._me = psutil.Process()
+        workers = set(client.run(os.getpid).values())
+        # The tree is read once: finding children scans every process on the machine, which on a
+        # shared machine costs this process more CPU than what it measures.
+        self._procs = [
+            (proc, "flow_process" if proc.pid == self._me.pid else _role(proc, workers))
+            for proc in [self._me, *self._me.children(recursive=True)]
+        ]
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.samples: list[tuple[float, dict[str, float]]] = []
+
+    def sample(self) -> dict[str, float]:
+        import psutil
+
+        out = dict.fromkeys((*ROLES, "flow_process_dask_loop"), 0.0)
+        for proc, role in self._procs:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:  # ended: its CPU is no longer counted anywhere live
+                continue
+            out[role] += times.user + times.system
+        loop = {t.native_id for t in threading.enumerate() if t.name == DASK_LOOP_THREAD}
+        for thread in self._me.threads():
+            if thread.id in loop:
+                out["flow_process_dask_loop"] += thread.user_time + thread.system_time
+        return out
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.samples.append((time.time(), self.sample()))
+
+    def __enter__(self) -> RoleSampler:
+        self.samples.append((time.time(), self.sample()))
+        self._thread = threading.Thread(target=self._run, name="role-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.samples.append((time.time(), self.sample()))
+
+    def at(self, when: float) -> dict[str, float]:
+        """The CPU seconds by role at `when` (epoch seconds), interpolated between the two samples around it."""
+        before = max((s for s in self.samples if s[0] <= when), key=lambda s: s[0], default=self.samples[0])
+        after = min((s for s in self.samples if s[0] >= when), key=lambda s: s[0], default=self.samples[-1])
+        share = 0.0 if after[0] == before[0] else (when - before[0]) / (after[0] - before[0])
+        return {k: v + share * (after[1][k] - v) for k, v in before[1].items()}
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        a, b = self.at(start), self.at(end)
+        return {k: b[k] - a[k] for k in a}
 
 
 def busy_seconds(task_stream: list[dict]) -> float:

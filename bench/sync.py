@@ -52,8 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.listen_cluster import (  # noqa: E402
+    RoleSampler,
     busy_seconds,
-    cpu_seconds_by_role,
     dask_cluster,
     process_cpu_seconds,
     tree_cpu_seconds,
@@ -279,7 +279,7 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
     from distributed import get_task_stream
 
     from flows.listen import listen
-    from tasks.warehouse import connect, fetch_dicts
+    from tasks.warehouse import connect, fetch_dicts, now
 
     copy = tmp / f"listen-{workers}.duckdb"
     for suffix in ("", ".wal"):  # the warehouse as the sync left it, with what DuckDB has not checkpointed
@@ -288,12 +288,13 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
     load0 = os.getloadavg()[0]
     with dask_cluster(workers) as client:
         cpu0, all0 = workers_cpu_seconds(client), tree_cpu_seconds()
-        wait0, roles0 = workers_runqueue_wait_seconds(client), cpu_seconds_by_role(client)
-        with get_task_stream(client) as stream:
+        wait0, since = workers_runqueue_wait_seconds(client), now()
+        with get_task_stream(client) as stream, RoleSampler(client) as sampler:
             summary, seconds, steps = timed_flow(listen, copy, item_ids=sample)
         workers_cpu, all_cpu = workers_cpu_seconds(client) - cpu0, tree_cpu_seconds() - all0
-        roles = {k: v - roles0[k] for k, v in cpu_seconds_by_role(client).items()}
         workers_wait = workers_runqueue_wait_seconds(client) - wait0
+    roles = sampler.between(sampler.samples[0][0], sampler.samples[-1][0])
+    hearing = sampler.between(*hearing_span(copy, since))
     with connect(copy, read_only=True) as con:
         results = fetch_dicts(con, bench_sql("listen_run_results"), [summary["run_id"]])
     failed = [r["item_id"] for r in results if r["verdict"] == "error"]
@@ -306,6 +307,9 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
         "step_seconds": steps,
         "median_cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in results), 3),
         "workers_cpu_seconds": round(workers_cpu, 1),
+        # the workers' CPU before the flow started: each worker's start (Dask, then deploy/dask's preload
+        # importing the listen code and loading the model), paid once per worker, not per run
+        "workers_start_cpu_seconds": round(cpu0, 1),
         # ready to run but not given a core: the machine was short of CPU (others' load or our own),
         # as opposed to workers idle or blocked
         "workers_runqueue_wait_seconds": round(workers_wait, 1),
@@ -319,6 +323,8 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
         "all_processes_cpu_seconds": round(all_cpu, 1),
         # the same CPU per heard item, by process: what competes with the workers for the cores
         "cpu_seconds_per_item": {k: round(v / len(sample), 3) for k, v in roles.items()},
+        # the same over `hearing_seconds` only (the re-score left out): what the rates are measured on
+        "hearing_cpu_seconds_per_item": {k: round(v / len(sample), 3) for k, v in hearing.items()},
         "windows": sum(r["windows"] for r in results),
         "verdicts": dict(Counter(r["verdict"] for r in results)),
         "search_requests": summary.get("search_requests"),
@@ -326,6 +332,17 @@ def listen_run(db: Path, sample: list[str], workers: int, tmp: Path) -> dict:
     }
     print(f"listened with {workers} worker(s): {run}", flush=True)
     return run
+
+
+def hearing_span(db: Path, since) -> tuple[float, float]:
+    """When the listen run started `since` began, and when its re-score began (epoch seconds)."""
+    from tasks.warehouse import connect
+
+    with connect(db, read_only=True) as con:
+        starts = con.execute(bench_sql("flow_starts_since"), [since]).fetchall()
+    listen = next(t for flow, t in starts if flow == "listen")
+    score = next((t for flow, t in starts if flow == "score" and t >= listen), None)
+    return float(listen), float(score if score is not None else time.time())
 
 
 def main() -> None:

@@ -175,17 +175,24 @@ def _loaded_models() -> list[tuple[str, str, int, int]]:
 def test_listen_flow_runs_on_the_dask_cluster_its_address_names(
     prefect_harness, listen_env, spoken_books, db_path, monkeypatch
 ):
+    import dask
     from distributed import Client, LocalCluster, get_task_stream
 
+    from bench.listen_cluster import deployment_config
     from flows.listen import listen
 
     items = seed(db_path, spoken_books, {"hail_mary_mp3": [22, 21], "dune_moov_end": []})
     in_this_process = _loaded_models()
-    # Worker processes start after the settings are in the environment: they read it as any worker does.
+    # Worker processes start after the settings are in the environment: they read it as any worker does,
+    # with the Dask settings a deployment's workers start with (deploy/dask).
     with (
+        dask.config.set(deployment_config()),
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         Client(cluster) as client,
     ):
+        # Each worker loaded its model as it started, before any item was sent to it.
+        at_start = client.run(_loaded_models)
+        assert [len(keys) for keys in at_start.values()] == [1, 1], at_start
         monkeypatch.setenv("SHELFMATCH_DASK_ADDRESS", cluster.scheduler_address)
         with get_task_stream(client) as stream:
             state = listen(
@@ -204,6 +211,7 @@ def test_listen_flow_runs_on_the_dask_cluster_its_address_names(
     # The items were heard in the workers, each holding one single-threaded replica; not in this process.
     models = [key for keys in on_workers.values() for key in keys]
     assert models and all(key[2:] == (1, 1) for key in models)
+    assert on_workers == at_start  # the items were heard with the model loaded at the start, no other
     assert _loaded_models() == in_this_process
     # The two items were heard at the same time, one on each worker: nothing serialises the hearings.
     first = _first_computes(stream.data)

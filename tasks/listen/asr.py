@@ -90,6 +90,19 @@ def model_threads(settings: Settings) -> tuple[int, int]:
     return settings.asr_cpu_threads, settings.listen_workers
 
 
+def warm_up(settings: Settings, worker_threads: int) -> None:
+    """Load the model a Dask worker of `worker_threads` threads hears with (the one `model_threads` picks
+    there) and decode a second of silence with it, so the worker's first item pays neither."""
+    model = get_model(
+        settings.resolved_asr_model_path(),
+        settings.asr_compute_type,
+        settings.asr_dask_cpu_threads,
+        worker_threads,
+    )
+    # A full decode: Silero VAD (when on) and the feature extractor are loaded on first use.
+    _decode(model, np.zeros(SAMPLE_RATE, dtype=np.float32), False, decode_options(settings))
+
+
 def _dask_worker_threads() -> int | None:
     """The threads of the Dask worker running this code, or None outside a Dask worker."""
     if "distributed" not in sys.modules:  # a process that never imported Dask is no Dask worker
