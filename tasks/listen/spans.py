@@ -272,7 +272,7 @@ def _best(ranked: list[tuple[float, int, str]], limit: int, numerals: bool = Fal
 
 def inner_titles(text: str) -> list[str]:
     """Runs of two to `_MAX_INNER_WORDS` words inside the clauses of the transcript's credit sentences
-    (those saying a credit cue) that could be a whole title, for the exact title lookup only: a title
+    (those saying a credit cue or a name) that could be a whole title, for the exact title lookup only: a title
     said inside a longer clause whose other words no separator cuts off ("… brings you last train to
     Istanbul from the pen of …", "You have just heard Paris to the moon") is then asked for as
     itself. A run starts and ends with a content word (an article may open it) and holds no word of
@@ -280,7 +280,11 @@ def inner_titles(text: str) -> list[str]:
     an item one request however many titles it asks for, and a found book still has to be heard
     (its author too) to be identified."""
     clean = " ".join(_NON_SPEECH_RE.sub(" ", text or "").split())
-    cued = {s for s, sentence in enumerate(_SENTENCE_RE.split(clean)) if _BOILER_RE.search(sentence)}
+    cued = {
+        s
+        for s, sentence in enumerate(_SENTENCE_RE.split(clean))
+        if _BOILER_RE.search(sentence) or any(_name_runs(words) for _s, _n, words in _chunks(sentence))
+    }
     runs: list[tuple[float, int, int, str]] = []
     for order, (s, sentence_words, words) in enumerate(_chunks(text)):
         prose = _prose(words, sentence_words)
