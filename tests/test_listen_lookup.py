@@ -52,6 +52,19 @@ def test_a_misheard_author_still_finds_the_book_by_its_spoken_title(db_path):
     assert "spoken_titles" in outcome.strategies and outcome.requests == sent <= 4
 
 
+def test_a_title_said_inside_a_longer_clause_is_found_by_the_exact_title_lookup(db_path):
+    # no pause cuts the title from the words around it, and the author is misheard: only the title
+    # itself, asked for exactly, finds the book; the narrator heard confirms it
+    book = _book("The Old Man and the Sea")
+    text = (
+        "Tonight we bring you the old man and the sea from the desk of Ernie Hamming, as read by "
+        f"{book.default_audio_edition.narrators[0]}. Chapter one."
+    )
+    result, _candidates, outcome, sent = _lookup(db_path, "li-clause", text, cap=4)
+    assert (result.verdict, result.book_id) == (IDENTIFIED, book.book_id), result.judgement
+    assert outcome.strategies == ("spoken_names", "spoken_titles") and outcome.requests == sent == 2
+
+
 def test_the_per_item_cap_bounds_the_requests_sent(db_path):
     text = "Tantor Audio presents The Glass Orchard, by Wilhelmina Quarterstaff. Read by Ana Jones."
     result, _candidates, outcome, sent = _lookup(db_path, "li-none", text, cap=1)

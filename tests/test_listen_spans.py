@@ -15,7 +15,7 @@ from tasks.listen.audio import AudioFileRef
 from tasks.listen.bulk import Lookup, follow_up_all, wants_lookup
 from tasks.listen.credits import extract_credits
 from tasks.listen.item import ListenJob, ListenResult, credit_windows, listen_to_item
-from tasks.listen.spans import generic_spans, numeral_forms, with_generic_spans
+from tasks.listen.spans import generic_spans, inner_titles, numeral_forms, with_generic_spans
 from tasks.listen.verdict import IDENTIFIED
 from tasks.settings import Settings, get_settings
 from tests.plugins.hardcover_fixtures import HC_TOKEN, fast_limits, seed_items
@@ -49,6 +49,17 @@ def test_boilerplate_pauses_and_numerals_shape_the_spans():
     assert not any(t.lower().startswith(("part", "chapter", "tantor")) for t in titles)
     assert numeral_forms("Fahrenheit 451") == ["Fahrenheit 451"]
     assert numeral_forms("The 7 Sisters") == ["The 7 Sisters", "The Seven Sisters"]
+
+
+def test_a_title_inside_a_longer_clause_of_a_credit_sentence_is_asked_for_as_itself():
+    text = "Part one. Tonight we bring you Pride and Prejudice from the desk of Jane Austen."
+    assert "Pride and Prejudice" not in generic_spans(text)[0], "no span is the title alone"
+    assert "Pride and Prejudice" in inner_titles(text)
+    assert "Pride and Prejudice" in with_generic_spans(extract_credits(text), text).title_spans
+    assert not any(r.lower().startswith("part") for r in inner_titles(text))
+    # "the kitchen" of "the kitchen table" is no title; prose says no credit cue and no name
+    assert "the kitchen" not in inner_titles("A letter lay on the kitchen table, written by Jane Austen.")
+    assert inner_titles(speech.filler_text(40, seed=3)) == []
 
 
 def test_story_prose_and_what_the_model_writes_over_music_propose_no_name():

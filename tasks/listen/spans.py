@@ -77,6 +77,9 @@ _PROSE_WORDS = frozenset(
 _MAX_SENTENCE_WORDS = 16
 _MAX_TITLE_WORDS = 8
 MAX_TITLES, MAX_NAMES = 6, 6
+# Inner runs of a clause looked up as titles: at most this long, and this many (the lookup's own cap
+# on forms keeps the cue reading's and the generic spans first).
+_MAX_INNER_WORDS, _MAX_INNER = 6, 40
 # Spans past the first few are what is left of the transcript, not what it names: not worth a search.
 _SEARCHABLE_SPANS = 3
 # Words a small model hears for a quickly spoken "by" inside a clause ("Johnny Tremain in high Esther
@@ -267,6 +270,41 @@ def _best(ranked: list[tuple[float, int, str]], limit: int, numerals: bool = Fal
     return list(dict.fromkeys(f for s in spans for f in (numeral_forms(s) if numerals else [s])))
 
 
+def inner_titles(text: str) -> list[str]:
+    """Runs of two to `_MAX_INNER_WORDS` words inside the clauses of the transcript's credit sentences
+    (those saying a credit cue or a name) that could be a whole title, for the exact title lookup only: a title
+    said inside a longer clause whose other words no separator cuts off ("… brings you last train to
+    Istanbul from the pen of …", "You have just heard Paris to the moon") is then asked for as
+    itself. A run starts and ends with a content word (an article may open it) and holds no word of
+    story prose; the clauses least like prose give theirs first, longest first. The exact lookup costs
+    an item one request however many titles it asks for, and a found book still has to be heard
+    (its author too) to be identified."""
+    clean = " ".join(_NON_SPEECH_RE.sub(" ", text or "").split())
+    cued = {
+        s
+        for s, sentence in enumerate(_SENTENCE_RE.split(clean))
+        if _BOILER_RE.search(sentence) or any(_name_runs(words) for _s, _n, words in _chunks(sentence))
+    }
+    runs: list[tuple[float, int, int, str]] = []
+    for order, (s, sentence_words, words) in enumerate(_chunks(text)):
+        prose = _prose(words, sentence_words)
+        if s not in cued or len(words) < 3 or prose > 1.5:
+            continue
+        for n in range(min(_MAX_INNER_WORDS, len(words) - 1), 1, -1):
+            for k in range(len(words) - n + 1):
+                part = words[k : k + n]
+                if (
+                    part[0].lower() not in _FUNCTION - {"the", "a", "an"}
+                    and (n > 2 or part[0].lower() not in ("the", "a", "an"))  # "the kitchen" is no title
+                    and part[-1].lower() not in _FUNCTION
+                    and not any(w.lower() in _PROSE_WORDS for w in part)
+                    and sum(len(w) for w in part if w.lower() not in _FUNCTION) >= 4
+                ):
+                    runs.append((prose, order, -n, " ".join(part)))
+    spans = [span for *_rank, span in sorted(runs)[:_MAX_INNER]]
+    return list(dict.fromkeys(f for s in spans for f in numeral_forms(s)))
+
+
 def with_generic_spans(credits: Credits, transcript: str) -> Credits:
     """`credits` for looking up, with the transcript's generic spans after the cue reading's own (those
     stay first: they are searched first). A cue reading can be wrong as well as missing ("Narration
@@ -277,7 +315,7 @@ def with_generic_spans(credits: Credits, transcript: str) -> Credits:
     volumes = [f for t, n in volume_spans(transcript) for f in volume_forms(t, n)]
     return replace(
         credits,
-        title_spans=list(dict.fromkeys(credits.title_spans + volumes + titles)),
+        title_spans=list(dict.fromkeys(credits.title_spans + volumes + titles + inner_titles(transcript))),
         name_spans=list(dict.fromkeys(credits.name_spans + names)),
     )
 
