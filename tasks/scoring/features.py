@@ -21,6 +21,7 @@ from tasks.normalise import CD_SECONDS
 from tasks.scoring.comparisons import FAIR_TITLE, level_exprs
 from tasks.scoring.glued import echoes, shorthand
 from tasks.scoring.prepare import DISC_OF_SET, SOURCE_BIT
+from tasks.scoring.reliability import against_mask, source_reliability, trusted
 from tasks.scoring.rivals import length_settles, outvoted
 
 c = pl.col
@@ -477,4 +478,7 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         # The audio edition chosen, else the candidate's own edition, else any edition of the book.
         edition_id=pl.coalesce("audio_edition_id", "hint_edition_id", "any_edition_id"),
     ).with_columns(level_exprs())
-    return out.with_columns(outvoted=outvoted(out, books), length_settles=length_settles(out))
+    out = out.with_columns(outvoted=outvoted(out, books), length_settles=length_settles(out))
+    # How often each source names the settled book in this library, and the conflicts that says who wins.
+    out = out.with_columns(against=against_mask(out))
+    return out.with_columns(trusted=trusted(out, source_reliability(out))).drop("against")

@@ -55,11 +55,15 @@ def segments(frame: pl.DataFrame) -> np.ndarray:
 
     conflict = level_in("sources", CONFLICTING_SOURCES)
     identity = level_in("title", ("exact", "close")) & level_in("author", ("exact", "close")) & ~conflict
-    lengths = (
-        frame["length_settles"].fill_null(False).to_numpy() if "length_settles" in frame.columns else False
-    )
+
+    def flag(name: str) -> np.ndarray | bool:
+        return frame[name].fill_null(False).to_numpy() if name in frame.columns else False
+
     settled = conflict & (
-        level_in("identifier", ("asin", "isbn")) | level_in("narrator", ("exact",)) | lengths
+        level_in("identifier", ("asin", "isbn"))
+        | level_in("narrator", ("exact",))
+        | flag("length_settles")
+        | flag("trusted")
     )
     return np.where(settled, 3, np.where(conflict, 2, np.where(identity, 0, 1))).astype(np.int8)
 
