@@ -93,4 +93,7 @@ def trusted(out: pl.DataFrame, table: pl.DataFrame) -> pl.Series:
             + pl.when((c("agree_mask").fill_null(0) & bit) != 0).then(weight).otherwise(0.0)
             - pl.when((c("against") & bit) != 0).then(weight).otherwise(0.0)
         )
-    return out.select(trusted=(c("against") != 0) & (odds >= math.log(TRUSTED_ODDS)))["trusted"]
+    # The sources settle which book the item is, not whether this candidate is it: an author or a length far
+    # from the candidate's still speaks against it.
+    fits = ~_AUTHOR_FAR & ~(c("duration_level").cast(pl.String) == "far").fill_null(False)
+    return out.select(trusted=(c("against") != 0) & (odds >= math.log(TRUSTED_ODDS)) & fits)["trusted"]
