@@ -186,13 +186,6 @@ class Model:
             rows = segment == k
             if rows.any():
                 out[rows] = np.interp(match_weight[rows], *self.curve(name))
-            fallback = FALLBACK_SEGMENT.get(name)
-            own = self.segment_knots.get(name)
-            if fallback and own and rows.any():
-                # Below the lowest weight its own items had, the segment's curve knows nothing: the fallback's
-                # curve speaks there, never above the segment's lowest block.
-                below = rows & (match_weight < own[0][0])
-                out[below] = np.minimum(np.interp(match_weight[below], *self.curve(fallback)), own[0][1])
         return out
 
     def save(self, path: Path | str = MODEL_PATH) -> None:
