@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from emulators.hc_tables import catalogue_tables
+from tasks.scoring import book_frame, item_frame, pair_features
 from tasks.scoring.reliability import against_mask, source_reliability
-from tests.test_scoring import DUNE, DUNE_ROAD, HUNGER_GAMES, MOCKINGJAY, score_items
+from tests.test_scoring import DUNE, DUNE_ROAD, HUNGER_GAMES, MOCKINGJAY, _evidence, score_items
 
 DUNE_SECONDS = 14862.0  # the unabridged Dune: a length within 3 % settles the item
 
@@ -67,3 +69,21 @@ def test_without_enough_settled_items_no_conflict_is_trusted():
     assert not scored.filter(pl.col("item_id") == "x")["trusted"].any()
     row = matches.filter(pl.col("item_id") == "x").row(0, named=True)
     assert "sources_disagree" in row["caps"] and row["tier"] != "auto", row
+
+
+def test_rates_given_from_the_library_decide_instead_of_the_runs_own():
+    # The run's own pairs settle nothing; the library's recorded rates say its folders and file names lie.
+    items = item_frame(
+        pl.DataFrame(_evidence("x", CONFLICT[0])),
+        pl.DataFrame(
+            {"item_id": ["x"], "duration": [None]}, schema={"item_id": pl.String, "duration": pl.Float64}
+        ),
+    )
+    candidates = pl.DataFrame({"item_id": ["x", "x"], "book_id": [HUNGER_GAMES, MOCKINGJAY]})
+    t = catalogue_tables([HUNGER_GAMES, MOCKINGJAY])
+    books = book_frame(t["hc_books"], t["hc_editions"], t["hc_contributions"], t["hc_series"])
+    rates = pl.DataFrame({"source": ["abs", "path", "filename", "tags"], "rate": [0.99, 0.5, 0.5, 0.99]})
+    assert not pair_features(candidates, items, books)["trusted"].any()
+    given = pair_features(candidates, items, books, rates)
+    assert given.filter(pl.col("book_id") == MOCKINGJAY)["trusted"].item()
+    assert not given.filter(pl.col("book_id") == HUNGER_GAMES)["trusted"].item()

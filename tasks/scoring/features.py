@@ -299,9 +299,12 @@ def _years(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.D
     )
 
 
-def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
+def pair_features(
+    pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame, rates: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Feature and level columns for every (item_id, book_id) in `pairs` (plus `edition_id` chosen per
-    pair). A pair whose item or book has no prepared row gets null features (its levels then say so)."""
+    pair). A pair whose item or book has no prepared row gets null features (its levels then say so).
+    `rates`: the library's source rates (reliability.py); estimated from these pairs when not given."""
     items = items.with_row_index("item_idx")
     hint = c("edition_id") if "edition_id" in pairs.columns else pl.lit(None)
     pairs = (
@@ -481,4 +484,5 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
     out = out.with_columns(outvoted=outvoted(out, books), length_settles=length_settles(out))
     # How often each source names the settled book in this library, and the conflicts that says who wins.
     out = out.with_columns(against=against_mask(out))
-    return out.with_columns(trusted=trusted(out, source_reliability(out))).drop("against")
+    rates = source_reliability(out) if rates is None else rates
+    return out.with_columns(trusted=trusted(out, rates)).drop("against")

@@ -82,11 +82,18 @@ def source_reliability(out: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def library_rates(features: pl.DataFrame) -> pl.DataFrame:
+    """`source_reliability` of a frame of pair features (pair_features' output): what a score run records."""
+    return source_reliability(features.with_columns(against=against_mask(features))).drop("bit")
+
+
 def trusted(out: pl.DataFrame, table: pl.DataFrame) -> pl.Series:
     """Per pair of `out` (with `against`): do the sources naming it outweigh, by the library's rates in
-    `table`, the sources naming another candidate (odds ≥ TRUSTED_ODDS)? False where no source names another."""
+    `table` (`source`, `rate`), the sources naming another candidate (odds ≥ TRUSTED_ODDS)? False where no
+    source names another."""
     odds = pl.lit(0.0)
-    for bit, rate in zip(table["bit"], table["rate"], strict=True):
+    for source, rate in zip(table["source"], table["rate"], strict=True):
+        bit = SOURCE_BIT.get(source, 0)
         weight = math.log(rate / (1 - rate))
         odds = (
             odds
