@@ -67,7 +67,7 @@ def segments(frame: pl.DataFrame) -> np.ndarray:
     settled = conflict & (
         level_in("identifier", ("asin", "isbn")) | level_in("narrator", ("exact",)) | flag("length_settles")
     )
-    trusted = ~settled & flag("trusted")
+    trusted = conflict & ~settled & flag("trusted")
     segment = np.where(settled, 3, np.where(trusted, 4, np.where(conflict, 2, np.where(identity, 0, 1))))
     return segment.astype(np.int8)
 
