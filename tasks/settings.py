@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     model_path: Path | None = None
     # Re-estimate the model on each score run's own candidate pairs (Splink-style EM, the shipped model as
     # the prior, review decisions as labels); runs of fewer items reuse the library's latest adaptation.
+    # A run that rescores fewer items than this also judges its source conflicts by the library's latest
+    # source rates (score_source_reliability) rather than its own.
     adapt_model: bool = False
     adapt_min_items: int = Field(default=200, ge=1)
     # match_scores keeps every pair of this many latest score runs (run history to compare), and always

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from tasks.scoring.store import score_warehouse
+from tasks.scoring.store import latest_rates, score_warehouse
 from tasks.settings import get_settings
 from tasks.warehouse import connect
 from tests.test_score_flow import DUNE, ITEMS, seed_warehouse
@@ -157,3 +157,21 @@ def test_score_history_runs_zero_keeps_every_run(db_path):
         "run-2",
         "run-3",
     }
+
+
+def test_a_whole_run_records_its_source_rates_and_a_run_of_a_few_items_reuses_them(db_path):
+    seed_warehouse(db_path)
+    _score(db_path, "run-1")
+    rates = (
+        "SELECT run_id, source, settled, named, rate FROM score_source_reliability ORDER BY run_id, source"
+    )
+    first = _rows(db_path, rates)
+    assert first["run_id"].unique().to_list() == ["run-1"]
+    assert sorted(first["source"]) == ["abs", "filename", "path", "tags", "transcript"]
+    assert ((first["rate"] > 0) & (first["rate"] < 1) & (first["named"] <= first["settled"])).all()
+    # Rescoring one item estimates nothing of its own: the library's latest rates stand.
+    _score(db_path, "run-2", ["dune"])
+    assert_frame_equal(_rows(db_path, rates), first)
+    with connect(db_path) as con:
+        latest = latest_rates(con)
+    assert latest is not None and sorted(latest["source"]) == sorted(first["source"])

@@ -21,6 +21,7 @@ from tasks.normalise import CD_SECONDS
 from tasks.scoring.comparisons import FAIR_TITLE, level_exprs
 from tasks.scoring.glued import echoes, shorthand
 from tasks.scoring.prepare import DISC_OF_SET, SOURCE_BIT
+from tasks.scoring.reliability import against_mask, source_reliability, trusted
 from tasks.scoring.rivals import length_settles, outvoted
 
 c = pl.col
@@ -298,9 +299,12 @@ def _years(base: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.D
     )
 
 
-def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame) -> pl.DataFrame:
+def pair_features(
+    pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame, rates: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Feature and level columns for every (item_id, book_id) in `pairs` (plus `edition_id` chosen per
-    pair). A pair whose item or book has no prepared row gets null features (its levels then say so)."""
+    pair). A pair whose item or book has no prepared row gets null features (its levels then say so).
+    `rates`: the library's source rates (reliability.py); estimated from these pairs when not given."""
     items = items.with_row_index("item_idx")
     hint = c("edition_id") if "edition_id" in pairs.columns else pl.lit(None)
     pairs = (
@@ -477,4 +481,8 @@ def pair_features(pairs: pl.DataFrame, items: pl.DataFrame, books: pl.DataFrame)
         # The audio edition chosen, else the candidate's own edition, else any edition of the book.
         edition_id=pl.coalesce("audio_edition_id", "hint_edition_id", "any_edition_id"),
     ).with_columns(level_exprs())
-    return out.with_columns(outvoted=outvoted(out, books), length_settles=length_settles(out))
+    out = out.with_columns(outvoted=outvoted(out, books), length_settles=length_settles(out))
+    # How often each source names the settled book in this library, and the conflicts that says who wins.
+    out = out.with_columns(against=against_mask(out))
+    rates = source_reliability(out) if rates is None else rates
+    return out.with_columns(trusted=trusted(out, rates)).drop("against")

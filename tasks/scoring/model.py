@@ -35,8 +35,13 @@ MAX_IDENTIFIER_BITS = 14.0
 # length against every book the other sources name: the same evidence that lifts the `sources_disagree`
 # cap in tiers.py) is calibrated apart from the conflicts nothing settles, which stay capped: one curve over
 # both would price the one with the other's errors.
+# A conflict whose sources the library's own settled items say to believe (reliability.py: `trusted`) is
+# calibrated apart again: that evidence is not in the match weight, so the weight alone prices it too low;
+# a model fitted before that segment existed prices it as the conflicts nothing settles.
 CONFLICTING_SOURCES = ("some", "none")
-SEGMENTS = ("identity", "partial", "conflict", "settled")
+SEGMENTS = ("identity", "partial", "conflict", "settled", "trusted")
+# Where a model has no curve of a segment's own, the segment's rows take this one's (else all items').
+FALLBACK_SEGMENT = {"trusted": "conflict"}
 # Each segment's curve is shrunk towards the curve of all items, worth this many items, and its blocks
 # are pooled to at least SEGMENT_MIN_BLOCK items. The curve of all items mixes the segments, so where a
 # segment has many items of its own they must outweigh it (158 right of 161 is not 0.94); where it has none,
@@ -55,13 +60,16 @@ def segments(frame: pl.DataFrame) -> np.ndarray:
 
     conflict = level_in("sources", CONFLICTING_SOURCES)
     identity = level_in("title", ("exact", "close")) & level_in("author", ("exact", "close")) & ~conflict
-    lengths = (
-        frame["length_settles"].fill_null(False).to_numpy() if "length_settles" in frame.columns else False
-    )
+
+    def flag(name: str) -> np.ndarray | bool:
+        return frame[name].fill_null(False).to_numpy() if name in frame.columns else False
+
     settled = conflict & (
-        level_in("identifier", ("asin", "isbn")) | level_in("narrator", ("exact",)) | lengths
+        level_in("identifier", ("asin", "isbn")) | level_in("narrator", ("exact",)) | flag("length_settles")
     )
-    return np.where(settled, 3, np.where(conflict, 2, np.where(identity, 0, 1))).astype(np.int8)
+    trusted = conflict & ~settled & flag("trusted")
+    segment = np.where(settled, 3, np.where(trusted, 4, np.where(conflict, 2, np.where(identity, 0, 1))))
+    return segment.astype(np.int8)
 
 
 @dataclass
@@ -141,7 +149,8 @@ class Model:
                 "method": "isotonic (pool-adjacent-violators) on each item's best candidate: all items "
                 "(knots), and one curve per segment shrunk towards it — identity (title and author agree, "
                 f"sources do not conflict), conflict (sources {' / '.join(CONFLICTING_SOURCES)}), settled "
-                "(a conflict an identifier, the narrator or the audio's length settles), partial (the rest); "
+                "(a conflict an identifier, the narrator or the audio's length settles), trusted (sources the "
+                "library's settled items say to believe win a conflict), partial (the rest); "
                 "logistic as fallback",
                 "slope": self.slope,
                 "intercept": self.intercept,
@@ -160,7 +169,11 @@ class Model:
     def curve(self, segment: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The calibration knots of `segment` as (match weights, probabilities) arrays (the curve of all
         items without a segment or when the segment has none of its own; empty without knots)."""
-        knots = (self.segment_knots.get(segment) if segment else None) or self.knots
+        knots = (
+            (self.segment_knots.get(segment) or self.segment_knots.get(FALLBACK_SEGMENT.get(segment, "")))
+            if segment
+            else None
+        ) or self.knots
         if not knots:
             return np.zeros(0), np.zeros(0)
         xs, ps = (np.array(v, dtype=np.float64) for v in zip(*knots, strict=True))
@@ -171,7 +184,7 @@ class Model:
         out: np.ndarray = np.interp(match_weight, *self.curve())
         for k, name in enumerate(SEGMENTS):
             rows = segment == k
-            if name in self.segment_knots and rows.any():
+            if rows.any():
                 out[rows] = np.interp(match_weight[rows], *self.curve(name))
         return out
 

@@ -22,6 +22,7 @@ import polars as pl
 from tasks.scoring import adaptation, load_model, pair_features, score_features
 from tasks.scoring.model import Model, explanation_json
 from tasks.scoring.prepare import PREPARE_VERSION, book_frame, conform_books, conform_items, item_frame
+from tasks.scoring.reliability import PRIOR_ITEMS, PRIOR_RATE, library_rates
 from tasks.scoring.tiers import Thresholds, mark_waiting
 from tasks.settings import Settings
 from tasks.warehouse import connect, load_sql, now
@@ -166,9 +167,11 @@ def write_results(
     matches: pl.DataFrame,
     model: Model,
     keep_runs: int = 0,
+    rates: pl.DataFrame | None = None,
 ) -> int:
-    """match_scores rows, matches rows, the four tier tables refilled and the run's model when it adapted one
-    (score_models) — all or nothing. With `keep_runs`, the
+    """match_scores rows, matches rows, the four tier tables refilled, the run's model when it adapted one
+    (score_models) and the source rates it estimated (`rates`, score_source_reliability) — all or nothing.
+    With `keep_runs`, the
     same transaction deletes the match_scores rows beyond the history kept (score_prune_match_scores.sql);
     returns how many."""
     stamp = now()
@@ -177,6 +180,8 @@ def write_results(
     con.execute("BEGIN TRANSACTION")
     try:
         adaptation.store(con, model, run_id)
+        if rates is not None:
+            _store_rates(con, rates, run_id, stamp)
         con.register("scored_pairs", scored.with_columns(explanation_json=explanation_json(scored)))
         con.register("new_matches", matches.with_columns(explanation_json=explanation_json(matches)))
         con.execute(
@@ -202,6 +207,20 @@ def write_results(
     return pruned
 
 
+def _store_rates(con: duckdb.DuckDBPyConnection, rates: pl.DataFrame, run_id: str, stamp: Any) -> None:
+    with _registered(con, source_rates=rates):
+        con.execute(
+            load_sql("score_insert_source_reliability"),
+            {"run_id": run_id, "prior_rate": PRIOR_RATE, "prior_items": PRIOR_ITEMS, "created_at": stamp},
+        )
+
+
+def latest_rates(con: duckdb.DuckDBPyConnection) -> pl.DataFrame | None:
+    """The library's latest source rates (score_source_reliability), if a run recorded any."""
+    rates = _frame(con, "score_latest_source_reliability")
+    return rates if rates.height else None
+
+
 # The stages of a score run, in order: `on_progress(done, len(SCORE_STAGES))` follows them.
 SCORE_STAGES = ("prepare and load", "compare pairs", "fit the model", "score", "write")
 
@@ -224,14 +243,19 @@ def score_warehouse(
         inputs = load_inputs(con, item_ids)
         seconds["load"] = time.perf_counter() - clock
         step(1, stages)
-        features = pair_features(inputs.candidates, inputs.prepared_items, inputs.prepared_books)
+        # A run that rescores a few items (a sync's new ones, the ones just listened to) has too few settled
+        # items of its own to say which source this library can trust: it takes the library's latest rates.
+        few = item_ids is not None and inputs.items.height < settings.adapt_min_items
+        rates = latest_rates(con) if few else None
+        features = pair_features(inputs.candidates, inputs.prepared_items, inputs.prepared_books, rates)
         step(2, stages)
         model = adaptation.model_for_run(con, features, inputs.items, base, settings)
         step(3, stages)
         scored, matches = _score(features, inputs, settings, model)
         seconds["score"] = time.perf_counter() - clock - seconds["load"]
         step(4, stages)
-        pruned = write_results(con, run_id, scored, matches, model, settings.score_history_runs)
+        own_rates = library_rates(features) if rates is None else None
+        pruned = write_results(con, run_id, scored, matches, model, settings.score_history_runs, own_rates)
         seconds["write"] = time.perf_counter() - clock - seconds["load"] - seconds["score"]
         step(5, stages)
         tier_totals = [

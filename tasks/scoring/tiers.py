@@ -145,7 +145,8 @@ def choose_matches(
         # So does a best candidate that outranks a weightier one only ABS's metadata names (`outvoted`).
         "sources_disagree": (_level_is("sources", "some", "none") | c("_overruled").fill_null(False))
         & ~settled
-        & ~length_settles,
+        & ~length_settles
+        & ~_column(best, "trusted", False),
         # ABS's own metadata is the only source naming the book (no folder, file name, tag or transcript
         # does) and the audio's length does not bear it out: that metadata may be an earlier wrong match
         # (ABS applies a provider's first result unchecked), so a person decides.
