@@ -14,6 +14,7 @@ bounds what is really sent.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -307,7 +308,7 @@ async def _name_search(state: FetchState, query: ItemQuery, transcript: str) -> 
     name = query.titles[0]
     books = [
         {**doc, "id": int(doc["id"])}
-        for h in await search_hits(state, query, name) or []
+        for h in await search_hits(state, query, name, "name_search") or []
         if (doc := h.get("document") or {}).get("id") is not None
         and any(_same_person(name, person) for person in doc.get("author_names") or [])
     ]
@@ -343,12 +344,18 @@ def _add_found(con: duckdb.DuckDBPyConnection, state: FetchState, run_id: str, f
 
 
 def follow_up_all(
-    db_path: Path | str, run_id: str, lookups: list[Lookup], run_left: int, settings: Settings
+    db_path: Path | str,
+    run_id: str,
+    lookups: list[Lookup],
+    run_left: int,
+    settings: Settings,
+    by_operation: Counter[str] | None = None,
 ) -> tuple[int, bool]:
     """Look up the spoken books of `lookups` (bulk exact lookups, then each unidentified item's own
     search) within each item's cap and `run_left` requests for all of them, judging each item again
     against what came back. Sets every lookup's candidates, outcome (what it took part in) and error;
-    returns the requests sent and whether the daily budget ran out."""
+    returns the requests sent and whether the daily budget ran out, and adds the requests sent per
+    operation to `by_operation`."""
     from tasks.aio import run_async
     from tasks.candidates.state import FetchState
     from tasks.hardcover.cache import HcCache
@@ -382,6 +389,8 @@ def follow_up_all(
                     )
                 finally:
                     sent = client.budget.sent
+                    if by_operation is not None:
+                        by_operation.update(client.stats.root_fields)
 
         try:
             run_async(go())
