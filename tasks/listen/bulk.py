@@ -240,7 +240,7 @@ async def _search_stage(
     Returns the items that searched. An item whose best span is a title already asked for is not
     searched by title: one of its text-path titles (`searched_before`: the candidates step looked it
     up), one of its candidates', or one the exact title lookup found books of (it finds every book of
-    that title)."""
+    that title). An item whose spoken title is such a title searches neither its name nor its spans."""
     from tasks.candidates.items import ItemQuery
     from tasks.candidates.strategies import HYDRATE_PER_FIELD, SEARCH_KEEP, hydrate, search_one
     from tasks.hardcover.queries import MAX_ROOT_FIELDS
@@ -259,10 +259,13 @@ async def _search_stage(
             # The audio credits the item's own author, all of whose books the spoken names asked for:
             # a search finds nothing new.
             continue
+        if credits.title and asked_already(credits.title, known):
+            # A title said that was asked for already: every book of that title was looked at, so a
+            # search of its spans finds nothing new, nor does one of a name heard with it (the book
+            # it would find is one whose title the transcript holds).
+            continue
         queries = [(True, q) for q in name_queries(lk)]
-        if not (credits.title and asked_already(credits.title, known)):
-            # (a title said that was asked for already: a search of its spans finds nothing new)
-            queries += [(False, s) for s in search_spans(credits, lk.result.transcript)]
+        queries += [(False, s) for s in search_spans(credits, lk.result.transcript)]
         for by_name, text in queries:
             if not by_name and asked_already(text, known):
                 break  # its best span was looked up already; a lesser one is not worth a request
@@ -289,7 +292,8 @@ async def _search_stage(
 
 
 def name_queries(lk: Lookup) -> list[str]:
-    """The spoken name to search for, when the exact name lookup found none of the item's books: the
+    """The spoken name to search for, when the exact name lookup found none of the item's books (and
+    the spoken title is not one asked for already, which `_search_stage` checks first): the
     search forgives the letters a small model gets wrong in a name ("Richard Bachmann", "Jose
     Caremago"), which an exact lookup cannot. The credited author first, then the narrator (the
     search finds a book by its narrators too), then the other name-like spans."""
