@@ -58,6 +58,7 @@ class Evaluation:
     billed_first: int
     billed_rerun: int
     requests_by_strategy: dict[str, int]
+    http_first: int  # HTTP requests the first sync sent (each bills its root fields)
 
 
 def run_family(
@@ -77,7 +78,7 @@ def run_family(
     from tasks.warehouse import connect
 
     matches, truths = [], []
-    billed_first = billed_rerun = 0
+    billed_first = billed_rerun = http_first = 0
     by_strategy: dict[str, int] = {}
     for seed in seeds:
         lib = generate(family, n_items, seed)
@@ -120,10 +121,20 @@ def run_family(
                 fetch_candidates(db_path=str(db))
                 score(db_path=str(db))
             first = hc.billed()
+            http_first += sum(1 for e in hc.request_log if e.status != 401 and e.reason != "bad_request")
             with connect(db) as con:
-                for (counts,) in con.execute(bench_sql("run_counts"), ["fetch_candidates"]).fetchall():
+                runs = con.execute(bench_sql("run_counts"), ["fetch_candidates"]).fetchall()
+                for k, (counts,) in enumerate(runs):
+                    # After the first, a sync's candidates runs ask for what listening added.
+                    prefix = "heard:" if k else ""
                     for strategy, n in (json.loads(counts).get("requests_by_strategy") or {}).items():
-                        by_strategy[strategy] = by_strategy.get(strategy, 0) + n
+                        by_strategy[prefix + strategy] = by_strategy.get(prefix + strategy, 0) + n
+                # The listen flow's own lookups, by operation (its searches for spoken names apart).
+                for (counts,) in con.execute(bench_sql("run_counts"), ["listen"]).fetchall():
+                    for operation, n in (
+                        json.loads(counts).get("search_requests_by_operation") or {}
+                    ).items():
+                        by_strategy[f"listen:{operation}"] = by_strategy.get(f"listen:{operation}", 0) + n
             fetch_candidates(db_path=str(db))  # nothing changed: everything must come from the cache
             billed_first += first
             billed_rerun += hc.billed() - first
@@ -150,6 +161,7 @@ def run_family(
         billed_first,
         billed_rerun,
         by_strategy,
+        http_first,
     )
 
 
@@ -187,6 +199,7 @@ def metrics(ev: Evaluation, auto_threshold: float) -> dict:
         "requests_per_item": _ratio(ev.billed_first, n),
         "rerun_requests": ev.billed_rerun,
         "requests_by_strategy": ev.requests_by_strategy,
+        "http_requests_per_item": _ratio(ev.http_first, n),
         "auto_band_right": _ratio(int(band["correct"].sum()), band.height),
         "pending_share": _ratio(per_tier["pending"]["items"], n),
         "candidate_recall": _ratio(reachable.height, matchable),

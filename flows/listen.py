@@ -172,19 +172,25 @@ def listen(
                     else:
                         finish(result)
                 bar.advance(len(batch))
+        by_operation: Counter[str] = Counter()
         spent, exhausted = (
-            follow_up_all(db, run.run_id, lookups, run_cap, settings) if lookups else (0, False)
+            follow_up_all(db, run.run_id, lookups, run_cap, settings, by_operation) if lookups else (0, False)
         )
         spent += confirm_and_look_again(
-            db, run.run_id, lookups, by_id_of(jobs), run_cap - spent, not exhausted, settings
+            db, run.run_id, lookups, by_id_of(jobs), run_cap - spent, not exhausted, settings, by_operation
         )
         for lk in lookups:
             finish(lk.result, lk.candidates is not None, lk.error)
         rescored = rescore(heard, db)
         run.counts.update(items=len(jobs), rescored=rescored, search_requests=spent, **verdicts)
+        run.counts["search_requests_by_operation"] = dict(sorted(by_operation.items()))
     summary = {"run_id": run.run_id, **run.counts}
     create_markdown_artifact(
-        markdown=summary_markdown("listen", summary),
+        markdown=summary_markdown(
+            "listen",
+            summary,
+            {"Requests (root fields) by operation": summary["search_requests_by_operation"]},
+        ),
         key="listen-summary",
         description="What the listen flow heard",
     )
@@ -203,10 +209,11 @@ def confirm_and_look_again(
     run_left: int,
     can_search: bool,
     settings: Settings,
+    by_operation: Counter[str] | None = None,
 ) -> int:
     """Hear again, hinted, the looked-up items whose new candidates are half-heard (all at once), then
     look up the spellings the re-hearings give, with what is left of each item's cap. Returns the
-    requests sent."""
+    requests sent (added per operation to `by_operation`)."""
     confirm = [lk for lk in lookups if lk.candidates and needs_confirmation(lk.result, lk.candidates)]
     confirmations = [
         confirmation_job(jobs[lk.result.item_id], lk.candidates or [], lk.result) for lk in confirm
@@ -223,7 +230,7 @@ def confirm_and_look_again(
     }
     if not (can_search and again and run_left > 0):
         return 0
-    sent, _exhausted = follow_up_all(db, run_id, list(again.values()), run_left, settings)
+    sent, _exhausted = follow_up_all(db, run_id, list(again.values()), run_left, settings, by_operation)
     for lk in confirm:
         if (more := again.get(lk.result.item_id)) is not None:
             lk.candidates = more.candidates or lk.candidates

@@ -160,7 +160,17 @@ def test_listen_flow_identifies_records_evidence_and_survives_a_corrupt_file(
     # The one item whose spoken book no candidate is was looked up in Hardcover (the emulator), within
     # its cap; heard again with nothing changed, every lookup is answered from the cache.
     billed = hc_server.billed()
-    assert 1 <= billed <= 5 and json.loads(run["counts"])["search_requests"] == billed
+    counts = json.loads(run["counts"])
+    assert 1 <= billed <= 5 and counts["search_requests"] == billed
+    # the run says what those requests were, operation by operation, and they add up to the bill
+    assert sum(counts["search_requests_by_operation"].values()) == billed
+    assert set(counts["search_requests_by_operation"]) <= {
+        "books_by_authors",
+        "books_by_titles",
+        "name_search",
+        "search",
+        "books_by_ids",
+    }
     assert listen(item_ids=["li-hail_mary_m4b"], db_path=str(db_path))["search_requests"] == 0
     assert hc_server.billed() == billed
 

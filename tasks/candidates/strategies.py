@@ -305,14 +305,16 @@ async def search_one(state: FetchState, item: ItemQuery, title: str, strategy: s
     return picks
 
 
-async def search_hits(state: FetchState, item: ItemQuery, text: str) -> list[dict[str, Any]] | None:
-    """The hits of one search; None when it failed (recorded against the item). The search ignores
-    case and spacing, so the query is sent in one spelling of them: "the Iron Meridian" heard after
-    "The Iron Meridian" was searched is answered from the cache."""
+async def search_hits(
+    state: FetchState, item: ItemQuery, text: str, operation: str = "search"
+) -> list[dict[str, Any]] | None:
+    """The hits of one search (counted under `operation`); None when it failed (recorded against the
+    item). The search ignores case and spacing, so the query is sent in one spelling of them: "the
+    Iron Meridian" heard after "The Iron Meridian" was searched is answered from the cache."""
     query = " ".join(text.lower().split())
     try:
         data = await state.client.query(
-            "search_books", {"query": query, "per_page": SEARCH_PER_PAGE}, "search"
+            "search_books", {"query": query, "per_page": SEARCH_PER_PAGE}, operation
         )
     except (BudgetExhausted, HardcoverAuthError):
         raise

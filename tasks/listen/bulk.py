@@ -14,6 +14,7 @@ bounds what is really sent.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -239,7 +240,7 @@ async def _search_stage(
     Returns the items that searched. An item whose best span is a title already asked for is not
     searched by title: one of its text-path titles (`searched_before`: the candidates step looked it
     up), one of its candidates', or one the exact title lookup found books of (it finds every book of
-    that title)."""
+    that title). An item whose spoken title is such a title searches neither its name nor its spans."""
     from tasks.candidates.items import ItemQuery
     from tasks.candidates.strategies import HYDRATE_PER_FIELD, SEARCH_KEEP, hydrate, search_one
     from tasks.hardcover.queries import MAX_ROOT_FIELDS
@@ -258,10 +259,13 @@ async def _search_stage(
             # The audio credits the item's own author, all of whose books the spoken names asked for:
             # a search finds nothing new.
             continue
+        if credits.title and asked_already(credits.title, known):
+            # A title said that was asked for already: every book of that title was looked at, so a
+            # search of its spans finds nothing new, nor does one of a name heard with it (the book
+            # it would find is one whose title the transcript holds).
+            continue
         queries = [(True, q) for q in name_queries(lk)]
-        if not (credits.title and asked_already(credits.title, known)):
-            # (a title said that was asked for already: a search of its spans finds nothing new)
-            queries += [(False, s) for s in search_spans(credits, lk.result.transcript)]
+        queries += [(False, s) for s in search_spans(credits, lk.result.transcript)]
         for by_name, text in queries:
             if not by_name and asked_already(text, known):
                 break  # its best span was looked up already; a lesser one is not worth a request
@@ -288,7 +292,8 @@ async def _search_stage(
 
 
 def name_queries(lk: Lookup) -> list[str]:
-    """The spoken name to search for, when the exact name lookup found none of the item's books: the
+    """The spoken name to search for, when the exact name lookup found none of the item's books (and
+    the spoken title is not one asked for already, which `_search_stage` checks first): the
     search forgives the letters a small model gets wrong in a name ("Richard Bachmann", "Jose
     Caremago"), which an exact lookup cannot. The credited author first, then the narrator (the
     search finds a book by its narrators too), then the other name-like spans."""
@@ -307,7 +312,7 @@ async def _name_search(state: FetchState, query: ItemQuery, transcript: str) -> 
     name = query.titles[0]
     books = [
         {**doc, "id": int(doc["id"])}
-        for h in await search_hits(state, query, name) or []
+        for h in await search_hits(state, query, name, "name_search") or []
         if (doc := h.get("document") or {}).get("id") is not None
         and any(_same_person(name, person) for person in doc.get("author_names") or [])
     ]
@@ -343,12 +348,18 @@ def _add_found(con: duckdb.DuckDBPyConnection, state: FetchState, run_id: str, f
 
 
 def follow_up_all(
-    db_path: Path | str, run_id: str, lookups: list[Lookup], run_left: int, settings: Settings
+    db_path: Path | str,
+    run_id: str,
+    lookups: list[Lookup],
+    run_left: int,
+    settings: Settings,
+    by_operation: Counter[str] | None = None,
 ) -> tuple[int, bool]:
     """Look up the spoken books of `lookups` (bulk exact lookups, then each unidentified item's own
     search) within each item's cap and `run_left` requests for all of them, judging each item again
     against what came back. Sets every lookup's candidates, outcome (what it took part in) and error;
-    returns the requests sent and whether the daily budget ran out."""
+    returns the requests sent and whether the daily budget ran out, and adds the requests sent per
+    operation to `by_operation`."""
     from tasks.aio import run_async
     from tasks.candidates.state import FetchState
     from tasks.hardcover.cache import HcCache
@@ -382,6 +393,8 @@ def follow_up_all(
                     )
                 finally:
                     sent = client.budget.sent
+                    if by_operation is not None:
+                        by_operation.update(client.stats.root_fields)
 
         try:
             run_async(go())

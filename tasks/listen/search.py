@@ -7,7 +7,8 @@ and most exact first, stopping as soon as a candidate is identified by containme
    `books_by_authors` lookup — the author's books that the transcript contains become candidates;
 2. every spoken title span, in a few spellings, in one exact `books_by_titles` lookup;
 3. a search for the first spoken name, when the exact lookup found none of its books (the search
-   forgives a misheard letter or two): its books by someone of that name whose title the transcript
+   forgives a misheard letter or two) and the spoken title is not one asked for already (see 4: every
+   book of that title was looked at): its books by someone of that name whose title the transcript
    holds become candidates;
 4. a title search for the best span worth a request (`tasks.listen.spans.search_spans`: a numbered
    volume as one phrase, the cue reading's title, the first other spans; never a name, a publisher or
