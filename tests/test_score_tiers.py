@@ -92,3 +92,59 @@ def test_a_runner_up_as_sure_on_its_own_but_far_behind_in_evidence_is_no_rival()
         best = matches.row(0, named=True)
         assert best["book_id"] == 10 and best["margin"] < 0.05
         assert ("runner_up" in best["caps"]) == rival, (behind, best["caps"])
+
+
+# (case, runner-up's levels over the best's, is it a rival?) The best has title close from path and tags
+# (agree mask 10), author exact, series exact, position equal and a length within 25 %; the runner-up
+# trails it by 5.5 bits of match weight, more than the 4.25 that 0.95 means on its own.
+ALIKE = [
+    ("split book: 'Title (Series, #5, Part 1)', catalogued under that whole title", {}, True),
+    ("another volume of the series", {"position_level": "different"}, False),
+    ("another narrator's reading", {"narrator_level": "far"}, False),
+    ("an omnibus: the audio's length fits it worse", {"duration_level": "far"}, False),
+    ("its title is only fair", {"title_level": "fair"}, False),
+    ("fewer sources name it", {"agree_mask": 2}, False),
+    ("another author's", {"author_level": "far"}, False),
+]
+
+
+def test_a_runner_up_named_alike_is_a_rival_whatever_series_and_position_add_to_the_best():
+    """Series and position read out of the item's title ("(Harry Potter, #5, Part 1)") count for the whole
+    book and against the part whose catalogue title holds those very words: when the title, its sources and
+    the author name both alike and nothing independent tells them apart, a person decides."""
+    scored, _ = _scored(20, seed=7)
+    item = scored["item_id"][0]
+    one = scored.filter(pl.col("item_id") == item).head(1)
+
+    def level(name: str, value: str) -> pl.Expr:
+        return pl.lit(value).cast(scored[name].dtype).alias(name)
+
+    best = one.with_columns(
+        level("title_level", "close"),
+        level("author_level", "exact"),
+        level("narrator_level", "null"),
+        level("position_level", "equal"),
+        level("duration_level", "within_25pct"),
+        book_id=pl.lit(266299, pl.Int64),
+        agree_mask=pl.lit(10, one["agree_mask"].dtype),
+        match_weight=pl.lit(12.2),
+        confidence=pl.lit(0.993),
+    )
+    for case, levels, rival in ALIKE:
+        runner_up = best.with_columns(
+            level("position_level", "item_only"),
+            level("duration_level", "within_10pct"),
+            book_id=pl.lit(730435, pl.Int64),
+            match_weight=pl.lit(6.7),
+            confidence=pl.lit(0.984),
+        ).with_columns(
+            *(
+                pl.lit(v, one[k].dtype).alias(k) if k == "agree_mask" else level(k, v)
+                for k, v in levels.items()
+            )
+        )
+        _, matches = rank_and_choose(pl.concat([best, runner_up]), [item])
+        got = matches.row(0, named=True)
+        assert got["book_id"] == 266299, case
+        assert ("runner_up" in got["caps"]) == rival, (case, got["caps"])
+        assert (got["tier"] == "auto") == (not rival and not got["caps"]), (case, got["caps"])
