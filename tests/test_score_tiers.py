@@ -94,18 +94,22 @@ def test_a_runner_up_as_sure_on_its_own_but_far_behind_in_evidence_is_no_rival()
         assert ("runner_up" in best["caps"]) == rival, (behind, best["caps"])
 
 
-# (case, runner-up's levels over the best's, is it a rival?) The best has title close from path and tags
-# (agree mask 10), author exact, series exact, position equal and a length within 25 %; the runner-up
-# trails it by 5.5 bits of match weight, more than the 4.25 that 0.95 means on its own.
+# (case, the best's levels, the runner-up's, is it a rival?) By default the best has title close from path
+# and tags (agree mask 10), author exact, series exact, position equal and a length within 25 %; the
+# runner-up, no position and a length within 10 %, trails it by 5.5 bits of match weight, more than the 4.25
+# that 0.95 means on its own.
 ALIKE = [
-    ("split book: 'Title (Series, #5, Part 1)', catalogued under that whole title", {}, True),
-    ("another volume of the series", {"position_level": "different"}, False),
-    ("another narrator's reading", {"narrator_level": "far"}, False),
-    ("an omnibus: the audio's length fits it worse", {"duration_level": "far"}, False),
-    ("its title is only fair", {"title_level": "fair"}, False),
-    ("fewer sources name it", {"agree_mask": 2}, False),
-    ("another author's", {"author_level": "far"}, False),
-]
+    ("split book: 'Title (Series, #5, Part 1)', catalogued under that whole title", {}, {}, True),
+    ("the part on top, the whole a length level worse", {"duration_level": "within_10pct"},
+     {"duration_level": "within_25pct"}, True),
+    ("another volume of the series", {}, {"position_level": "different"}, False),
+    ("another narrator's reading", {}, {"narrator_level": "far"}, False),
+    ("an omnibus: the audio's length fits it far worse", {"duration_level": "within_3pct"},
+     {"duration_level": "within_25pct"}, False),
+    ("its title is only fair", {}, {"title_level": "fair"}, False),
+    ("fewer sources name it", {}, {"agree_mask": 2}, False),
+    ("another author's", {}, {"author_level": "far"}, False),
+]  # fmt: skip
 
 
 def test_a_runner_up_named_alike_is_a_rival_whatever_series_and_position_add_to_the_best():
@@ -116,32 +120,26 @@ def test_a_runner_up_named_alike_is_a_rival_whatever_series_and_position_add_to_
     item = scored["item_id"][0]
     one = scored.filter(pl.col("item_id") == item).head(1)
 
-    def level(name: str, value: str) -> pl.Expr:
-        return pl.lit(value).cast(scored[name].dtype).alias(name)
+    def levels(values: dict) -> list[pl.Expr]:
+        return [
+            pl.lit(v, one[k].dtype).alias(k) if k == "agree_mask" else pl.lit(v).cast(one[k].dtype).alias(k)
+            for k, v in values.items()
+        ]
 
-    best = one.with_columns(
-        level("title_level", "close"),
-        level("author_level", "exact"),
-        level("narrator_level", "null"),
-        level("position_level", "equal"),
-        level("duration_level", "within_25pct"),
-        book_id=pl.lit(266299, pl.Int64),
-        agree_mask=pl.lit(10, one["agree_mask"].dtype),
-        match_weight=pl.lit(12.2),
-        confidence=pl.lit(0.993),
-    )
-    for case, levels, rival in ALIKE:
+    base = {"title_level": "close", "author_level": "exact", "narrator_level": "null"}
+    base |= {"position_level": "equal", "duration_level": "within_25pct", "agree_mask": 10}
+    for case, best_levels, runner_up_levels, rival in ALIKE:
+        best = one.with_columns(
+            *levels(base | best_levels),
+            book_id=pl.lit(266299, pl.Int64),
+            match_weight=pl.lit(12.2),
+            confidence=pl.lit(0.993),
+        )
         runner_up = best.with_columns(
-            level("position_level", "item_only"),
-            level("duration_level", "within_10pct"),
+            *levels({"position_level": "item_only", "duration_level": "within_10pct"} | runner_up_levels),
             book_id=pl.lit(730435, pl.Int64),
             match_weight=pl.lit(6.7),
             confidence=pl.lit(0.984),
-        ).with_columns(
-            *(
-                pl.lit(v, one[k].dtype).alias(k) if k == "agree_mask" else level(k, v)
-                for k, v in levels.items()
-            )
         )
         _, matches = rank_and_choose(pl.concat([best, runner_up]), [item])
         got = matches.row(0, named=True)

@@ -96,7 +96,8 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         # apart — and an item's series and position are often read out of the very title text that names
         # the runner-up ("Title (Series, #5, Part 1)", a book the catalogue files under that whole title).
         # Nor is it alike when something independent of that title tells the two apart (`_told_apart`: "Saga,
-        # Vol. 6" and vol. 4, another reading) or the audio's length fits it worse (an omnibus of the book).
+        # Vol. 6" and vol. 4, another reading) or the audio's length fits it two levels worse (an omnibus of
+        # the book): one level (within 10 % against within 25 %) is what editions of one text differ by.
         _runner_up_alike=(
             c("_title_match").first()
             & c("_title_match").get(1, null_on_oob=True)
@@ -104,7 +105,7 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
             & c("_author").get(1, null_on_oob=True).eq_missing(c("_author").first())
             & ~c("_told_apart").get(1, null_on_oob=True)
             & (
-                (c("_fit").get(1, null_on_oob=True) <= c("_fit").first())
+                (c("_fit").get(1, null_on_oob=True) <= c("_fit").first() + 1)
                 | (c("_fit").get(1, null_on_oob=True).is_null() & c("_fit").first().is_null())
             )
         ),
