@@ -107,6 +107,7 @@ ALIKE = [
     ("an omnibus: the audio's length fits it far worse", {"duration_level": "within_3pct"},
      {"duration_level": "within_25pct"}, False),
     ("its title is only fair", {}, {"title_level": "fair"}, False),
+    ("no length to compare (one disc of a set)", {"duration_level": "null"}, {"duration_level": "null"}, False),
     ("fewer sources name it", {}, {"agree_mask": 2}, False),
     ("another author's", {}, {"author_level": "far"}, False),
 ]  # fmt: skip

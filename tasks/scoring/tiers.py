@@ -97,17 +97,15 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         # the runner-up ("Title (Series, #5, Part 1)", a book the catalogue files under that whole title).
         # Nor is it alike when something independent of that title tells the two apart (`_told_apart`: "Saga,
         # Vol. 6" and vol. 4, another reading) or the audio's length fits it two levels worse (an omnibus of
-        # the book): one level (within 10 % against within 25 %) is what editions of one text differ by.
+        # the book): one level (within 10 % against within 25 %) is what editions of one text differ by. With
+        # a length unknown on either side, the year or an identifier may be what sets the best ahead.
         _runner_up_alike=(
             c("_title_match").first()
             & c("_title_match").get(1, null_on_oob=True)
             & ((c("_mask").get(1, null_on_oob=True) & c("_mask").first()) == c("_mask").first())
             & c("_author").get(1, null_on_oob=True).eq_missing(c("_author").first())
             & ~c("_told_apart").get(1, null_on_oob=True)
-            & (
-                (c("_fit").get(1, null_on_oob=True) <= c("_fit").first() + 1)
-                | (c("_fit").get(1, null_on_oob=True).is_null() & c("_fit").first().is_null())
-            )
+            & (c("_fit").get(1, null_on_oob=True) <= c("_fit").first() + 1)
         ),
         # A candidate with more weight was outvoted: the sources disagree on which book this is.
         _overruled=c("_key").max() > c("_key").first(),
