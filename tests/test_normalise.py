@@ -16,6 +16,7 @@ from tasks.normalise import (
     split_names,
     split_title,
 )
+from tasks.scoring.keys import numbered_title
 
 
 @pytest.mark.parametrize(
@@ -64,6 +65,15 @@ def test_different_titles_stay_different(a, b):
     ("raw", "expected"),
     [
         ("Allegiant (Divergent, #3)", TitleParts("Allegiant", None, "Divergent", 3.0)),
+        # One part of a volume published split: the part stays in the title, it names a book of its own.
+        (
+            "Harry Potter and the Order of the Phoenix (Harry Potter, #5, Part 1)",
+            TitleParts("Harry Potter and the Order of the Phoenix Part 1", None, "Harry Potter", 5.0),
+        ),
+        (
+            "The Stand (The Stand, #1, Pt. 2)",
+            TitleParts("The Stand Pt. 2", None, "The Stand", 1.0),
+        ),
         (
             "The Way of Kings (The Stormlight Archive Book 1)",
             TitleParts("The Way of Kings", None, "The Stormlight Archive", 1.0),
@@ -234,3 +244,18 @@ def test_a_name_that_is_only_a_disc_is_a_placeholder():
 
     assert all(is_placeholder_title(t) for t in ["Disc 6 of 7", "CD 03", "Disc 01 of 12"])
     assert not any(is_placeholder_title(t) for t in ["The Luxe (Disc 6)", "CD 3 - The Enemy"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("The Walking Dead, Vol. 14: No Way Out", "walking dead 14"),
+        ("The Green Mile, Part 2", "green mile 2"),
+        ("Harry Potter and the Order of the Phoenix (Harry Potter, #5)", "harry potter 5"),
+        # One part of volume 5 is not volume 5.
+        ("Harry Potter and the Order of the Phoenix (Harry Potter, #5, Part 1)", None),
+        ("Dune", None),
+    ],
+)
+def test_numbered_title_names_a_whole_volume_only(raw, expected):
+    assert numbered_title(raw) == expected

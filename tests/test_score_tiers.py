@@ -92,3 +92,58 @@ def test_a_runner_up_as_sure_on_its_own_but_far_behind_in_evidence_is_no_rival()
         best = matches.row(0, named=True)
         assert best["book_id"] == 10 and best["margin"] < 0.05
         assert ("runner_up" in best["caps"]) == rival, (behind, best["caps"])
+
+
+# (case, the best's levels, the runner-up's, is it a rival?) By default the best has title close from path
+# and tags (agree mask 10), author exact, series exact, position equal and a length within 25 %; the
+# runner-up, no position and a length within 10 %, trails it by 5.5 bits of match weight, more than the 4.25
+# that 0.95 means on its own.
+ALIKE = [
+    ("split book: 'Title (Series, #5, Part 1)', catalogued under that whole title", {}, {}, True),
+    ("the part on top, the whole a length level worse", {"duration_level": "within_10pct"},
+     {"duration_level": "within_25pct"}, True),
+    ("another volume of the series", {}, {"position_level": "different"}, False),
+    ("another narrator's reading", {}, {"narrator_level": "far"}, False),
+    ("an omnibus: the audio's length fits it far worse", {"duration_level": "within_3pct"},
+     {"duration_level": "within_25pct"}, False),
+    ("its title is only fair", {}, {"title_level": "fair"}, False),
+    ("no length to compare (one disc of a set)", {"duration_level": "null"}, {"duration_level": "null"}, False),
+    ("fewer sources name it", {}, {"agree_mask": 2}, False),
+    ("another author's", {}, {"author_level": "far"}, False),
+]  # fmt: skip
+
+
+def test_a_runner_up_named_alike_is_a_rival_whatever_series_and_position_add_to_the_best():
+    """Series and position read out of the item's title ("(Harry Potter, #5, Part 1)") count for the whole
+    book and against the part whose catalogue title holds those very words: when the title, its sources and
+    the author name both alike and nothing independent tells them apart, a person decides."""
+    scored, _ = _scored(20, seed=7)
+    item = scored["item_id"][0]
+    one = scored.filter(pl.col("item_id") == item).head(1)
+
+    def levels(values: dict) -> list[pl.Expr]:
+        return [
+            pl.lit(v, one[k].dtype).alias(k) if k == "agree_mask" else pl.lit(v).cast(one[k].dtype).alias(k)
+            for k, v in values.items()
+        ]
+
+    base = {"title_level": "close", "author_level": "exact", "narrator_level": "null"}
+    base |= {"position_level": "equal", "duration_level": "within_25pct", "agree_mask": 10}
+    for case, best_levels, runner_up_levels, rival in ALIKE:
+        best = one.with_columns(
+            *levels(base | best_levels),
+            book_id=pl.lit(266299, pl.Int64),
+            match_weight=pl.lit(12.2),
+            confidence=pl.lit(0.993),
+        )
+        runner_up = best.with_columns(
+            *levels({"position_level": "item_only", "duration_level": "within_10pct"} | runner_up_levels),
+            book_id=pl.lit(730435, pl.Int64),
+            match_weight=pl.lit(6.7),
+            confidence=pl.lit(0.984),
+        )
+        _, matches = rank_and_choose(pl.concat([best, runner_up]), [item])
+        got = matches.row(0, named=True)
+        assert got["book_id"] == 266299, case
+        assert ("runner_up" in got["caps"]) == rival, (case, got["caps"])
+        assert (got["tier"] == "auto") == (not rival and not got["caps"]), (case, got["caps"])

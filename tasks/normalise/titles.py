@@ -50,6 +50,13 @@ _BRACKET_SERIES_RE = re.compile(
 _BRACKET_SERIES_NUM_RE = re.compile(
     r"\s*[\(\[]\s*(?P<series>[^\(\)\[\]#]*?[A-Za-z][^\(\)\[\]#]*?),?\s+(?P<pos>\d+(?:\.\d+)?)\s*[\)\]]\s*$"
 )
+# "(Series, #5, Part 1)": one part of a volume that is published split, the part staying in the title (the
+# catalogue files each part as a book of its own, under the volume's title with the part).
+_BRACKET_SERIES_PART_RE = re.compile(
+    r"\s*\(\s*(?P<series>[^\(\)\[\]#]*?[A-Za-z][^\(\)\[\]#]*?),?\s*#\s*(?P<pos>\d+(?:\.\d+)?)\s*,\s*"
+    r"(?P<part>(?:part|pt)\.?\s*(?:\d+|[A-Za-z]+))\s*\)\s*$",
+    re.I,
+)
 _DISC = rf"(?:{alternation(DISC_WORDS)})\s*\d+"  # 'CD 1', 'Disc 2'
 # A position as written: a number ('3', '2.5') or a word parse_position reads ('Three', 'III').
 _POSITION = r"\d+(?:\.\d+)?|[A-Za-z]+"
@@ -176,6 +183,11 @@ def split_title(s: str | None) -> TitleParts:
         if m and m.start() > 0:
             note_flags(m.group(0))
             text = text[: m.start()].strip()
+        if series is None and position is None and text.rstrip().endswith(")"):
+            m = _BRACKET_SERIES_PART_RE.search(text)
+            if m and m.start() > 0:
+                series, position = _clean_spaces(m.group("series")), float(m.group("pos"))
+                text = f"{text[: m.start()].strip()} {m.group('part')}"
         if series is None and position is None and text.rstrip().endswith((")", "]")):
             m = _BRACKET_SERIES_RE.search(text) or _BRACKET_SERIES_NUM_RE.search(text)
             if m and m.start() > 0:

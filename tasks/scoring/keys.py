@@ -15,6 +15,9 @@ _ID_RE = re.compile(r"[^0-9A-Za-z]")
 # LibriVox names its second reading) is numbered like a series' volume, but it names no series: its
 # number says which part or recording the files hold, not where the book stands in a series.
 _NOT_A_SERIES_RE = re.compile(r"^\s*(?:cd|disc|disk|version)\b", re.I)
+# A title that still names a part once its series and position are read ("Order of the Phoenix Part 1"
+# of "(Harry Potter, #5, Part 1)") is one part of that volume: "harry potter 5" would name the whole.
+_PART_LEFT_RE = re.compile(r"\b(?:part|pt)\.?\s*\w+$", re.I)
 
 
 def _split(raw: str) -> TitleParts:
@@ -38,7 +41,7 @@ def numbered_title(raw: str) -> str | None:
     it carries a position: comics and manga are shelved and spoken by series and number, while the
     catalogue's bare title is the volume's own name ("no way out")."""
     parts = _split(raw)
-    if parts.position is None:
+    if parts.position is None or _PART_LEFT_RE.search(parts.title):
         return None
     name = strip_article(normalise_text(parts.series or parts.title))
     return f"{name} {normalise_text(f'{parts.position:g}')}" if name else None

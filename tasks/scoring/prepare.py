@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 # Bump when a normalisation rule (tasks/normalise/) or the shape of these frames changes: the keys
 # persisted in score_prepared_items / score_prepared_books (008 migration) are then prepared again.
-PREPARE_VERSION = "5"
+PREPARE_VERSION = "6"
 FOLDER_NAME_RULE = "abs.metadata.folder_name"
 DISC_OF_SET = "disc_of_set"  # the flag of an item a name or tag numbers among the discs of a set
 

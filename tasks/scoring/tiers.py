@@ -39,6 +39,10 @@ def _rank(scored: pl.DataFrame) -> pl.Expr:
     return first.rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
 
 
+# Audio-length levels, closest fit first.
+_DURATION_FIT = {"within_3pct": 0, "within_10pct": 1, "within_25pct": 2, "far": 3}
+
+
 def _level_is(name: str, *levels: str) -> pl.Expr:
     """Is the `name` comparison's level one of `levels`? (False where the row has no level.)"""
     return c(f"{name}_level").cast(pl.String).is_in(levels).fill_null(False)
@@ -62,6 +66,13 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         _key=key,
         _title_match=_level_is("title", "exact", "close"),
         _mask=agree_mask,
+        _author=c("author_level").cast(pl.String) if "author_level" in scored.columns else pl.lit(None),
+        # What tells two candidates the title names alike apart: another position, another narrator, or
+        # an audio length that fits one worse (levels from closest: 0 within 3 %, … 3 far; null unknown).
+        _told_apart=_level_is("position", "different") | _level_is("narrator", "far"),
+        _fit=(c("duration_level") if "duration_level" in scored.columns else pl.lit(None))
+        .cast(pl.String)
+        .replace_strict(_DURATION_FIT, default=None, return_dtype=pl.Int8),
         _outvoted=_column(scored, "outvoted", False),
     ).with_row_index("_row")
     # A stable sort: an item's candidates together, best first; equal ones stay in row order.
@@ -80,6 +91,22 @@ def _per_item(scored: pl.DataFrame) -> pl.DataFrame:
         runner_up_confidence=c("confidence").get(1, null_on_oob=True),
         _runner_up_behind=c("_key").first() - c("_key").get(1, null_on_oob=True),
         _same_title=(c("_title_match") & ((c("_mask") & c("_mask").first()) != 0)).sum(),
+        # The runner-up is named as the best is: its title matches too, from every source that names the
+        # best, with the same author level. Only series, position, length or year can then tell the two
+        # apart — and an item's series and position are often read out of the very title text that names
+        # the runner-up ("Title (Series, #5, Part 1)", a book the catalogue files under that whole title).
+        # Nor is it alike when something independent of that title tells the two apart (`_told_apart`: "Saga,
+        # Vol. 6" and vol. 4, another reading) or the audio's length fits it two levels worse (an omnibus of
+        # the book): one level (within 10 % against within 25 %) is what editions of one text differ by. With
+        # a length unknown on either side, the year or an identifier may be what sets the best ahead.
+        _runner_up_alike=(
+            c("_title_match").first()
+            & c("_title_match").get(1, null_on_oob=True)
+            & ((c("_mask").get(1, null_on_oob=True) & c("_mask").first()) == c("_mask").first())
+            & c("_author").get(1, null_on_oob=True).eq_missing(c("_author").first())
+            & ~c("_told_apart").get(1, null_on_oob=True)
+            & (c("_fit").get(1, null_on_oob=True) <= c("_fit").first() + 1)
+        ),
         # A candidate with more weight was outvoted: the sources disagree on which book this is.
         _overruled=c("_key").max() > c("_key").first(),
     )
@@ -169,10 +196,13 @@ def choose_matches(
         # close too: a best candidate at least auto/(1 − auto) times as likely as it (log2 of that, in match
         # weights) is the one, however sure each is against the rest. Each confidence comes from the
         # calibration of best candidates, on which a whole band of weights can be equally sure.
+        # Unless the runner-up is named as the best is (`_runner_up_alike`): then the weights between them
+        # come from series, position, length or year alone, which cannot outweigh a title that names both.
         "runner_up": c("runner_up_confidence").is_not_null()
         & (c("margin") < thresholds.runner_up_margin)
         & (
             (c("_runner_up_behind").fill_null(0.0) < _odds_bits(thresholds.auto))
+            | c("_runner_up_alike").fill_null(False)
             if "match_weight" in scored.columns
             else pl.lit(True)
         ),
