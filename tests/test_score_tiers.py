@@ -157,6 +157,8 @@ TITLE_ONLY = [
     ("no author, the ASIN matches", {"duration_level": "within_10pct", "identifier_level": "asin"}, False),
     ("no author, the narrator matches", {"duration_level": "within_10pct", "narrator_level": "exact"}, False),
     ("no author, the series position matches", {"duration_level": "null", "position_level": "equal"}, False),
+    ("no author, the publication year matches", {"duration_level": "null", "year_level": "exact"}, False),
+    ("no author, the year is two off", {"duration_level": "null", "year_level": "near"}, True),
     ("the author matches", {"duration_level": "within_10pct", "author_level": "exact"}, False),
 ]
 
@@ -164,12 +166,18 @@ TITLE_ONLY = [
 def test_a_title_no_author_confirms_is_never_enough_for_auto():
     """An item named by its title alone (no author from any source) may be another book with the same
     words that the catalogue does not hold: only an author, an identifier, the narrator, the series
-    position or a length within 3 % may confirm the one candidate, however sure the weights are."""
+    position, the publication year or a length within 3 % may confirm the one candidate, however sure the
+    weights are."""
     scored, _ = _scored(20, seed=7)
     item = scored["item_id"][0]
     one = scored.filter(pl.col("item_id") == item).head(1)
     base = {"title_level": "exact", "sources_level": "all", "author_level": "null", "narrator_level": "null"}
-    base |= {"position_level": "null", "identifier_level": "null", "author_own_sim": None}
+    base |= {
+        "position_level": "null",
+        "identifier_level": "null",
+        "year_level": "null",
+        "author_own_sim": None,
+    }
     for case, levels, capped in TITLE_ONLY:
         only = one.with_columns(
             *(pl.lit(v).cast(one[k].dtype).alias(k) for k, v in (base | levels).items()),
