@@ -147,3 +147,45 @@ def test_a_runner_up_named_alike_is_a_rival_whatever_series_and_position_add_to_
         assert got["book_id"] == 266299, case
         assert ("runner_up" in got["caps"]) == rival, (case, got["caps"])
         assert (got["tier"] == "auto") == (not rival and not got["caps"]), (case, got["caps"])
+
+
+# (case, levels of the only candidate, is the title alone all that names it)
+TITLE_ONLY = [
+    ("a same-title book of another author, length within 10 %", {"duration_level": "within_10pct"}, True),
+    ("no author and no length", {"duration_level": "null"}, True),
+    ("no author, length within 3 %", {"duration_level": "within_3pct"}, False),
+    ("no author, the ASIN matches", {"duration_level": "within_10pct", "identifier_level": "asin"}, False),
+    ("no author, the narrator matches", {"duration_level": "within_10pct", "narrator_level": "exact"}, False),
+    ("no author, the series position matches", {"duration_level": "null", "position_level": "equal"}, False),
+    ("no author, the publication year matches", {"duration_level": "null", "year_level": "exact"}, False),
+    ("no author, the year is two off", {"duration_level": "null", "year_level": "near"}, True),
+    ("the author matches", {"duration_level": "within_10pct", "author_level": "exact"}, False),
+]
+
+
+def test_a_title_no_author_confirms_is_never_enough_for_auto():
+    """An item named by its title alone (no author from any source) may be another book with the same
+    words that the catalogue does not hold: only an author, an identifier, the narrator, the series
+    position, the publication year or a length within 3 % may confirm the one candidate, however sure the
+    weights are."""
+    scored, _ = _scored(20, seed=7)
+    item = scored["item_id"][0]
+    one = scored.filter(pl.col("item_id") == item).head(1)
+    base = {"title_level": "exact", "sources_level": "all", "author_level": "null", "narrator_level": "null"}
+    base |= {
+        "position_level": "null",
+        "identifier_level": "null",
+        "year_level": "null",
+        "author_own_sim": None,
+    }
+    for case, levels, capped in TITLE_ONLY:
+        only = one.with_columns(
+            *(pl.lit(v).cast(one[k].dtype).alias(k) for k, v in (base | levels).items()),
+            match_weight=pl.lit(12.0),
+            confidence=pl.lit(0.99),
+        )
+        _, matches = rank_and_choose(only, [item])
+        got = matches.row(0, named=True)
+        assert ("title_only" in got["caps"]) == capped, (case, got["caps"])
+        assert (got["tier"] == "auto") == (not got["caps"]), (case, got["caps"])
+        assert capped or got["tier"] == "auto", (case, got["caps"])

@@ -187,6 +187,17 @@ def choose_matches(
         # Several candidates share the item's title and no author is known: only something
         # independent of the text (identifier, narrator) may pick one without a person.
         "title_ambiguous": (c("_same_title").fill_null(0) > 1) & _level_is("author", NULL) & ~settled,
+        # No author is known (from any source, or for the book) and nothing else about the book confirms
+        # it: a title alone may name another book with the same words, which the catalogue may not even
+        # hold. An identifier or the narrator settles it, the series position or the very publication year
+        # is a second fact about the book, and an audio length within 3 % is one an edition of another book
+        # rarely has; a length within 10 % is what editions of one text differ by, so it confirms nothing.
+        "title_only": c("book_id").is_not_null()
+        & _level_is("author", NULL)
+        & ~settled
+        & ~_level_is("position", "equal")
+        & ~_level_is("year", "exact")
+        & ~_level_is("duration", "within_3pct"),
         # Neither the title (exact or one slip away) nor an identifier names the book: a narrator, an author
         # and a length that fit may point at it, but only a person may take it for the book.
         "no_title": c("book_id").is_not_null()

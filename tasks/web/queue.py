@@ -31,6 +31,7 @@ CAPS = {
     "duration": "duration far from every audio edition",
     "sources_disagree": "evidence sources name another title",
     "title_ambiguous": "several books share the title, no author known",
+    "title_only": "only the title names the book, no author known",
 }
 PAGE_SIZE = 50
 ALL_ROWS = 1_000_000
