@@ -297,3 +297,40 @@ def test_a_hinted_rehearing_cannot_overrule_the_series_position_the_plain_hearin
     evaluate(result, [left_behind])
     assert result.judgement.verdict != IDENTIFIED
     assert result.credits.position == 11
+
+
+IT = Expected(81, "It", ("Stephen King",), ("Steven Weber",))
+GREEN_MILE_2 = Expected(82, "The Green Mile, Part 2", ("Stephen King",), ("Frank Muller",))
+ONE = Expected(83, "One", ("Richard Bach",))
+THRONE = Expected(84, "Throne of Glass", ("Sarah J. Maas",), ("Elizabeth Evans",), "Throne of Glass", 1.0)
+HEIR = Expected(85, "Heir of Fire", ("Sarah J. Maas",), ("Elizabeth Evans",), "Throne of Glass", 3.0)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "transcript"),
+    [
+        # the word "it" is in nearly every sentence; the author is right, the book is not
+        (IT, "Stephen King's The Green Mile, part two. Read by Frank Muller. It was a hot summer."),
+        # "volume one" holds the title "One"
+        (ONE, "Katsuhiro Otomo's Akira, volume one. Translated by Yoko Umezawa. Read by Richard Bachman."),
+        # a series named after its first book: the third book's credits name the series, not book one
+        (
+            THRONE,
+            "Part 1 Chapter 1 Book Free in the Throne of Glass Series Air of Fire Novel from Sarah J. Mars "
+            "with narration from Stephen Goer The old dog followed M. as far as the bridge",
+        ),
+    ],
+)
+def test_a_title_any_credits_hold_is_not_identified_unless_said_as_the_title(candidate, transcript):
+    assert containment(candidate, transcript).verdict != IDENTIFIED
+
+
+@pytest.mark.parametrize(
+    ("candidate", "transcript"),
+    [
+        (IT, "This is Audible. It, written by Stephen King. Narrated by Steven Weber."),
+        (THRONE, "Throne of Glass, by Sarah J. Maas. Read by Elizabeth Evans."),
+    ],
+)
+def test_such_a_title_said_as_the_title_is_identified(candidate, transcript):
+    assert containment(candidate, transcript).verdict == IDENTIFIED

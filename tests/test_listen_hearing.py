@@ -315,3 +315,19 @@ def test_a_possessive_is_the_name_it_is_said_of_and_a_book_heard_by_its_title_al
     crimson = Expected(61, "First Drop of Crimson", ("Jeaniene Frost",), ("Rebecca Huber",))
     heard = _heard("You have been listening to the first drop of crimson by Jeaniene Frost.", [crimson])
     assert heard.verdict == IDENTIFIED and not needs_confirmation(heard, [crimson])
+
+
+def test_a_hinted_rehearing_only_confirms_what_the_plain_hearing_half_heard():
+    """Hotwords made the model say the hinted author where another name was spoken: "one, read by
+    Stephen Turbin" re-heard as "one, Richard Bach". The plain hearing held nothing of Richard Bach
+    and only a title any credits hold ("one"), so the re-hearing cannot identify his book."""
+    one = Expected(41, "One", ("Richard Bach",))
+    result = ListenResult(item_id="li-2", verdict="uncertain")
+    for hinted, text in (
+        (False, "Cuts of your bottles are here at the wall, one rated by Stephen Turbin. Chapter one."),
+        (True, "Cuts of your bottles are here at the Wall, one, Richard Bach, Stefan Turban. Chapter one."),
+    ):
+        result.windows.append(WindowResult("1", "intro", 0.0, 30.0, text, {}, 1.0, hinted=hinted))
+    evaluate(result, [one])
+    finish_verdict(result)
+    assert result.verdict != IDENTIFIED

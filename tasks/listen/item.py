@@ -29,7 +29,14 @@ from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.hearing import best_hearing
 from tasks.listen.phrases import phrase_containment
 from tasks.listen.spans import generic_spans
-from tasks.listen.verdict import IDENTIFIED, Expected, Judgement, judge, resolve_series
+from tasks.listen.verdict import (
+    IDENTIFIED,
+    Expected,
+    Judgement,
+    judge,
+    resolve_series,
+    title_any_credits_hold,
+)
 from tasks.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,6 +45,9 @@ if TYPE_CHECKING:
 NO_CREDITS = "no_credits"
 NAME_HEARD = 0.85  # phonetic containment of a name heard whole (the evidence writes it then)
 _TITLE_SAID = 0.75  # a window holding this much of a candidate's title is where its credits are said
+# What the plain hearing must hold of a book before a hinted re-hearing may confirm it.
+_PLAIN_AUTHOR_HEARD = 0.5
+_PLAIN_TITLE_HEARD = 0.75
 
 
 @dataclass
@@ -278,9 +288,18 @@ def evaluate(result: ListenResult, candidates: list[Expected]) -> None:
 
 
 def _plain_hearing_objects(book_id: int | None, result: ListenResult) -> bool:
+    """The plain hearing speaks against the book, or holds nothing of it a hint could sharpen.
+
+    Hotwords can make the model say a name that was never spoken ("one, Richard Bach" from "one,
+    read by Stephen Turbin"), so a hinted hearing only confirms what the plain one half-heard: the
+    author, or a title no other credits could hold."""
     assert result.judgement is not None  # the plain hearing is judged first
     plain = next(s for s in result.judgement.scores if s.book_id == book_id)
-    return plain.author_conflict or plain.position_conflict
+    if plain.author_conflict or plain.position_conflict:
+        return True
+    candidate = next(c for c in result.expected if c.book_id == book_id)
+    title_heard = plain.title >= _PLAIN_TITLE_HEARD and not title_any_credits_hold(candidate)
+    return not (plain.author >= _PLAIN_AUTHOR_HEARD or title_heard)
 
 
 def finish_verdict(result: ListenResult) -> None:

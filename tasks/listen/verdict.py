@@ -116,6 +116,15 @@ def _title_precision(heard_title: str, candidate: Expected) -> float:
     return sum(explained(i) for i in content) / len(content)
 
 
+def title_any_credits_hold(candidate: Expected) -> bool:
+    """A title of nothing but small words and numbers ("It", "One", "We3" aside), or the name of the
+    candidate's own series: words any spoken credits may hold without naming this book."""
+    words = [t for t in tokens(candidate.title) if t not in STOP_WORDS]
+    if all(t.isdigit() for t in words):
+        return True
+    return candidate.series is not None and tokens(candidate.title) == tokens(candidate.series)
+
+
 def containment(candidate: Expected, transcript: str, credits: Credits | None = None) -> Containment:
     """Score one candidate against everything heard so far (Listenarr's TranscriptMatcher thresholds)."""
     heard = tokens(transcript)
@@ -188,9 +197,15 @@ def containment(candidate: Expected, transcript: str, credits: Credits | None = 
     )
     # "Wicked, written by Stephen Schwartz" is not Gregory Maguire's Wicked, whoever narrates it.
     author_conflict = heard_other_author(candidate, credits)
+    # A title any credits contain ("It", "One", a series' first book named like the series) is
+    # evidence only when it is said as the title: "The Green Mile, Part 2 by Stephen King" holds
+    # the word "it", and "book three of the Throne of Glass series" holds "Throne of Glass".
+    said_as_title = span is not None and precision == 1.0
+    weak_title = title_any_credits_hold(candidate)
     identified = (
         (strong_title or strong_author or overall or titled_in_series or whole_title)
         and precise
+        and (not weak_title or said_as_title or titled_in_series)
         and numbers_heard(candidate, heard)
         and not near_miss
         and not position_conflict
