@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from tasks.listen.asr import (
     AsrFailed,
@@ -24,9 +21,10 @@ from tasks.listen.asr import (
     model_threads,
     transcribe_window,
 )
-from tasks.listen.audio import AbsFileStreamer, AudioFileRef, AudioUnreadable, AudioWindows
+from tasks.listen.audio import AudioFileRef, AudioUnreadable, AudioWindows
 from tasks.listen.credits import Credits, extract_credits
 from tasks.listen.hearing import best_hearing
+from tasks.listen.opener import AudioOpener
 from tasks.listen.phrases import phrase_containment
 from tasks.listen.spans import generic_spans
 from tasks.listen.verdict import (
@@ -146,91 +144,6 @@ def _frange(start: float, stop: float, step: float) -> list[float]:
     return out
 
 
-class _Opener:
-    """Open an item's audio files from the local path map when readable, else over ABS Range requests."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.streamer: AbsFileStreamer | None = None
-        self.local_bytes = 0
-        self.source: str | None = None
-        # Each window's samples as first decoded: the hinted re-hearing of a window reads them here
-        # instead of fetching and decoding the same stretch again.
-        self.samples: dict[tuple[str, float], np.ndarray] = {}
-
-    def read(self, audio: AudioWindows, ref: AudioFileRef, start: float, seconds: float) -> np.ndarray:
-        key = (ref.ino, start)
-        if key not in self.samples:
-            self.samples[key] = audio.read(start, seconds)
-        return self.samples[key]
-
-    def open(self, ref: AudioFileRef) -> AudioWindows:
-        local = self.settings.local_path(ref.path)
-        if local is not None and Path(local).is_file():
-            self.source = "local"
-            return _CountingWindows(local, ref, self)
-        if self.streamer is None:
-            # imported late: listening to local files needs no ABS client
-            from tasks.abs import AbsClient
-
-            self.streamer = AbsFileStreamer(
-                lambda: AbsClient.from_settings(self.settings), timeout=self.settings.abs_timeout_seconds * 2
-            )
-        self.source = "abs_range"
-        return AudioWindows(
-            self.streamer.open(ref),
-            name=f"{ref.name} (ABS item {ref.item_id}, ino {ref.ino})",
-            duration_hint=ref.duration,
-        )
-
-    @property
-    def bytes_read(self) -> int:
-        return self.local_bytes + (self.streamer.bytes_fetched if self.streamer else 0)
-
-    def close(self) -> None:
-        if self.streamer is not None:
-            self.streamer.close()
-
-
-class _CountingWindows(AudioWindows):
-    """A local file opened through a counting reader, so local reads report bytes like Range reads do."""
-
-    def __init__(self, path: Path, ref: AudioFileRef, opener: _Opener) -> None:
-        self._fh = _CountingFile(open(path, "rb"), opener)  # noqa: SIM115 - closed in close()
-        try:
-            super().__init__(self._fh, name=str(path), duration_hint=ref.duration)
-        except AudioUnreadable:
-            self._fh.close()
-            raise
-
-    def close(self) -> None:
-        super().close()
-        self._fh.close()
-
-
-class _CountingFile:
-    def __init__(self, fh: BinaryIO, opener: _Opener) -> None:
-        self._fh, self._opener = fh, opener
-        self.name = fh.name
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._fh.read(n)
-        self._opener.local_bytes += len(data)
-        return data
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._fh.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._fh.tell()
-
-    def seekable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        self._fh.close()
-
-
 def is_settled(result: ListenResult, candidates: list[Expected]) -> bool:
     """Stop listening? Yes once a candidate is positively heard with title and author (and its series,
     when it has one). Without such a candidate, yes once the credits name a title and an author: more
@@ -297,6 +210,8 @@ def _plain_hearing_objects(book_id: int | None, result: ListenResult) -> bool:
     plain = next(s for s in result.judgement.scores if s.book_id == book_id)
     if plain.author_conflict or plain.position_conflict:
         return True
+    if all(w.hinted for w in result.windows):
+        return False  # a confirmation pass alone: judged again with the plain hearing once merged
     candidate = next(c for c in result.expected if c.book_id == book_id)
     title_heard = plain.title >= _PLAIN_TITLE_HEARD and not title_any_credits_hold(candidate)
     return not (plain.author >= _PLAIN_AUTHOR_HEARD or title_heard)
@@ -331,7 +246,7 @@ def listen_to_item(job: ListenJob, settings: Settings) -> ListenResult:
         return result
     model_path = settings.resolved_asr_model_path()
     result.model = model_name(model_path, settings.asr_compute_type)
-    opener = _Opener(settings)
+    opener = AudioOpener(settings)
     current: AudioFileRef | None = None
     try:
         model = get_model(model_path, settings.asr_compute_type, *model_threads(settings))
@@ -404,7 +319,7 @@ def _window(ino: str, kind: str, start: float, heard: WindowTranscript, hinted: 
 
 def _listen_window(
     result: ListenResult,
-    opener: _Opener,
+    opener: AudioOpener,
     audio: AudioWindows,
     ref: AudioFileRef,
     kind: str,
@@ -474,7 +389,7 @@ def _confirm(
     result: ListenResult,
     job: ListenJob,
     windows: list[tuple[str, str, float]],
-    opener: _Opener,
+    opener: AudioOpener,
     model: WhisperModel,
     settings: Settings,
 ) -> None:
