@@ -334,3 +334,15 @@ def test_a_title_any_credits_hold_is_not_identified_unless_said_as_the_title(can
 )
 def test_such_a_title_said_as_the_title_is_identified(candidate, transcript):
     assert containment(candidate, transcript).verdict == IDENTIFIED
+
+
+def test_a_one_word_title_in_the_opening_prose_is_not_the_title_heard():
+    """The credits said "Cod" (heard as "card"); the first chapter's prose holds the word of the
+    author's other book, Salt. Author heard, title word present: still not that book."""
+    salt = Expected(86, "Salt", ("Mark Kurlansky",))
+    text = (
+        "This is Audible. Hashett Audible present card written by Marc Kirlanski Narrated by Kristen "
+        "Cheaton Chapter 1 The wind changed in the afternoon and brought the smell of salt from the sea."
+    )
+    assert containment(salt, text).verdict != IDENTIFIED
+    assert containment(salt, text.replace("present card", "present Salt")).verdict == IDENTIFIED

@@ -34,6 +34,7 @@ from tasks.listen.verdict import (
     judge,
     resolve_series,
     title_any_credits_hold,
+    title_is_a_number,
 )
 from tasks.settings import Settings
 
@@ -213,7 +214,10 @@ def _plain_hearing_objects(book_id: int | None, result: ListenResult) -> bool:
     if all(w.hinted for w in result.windows):
         return False  # a confirmation pass alone: judged again with the plain hearing once merged
     candidate = next(c for c in result.expected if c.book_id == book_id)
-    title_heard = plain.title >= _PLAIN_TITLE_HEARD and not title_any_credits_hold(candidate)
+    # A title any credits hold counts only when the plain hearing said it as the title, and a
+    # number alone ("one" of "volume one") never does.
+    said = plain.title_precision == 1.0 and not title_is_a_number(candidate)
+    title_heard = plain.title >= _PLAIN_TITLE_HEARD and (not title_any_credits_hold(candidate) or said)
     return not (plain.author >= _PLAIN_AUTHOR_HEARD or title_heard)
 
 

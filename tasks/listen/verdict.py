@@ -116,11 +116,17 @@ def _title_precision(heard_title: str, candidate: Expected) -> float:
     return sum(explained(i) for i in content) / len(content)
 
 
+def title_is_a_number(candidate: Expected) -> bool:
+    """A title of small words and numbers only ("One", "It"): any clause of credits may say it."""
+    return all(t.isdigit() for t in tokens(candidate.title) if t not in STOP_WORDS)
+
+
 def title_any_credits_hold(candidate: Expected) -> bool:
-    """A title of nothing but small words and numbers ("It", "One", "We3" aside), or the name of the
-    candidate's own series: words any spoken credits may hold without naming this book."""
+    """A title of nothing but small words and numbers ("It", "One"), of one word ("Salt", which the
+    first chapter's "the smell of salt from the sea" holds), or the name of the candidate's own
+    series: words any credits or opening prose may hold without naming this book."""
     words = [t for t in tokens(candidate.title) if t not in STOP_WORDS]
-    if all(t.isdigit() for t in words):
+    if len(words) <= 1 or title_is_a_number(candidate):
         return True
     return candidate.series is not None and tokens(candidate.title) == tokens(candidate.series)
 
