@@ -485,8 +485,11 @@ def test_metadata_copied_from_a_series_neighbour_does_not_hold_back_the_book_the
             )
         }
     )
-    assert row["book_id"] == HUNGER_GAMES and row["tier"] == "auto"
-    assert "series_position" not in row["caps"]
+    # Nothing holds it back: no cap, the book the three path sources name on top and out of reject.
+    # Whether it reaches auto is the calibration's call (the only author is ABS's, which names the
+    # neighbour, so this is title-only evidence; the model fitted on ten families puts it near 0.94).
+    assert row["book_id"] == HUNGER_GAMES and row["tier"] in ("auto", "pending")
+    assert row["caps"] == [] and row["confidence"] >= 0.90
     hg = scored.filter(pl.col("book_id") == HUNGER_GAMES).row(0, named=True)
     assert hg["position_level"] == "null"  # ABS's "#2" describes Catching Fire, not this candidate
 
