@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from tasks.scoring.comparisons import AUTHOR_CLOSE, NULL
+from tasks.scoring.comparisons import AUTHOR_CLOSE, COMPARISON_BY_NAME, NULL
 from tasks.scoring.prepare import SOURCE_BIT
 
 c = pl.col
@@ -39,8 +39,8 @@ def _rank(scored: pl.DataFrame) -> pl.Expr:
     return first.rank("ordinal", descending=True).over("item_id").cast(pl.Int32).alias("rank")
 
 
-# Audio-length levels, closest fit first.
-_DURATION_FIT = {"within_3pct": 0, "within_10pct": 1, "within_25pct": 2, "far": 3}
+# Audio-length levels by closeness of fit (0 the closest), in the order the comparison declares them.
+_DURATION_FIT = {name: i for i, name in enumerate(COMPARISON_BY_NAME["duration"].level_names) if name != NULL}
 
 
 def _level_is(name: str, *levels: str) -> pl.Expr:
